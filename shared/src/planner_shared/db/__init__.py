@@ -1,0 +1,1 @@
+"""Database: ORM models, engine and session helpers; the schema is made only by Alembic."""

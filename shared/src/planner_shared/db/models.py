@@ -1,0 +1,336 @@
+"""Every table of the design. Normalised where queried, JSONB where a document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from planner_shared.db.base import Base, CreatedAt, UUIDKey
+
+JSON = JSONB
+
+
+# ---------------------------------------------------------------- reference data
+class Store(UUIDKey, CreatedAt, Base):
+    __tablename__ = "stores"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(64))
+    size_sqft: Mapped[int] = mapped_column(Integer)
+    weekly_traffic: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (
+        CheckConstraint("size_sqft > 0", name="size_positive"),
+        CheckConstraint("weekly_traffic >= 0", name="traffic_non_negative"),
+    )
+
+
+class Category(UUIDKey, CreatedAt, Base):
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[float] = mapped_column(Numeric(10, 2, asdecimal=False))
+    price_elasticity: Mapped[float] = mapped_column(
+        Numeric(6, 3, asdecimal=False),
+        comment="Markdown points per point of sell-through gap (positive).",
+    )
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("unit_price > 0", name="price_positive"),
+        CheckConstraint("stock_on_hand >= 0", name="stock_non_negative"),
+    )
+
+
+class HistoricalSale(Base):
+    __tablename__ = "historical_sales"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    store_id: Mapped[UUID] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    week_start: Mapped[date]
+    units: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("store_id", "category_id", "week_start"),
+        CheckConstraint("units >= 0", name="units_non_negative"),
+        Index("ix_historical_sales_category_week", "category_id", "week_start"),
+    )
+
+
+# ---------------------------------------------------------------- workflows
+class Workflow(UUIDKey, CreatedAt, Base):
+    __tablename__ = "workflows"
+
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    brief: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    category_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    pending_input: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, comment="The human decision the workflow waits for, if any."
+    )
+    context: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, comment="Orchestrator memory: run numbers, weeks seen, results."
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    completed_at: Mapped[datetime | None]
+
+
+class WorkflowTransition(Base):
+    __tablename__ = "workflow_transitions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    accepted: Mapped[bool]
+    event_id: Mapped[UUID | None]
+    event_type: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AgentRun(UUIDKey, Base):
+    __tablename__ = "agent_runs"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    agent: Mapped[str] = mapped_column(String(32))
+    task: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(Text)
+    reasoning: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    completed_at: Mapped[datetime | None]
+
+
+# ---------------------------------------------------------------- forecasts and plans
+class Forecast(UUIDKey, CreatedAt, Base):
+    __tablename__ = "forecasts"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    run_number: Mapped[int]
+    category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    season_total: Mapped[float]
+    method: Mapped[str] = mapped_column(String(64))
+    diagnostics: Mapped[dict[str, Any]] = mapped_column(
+        JSON, comment="Weights, backtest errors, fallback reason, model settings."
+    )
+
+    __table_args__ = (UniqueConstraint("workflow_id", "run_number", "category_id"),)
+
+
+class ForecastWeek(Base):
+    __tablename__ = "forecast_weeks"
+
+    forecast_id: Mapped[UUID] = mapped_column(
+        ForeignKey("forecasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    week_number: Mapped[int] = mapped_column(primary_key=True)
+    week_start: Mapped[date]
+    point: Mapped[float]
+    lower_80: Mapped[float]
+    upper_80: Mapped[float]
+    lower_95: Mapped[float]
+    upper_95: Mapped[float]
+    baseline: Mapped[float] = mapped_column(comment="Seasonal-naive forecast for comparison.")
+
+
+class StoreCluster(UUIDKey, CreatedAt, Base):
+    __tablename__ = "store_clusters"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[int]
+    name: Mapped[str] = mapped_column(String(100))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    silhouette: Mapped[float | None]
+
+    __table_args__ = (UniqueConstraint("workflow_id", "label"),)
+
+
+class StoreClusterMember(Base):
+    __tablename__ = "store_cluster_members"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    store_id: Mapped[UUID] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    cluster_id: Mapped[UUID] = mapped_column(
+        ForeignKey("store_clusters.id", ondelete="CASCADE"), index=True
+    )
+
+
+class ManufacturingOrder(UUIDKey, CreatedAt, Base):
+    __tablename__ = "manufacturing_orders"
+
+    workflow_id: Mapped[UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id"))
+    forecast_units: Mapped[float]
+    safety_stock_pct: Mapped[float]
+    stock_on_hand: Mapped[int]
+    recommended_quantity: Mapped[int]
+    approved_quantity: Mapped[int | None]
+    reasoning: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("workflow_id", "category_id"),)
+
+
+class Allocation(Base):
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    workflow_id: Mapped[UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    store_id: Mapped[UUID] = mapped_column(ForeignKey("stores.id"))
+    category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id"))
+    kind: Mapped[str] = mapped_column(String(16), comment="'initial' or 'replenishment'.")
+    week_number: Mapped[int] = mapped_column(comment="0 for the initial allocation.")
+    units: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "store_id", "category_id", "kind", "week_number"),
+        CheckConstraint("units >= 0", name="units_non_negative"),
+    )
+
+
+# ---------------------------------------------------------------- in season
+class ActualsUpload(UUIDKey, Base):
+    __tablename__ = "actuals_uploads"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    week_number: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int]
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class WeeklyActual(Base):
+    __tablename__ = "weekly_actuals"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    workflow_id: Mapped[UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    store_id: Mapped[UUID] = mapped_column(ForeignKey("stores.id"))
+    category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id"))
+    week_number: Mapped[int]
+    units_sold: Mapped[int]
+    upload_id: Mapped[UUID] = mapped_column(ForeignKey("actuals_uploads.id"))
+
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "store_id", "category_id", "week_number"),
+        CheckConstraint("units_sold >= 0", name="units_non_negative"),
+        Index("ix_weekly_actuals_workflow_week", "workflow_id", "week_number"),
+    )
+
+
+class VarianceCheck(UUIDKey, CreatedAt, Base):
+    __tablename__ = "variance_checks"
+
+    workflow_id: Mapped[UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    week_number: Mapped[int]
+    forecast_units: Mapped[float]
+    actual_units: Mapped[float]
+    variance: Mapped[float]
+    threshold: Mapped[float]
+    exceeded: Mapped[bool]
+    by_category: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("workflow_id", "week_number"),)
+
+
+class Approval(UUIDKey, CreatedAt, Base):
+    __tablename__ = "approvals"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), comment="'pending' or 'decided'.")
+    proposal: Mapped[dict[str, Any]] = mapped_column(JSON)
+    proposed_value: Mapped[float]
+    min_value: Mapped[float]
+    max_value: Mapped[float]
+    action: Mapped[str | None] = mapped_column(String(16))
+    decided_value: Mapped[float | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    request_event_id: Mapped[UUID] = mapped_column(unique=True)
+
+    __table_args__ = (UniqueConstraint("workflow_id", "kind"),)
+
+
+# ---------------------------------------------------------------- the bus
+class WorkflowEvent(Base):
+    """The durable history the gateway relays from; `seq` orders resumes."""
+
+    __tablename__ = "workflow_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(unique=True)
+    workflow_id: Mapped[UUID] = mapped_column(index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    stream: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime]
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stored_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(unique=True)
+    stream: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    published_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"
+        ),
+    )
+
+
+class ProcessedEvent(Base):
+    __tablename__ = "processed_events"
+
+    consumer_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,548 @@
+"""The event catalogue: every message on the bus, in one versioned envelope.
+
+Events are past tense (`forecast.completed`); commands are requests (`forecast.requested`).
+Each concrete event fixes its `type` literal and its payload model, and names the domain
+stream it travels on. `parse_event` reads any of them through one discriminated union.
+Change payloads additively; a breaking change is a new `version` (and a new class).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from typing_extensions import TypeVar
+
+from planner_shared.parameters import ParameterExtraction, SeasonParameters
+from planner_shared.workflow import WorkflowState
+
+
+class Domain(StrEnum):
+    """One stream per domain; the stream's name is `<prefix>.<domain>`."""
+
+    WORKFLOW = "workflow"
+    EXTRACTION = "extraction"
+    FORECAST = "forecast"
+    AGENTS = "agents"
+    APPROVALS = "approvals"
+    ACTUALS = "actuals"
+
+
+E = TypeVar("E", bound="EventBase")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventBase(BaseModel):
+    """The envelope every event shares."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    domain: ClassVar[Domain]
+
+    event_id: UUID = Field(default_factory=uuid4)
+    type: str
+    version: int = 1
+    workflow_id: UUID | None = None
+    occurred_at: AwareDatetime = Field(default_factory=utc_now)
+    causation_id: UUID | None = Field(
+        default=None, description="The event that caused this one."
+    )
+    correlation_id: UUID | None = Field(
+        default=None, description="The first event of the chain (a request, a workflow)."
+    )
+    producer: str
+    payload: Payload
+
+    def caused(self, event_cls: type[E], payload: Any, producer: str) -> E:
+        """Build the next event in this chain: same workflow, causation = this event."""
+        return event_cls(
+            workflow_id=self.workflow_id,
+            causation_id=self.event_id,
+            correlation_id=self.correlation_id or self.event_id,
+            producer=producer,
+            payload=payload,
+        )
+
+
+# ---------------------------------------------------------------- workflow
+class WorkflowRequestedPayload(Payload):
+    brief: str | None = None
+    parameters: SeasonParameters | None = None
+    category_codes: list[str] | None = Field(
+        default=None, description="Categories to plan; all known categories when omitted."
+    )
+    requested_by: str
+
+
+class WorkflowRequested(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.requested"] = "workflow.requested"
+    payload: WorkflowRequestedPayload
+
+
+class ReforecastRequestedPayload(Payload):
+    reason: str
+    requested_by: str
+
+
+class ReforecastRequested(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.reforecast_requested"] = "workflow.reforecast_requested"
+    payload: ReforecastRequestedPayload
+
+
+class CancelRequestedPayload(Payload):
+    reason: str | None = None
+    requested_by: str
+
+
+class CancelRequested(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.cancel_requested"] = "workflow.cancel_requested"
+    payload: CancelRequestedPayload
+
+
+class StateChangedPayload(Payload):
+    from_state: WorkflowState
+    to_state: WorkflowState
+    reason: str
+
+
+class WorkflowStateChanged(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.state_changed"] = "workflow.state_changed"
+    payload: StateChangedPayload
+
+
+class TransitionRefusedPayload(Payload):
+    current_state: WorkflowState
+    event_type: str
+    reason: str
+
+
+class WorkflowTransitionRefused(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.transition_refused"] = "workflow.transition_refused"
+    payload: TransitionRefusedPayload
+
+
+class WorkflowCompletedPayload(Payload):
+    summary: str
+    season_total_forecast: float | None = None
+    manufacturing_quantity: int | None = None
+    markdown_percentage: float | None = None
+
+
+class WorkflowCompleted(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.completed"] = "workflow.completed"
+    payload: WorkflowCompletedPayload
+
+
+class WorkflowFailedPayload(Payload):
+    reason: str
+    failed_in_state: WorkflowState
+
+
+class WorkflowFailed(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.failed"] = "workflow.failed"
+    payload: WorkflowFailedPayload
+
+
+class WorkflowCancelledPayload(Payload):
+    reason: str | None
+    cancelled_by: str
+
+
+class WorkflowCancelled(EventBase):
+    domain = Domain.WORKFLOW
+    type: Literal["workflow.cancelled"] = "workflow.cancelled"
+    payload: WorkflowCancelledPayload
+
+
+# ---------------------------------------------------------------- extraction
+class ExtractionRequestedPayload(Payload):
+    brief: str = Field(min_length=1, max_length=20_000)
+    reference_date: Annotated[
+        str | None, Field(description="ISO date the brief is read against (today if omitted).")
+    ] = None
+
+
+class ExtractionRequested(EventBase):
+    domain = Domain.EXTRACTION
+    type: Literal["extraction.requested"] = "extraction.requested"
+    payload: ExtractionRequestedPayload
+
+
+class ExtractionCompletedPayload(Payload):
+    extraction: ParameterExtraction
+
+
+class ExtractionCompleted(EventBase):
+    domain = Domain.EXTRACTION
+    type: Literal["extraction.completed"] = "extraction.completed"
+    payload: ExtractionCompletedPayload
+
+
+class FailedPayload(Payload):
+    reason: str
+    retryable: bool = False
+
+
+class ExtractionFailed(EventBase):
+    domain = Domain.EXTRACTION
+    type: Literal["extraction.failed"] = "extraction.failed"
+    payload: FailedPayload
+
+
+# ---------------------------------------------------------------- forecast
+ForecastReason = Literal["initial", "variance", "manual"]
+
+
+class ForecastRequestedPayload(Payload):
+    parameters: SeasonParameters
+    run_number: int = Field(ge=1, description="1 for the initial forecast, 2+ re-forecasts.")
+    reason: ForecastReason
+    category_codes: list[str] | None = None
+    actuals_through_week: int = Field(
+        default=0, ge=0, description="Weeks of in-season actuals the re-forecast uses."
+    )
+
+
+class ForecastRequested(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["forecast.requested"] = "forecast.requested"
+    payload: ForecastRequestedPayload
+
+
+class CategoryForecastSummary(Payload):
+    category_code: str
+    season_total: float
+    lower_80: float
+    upper_80: float
+    lower_95: float
+    upper_95: float
+    method: str = Field(description="'ensemble' or the fallback used.")
+    weights: dict[str, float] = Field(default_factory=dict)
+    backtest_wape: dict[str, float] = Field(default_factory=dict)
+    fallback_reason: str | None = None
+
+
+class ManufacturingLine(Payload):
+    category_code: str
+    forecast_units: float
+    safety_stock_pct: float
+    stock_on_hand: int
+    quantity: int
+
+
+class ManufacturingRecommendation(Payload):
+    total_quantity: int
+    lines: list[ManufacturingLine]
+
+
+class ForecastCompletedPayload(Payload):
+    run_number: int
+    reason: ForecastReason
+    season_total: float
+    previous_season_total: float | None = None
+    categories: list[CategoryForecastSummary]
+    cluster_count: int
+    manufacturing: ManufacturingRecommendation | None = None
+
+
+class ForecastCompleted(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["forecast.completed"] = "forecast.completed"
+    payload: ForecastCompletedPayload
+
+
+class ForecastFailed(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["forecast.failed"] = "forecast.failed"
+    payload: FailedPayload
+
+
+class AllocationRequestedPayload(Payload):
+    parameters: SeasonParameters
+    approved_quantity: int = Field(ge=0)
+
+
+class AllocationRequested(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["allocation.requested"] = "allocation.requested"
+    payload: AllocationRequestedPayload
+
+
+class AllocationCompletedPayload(Payload):
+    total_units: int
+    dc_holdback_units: int
+    store_units: int
+    store_count: int
+    by_category: dict[str, int]
+
+
+class AllocationCompleted(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["allocation.completed"] = "allocation.completed"
+    payload: AllocationCompletedPayload
+
+
+class AllocationFailed(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["allocation.failed"] = "allocation.failed"
+    payload: FailedPayload
+
+
+class VarianceCheckedPayload(Payload):
+    week_number: int
+    total_variance: float
+    by_category: dict[str, float]
+    threshold: float
+    exceeded: bool
+    reforecast_run_number: int | None = None
+
+
+class VarianceChecked(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["variance.checked"] = "variance.checked"
+    payload: VarianceCheckedPayload
+
+
+class SellThroughComputedPayload(Payload):
+    week_number: int
+    sell_through: float
+    by_category: dict[str, float]
+    target: float
+    below_target: bool
+
+
+class SellThroughComputed(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["sell_through.computed"] = "sell_through.computed"
+    payload: SellThroughComputedPayload
+
+
+# ---------------------------------------------------------------- actuals
+class ActualsUploadedPayload(Payload):
+    upload_id: UUID
+    week_number: int = Field(ge=1, le=52)
+    row_count: int
+    replaced_previous: bool
+    uploaded_by: str
+
+
+class ActualsUploaded(EventBase):
+    domain = Domain.ACTUALS
+    type: Literal["actuals.uploaded"] = "actuals.uploaded"
+    payload: ActualsUploadedPayload
+
+
+# ---------------------------------------------------------------- agents
+AgentName = Literal["orchestrator", "demand", "inventory", "pricing", "extraction", "forecast"]
+
+
+class AgentStartedPayload(Payload):
+    agent: AgentName
+    task: str
+
+
+class AgentStarted(EventBase):
+    domain = Domain.AGENTS
+    type: Literal["agent.started"] = "agent.started"
+    payload: AgentStartedPayload
+
+
+class AgentProgressPayload(Payload):
+    agent: AgentName
+    message: str
+    progress: float | None = Field(default=None, ge=0, le=1)
+
+
+class AgentProgress(EventBase):
+    domain = Domain.AGENTS
+    type: Literal["agent.progress"] = "agent.progress"
+    payload: AgentProgressPayload
+
+
+class AgentCompletedPayload(Payload):
+    agent: AgentName
+    summary: str
+    output: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentCompleted(EventBase):
+    domain = Domain.AGENTS
+    type: Literal["agent.completed"] = "agent.completed"
+    payload: AgentCompletedPayload
+
+
+class AgentFailedPayload(Payload):
+    agent: AgentName
+    reason: str
+
+
+class AgentFailed(EventBase):
+    domain = Domain.AGENTS
+    type: Literal["agent.failed"] = "agent.failed"
+    payload: AgentFailedPayload
+
+
+# ---------------------------------------------------------------- approvals
+class ApprovalKind(StrEnum):
+    MANUFACTURING = "manufacturing"
+    MARKDOWN = "markdown"
+
+
+class ManufacturingProposal(Payload):
+    kind: Literal["manufacturing"] = "manufacturing"
+    quantity: int = Field(ge=0)
+    min_quantity: int = Field(ge=0)
+    max_quantity: int = Field(ge=0)
+    lines: list[ManufacturingLine]
+    rationale: str
+
+
+class MarkdownProposal(Payload):
+    kind: Literal["markdown"] = "markdown"
+    percentage: float = Field(ge=0, le=100)
+    max_percentage: float = Field(ge=0, le=100)
+    week_number: int
+    sell_through: float
+    target: float
+    elasticity: float
+    rationale: str
+
+
+Proposal = Annotated[ManufacturingProposal | MarkdownProposal, Field(discriminator="kind")]
+
+
+class ApprovalRequestedPayload(Payload):
+    proposal: Proposal
+
+
+class ApprovalRequested(EventBase):
+    domain = Domain.APPROVALS
+    type: Literal["approval.requested"] = "approval.requested"
+    payload: ApprovalRequestedPayload
+
+
+class ApprovalPendingPayload(Payload):
+    approval_id: UUID
+    proposal: Proposal
+
+
+class ApprovalPending(EventBase):
+    domain = Domain.APPROVALS
+    type: Literal["approval.pending"] = "approval.pending"
+    payload: ApprovalPendingPayload
+
+
+class DecisionAction(StrEnum):
+    ACCEPT = "accept"
+    MODIFY = "modify"
+
+
+class DecisionSubmittedPayload(Payload):
+    kind: ApprovalKind
+    action: DecisionAction
+    value: float | None = Field(default=None, description="The modified quantity or percentage.")
+    reason: str | None = None
+    decided_by: str
+
+
+class DecisionSubmitted(EventBase):
+    domain = Domain.APPROVALS
+    type: Literal["approval.decision_submitted"] = "approval.decision_submitted"
+    payload: DecisionSubmittedPayload
+
+
+class ApprovalDecidedPayload(Payload):
+    approval_id: UUID
+    kind: ApprovalKind
+    action: DecisionAction
+    proposed_value: float
+    decided_value: float
+    reason: str | None
+    decided_by: str
+    decided_at: AwareDatetime
+
+
+class ApprovalDecided(EventBase):
+    domain = Domain.APPROVALS
+    type: Literal["approval.decided"] = "approval.decided"
+    payload: ApprovalDecidedPayload
+
+
+class DecisionRefusedPayload(Payload):
+    kind: ApprovalKind
+    reason: str
+    status_code: int = Field(description="The HTTP status the gateway answers with.")
+
+
+class DecisionRefused(EventBase):
+    domain = Domain.APPROVALS
+    type: Literal["approval.decision_refused"] = "approval.decision_refused"
+    payload: DecisionRefusedPayload
+
+
+Event = Annotated[
+    WorkflowRequested
+    | ReforecastRequested
+    | CancelRequested
+    | WorkflowStateChanged
+    | WorkflowTransitionRefused
+    | WorkflowCompleted
+    | WorkflowFailed
+    | WorkflowCancelled
+    | ExtractionRequested
+    | ExtractionCompleted
+    | ExtractionFailed
+    | ForecastRequested
+    | ForecastCompleted
+    | ForecastFailed
+    | AllocationRequested
+    | AllocationCompleted
+    | AllocationFailed
+    | VarianceChecked
+    | SellThroughComputed
+    | ActualsUploaded
+    | AgentStarted
+    | AgentProgress
+    | AgentCompleted
+    | AgentFailed
+    | ApprovalRequested
+    | ApprovalPending
+    | DecisionSubmitted
+    | ApprovalDecided
+    | DecisionRefused,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["type"].default: cls
+    for cls in EventBase.__subclasses__()
+}
+
+
+def parse_event(data: bytes | str) -> EventBase:
+    """Parse any event from its JSON form; raises pydantic.ValidationError when invalid."""
+    event: EventBase = EVENT_ADAPTER.validate_json(data)
+    return event
+
+
+def event_from_dict(data: dict[str, Any]) -> EventBase:
+    event: EventBase = EVENT_ADAPTER.validate_python(data)
+    return event
+

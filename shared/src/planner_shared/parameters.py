@@ -1,0 +1,165 @@
+"""SeasonParameters: the five key parameters of a season, with their ranges and defaults.
+
+Defaults (used only when the planner's brief leaves a value out, and always flagged):
+
+| parameter                 | default                 | range                   |
+|---------------------------|-------------------------|-------------------------|
+| forecast_horizon_weeks    | 12                      | 1-52                    |
+| season_start_date         | next Monday             | any date                |
+| replenishment_strategy    | weekly                  | none, weekly, bi_weekly |
+| dc_holdback_percentage    | 45                      | 0-100                   |
+| markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon              |
+| markdown_threshold        | 0.60                    | 0-1                     |
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+DEFAULT_HORIZON_WEEKS = 12
+DEFAULT_REPLENISHMENT = "weekly"
+DEFAULT_DC_HOLDBACK_PERCENTAGE = 45.0
+DEFAULT_MARKDOWN_THRESHOLD = 0.60
+
+PARAMETER_NAMES = (
+    "forecast_horizon_weeks",
+    "season_start_date",
+    "replenishment_strategy",
+    "dc_holdback_percentage",
+    "markdown_checkpoint_week",
+    "markdown_threshold",
+)
+
+
+class ReplenishmentStrategy(StrEnum):
+    NONE = "none"
+    WEEKLY = "weekly"
+    BI_WEEKLY = "bi_weekly"
+
+
+def next_monday(today: date) -> date:
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def default_checkpoint_week(horizon_weeks: int) -> int:
+    return max(1, horizon_weeks // 2)
+
+
+class SeasonParameters(BaseModel):
+    """Validated parameters of one season."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    forecast_horizon_weeks: int = Field(
+        ge=1, le=52, description="Season length in weeks.", examples=[12]
+    )
+    season_start_date: date = Field(description="First day of week 1.", examples=["2027-03-01"])
+    replenishment_strategy: ReplenishmentStrategy = Field(
+        description="How often stores are replenished from the DC.", examples=["weekly"]
+    )
+    dc_holdback_percentage: float = Field(
+        ge=0, le=100, description="Share of the order kept at the distribution centre.",
+        examples=[45.0],
+    )
+    markdown_checkpoint_week: int = Field(
+        ge=1, le=52, description="Season week at which sell-through is checked.", examples=[6]
+    )
+    markdown_threshold: float = Field(
+        ge=0, le=1, description="Target sell-through at the checkpoint (0-1).", examples=[0.6]
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_derived_end_date(cls, data: Any) -> Any:
+        # The serialised form carries the derived end date; accept it back when it agrees.
+        if isinstance(data, dict) and "season_end_date" in data:
+            data = dict(data)
+            stated_end = data.pop("season_end_date")
+            try:
+                start = date.fromisoformat(str(data["season_start_date"]))
+                weeks = int(data["forecast_horizon_weeks"])
+            except (KeyError, TypeError, ValueError):
+                return data
+            derived = start + timedelta(weeks=weeks, days=-1)
+            if stated_end is not None and str(stated_end) != derived.isoformat():
+                raise ValueError(
+                    f"season_end_date {stated_end} does not match season_start_date + "
+                    f"forecast_horizon_weeks ({derived.isoformat()}); omit it or correct it"
+                )
+        return data
+
+    @model_validator(mode="after")
+    def _checkpoint_within_season(self) -> Self:
+        if self.markdown_checkpoint_week > self.forecast_horizon_weeks:
+            raise ValueError(
+                f"markdown_checkpoint_week ({self.markdown_checkpoint_week}) is after the end "
+                f"of the season ({self.forecast_horizon_weeks} weeks)"
+            )
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def season_end_date(self) -> date:
+        return self.season_start_date + timedelta(weeks=self.forecast_horizon_weeks, days=-1)
+
+    def week_start(self, week_number: int) -> date:
+        return self.season_start_date + timedelta(weeks=week_number - 1)
+
+
+class ParameterSource(StrEnum):
+    STATED = "stated"
+    INFERRED = "inferred"
+    DEFAULT = "default"
+
+
+class ParameterField(BaseModel):
+    """How one parameter was obtained."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: Any
+    confidence: float = Field(ge=0, le=1)
+    source: ParameterSource
+    evidence: str | None = Field(default=None, description="The words of the brief it came from.")
+
+
+IssueKind = Literal["missing", "contradictory", "out_of_range", "unparsed", "invalid"]
+
+
+class ExtractionIssue(BaseModel):
+    """Something the planner must look at: never guessed silently."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str | None
+    kind: IssueKind
+    message: str
+
+
+class ParameterExtraction(BaseModel):
+    """The result of reading a brief: parameters, per-field provenance, and issues."""
+
+    model_config = ConfigDict(frozen=True)
+
+    parameters: SeasonParameters
+    fields: dict[str, ParameterField]
+    issues: list[ExtractionIssue] = Field(default_factory=list)
+    extractor: Literal["offline", "llm"]
+    usable: bool = Field(
+        description="False when the brief carried nothing usable: every value was defaulted."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def defaulted(self) -> list[str]:
+        return [n for n, f in self.fields.items() if f.source is ParameterSource.DEFAULT]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.issues) or not self.usable

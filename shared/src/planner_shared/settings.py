@@ -1,0 +1,94 @@
+"""Typed settings: one base every service extends with its own env prefix.
+
+Values come from the environment (and an optional `.env`); `.env.example` at the repository
+root documents each variable.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev-key", ""}
+
+
+class PlannerSettings(BaseSettings):
+    """Settings every process shares: where the database and Redis are, how the bus behaves."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PLANNER_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    # Plain strings rather than DSN types: SQLAlchemy URLs carry a driver suffix
+    # (`postgresql+asyncpg://`) that pydantic's PostgresDsn does not round-trip cleanly.
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/season_planner",
+        validation_alias="DATABASE_URL",
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    stream_prefix: str = Field(
+        default="planner",
+        description="Prefix of every stream name; tests use a unique one per worker.",
+    )
+    stream_maxlen: int = Field(default=100_000, ge=1_000)
+    max_deliveries: int = Field(
+        default=5, ge=1, description="Deliveries before a message is dead-lettered."
+    )
+    claim_idle_ms: int = Field(
+        default=30_000, ge=100, description="Idle time after which a pending message is claimed."
+    )
+    outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    log_level: str = "INFO"
+    log_json: bool = True
+    replica_name: str | None = Field(
+        default=None, description="Consumer name in the group; defaults to host and pid."
+    )
+
+    def stream(self, domain: str) -> str:
+        return f"{self.stream_prefix}.{domain}"
+
+
+class OpenAISettings(BaseSettings):
+    """The LLM client; with no key the system runs on its deterministic fallbacks."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    model: str = Field(default="gpt-4o-mini", validation_alias="OPENAI_MODEL")
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300, validation_alias="OPENAI_TIMEOUT")
+    max_retries: int = Field(default=2, ge=0, le=10, validation_alias="OPENAI_MAX_RETRIES")
+    tracing_enabled: bool = Field(default=False, validation_alias="OPENAI_TRACING_ENABLED")
+
+    @property
+    def configured(self) -> bool:
+        return self.api_key is not None and self.api_key.get_secret_value() != ""
+
+
+class ServiceSettings(PlannerSettings):
+    """Base of each service's settings: adds the operator HTTP port."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.environment is Environment.PRODUCTION:
+            for name, value in self._secrets().items():
+                if value.strip().lower() in _PLACEHOLDER_SECRETS:
+                    raise ValueError(f"{name} must be set to a real secret in production")
+        return self
+
+    def _secrets(self) -> dict[str, str]:
+        return {}

@@ -1,0 +1,60 @@
+"""The workflow state machine of ARCHITECTURE.md: the states and the legal transitions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class WorkflowState(StrEnum):
+    CREATED = "created"
+    EXTRACTING = "extracting"
+    FORECASTING = "forecasting"
+    AWAITING_MANUFACTURING_APPROVAL = "awaiting_manufacturing_approval"
+    ALLOCATING = "allocating"
+    IN_SEASON = "in_season"
+    REFORECASTING = "reforecasting"
+    AWAITING_MARKDOWN_APPROVAL = "awaiting_markdown_approval"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+S = WorkflowState
+TERMINAL_STATES = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED})
+
+_FORWARD: dict[WorkflowState, frozenset[WorkflowState]] = {
+    S.CREATED: frozenset({S.EXTRACTING, S.FORECASTING}),
+    S.EXTRACTING: frozenset({S.FORECASTING}),
+    S.FORECASTING: frozenset({S.AWAITING_MANUFACTURING_APPROVAL}),
+    S.AWAITING_MANUFACTURING_APPROVAL: frozenset({S.ALLOCATING}),
+    S.ALLOCATING: frozenset({S.IN_SEASON}),
+    S.IN_SEASON: frozenset({S.REFORECASTING, S.AWAITING_MARKDOWN_APPROVAL, S.COMPLETED}),
+    S.REFORECASTING: frozenset({S.IN_SEASON}),
+    S.AWAITING_MARKDOWN_APPROVAL: frozenset({S.IN_SEASON, S.COMPLETED}),
+}
+
+# Any live workflow may fail or be cancelled; a finished one never moves again.
+TRANSITIONS: dict[WorkflowState, frozenset[WorkflowState]] = {
+    state: (
+        frozenset()
+        if state in TERMINAL_STATES
+        else _FORWARD.get(state, frozenset()) | {S.FAILED, S.CANCELLED}
+    )
+    for state in WorkflowState
+}
+
+
+class IllegalTransitionError(Exception):
+    def __init__(self, current: WorkflowState, target: WorkflowState) -> None:
+        super().__init__(f"illegal workflow transition {current.value} -> {target.value}")
+        self.current = current
+        self.target = target
+
+
+def can_transition(current: WorkflowState, target: WorkflowState) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def check_transition(current: WorkflowState, target: WorkflowState) -> None:
+    if not can_transition(current, target):
+        raise IllegalTransitionError(current, target)

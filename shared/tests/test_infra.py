@@ -1,0 +1,28 @@
+"""The test infrastructure itself: each worker's database is migrated and isolated."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from planner_shared.settings import PlannerSettings
+
+
+async def test_database_is_migrated_to_head(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session:
+        version = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        tables = (
+            await session.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_schema='public'")
+            )
+        ).scalar()
+    assert version == "0001"
+    assert tables is not None and tables >= 20
+
+
+async def test_redis_prefix_is_unique_per_test(settings: PlannerSettings, redis_client) -> None:  # type: ignore[no-untyped-def]
+    stream = settings.stream("workflow")
+    assert stream.startswith(settings.stream_prefix)
+    assert await redis_client.exists(stream) == 0
