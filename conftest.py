@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,9 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from planner_shared.db.base import Base
 from planner_shared.db.engine import create_engine, create_sessionmaker
-from planner_shared.settings import Environment, PlannerSettings
+from planner_shared.settings import Environment, PlannerSettings, ServiceSettings
 from planner_shared.testing import database as testdb
 from planner_shared.testing.servers import find_or_start_postgres, find_or_start_redis
+
+S = TypeVar("S", bound=ServiceSettings)
+ServiceSettingsFactory = Callable[..., Any]
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +59,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def clean_db(database_url: str) -> AsyncIterator[None]:
+async def clean_db(database_url: str) -> None:
     """Start every test from empty tables: handlers under test commit for real."""
     await testdb.truncate_all(database_url, [t.name for t in Base.metadata.sorted_tables])
-    yield
 
 
 @pytest.fixture
-async def sessionmaker(
-    engine: AsyncEngine, clean_db: None
-) -> async_sessionmaker[AsyncSession]:
+async def sessionmaker(engine: AsyncEngine, clean_db: None) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
 
 
@@ -88,10 +89,20 @@ def settings(database_url: str, redis_server: str, stream_prefix: str) -> Planne
 
 
 @pytest.fixture
-async def redis_client(settings: PlannerSettings) -> AsyncIterator["aioredis.Redis"]:
+async def redis_client(settings: PlannerSettings) -> AsyncIterator[aioredis.Redis]:
     client = aioredis.from_url(settings.redis_url)
     yield client
     keys = [k async for k in client.scan_iter(match=f"{settings.stream_prefix}.*")]
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture
+def service_settings(settings: PlannerSettings) -> ServiceSettingsFactory:
+    """Build any service's settings class on this test's database, Redis and prefix."""
+
+    def build(cls: type[S] = ServiceSettings, **overrides: object) -> S:  # type: ignore[assignment]
+        return cls(**(settings.model_dump() | overrides))
+
+    return build

@@ -19,7 +19,8 @@ async def test_database_is_migrated_to_head(
             )
         ).scalar()
     assert version == "0001"
-    assert tables is not None and tables >= 20
+    assert tables is not None
+    assert tables >= 20
 
 
 async def test_redis_prefix_is_unique_per_test(settings: PlannerSettings, redis_client) -> None:  # type: ignore[no-untyped-def]

@@ -62,7 +62,9 @@ class SeasonParameters(BaseModel):
         description="How often stores are replenished from the DC.", examples=["weekly"]
     )
     dc_holdback_percentage: float = Field(
-        ge=0, le=100, description="Share of the order kept at the distribution centre.",
+        ge=0,
+        le=100,
+        description="Share of the order kept at the distribution centre.",
         examples=[45.0],
     )
     markdown_checkpoint_week: int = Field(

@@ -322,9 +322,7 @@ class OutboxMessage(Base):
     published_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index(
-            "ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"
-        ),
+        Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),
     )
 
 

@@ -36,9 +36,7 @@ def free_port() -> int:
 def _docker_available() -> bool:
     if shutil.which("docker") is None:
         return False
-    result = subprocess.run(
-        ["docker", "info"], capture_output=True, timeout=10, check=False
-    )
+    result = subprocess.run(["docker", "info"], capture_output=True, timeout=10, check=False)
     return result.returncode == 0
 
 
@@ -78,19 +76,41 @@ def _start_local_postgres() -> str:
         shutil.chown(data_dir, user="postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*run_as, _pg_bin("initdb"), "-D", data_dir, "-U", "postgres", "--auth=trust", "-E",
-         "UTF8"],
-        check=True, capture_output=True,
+        [
+            *run_as,
+            _pg_bin("initdb"),
+            "-D",
+            data_dir,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
     )
     subprocess.run(
-        [*run_as, _pg_bin("pg_ctl"), "-D", data_dir, "-l", f"{data_dir}/log", "-w", "-o",
-         f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-        check=True, capture_output=True,
+        [
+            *run_as,
+            _pg_bin("pg_ctl"),
+            "-D",
+            data_dir,
+            "-l",
+            f"{data_dir}/log",
+            "-w",
+            "-o",
+            f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     atexit.register(
         subprocess.run,
         [*run_as, _pg_bin("pg_ctl"), "-D", data_dir, "-m", "immediate", "stop"],
-        capture_output=True, check=False,
+        capture_output=True,
+        check=False,
     )
     return f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
 
@@ -101,9 +121,9 @@ def _start_local_redis() -> str:
     if binary is None:
         raise RuntimeError("redis-server not found: install redis-server")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-         "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     atexit.register(proc.terminate)
     _wait_for_port(port, "redis-server")

@@ -1,0 +1,1 @@
+"""The durable bus on Redis Streams: outbox, relay, idempotent consumers, claimer, DLQ."""

@@ -1,0 +1,241 @@
+"""At-least-once consumption done honestly.
+
+Each service reads its streams in its own consumer group, one consumer per replica. For every
+message: parse it (a message that is not a valid event is dead-lettered at once), skip it if
+this group already processed its event_id, else run the handler, record `processed_events`
+and stage emitted events in the outbox, all in one transaction, then XACK. A handler that
+raises leaves the message pending; a second subscriber claims pending messages idle longer
+than `claim_idle_ms` (XAUTOCLAIM) and retries them; once a message has been delivered
+`max_deliveries` times and still fails, it moves to `<stream>.dlq` with the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import redis.asyncio as aioredis
+from faststream.middlewares import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisStreamMessage
+from pydantic import ValidationError
+from redis.exceptions import ResponseError
+from redis.typing import EncodableT, FieldT
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from planner_shared.bus.publisher import EventPublisher
+from planner_shared.bus.router import EventRouter, MessageContext
+from planner_shared.bus.streams import dlq_name, stream_name
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import ProcessedEvent
+from planner_shared.events import EventBase, parse_event
+from planner_shared.logging import log_context
+from planner_shared.metrics import DEAD_LETTERED, EVENTS_HANDLED, HANDLER_SECONDS
+from planner_shared.settings import PlannerSettings
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    RETRY = "retry"
+    DEAD_LETTERED = "dead_lettered"
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+async def ensure_group(client: aioredis.Redis, stream: str, group: str) -> None:
+    """Create the group at the start of the stream, so events published before this service
+    first ran are still delivered to it (FastStream would create it at `$`)."""
+    with contextlib.suppress(ResponseError):
+        await client.xgroup_create(stream, group, id="0", mkstream=True)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    stream: str
+    group: str
+    message_id: str
+    error: str
+    deliveries: int
+
+
+class DurableConsumer:
+    def __init__(
+        self,
+        *,
+        redis: aioredis.Redis,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: PlannerSettings,
+        group: str,
+        router: EventRouter,
+        publisher: EventPublisher | None,
+        producer: str,
+        consumer_name: str | None = None,
+    ) -> None:
+        self._redis = redis
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self.group = group
+        self._router = router
+        self._publisher = publisher
+        self._producer = producer
+        self.consumer_name = consumer_name or settings.replica_name or default_consumer_name()
+
+    @property
+    def streams(self) -> list[str]:
+        return sorted(stream_name(self._settings, d) for d in self._router.domains)
+
+    async def ensure_groups(self) -> None:
+        for stream in self.streams:
+            await ensure_group(self._redis, stream, self.group)
+
+    def register(self, broker: RedisBroker) -> None:
+        """Subscribe to every stream the router needs: new messages, and claimed ones."""
+        for stream in self.streams:
+            for claim in (False, True):
+                sub = StreamSub(
+                    stream,
+                    group=self.group,
+                    consumer=self.consumer_name,
+                    polling_interval=max(self._settings.claim_idle_ms // 3, 50) if claim else 100,
+                    min_idle_time=self._settings.claim_idle_ms if claim else None,
+                )
+                broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)(self._on_message)
+
+    async def _on_message(self, body: Any, msg: RedisStreamMessage) -> None:
+        stream: str = msg.raw_message["channel"]
+        message_id: bytes = msg.raw_message["message_ids"][0]
+        outcome = await self.process(stream, message_id, msg.body)
+        if outcome is not Outcome.RETRY:
+            await msg.ack()
+
+    async def deliveries(self, stream: str, message_id: bytes) -> int:
+        pending = await self._redis.xpending_range(
+            stream, self.group, min=message_id, max=message_id, count=1
+        )
+        return int(pending[0]["times_delivered"]) if pending else 1
+
+    async def process(self, stream: str, message_id: bytes, body: bytes) -> Outcome:
+        """Handle one delivery; the caller acks unless the outcome is RETRY."""
+        try:
+            event = parse_event(body)
+        except ValidationError as exc:
+            await self._dead_letter(stream, message_id, body, f"invalid event: {exc}", None)
+            return Outcome.DEAD_LETTERED
+        handler = self._router.handler_for(event)
+        if handler is None:
+            return Outcome.IGNORED
+        deliveries = await self.deliveries(stream, message_id)
+        with log_context(workflow_id=event.workflow_id, event_id=event.event_id):
+            if deliveries > self._settings.max_deliveries:
+                # Earlier deliveries never finished (the consumer died mid-message).
+                error = f"not completed after {deliveries - 1} deliveries"
+                await self._dead_letter(stream, message_id, body, error, event)
+                return Outcome.DEAD_LETTERED
+            started = time.perf_counter()
+            try:
+                async with self._keep_claimed(stream, message_id):
+                    outcome = await self._handle_once(event, handler)
+            except Exception as exc:
+                EVENTS_HANDLED.labels(self.group, event.type, "error").inc()
+                reason = f"{type(exc).__name__}: {exc}"
+                if deliveries >= self._settings.max_deliveries:
+                    log.exception(
+                        "handler failed; dead-lettering", extra={"deliveries": deliveries}
+                    )
+                    await self._dead_letter(stream, message_id, body, reason, event)
+                    return Outcome.DEAD_LETTERED
+                log.warning(
+                    "handler failed; will retry",
+                    exc_info=True,
+                    extra={"deliveries": deliveries, "error": reason},
+                )
+                return Outcome.RETRY
+            HANDLER_SECONDS.labels(self.group, event.type).observe(time.perf_counter() - started)
+            EVENTS_HANDLED.labels(self.group, event.type, outcome.value).inc()
+            log.info("event %s %s", event.type, outcome.value)
+            return outcome
+
+    async def _handle_once(self, event: EventBase, handler: Any) -> Outcome:
+        try:
+            async with transaction(self._sessionmaker) as session:
+                if await session.get(ProcessedEvent, (self.group, event.event_id)) is not None:
+                    return Outcome.DUPLICATE
+                context = MessageContext(
+                    session=session,
+                    settings=self._settings,
+                    publisher=self._publisher,
+                    producer=self._producer,
+                )
+                await handler(event, context)
+                session.add(ProcessedEvent(consumer_group=self.group, event_id=event.event_id))
+                await session.flush()
+        except IntegrityError:
+            # Another replica committed the same event first: its effects stand, ours roll back.
+            async with self._sessionmaker() as session:
+                if await session.get(ProcessedEvent, (self.group, event.event_id)) is not None:
+                    return Outcome.DUPLICATE
+            raise
+        return Outcome.HANDLED
+
+    @contextlib.asynccontextmanager
+    async def _keep_claimed(self, stream: str, message_id: bytes) -> AsyncIterator[None]:
+        """While a long handler runs, reset the message's idle time so no other replica claims
+        it and starts the same work again."""
+        interval = self._settings.claim_idle_ms / 3000
+
+        async def touch() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                await self._redis.xclaim(
+                    stream, self.group, self.consumer_name, 0, [message_id], justid=True
+                )
+
+        task = asyncio.create_task(touch())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _dead_letter(
+        self,
+        stream: str,
+        message_id: bytes,
+        body: bytes,
+        error: str,
+        event: EventBase | None,
+    ) -> None:
+        fields: dict[FieldT, EncodableT] = {
+            "stream": stream,
+            "group": self.group,
+            "message_id": message_id.decode(),
+            "error": error[:4000],
+            "failed_at": datetime.now(UTC).isoformat(),
+            "body": body,
+        }
+        if event is not None:
+            fields |= {"event_id": str(event.event_id), "event_type": event.type}
+            if event.workflow_id:
+                fields["workflow_id"] = str(event.workflow_id)
+        await self._redis.xadd(
+            dlq_name(stream), fields, maxlen=self._settings.stream_maxlen, approximate=True
+        )
+        DEAD_LETTERED.labels(stream).inc()
+        log.error("dead-lettered message %s of %s: %s", message_id.decode(), stream, error)

@@ -1,0 +1,77 @@
+"""Structured JSON logging with the workflow_id and event_id of the message being handled.
+
+The ids live in context variables so every line logged while a message is handled carries
+them, whichever module logs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+_workflow_id: ContextVar[str | None] = ContextVar("workflow_id", default=None)
+_event_id: ContextVar[str | None] = ContextVar("event_id", default=None)
+_service: ContextVar[str | None] = ContextVar("service", default=None)
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+@contextmanager
+def log_context(*, workflow_id: object = None, event_id: object = None) -> Iterator[None]:
+    tokens = (
+        _workflow_id.set(str(workflow_id) if workflow_id else None),
+        _event_id.set(str(event_id) if event_id else None),
+    )
+    try:
+        yield
+    finally:
+        _workflow_id.reset(tokens[0])
+        _event_id.reset(tokens[1])
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "service": _service.get(),
+            "workflow_id": _workflow_id.get(),
+            "event_id": _event_id.get(),
+        }
+        line.update(
+            {k: v for k, v in record.__dict__.items() if k not in _RESERVED and k not in line}
+        )
+        if record.exc_info:
+            line["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+class _ContextTextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        ids = [f"{k}={v.get()}" for k, v in (("wf", _workflow_id), ("ev", _event_id)) if v.get()]
+        return f"{text} [{' '.join(ids)}]" if ids else text
+
+
+def configure_logging(service: str, *, level: str = "INFO", json_lines: bool = True) -> None:
+    _service.set(service)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else _ContextTextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # FastStream logs every message at INFO; our consumer logs what matters itself.
+    logging.getLogger("faststream").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

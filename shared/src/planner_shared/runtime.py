@@ -1,0 +1,187 @@
+"""One composition root for every service process.
+
+`create_service_app` builds a FastAPI app whose lifespan connects the database, Redis and the
+FastStream broker, registers the service's durable consumer, starts the outbox relay, and
+disposes all of it after `yield`. Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.redis import RedisBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from planner_shared.bus.consumer import DurableConsumer
+from planner_shared.bus.publisher import EventPublisher
+from planner_shared.bus.relay import OutboxRelay
+from planner_shared.bus.router import EventRouter
+from planner_shared.db.engine import create_engine, create_sessionmaker
+from planner_shared.logging import configure_logging
+from planner_shared.settings import ServiceSettings
+
+
+@dataclass
+class Runtime:
+    """Everything a running service holds; built by the lifespan, reachable from app.state."""
+
+    name: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis
+    broker: RedisBroker
+    publisher: EventPublisher
+    relay: OutboxRelay
+    consumer: DurableConsumer | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def spawn(self, coro: Any, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=name))
+
+
+RouterSetup = Callable[[Runtime], AbstractAsyncContextManager[EventRouter | None]]
+
+
+@asynccontextmanager
+async def no_router(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
+    yield None
+
+
+@asynccontextmanager
+async def open_runtime(
+    name: str, settings: ServiceSettings, setup: RouterSetup = no_router
+) -> AsyncIterator[Runtime]:
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    redis = aioredis.from_url(settings.redis_url)
+    broker = RedisBroker(settings.redis_url, log_level=10)
+    publisher = EventPublisher(broker, settings)
+    relay = OutboxRelay(sessionmaker, publisher, poll_seconds=settings.outbox_poll_seconds)
+    runtime = Runtime(name, settings, engine, sessionmaker, redis, broker, publisher, relay)
+    try:
+        async with setup(runtime) as router:
+            if router is not None:
+                runtime.consumer = DurableConsumer(
+                    redis=redis,
+                    sessionmaker=sessionmaker,
+                    settings=settings,
+                    group=name,
+                    router=router,
+                    publisher=publisher,
+                    producer=name,
+                )
+                await runtime.consumer.ensure_groups()
+                runtime.consumer.register(broker)
+            await broker.start()
+            runtime.spawn(relay.run(), f"{name}-outbox-relay")
+            try:
+                yield runtime
+            finally:
+                for task in runtime._tasks:
+                    task.cancel()
+                for task in runtime._tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                await broker.stop()
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def readiness(runtime: Runtime) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    try:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        await runtime.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"error: {type(exc).__name__}"
+    return checks
+
+
+def operator_router() -> APIRouter:
+    router = APIRouter(tags=["operator"])
+
+    @router.get("/health", summary="Liveness: the process is up")
+    async def health(request: Request) -> dict[str, str]:
+        return {"status": "ok", "service": runtime_of(request).name}
+
+    @router.get("/ready", summary="Readiness: database and Redis answer")
+    async def ready(request: Request, response: Response) -> dict[str, Any]:
+        runtime = runtime_of(request)
+        checks = await readiness(runtime)
+        ok = all(v == "ok" for v in checks.values())
+        response.status_code = 200 if ok else 503
+        consumer = runtime.consumer
+        return {
+            "status": "ready" if ok else "not_ready",
+            "service": runtime.name,
+            "checks": checks,
+            "consumer": (
+                {
+                    "group": consumer.group,
+                    "name": consumer.consumer_name,
+                    "streams": consumer.streams,
+                }
+                if consumer
+                else None
+            ),
+        }
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_service_app(
+    name: str,
+    settings: ServiceSettings,
+    setup: RouterSetup = no_router,
+    *,
+    routers: list[APIRouter] | None = None,
+    title: str | None = None,
+    description: str = "",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(name, level=settings.log_level, json_lines=settings.log_json)
+        async with open_runtime(name, settings, setup) as runtime:
+            app.state.runtime = runtime
+            yield
+
+    app = FastAPI(
+        title=title or f"Season Planner {name}", description=description, lifespan=lifespan
+    )
+    app.include_router(operator_router())
+    for router in routers or []:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
