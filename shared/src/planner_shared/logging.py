@@ -17,7 +17,9 @@ from typing import Any
 
 _workflow_id: ContextVar[str | None] = ContextVar("workflow_id", default=None)
 _event_id: ContextVar[str | None] = ContextVar("event_id", default=None)
-_service: ContextVar[str | None] = ContextVar("service", default=None)
+
+# One service per process: a plain global, so lines from any task or thread carry it.
+_SERVICE_NAME: list[str | None] = [None]
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -42,7 +44,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "service": _service.get(),
+            "service": _SERVICE_NAME[0],
             "workflow_id": _workflow_id.get(),
             "event_id": _event_id.get(),
         }
@@ -62,7 +64,7 @@ class _ContextTextFormatter(logging.Formatter):
 
 
 def configure_logging(service: str, *, level: str = "INFO", json_lines: bool = True) -> None:
-    _service.set(service)
+    _SERVICE_NAME[0] = service
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         JsonFormatter()

@@ -74,13 +74,25 @@ class OutboxRelay:
         return count or 0
 
     async def run(self) -> None:
+        failures = 0
         while True:
             try:
                 sent = await self.relay_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                sent = 0
+            except Exception as exc:
+                # Back off while the database or Redis is down; one line per failure, with
+                # the traceback only the first time, so the log stays readable.
+                failures += 1
+                log.warning(
+                    "outbox relay failed (%s consecutive): %s: %s",
+                    failures,
+                    type(exc).__name__,
+                    str(exc).splitlines()[0] if str(exc) else "",
+                    exc_info=failures == 1,
+                )
+                await asyncio.sleep(min(self._poll_seconds * 2**failures, 5.0))
+                continue
+            failures = 0
             if sent < self._batch_size:
                 await asyncio.sleep(self._poll_seconds)

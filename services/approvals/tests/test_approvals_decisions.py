@@ -1,0 +1,88 @@
+"""Decision rules at their edges."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner_approvals.decisions import DecisionError, decided_value
+from planner_shared.events import (
+    DecisionAction,
+    DecisionSubmittedPayload,
+    ManufacturingLine,
+    ManufacturingProposal,
+    MarkdownProposal,
+)
+
+ORDER = ManufacturingProposal(
+    quantity=1000,
+    min_quantity=800,
+    max_quantity=1200,
+    lines=[
+        ManufacturingLine(
+            category_code="KNIT",
+            forecast_units=900,
+            safety_stock_pct=0.15,
+            stock_on_hand=35,
+            quantity=1000,
+        )
+    ],
+    rationale="test",
+)
+MARKDOWN = MarkdownProposal(
+    percentage=15,
+    max_percentage=40,
+    week_number=6,
+    sell_through=0.5,
+    target=0.6,
+    elasticity=1.5,
+    rationale="test",
+)
+
+
+def decide(
+    action: str, value: float | None = None, reason: str | None = "why"
+) -> DecisionSubmittedPayload:
+    kind = "manufacturing"
+    return DecisionSubmittedPayload(
+        kind=kind, action=DecisionAction(action), value=value, reason=reason, decided_by="ann"
+    )
+
+
+def test_accept_takes_the_proposed_value() -> None:
+    assert decided_value(ORDER, decide("accept")) == 1000
+    assert decided_value(MARKDOWN, decide("accept")) == 15
+
+
+@pytest.mark.parametrize("value", [800, 1200, 950])
+def test_modify_within_bounds_inclusive(value: int) -> None:
+    assert decided_value(ORDER, decide("modify", value)) == value
+
+
+@pytest.mark.parametrize(
+    ("proposal", "value", "message"),
+    [
+        (ORDER, 799, "quantity 799 is outside the allowed range 800-1200"),
+        (ORDER, 1201, "quantity 1201 is outside the allowed range 800-1200"),
+        (ORDER, 900.5, "quantity must be a whole number"),
+        (MARKDOWN, 45, "markdown percentage 45 is outside the allowed range 0-40"),
+        (MARKDOWN, -5, "markdown percentage -5 is outside the allowed range 0-40"),
+    ],
+)
+def test_modify_out_of_bounds_is_refused(
+    proposal: ManufacturingProposal | MarkdownProposal, value: float, message: str
+) -> None:
+    with pytest.raises(DecisionError, match=message) as caught:
+        decided_value(proposal, decide("modify", value))
+    assert caught.value.status_code == 422
+
+
+def test_modify_needs_a_value_and_a_reason() -> None:
+    with pytest.raises(DecisionError, match="needs a value"):
+        decided_value(ORDER, decide("modify"))
+    with pytest.raises(DecisionError, match="needs a reason"):
+        decided_value(ORDER, decide("modify", 900, reason="  "))
+
+
+def test_accept_with_a_different_value_is_refused_not_silently_changed() -> None:
+    with pytest.raises(DecisionError, match="use action 'modify'"):
+        decided_value(ORDER, decide("accept", 900))
