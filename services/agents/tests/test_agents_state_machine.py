@@ -1,0 +1,441 @@
+"""The workflow state machine: every legal transition of a season, illegal events refused and
+recorded, duplicates harmless. Handlers run on real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from planner_agents.orchestrator import Orchestrator
+from planner_agents.specialists import AgentReport, Progress, SeasonFacts
+from planner_shared.bus.consumer import DurableConsumer, Outcome, ensure_group
+from planner_shared.bus.router import MessageContext
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import Workflow, WorkflowTransition
+from planner_shared.events import (
+    AllocationCompleted,
+    AllocationCompletedPayload,
+    AllocationRequested,
+    ApprovalDecided,
+    ApprovalDecidedPayload,
+    ApprovalRequested,
+    CancelRequested,
+    CancelRequestedPayload,
+    CategoryForecastSummary,
+    DecisionAction,
+    EventBase,
+    ExtractionCompleted,
+    ExtractionCompletedPayload,
+    ExtractionRequested,
+    ForecastCompleted,
+    ForecastCompletedPayload,
+    ForecastRequested,
+    ManufacturingLine,
+    ManufacturingProposal,
+    ManufacturingRecommendation,
+    MarkdownProposal,
+    SellThroughComputed,
+    SellThroughComputedPayload,
+    VarianceChecked,
+    VarianceCheckedPayload,
+    WorkflowCompleted,
+    WorkflowRequested,
+    WorkflowRequestedPayload,
+    WorkflowTransitionRefused,
+)
+from planner_shared.parameters import (
+    ExtractionIssue,
+    ParameterExtraction,
+    ParameterField,
+    ParameterSource,
+    SeasonParameters,
+)
+from planner_shared.settings import PlannerSettings
+
+Sessions = async_sessionmaker[AsyncSession]
+
+PARAMETERS = SeasonParameters(
+    forecast_horizon_weeks=4,
+    season_start_date=date(2027, 3, 1),
+    replenishment_strategy="weekly",
+    dc_holdback_percentage=40,
+    markdown_checkpoint_week=2,
+    markdown_threshold=0.6,
+)
+
+
+class RecordingSpecialists:
+    """Deterministic stand-in for the agents: proposals straight from the facts."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def _report(self, agent: str, task: str) -> AgentReport:
+        self.calls.append(task)
+        return AgentReport(agent=agent, task=task, summary=f"{task} done", model="recording")  # type: ignore[arg-type]
+
+    async def review_forecast(self, facts: SeasonFacts, progress: Progress) -> AgentReport:
+        await progress("demand", "reviewing")
+        return self._report("demand", "review_forecast")
+
+    async def propose_manufacturing(
+        self, facts: SeasonFacts, progress: Progress
+    ) -> tuple[AgentReport, ManufacturingProposal]:
+        assert facts.forecast is not None
+        assert facts.forecast.manufacturing is not None
+        total = facts.forecast.manufacturing.total_quantity
+        return self._report("inventory", "propose_manufacturing"), ManufacturingProposal(
+            quantity=total,
+            min_quantity=int(total * 0.8),
+            max_quantity=int(total * 1.2),
+            lines=facts.forecast.manufacturing.lines,
+            rationale="as recommended",
+        )
+
+    async def summarise_allocation(self, facts: SeasonFacts, progress: Progress) -> AgentReport:
+        return self._report("inventory", "summarise_allocation")
+
+    async def propose_markdown(
+        self, facts: SeasonFacts, progress: Progress
+    ) -> tuple[AgentReport, MarkdownProposal | None]:
+        assert facts.sell_through is not None
+        return self._report("pricing", "propose_markdown"), MarkdownProposal(
+            percentage=15,
+            max_percentage=40,
+            week_number=facts.sell_through.week_number,
+            sell_through=facts.sell_through.sell_through,
+            target=facts.sell_through.target,
+            elasticity=1.5,
+            rationale="gap x elasticity",
+        )
+
+
+async def _new_workflow(sessions: Sessions) -> UUID:
+    async with transaction(sessions) as session:
+        workflow = Workflow(id=uuid4(), state="created", created_by="ann", context={})
+        session.add(workflow)
+    return workflow.id
+
+
+async def _handle(
+    sessions: Sessions, settings: PlannerSettings, orchestrator: Orchestrator, event: EventBase
+) -> list[EventBase]:
+    handler = orchestrator.router().handler_for(event)
+    assert handler is not None
+    async with transaction(sessions) as session:
+        ctx = MessageContext(session=session, settings=settings, publisher=None, producer="agents")
+        await handler(event, ctx)
+    return ctx.emitted
+
+
+async def _state(sessions: Sessions, workflow_id: UUID) -> str:
+    async with sessions() as session:
+        workflow = await session.get(Workflow, workflow_id)
+        assert workflow is not None
+        return workflow.state
+
+
+def _forecast(workflow_id: UUID, run: int) -> ForecastCompleted:
+    line = ManufacturingLine(
+        category_code="KNIT",
+        forecast_units=1000,
+        safety_stock_pct=0.1,
+        stock_on_hand=100,
+        quantity=1000,
+    )
+    return ForecastCompleted(
+        workflow_id=workflow_id,
+        producer="forecast",
+        payload=ForecastCompletedPayload(
+            run_number=run,
+            reason="initial" if run == 1 else "variance",
+            season_total=1000,
+            categories=[
+                CategoryForecastSummary(
+                    category_code="KNIT",
+                    season_total=1000,
+                    lower_80=900,
+                    upper_80=1100,
+                    lower_95=850,
+                    upper_95=1150,
+                    method="ensemble",
+                )
+            ],
+            cluster_count=3,
+            manufacturing=ManufacturingRecommendation(total_quantity=1000, lines=[line])
+            if run == 1
+            else None,
+        ),
+    )
+
+
+def _decided(workflow_id: UUID, kind: str, value: float) -> ApprovalDecided:
+    return ApprovalDecided(
+        workflow_id=workflow_id,
+        producer="approvals",
+        payload=ApprovalDecidedPayload(
+            approval_id=uuid4(),
+            kind=kind,
+            action=DecisionAction.MODIFY,
+            proposed_value=value,
+            decided_value=value,
+            reason="r",
+            decided_by="ann",
+            decided_at=datetime.now(UTC),
+        ),
+    )
+
+
+def _variance(workflow_id: UUID, week: int, variance: float, rerun: int | None) -> VarianceChecked:
+    return VarianceChecked(
+        workflow_id=workflow_id,
+        producer="forecast",
+        payload=VarianceCheckedPayload(
+            week_number=week,
+            total_variance=variance,
+            by_category={"KNIT": variance},
+            threshold=0.2,
+            exceeded=variance > 0.2,
+            reforecast_run_number=rerun,
+        ),
+    )
+
+
+def _extraction(workflow_id: UUID, issues: list[ExtractionIssue]) -> ExtractionCompleted:
+    fields = {
+        name: ParameterField(
+            name=name,
+            value=getattr(PARAMETERS, name),
+            confidence=0.9,
+            source=ParameterSource.STATED,
+        )
+        for name in (
+            "forecast_horizon_weeks",
+            "season_start_date",
+            "replenishment_strategy",
+            "dc_holdback_percentage",
+            "markdown_checkpoint_week",
+            "markdown_threshold",
+        )
+    }
+    return ExtractionCompleted(
+        workflow_id=workflow_id,
+        producer="extraction",
+        payload=ExtractionCompletedPayload(
+            extraction=ParameterExtraction(
+                parameters=PARAMETERS,
+                fields=fields,
+                issues=issues,
+                extractor="offline",
+                usable=True,
+            )
+        ),
+    )
+
+
+async def test_a_whole_season_walks_every_state_in_order(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    specialists = RecordingSpecialists()
+    orchestrator = Orchestrator(specialists)
+    wf = await _new_workflow(sessionmaker)
+
+    async def step(event: EventBase, state: str) -> list[EventBase]:
+        emitted = await _handle(sessionmaker, settings, orchestrator, event)
+        assert await _state(sessionmaker, wf) == state
+        return emitted
+
+    out = await step(
+        WorkflowRequested(
+            workflow_id=wf,
+            producer="gateway",
+            payload=WorkflowRequestedPayload(brief="12 weeks from March 1", requested_by="ann"),
+        ),
+        "extracting",
+    )
+    assert any(isinstance(e, ExtractionRequested) for e in out)
+    out = await step(_extraction(wf, []), "forecasting")
+    [request] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert request.payload.run_number == 1
+    out = await step(_forecast(wf, 1), "awaiting_manufacturing_approval")
+    [approval] = [e for e in out if isinstance(e, ApprovalRequested)]
+    assert approval.payload.proposal.kind == "manufacturing"
+    out = await step(_decided(wf, "manufacturing", 900), "allocating")
+    [allocation] = [e for e in out if isinstance(e, AllocationRequested)]
+    assert allocation.payload.approved_quantity == 900
+    await step(
+        AllocationCompleted(
+            workflow_id=wf,
+            producer="forecast",
+            payload=AllocationCompletedPayload(
+                total_units=900,
+                dc_holdback_units=360,
+                store_units=540,
+                store_count=10,
+                by_category={"KNIT": 900},
+            ),
+        ),
+        "in_season",
+    )
+    await step(_variance(wf, 1, 0.05, None), "in_season")
+    await step(_variance(wf, 2, 0.35, 2), "reforecasting")
+    # The checkpoint arrives while re-forecasting: the markdown waits for the new forecast.
+    await step(
+        SellThroughComputed(
+            workflow_id=wf,
+            producer="forecast",
+            payload=SellThroughComputedPayload(
+                week_number=2,
+                sell_through=0.4,
+                by_category={"KNIT": 0.4},
+                target=0.6,
+                below_target=True,
+            ),
+        ),
+        "reforecasting",
+    )
+    out = await step(_forecast(wf, 2), "awaiting_markdown_approval")
+    [markdown] = [e for e in out if isinstance(e, ApprovalRequested)]
+    assert markdown.payload.proposal.kind == "markdown"
+    await step(_decided(wf, "markdown", 15), "in_season")
+    await step(_variance(wf, 3, 0.1, None), "in_season")
+    out = await step(_variance(wf, 4, 0.1, None), "completed")
+    [done] = [e for e in out if isinstance(e, WorkflowCompleted)]
+    assert done.payload.manufacturing_quantity == 900
+    assert done.payload.markdown_percentage == 15
+    assert specialists.calls == [
+        "review_forecast",
+        "propose_manufacturing",
+        "summarise_allocation",
+        "review_forecast",
+        "propose_markdown",
+    ]
+    async with sessionmaker() as session:
+        moves = (
+            await session.scalars(
+                select(WorkflowTransition)
+                .where(WorkflowTransition.workflow_id == wf)
+                .order_by(WorkflowTransition.id)
+            )
+        ).all()
+    assert [m.to_state for m in moves if m.accepted] == [
+        "extracting",
+        "forecasting",
+        "awaiting_manufacturing_approval",
+        "allocating",
+        "in_season",
+        "reforecasting",
+        "in_season",
+        "awaiting_markdown_approval",
+        "in_season",
+        "completed",
+    ]
+
+
+async def test_event_out_of_place_is_refused_recorded_and_not_applied(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _new_workflow(sessionmaker)
+    out = await _handle(sessionmaker, settings, orchestrator, _decided(wf, "manufacturing", 900))
+    assert await _state(sessionmaker, wf) == "created"
+    [refusal] = [e for e in out if isinstance(e, WorkflowTransitionRefused)]
+    assert "not expected in state created" in refusal.payload.reason
+    assert not any(isinstance(e, AllocationRequested) for e in out)
+    async with sessionmaker() as session:
+        [recorded] = (await session.scalars(select(WorkflowTransition))).all()
+    assert recorded.accepted is False
+    assert recorded.event_type == "approval.decided"
+
+
+async def test_contradictory_brief_fails_the_workflow_with_an_actionable_reason(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _new_workflow(sessionmaker)
+    await _handle(
+        sessionmaker,
+        settings,
+        orchestrator,
+        WorkflowRequested(
+            workflow_id=wf,
+            producer="gateway",
+            payload=WorkflowRequestedPayload(
+                brief="weekly and no replenishment", requested_by="ann"
+            ),
+        ),
+    )
+    issue = ExtractionIssue(
+        field="replenishment_strategy",
+        kind="contradictory",
+        message="the brief says both weekly and no replenishment",
+    )
+    await _handle(sessionmaker, settings, orchestrator, _extraction(wf, [issue]))
+    async with sessionmaker() as session:
+        workflow = await session.get(Workflow, wf)
+    assert workflow is not None
+    assert workflow.state == "failed"
+    assert workflow.error is not None
+    assert "both weekly and no replenishment" in workflow.error
+    assert "POST /api/workflows/forecast" in workflow.error
+
+
+@pytest.mark.parametrize("state", ["completed", "failed", "cancelled"])
+async def test_finished_workflow_never_moves_again(
+    sessionmaker: Sessions, settings: PlannerSettings, state: str
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _new_workflow(sessionmaker)
+    async with transaction(sessionmaker) as session:
+        workflow = await session.get(Workflow, wf)
+        assert workflow is not None
+        workflow.state = state
+    for event in (
+        CancelRequested(
+            workflow_id=wf, producer="gateway", payload=CancelRequestedPayload(requested_by="ann")
+        ),
+        _forecast(wf, 1),
+        _variance(wf, 1, 0.5, 2),
+    ):
+        out = await _handle(sessionmaker, settings, orchestrator, event)
+        assert any(isinstance(e, WorkflowTransitionRefused) for e in out)
+    assert await _state(sessionmaker, wf) == state
+
+
+async def test_duplicate_delivery_moves_the_workflow_once(
+    sessionmaker: Sessions, settings: PlannerSettings, redis_client: aioredis.Redis
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _new_workflow(sessionmaker)
+    consumer = DurableConsumer(
+        redis=redis_client,
+        sessionmaker=sessionmaker,
+        settings=settings,
+        group="agents",
+        router=orchestrator.router(),
+        publisher=None,
+        producer="agents",
+    )
+    event = WorkflowRequested(
+        workflow_id=wf,
+        producer="gateway",
+        payload=WorkflowRequestedPayload(parameters=PARAMETERS, requested_by="ann"),
+    )
+    body = event.model_dump_json().encode()
+    # Two deliveries of the same event, pending in the group as a redelivery would be.
+    stream = settings.stream("workflow")
+    await ensure_group(redis_client, stream, "agents")
+    ids = [await redis_client.xadd(stream, {"body": body}) for _ in range(2)]
+    await redis_client.xreadgroup("agents", "replica-1", {stream: ">"})
+    first = await consumer.process(stream, ids[0], body)
+    second = await consumer.process(stream, ids[1], body)
+    assert (first, second) == (Outcome.HANDLED, Outcome.DUPLICATE)
+    assert await _state(sessionmaker, wf) == "forecasting"
+    async with sessionmaker() as session:
+        moves = (await session.scalars(select(WorkflowTransition))).all()
+    assert len(moves) == 1
