@@ -1,0 +1,270 @@
+"""Reads and writes of the forecast service: history, stores, actuals, and its results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_shared.db.models import (
+    Allocation,
+    Category,
+    Forecast,
+    ForecastWeek,
+    HistoricalSale,
+    ManufacturingOrder,
+    Store,
+    StoreCluster,
+    StoreClusterMember,
+    WeeklyActual,
+    Workflow,
+)
+
+
+class MissingDataError(Exception):
+    """The database lacks what the step needs; the message says what to load."""
+
+
+async def categories(session: AsyncSession, codes: Sequence[str] | None) -> list[Category]:
+    query = select(Category).order_by(Category.code)
+    if codes:
+        query = query.where(Category.code.in_(codes))
+    found = list((await session.scalars(query)).all())
+    if codes:
+        missing = sorted(set(codes) - {c.code for c in found})
+        if missing:
+            raise MissingDataError(f"unknown category codes: {', '.join(missing)}")
+    if not found:
+        raise MissingDataError(
+            "no categories loaded: run `make seed` or upload categories and historical sales"
+        )
+    return found
+
+
+async def stores(session: AsyncSession) -> list[Store]:
+    found = list((await session.scalars(select(Store).order_by(Store.code))).all())
+    if not found:
+        raise MissingDataError("no stores loaded: run `make seed` or upload stores")
+    return found
+
+
+async def category_history(session: AsyncSession, category_id: UUID) -> pd.Series:
+    """Weekly units of one category summed over all stores, indexed by week start."""
+    rows = (
+        await session.execute(
+            select(HistoricalSale.week_start, func.sum(HistoricalSale.units))
+            .where(HistoricalSale.category_id == category_id)
+            .group_by(HistoricalSale.week_start)
+            .order_by(HistoricalSale.week_start)
+        )
+    ).all()
+    return pd.Series(
+        [float(units) for _, units in rows],
+        index=pd.DatetimeIndex([week for week, _ in rows]),
+        dtype=float,
+    )
+
+
+async def store_demand(session: AsyncSession, last_weeks: int = 52) -> pd.DataFrame:
+    """Mean weekly units per (store, category) over the most recent `last_weeks` of history."""
+    latest = await session.scalar(select(func.max(HistoricalSale.week_start)))
+    if latest is None:
+        raise MissingDataError("no historical sales loaded: run `make seed` or upload them")
+    since = pd.Timestamp(latest) - pd.Timedelta(weeks=last_weeks - 1)
+    rows = (
+        await session.execute(
+            select(
+                HistoricalSale.store_id,
+                HistoricalSale.category_id,
+                func.avg(HistoricalSale.units),
+            )
+            .where(HistoricalSale.week_start >= since.date())
+            .group_by(HistoricalSale.store_id, HistoricalSale.category_id)
+        )
+    ).all()
+    return pd.DataFrame(
+        [(s, c, float(avg)) for s, c, avg in rows],
+        columns=["store_id", "category_id", "mean_weekly_units"],
+    )
+
+
+async def next_run_number(session: AsyncSession, workflow_id: UUID) -> int:
+    latest = await session.scalar(
+        select(func.max(Forecast.run_number)).where(Forecast.workflow_id == workflow_id)
+    )
+    return int(latest or 0) + 1
+
+
+async def forecasts_of_run(
+    session: AsyncSession, workflow_id: UUID, run_number: int | None = None
+) -> list[Forecast]:
+    if run_number is None:
+        run_number = await next_run_number(session, workflow_id) - 1
+    return list(
+        (
+            await session.scalars(
+                select(Forecast).where(
+                    Forecast.workflow_id == workflow_id, Forecast.run_number == run_number
+                )
+            )
+        ).all()
+    )
+
+
+async def forecast_weeks(session: AsyncSession, forecast_ids: Sequence[UUID]) -> pd.DataFrame:
+    rows = (
+        await session.execute(
+            select(ForecastWeek.forecast_id, ForecastWeek.week_number, ForecastWeek.point).where(
+                ForecastWeek.forecast_id.in_(forecast_ids)
+            )
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["forecast_id", "week_number", "point"])
+
+
+async def replace_forecast(
+    session: AsyncSession,
+    *,
+    workflow_id: UUID,
+    run_number: int,
+    category_id: UUID,
+    reason: str,
+    season_total: float,
+    method: str,
+    diagnostics: dict[str, Any],
+    weeks: Sequence[dict[str, Any]],
+) -> Forecast:
+    await session.execute(
+        delete(Forecast).where(
+            Forecast.workflow_id == workflow_id,
+            Forecast.run_number == run_number,
+            Forecast.category_id == category_id,
+        )
+    )
+    forecast = Forecast(
+        workflow_id=workflow_id,
+        run_number=run_number,
+        category_id=category_id,
+        reason=reason,
+        season_total=season_total,
+        method=method,
+        diagnostics=diagnostics,
+    )
+    session.add(forecast)
+    await session.flush()
+    session.add_all(ForecastWeek(forecast_id=forecast.id, **week) for week in weeks)
+    return forecast
+
+
+async def replace_clusters(
+    session: AsyncSession,
+    workflow_id: UUID,
+    clusters: Sequence[dict[str, Any]],
+    members: dict[UUID, int],
+) -> None:
+    """Store one workflow's clusters: `clusters` rows by label, `members` store -> label."""
+    await session.execute(delete(StoreCluster).where(StoreCluster.workflow_id == workflow_id))
+    rows = {c["label"]: StoreCluster(workflow_id=workflow_id, **c) for c in clusters}
+    session.add_all(rows.values())
+    await session.flush()
+    session.add_all(
+        StoreClusterMember(workflow_id=workflow_id, store_id=store_id, cluster_id=rows[label].id)
+        for store_id, label in members.items()
+    )
+
+
+async def replace_manufacturing_orders(
+    session: AsyncSession, workflow_id: UUID, orders: Sequence[ManufacturingOrder]
+) -> None:
+    await session.execute(
+        delete(ManufacturingOrder).where(ManufacturingOrder.workflow_id == workflow_id)
+    )
+    session.add_all(orders)
+
+
+async def manufacturing_orders(
+    session: AsyncSession, workflow_id: UUID
+) -> list[ManufacturingOrder]:
+    return list(
+        (
+            await session.scalars(
+                select(ManufacturingOrder).where(ManufacturingOrder.workflow_id == workflow_id)
+            )
+        ).all()
+    )
+
+
+async def replace_allocations(
+    session: AsyncSession,
+    workflow_id: UUID,
+    kind: str,
+    week_number: int,
+    rows: Sequence[tuple[UUID, UUID, int]],
+) -> None:
+    """Store (store, category, units) rows of one allocation; re-running replaces, never adds."""
+    await session.execute(
+        delete(Allocation).where(
+            Allocation.workflow_id == workflow_id,
+            Allocation.kind == kind,
+            Allocation.week_number == week_number,
+        )
+    )
+    session.add_all(
+        Allocation(
+            workflow_id=workflow_id,
+            store_id=store_id,
+            category_id=category_id,
+            kind=kind,
+            week_number=week_number,
+            units=units,
+        )
+        for store_id, category_id, units in rows
+    )
+
+
+async def allocated_units(session: AsyncSession, workflow_id: UUID) -> pd.DataFrame:
+    rows = (
+        await session.execute(
+            select(
+                Allocation.category_id,
+                Allocation.kind,
+                Allocation.week_number,
+                func.sum(Allocation.units),
+            )
+            .where(Allocation.workflow_id == workflow_id)
+            .group_by(Allocation.category_id, Allocation.kind, Allocation.week_number)
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["category_id", "kind", "week_number", "units"])
+
+
+async def actuals(session: AsyncSession, workflow_id: UUID, through_week: int) -> pd.DataFrame:
+    rows = (
+        await session.execute(
+            select(
+                WeeklyActual.store_id,
+                WeeklyActual.category_id,
+                WeeklyActual.week_number,
+                WeeklyActual.units_sold,
+            ).where(
+                WeeklyActual.workflow_id == workflow_id, WeeklyActual.week_number <= through_week
+            )
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["store_id", "category_id", "week_number", "units_sold"])
+
+
+async def workflow(session: AsyncSession, workflow_id: UUID | None) -> Workflow:
+    found = await session.get(Workflow, workflow_id) if workflow_id else None
+    if found is None:
+        raise MissingDataError(f"workflow {workflow_id} does not exist")
+    return found
+
+
+def week_start(season_start: date, week_number: int) -> date:
+    return (pd.Timestamp(season_start) + pd.Timedelta(weeks=week_number - 1)).date()
