@@ -4,6 +4,7 @@ recorded, duplicates harmless. Handlers run on real PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -430,7 +431,7 @@ async def test_duplicate_delivery_moves_the_workflow_once(
     # Two deliveries of the same event, pending in the group as a redelivery would be.
     stream = settings.stream("workflow")
     await ensure_group(redis_client, stream, "agents")
-    ids = [await redis_client.xadd(stream, {"body": body}) for _ in range(2)]
+    ids = [cast(bytes, await redis_client.xadd(stream, {"body": body})) for _ in range(2)]
     await redis_client.xreadgroup("agents", "replica-1", {stream: ">"})
     first = await consumer.process(stream, ids[0], body)
     second = await consumer.process(stream, ids[1], body)

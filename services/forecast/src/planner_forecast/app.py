@@ -1,18 +1,45 @@
-"""Composition root of the forecast service."""
+"""Composition root of the forecast service: the process pool lives with the app."""
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from planner_forecast.api import router as api_router
+from planner_forecast.handlers import ForecastHandlers
+from planner_forecast.parallel import init_worker
 from planner_forecast.settings import ForecastSettings
-from planner_shared.runtime import create_service_app
+from planner_shared.bus.router import EventRouter
+from planner_shared.runtime import Runtime, create_service_app
 
 SERVICE_NAME = "forecast"
 
 
+def forecast_setup(settings: ForecastSettings):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
+        # Model fits are CPU-bound: they run in worker processes, off the event loop.
+        # `spawn` because forking a process that runs an event loop and threads is unsafe.
+        with ProcessPoolExecutor(
+            max_workers=settings.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+        ) as pool:
+            yield ForecastHandlers(pool, settings).router()
+
+    return setup
+
+
 def create_app(settings: ForecastSettings | None = None) -> FastAPI:
+    settings = settings or ForecastSettings()
     return create_service_app(
         SERVICE_NAME,
-        settings or ForecastSettings(),
+        settings,
+        forecast_setup(settings),
+        routers=[api_router],
         description="Ensemble forecasts, store clusters, allocation, variance and re-forecast.",
     )

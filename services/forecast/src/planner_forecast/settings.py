@@ -1,13 +1,56 @@
-"""Settings of the forecast service: the shared ones plus its own, prefixed PLANNER_FORECAST_."""
+"""Settings of the forecast service: the shared ones plus its own (PLANNER_FORECAST_*)."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 
 from planner_shared.settings import ServiceSettings
 
 
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(f"PLANNER_FORECAST_{name.upper()}", name)
+
+
 class ForecastSettings(ServiceSettings):
-    port: int = Field(
-        default=8002, ge=1, le=65535, validation_alias=AliasChoices("PLANNER_FORECAST_PORT", "port")
+    port: int = Field(default=8002, ge=1, le=65535, validation_alias=_env("port"))
+    workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        validation_alias=_env("workers"),
+        description="Processes that fit models (one category per process at a time).",
+    )
+    cluster_k: int | None = Field(
+        default=None,
+        ge=2,
+        le=20,
+        validation_alias=_env("cluster_k"),
+        description="Fix the number of store clusters; unset, silhouette chooses it.",
+    )
+    min_display_units: int = Field(
+        default=2,
+        ge=0,
+        validation_alias=_env("min_display_units"),
+        description="Minimum units of each category every store gets in the allocation.",
+    )
+    variance_threshold: float = Field(
+        default=0.20,
+        gt=0,
+        le=5,
+        validation_alias=_env("variance_threshold"),
+        description="Variance above which the re-forecast starts by itself.",
+    )
+    variance_trigger: Literal["any", "total"] = Field(
+        default="total",
+        validation_alias=_env("variance_trigger"),
+        description="'total': the season total must drift; 'any': one category is enough.",
+    )
+    service_level: float = Field(
+        default=0.90,
+        ge=0.5,
+        lt=1,
+        validation_alias=_env("service_level"),
+        description="Service level the safety stock is sized for.",
     )

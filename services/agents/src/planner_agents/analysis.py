@@ -1,0 +1,442 @@
+"""The agents' tools as plain functions over a RunContext: read views, risk rules, proposals.
+
+`tools.py` exposes these to the Agents SDK; keeping them plain lets them be tested (and
+reused) without a model in the loop.
+"""
+
+from __future__ import annotations
+
+from planner_agents.context import ForecastRisk, MissingFactError, RiskSeverity, RunContext
+from planner_agents.schemas import (
+    AllocationView,
+    CategoryForecastView,
+    CategorySellThrough,
+    ForecastView,
+    ManufacturingProposalResult,
+    ManufacturingView,
+    MarkdownResult,
+    RiskReport,
+    SeasonView,
+    SellThroughView,
+)
+from planner_shared.events import (
+    CategoryForecastSummary,
+    ManufacturingLine,
+    ManufacturingProposal,
+    MarkdownProposal,
+)
+from planner_shared.formulas import compute_markdown, quantity_bounds
+from planner_shared.parameters import ReplenishmentStrategy
+
+_REPLENISHMENT = {
+    ReplenishmentStrategy.WEEKLY: "stores are topped up from the DC holdback every week",
+    ReplenishmentStrategy.BI_WEEKLY: "stores are topped up from the DC holdback every two weeks",
+    ReplenishmentStrategy.NONE: (
+        "no replenishment: stores sell what they receive at the start, and the DC holdback "
+        "is only released by a planner's decision"
+    ),
+}
+
+
+def _ratio(numerator: float, denominator: float | None) -> float | None:
+    if denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+# ---------------------------------------------------------------- season
+def season_view(ctx: RunContext) -> SeasonView:
+    p = ctx.parameters
+    return SeasonView(
+        parameters=p,
+        season_end_date=p.season_end_date,
+        checkpoint_week_start=p.week_start(p.markdown_checkpoint_week),
+        replenishment=_REPLENISHMENT[p.replenishment_strategy],
+        note=(
+            f"{p.forecast_horizon_weeks}-week season {p.season_start_date.isoformat()} to "
+            f"{p.season_end_date.isoformat()}, {p.replenishment_strategy.value} replenishment, "
+            f"{p.dc_holdback_percentage:g}% held at the DC, markdown check in week "
+            f"{p.markdown_checkpoint_week} against a {p.markdown_threshold:.0%} sell-through "
+            "target"
+        ),
+    )
+
+
+# ---------------------------------------------------------------- forecast
+def _category_view(ctx: RunContext, c: CategoryForecastSummary) -> CategoryForecastView:
+    last = ctx.last_season_totals.get(c.category_code)
+    change = _ratio(c.season_total - last, last) if last is not None else None
+    return CategoryForecastView(
+        category_code=c.category_code,
+        season_total=c.season_total,
+        lower_80=c.lower_80,
+        upper_80=c.upper_80,
+        lower_95=c.lower_95,
+        upper_95=c.upper_95,
+        interval_80_width_ratio=_ratio(c.upper_80 - c.lower_80, c.season_total),
+        method=c.method,
+        weights=c.weights,
+        backtest_wape=c.backtest_wape,
+        fallback_reason=c.fallback_reason,
+        last_season_total=last,
+        change_vs_last_season=change,
+    )
+
+
+def forecast_view(ctx: RunContext) -> ForecastView:
+    forecast = ctx.forecast
+    if forecast is None:
+        raise MissingFactError("no forecast has completed for this workflow yet")
+    previous = forecast.previous_season_total
+    revision = _ratio(forecast.season_total - previous, previous) if previous is not None else None
+    note = (
+        f"Forecast run {forecast.run_number} ({forecast.reason}): "
+        f"{forecast.season_total:,.0f} units over {ctx.parameters.forecast_horizon_weeks} weeks "
+        f"across {len(forecast.categories)} categories"
+    )
+    if revision is not None:
+        note += f", {revision:+.1%} against the previous run"
+    return ForecastView(
+        run_number=forecast.run_number,
+        reason=forecast.reason,
+        horizon_weeks=ctx.parameters.forecast_horizon_weeks,
+        season_total=forecast.season_total,
+        previous_season_total=previous,
+        revision=revision,
+        cluster_count=forecast.cluster_count,
+        categories=[_category_view(ctx, c) for c in forecast.categories],
+        variance_by_week=dict(sorted(ctx.variance_by_week.items())),
+        note=note,
+    )
+
+
+def _severity(measure: float, threshold: float, high_threshold: float) -> RiskSeverity | None:
+    if measure > high_threshold:
+        return "high"
+    if measure > threshold:
+        return "medium"
+    return None
+
+
+def _weighted_backtest_wape(c: CategoryForecastSummary) -> float | None:
+    # The ensemble's own error is at most the weighted error of its members (the absolute
+    # error is convex), so this is an honest upper bound on it.
+    used = {m: w for m, w in c.weights.items() if w > 0 and m in c.backtest_wape}
+    total = sum(used.values())
+    if total <= 0:
+        return None
+    return sum(w * c.backtest_wape[m] for m, w in used.items()) / total
+
+
+def assess_forecast_risks(ctx: RunContext) -> list[ForecastRisk]:
+    """The forecast's risks by rule, season total first, then category by category.
+
+    - fallback_used: a category fell back to a simpler method (always high);
+    - wide_interval: the 80% interval is wider than `wide_interval_ratio` of the forecast;
+    - large_change_vs_history: the forecast moved more than `history_change_ratio` from the
+      same weeks last season (the seasonal-naive baseline);
+    - large_revision: a re-forecast moved the season total more than `revision_ratio`;
+    - weak_backtest: the members' weighted backtest WAPE is above `weak_backtest_wape`.
+    """
+    view = forecast_view(ctx)
+    policy = ctx.policy
+    risks: list[ForecastRisk] = []
+    if view.revision is not None:
+        severity = _severity(abs(view.revision), policy.revision_ratio, 2 * policy.revision_ratio)
+        if severity:
+            risks.append(
+                ForecastRisk(
+                    category_code=None,
+                    kind="large_revision",
+                    severity=severity,
+                    measure=view.revision,
+                    threshold=policy.revision_ratio,
+                    message=(
+                        f"The re-forecast moved the season total {view.revision:+.1%} "
+                        f"({view.previous_season_total:,.0f} -> {view.season_total:,.0f} units)"
+                    ),
+                )
+            )
+    summaries = {c.category_code: c for c in ctx.categories}
+    for c in view.categories:
+        code = c.category_code
+        if c.fallback_reason:
+            risks.append(
+                ForecastRisk(
+                    category_code=code,
+                    kind="fallback_used",
+                    severity="high",
+                    measure=None,
+                    threshold=None,
+                    message=f"{code}: forecast fell back to {c.method} ({c.fallback_reason})",
+                )
+            )
+        if c.interval_80_width_ratio is not None:
+            severity = _severity(
+                c.interval_80_width_ratio,
+                policy.wide_interval_ratio,
+                policy.very_wide_interval_ratio,
+            )
+            if severity:
+                risks.append(
+                    ForecastRisk(
+                        category_code=code,
+                        kind="wide_interval",
+                        severity=severity,
+                        measure=c.interval_80_width_ratio,
+                        threshold=policy.wide_interval_ratio,
+                        message=(
+                            f"{code}: the 80% interval {c.lower_80:,.0f}-{c.upper_80:,.0f} "
+                            f"spans {c.interval_80_width_ratio:.0%} of the "
+                            f"{c.season_total:,.0f}-unit forecast"
+                        ),
+                    )
+                )
+        if c.change_vs_last_season is not None and c.last_season_total is not None:
+            severity = _severity(
+                abs(c.change_vs_last_season),
+                policy.history_change_ratio,
+                policy.large_history_change_ratio,
+            )
+            if severity:
+                risks.append(
+                    ForecastRisk(
+                        category_code=code,
+                        kind="large_change_vs_history",
+                        severity=severity,
+                        measure=c.change_vs_last_season,
+                        threshold=policy.history_change_ratio,
+                        message=(
+                            f"{code}: {c.season_total:,.0f} units is "
+                            f"{c.change_vs_last_season:+.0%} against the same weeks last "
+                            f"season ({c.last_season_total:,.0f})"
+                        ),
+                    )
+                )
+        weighted = _weighted_backtest_wape(summaries[code])
+        if weighted is not None:
+            severity = _severity(weighted, policy.weak_backtest_wape, 2 * policy.weak_backtest_wape)
+            if severity:
+                risks.append(
+                    ForecastRisk(
+                        category_code=code,
+                        kind="weak_backtest",
+                        severity=severity,
+                        measure=weighted,
+                        threshold=policy.weak_backtest_wape,
+                        message=(
+                            f"{code}: backtest error (WAPE) of the fitted models is {weighted:.0%}"
+                        ),
+                    )
+                )
+    return risks
+
+
+def flag_forecast_risks(ctx: RunContext) -> RiskReport:
+    """Assess the risks and record them as the run's decision."""
+    risks = assess_forecast_risks(ctx)
+    ctx.decisions.risks = risks
+    high = sum(r.severity == "high" for r in risks)
+    note = f"{len(risks)} risk(s) flagged ({high} high)" if risks else "No forecast risk flagged"
+    return RiskReport(categories_checked=len(ctx.categories), risks=risks, note=note)
+
+
+# ---------------------------------------------------------------- manufacturing
+def manufacturing_view(ctx: RunContext) -> ManufacturingView:
+    recommendation = ctx.manufacturing
+    if recommendation is None:
+        raise MissingFactError("the forecast carries no manufacturing recommendation yet")
+    tolerance = ctx.policy.manufacturing_tolerance_percentage
+    low, high = quantity_bounds(recommendation.total_quantity, tolerance)
+    forecast_units = sum(line.forecast_units for line in recommendation.lines)
+    stock = sum(line.stock_on_hand for line in recommendation.lines)
+    return ManufacturingView(
+        total_quantity=recommendation.total_quantity,
+        forecast_units=forecast_units,
+        stock_on_hand=stock,
+        lines=list(recommendation.lines),
+        min_quantity=low,
+        max_quantity=high,
+        tolerance_percentage=tolerance,
+        note=(
+            f"Recommended order {recommendation.total_quantity:,} units "
+            f"(forecast {forecast_units:,.0f} plus safety stock, minus {stock:,} on hand); "
+            f"allowed range {low:,}-{high:,}"
+        ),
+    )
+
+
+def _scale_lines(lines: list[ManufacturingLine], quantity: int) -> list[ManufacturingLine]:
+    """Lines rescaled to add up to `quantity` exactly (largest remainder)."""
+    recommended = sum(line.quantity for line in lines)
+    if recommended == quantity or recommended <= 0:
+        return lines
+    shares = [line.quantity * quantity / recommended for line in lines]
+    floors = [int(share) for share in shares]
+    order = sorted(range(len(lines)), key=lambda i: shares[i] - floors[i], reverse=True)
+    for i in order[: quantity - sum(floors)]:
+        floors[i] += 1
+    return [line.model_copy(update={"quantity": q}) for line, q in zip(lines, floors, strict=True)]
+
+
+def propose_manufacturing(
+    ctx: RunContext, quantity: int, rationale: str
+) -> ManufacturingProposalResult:
+    """Record the order to put to the approver, if it lies within the allowed range."""
+    view = manufacturing_view(ctx)
+    reason: str | None = None
+    if not rationale.strip():
+        reason = "a proposal needs a rationale the approver can read"
+    elif not view.min_quantity <= quantity <= view.max_quantity:
+        reason = (
+            f"{quantity:,} units is outside the allowed range {view.min_quantity:,}-"
+            f"{view.max_quantity:,} (recommendation {view.total_quantity:,} +/- "
+            f"{view.tolerance_percentage:g}%)"
+        )
+    if reason is not None:
+        return ManufacturingProposalResult(
+            accepted=False, reason=reason, proposal=None, note=f"Proposal refused: {reason}"
+        )
+    proposal = ManufacturingProposal(
+        quantity=quantity,
+        min_quantity=view.min_quantity,
+        max_quantity=view.max_quantity,
+        lines=_scale_lines(view.lines, quantity),
+        rationale=rationale.strip(),
+    )
+    ctx.decisions.manufacturing = proposal
+    return ManufacturingProposalResult(
+        accepted=True,
+        reason=None,
+        proposal=proposal,
+        note=f"Proposed {quantity:,} units for approval (range {view.min_quantity:,}-"
+        f"{view.max_quantity:,})",
+    )
+
+
+# ---------------------------------------------------------------- allocation
+def allocation_view(ctx: RunContext) -> AllocationView:
+    allocation = ctx.allocation
+    if allocation is None:
+        raise MissingFactError("no allocation has completed for this workflow yet")
+    p = ctx.parameters
+    share = allocation.dc_holdback_units / allocation.total_units if allocation.total_units else 0.0
+    average = allocation.store_units / allocation.store_count if allocation.store_count else 0.0
+    return AllocationView(
+        total_units=allocation.total_units,
+        store_units=allocation.store_units,
+        store_count=allocation.store_count,
+        average_store_units=average,
+        dc_holdback_units=allocation.dc_holdback_units,
+        dc_holdback_share=share,
+        planned_holdback_percentage=p.dc_holdback_percentage,
+        replenishment_strategy=p.replenishment_strategy,
+        by_category=dict(allocation.by_category),
+        note=(
+            f"{allocation.store_units:,} units to {allocation.store_count} stores "
+            f"(about {average:,.0f} each), {allocation.dc_holdback_units:,} ({share:.0%}) held "
+            f"at the DC for {p.replenishment_strategy.value} replenishment"
+        ),
+    )
+
+
+# ---------------------------------------------------------------- pricing
+def _demand_shares(ctx: RunContext) -> dict[str, float]:
+    total = sum(c.season_total for c in ctx.categories)
+    if total <= 0:
+        return {}
+    return {c.category_code: c.season_total / total for c in ctx.categories}
+
+
+def sell_through_view(ctx: RunContext) -> SellThroughView:
+    st = ctx.sell_through
+    if st is None:
+        raise MissingFactError("sell-through has not been computed for this workflow yet")
+    shares = _demand_shares(ctx)
+    max_pct = ctx.policy.max_markdown_percentage
+    categories = []
+    for code, value in sorted(st.by_category.items()):
+        elasticity = ctx.elasticities.get(code)
+        indicative = (
+            compute_markdown(st.target, value, elasticity, max_percentage=max_pct).percentage
+            if elasticity is not None
+            else None
+        )
+        categories.append(
+            CategorySellThrough(
+                category_code=code,
+                sell_through=value,
+                gap=st.target - value,
+                elasticity=elasticity,
+                demand_share=shares.get(code),
+                indicative_markdown_percentage=indicative,
+            )
+        )
+    elasticity = _season_elasticity(ctx, [c.category_code for c in categories], shares)
+    gap = st.target - st.sell_through
+    position = "below" if gap > 0 else "at or above"
+    return SellThroughView(
+        week_number=st.week_number,
+        checkpoint_week=ctx.parameters.markdown_checkpoint_week,
+        sell_through=st.sell_through,
+        target=st.target,
+        gap=gap,
+        below_target=gap > 0,
+        season_elasticity=elasticity,
+        max_markdown_percentage=max_pct,
+        categories=categories,
+        note=(
+            f"Week {st.week_number} sell-through {st.sell_through:.1%}, {position} the "
+            f"{st.target:.0%} target"
+        ),
+    )
+
+
+def _season_elasticity(ctx: RunContext, codes: list[str], shares: dict[str, float]) -> float | None:
+    """Elasticities of the categories on sale, weighted by their share of the forecast."""
+    known = [code for code in (codes or sorted(ctx.elasticities)) if code in ctx.elasticities]
+    if not known:
+        return None
+    weights = {code: shares.get(code, 0.0) for code in known}
+    if sum(weights.values()) <= 0:
+        weights = dict.fromkeys(known, 1.0)
+    total = sum(weights.values())
+    return round(sum(ctx.elasticities[c] * w for c, w in weights.items()) / total, 4)
+
+
+def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
+    """Apply the markdown rule to the season's sell-through and record the proposal."""
+    view = sell_through_view(ctx)
+    if view.season_elasticity is None:
+        codes = ", ".join(c.category_code for c in view.categories) or "the season"
+        raise MissingFactError(f"no price elasticity is known for {codes}")
+    computation = compute_markdown(
+        view.target,
+        view.sell_through,
+        view.season_elasticity,
+        max_percentage=view.max_markdown_percentage,
+    )
+    ctx.decisions.markdown_assessed = True
+    formula = computation.explain()
+    if computation.percentage <= 0:
+        ctx.decisions.markdown = None
+        return MarkdownResult(
+            percentage=0.0, formula=formula, proposal=None, note=f"No markdown: {formula}"
+        )
+    written = rationale.strip()
+    proposal = MarkdownProposal(
+        percentage=computation.percentage,
+        max_percentage=view.max_markdown_percentage,
+        week_number=view.week_number,
+        sell_through=view.sell_through,
+        target=view.target,
+        elasticity=view.season_elasticity,
+        rationale=f"{written} Rule: {formula}." if written else f"Rule: {formula}.",
+    )
+    ctx.decisions.markdown = proposal
+    return MarkdownResult(
+        percentage=computation.percentage,
+        formula=formula,
+        proposal=proposal,
+        note=f"Proposed a {computation.percentage:g}% markdown for approval ({formula})",
+    )

@@ -1,0 +1,284 @@
+"""Initial allocation of an approved order to stores, and replenishment from the DC.
+
+Rules:
+- The DC holdback is `approved x holdback% / 100` rounded half up; the rest goes to stores.
+- The store pool is split across clusters, then within each cluster across its stores, in
+  proportion to historical demand, with a minimum display quantity per store. A store whose
+  proportional share is below its minimum gets the minimum and the others share the rest in
+  proportion (repeated until no share is below its minimum), so minimums are met without
+  over-feeding large stores.
+- Units are integers that add up exactly to the pool: floors of the exact (rational) quotas,
+  then the leftover units one each to the largest remainders (ties: larger demand, then code).
+- If the store pool cannot cover every store's minimum, `AllocationError` is raised with the
+  shortfall; the holdback is never raided silently.
+- Replenishment replaces what each store sold since its last delivery (sell one, ship one), at
+  the end of every week (`weekly`), of every second week (`bi_weekly`) or never (`none`); no
+  delivery after the last week. When the DC holds less than asked, it is shared in proportion
+  to the requests, by the same largest-remainder rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+
+from pydantic import BaseModel, ConfigDict
+
+from planner_shared.parameters import ReplenishmentStrategy
+
+
+class AllocationError(ValueError):
+    """The quantity cannot be allocated under the rules (e.g. below the minimum displays)."""
+
+
+def _exact(value: float) -> Fraction:
+    if value < 0:
+        raise AllocationError(f"demand must not be negative (got {value})")
+    return Fraction(value)
+
+
+def largest_remainder(total: int, weights: Mapping[str, float]) -> dict[str, int]:
+    """Integers proportional to `weights` that sum exactly to `total` (equal split if all 0)."""
+    if total < 0:
+        raise AllocationError(f"cannot allocate a negative quantity ({total})")
+    if not weights:
+        if total:
+            raise AllocationError(f"{total} units to allocate but nobody to allocate them to")
+        return {}
+    exact = {key: _exact(value) for key, value in weights.items()}
+    mass = sum(exact.values(), Fraction(0))
+    if mass == 0:
+        exact = {key: Fraction(1) for key in exact}
+        mass = Fraction(len(exact))
+    quotas = {key: total * value / mass for key, value in exact.items()}
+    units = {key: int(quota) for key, quota in quotas.items()}
+    leftover = total - sum(units.values())
+    order = sorted(quotas, key=lambda key: (-(quotas[key] - units[key]), -exact[key], key))
+    for key in order[:leftover]:
+        units[key] += 1
+    return units
+
+
+def split_with_minimums(
+    total: int, demand: Mapping[str, float], minimums: Mapping[str, int]
+) -> dict[str, int]:
+    """Split `total` by demand share with a floor per key; see the module rules."""
+    need = sum(minimums.get(key, 0) for key in demand)
+    if total < need:
+        raise AllocationError(
+            f"{total} units cannot cover the minimum display quantities ({need} units "
+            f"across {len(demand)} stores); short by {need - total}"
+        )
+    exact = {key: _exact(value) for key, value in demand.items()}
+    if sum(exact.values(), Fraction(0)) == 0:
+        exact = {key: Fraction(1) for key in exact}
+    fixed: dict[str, int] = {}
+    free = set(exact)
+    while free:
+        pool = total - sum(fixed.values())
+        mass = sum((exact[key] for key in free), Fraction(0))
+        below = [
+            key
+            for key in free
+            if (pool * exact[key] / mass if mass else Fraction(0)) < minimums.get(key, 0)
+        ]
+        if not below:
+            break
+        for key in below:
+            fixed[key] = minimums.get(key, 0)
+            free.discard(key)
+    pool = total - sum(fixed.values())
+    if not free:
+        # Only when the total equals the minimums exactly: nothing is left over.
+        return fixed
+    shares = largest_remainder(pool, {key: float(exact[key]) for key in sorted(free)})
+    return {key: fixed.get(key, shares.get(key, 0)) for key in demand}
+
+
+class CategoryAllocation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    category_code: str
+    approved_quantity: int
+    dc_holdback_percentage: float
+    dc_holdback_units: int
+    store_units: int
+    by_store: dict[str, int]
+    by_cluster: dict[int, int]
+
+
+def holdback_units(approved_quantity: int, holdback_percentage: float) -> int:
+    """Units kept at the DC: approved x pct / 100, rounded half up."""
+    if not 0 <= holdback_percentage <= 100:
+        raise AllocationError("dc holdback percentage must be between 0 and 100")
+    exact = approved_quantity * Fraction(holdback_percentage) / 100
+    return int(exact + Fraction(1, 2))
+
+
+def allocate_category(
+    category_code: str,
+    approved_quantity: int,
+    holdback_percentage: float,
+    store_demand: Mapping[str, float],
+    min_display: int | Mapping[str, int],
+    clusters: Mapping[str, int] | None = None,
+) -> CategoryAllocation:
+    """Allocate one category's approved order to the stores (see the module rules).
+
+    `store_demand` is each store's historical demand for the category; `clusters` maps store
+    code to cluster label (stores without one share cluster -1).
+    """
+    if approved_quantity < 0:
+        raise AllocationError("approved quantity must not be negative")
+    dc_units = holdback_units(approved_quantity, holdback_percentage)
+    pool = approved_quantity - dc_units
+    minimums = (
+        {store: int(min_display) for store in store_demand}
+        if isinstance(min_display, int)
+        else {store: int(min_display.get(store, 0)) for store in store_demand}
+    )
+    if any(value < 0 for value in minimums.values()):
+        raise AllocationError("minimum display quantities must not be negative")
+    need = sum(minimums.values())
+    if pool < need:
+        raise AllocationError(
+            f"category {category_code}: {pool} units for stores after the "
+            f"{holdback_percentage:g}% DC holdback cannot cover the minimum display "
+            f"quantities ({need} units across {len(minimums)} stores); short by {need - pool}"
+        )
+    labels = {store: (clusters or {}).get(store, -1) for store in store_demand}
+    members: dict[int, list[str]] = {}
+    for store in sorted(store_demand):
+        members.setdefault(labels[store], []).append(store)
+    cluster_units = split_with_minimums(
+        pool,
+        {str(label): sum(store_demand[s] for s in stores) for label, stores in members.items()},
+        {str(label): sum(minimums[s] for s in stores) for label, stores in members.items()},
+    )
+    by_store: dict[str, int] = {}
+    for label, stores in members.items():
+        by_store.update(
+            split_with_minimums(
+                cluster_units[str(label)],
+                {store: store_demand[store] for store in stores},
+                {store: minimums[store] for store in stores},
+            )
+        )
+    return CategoryAllocation(
+        category_code=category_code,
+        approved_quantity=approved_quantity,
+        dc_holdback_percentage=holdback_percentage,
+        dc_holdback_units=dc_units,
+        store_units=pool,
+        by_store={store: by_store[store] for store in sorted(by_store)},
+        by_cluster={label: cluster_units[str(label)] for label in sorted(members)},
+    )
+
+
+def allocate_season(
+    approved: Mapping[str, int],
+    holdback_percentage: float,
+    demand: Mapping[str, Mapping[str, float]],
+    min_display: int | Mapping[str, int],
+    clusters: Mapping[str, int] | None = None,
+) -> dict[str, CategoryAllocation]:
+    """Allocate every category: `approved` and `demand` are keyed by category code.
+
+    `min_display` is one quantity for every store and category, or one per category.
+    """
+    missing = set(approved) - set(demand)
+    if missing:
+        raise AllocationError(f"no store demand for categories {sorted(missing)}")
+    return {
+        category: allocate_category(
+            category,
+            quantity,
+            holdback_percentage,
+            demand[category],
+            min_display if isinstance(min_display, int) else min_display.get(category, 0),
+            clusters,
+        )
+        for category, quantity in sorted(approved.items())
+    }
+
+
+# ----------------------------------------------------------------------------- replenishment
+class ReplenishmentWeek(BaseModel):
+    """One delivery from the DC, shipped at the end of `week_number` for the next week."""
+
+    model_config = ConfigDict(frozen=True)
+
+    week_number: int
+    covers_weeks: list[int]
+    requested: dict[str, int]
+    shipments: dict[str, int]
+    dc_stock_before: int
+    dc_stock_after: int
+    shortfall: int
+
+
+def covered_weeks(
+    strategy: ReplenishmentStrategy | str, week_number: int, horizon_weeks: int
+) -> list[int]:
+    """The weeks whose sales a delivery at the end of `week_number` replaces (may be none)."""
+    strategy = ReplenishmentStrategy(strategy)
+    if week_number < 1 or week_number >= horizon_weeks or strategy is ReplenishmentStrategy.NONE:
+        return []
+    if strategy is ReplenishmentStrategy.WEEKLY:
+        return [week_number]
+    return [week_number - 1, week_number] if week_number % 2 == 0 else []
+
+
+def plan_replenishment(
+    strategy: ReplenishmentStrategy | str,
+    week_number: int,
+    horizon_weeks: int,
+    dc_stock: int,
+    sales_by_week: Mapping[int, Mapping[str, float]],
+) -> ReplenishmentWeek | None:
+    """The delivery due at the end of `week_number`, or None when none is due.
+
+    `sales_by_week` maps season week to units sold per store (weeks not given count as no
+    sales). Requests are the units sold in the covered weeks, rounded half up per store.
+    """
+    if dc_stock < 0:
+        raise AllocationError("DC stock must not be negative")
+    weeks = covered_weeks(strategy, week_number, horizon_weeks)
+    if not weeks:
+        return None
+    sold: dict[str, Fraction] = {}
+    for week in weeks:
+        for store, units in sales_by_week.get(week, {}).items():
+            sold[store] = sold.get(store, Fraction(0)) + _exact(units)
+    requested = {store: int(units + Fraction(1, 2)) for store, units in sorted(sold.items())}
+    asked = sum(requested.values())
+    if asked <= dc_stock:
+        shipments = dict(requested)
+    else:
+        shipments = largest_remainder(dc_stock, {s: float(u) for s, u in requested.items()})
+    shipped = sum(shipments.values())
+    return ReplenishmentWeek(
+        week_number=week_number,
+        covers_weeks=weeks,
+        requested=requested,
+        shipments=shipments,
+        dc_stock_before=dc_stock,
+        dc_stock_after=dc_stock - shipped,
+        shortfall=asked - shipped,
+    )
+
+
+def simulate_replenishment(
+    strategy: ReplenishmentStrategy | str,
+    horizon_weeks: int,
+    dc_stock: int,
+    sales_by_week: Mapping[int, Mapping[str, float]],
+) -> list[ReplenishmentWeek]:
+    """Every delivery of the season for the given (actual or forecast) weekly store sales."""
+    plan: list[ReplenishmentWeek] = []
+    for week in range(1, horizon_weeks + 1):
+        delivery = plan_replenishment(strategy, week, horizon_weeks, dc_stock, sales_by_week)
+        if delivery is not None:
+            plan.append(delivery)
+            dc_stock = delivery.dc_stock_after
+    return plan

@@ -1,0 +1,252 @@
+"""The single models the ensemble combines: Prophet, SARIMAX and the naive baselines.
+
+Every function takes plain arrays (NaN marks a week with no record) and returns a
+`ModelForecast`, so they can run in a worker process and be refitted on truncated histories by
+the backtest without any shared state.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from statistics import NormalDist
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from planner_forecast.metrics import FloatArray
+
+SEASON_PERIOD = 52
+Z_80 = NormalDist().inv_cdf(0.90)
+Z_95 = NormalDist().inv_cdf(0.975)
+
+ModelName = Literal["prophet", "arima", "seasonal_naive"]
+MODEL_NAMES: tuple[ModelName, ...] = ("prophet", "arima", "seasonal_naive")
+
+# (p, q) pairs tried for the ARIMA part; small on purpose: weekly retail series are short and
+# a larger search mostly buys overfitting and fit time.
+_ARMA_CANDIDATES: tuple[tuple[int, int], ...] = ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0))
+
+
+@dataclass(frozen=True)
+class ModelForecast:
+    point: FloatArray
+    lower_80: FloatArray
+    upper_80: FloatArray
+    lower_95: FloatArray
+    upper_95: FloatArray
+
+
+@dataclass(frozen=True)
+class ArimaSpec:
+    order: tuple[int, int, int]
+    seasonal_order: tuple[int, int, int, int]
+    trend: str
+    aic: float
+
+
+def _normal_forecast(point: FloatArray, sd: FloatArray) -> ModelForecast:
+    return ModelForecast(
+        point=point,
+        lower_80=point - Z_80 * sd,
+        upper_80=point + Z_80 * sd,
+        lower_95=point - Z_95 * sd,
+        upper_95=point + Z_95 * sd,
+    )
+
+
+def _last_finite(y: FloatArray) -> float:
+    finite = y[np.isfinite(y)]
+    return float(finite[-1]) if finite.size else 0.0
+
+
+def seasonal_naive(y: FloatArray, steps: int, period: int = SEASON_PERIOD) -> ModelForecast:
+    """The value one season earlier; the last value when the history is shorter than a season.
+
+    Intervals assume normal errors with the spread of the in-sample seasonal (or one-step)
+    differences, growing with the number of seasons (or weeks) ahead, as for a random walk.
+    """
+    n = y.size
+    horizon = np.arange(1, steps + 1)
+    if n >= period:
+        source = y[n - period + (horizon - 1) % period]
+        point = np.where(np.isfinite(source), source, _last_finite(y))
+        residuals = y[period:] - y[:-period]
+        growth = np.ceil(horizon / period)
+    else:
+        point = np.full(steps, _last_finite(y))
+        residuals = np.diff(y)
+        growth = horizon.astype(float)
+    residuals = residuals[np.isfinite(residuals)]
+    spread = float(residuals.std(ddof=1)) if residuals.size > 1 else float(np.nanstd(y))
+    return _normal_forecast(point.astype(float), spread * np.sqrt(growth))
+
+
+def mean_forecast(y: FloatArray, steps: int) -> ModelForecast:
+    """History mean with the spread of a new observation around an estimated mean."""
+    finite = y[np.isfinite(y)]
+    mean = float(finite.mean()) if finite.size else 0.0
+    sd = float(finite.std(ddof=1)) if finite.size > 1 else 0.0
+    spread = sd * np.sqrt(1.0 + 1.0 / max(finite.size, 1))
+    return _normal_forecast(np.full(steps, mean), np.full(steps, spread))
+
+
+# ----------------------------------------------------------------------------- Prophet
+@functools.cache
+def _quiet_prophet_logging() -> None:
+    # cmdstanpy configures its own logger on first use (INFO to stderr, per Stan chain), and
+    # prophet.plot complains about plotly at import time: silence both before prophet loads.
+    # Prophet's own warnings are about choices made here on purpose (yearly seasonality on a
+    # backtest fold a little under two years), so only its errors get through.
+    # prophet.forecaster sets its logger to INFO on import, hence the order.
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
+    import prophet  # noqa: F401
+    from cmdstanpy.utils import get_logger
+
+    logging.getLogger("prophet").setLevel(logging.ERROR)
+    get_logger().setLevel(logging.WARNING)
+
+
+def prophet_forecast(
+    dates: pd.DatetimeIndex,
+    y: FloatArray,
+    steps: int,
+    *,
+    yearly: bool,
+    intervals: bool,
+    samples: int = 1000,
+    seed: int = 0,
+) -> ModelForecast:
+    """Prophet (linear trend, optional yearly seasonality, MAP fit) forecasting `steps` weeks.
+
+    Intervals come from Prophet's own predictive samples (trend changes plus noise), taken
+    once and cut at the 80% and 95% quantiles; the backtest only needs points, so it skips them.
+    """
+    _quiet_prophet_logging()
+    from prophet import Prophet
+
+    model = Prophet(
+        growth="linear",
+        yearly_seasonality=yearly,
+        weekly_seasonality=False,
+        daily_seasonality=False,
+        uncertainty_samples=samples if intervals else 0,
+    )
+    mask = np.isfinite(y)
+    model.fit(pd.DataFrame({"ds": dates[mask], "y": y[mask]}))
+    future = pd.DataFrame({"ds": [dates[-1] + timedelta(weeks=h) for h in range(1, steps + 1)]})
+    if intervals:
+        # Prophet draws from NumPy's global generator; seeding it keeps a re-run of the same
+        # request (an at-least-once redelivery) identical to the first.
+        np.random.seed(seed)
+        draws = model.predictive_samples(future)["yhat"]
+        quantiles = np.quantile(draws, [0.025, 0.10, 0.90, 0.975], axis=1)
+    model.uncertainty_samples = 0
+    point = model.predict(future)["yhat"].to_numpy(dtype=float)
+    if not intervals:
+        return _normal_forecast(point, np.zeros(steps))
+    return ModelForecast(
+        point=point,
+        lower_80=np.minimum(quantiles[1], point),
+        upper_80=np.maximum(quantiles[2], point),
+        lower_95=np.minimum(quantiles[0], point),
+        upper_95=np.maximum(quantiles[3], point),
+    )
+
+
+# ----------------------------------------------------------------------------- SARIMAX
+class _StatsmodelsNoise(warnings.catch_warnings):
+    """Silence the warnings statsmodels raises on routine optimiser trouble, and only those.
+
+    Non-convergence or awkward start values on one candidate are expected while searching
+    orders; the AIC and the backtest judge the result, not the warning.
+    """
+
+    def __enter__(self) -> None:
+        from statsmodels.tools.sm_exceptions import (
+            ConvergenceWarning,
+            HessianInversionWarning,
+            InterpolationWarning,
+        )
+
+        super().__enter__()
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", HessianInversionWarning)
+        warnings.simplefilter("ignore", InterpolationWarning)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"statsmodels\.")
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"statsmodels\.")
+
+
+def _differencing_order(y: FloatArray) -> int:
+    """d in {0, 1} by the KPSS level-stationarity test at 5%, as auto.arima does."""
+    from statsmodels.tsa.stattools import kpss
+
+    finite = y[np.isfinite(y)]
+    if finite.size < 8 or np.ptp(finite) == 0:
+        return 0
+    with _StatsmodelsNoise():
+        result = kpss(finite, regression="c", nlags="auto", result_object=True)
+    return 1 if result.pvalue < 0.05 else 0
+
+
+def _fit_sarimax(y: FloatArray, spec: ArimaSpec) -> object:
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    with _StatsmodelsNoise():
+        model = SARIMAX(y, order=spec.order, seasonal_order=spec.seasonal_order, trend=spec.trend)
+        # No parameter covariance: forecasts and their intervals come from the state-space
+        # filter, and the default numerical OPG estimate costs most of the fit's time.
+        return model.fit(disp=False, maxiter=200, cov_type="none")
+
+
+def select_arima(y: FloatArray, *, seasonal: bool) -> ArimaSpec:
+    """Pick a small (S)ARIMA by AIC.
+
+    Seasonal means one seasonal difference at period 52 (last year's week as the base), which
+    needs two full years to leave a usable differenced series. d comes from a KPSS test on the
+    (seasonally differenced) series so that every candidate is scored on the same data and
+    their AICs compare. A constant is kept while the total differencing is at most one: it is
+    the mean without differencing and the drift (yearly growth) with one.
+    """
+    big_d = 1 if seasonal else 0
+    base = y[SEASON_PERIOD:] - y[:-SEASON_PERIOD] if seasonal else y
+    d = _differencing_order(base)
+    trend = "c" if d + big_d <= 1 else "n"
+    seasonal_order = (0, big_d, 0, SEASON_PERIOD if seasonal else 0)
+    best: ArimaSpec | None = None
+    failures: list[str] = []
+    for p, q in _ARMA_CANDIDATES:
+        spec = ArimaSpec(order=(p, d, q), seasonal_order=seasonal_order, trend=trend, aic=0.0)
+        try:
+            aic = float(_fit_sarimax(y, spec).aic)  # type: ignore[attr-defined]
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            failures.append(f"{spec.order}: {exc}")
+            continue
+        if np.isfinite(aic) and (best is None or aic < best.aic):
+            best = ArimaSpec(spec.order, spec.seasonal_order, spec.trend, aic)
+    if best is None:
+        raise ValueError("no ARIMA candidate could be fitted: " + "; ".join(failures))
+    return best
+
+
+def arima_forecast(y: FloatArray, steps: int, spec: ArimaSpec) -> ModelForecast:
+    """SARIMAX with a fixed spec; intervals are its analytic Gaussian forecast intervals."""
+    result = _fit_sarimax(y, spec)
+    with _StatsmodelsNoise():
+        prediction = result.get_forecast(steps)  # type: ignore[attr-defined]
+        point = np.asarray(prediction.predicted_mean, dtype=float)
+        ci_80 = np.asarray(prediction.conf_int(alpha=0.20), dtype=float)
+        ci_95 = np.asarray(prediction.conf_int(alpha=0.05), dtype=float)
+    if not np.all(np.isfinite(point)):
+        raise ValueError("SARIMAX produced a non-finite forecast")
+    return ModelForecast(
+        point=point,
+        lower_80=ci_80[:, 0],
+        upper_80=ci_80[:, 1],
+        lower_95=ci_95[:, 0],
+        upper_95=ci_95[:, 1],
+    )

@@ -1,0 +1,243 @@
+"""Allocation of the approved order across stores, and the in-season weekly steps:
+variance check, re-forecast trigger, replenishment from the DC, sell-through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_forecast import repository as repo
+from planner_forecast.allocation import (
+    allocate_season,
+    largest_remainder,
+    plan_replenishment,
+)
+from planner_forecast.settings import ForecastSettings
+from planner_forecast.variance import VarianceResult, sell_through, variance_check
+from planner_shared.db.models import (
+    Forecast,
+    ManufacturingOrder,
+    StoreClusterMember,
+    VarianceCheck,
+)
+from planner_shared.events import (
+    AllocationCompletedPayload,
+    SellThroughComputedPayload,
+)
+from planner_shared.parameters import SeasonParameters
+
+
+async def allocate(
+    session: AsyncSession,
+    workflow_id: UUID,
+    params: SeasonParameters,
+    approved_quantity: int,
+    settings: ForecastSettings,
+) -> AllocationCompletedPayload:
+    orders = await repo.manufacturing_orders(session, workflow_id)
+    if not orders:
+        raise repo.MissingDataError("no manufacturing plan for this workflow: forecast it first")
+    stores = await repo.stores(session)
+    categories = {c.id: c for c in await repo.categories(session, None)}
+    code_of_store = {s.id: s.code for s in stores}
+    id_of_store = {s.code: s.id for s in stores}
+    # The approved total is split across categories in the proportions the plan recommended.
+    per_category = largest_remainder(
+        approved_quantity,
+        {categories[o.category_id].code: float(max(o.recommended_quantity, 1)) for o in orders},
+    )
+    demand_rows = await repo.store_demand(session)
+    demand: dict[str, dict[str, float]] = {}
+    for store, category, units in zip(
+        demand_rows.store_id, demand_rows.category_id, demand_rows.mean_weekly_units, strict=True
+    ):
+        demand.setdefault(categories[category].code, {})[code_of_store[store]] = float(units)
+    members = (
+        await session.execute(
+            select(StoreClusterMember.store_id, StoreClusterMember.cluster_id).where(
+                StoreClusterMember.workflow_id == workflow_id
+            )
+        )
+    ).all()
+    cluster_ids = sorted({cluster for _, cluster in members}, key=str)
+    clusters = {code_of_store[s]: cluster_ids.index(c) for s, c in members}
+    result = allocate_season(
+        per_category, params.dc_holdback_percentage, demand, settings.min_display_units, clusters
+    )
+    category_id = {c.code: c.id for c in categories.values()}
+    rows = [
+        (id_of_store[store], category_id[code], units)
+        for code, allocation in result.items()
+        for store, units in allocation.by_store.items()
+    ]
+    await repo.replace_allocations(session, workflow_id, "initial", 0, rows)
+    for order in orders:
+        order.approved_quantity = per_category[categories[order.category_id].code]
+    dc_units = sum(a.dc_holdback_units for a in result.values())
+    store_units = sum(a.store_units for a in result.values())
+    return AllocationCompletedPayload(
+        total_units=approved_quantity,
+        dc_holdback_units=dc_units,
+        store_units=store_units,
+        store_count=len({store for store, _, _ in rows}),
+        by_category={code: a.approved_quantity for code, a in result.items()},
+    )
+
+
+@dataclass(frozen=True)
+class WeekOutcome:
+    variance: VarianceResult
+    compared_weeks: tuple[int, int]
+    run_number: int
+    replenishment: dict[str, Any]
+    sell_through: SellThroughComputedPayload | None
+
+
+async def _plan_covering(session: AsyncSession, workflow_id: UUID, week: int) -> list[Forecast]:
+    """The newest forecast run whose forecast weeks include `week` (a re-forecast made after
+    week k forecasts weeks k+1 onwards)."""
+    run = await repo.next_run_number(session, workflow_id) - 1
+    while run >= 1:
+        forecasts = await repo.forecasts_of_run(session, workflow_id, run)
+        elapsed = max(int(f.diagnostics.get("weeks_elapsed") or 0) for f in forecasts)
+        if elapsed < week:
+            return forecasts
+        run -= 1
+    raise repo.MissingDataError("no forecast covers this week: the workflow was not forecast")
+
+
+async def week_in(
+    session: AsyncSession,
+    workflow_id: UUID,
+    params: SeasonParameters,
+    week: int,
+    settings: ForecastSettings,
+) -> WeekOutcome:
+    forecasts = await _plan_covering(session, workflow_id, week)
+    categories = {c.id: c for c in await repo.categories(session, None)}
+    first = max(int(f.diagnostics.get("weeks_elapsed") or 0) for f in forecasts) + 1
+    points = await repo.forecast_weeks(session, [f.id for f in forecasts])
+    code_of_forecast = {f.id: categories[f.category_id].code for f in forecasts}
+    window = points[(points.week_number >= first) & (points.week_number <= week)]
+    planned: dict[str, list[float]] = {code: [] for code in code_of_forecast.values()}
+    for forecast_id, point in zip(
+        window.sort_values("week_number").forecast_id,
+        window.sort_values("week_number").point,
+        strict=True,
+    ):
+        planned[code_of_forecast[forecast_id]].append(float(point))
+    sold = await repo.actuals(session, workflow_id, week)
+    actual: dict[str, list[float]] = {}
+    for code in planned:
+        cid = next(i for i, c in categories.items() if c.code == code)
+        mine = sold[(sold.category_id == cid) & (sold.week_number >= first)]
+        by_week = mine.groupby("week_number")["units_sold"].sum()
+        actual[code] = [float(by_week.get(w, 0.0)) for w in range(first, week + 1)]
+    result = variance_check(
+        planned, actual, week - first + 1, settings.variance_threshold, settings.variance_trigger
+    )
+    await session.execute(
+        delete(VarianceCheck).where(
+            VarianceCheck.workflow_id == workflow_id, VarianceCheck.week_number == week
+        )
+    )
+    session.add(
+        VarianceCheck(
+            workflow_id=workflow_id,
+            week_number=week,
+            forecast_units=result.forecast_units,
+            actual_units=result.actual_units,
+            variance=result.variance,
+            threshold=result.threshold,
+            exceeded=result.exceeded,
+            by_category={c.category_code: c.model_dump(mode="json") for c in result.categories}
+            | {"_compared_weeks": [first, week]},
+        )
+    )
+    replenishment = await _replenish(session, workflow_id, params, week, sold, categories)
+    checkpoint = None
+    if week == params.markdown_checkpoint_week:
+        checkpoint = await _sell_through(session, workflow_id, params, week, sold, categories)
+    return WeekOutcome(
+        variance=result,
+        compared_weeks=(first, week),
+        run_number=forecasts[0].run_number,
+        replenishment=replenishment,
+        sell_through=checkpoint,
+    )
+
+
+async def _replenish(
+    session: AsyncSession,
+    workflow_id: UUID,
+    params: SeasonParameters,
+    week: int,
+    sold: Any,
+    categories: dict[UUID, Any],
+) -> dict[str, Any]:
+    orders = {o.category_id: o for o in await repo.manufacturing_orders(session, workflow_id)}
+    allocated = await repo.allocated_units(session, workflow_id)
+    stores = {s.id: s.code for s in await repo.stores(session)}
+    store_id = {code: sid for sid, code in stores.items()}
+    shipped: dict[str, int] = {}
+    rows = []
+    for category_id, order in orders.items():
+        mine = allocated[allocated.category_id == category_id]
+        initial = int(mine[mine.kind == "initial"]["units"].sum())
+        earlier = mine[(mine.kind == "replenishment") & (mine.week_number != week)]
+        dc_stock = max(int(order.approved_quantity or 0) - initial - int(earlier["units"].sum()), 0)
+        sales = sold[sold.category_id == category_id]
+        by_week: dict[int, dict[str, float]] = {}
+        for store, week_number, units in zip(
+            sales.store_id, sales.week_number, sales.units_sold, strict=True
+        ):
+            by_week.setdefault(int(week_number), {})[stores[store]] = float(units)
+        plan = plan_replenishment(
+            params.replenishment_strategy, week, params.forecast_horizon_weeks, dc_stock, by_week
+        )
+        if plan is None:
+            continue
+        code = categories[category_id].code
+        shipped[code] = sum(plan.shipments.values())
+        rows += [(store_id[s], category_id, units) for s, units in plan.shipments.items() if units]
+    if rows or shipped:
+        await repo.replace_allocations(session, workflow_id, "replenishment", week, rows)
+    return shipped
+
+
+async def _sell_through(
+    session: AsyncSession,
+    workflow_id: UUID,
+    params: SeasonParameters,
+    week: int,
+    sold: Any,
+    categories: dict[UUID, Any],
+) -> SellThroughComputedPayload:
+    orders: list[ManufacturingOrder] = await repo.manufacturing_orders(session, workflow_id)
+    allocated = await repo.allocated_units(session, workflow_id)
+    initial = allocated[allocated.kind == "initial"].groupby("category_id")["units"].sum()
+    stores_units = {
+        categories[o.category_id].code: int(initial.get(o.category_id, 0)) for o in orders
+    }
+    dc_units = {
+        categories[o.category_id].code: max(
+            int(o.approved_quantity or 0) - int(initial.get(o.category_id, 0)), 0
+        )
+        for o in orders
+    }
+    units_sold = sold.groupby("category_id")["units_sold"].sum()
+    sold_by_code = {
+        categories[o.category_id].code: float(units_sold.get(o.category_id, 0.0)) for o in orders
+    }
+    result = sell_through(week, sold_by_code, stores_units, dc_units, params.markdown_threshold)
+    return SellThroughComputedPayload(
+        week_number=week,
+        sell_through=result.sell_through,
+        by_category=result.by_category,
+        target=result.target,
+        below_target=result.below_target,
+    )

@@ -1,0 +1,141 @@
+"""Domain formulas every service agrees on: the markdown rule and the order bounds.
+
+Markdown at the checkpoint (ARCHITECTURE.md, "Domain"):
+
+    markdown % = (target sell-through - actual sell-through) x price elasticity x 100
+
+- zero when the actual sell-through is at or above the target (no negative markdowns);
+- rounded to the nearest multiple of `step` (5 points by default), half-way cases rounded
+  *up* (12.5 -> 15, 37.5 -> 40): a half-way gap is a real shortfall, and the planner can still
+  lower the figure at approval;
+- then clamped to [0, max] (40% by default), so the cap holds exactly even when it is not a
+  multiple of the step (a cap of 42 gives 42, not 40 or 45).
+
+Elasticity is in markdown points per point of sell-through gap (the `categories` table's
+`price_elasticity`): a gap of 0.15 at elasticity 2.0 asks for 30%.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+DEFAULT_MAX_MARKDOWN_PERCENTAGE = 40.0
+MARKDOWN_STEP_PERCENTAGE = 5.0
+# Float noise (0.6 - 0.475 = 0.12499999999999997) must not decide a half-way case.
+_NOISE_DECIMALS = 9
+
+
+@dataclass(frozen=True)
+class MarkdownComputation:
+    """Every stage of the rule, so a proposal can show its working."""
+
+    target: float
+    actual: float
+    elasticity: float
+    gap: float
+    raw_percentage: float
+    rounded_percentage: float
+    percentage: float
+    max_percentage: float
+
+    @property
+    def capped(self) -> bool:
+        return self.rounded_percentage > self.max_percentage
+
+    def explain(self) -> str:
+        if self.gap <= 0:
+            return (
+                f"sell-through {self.actual:.1%} is at or above the {self.target:.1%} target: "
+                "no markdown"
+            )
+        text = (
+            f"({self.target:.1%} target - {self.actual:.1%} actual) x elasticity "
+            f"{self.elasticity:g} = {self.raw_percentage:.2f}%, rounded to "
+            f"{self.rounded_percentage:g}%"
+        )
+        if self.capped:
+            text += f", capped at {self.max_percentage:g}%"
+        return text
+
+
+def _check_share(name: str, value: float) -> None:
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must be a share between 0 and 1, got {value!r}")
+
+
+def round_to_step(value: float, step: float = MARKDOWN_STEP_PERCENTAGE) -> float:
+    """`value` rounded to the nearest multiple of `step`, half-way cases up."""
+    if step <= 0:
+        raise ValueError(f"step must be positive, got {step!r}")
+    steps = Decimal(str(round(value / step, _NOISE_DECIMALS))).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return float(steps) * step
+
+
+def compute_markdown(
+    target_sell_through: float,
+    actual_sell_through: float,
+    elasticity: float,
+    *,
+    max_percentage: float = DEFAULT_MAX_MARKDOWN_PERCENTAGE,
+    step: float = MARKDOWN_STEP_PERCENTAGE,
+) -> MarkdownComputation:
+    """The markdown rule with its working; see the module docstring."""
+    _check_share("target_sell_through", target_sell_through)
+    _check_share("actual_sell_through", actual_sell_through)
+    if not (math.isfinite(elasticity) and elasticity >= 0):
+        raise ValueError(f"elasticity must be zero or positive, got {elasticity!r}")
+    if not (math.isfinite(max_percentage) and 0.0 <= max_percentage <= 100.0):
+        raise ValueError(f"max_percentage must be between 0 and 100, got {max_percentage!r}")
+    gap = round(target_sell_through - actual_sell_through, _NOISE_DECIMALS)
+    raw = round(max(gap, 0.0) * elasticity * 100.0, _NOISE_DECIMALS)
+    rounded = round_to_step(raw, step)
+    return MarkdownComputation(
+        target=target_sell_through,
+        actual=actual_sell_through,
+        elasticity=elasticity,
+        gap=gap,
+        raw_percentage=raw,
+        rounded_percentage=rounded,
+        percentage=min(max(rounded, 0.0), max_percentage),
+        max_percentage=max_percentage,
+    )
+
+
+def markdown_percentage(
+    target_sell_through: float,
+    actual_sell_through: float,
+    elasticity: float,
+    *,
+    max_percentage: float = DEFAULT_MAX_MARKDOWN_PERCENTAGE,
+    step: float = MARKDOWN_STEP_PERCENTAGE,
+) -> float:
+    """The markdown to propose, in percent (0-100)."""
+    return compute_markdown(
+        target_sell_through,
+        actual_sell_through,
+        elasticity,
+        max_percentage=max_percentage,
+        step=step,
+    ).percentage
+
+
+def quantity_bounds(recommended: int, tolerance_percentage: float) -> tuple[int, int]:
+    """The range an order may move within around `recommended`: +/- `tolerance_percentage`.
+
+    The low end rounds up and the high end down, so neither bound ever lies outside the
+    tolerance; the recommendation itself is always inside.
+    """
+    if recommended < 0:
+        raise ValueError(f"recommended must not be negative, got {recommended}")
+    if not (math.isfinite(tolerance_percentage) and 0.0 <= tolerance_percentage <= 100.0):
+        raise ValueError(
+            f"tolerance_percentage must be between 0 and 100, got {tolerance_percentage!r}"
+        )
+    share = Decimal(str(tolerance_percentage)) / 100
+    low = (Decimal(recommended) * (1 - share)).to_integral_value(rounding="ROUND_CEILING")
+    high = (Decimal(recommended) * (1 + share)).to_integral_value(rounding="ROUND_FLOOR")
+    return int(low), int(high)
