@@ -80,7 +80,7 @@ S = WorkflowState
 # was merely missing is defaulted, announced, and planning goes on.
 D = TypeVar("D")
 
-BLOCKING_ISSUES = frozenset({"contradictory", "out_of_range", "invalid", "unparsed"})
+BLOCKING_ISSUES = frozenset({"contradictory", "out_of_range", "invalid"})
 
 
 class Orchestrator:
