@@ -56,7 +56,7 @@ async def seed_world(
             code="DRESS", name="Dresses", unit_price=79.0, price_elasticity=1.2, stock_on_hand=40
         ),
     ]
-    session.add_all(store_rows + categories)
+    session.add_all([*store_rows, *categories])
     await session.flush()
     peaks = {"KNIT": 0.0, "DRESS": 0.5}  # phase of the yearly peak: winter vs summer
     sales = []
