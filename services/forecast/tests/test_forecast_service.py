@@ -4,7 +4,7 @@ re-forecast and sell-through."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import redis.asyncio as aioredis
