@@ -8,7 +8,7 @@ disposes all of it after `yield`. Nothing connects at import time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,6 +28,10 @@ from planner_shared.bus.router import EventRouter
 from planner_shared.db.engine import create_engine, create_sessionmaker
 from planner_shared.logging import configure_logging
 from planner_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+TASK_STOP_SECONDS = 5.0
 
 
 @dataclass
@@ -56,6 +60,30 @@ RouterSetup = Callable[[Runtime], AbstractAsyncContextManager[EventRouter | None
 @asynccontextmanager
 async def no_router(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
     yield None
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[None]], redis: aioredis.Redis) -> None:
+    """Cancel the background tasks and wait for them, without hanging on a stuck socket.
+
+    A task blocked in a Redis read has been seen (redis-py 8, XREAD BLOCK) to stay pending
+    after its cancellation; closing the pool's sockets wakes such a read with an error.
+    """
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=TASK_STOP_SECONDS)
+    if pending:
+        log.warning(
+            "tasks %s ignored cancellation for %ss; closing Redis connections",
+            ", ".join(t.get_name() for t in pending),
+            TASK_STOP_SECONDS,
+        )
+        await redis.connection_pool.disconnect()
+        await asyncio.wait(pending, timeout=TASK_STOP_SECONDS)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("task %s failed", task.get_name(), exc_info=task.exception())
 
 
 @asynccontextmanager
@@ -88,11 +116,7 @@ async def open_runtime(
             try:
                 yield runtime
             finally:
-                for task in runtime._tasks:
-                    task.cancel()
-                for task in runtime._tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                await _stop_tasks(runtime._tasks, redis)
                 await broker.stop()
     finally:
         await redis.aclose()

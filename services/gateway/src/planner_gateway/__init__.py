@@ -1,1 +1,3 @@
-"""planner_gateway."""
+"""planner_gateway: the REST API, WebSocket relay, uploads and access control."""
+
+SERVICE_NAME = "gateway"

@@ -1,18 +1,113 @@
-"""Composition root of the gateway service."""
+"""Composition root of the gateway service.
+
+The shared runtime gives the lifespan (database, Redis, broker, outbox relay) and the operator
+endpoints (/health, /ready, /metrics); the gateway's setup adds its stream reader and the
+WebSocket hub. It needs no consumer group: the reader reads every stream itself.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from planner_gateway import SERVICE_NAME
+from planner_gateway.api import commands, data, ops, resources, workflows
+from planner_gateway.errors import install_error_handlers
+from planner_gateway.relay import socket
 from planner_gateway.settings import GatewaySettings
-from planner_shared.runtime import create_service_app
+from planner_gateway.state import EXTRAS_KEY, GatewayState
+from planner_shared.bus.router import EventRouter
+from planner_shared.runtime import Runtime, create_service_app
 
-SERVICE_NAME = "gateway"
+log = logging.getLogger(__name__)
+
+READER_STARTUP_SECONDS = 15.0
+
+DESCRIPTION = """
+The API a planner (or the frontend) drives a season with.
+
+**Keys.** Every `/api` endpoint but `/api/health` needs `Authorization: Bearer <key>`
+(press *Authorize*). Roles: `planner` starts, re-forecasts and cancels workflows, extracts
+parameters and uploads data; `approver` decides approvals; `operator` sees the bus. Any key
+reads. Development keys: `dev-planner-key`, `dev-approver-key`, `dev-operator-key`,
+`dev-admin-key` (all roles).
+
+**A season.** `POST /api/parameters/extract` with the brief, then `POST /api/workflows/forecast`
+with the confirmed parameters; follow `websocket_url?token=<key>&since=start`. Answer
+`human_input_required` with `POST /api/approvals/manufacturing`; upload each week with
+`POST /api/data/weekly-actuals`; answer the markdown with `POST /api/approvals/markdown`.
+
+**WebSocket** `/ws/workflows/{workflow_id}?token=&since=`: messages `agent_started`,
+`agent_progress`, `agent_completed`, `human_input_required`, `workflow_complete`, `error`, each
+with `type`, `workflow_id`, `timestamp`, `event_id`; `{"type": "ping"}` every 30 s, answer
+`{"type": "pong"}`. Close codes: 4401 bad key, 4404 unknown workflow, 4400 unknown `since`,
+4408 no pong, 4429 too slow.
+
+**Errors** always look like `{"error": {"code", "message", "details": [...]}}`.
+"""
+
+
+async def _wait_until_live(state: GatewayState) -> None:
+    deadline = asyncio.get_running_loop().time() + READER_STARTUP_SECONDS
+    while not state.reader.caught_up:
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning("stream reader not live after %ss; serving anyway", READER_STARTUP_SECONDS)
+            return
+        await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
+    settings = runtime.settings
+    assert isinstance(settings, GatewaySettings)
+    state = GatewayState.build(runtime, settings)
+    runtime.extras[EXTRAS_KEY] = state
+    runtime.spawn(state.reader.run(), f"{SERVICE_NAME}-stream-reader")
+    await _wait_until_live(state)
+    try:
+        yield None
+    finally:
+        state.hub.close_all()
+
+
+def api_router() -> APIRouter:
+    api = APIRouter()
+    api.include_router(workflows.router)
+    api.include_router(resources.router)
+    api.include_router(commands.router)
+    api.include_router(data.router)
+    api.include_router(ops.router)
+    api.include_router(ops.health_router)
+    return api
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or GatewaySettings()
+    api = api_router()
+    versioned = APIRouter()
+    versioned.include_router(api, prefix="/api")
+    # The Phase 2 frontend calls /api/v1/...; same handlers, kept out of the schema.
+    versioned.include_router(api, prefix="/api/v1", include_in_schema=False)
+    app = create_service_app(
         SERVICE_NAME,
-        settings or GatewaySettings(),
-        description="REST API, WebSocket relay, uploads and access control.",
+        settings,
+        setup,
+        routers=[versioned, socket.router],
+        title="Season Planner API",
+        description=DESCRIPTION,
     )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        allow_credentials=False,
+        max_age=600,
+    )
+    install_error_handlers(app)
+    return app

@@ -1,13 +1,116 @@
-"""Settings of the gateway service: the shared ones plus its own, prefixed PLANNER_GATEWAY_."""
+"""Settings of the gateway service: the shared ones plus its own, prefixed PLANNER_GATEWAY_.
+
+Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
+
+- PORT (8000); API_KEYS: JSON `{"<key>": {"name": "alice", "roles": ["planner"]}}`,
+  default the development keys below; CORS_ORIGINS: JSON list (localhost:5173 and :3000);
+- REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
+- MAX_UPLOAD_BYTES (10 MiB): CSV upload limit;
+- WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (10), WS_QUEUE_SIZE (1000 messages
+  buffered per client before it is dropped as too slow);
+- READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
+  looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
+
+The development keys (`dev-planner-key`, `dev-approver-key`, `dev-operator-key`,
+`dev-admin-key`) are refused when PLANNER_ENVIRONMENT=production, as is any key shorter
+than 16 characters.
+"""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from enum import StrEnum
+from typing import Self
 
-from planner_shared.settings import ServiceSettings
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from planner_shared.settings import Environment, ServiceSettings
+
+
+class Role(StrEnum):
+    PLANNER = "planner"
+    APPROVER = "approver"
+    OPERATOR = "operator"
+
+
+class ApiKeyGrant(BaseModel):
+    """Who holds a key and what it may do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    roles: frozenset[Role] = frozenset()
+
+
+DEVELOPMENT_API_KEYS: dict[str, ApiKeyGrant] = {
+    "dev-planner-key": ApiKeyGrant(name="dev-planner", roles=frozenset({Role.PLANNER})),
+    "dev-approver-key": ApiKeyGrant(name="dev-approver", roles=frozenset({Role.APPROVER})),
+    "dev-operator-key": ApiKeyGrant(name="dev-operator", roles=frozenset({Role.OPERATOR})),
+    "dev-admin-key": ApiKeyGrant(name="dev-admin", roles=frozenset(Role)),
+}
+
+MIN_PRODUCTION_KEY_LENGTH = 16
+
+
+def _alias(name: str) -> AliasChoices:
+    return AliasChoices(f"PLANNER_GATEWAY_{name.upper()}", name)
 
 
 class GatewaySettings(ServiceSettings):
-    port: int = Field(
-        default=8000, ge=1, le=65535, validation_alias=AliasChoices("PLANNER_GATEWAY_PORT", "port")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=_alias("port"))
+    api_keys: dict[str, ApiKeyGrant] = Field(
+        default_factory=lambda: dict(DEVELOPMENT_API_KEYS),
+        validation_alias=_alias("api_keys"),
+        description="Bearer API keys and the roles they grant.",
     )
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:5173", "http://localhost:3000"],
+        validation_alias=_alias("cors_origins"),
+    )
+    reply_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        validation_alias=_alias("reply_timeout_seconds"),
+        description="How long a request/reply over the bus may wait before a 504.",
+    )
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, validation_alias=_alias("max_upload_bytes")
+    )
+    ws_heartbeat_seconds: float = Field(
+        default=30.0, gt=0, validation_alias=_alias("ws_heartbeat_seconds")
+    )
+    ws_pong_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias=_alias("ws_pong_timeout_seconds")
+    )
+    ws_queue_size: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias=_alias("ws_queue_size"),
+        description="Messages buffered per WebSocket client before it is dropped as too slow.",
+    )
+    reader_block_ms: int = Field(
+        default=1000, ge=10, le=30_000, validation_alias=_alias("reader_block_ms")
+    )
+    history_catchup_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        validation_alias=_alias("history_catchup_seconds"),
+        description="At startup, events this recent that are not yet in the history are stored.",
+    )
+    outbox_backlog_warning: int = Field(
+        default=1000, ge=1, validation_alias=_alias("outbox_backlog_warning")
+    )
+
+    def _secrets(self) -> dict[str, str]:
+        return {f"the API key of {grant.name}": key for key, grant in self.api_keys.items()}
+
+    @model_validator(mode="after")
+    def _refuse_development_keys(self) -> Self:
+        if self.environment is Environment.PRODUCTION:
+            for key, grant in self.api_keys.items():
+                if key in DEVELOPMENT_API_KEYS or len(key) < MIN_PRODUCTION_KEY_LENGTH:
+                    raise ValueError(
+                        f"the API key of {grant.name} is a development key or shorter than "
+                        f"{MIN_PRODUCTION_KEY_LENGTH} characters: set PLANNER_GATEWAY_API_KEYS"
+                    )
+        return self

@@ -1,0 +1,45 @@
+"""Dependencies declared once: the runtime, the gateway state, and request sessions.
+
+A write endpoint gets one transaction that commits when the endpoint returns (before the
+response is sent, so a failed commit is an error answer) and rolls back when it raises;
+endpoint code flushes, never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from planner_gateway.state import EXTRAS_KEY, GatewayState
+from planner_shared.db.engine import transaction
+from planner_shared.runtime import Runtime
+
+
+def get_runtime(conn: HTTPConnection) -> Runtime:
+    runtime: Runtime = conn.app.state.runtime
+    return runtime
+
+
+def get_state(conn: HTTPConnection) -> GatewayState:
+    state: GatewayState = get_runtime(conn).extras[EXTRAS_KEY]
+    return state
+
+
+async def read_session(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:
+    async with get_runtime(conn).sessionmaker() as session:
+        yield session
+
+
+async def write_session(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:
+    async with transaction(get_runtime(conn).sessionmaker) as session:
+        yield session
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+StateDep = Annotated[GatewayState, Depends(get_state)]
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]

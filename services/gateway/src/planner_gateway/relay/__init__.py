@@ -1,0 +1,1 @@
+"""The WebSocket relay: one stream reader per process, a queue per connection."""

@@ -1,0 +1,233 @@
+"""The gateway's one stream reader per process.
+
+It reads every domain stream with plain XREAD (no consumer group: each replica must see every
+event), stores each event that belongs to a workflow in `workflow_events` (every replica
+inserts; `ON CONFLICT (event_id) DO NOTHING` keeps one row) and only then hands the event on,
+so anything a client has seen live is already in the history it can resume from.
+
+At startup it first stores what the history lacks: entries from shortly before the newest
+stored event (at most `history_catchup_seconds` back) up to the streams' current ends, without
+fanning them out, then reads live from those ends. A gateway restart thus leaves no hole in
+the history as long as the streams still hold the entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import heapq
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, TypeVar, cast
+
+import redis.asyncio as aioredis
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from planner_gateway.metrics import EVENTS_RELAYED
+from planner_shared.bus.streams import all_streams, decode_entry
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import WorkflowEvent
+from planner_shared.events import EventBase, parse_event
+from planner_shared.settings import PlannerSettings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+BATCH = 500
+# Producers' clocks and Redis's may disagree a little; re-reading a minute costs nothing.
+CATCHUP_MARGIN = timedelta(seconds=60)
+
+Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+class Read(NamedTuple):
+    stream: str
+    message_id: bytes
+    event: EventBase
+
+    @property
+    def order(self) -> tuple[int, datetime]:
+        return int(self.message_id.split(b"-", 1)[0]), self.event.occurred_at
+
+
+class StreamReader:
+    def __init__(
+        self,
+        *,
+        redis: aioredis.Redis,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: PlannerSettings,
+        on_event: Callable[[EventBase], None],
+        block_ms: int = 1000,
+        catchup_seconds: float = 3600.0,
+    ) -> None:
+        self._redis = redis
+        self._sessionmaker = sessionmaker
+        self._on_event = on_event
+        self._block_ms = block_ms
+        self._catchup = timedelta(seconds=catchup_seconds)
+        self.streams = all_streams(settings)
+        self.positions: dict[str, str] = {}
+        self.caught_up = False
+        self.running = False
+        self.last_poll: float | None = None
+        self.failures = 0
+        self.events_read = 0
+
+    # ------------------------------------------------------------------ health
+    def alive(self) -> bool:
+        if not self.running or not self.caught_up or self.last_poll is None:
+            return False
+        return time.monotonic() - self.last_poll < self._block_ms / 1000 * 3 + 5
+
+    def poll_age_seconds(self) -> float | None:
+        return None if self.last_poll is None else time.monotonic() - self.last_poll
+
+    # ------------------------------------------------------------------ running
+    async def run(self) -> None:
+        self.running = True
+        try:
+            await self._run()
+        finally:
+            self.running = False
+
+    async def _run(self) -> None:
+        self.positions = await self._with_retry("catch up", self._catch_up)
+        self.caught_up = True
+        self.last_poll = time.monotonic()
+        log.info("stream reader live on %s", ", ".join(self.streams))
+        while True:
+            try:
+                response = await self._xread()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._backoff("read", exc)
+                continue
+            self.failures = 0
+            self.last_poll = time.monotonic()
+            per_stream: list[list[Read]] = []
+            for raw_stream, items in response:
+                stream = raw_stream.decode()
+                per_stream.append(self._parse([(stream, mid, fields) for mid, fields in items]))
+                self.positions[stream] = items[-1][0].decode()
+            # XREAD answers stream by stream. Merging keeps each stream's own order and
+            # interleaves the streams by Redis's clock (the entry id), then by the event's
+            # time when two streams share a millisecond.
+            events = list(heapq.merge(*per_stream, key=lambda read: read.order))
+            await self._with_retry("store events", functools.partial(self._store, events))
+            for read in events:
+                try:
+                    self._on_event(read.event)
+                except Exception:
+                    log.exception("failed to relay event %s", read.event.event_id)
+
+    async def _xread(self) -> list[tuple[bytes, list[Entry]]]:
+        positions: dict[Any, Any] = dict(self.positions)
+        response = await self._redis.xread(positions, count=BATCH, block=self._block_ms)
+        return cast(list[tuple[bytes, list[Entry]]], response or [])
+
+    async def _catch_up(self) -> dict[str, str]:
+        ends: dict[str, str] = {}
+        for stream in self.streams:
+            last = cast(list[Entry], await self._redis.xrevrange(stream, count=1))
+            ends[stream] = last[0][0].decode() if last else "0-0"
+        if self._catchup.total_seconds() <= 0:
+            return ends
+        start = await self._catchup_start()
+        start_id = f"{int(start.timestamp() * 1000)}-0"
+        stored = 0
+        for stream in self.streams:
+            if ends[stream] == "0-0":
+                continue
+            low = start_id
+            while True:
+                items = cast(
+                    list[Entry],
+                    await self._redis.xrange(stream, min=low, max=ends[stream], count=BATCH),
+                )
+                events = self._parse([(stream, mid, fields) for mid, fields in items])
+                stored += await self._store(events)
+                if len(items) < BATCH:
+                    break
+                low = "(" + items[-1][0].decode()
+        if stored:
+            log.info("stored %s events missing from the history", stored)
+        return ends
+
+    async def _catchup_start(self) -> datetime:
+        async with self._sessionmaker() as session:
+            newest: datetime | None = await session.scalar(
+                select(func.max(WorkflowEvent.occurred_at))
+            )
+        floor = datetime.now(UTC) - self._catchup
+        return floor if newest is None else max(floor, newest - CATCHUP_MARGIN)
+
+    def _parse(self, entries: Sequence[tuple[str, bytes, dict[bytes, bytes]]]) -> list[Read]:
+        events: list[Read] = []
+        for stream, message_id, fields in entries:
+            try:
+                events.append(Read(stream, message_id, parse_event(decode_entry(fields))))
+            except (ValidationError, KeyError, ValueError) as exc:
+                log.warning(
+                    "skipping unreadable entry %s of %s: %s", message_id.decode(), stream, exc
+                )
+                continue
+            EVENTS_RELAYED.labels(stream).inc()
+        self.events_read += len(events)
+        return events
+
+    async def _store(self, events: Sequence[Read]) -> int:
+        rows = [
+            {
+                "event_id": read.event.event_id,
+                "workflow_id": read.event.workflow_id,
+                "type": read.event.type,
+                "stream": read.stream,
+                "occurred_at": read.event.occurred_at,
+                "envelope": read.event.model_dump(mode="json"),
+            }
+            for read in events
+            if read.event.workflow_id is not None
+        ]
+        if not rows:
+            return 0
+        async with transaction(self._sessionmaker) as session:
+            result = await session.execute(
+                insert(WorkflowEvent)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(WorkflowEvent.seq)
+            )
+            return len(result.all())
+
+    async def _with_retry(self, what: str, action: Callable[[], Awaitable[T]]) -> T:
+        """Keep trying while the database or Redis is down: history must not skip events."""
+        while True:
+            try:
+                result = await action()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._backoff(what, exc)
+                continue
+            self.failures = 0
+            return result
+
+    async def _backoff(self, what: str, exc: Exception) -> None:
+        self.failures += 1
+        log.warning(
+            "stream reader failed to %s (%s consecutive): %s: %s",
+            what,
+            self.failures,
+            type(exc).__name__,
+            exc,
+            exc_info=self.failures == 1,
+        )
+        await asyncio.sleep(min(0.1 * 2**self.failures, 5.0))

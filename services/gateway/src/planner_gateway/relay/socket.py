@@ -1,0 +1,247 @@
+"""WebSocket `/ws/workflows/{workflow_id}`: a workflow's events, live, with resume.
+
+Connect with `?token=<api key>` (or an Authorization header, or subprotocols
+`bearer, <key>`). `?since=<event_id>` first replays what the history holds after that event,
+`?since=start` the whole history, then the live feed follows with no gap and no duplicate
+(the connection subscribes before it reads the history, and skips live events it replayed).
+The Phase 2 frontend's path `/api/v1/workflows/{id}/stream` (and `/api/workflows/{id}/stream`)
+serve the same socket.
+
+Heartbeat: the server sends `{"type": "ping"}` every `ws_heartbeat_seconds`; a client that
+does not answer `{"type": "pong"}` within `ws_pong_timeout_seconds` is closed. A client may
+also send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects with a known
+`type` get an `error` message; the connection stays open.
+
+Close codes: 4401 missing or unknown key, 4404 unknown workflow, 4400 unknown `since` event,
+4408 no pong in time, 4429 too slow (its queue filled up; reconnect with `?since=`),
+1001 server shutting down, 1011 internal error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+
+from planner_gateway.auth import authenticate, websocket_token
+from planner_gateway.deps import get_runtime, get_state
+from planner_gateway.metrics import WS_DROPPED
+from planner_gateway.relay.hub import Subscription
+from planner_gateway.relay.messages import control, to_message
+from planner_gateway.settings import GatewaySettings
+from planner_shared.db.models import Workflow, WorkflowEvent
+from planner_shared.events import event_from_dict
+
+log = logging.getLogger(__name__)
+
+CLOSE_BAD_SINCE = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_UNKNOWN_WORKFLOW = 4404
+CLOSE_NO_PONG = 4408
+CLOSE_INTERNAL = 1011
+SINCE_START = {"start", "0", "beginning"}
+CLOSE_TIMEOUT_SECONDS = 2.0
+
+router = APIRouter()
+
+
+class _CloseError(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class _ClientGoneError(Exception):
+    pass
+
+
+class WorkflowConnection:
+    """One client: send, receive and heartbeat loops in one task group, cancelled together."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        subscription: Subscription,
+        settings: GatewaySettings,
+        replay: list[dict[str, Any]],
+    ) -> None:
+        self._ws = websocket
+        self._subscription = subscription
+        self._settings = settings
+        self._replay = replay
+        self._workflow_id = str(subscription.workflow_id)
+        self._send_lock = asyncio.Lock()
+        self._pong = asyncio.Event()
+
+    async def serve(self) -> None:
+        closing: _CloseError | None = None
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._send_loop())
+                group.create_task(self._receive_loop())
+                group.create_task(self._heartbeat_loop())
+                group.create_task(self._watch_drop())
+        except* _ClientGoneError:
+            pass
+        except* _CloseError as requested:
+            first = requested.exceptions[0]
+            assert isinstance(first, _CloseError)
+            closing = first
+        except* Exception as failed:
+            log.error("websocket of %s failed", self._workflow_id, exc_info=failed.exceptions[0])
+            closing = _CloseError(CLOSE_INTERNAL, "internal error")
+        if closing is not None:
+            await self._close(closing.code, closing.reason)
+
+    async def _close(self, code: int, reason: str) -> None:
+        # A client that stopped reading may never drain the close frame: do not wait forever.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._ws.close(code, reason[:120]), CLOSE_TIMEOUT_SECONDS)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        try:
+            async with self._send_lock:
+                await self._ws.send_text(json.dumps(message))
+        except WebSocketDisconnect as exc:
+            raise _ClientGoneError from exc
+
+    async def _send_loop(self) -> None:
+        replayed: set[str] = set()
+        for message in self._replay:
+            replayed.add(message["event_id"])
+            await self.send(message)
+        self._replay = []
+        queue = self._subscription.queue
+        while True:
+            message = await queue.get()
+            if message["event_id"] in replayed:
+                continue
+            await self.send(message)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            frame = await self._ws.receive()
+            if frame["type"] == "websocket.disconnect":
+                raise _ClientGoneError
+            text = frame.get("text")
+            if text is None and frame.get("bytes") is not None:
+                text = frame["bytes"].decode("utf-8", errors="replace")
+            await self._on_client_message(text or "")
+
+    async def _on_client_message(self, text: str) -> None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            await self._reply_error("invalid_json", "messages must be JSON objects")
+            return
+        kind = data.get("type") if isinstance(data, dict) else None
+        if kind == "pong":
+            self._pong.set()
+        elif kind == "ping":
+            await self.send(control("pong", self._workflow_id))
+        else:
+            await self._reply_error(
+                "unknown_message_type",
+                f"unknown message type {kind!r}: the server accepts 'pong' and 'ping'",
+            )
+
+    async def _reply_error(self, code: str, text: str) -> None:
+        await self.send(control("error", self._workflow_id, code=code, error_message=text))
+
+    async def _heartbeat_loop(self) -> None:
+        interval = self._settings.ws_heartbeat_seconds
+        timeout = self._settings.ws_pong_timeout_seconds
+        while True:
+            await asyncio.sleep(interval)
+            self._pong.clear()
+            await self.send(control("ping", self._workflow_id))
+            try:
+                await asyncio.wait_for(self._pong.wait(), timeout)
+            except TimeoutError:
+                WS_DROPPED.labels("no_pong").inc()
+                raise _CloseError(CLOSE_NO_PONG, f"no pong within {timeout:g}s") from None
+
+    async def _watch_drop(self) -> None:
+        await self._subscription.dropped.wait()
+        raise _CloseError(self._subscription.drop_code, self._subscription.drop_reason)
+
+
+async def _since_seq(websocket: WebSocket, workflow_id: UUID, since: str | None) -> int | None:
+    """The history position to replay from: None for live only; raises _CloseError if unknown."""
+    if since is None or since == "":
+        return None
+    if since.lower() in SINCE_START:
+        return 0
+    try:
+        event_id = UUID(since)
+    except ValueError:
+        raise _CloseError(CLOSE_BAD_SINCE, "since must be an event_id or 'start'") from None
+    async with get_runtime(websocket).sessionmaker() as session:
+        seq = await session.scalar(
+            select(WorkflowEvent.seq).where(
+                WorkflowEvent.event_id == event_id, WorkflowEvent.workflow_id == workflow_id
+            )
+        )
+    if seq is None:
+        raise _CloseError(CLOSE_BAD_SINCE, f"event {since} is not in this workflow's history")
+    return int(seq)
+
+
+async def _history(websocket: WebSocket, workflow_id: UUID, after: int) -> list[dict[str, Any]]:
+    async with get_runtime(websocket).sessionmaker() as session:
+        envelopes = (
+            await session.scalars(
+                select(WorkflowEvent.envelope)
+                .where(WorkflowEvent.workflow_id == workflow_id, WorkflowEvent.seq > after)
+                .order_by(WorkflowEvent.seq)
+            )
+        ).all()
+    return [to_message(event_from_dict(envelope)) for envelope in envelopes]
+
+
+async def _workflow_exists(websocket: WebSocket, raw_id: str) -> UUID:
+    try:
+        workflow_id = UUID(raw_id)
+    except ValueError:
+        raise _CloseError(CLOSE_UNKNOWN_WORKFLOW, "unknown workflow") from None
+    async with get_runtime(websocket).sessionmaker() as session:
+        if await session.get(Workflow, workflow_id) is None:
+            raise _CloseError(CLOSE_UNKNOWN_WORKFLOW, "unknown workflow")
+    return workflow_id
+
+
+@router.websocket("/ws/workflows/{workflow_id}", name="workflow_socket")
+@router.websocket("/api/workflows/{workflow_id}/stream", name="workflow_stream")
+@router.websocket("/api/v1/workflows/{workflow_id}/stream", name="workflow_stream_v1")
+async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | None = None) -> None:
+    state = get_state(websocket)
+    token, subprotocol = websocket_token(websocket)
+    principal = authenticate(state.settings, token)
+    # Accept before refusing: a close code is only visible to the client after the handshake
+    # (a refused handshake is a bare HTTP 403 that browsers do not expose).
+    await websocket.accept(subprotocol=subprotocol)
+    try:
+        if principal is None:
+            raise _CloseError(CLOSE_UNAUTHORIZED, "missing or unknown API key")
+        workflow = await _workflow_exists(websocket, workflow_id)
+        after = await _since_seq(websocket, workflow, since)
+    except _CloseError as refused:
+        await websocket.close(refused.code, refused.reason)
+        return
+    subscription = state.hub.subscribe(workflow)
+    try:
+        replay = [] if after is None else await _history(websocket, workflow, after)
+        connection = WorkflowConnection(websocket, subscription, state.settings, replay)
+        log.info(
+            "websocket opened for %s by %s (replaying %s)", workflow, principal.name, len(replay)
+        )
+        await connection.serve()
+    finally:
+        state.hub.unsubscribe(subscription)

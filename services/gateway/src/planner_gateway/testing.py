@@ -1,0 +1,221 @@
+"""Test support shipped with the gateway: the app inside its lifespan, real uvicorn servers on
+loopback, fake responders standing in for the extraction and approvals services, test keys
+and seed data. Used by the gateway tests and by end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+import httpx
+import redis.asyncio as aioredis
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from planner_gateway.app import create_app
+from planner_gateway.settings import GatewaySettings
+from planner_shared.bus.publisher import EventPublisher
+from planner_shared.bus.streams import decode_entry
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import Category, Store, Workflow
+from planner_shared.events import EventBase, parse_event
+from planner_shared.runtime import Runtime
+from planner_shared.testing.servers import free_port
+
+Sessions = async_sessionmaker[AsyncSession]
+
+KEYS = {
+    "planner-key-0123456789": {"name": "pat", "roles": ["planner"]},
+    "approver-key-0123456789": {"name": "ann", "roles": ["approver"]},
+    "operator-key-0123456789": {"name": "olga", "roles": ["operator"]},
+    "reader-key-0123456789": {"name": "rita", "roles": []},
+}
+PLANNER = {"Authorization": "Bearer planner-key-0123456789"}
+APPROVER = {"Authorization": "Bearer approver-key-0123456789"}
+OPERATOR = {"Authorization": "Bearer operator-key-0123456789"}
+READER = {"Authorization": "Bearer reader-key-0123456789"}
+TOKEN = "reader-key-0123456789"
+
+PARAMETERS = {
+    "forecast_horizon_weeks": 12,
+    "season_start_date": "2027-03-01",
+    "replenishment_strategy": "weekly",
+    "dc_holdback_percentage": 45.0,
+    "markdown_checkpoint_week": 6,
+    "markdown_threshold": 0.6,
+}
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    @property
+    def publisher(self) -> EventPublisher:
+        return self.runtime.publisher
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(settings: GatewaySettings) -> AsyncIterator[Gateway]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield Gateway(app, client)
+
+
+@dataclass
+class Server:
+    app: FastAPI
+    port: int
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    def ws(self, workflow_id: UUID | str, query: str = f"token={TOKEN}") -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/workflows/{workflow_id}?{query}"
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: GatewaySettings) -> AsyncIterator[Server]:
+    """A real uvicorn server on a free loopback port, in this event loop."""
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, ws="websockets-sansio", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield Server(app, port)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)
+
+
+async def seed_reference(sessionmaker: Sessions) -> dict[str, UUID]:
+    """Three stores and two categories; returns ids by code."""
+    ids: dict[str, UUID] = {}
+    async with transaction(sessionmaker) as session:
+        for n, (region, size, traffic) in enumerate(
+            [("north", 12000, 9000), ("south", 6000, 4000), ("east", 3000, 1500)], start=1
+        ):
+            store = Store(
+                id=uuid4(),
+                code=f"S00{n}",
+                name=f"Store {n}",
+                region=region,
+                size_sqft=size,
+                weekly_traffic=traffic,
+                format="mall" if n % 2 else "street",
+            )
+            session.add(store)
+            ids[store.code] = store.id
+        for code, name, price, elasticity in [
+            ("DRESS", "Dresses", 79.0, 1.8),
+            ("KNIT", "Knitwear", 49.0, 1.2),
+        ]:
+            category = Category(
+                id=uuid4(),
+                code=code,
+                name=name,
+                unit_price=price,
+                price_elasticity=elasticity,
+                stock_on_hand=100,
+            )
+            session.add(category)
+            ids[code] = category.id
+    return ids
+
+
+async def new_workflow(
+    sessionmaker: Sessions, state: str = "created", parameters: dict[str, Any] | None = None
+) -> UUID:
+    async with transaction(sessionmaker) as session:
+        workflow = Workflow(
+            id=uuid4(),
+            state=state,
+            parameters=parameters if parameters is not None else PARAMETERS,
+            created_by="pat",
+            context={},
+        )
+        session.add(workflow)
+    return workflow.id
+
+
+async def count(sessionmaker: Sessions, model: type[Any]) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def events_on(redis: aioredis.Redis, stream: str) -> list[EventBase]:
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], await redis.xrange(stream))
+    return [parse_event(decode_entry(fields)) for _id, fields in entries]
+
+
+Answer = Callable[[EventBase], EventBase | None]
+
+
+@contextlib.asynccontextmanager
+async def responder(
+    redis: aioredis.Redis, publisher: EventPublisher, stream: str, answer: Answer
+) -> AsyncIterator[list[EventBase]]:
+    """Stand-in for a service: answers requests on `stream`; yields the requests it saw."""
+    seen: list[EventBase] = []
+    last = cast(list[tuple[bytes, Any]], await redis.xrevrange(stream, count=1))
+    position = last[0][0].decode() if last else "0-0"
+
+    async def run() -> None:
+        nonlocal position
+        while True:
+            response = cast(
+                list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
+                await redis.xread({stream: position}, block=100) or [],
+            )
+            for _stream, items in response:
+                for message_id, fields in items:
+                    position = message_id.decode()
+                    event = parse_event(decode_entry(fields))
+                    reply = answer(event)
+                    if reply is not None:
+                        seen.append(event)
+                        await publisher.publish(reply)
+
+    task = asyncio.create_task(run())
+    try:
+        yield seen
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def wait_until(predicate: Callable[[], Any], within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.03)

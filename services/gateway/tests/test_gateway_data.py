@@ -1,0 +1,285 @@
+"""CSV uploads through the ASGI app: stored whole or not at all, never double counted."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import redis.asyncio as aioredis
+from sqlalchemy import func, select
+
+from planner_gateway.settings import GatewaySettings
+from planner_gateway.testing import (
+    APPROVER,
+    PLANNER,
+    Gateway,
+    Sessions,
+    count,
+    events_on,
+    new_workflow,
+    seed_reference,
+    wait_until,
+)
+from planner_shared.bus.streams import stream_for
+from planner_shared.db.models import ActualsUpload, HistoricalSale, OutboxMessage, WeeklyActual
+from planner_shared.events import ActualsUploaded
+
+WEEK_STARTS = {1: "2027-03-01", 2: "2027-03-08", 3: "2027-03-15"}
+
+
+def week_csv(week: int, units: int = 10, *, store: str = "S001") -> bytes:
+    rows = [
+        f"{code},{category},{week},{WEEK_STARTS[week]},{units}"
+        for code in (store, "S002")
+        for category in ("DRESS", "KNIT")
+    ]
+    return (
+        "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
+    ).encode()
+
+
+async def upload_week(
+    gateway: Gateway,
+    workflow_id: UUID | str,
+    content: bytes,
+    *,
+    headers: dict[str, str] = PLANNER,
+    filename: str = "week.csv",
+    week_number: int | None = None,
+) -> tuple[int, dict[str, object]]:
+    data = {"workflow_id": str(workflow_id)}
+    if week_number is not None:
+        data["week_number"] = str(week_number)
+    response = await gateway.client.post(
+        "/api/data/weekly-actuals",
+        data=data,
+        files={"file": (filename, content, "text/csv")},
+        headers=headers,
+    )
+    return response.status_code, response.json()
+
+
+async def stored_units(sessionmaker: Sessions, workflow_id: UUID) -> int:
+    async with sessionmaker() as session:
+        total = await session.scalar(
+            select(func.sum(WeeklyActual.units_sold)).where(WeeklyActual.workflow_id == workflow_id)
+        )
+    return int(total or 0)
+
+
+async def test_a_week_is_stored_and_announced(
+    gateway: Gateway,
+    gateway_settings: GatewaySettings,
+    sessionmaker: Sessions,
+    redis_client: aioredis.Redis,
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+
+    status, body = await upload_week(gateway, workflow_id, week_csv(1, 7), filename="week_01.csv")
+
+    assert status == 202, body
+    assert body["week_number"] == 1
+    assert body["row_count"] == 4
+    assert body["units_sold"] == 28
+    assert body["replaced_previous"] is False
+    assert body["variance_url"] == f"/api/workflows/{workflow_id}/variance?week=1"
+    assert body["file"] == {  # type: ignore[comparison-overlap]
+        "filename": "week_01.csv",
+        "size_bytes": len(week_csv(1, 7)),
+        "sha256": body["file"]["sha256"],  # type: ignore[index]
+        "delimiter": "comma",
+        "had_bom": False,
+        "row_count": 4,
+    }
+    assert await stored_units(sessionmaker, workflow_id) == 28
+    stream = stream_for(gateway_settings, ActualsUploaded)
+
+    async def announced() -> bool:
+        return any(
+            str(e.event_id) == body["event_id"] for e in await events_on(redis_client, stream)
+        )
+
+    await wait_until(announced)
+    [event] = await events_on(redis_client, stream)
+    assert isinstance(event, ActualsUploaded)
+    assert event.workflow_id == workflow_id
+    assert event.payload.week_number == 1
+    assert event.payload.uploaded_by == "pat"
+    assert str(event.payload.upload_id) == body["upload_id"]
+
+
+async def test_the_same_week_twice_replaces_instead_of_adding(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    assert (await upload_week(gateway, workflow_id, week_csv(1, 5)))[0] == 202
+
+    status, again = await upload_week(gateway, workflow_id, week_csv(1, 5))
+    assert status == 202
+    assert again["replaced_previous"] is True
+    assert again["same_as_previous"] is True
+    assert again["replaced_rows"] == 4
+    assert await stored_units(sessionmaker, workflow_id) == 20
+
+    # A corrected file replaces the week's numbers.
+    status, corrected = await upload_week(gateway, workflow_id, week_csv(1, 6))
+    assert status == 202
+    assert corrected["same_as_previous"] is False
+    assert await stored_units(sessionmaker, workflow_id) == 24
+    assert await count(sessionmaker, WeeklyActual) == 4
+    assert await count(sessionmaker, ActualsUpload) == 3
+
+
+async def test_semicolons_and_a_bom_are_detected(gateway: Gateway, sessionmaker: Sessions) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    content = b"\xef\xbb\xbf" + week_csv(1, 3).replace(b",", b";")
+
+    status, body = await upload_week(gateway, workflow_id, content)
+
+    assert status == 202, body
+    assert body["file"]["delimiter"] == "semicolon"  # type: ignore[index]
+    assert body["file"]["had_bom"] is True  # type: ignore[index]
+    assert await stored_units(sessionmaker, workflow_id) == 12
+
+
+async def assert_nothing_stored(sessionmaker: Sessions, workflow_id: UUID, units: int = 0) -> None:
+    assert await stored_units(sessionmaker, workflow_id) == units
+    async with sessionmaker() as session:
+        outbox = (await session.scalars(select(OutboxMessage.type))).all()
+    assert "actuals.uploaded" not in outbox or units > 0
+
+
+async def test_bad_files_name_row_column_and_reason_and_store_nothing(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    header = "store_code,category_code,week_number,week_start,units_sold\n"
+    cases: list[tuple[bytes, int | None, str | None, str]] = [
+        (b"store,qty\nS001,4\n", None, None, "missing"),
+        ((header + "S001,DRESS,1,2027-03-01,-4\n").encode(), 2, "units_sold", ""),
+        (
+            (header + "S001,DRESS,1,2027-03-01,4\nS001,KNIT,1,2027-03-01,lots\n").encode(),
+            3,
+            "units_sold",
+            "",
+        ),
+        ((header + "S999,DRESS,1,2027-03-01,4\n").encode(), 2, "store_code", "S999"),
+        ((header + "S001,SHOES,1,2027-03-01,4\n").encode(), 2, "category_code", "SHOES"),
+        ((header + "S001,DRESS,1,2027-03-08,4\n").encode(), 2, "week_start", "2027-03-01"),
+        (
+            (header + "S001,DRESS,1,2027-03-01,4\nS001,DRESS,1,2027-03-01,5\n").encode(),
+            None,
+            None,
+            "as row 2",
+        ),
+        ((header + "S001,DRESS,13,2027-05-24,4\n").encode(), 2, "week_number", "12-week"),
+        (b"", None, None, ""),
+    ]
+    for content, row, column, words in cases:
+        status, body = await upload_week(gateway, workflow_id, content)
+        assert status == 422, (content, body)
+        error = body["error"]
+        assert isinstance(error, dict)
+        assert error["code"] == "invalid_csv", body
+        assert "nothing was stored" in error["message"]
+        assert words.lower() in str(body).lower(), body
+        if row is not None or column is not None:
+            assert any(
+                d.get("row") == row and d.get("column") == column for d in error["details"]
+            ), body
+    await assert_nothing_stored(sessionmaker, workflow_id)
+
+
+async def test_oversize_unknown_workflow_wrong_role_and_state_are_refused(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    big = week_csv(1) + b"\n" * (64 * 1024)
+    status, body = await upload_week(gateway, workflow_id, big)
+    assert status == 413, body
+    assert "limit" in str(body)
+
+    status, body = await upload_week(gateway, uuid4(), week_csv(1))
+    assert status == 404, body
+
+    status, body = await upload_week(gateway, workflow_id, week_csv(1), headers=APPROVER)
+    assert status == 403, body
+    assert "planner role" in str(body)
+
+    status, body = await upload_week(gateway, "not-a-uuid", week_csv(1))
+    assert status == 422, body
+    assert body["error"]["details"][0]["field"] == "workflow_id"  # type: ignore[index]
+
+    early = await new_workflow(sessionmaker, "awaiting_manufacturing_approval")
+    status, body = await upload_week(gateway, early, week_csv(1))
+    assert status == 409, body
+    assert "manufacturing order is approved" in str(body)
+
+    done = await new_workflow(sessionmaker, "completed")
+    status, body = await upload_week(gateway, done, week_csv(1))
+    assert status == 409, body
+    for wid in (workflow_id, early, done):
+        await assert_nothing_stored(sessionmaker, wid)
+
+
+async def test_a_week_may_not_skip_an_earlier_one(gateway: Gateway, sessionmaker: Sessions) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+
+    status, body = await upload_week(gateway, workflow_id, week_csv(3))
+    assert status == 409, body
+    assert body["error"]["code"] == "missing_weeks"  # type: ignore[index]
+    assert "week 1, 2" in str(body)
+    await assert_nothing_stored(sessionmaker, workflow_id)
+
+    assert (await upload_week(gateway, workflow_id, week_csv(1)))[0] == 202
+    assert (await upload_week(gateway, workflow_id, week_csv(2)))[0] == 202
+    assert (await upload_week(gateway, workflow_id, week_csv(3)))[0] == 202
+    # Re-uploading an earlier week stays possible.
+    assert (await upload_week(gateway, workflow_id, week_csv(1, 11)))[0] == 202
+    assert await stored_units(sessionmaker, workflow_id) == 4 * 11 + 8 * 10
+
+
+HISTORY = b"store_code,category_code,week_start,units\n" + b"\n".join(
+    f"S00{s},{c},2026-0{m}-0{d},{10 * s + m}".encode()
+    for s in (1, 2, 3)
+    for c in ("DRESS", "KNIT")
+    for m, d in ((2, 2), (3, 2))
+)
+
+
+async def test_historical_sales_upsert_never_double_counts(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+
+    async def post(content: bytes) -> tuple[int, dict[str, object]]:
+        response = await gateway.client.post(
+            "/api/data/historical-sales",
+            files={"file": ("history.csv", content, "text/csv")},
+            headers=PLANNER,
+        )
+        return response.status_code, response.json()
+
+    status, first = await post(HISTORY)
+    assert status == 200, first
+    assert (first["inserted"], first["updated"], first["unchanged"]) == (12, 0, 0)
+    status, second = await post(HISTORY)
+    assert (second["inserted"], second["updated"], second["unchanged"]) == (0, 0, 12)
+    assert await count(sessionmaker, HistoricalSale) == 12
+
+    changed = HISTORY.replace(b"S001,DRESS,2026-02-02,12", b"S001,DRESS,2026-02-02,99")
+    status, third = await post(changed)
+    assert (third["inserted"], third["updated"], third["unchanged"]) == (0, 1, 11)
+
+    bad = HISTORY + b"\nS404,KNIT,2026-03-09,4\nS001,KNIT,2026-03-09,-1"
+    status, refused = await post(bad)
+    assert status == 422, refused
+    assert await count(sessionmaker, HistoricalSale) == 12
+    async with sessionmaker() as session:
+        units = await session.scalar(select(func.sum(HistoricalSale.units)))
+    assert units == sum(10 * s + m for s in (1, 2, 3) for _c in (1, 2) for m in (2, 3)) + 99 - 12
