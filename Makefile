@@ -29,3 +29,41 @@ lint: install ## ruff (lint + format check) and mypy strict
 format: install ## Format the code
 	$(PY) ruff format .
 	$(PY) ruff check --fix .
+
+RUN_MODE ?= auto
+SERVERS ?= auto
+SVC ?=
+BENCH ?=
+DEMO_ARGS ?=
+
+.PHONY: run
+run: install ## Start the five services on the sample data (Docker if an engine answers; RUN_MODE=local|docker, SERVERS=private)
+	$(PY) python scripts/run_local.py up --mode $(RUN_MODE) --servers $(SERVERS)
+
+.PHONY: demo
+demo: install ## Play a season live through the API and WebSocket, starting the stack if needed (DEMO_ARGS=--yes approves all)
+	$(PY) python scripts/demo.py $(DEMO_ARGS)
+
+.PHONY: down
+down: ## Stop what `make run` started (never the machine's own PostgreSQL or Redis)
+	$(PY) python scripts/run_local.py down
+
+.PHONY: status
+status: ## Show each service's pid, port and readiness
+	$(PY) python scripts/run_local.py status
+
+.PHONY: logs
+logs: ## Follow the services' logs (SVC=gateway for one)
+	$(PY) python scripts/run_local.py logs $(SVC)
+
+.PHONY: migrate
+migrate: install ## Create the database if missing and migrate it to head (DATABASE_URL, else the running stack's)
+	$(PY) python scripts/run_local.py migrate
+
+.PHONY: seed
+seed: install ## Load the sample data in data/sample, validating every row (DATABASE_URL, else the running stack's)
+	$(PY) python scripts/run_local.py seed
+
+.PHONY: bench
+bench: install ## Run every benchmark in bench/ and print their tables (BENCH=name for one); fails if one fails
+	$(PY) python scripts/run_benchmarks.py $(BENCH)
