@@ -145,7 +145,7 @@ def _forecast(workflow_id: UUID, run: int) -> ForecastCompleted:
     line = ManufacturingLine(
         category_code="KNIT",
         forecast_units=1000,
-        safety_stock_pct=0.1,
+        safety_stock_pct=10.0,
         stock_on_hand=100,
         quantity=1000,
     )

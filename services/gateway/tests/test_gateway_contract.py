@@ -141,7 +141,8 @@ def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_erro
                 ),
             ),
             "agent_progress",
-            "week 3 variance 25.4% (threshold 20%), above the threshold: re-forecast",
+            "week 3 variance 25.4% (threshold 20%), above the threshold (DRESS +25.4%): "
+            "re-forecast",
         ),
         (
             ActualsUploaded(

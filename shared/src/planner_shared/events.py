@@ -241,7 +241,7 @@ class CategoryForecastSummary(Payload):
 class ManufacturingLine(Payload):
     category_code: str
     forecast_units: float
-    safety_stock_pct: float
+    safety_stock_pct: float = Field(description="Safety stock as a percentage (10.0 = 10%).")
     stock_on_hand: int
     quantity: int
 

@@ -25,8 +25,10 @@ _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev-key", ""}
 class PlannerSettings(BaseSettings):
     """Settings every process shares: where the database and Redis are, how the bus behaves."""
 
+    # Fields are read from the environment under their aliases only (PLANNER_GATEWAY_PORT,
+    # DATABASE_URL, ...); `validate_by_name` lets code and tests pass them by field name.
     model_config = SettingsConfigDict(
-        env_prefix="PLANNER_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="PLANNER_", env_file=".env", extra="ignore", frozen=True, validate_by_name=True
     )
 
     environment: Environment = Environment.DEVELOPMENT

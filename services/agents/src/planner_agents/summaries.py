@@ -89,7 +89,7 @@ def manufacturing_proposal(view: ManufacturingView, result: ManufacturingProposa
         return f"No manufacturing order proposed: {result.reason}."
     lines = "; ".join(
         f"{line.category_code} {line.quantity:,} (forecast {line.forecast_units:,.0f}, "
-        f"safety stock {line.safety_stock_pct:.0%}, on hand {line.stock_on_hand:,})"
+        f"safety stock {line.safety_stock_pct:.3g}%, on hand {line.stock_on_hand:,})"
         for line in proposal.lines
     )
     basis = (

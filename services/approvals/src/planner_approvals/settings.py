@@ -12,5 +12,5 @@ class ApprovalsSettings(ServiceSettings):
         default=8004,
         ge=1,
         le=65535,
-        validation_alias=AliasChoices("PLANNER_APPROVALS_PORT", "port"),
+        validation_alias=AliasChoices("PLANNER_APPROVALS_PORT"),
     )

@@ -12,5 +12,5 @@ class ExtractionSettings(ServiceSettings):
         default=8001,
         ge=1,
         le=65535,
-        validation_alias=AliasChoices("PLANNER_EXTRACTION_PORT", "port"),
+        validation_alias=AliasChoices("PLANNER_EXTRACTION_PORT"),
     )

@@ -10,7 +10,7 @@ from planner_shared.settings import ServiceSettings
 
 
 def _env(name: str) -> AliasChoices:
-    return AliasChoices(f"PLANNER_FORECAST_{name.upper()}", name)
+    return AliasChoices(f"PLANNER_FORECAST_{name.upper()}")
 
 
 class ForecastSettings(ServiceSettings):
@@ -43,9 +43,11 @@ class ForecastSettings(ServiceSettings):
         description="Variance above which the re-forecast starts by itself.",
     )
     variance_trigger: Literal["any", "total"] = Field(
-        default="total",
+        # 'any', as variance_check: re-forecasting is per category, so one category far off
+        # inside a steady total (the sample's week-4 cold snap) must start it.
+        default="any",
         validation_alias=_env("variance_trigger"),
-        description="'total': the season total must drift; 'any': one category is enough.",
+        description="'any': the total or one category is enough; 'total': the total must drift.",
     )
     service_level: float = Field(
         default=0.90,

@@ -52,7 +52,7 @@ MIN_PRODUCTION_KEY_LENGTH = 16
 
 
 def _alias(name: str) -> AliasChoices:
-    return AliasChoices(f"PLANNER_GATEWAY_{name.upper()}", name)
+    return AliasChoices(f"PLANNER_GATEWAY_{name.upper()}")
 
 
 class GatewaySettings(ServiceSettings):

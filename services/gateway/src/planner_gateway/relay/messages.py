@@ -93,7 +93,17 @@ def _describe_state(e: WorkflowStateChanged) -> str:
 
 def _describe_variance(e: VarianceChecked) -> str:
     p = e.payload
-    verdict = "above the threshold: re-forecast" if p.exceeded else "within the threshold"
+    # The re-forecast may start on one category's drift inside a steady total: name it.
+    over = [
+        f"{code} {value:+.1%}"
+        for code, value in sorted(p.by_category.items())
+        if abs(value) > p.threshold
+    ]
+    if p.exceeded:
+        verdict = "above the threshold" + (f" ({', '.join(over)})" if over else "")
+        verdict += ": re-forecast" if p.reforecast_run_number is not None else ""
+    else:
+        verdict = "within the threshold"
     return (
         f"week {p.week_number} variance {p.total_variance:.1%} "
         f"(threshold {p.threshold:.0%}), {verdict}"
