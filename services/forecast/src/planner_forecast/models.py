@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from statistics import NormalDist
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -123,6 +123,11 @@ def prophet_forecast(
 ) -> ModelForecast:
     """Prophet (linear trend, optional yearly seasonality, MAP fit) forecasting `steps` weeks.
 
+    The season is multiplicative: retail peaks scale with the level (a category that grows
+    20% sells 20% more at its peak, not the same extra units). In the rolling-origin
+    benchmark (bench/forecast_accuracy.py) this cut Prophet's WAPE on the sample categories
+    from 0.066 to 0.060 and left the Walmart stores unchanged (0.0446 -> 0.0444).
+
     Intervals come from Prophet's own predictive samples (trend changes plus noise), taken
     once and cut at the 80% and 95% quantiles; the backtest only needs points, so it skips them.
     """
@@ -134,6 +139,7 @@ def prophet_forecast(
         yearly_seasonality=yearly,
         weekly_seasonality=False,
         daily_seasonality=False,
+        seasonality_mode="multiplicative",
         uncertainty_samples=samples if intervals else 0,
     )
     mask = np.isfinite(y)
@@ -198,12 +204,38 @@ def _differencing_order(y: FloatArray) -> int:
     return 1 if result.pvalue < 0.05 else 0
 
 
-def _fit_sarimax(y: FloatArray, spec: ArimaSpec, *, simple_differencing: bool = False) -> object:
+@dataclass(frozen=True)
+class _Fit:
+    """A SARIMAX fitted to y / scale: its forecasts are multiplied back by `scale`."""
+
+    result: Any
+    scale: float
+
+    @property
+    def aic(self) -> float:
+        """AIC in y's own units: every observation's density is 1 / scale that of y / scale."""
+        observed = int(np.isfinite(self.result.model.endog).sum())
+        return float(self.result.aic) + 2.0 * observed * float(np.log(self.scale))
+
+
+def _scale(y: FloatArray) -> float:
+    """y's spread, to fit on unit scale.
+
+    statsmodels' optimiser stops far from the optimum on dollar sales (values ~1e6, variance
+    ~1e8): on Walmart store 5 it left an MA coefficient at -0.17 where the optimum is -0.85.
+    """
+    finite = y[np.isfinite(y)]
+    scale = float(np.std(finite)) if finite.size > 1 else 0.0
+    return scale if np.isfinite(scale) and scale > 0.0 else 1.0
+
+
+def _fit_sarimax(y: FloatArray, spec: ArimaSpec, *, simple_differencing: bool = False) -> _Fit:
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+    scale = _scale(y)
     with _StatsmodelsNoise():
         model = SARIMAX(
-            y,
+            y / scale,
             order=spec.order,
             seasonal_order=spec.seasonal_order,
             trend=spec.trend,
@@ -211,7 +243,7 @@ def _fit_sarimax(y: FloatArray, spec: ArimaSpec, *, simple_differencing: bool = 
         )
         # No parameter covariance: forecasts and their intervals come from the state-space
         # filter, and the default numerical OPG estimate costs most of the fit's time.
-        return model.fit(disp=False, maxiter=200, cov_type="none")
+        return _Fit(model.fit(disp=False, maxiter=200, cov_type="none"), scale)
 
 
 def select_arima(y: FloatArray, *, seasonal: bool) -> ArimaSpec:
@@ -234,10 +266,9 @@ def select_arima(y: FloatArray, *, seasonal: bool) -> ArimaSpec:
         spec = ArimaSpec(order=(p, d, q), seasonal_order=seasonal_order, trend=trend, aic=0.0)
         try:
             # Ranking needs only comparable AICs: differencing before the fit keeps the state
-            # space small (no 52 seasonal lags), which makes selection ~10x faster. The
-            # chosen spec is then fitted in full state-space form for forecasting.
-            fitted = _fit_sarimax(y, spec, simple_differencing=True)
-            aic = float(fitted.aic)  # type: ignore[attr-defined]
+            # space small (no 52 seasonal lags), which makes selection ~10x faster.
+            # `arima_forecast` fits the chosen spec the same way.
+            aic = _fit_sarimax(y, spec, simple_differencing=True).aic
         except (ValueError, np.linalg.LinAlgError) as exc:
             failures.append(f"{spec.order}: {exc}")
             continue
@@ -248,16 +279,28 @@ def select_arima(y: FloatArray, *, seasonal: bool) -> ArimaSpec:
     return best
 
 
-def arima_forecast(y: FloatArray, steps: int, spec: ArimaSpec) -> ModelForecast:
-    """SARIMAX with a fixed spec; intervals are its analytic Gaussian forecast intervals."""
-    result = _fit_sarimax(y, spec)
+def _differencing_polynomial(spec: ArimaSpec) -> FloatArray:
+    """Coefficients of (1 - B)^d (1 - B^s)^D, lowest power of the backshift B first."""
+    poly = np.array([1.0])
+    for _ in range(spec.order[1]):
+        poly = np.convolve(poly, [1.0, -1.0])
+    big_d, period = spec.seasonal_order[1], spec.seasonal_order[3]
+    for _ in range(big_d):
+        seasonal = np.zeros(period + 1)
+        seasonal[[0, period]] = [1.0, -1.0]
+        poly = np.convolve(poly, seasonal)
+    return poly
+
+
+def _state_space_forecast(y: FloatArray, steps: int, spec: ArimaSpec) -> ModelForecast:
+    """Forecast from SARIMAX in full state-space form: exact, handles gaps, but slow with a
+    seasonal difference (52 extra states in every Kalman step)."""
+    fit = _fit_sarimax(y, spec)
     with _StatsmodelsNoise():
-        prediction = result.get_forecast(steps)  # type: ignore[attr-defined]
-        point = np.asarray(prediction.predicted_mean, dtype=float)
-        ci_80 = np.asarray(prediction.conf_int(alpha=0.20), dtype=float)
-        ci_95 = np.asarray(prediction.conf_int(alpha=0.05), dtype=float)
-    if not np.all(np.isfinite(point)):
-        raise ValueError("SARIMAX produced a non-finite forecast")
+        prediction = fit.result.get_forecast(steps)
+        point = fit.scale * np.asarray(prediction.predicted_mean, dtype=float)
+        ci_80 = fit.scale * np.asarray(prediction.conf_int(alpha=0.20), dtype=float)
+        ci_95 = fit.scale * np.asarray(prediction.conf_int(alpha=0.05), dtype=float)
     return ModelForecast(
         point=point,
         lower_80=ci_80[:, 0],
@@ -265,3 +308,52 @@ def arima_forecast(y: FloatArray, steps: int, spec: ArimaSpec) -> ModelForecast:
         lower_95=ci_95[:, 0],
         upper_95=ci_95[:, 1],
     )
+
+
+def _differenced_forecast(
+    y: FloatArray, steps: int, spec: ArimaSpec, difference: FloatArray
+) -> ModelForecast:
+    """The same model fitted on the differenced series, its forecast integrated back.
+
+    The ARMA part is fitted on w = (1 - B)^d (1 - B^52) y (a 2-3 state filter instead of
+    ~55) and the level forecast rebuilt from y's last weeks: y_t = w_t - sum_k a_k y_(t-k).
+    The forecast error of y is that of the full model phi(B) (1 - B)^d (1 - B^52) y =
+    theta(B) e, so its variance is sigma^2 times the running sum of the squared MA(inf)
+    weights. Measured against the state-space form on the sample categories and Walmart
+    stores: the same points and interval widths to 4 digits, ~13x faster (a test checks it).
+    """
+    from statsmodels.tsa.arima_process import arma2ma
+
+    lags = difference.size - 1
+    fit = _fit_sarimax(y, spec, simple_differencing=True)
+    result = fit.result
+    with _StatsmodelsNoise():
+        w = fit.scale * np.asarray(result.get_forecast(steps).predicted_mean, dtype=float)
+    level = np.concatenate([y[-lags:], np.zeros(steps)])
+    for h in range(steps):
+        t = lags + h
+        level[t] = w[h] - float(difference[1:] @ level[t - 1 :: -1][:lags])
+    ar = np.convolve(result.polynomial_ar, difference)
+    psi = arma2ma(ar, result.polynomial_ma, lags=steps)
+    names: list[str] = result.model.param_names
+    sigma2 = float(np.asarray(result.params)[names.index("sigma2")]) * fit.scale**2
+    sd = np.sqrt(max(sigma2, 0.0) * np.cumsum(psi**2))
+    return _normal_forecast(level[lags:], sd)
+
+
+def arima_forecast(y: FloatArray, steps: int, spec: ArimaSpec) -> ModelForecast:
+    """SARIMAX with a fixed spec; intervals are its analytic Gaussian forecast intervals.
+
+    Fitted on the differenced series when the weeks the integration needs are all recorded
+    (the usual case, and much faster); in full state-space form otherwise, which estimates a
+    missing week instead.
+    """
+    difference = _differencing_polynomial(spec)
+    lags = difference.size - 1
+    if lags > 0 and y.size > lags and np.all(np.isfinite(y[-lags:])):
+        forecast = _differenced_forecast(y, steps, spec, difference)
+    else:
+        forecast = _state_space_forecast(y, steps, spec)
+    if not np.all(np.isfinite(forecast.point)):
+        raise ValueError("SARIMAX produced a non-finite forecast")
+    return forecast

@@ -18,4 +18,9 @@ def init_worker() -> None:
     (measured here: two workers ran 4-6x slower than one). Parallelism comes from the
     processes instead.
     """
+    # scipy ships its own OpenBLAS, loaded only when statsmodels first needs scipy.linalg:
+    # load it now, or the limit misses it and its spinning threads cost 3-10x the CPU per
+    # forecast (measured on the Walmart series with other processes on the cores).
+    import scipy.linalg  # type: ignore[import-untyped]  # noqa: F401
+
     threadpool_limits(limits=1)

@@ -44,7 +44,7 @@ season (2026-03-23). Outerwear sells 2.8x its expected week and knitwear 2.4x, d
 the effect fades over weeks 5-8. Weeks 1-3 follow the history's own process, so the
 cumulative variance (|actual - forecast| / forecast over the weeks so far) stays under 10%
 through week 3 and jumps past the 20% threshold in week 4: +43% for outerwear and +29% for
-knitwear against the drift-free expectation (+33% and +31% against the forecast service's
+knitwear against the drift-free expectation (+40% and +29% against the forecast service's
 ensemble fitted on the history, which is within 12% for every category in weeks 1-3). The
 total over all categories moves only about 5%: the rule fires on the categories.
 """
