@@ -250,7 +250,7 @@ async def test_approval_decisions(
         assert body["decided_value"] == 900
         assert body["proposed_value"] == 1000
         assert body["decided_by"] == "ann"
-        assert body["status"] == "approved"
+        assert body["status"] == "decided"
         submitted = requests[0]
         assert isinstance(submitted, DecisionSubmitted)
         assert submitted.workflow_id == workflow_id

@@ -202,7 +202,7 @@ class DecisionRead(BaseModel):
                     "workflow_id": EXAMPLE_WORKFLOW_ID,
                     "kind": "manufacturing",
                     "action": "modify",
-                    "status": "approved",
+                    "status": "decided",
                     "proposed_value": 10450,
                     "decided_value": 9800,
                     "reason": "smaller first drop",
@@ -218,7 +218,9 @@ class DecisionRead(BaseModel):
     workflow_id: UUID
     kind: Literal["manufacturing", "markdown"]
     action: DecisionAction
-    status: Literal["approved"] = "approved"
+    status: Literal["decided"] = Field(
+        default="decided", description="As in GET /api/workflows/{id}/approvals."
+    )
     proposed_value: float
     decided_value: float
     reason: str | None
