@@ -149,7 +149,17 @@ async def _seed_season(sessionmaker: Sessions) -> UUID:
                 variance=0.25,
                 threshold=0.2,
                 exceeded=True,
-                by_category={"DRESS": 0.25},
+                # As the forecast service stores it: categories and the compared window.
+                by_category={
+                    "DRESS": {
+                        "category_code": "DRESS",
+                        "forecast_units": 200.0,
+                        "actual_units": 250.0,
+                        "variance": 0.25,
+                        "exceeded": True,
+                    },
+                    "_compared_weeks": [1, 1],
+                },
             )
         )
         session.add(
@@ -254,6 +264,9 @@ async def test_season_resources(gateway: Gateway, sessionmaker: Sessions) -> Non
     assert variance["weeks_with_actuals"] == [1]
     assert variance["checks"][0]["threshold_exceeded"] is True
     assert variance["checks"][0]["variance_pct"] == 0.25
+    assert variance["checks"][0]["compared_weeks"] == [1, 1]
+    assert variance["checks"][0]["by_category"]["DRESS"]["actual_units"] == 250.0
+    assert set(variance["checks"][0]["by_category"]) == {"DRESS"}
     week = await gateway.client.get(f"{base}/variance?week=1", headers=READER)
     assert week.json()["checks"][0]["actual_cumulative"] == 250.0
     assert (await gateway.client.get(f"{base}/variance?week=2", headers=READER)).status_code == 404

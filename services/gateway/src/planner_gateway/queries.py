@@ -318,19 +318,25 @@ async def variance_checks(
     if week is not None:
         query = query.where(VarianceCheck.week_number == week)
     rows = await session.scalars(query.order_by(VarianceCheck.week_number))
-    return [
-        VarianceRead(
-            week_number=v.week_number,
-            forecasted_cumulative=v.forecast_units,
-            actual_cumulative=v.actual_units,
-            variance_pct=v.variance,
-            threshold=v.threshold,
-            threshold_exceeded=v.exceeded,
-            by_category=v.by_category,
-            checked_at=v.created_at,
+    checks = []
+    for v in rows:
+        # The forecast service stores the compared window beside the categories.
+        categories = dict(v.by_category)
+        compared = categories.pop("_compared_weeks", None)
+        checks.append(
+            VarianceRead(
+                week_number=v.week_number,
+                compared_weeks=compared,
+                forecasted_cumulative=v.forecast_units,
+                actual_cumulative=v.actual_units,
+                variance_pct=v.variance,
+                threshold=v.threshold,
+                threshold_exceeded=v.exceeded,
+                by_category=categories,
+                checked_at=v.created_at,
+            )
         )
-        for v in rows
-    ]
+    return checks
 
 
 async def weeks_with_actuals(session: AsyncSession, workflow_id: UUID) -> list[int]:

@@ -252,27 +252,50 @@ class AllocationPlanRead(BaseModel):
     store_allocations: list[StoreAllocationRead]
 
 
+class CategoryVarianceRead(BaseModel):
+    category_code: str
+    forecast_units: float
+    actual_units: float
+    variance: float = Field(description="|actual - forecast| / forecast over the compared weeks.")
+    exceeded: bool
+
+
 class VarianceRead(BaseModel):
     model_config = _examples(
         {
-            "week_number": 3,
-            "forecasted_cumulative": 1850.0,
-            "actual_cumulative": 2320.0,
-            "variance_pct": 0.254,
+            "week_number": 4,
+            "compared_weeks": [1, 4],
+            "forecasted_cumulative": 24339.5,
+            "actual_cumulative": 26716.0,
+            "variance_pct": 0.0976,
             "threshold": 0.2,
             "threshold_exceeded": True,
-            "by_category": {"DRESS": 0.254},
-            "checked_at": "2027-03-22T08:00:03Z",
+            "by_category": {
+                "OUTW": {
+                    "category_code": "OUTW",
+                    "forecast_units": 3358.6,
+                    "actual_units": 4705.0,
+                    "variance": 0.4009,
+                    "exceeded": True,
+                }
+            },
+            "checked_at": "2026-03-30T08:00:03Z",
         }
     )
 
     week_number: int
+    compared_weeks: list[int] | None = Field(
+        description="First and last week compared: the weeks since the forecast run in force "
+        "started (a re-forecast restarts the window)."
+    )
     forecasted_cumulative: float
     actual_cumulative: float
     variance_pct: float
     threshold: float
-    threshold_exceeded: bool
-    by_category: dict[str, Any]
+    threshold_exceeded: bool = Field(
+        description="The total or, with the `any` trigger, one category passed the threshold."
+    )
+    by_category: dict[str, CategoryVarianceRead]
     checked_at: datetime
 
 
