@@ -8,6 +8,7 @@ from uuid import uuid4
 import redis.asyncio as aioredis
 from sqlalchemy import select
 
+from planner_gateway.app import create_app
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.testing import (
     APPROVER,
@@ -149,6 +150,16 @@ async def test_extract_parameters_over_the_bus(
             )
         ).status_code == 403
         assert len(requests) == 4
+
+
+def test_extract_documents_only_the_statuses_it_answers(
+    gateway_settings: GatewaySettings,
+) -> None:
+    spec = create_app(gateway_settings).openapi()
+    documented = spec["paths"]["/api/parameters/extract"]["post"]["responses"]
+    # 502 is not among them: no reply of the extraction service maps to it.
+    assert set(documented) == {"200", "401", "403", "422", "503", "504"}
+    assert "extraction_failed" in documented["422"]["description"]
 
 
 async def test_answers_other_than_the_expected_reply_are_ignored_and_timeout_is_504(

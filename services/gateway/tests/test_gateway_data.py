@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
+from planner_gateway.api.data import MULTIPART_ALLOWANCE
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.testing import (
     APPROVER,
@@ -244,6 +246,36 @@ async def test_a_week_may_not_skip_an_earlier_one(gateway: Gateway, sessionmaker
     assert await stored_units(sessionmaker, workflow_id) == 4 * 11 + 8 * 10
 
 
+async def weekly_actual_ids(sessionmaker: Sessions, workflow_id: UUID) -> list[int]:
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(WeeklyActual.id)
+            .where(WeeklyActual.workflow_id == workflow_id)
+            .order_by(WeeklyActual.id)
+        )
+    return list(rows)
+
+
+async def test_a_week_that_skips_one_is_refused_before_anything_is_written(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    assert (await upload_week(gateway, workflow_id, week_csv(1)))[0] == 202
+    week_one = await weekly_actual_ids(sessionmaker, workflow_id)
+
+    status, body = await upload_week(gateway, workflow_id, week_csv(3))
+    assert status == 409, body
+    assert body["error"]["code"] == "missing_weeks"  # type: ignore[index]
+
+    # Rows inserted and then rolled back would still have drawn ids from the identity
+    # sequence: week 2 continuing right after week 1 shows none was written.
+    assert (await upload_week(gateway, workflow_id, week_csv(2)))[0] == 202
+    ids = await weekly_actual_ids(sessionmaker, workflow_id)
+    assert ids[len(week_one) :] == list(range(week_one[-1] + 1, week_one[-1] + 5))
+    assert await count(sessionmaker, ActualsUpload) == 2
+
+
 HISTORY = b"store_code,category_code,week_start,units\n" + b"\n".join(
     f"S00{s},{c},2026-0{m}-0{d},{10 * s + m}".encode()
     for s in (1, 2, 3)
@@ -283,3 +315,108 @@ async def test_historical_sales_upsert_never_double_counts(
     async with sessionmaker() as session:
         units = await session.scalar(select(func.sum(HistoricalSale.units)))
     assert units == sum(10 * s + m for s in (1, 2, 3) for _c in (1, 2) for m in (2, 3)) + 99 - 12
+
+
+class StreamedForm:
+    """A multipart body handed to the server chunk by chunk, counting what it has read."""
+
+    BOUNDARY = "planner-test-boundary"
+    CHUNK = 8 * 1024
+
+    def __init__(self, fields: dict[str, str], file: bytes) -> None:
+        parts = [
+            f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+            for name, value in fields.items()
+        ]
+        head = (
+            f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        self.body = b"".join(parts) + head + file + f"\r\n--{self.BOUNDARY}--\r\n".encode()
+        self.read = 0
+
+    @property
+    def content_type(self) -> str:
+        return f"multipart/form-data; boundary={self.BOUNDARY}"
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.body), self.CHUNK):
+            chunk = self.body[start : start + self.CHUNK]
+            self.read += len(chunk)
+            yield chunk
+
+
+def assert_too_large(status: int, body: dict[str, object], max_upload_bytes: int) -> None:
+    assert status == 413, body
+    assert body["error"]["code"] == "payload_too_large", body  # type: ignore[index]
+    assert f"{max_upload_bytes:,}-byte upload limit" in body["error"]["message"]  # type: ignore[index]
+
+
+async def test_a_chunked_oversize_upload_is_cut_off_while_it_arrives(
+    gateway: Gateway, gateway_settings: GatewaySettings, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    assert (await upload_week(gateway, workflow_id, week_csv(1, 5)))[0] == 202
+    limit = gateway_settings.max_upload_bytes
+    # 30 times the limit, with no Content-Length: the server can only count as it reads.
+    form = StreamedForm({"workflow_id": str(workflow_id)}, week_csv(2) + b"\n" * (30 * limit))
+
+    response = await gateway.client.post(
+        "/api/data/weekly-actuals",
+        content=form,
+        headers=PLANNER | {"Content-Type": form.content_type},
+    )
+
+    assert "content-length" not in response.request.headers
+    # Cut off past the limit (plus the multipart allowance), then at most as much again read
+    # and dropped so that a client can read the answer: not the whole body spooled.
+    body_limit = limit + MULTIPART_ALLOWANCE
+    assert form.read <= 2 * body_limit + 2 * StreamedForm.CHUNK, form.read
+    assert_too_large(response.status_code, response.json(), limit)
+    assert response.headers["connection"] == "close"
+    assert await stored_units(sessionmaker, workflow_id) == 20
+    assert await count(sessionmaker, ActualsUpload) == 1
+
+
+async def test_a_declared_oversize_upload_is_refused_before_its_body_is_read(
+    gateway: Gateway, gateway_settings: GatewaySettings, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    response = await gateway.client.post(
+        "/api/data/historical-sales",
+        files={"file": ("history.csv", HISTORY, "text/csv")},
+        headers=PLANNER,
+    )
+    assert response.status_code == 200, response.text
+    limit = gateway_settings.max_upload_bytes
+
+    async def post(prefix: str, form: StreamedForm, expect: bool = False) -> None:
+        headers = {"Content-Type": form.content_type, "Content-Length": str(len(form.body))}
+        if expect:
+            headers["Expect"] = "100-continue"
+        response = await gateway.client.post(
+            f"{prefix}/data/historical-sales", content=form, headers=PLANNER | headers
+        )
+        assert_too_large(response.status_code, response.json(), limit)
+        assert response.headers["connection"] == "close"
+
+    for prefix in ("/api", "/api/v1"):
+        # Waiting for 100 Continue, the client has sent nothing: none is asked for.
+        waiting = StreamedForm({}, HISTORY + b"\n" * (2 * limit))
+        await post(prefix, waiting, expect=True)
+        assert waiting.read == 0, f"{prefix}: {waiting.read} bytes read before refusing"
+        # Far over the limit: answered at once, not worth reading.
+        huge = StreamedForm({}, HISTORY + b"\n" * (4 * limit))
+        await post(prefix, huge)
+        assert huge.read == 0, f"{prefix}: {huge.read} bytes read before refusing"
+        # Just over: refused all the same, its bytes read and dropped so that the client,
+        # which sends everything before it reads, gets the answer rather than a reset.
+        near = StreamedForm({}, HISTORY + b"\n" * (limit + 20 * 1024))
+        await post(prefix, near)
+        assert near.read == len(near.body)
+    assert await count(sessionmaker, HistoricalSale) == 12
+    async with sessionmaker() as session:
+        units = await session.scalar(select(func.sum(HistoricalSale.units)))
+    assert units == sum(10 * s + m for s in (1, 2, 3) for _c in (1, 2) for m in (2, 3))

@@ -23,6 +23,20 @@ from planner_shared.settings import PlannerSettings, ServiceSettings
 from planner_shared.testing.bus_probe import GROUP, bus_router, new_workflow, progress
 
 
+async def stop_reader() -> None:
+    # A gateway stopped by an earlier test may leave its reader behind, cancelled but stuck in
+    # a Redis read (see planner_shared.runtime._stop_tasks): this gateway's is the one that
+    # nobody has cancelled yet.
+    [reader] = [
+        t
+        for t in asyncio.all_tasks()
+        if t.get_name() == "gateway-stream-reader" and not t.cancelling()
+    ]
+    reader.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
+
+
 async def test_health_aggregates_dependencies(gateway: Gateway) -> None:
     response = await gateway.client.get("/api/health")
     assert response.status_code == 200
@@ -32,10 +46,7 @@ async def test_health_aggregates_dependencies(gateway: Gateway) -> None:
     assert body["checks"]["stream_reader"]["status"] == "ok"
     assert body["checks"]["outbox"]["data"] == {"backlog": 0}
 
-    reader = next(t for t in asyncio.all_tasks() if t.get_name() == "gateway-stream-reader")
-    reader.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await reader
+    await stop_reader()
     down = await gateway.client.get("/api/health")
     assert down.status_code == 503
     assert down.json()["status"] == "unhealthy"
@@ -46,6 +57,25 @@ async def test_health_aggregates_dependencies(gateway: Gateway) -> None:
     )
     assert extract.status_code == 503
     assert extract.json()["error"]["code"] == "reader_unavailable"
+
+
+async def test_ready_requires_the_stream_reader(gateway: Gateway) -> None:
+    ready = await gateway.client.get("/ready")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "stream_reader": "ok"}
+
+    await stop_reader()
+    down = await gateway.client.get("/ready")
+    assert down.status_code == 503
+    assert down.json()["status"] == "not_ready"
+    assert down.json()["checks"] == {
+        "database": "ok",
+        "redis": "ok",
+        "stream_reader": "error: not reading",
+    }
+    health = await gateway.client.get("/api/health")
+    assert health.status_code == 503
+    assert health.json()["checks"]["stream_reader"]["detail"] == "not reading"
 
 
 async def test_streams_dead_letters_replay_and_lag(

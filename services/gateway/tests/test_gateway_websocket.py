@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import EXTRAS_KEY, GatewayState
 from planner_gateway.testing import (
+    READER,
     TOKEN,
     Server,
     Sessions,
@@ -273,6 +275,22 @@ async def test_heartbeat_and_bad_client_frames(
         assert (await _recv_events(polite, 1))[0]["type"] == "agent_progress"
 
 
+async def test_a_live_connection_is_subscribed_once_its_handshake_completes(
+    ws_settings: GatewaySettings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    # A client that connects without ?since= and then acts must see every event that follows;
+    # the connection may not still be checking the workflow when the client thinks it is open.
+    workflow_id = await new_workflow(sessionmaker)
+    async with serve(ws_settings) as server:
+        hub = _state(server).hub
+        for _ in range(5):
+            async with _client(server.ws(workflow_id)) as ws:
+                assert hub.has_subscribers(workflow_id)
+                event = _progress(workflow_id, 0)
+                await server.runtime.publisher.publish(event)
+                assert (await _recv(ws))["event_id"] == str(event.event_id)
+
+
 async def test_resume_after_reconnect_without_gaps_or_duplicates(
     ws_settings: GatewaySettings, sessionmaker: Sessions, redis_client: aioredis.Redis
 ) -> None:
@@ -308,6 +326,49 @@ async def test_resume_after_reconnect_without_gaps_or_duplicates(
         async with _client(server.ws(workflow_id, f"token={TOKEN}&since=start")) as ws:
             everything = [m["event_id"] for m in await _recv_events(ws, len(published))]
         assert everything == published
+
+
+async def test_a_long_history_replays_its_newest_events_and_says_what_it_left_out(
+    ws_settings: GatewaySettings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    settings = ws_settings.model_copy(update={"ws_replay_limit": 3})
+    workflow_id = await new_workflow(sessionmaker)
+    events = [_progress(workflow_id, i) for i in range(6)]
+    ids = [str(e.event_id) for e in events]
+    async with serve(settings) as server:
+        for event in events[:5]:
+            await server.runtime.publisher.publish(event)
+
+        async def stored() -> bool:
+            return await count(sessionmaker, WorkflowEvent) == 5
+
+        await wait_until(stored)
+        async with _client(server.ws(workflow_id, f"token={TOKEN}&since=start")) as ws:
+            notice, *replayed = await _recv_events(ws, 4)
+            await server.runtime.publisher.publish(events[5])
+            live = await _recv_events(ws, 1)
+        assert (notice["type"], notice["code"], notice["event_id"]) == (
+            "error",
+            "replay_truncated",
+            None,
+        )
+        assert (notice["skipped"], notice["replay_limit"]) == (2, 3)
+        assert notice["first_replayed_event_id"] == ids[2]
+        assert "2 older events were not replayed" in notice["error_message"]
+        assert [m["event_id"] for m in replayed + live] == ids[2:]
+
+        # The skipped events are where the notice points, just before the replayed ones.
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{server.port}", trust_env=False
+        ) as http:
+            page = (await http.get(notice["events_url"], headers=READER)).json()
+        listed = [e["event_id"] for e in page["events"]]
+        assert listed[: listed.index(ids[2])] == ids[:2]
+
+        # Within the limit the replay is whole and nothing is announced.
+        async with _client(server.ws(workflow_id, f"token={TOKEN}&since={ids[2]}")) as ws:
+            resumed = await _recv_events(ws, 3)
+        assert [m["event_id"] for m in resumed] == ids[3:]
 
 
 async def test_a_slow_client_is_dropped_without_holding_up_the_others(

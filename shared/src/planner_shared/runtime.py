@@ -2,7 +2,9 @@
 
 `create_service_app` builds a FastAPI app whose lifespan connects the database, Redis and the
 FastStream broker, registers the service's durable consumer, starts the outbox relay, and
-disposes all of it after `yield`. Nothing connects at import time.
+disposes all of it after `yield`. Nothing connects at import time. `/ready` answers 503 while
+the database or Redis does not answer, or while a condition a service added with
+`Runtime.require` (its own background work) does not hold.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ log = logging.getLogger(__name__)
 TASK_STOP_SECONDS = 5.0
 
 
+ReadinessCheck = Callable[[], str | None]
+"""A condition a service adds to its readiness (a background task that must be working, say):
+None while it holds, otherwise what is wrong, in a few words."""
+
+
 @dataclass
 class Runtime:
     """Everything a running service holds; built by the lifespan, reachable from app.state."""
@@ -48,10 +55,15 @@ class Runtime:
     relay: OutboxRelay
     consumer: DurableConsumer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    ready_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def spawn(self, coro: Any, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))
+
+    def require(self, name: str, check: ReadinessCheck) -> None:
+        """Make /ready depend on one more condition of the service's own, under `name`."""
+        self.ready_checks[name] = check
 
 
 RouterSetup = Callable[[Runtime], AbstractAsyncContextManager[EventRouter | None]]
@@ -141,6 +153,9 @@ async def readiness(runtime: Runtime) -> dict[str, str]:
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
+    for name, check in runtime.ready_checks.items():
+        problem = check()
+        checks[name] = "ok" if problem is None else f"error: {problem}"
     return checks
 
 
@@ -151,7 +166,9 @@ def operator_router() -> APIRouter:
     async def health(request: Request) -> dict[str, str]:
         return {"status": "ok", "service": runtime_of(request).name}
 
-    @router.get("/ready", summary="Readiness: database and Redis answer")
+    @router.get(
+        "/ready", summary="Readiness: database and Redis answer, and the service's own checks hold"
+    )
     async def ready(request: Request, response: Response) -> dict[str, Any]:
         runtime = runtime_of(request)
         checks = await readiness(runtime)

@@ -1,8 +1,9 @@
 """Composition root of the gateway service.
 
 The shared runtime gives the lifespan (database, Redis, broker, outbox relay) and the operator
-endpoints (/health, /ready, /metrics); the gateway's setup adds its stream reader and the
-WebSocket hub. It needs no consumer group: the reader reads every stream itself.
+endpoints (/health, /ready, /metrics); the gateway's setup adds its stream reader (which /ready
+requires to be alive) and the WebSocket hub. It needs no consumer group: the reader reads every
+stream itself. Upload bodies are limited while they arrive (`body_limit`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.api import commands, data, ops, resources, workflows
+from planner_gateway.body_limit import BodyLimit
 from planner_gateway.errors import install_error_handlers
 from planner_gateway.relay import socket
 from planner_gateway.settings import GatewaySettings
@@ -45,8 +47,10 @@ with the confirmed parameters; follow `websocket_url?token=<key>&since=start`. A
 **WebSocket** `/ws/workflows/{workflow_id}?token=&since=`: messages `agent_started`,
 `agent_progress`, `agent_completed`, `human_input_required`, `workflow_complete`, `error`, each
 with `type`, `workflow_id`, `timestamp`, `event_id`; `{"type": "ping"}` every 30 s, answer
-`{"type": "pong"}`. Close codes: 4401 bad key, 4404 unknown workflow, 4400 unknown `since`,
-4408 no pong, 4429 too slow.
+`{"type": "pong"}`. `since` replays at most the newest `PLANNER_GATEWAY_WS_REPLAY_LIMIT`
+events (1000); a longer history starts with an `error` of code `replay_truncated` giving
+`skipped` and the `events_url` that lists them. Close codes: 4401 bad key, 4404 unknown
+workflow, 4400 unknown `since`, 4408 no pong, 4429 too slow.
 
 **Errors** always look like `{"error": {"code", "message", "details": [...]}}`.
 """
@@ -68,6 +72,8 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
     state = GatewayState.build(runtime, settings)
     runtime.extras[EXTRAS_KEY] = state
     runtime.spawn(state.reader.run(), f"{SERVICE_NAME}-stream-reader")
+    # Without its reader the gateway serves no live events and no answers over the bus.
+    runtime.require("stream_reader", state.reader.problem)
     await _wait_until_live(state)
     try:
         yield None
@@ -86,13 +92,16 @@ def api_router() -> APIRouter:
     return api
 
 
+API_PREFIXES = ("/api", "/api/v1")
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     api = api_router()
     versioned = APIRouter()
-    versioned.include_router(api, prefix="/api")
+    versioned.include_router(api, prefix=API_PREFIXES[0])
     # The Phase 2 frontend calls /api/v1/...; same handlers, kept out of the schema.
-    versioned.include_router(api, prefix="/api/v1", include_in_schema=False)
+    versioned.include_router(api, prefix=API_PREFIXES[1], include_in_schema=False)
     app = create_service_app(
         SERVICE_NAME,
         settings,
@@ -100,6 +109,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=[versioned, socket.router],
         title="Season Planner API",
         description=DESCRIPTION,
+    )
+    # Added before CORS, so CORS wraps it and a 413 carries the CORS headers too.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=data.body_limit_bytes(settings.max_upload_bytes),
+        paths=data.upload_paths(API_PREFIXES),
+        message=data.too_large(settings.max_upload_bytes),
     )
     app.add_middleware(
         CORSMiddleware,

@@ -7,7 +7,8 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
 - MAX_UPLOAD_BYTES (10 MiB): CSV upload limit;
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (10), WS_QUEUE_SIZE (1000 messages
-  buffered per client before it is dropped as too slow);
+  buffered per client before it is dropped as too slow), WS_REPLAY_LIMIT (1000 events at
+  most replayed on connect with ?since=, the newest);
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
 
@@ -87,6 +88,13 @@ class GatewaySettings(ServiceSettings):
         ge=1,
         validation_alias=_alias("ws_queue_size"),
         description="Messages buffered per WebSocket client before it is dropped as too slow.",
+    )
+    ws_replay_limit: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias=_alias("ws_replay_limit"),
+        description="Most events replayed on connect with ?since=; older ones are announced "
+        "(a replay_truncated message) and left to GET /api/workflows/{id}/events.",
     )
     reader_block_ms: int = Field(
         default=1000, ge=10, le=30_000, validation_alias=_alias("reader_block_ms")

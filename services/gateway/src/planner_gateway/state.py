@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner_gateway.relay.hub import ConnectionHub
-from planner_gateway.relay.messages import to_message
+from planner_gateway.relay.messages import encode, to_message
 from planner_gateway.relay.reader import StreamReader
 from planner_gateway.relay.replies import ReplyRegistry
 from planner_gateway.settings import GatewaySettings
@@ -29,8 +29,9 @@ class GatewayState:
 
         def on_event(event: EventBase) -> None:
             replies.resolve(event)
-            if event.workflow_id is not None:
-                hub.publish(event.workflow_id, to_message(event))
+            # Most events have nobody watching their workflow: build no message for them.
+            if event.workflow_id is not None and hub.has_subscribers(event.workflow_id):
+                hub.publish(event.workflow_id, encode(to_message(event)))
 
         reader = StreamReader(
             redis=runtime.redis,

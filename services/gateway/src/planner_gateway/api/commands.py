@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Approver, Planner, Principal
 from planner_gateway.deps import RuntimeDep, StateDep
-from planner_gateway.errors import ApiError, responses
+from planner_gateway.errors import ApiError, ErrorResponse, responses
 from planner_gateway.queries import get_workflow
 from planner_gateway.schemas.commands import (
     DecisionRead,
@@ -72,10 +72,23 @@ async def ask(
             ) from None
 
 
+# `extraction.failed` says why and whether retrying may help, no more: retryable is 503,
+# otherwise 422 (the service reads the brief with its offline parser when the LLM fails, so
+# what it refuses is the request itself). A handler that crashes sends no reply (the bus
+# retries it, then dead-letters it): 504. No answer maps to 502.
+EXTRACT_RESPONSES = responses(503, 504) | {
+    422: {
+        "model": ErrorResponse,
+        "description": "Invalid body (`validation_error`), or the extraction service could "
+        "not read the brief (`extraction_failed`)",
+    }
+}
+
+
 @router.post(
     "/parameters/extract",
     response_model=ExtractionRead,
-    responses=responses(502, 503, 504),
+    responses=EXTRACT_RESPONSES,
     tags=["parameters"],
     summary="Season brief in, parameters with confidence and issues out",
 )

@@ -4,6 +4,10 @@ A file is read and validated whole before anything is written, and written in th
 one transaction: a rejected upload leaves the stored data exactly as it was. Errors name the
 row (the spreadsheet's row number, the header being row 1), the column and the reason.
 
+The size limit holds while the body arrives (`body_limit.BodyLimit`, installed by `create_app`
+on `upload_paths()` with `body_limit_bytes()`): a larger body is refused before it is spooled.
+The endpoints then check the file itself against `max_upload_bytes` exactly.
+
 A weekly-actuals upload replaces any earlier upload of the same week (it never adds to it) and
 stages `actuals.uploaded` in the outbox with the rows; the forecast service then runs the
 variance check and, past the threshold, requests the re-forecast by itself.
@@ -11,10 +15,12 @@ variance check and, past the threshold, requests the re-forecast by itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi.routing import APIRoute
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Planner
@@ -28,6 +34,7 @@ from planner_shared.datasets.csv_formats import (
     CsvTooLargeError,
     CsvValidationError,
     ParsedCsv,
+    WeeklyActualRow,
     parse_csv,
 )
 from planner_shared.datasets.loader import load_historical_sales, load_weekly_actuals
@@ -45,6 +52,30 @@ ACCEPTS_ACTUALS = frozenset(
     }
 )
 READ_CHUNK = 1024 * 1024
+# What a multipart body carries besides the file: boundaries, part headers (with the file
+# name) and the form fields. Generous: it only bounds how much is read before refusing.
+MULTIPART_ALLOWANCE = 16 * 1024
+
+
+def too_large(max_bytes: int) -> str:
+    return (
+        f"the file is larger than the {max_bytes:,}-byte upload limit; "
+        "split it (weekly actuals go one week per file)"
+    )
+
+
+def body_limit_bytes(max_upload_bytes: int) -> int:
+    return max_upload_bytes + MULTIPART_ALLOWANCE
+
+
+def upload_paths(prefixes: Iterable[str]) -> set[str]:
+    """Every path this router serves under the given mount prefixes: all of them are uploads."""
+    return {
+        f"{prefix}{route.path}"
+        for prefix in prefixes
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    }
 
 
 async def _read_limited(upload: UploadFile, max_bytes: int) -> bytes:
@@ -54,11 +85,7 @@ async def _read_limited(upload: UploadFile, max_bytes: int) -> bytes:
     while chunk := await upload.read(READ_CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise ApiError(
-                413,
-                f"the file is larger than the {max_bytes:,}-byte upload limit; "
-                "split it (weekly actuals go one week per file)",
-            )
+            raise ApiError(413, too_large(max_bytes))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -132,6 +159,18 @@ def _refuse_state(workflow_state: WorkflowState, workflow_id: UUID) -> None:
     raise ApiError(409, f"workflow {workflow_id} accepts no weekly actuals: {why}")
 
 
+def _week_of(
+    rows: Sequence[WeeklyActualRow], week_number: int | None, parameters: dict[str, Any]
+) -> int | None:
+    """The week the upload is for, or None when the loader will refuse the file anyway (rows
+    naming different weeks, a week outside the season): it names each bad row then."""
+    week = week_number if week_number is not None else (rows[0].week_number if rows else None)
+    horizon = int(parameters.get("forecast_horizon_weeks") or 52)
+    if week is None or not 1 <= week <= horizon or any(r.week_number != week for r in rows):
+        return None
+    return week
+
+
 def _refuse_gap(week: int, stored: list[int]) -> None:
     """Variance is over the weeks so far, so a week may not skip one before it."""
     missing = sorted(set(range(1, week)) - set(stored))
@@ -168,6 +207,10 @@ async def upload_weekly_actuals(
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     _refuse_state(WorkflowState(workflow.state), workflow_id)
+    week = _week_of(parsed.rows, week_number, workflow.parameters or {})
+    if week is not None:
+        # Before the load: a refused week must not have replaced anything, even briefly.
+        _refuse_gap(week, await weeks_with_actuals(session, workflow_id))
     try:
         load = await load_weekly_actuals(
             session,
@@ -180,8 +223,6 @@ async def upload_weekly_actuals(
         )
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
-    # Checked after the load (which knows the week); a refusal rolls the load back.
-    _refuse_gap(load.week_number, await weeks_with_actuals(session, workflow_id))
     event = ActualsUploaded(
         workflow_id=workflow_id,
         producer=SERVICE_NAME,

@@ -174,11 +174,11 @@ async def health(runtime: RuntimeDep, state: StateDep, response: Response) -> He
         )
     reader = state.reader
     age = reader.poll_age_seconds()
+    # The same condition /ready requires (see app.setup), so both answer 503 together.
+    problem = reader.problem()
     checks["stream_reader"] = HealthCheck(
-        status="ok" if reader.alive() else "error",
-        detail=None
-        if reader.alive()
-        else ("catching up with the streams" if not reader.caught_up else "not reading"),
+        status="ok" if problem is None else "error",
+        detail=problem,
         data={
             "last_poll_age_s": None if age is None else round(age, 3),
             "events_read": reader.events_read,

@@ -2,24 +2,25 @@
 
 `publish` never waits: a connection whose queue is full is dropped (its `dropped` event is set
 and it leaves the hub), so one slow client cannot hold up the reader or the other clients.
+It queues one already-encoded `Frame` for every connection, so an event costs one
+serialisation however many clients follow the workflow; `has_subscribers` lets the caller
+skip building the message at all when none does.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any
 from uuid import UUID
 
 from planner_gateway.metrics import WS_CONNECTIONS, WS_DROPPED, WS_MESSAGES
-
-Message = dict[str, Any]
+from planner_gateway.relay.messages import Frame
 
 
 class Subscription:
     def __init__(self, workflow_id: UUID, queue_size: int) -> None:
         self.workflow_id = workflow_id
-        self.queue: asyncio.Queue[Message] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=queue_size)
         self.dropped = asyncio.Event()
         self.drop_code = 1000
         self.drop_reason = ""
@@ -54,12 +55,15 @@ class ConnectionHub:
             if not members:
                 del self._subscriptions[subscription.workflow_id]
 
-    def publish(self, workflow_id: UUID, message: Message) -> int:
-        """Queue the message for every connection of the workflow; returns how many got it."""
+    def has_subscribers(self, workflow_id: UUID) -> bool:
+        return workflow_id in self._subscriptions
+
+    def publish(self, workflow_id: UUID, frame: Frame) -> int:
+        """Queue the frame for every connection of the workflow; returns how many got it."""
         delivered = 0
         for subscription in list(self._subscriptions.get(workflow_id, ())):
             try:
-                subscription.queue.put_nowait(message)
+                subscription.queue.put_nowait(frame)
             except asyncio.QueueFull:
                 self.dropped_slow += 1
                 WS_DROPPED.labels("too_slow").inc()

@@ -25,13 +25,18 @@ as the Phase 2 frontend of boyangwan12/multiagent-retail-independent-study shows
 
 The field names `agent`, `message`, `progress_pct`, `result`, `action`, `data`, `options` and
 `error_message` are the ones that frontend's `types/websocket.ts` reads. Besides these, the
-socket sends `{"type": "ping"}` heartbeats and `{"type": "error", "code": ...}` answers to
-client frames it cannot read (no `event_id` on either).
+socket sends messages of its own, with `event_id` null: `{"type": "ping"}` heartbeats,
+`{"type": "error", "code": ...}` answers to client frames it cannot read, and, first on a
+resume whose history is longer than the replay limit, an `error` with code
+`replay_truncated` (see relay/socket.py). They are `error`s so that a client that knows only
+these types still shows them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from planner_shared.events import (
@@ -250,3 +255,16 @@ def control(message_type: str, workflow_id: str, **fields: Any) -> dict[str, Any
         "timestamp": utc_now().isoformat(),
         "event_id": None,
     } | fields
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A message as it goes on the wire. An event's frame is encoded once and the same frame
+    is queued for every connection that follows the workflow."""
+
+    event_id: str | None
+    text: str
+
+
+def encode(message: dict[str, Any]) -> Frame:
+    return Frame(message.get("event_id"), json.dumps(message))

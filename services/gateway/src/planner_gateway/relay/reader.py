@@ -86,6 +86,12 @@ class StreamReader:
             return False
         return time.monotonic() - self.last_poll < self._block_ms / 1000 * 3 + 5
 
+    def problem(self) -> str | None:
+        """Why the reader is not alive, for /ready and /api/health; None when it is."""
+        if self.alive():
+            return None
+        return "catching up with the streams" if not self.caught_up else "not reading"
+
     def poll_age_seconds(self) -> float | None:
         return None if self.last_poll is None else time.monotonic() - self.last_poll
 

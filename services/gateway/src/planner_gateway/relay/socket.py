@@ -7,6 +7,13 @@ Connect with `?token=<api key>` (or an Authorization header, or subprotocols
 The Phase 2 frontend's path `/api/v1/workflows/{id}/stream` (and `/api/workflows/{id}/stream`)
 serve the same socket.
 
+A replay holds at most `ws_replay_limit` events, the newest ones. When the history after
+`since` is longer, the first message is `{"type": "error", "code": "replay_truncated",
+"skipped": <n>, "replay_limit": <limit>, "events_url": ..., "first_replayed_event_id": ...}`
+(no `event_id`, as every message of the socket itself): the `skipped` older events are left
+out, and `events_url` (`GET /api/workflows/{id}/events?after=...`, paged) lists them up to the
+first replayed event. The connection stays open and the replay and live feed follow.
+
 Heartbeat: the server sends `{"type": "ping"}` every `ws_heartbeat_seconds`; a client that
 does not answer `{"type": "pong"}` within `ws_pong_timeout_seconds` is closed. A client may
 also send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects with a known
@@ -27,13 +34,13 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner_gateway.auth import authenticate, websocket_token
 from planner_gateway.deps import get_runtime, get_state
 from planner_gateway.metrics import WS_DROPPED
 from planner_gateway.relay.hub import Subscription
-from planner_gateway.relay.messages import control, to_message
+from planner_gateway.relay.messages import Frame, control, encode, to_message
 from planner_gateway.settings import GatewaySettings
 from planner_shared.db.models import Workflow, WorkflowEvent
 from planner_shared.events import event_from_dict
@@ -70,7 +77,7 @@ class WorkflowConnection:
         websocket: WebSocket,
         subscription: Subscription,
         settings: GatewaySettings,
-        replay: list[dict[str, Any]],
+        replay: list[Frame],
     ) -> None:
         self._ws = websocket
         self._subscription = subscription
@@ -106,24 +113,28 @@ class WorkflowConnection:
             await asyncio.wait_for(self._ws.close(code, reason[:120]), CLOSE_TIMEOUT_SECONDS)
 
     async def send(self, message: dict[str, Any]) -> None:
+        await self._send_text(json.dumps(message))
+
+    async def _send_text(self, text: str) -> None:
         try:
             async with self._send_lock:
-                await self._ws.send_text(json.dumps(message))
+                await self._ws.send_text(text)
         except WebSocketDisconnect as exc:
             raise _ClientGoneError from exc
 
     async def _send_loop(self) -> None:
         replayed: set[str] = set()
-        for message in self._replay:
-            replayed.add(message["event_id"])
-            await self.send(message)
+        for frame in self._replay:
+            if frame.event_id is not None:
+                replayed.add(frame.event_id)
+            await self._send_text(frame.text)
         self._replay = []
         queue = self._subscription.queue
         while True:
-            message = await queue.get()
-            if message["event_id"] in replayed:
+            frame = await queue.get()
+            if frame.event_id in replayed:
                 continue
-            await self.send(message)
+            await self._send_text(frame.text)
 
     async def _receive_loop(self) -> None:
         while True:
@@ -194,16 +205,44 @@ async def _since_seq(websocket: WebSocket, workflow_id: UUID, since: str | None)
     return int(seq)
 
 
-async def _history(websocket: WebSocket, workflow_id: UUID, after: int) -> list[dict[str, Any]]:
+async def _history(websocket: WebSocket, workflow_id: UUID, after: int, limit: int) -> list[Frame]:
+    """The newest `limit` events after `after`, oldest first; preceded by a `replay_truncated`
+    notice when older ones were left out."""
     async with get_runtime(websocket).sessionmaker() as session:
-        envelopes = (
-            await session.scalars(
-                select(WorkflowEvent.envelope)
+        # One query, so the count and the rows come from the same snapshot.
+        rows = (
+            await session.execute(
+                select(WorkflowEvent.envelope, func.count().over())
                 .where(WorkflowEvent.workflow_id == workflow_id, WorkflowEvent.seq > after)
-                .order_by(WorkflowEvent.seq)
+                .order_by(WorkflowEvent.seq.desc())
+                .limit(limit)
             )
         ).all()
-    return [to_message(event_from_dict(envelope)) for envelope in envelopes]
+    messages = [to_message(event_from_dict(envelope)) for envelope, _total in reversed(rows)]
+    skipped = int(rows[0][1]) - len(rows) if rows else 0
+    frames = [encode(message) for message in messages]
+    if skipped:
+        frames.insert(0, encode(_truncated(workflow_id, after, skipped, limit, messages[0])))
+    return frames
+
+
+def _truncated(
+    workflow_id: UUID, after: int, skipped: int, limit: int, first: dict[str, Any]
+) -> dict[str, Any]:
+    url = f"/api/workflows/{workflow_id}/events?after={after}"
+    return control(
+        "error",
+        str(workflow_id),
+        code="replay_truncated",
+        error_message=(
+            f"{skipped} older events were not replayed (the replay holds the newest {limit}); "
+            f"GET {url} lists them, up to event {first['event_id']} where the replay starts"
+        ),
+        skipped=skipped,
+        replay_limit=limit,
+        events_url=url,
+        first_replayed_event_id=first["event_id"],
+    )
 
 
 async def _workflow_exists(websocket: WebSocket, raw_id: str) -> UUID:
@@ -224,20 +263,24 @@ async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | N
     state = get_state(websocket)
     token, subprotocol = websocket_token(websocket)
     principal = authenticate(state.settings, token)
-    # Accept before refusing: a close code is only visible to the client after the handshake
-    # (a refused handshake is a bare HTTP 403 that browsers do not expose).
-    await websocket.accept(subprotocol=subprotocol)
     try:
         if principal is None:
             raise _CloseError(CLOSE_UNAUTHORIZED, "missing or unknown API key")
         workflow = await _workflow_exists(websocket, workflow_id)
         after = await _since_seq(websocket, workflow, since)
     except _CloseError as refused:
+        # Accept before refusing: a close code is only visible to the client after the
+        # handshake (a refused handshake is a bare HTTP 403 that browsers do not expose).
+        await websocket.accept(subprotocol=subprotocol)
         await websocket.close(refused.code, refused.reason)
         return
+    # Subscribe before the handshake completes: once the client sees its connection open,
+    # every event relayed from then on reaches it, even one published right away.
     subscription = state.hub.subscribe(workflow)
     try:
-        replay = [] if after is None else await _history(websocket, workflow, after)
+        await websocket.accept(subprotocol=subprotocol)
+        limit = state.settings.ws_replay_limit
+        replay = [] if after is None else await _history(websocket, workflow, after, limit)
         connection = WorkflowConnection(websocket, subscription, state.settings, replay)
         log.info(
             "websocket opened for %s by %s (replaying %s)", workflow, principal.name, len(replay)
