@@ -47,12 +47,13 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
-from _stack import ROOT, Stack, private_stack
+from _stack import private_stack
 from websockets.asyncio.client import ClientConnection, connect
 
 from planner_shared.events import AgentProgress, AgentProgressPayload
 from planner_shared.runtime import Runtime, open_runtime
 from planner_shared.settings import ServiceSettings
+from planner_shared.testing.stack import Stack
 
 # FastStream's Redis pool holds 100 connections, shared with the outbox relay.
 IN_FLIGHT = 50
@@ -72,6 +73,7 @@ def plain(url: str) -> str:
 
 def service_settings(stack: Stack) -> ServiceSettings:
     return ServiceSettings(
+        _env_file=None,  # the benchmark's publisher, like its services, ignores `.env`
         database_url=stack.database_url,
         redis_url=stack.redis_url,
         stream_prefix=stack.stream_prefix,
@@ -112,8 +114,8 @@ class Subscribers:
                 self._processes.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "planner_shared.testing.bus_probe", name],
-                        cwd=ROOT,
-                        env=self._stack.env(PLANNER_LOG_LEVEL="WARNING"),
+                        cwd=self._stack.log_dir,  # as the services: no `.env` there
+                        env=self._stack.env | {"PLANNER_LOG_LEVEL": "WARNING"},
                         stdin=subprocess.DEVNULL,
                         stdout=log,
                         stderr=subprocess.STDOUT,
@@ -328,11 +330,11 @@ async def bench_fanout(stack: Stack, clients_count: int, events: int) -> list[tu
         workflow_id = await new_workflow(db)
     finally:
         await db.close()
-    url = (
-        f"ws://127.0.0.1:{stack.ports['gateway']}/ws/workflows/{workflow_id}?token=dev-planner-key"
-    )
+    gateway = stack["gateway"]
+    assert gateway.process is not None
+    url = f"ws://127.0.0.1:{gateway.port}/ws/workflows/{workflow_id}?token=dev-planner-key"
     rows: list[tuple[str, ...]] = []
-    gateway_pid = stack.processes["gateway"].pid
+    gateway_pid = gateway.process.pid
     async with open_runtime("bench-publisher", service_settings(stack)) as runtime:
         started = time.monotonic()
         clients = await connect_clients(url, clients_count)
@@ -388,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<48}{result}")
 
     with private_stack(("gateway",), seed=False) as stack:
-        print(f"\nfan-out: gateway at {stack.base_url}", flush=True)
+        print(f"\nfan-out: gateway at {stack.gateway_url}", flush=True)
         fan_rows = asyncio.run(bench_fanout(stack, args.clients, args.fanout_events))
     header = (
         "WebSocket fan-out",

@@ -8,7 +8,7 @@ data/sample, a unique stream prefix; all of it is stopped and dropped at the end
 of `make run` is never touched. `--base-url` measures an already running stack instead (its
 database then keeps the benchmark's workflows).
 
-Each run plays the start of a season through the public API only (scripts/season_client.py):
+Each run plays the start of a season through the public API only (planner_gateway.client):
 the brief goes to POST /api/parameters/extract, the parameters to POST /api/workflows/forecast,
 and the clock stops when `human_input_required` for the manufacturing order arrives on the
 workflow's WebSocket (four categories, Prophet + ARIMA each, dominate this). The order is
@@ -28,22 +28,16 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
+from _stack import ROOT, private_stack
+
+from planner_gateway.client import GatewayClient, WorkflowFeed, is_event, needs_input
+
+# The brief is the demo's (scripts/ is not a package).
 sys.path.insert(0, str(ROOT / "scripts"))
-
-from _stack import private_stack  # noqa: E402
-from demo import DEFAULT_BRIEF as BRIEF  # noqa: E402
-from demo import REFERENCE_DATE  # noqa: E402
-from season_client import (  # noqa: E402
-    Message,
-    SeasonClient,
-    WorkflowFeed,
-    is_approval,
-    is_event,
-)
+from demo import DEFAULT_BRIEF as BRIEF
+from demo import REFERENCE_DATE
 
 WEEKS_DIR = ROOT / "data" / "sample" / "weekly_actuals_by_week"
 STEP_TIMEOUT = 240.0
@@ -51,11 +45,7 @@ STEP_TIMEOUT = 240.0
 Samples = dict[str, list[float]]
 
 
-def variance_of(week: int) -> Callable[[Message], bool]:
-    return lambda m: is_event(m, "variance.checked", week_number=week)
-
-
-async def one_run(client: SeasonClient, weeks: int, samples: Samples) -> None:
+async def one_run(client: GatewayClient, weeks: int, samples: Samples) -> None:
     def add(name: str, seconds: float) -> None:
         samples.setdefault(name, []).append(seconds)
 
@@ -69,17 +59,17 @@ async def one_run(client: SeasonClient, weeks: int, samples: Samples) -> None:
     workflow_id = str(created["workflow_id"])
     async with WorkflowFeed(client, workflow_id) as feed:
         forecast = await feed.first(
-            lambda m: is_event(m, "forecast.completed", run_number=1), within=STEP_TIMEOUT
+            is_event("forecast.completed", run_number=1), within=STEP_TIMEOUT
         )
         add("brief -> forecast.completed (WS)", forecast["_received"] - started)
-        proposal = await feed.first(lambda m: is_approval(m, "manufacturing"), within=STEP_TIMEOUT)
+        proposal = await feed.first(needs_input("manufacturing"), within=STEP_TIMEOUT)
         add("brief -> manufacturing human_input_required", proposal["_received"] - started)
 
         mark = feed.mark()
         decided_at = time.monotonic()
         await client.decide("manufacturing", workflow_id, "accept")
         season = await feed.first(
-            lambda m: is_event(m, "workflow.state_changed", to_state="in_season"),
+            is_event("workflow.state_changed", to_state="in_season"),
             after=mark,
             within=STEP_TIMEOUT,
         )
@@ -91,9 +81,7 @@ async def one_run(client: SeasonClient, weeks: int, samples: Samples) -> None:
             await client.upload_week(workflow_id, csv_file)
             add("POST /api/data/weekly-actuals (202)", time.monotonic() - uploaded_at)
             checked = await feed.first(
-                variance_of(week),
-                after=mark,
-                within=STEP_TIMEOUT,
+                is_event("variance.checked", week_number=week), after=mark, within=STEP_TIMEOUT
             )
             add("weekly upload -> variance.checked (WS)", checked["_received"] - uploaded_at)
         # The variance is also readable over REST by now (same transaction as the event).
@@ -129,16 +117,16 @@ def target(base_url: str | None) -> Iterator[str]:
     started = time.monotonic()
     with private_stack() as stack:
         print(
-            f"private stack up in {time.monotonic() - started:.1f}s: {stack.base_url}, "
+            f"private stack up in {time.monotonic() - started:.1f}s: {stack.gateway_url}, "
             f"stream prefix {stack.stream_prefix}",
             flush=True,
         )
-        yield stack.base_url
+        yield stack.gateway_url
 
 
 async def measure(base_url: str, runs: int, weeks: int) -> Samples:
     samples: Samples = {}
-    async with SeasonClient(base_url) as client:
+    async with GatewayClient(base_url) as client:
         if not await client.answers():
             raise SystemExit(f"nothing answers at {base_url}/api/health")
         for run in range(1, runs + 1):

@@ -31,21 +31,22 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from season_client import (
+from planner_gateway.client import (
     ApiError,
     FeedClosedError,
+    GatewayClient,
+    Match,
     Message,
-    SeasonClient,
     WorkflowFeed,
-    is_approval,
     is_event,
     is_failure,
+    needs_input,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +150,7 @@ def is_loopback(base_url: str) -> bool:
     return (urlsplit(base_url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
-async def ensure_stack(client: SeasonClient) -> bool:
+async def ensure_stack(client: GatewayClient) -> bool:
     """True when this demo started the stack (it keeps running afterwards)."""
     if await client.answers():
         print(f"Gateway answers at {client.base_url}")
@@ -227,7 +228,7 @@ class Decider:
 
 # ---------------------------------------------------------------- the season
 class Season:
-    def __init__(self, client: SeasonClient, decider: Decider, timeout: float) -> None:
+    def __init__(self, client: GatewayClient, decider: Decider, timeout: float) -> None:
         self.client = client
         self.decider = decider
         self.timeout = timeout
@@ -236,7 +237,7 @@ class Season:
         self.answered: set[str] = set()
         self.timings: list[tuple[str, float]] = []
 
-    async def wait(self, predicate: Callable[[Message], bool], after: int, what: str) -> Message:
+    async def wait(self, predicate: Match, after: int, what: str) -> Message:
         assert self.feed is not None
         try:
             message = await self.feed.first(
@@ -326,7 +327,7 @@ class Season:
             except ApiError as exc:
                 if exc.status not in {409, 422} or self.decider.auto:
                     raise
-                print(STYLE(f"  refused: {exc.text}", "31"))
+                print(STYLE(f"  refused: {exc.message}", "31"))
         note(
             f"{decision['decided_by']} {PAST[action]}: {decision['decided_value']:,g}{unit} "
             f"(proposed {decision['proposed_value']:,g}{unit})"
@@ -341,9 +342,7 @@ class Season:
 
     async def plan(self) -> None:
         started = time.monotonic()
-        message = await self.wait(
-            lambda m: is_approval(m, "manufacturing"), 0, "the manufacturing proposal"
-        )
+        message = await self.wait(needs_input("manufacturing"), 0, "the manufacturing proposal")
         self.timings.append(
             ("workflow start to manufacturing proposal", time.monotonic() - started)
         )
@@ -352,7 +351,7 @@ class Season:
         await self.approve(message)
         started = time.monotonic()
         await self.wait(
-            lambda m: is_event(m, "workflow.state_changed", to_state="in_season"),
+            is_event("workflow.state_changed", to_state="in_season"),
             mark,
             "the allocation (state in_season)",
         )
@@ -372,14 +371,14 @@ class Season:
             flush=True,
         )
         checked = await self.wait(
-            lambda m: is_event(m, "variance.checked", week_number=week),
+            is_event("variance.checked", week_number=week),
             mark,
             f"the variance check of week {week}",
         )
         self.timings.append((f"week {week} upload to variance", time.monotonic() - started))
         if (checked.get("data") or {}).get("reforecast_run_number") is not None:
             await self.wait(
-                lambda m: is_event(m, "workflow.state_changed", from_state="reforecasting"),
+                is_event("workflow.state_changed", from_state="reforecasting"),
                 mark,
                 "the re-forecast",
             )
@@ -388,13 +387,13 @@ class Season:
             )
         if week == checkpoint:
             sell = await self.wait(
-                lambda m: is_event(m, "sell_through.computed", week_number=week),
+                is_event("sell_through.computed", week_number=week),
                 mark,
                 "the sell-through check",
             )
             if (sell.get("data") or {}).get("below_target"):
                 await self.wait(
-                    lambda m: is_approval(m, "markdown") or m.get("type") == "workflow_complete",
+                    lambda m: needs_input("markdown")(m) or m.get("type") == "workflow_complete",
                     mark,
                     "the markdown proposal",
                 )
@@ -424,7 +423,7 @@ def table(rows: list[list[str]], header: list[str], align: str) -> None:
         print("  " + line(row).rstrip())
 
 
-async def report(client: SeasonClient, workflow_id: str, timings: list[tuple[str, float]]) -> None:
+async def report(client: GatewayClient, workflow_id: str, timings: list[tuple[str, float]]) -> None:
     base = f"/api/workflows/{workflow_id}"
     workflow = await client.workflow(workflow_id)
     forecasts = await client.get(f"{base}/forecasts", all_runs="true")
@@ -538,7 +537,7 @@ async def run(args: argparse.Namespace) -> int:
         note("stdin is not a terminal: every proposal is approved automatically (as --yes)")
     view = LiveView()
     files = sorted(WEEKS_DIR.glob("week_*.csv"))
-    async with SeasonClient(args.base_url) as client:
+    async with GatewayClient(args.base_url) as client:
         started_stack = await ensure_stack(client)
         season = Season(client, Decider(auto, view), args.timeout)
         try:

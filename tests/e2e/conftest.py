@@ -9,24 +9,35 @@ service's log tail is attached to its report.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Generator, Iterator
 
 import pytest
-import redis
 
 from planner_shared.testing import database as testdb
+from planner_shared.testing.stack import Stack, seed_database
 
-from .stack import REPO_ROOT, SAMPLE_DIR, Stack, service_env
+from .season import SAMPLE_DIR
 
-SEED_TIMEOUT_SECONDS = 120
+# Short bus timings so a killed service's pending messages are claimed by its replacement
+# within seconds, not the production 30 s. Long enough that a busy 2-core machine does not
+# make a live consumer's own in-flight message look abandoned.
+E2E_SETTINGS = {
+    "PLANNER_CLAIM_IDLE_MS": "1500",
+    "PLANNER_MAX_DELIVERIES": "5",
+    "PLANNER_OUTBOX_POLL_SECONDS": "0.05",
+    "PLANNER_LOG_JSON": "false",
+    "PLANNER_LOG_LEVEL": "INFO",
+    "PLANNER_FORECAST_WORKERS": "1",
+    "PLANNER_GATEWAY_READER_BLOCK_MS": "200",
+}
 
 
 @pytest.fixture(scope="module")
-def e2e_database(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
+def e2e_database(
+    postgres_server: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A database of this module's own: created, migrated to head, seeded with data/sample."""
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     name = f"planner_{module}_{uuid.uuid4().hex[:8]}"
@@ -34,19 +45,8 @@ def e2e_database(postgres_server: str, request: pytest.FixtureRequest) -> Iterat
     try:
         testdb.migrate(url)
         started = time.monotonic()
-        seeded = subprocess.run(
-            [sys.executable, "-m", "planner_shared.datasets.seed", "--dir", str(SAMPLE_DIR)],
-            cwd=REPO_ROOT,
-            env=service_env(
-                database_url=url, redis_url="redis://unused", stream_prefix="unused", extra={}
-            ),
-            capture_output=True,
-            text=True,
-            timeout=SEED_TIMEOUT_SECONDS,
-            check=False,
-        )
-        assert seeded.returncode == 0, f"seeding failed:\n{seeded.stdout}{seeded.stderr}"
-        print(f"seeded {name} in {time.monotonic() - started:.1f}s:\n{seeded.stdout}")
+        output = seed_database(url, SAMPLE_DIR, tmp_path_factory.mktemp("e2e-seed"))
+        print(f"seeded {name} in {time.monotonic() - started:.1f}s:\n{output}")
         yield url
     finally:
         asyncio.run(testdb.drop_database(postgres_server, name))
@@ -57,26 +57,23 @@ def e2e_stack(
     e2e_database: str, redis_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """The five services, started and ready; always stopped (and the streams deleted) after."""
-    prefix = f"e2e{uuid.uuid4().hex[:10]}"
-    redis_url = f"{redis_server}/0"
-    env = service_env(
-        database_url=e2e_database, redis_url=redis_url, stream_prefix=prefix, extra={}
+    stack = Stack.create(
+        database_url=e2e_database,
+        redis_url=f"{redis_server}/0",
+        stream_prefix=f"e2e{uuid.uuid4().hex[:10]}",
+        log_dir=tmp_path_factory.mktemp("e2e-logs"),
+        settings=E2E_SETTINGS,
     )
-    stack = Stack.create(env, tmp_path_factory.mktemp("e2e-logs"))
     try:
         started = time.monotonic()
         stack.start()
         print(f"five services ready in {time.monotonic() - started:.1f}s (logs {stack.log_dir})")
         yield stack
     finally:
-        stack.stop_all()
-        client = redis.Redis.from_url(redis_url)
         try:
-            keys = list(client.scan_iter(match=f"{prefix}.*"))
-            if keys:
-                client.delete(*keys)
+            stack.stop_all()
         finally:
-            client.close()
+            stack.delete_streams()
 
 
 @pytest.hookimpl(wrapper=True)

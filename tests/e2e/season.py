@@ -17,8 +17,17 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from .client import GatewayClient, Message, WorkflowFeed, is_event, needs_input
-from .stack import SAMPLE_DIR
+from planner_gateway.client import (
+    GatewayClient,
+    Match,
+    Message,
+    WorkflowFeed,
+    is_event,
+    is_failure,
+    needs_input,
+)
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 BRIEF = (
     "Plan the 12-week spring season starting March 2, 2026, replenish weekly, keep 45% at the "
@@ -74,6 +83,54 @@ def expected_counts(runs: int) -> dict[str, int]:
 
 
 Interlude = Callable[[], Awaitable[None]]
+
+
+class WorkflowFailedError(AssertionError):
+    """The workflow reported a failure while the test waited for progress."""
+
+
+def raise_if_failed(feed: WorkflowFeed) -> None:
+    if failures := feed.failures():
+        raise WorkflowFailedError(f"the workflow reported errors: {failures}\n{feed.recent()}")
+
+
+async def expect(
+    feed: WorkflowFeed, match: Match, what: str, *, after: int = 0, within: float
+) -> Message:
+    """The first message from position `after` on that matches; a failure of the workflow,
+    before or while waiting, fails at once."""
+    raise_if_failed(feed)
+    try:
+        message = await feed.first(lambda m: match(m) or is_failure(m), after=after, within=within)
+    except TimeoutError:
+        raise AssertionError(
+            f"no {what} on the WebSocket within {within:.0f}s\n{feed.recent()}"
+        ) from None
+    if not match(message):
+        raise_if_failed(feed)
+    return message
+
+
+async def wait_state(
+    client: GatewayClient, workflow_id: UUID, states: set[str], feed: WorkflowFeed, within: float
+) -> dict[str, Any]:
+    """Poll the workflow until it is in one of `states`; fail at once if it failed."""
+    deadline = time.monotonic() + within
+    while True:
+        workflow = await client.workflow(workflow_id)
+        if workflow["state"] in states:
+            return dict(workflow)
+        if workflow["state"] in {"failed", "cancelled"}:
+            raise WorkflowFailedError(
+                f"workflow {workflow['state']}: {workflow['error']}\n{feed.recent()}"
+            )
+        raise_if_failed(feed)
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"workflow still {workflow['state']} after {within:.0f}s, waiting for "
+                f"{sorted(states)}\n{feed.recent()}"
+            )
+        await asyncio.sleep(0.2)
 
 
 def week_file(week: int) -> Path:
@@ -137,7 +194,7 @@ async def extract_parameters(client: GatewayClient) -> dict[str, Any]:
 
 
 async def start(season: Season, parameters: dict[str, Any]) -> dict[str, Any]:
-    created = await season.client.start_season(parameters)
+    created = await season.client.start(parameters=parameters)
     assert created["state"] == "created", created
     assert created["websocket_url"].endswith(f"/ws/workflows/{created['workflow_id']}")
     season.workflow_id = UUID(created["workflow_id"])
@@ -148,8 +205,11 @@ async def start(season: Season, parameters: dict[str, Any]) -> dict[str, Any]:
 async def manufacturing_request(season: Season) -> Message:
     """The manufacturing proposal, once the forecast is in and the agents have reasoned."""
     feed = season.socket
-    ask = await feed.expect(
-        needs_input("manufacturing"), "manufacturing approval request", within=FORECAST_SECONDS
+    ask = await expect(
+        feed,
+        needs_input("manufacturing"),
+        "manufacturing approval request",
+        within=FORECAST_SECONDS,
     )
     season.lap("forecast run 1 and proposal")
     # The agents reasoned before asking: the demand review and the inventory proposal.
@@ -176,7 +236,7 @@ async def decide_manufacturing(season: Season, ask: Message) -> dict[str, Any]:
         "manufacturing",
         season.wid,
         action="modify",
-        quantity=season.approved_quantity,
+        value=season.approved_quantity,
         reason=MANUFACTURING_REASON,
     )
     assert decision["action"] == "modify"
@@ -195,11 +255,11 @@ async def approve_manufacturing(season: Season) -> dict[str, Any]:
 
 async def wait_allocated(season: Season) -> None:
     """The order is allocated to the stores and the season is running."""
-    done = await season.socket.expect(
-        is_event("allocation.completed"), "allocation", within=STEP_SECONDS
+    done = await expect(
+        season.socket, is_event("allocation.completed"), "allocation", within=STEP_SECONDS
     )
     season.allocation_event = done["data"]
-    await season.client.wait_state(season.wid, {"in_season"}, season.socket, STEP_SECONDS)
+    await wait_state(season.client, season.wid, {"in_season"}, season.socket, STEP_SECONDS)
     season.lap("allocation")
 
 
@@ -222,7 +282,8 @@ async def upload_week(
     assert upload["replaced_previous"] is upload["same_as_previous"] is False, upload
     season.uploads[week] = dict(upload)
     check = (
-        await feed.expect(
+        await expect(
+            feed,
             is_event("variance.checked", week_number=week),
             f"variance check of week {week}",
             after=mark,
@@ -238,7 +299,8 @@ async def upload_week(
     if (run := check["reforecast_run_number"]) is not None:
         assert check["exceeded"] is True, check
         season.reforecast_weeks[run] = week
-        await feed.expect(
+        await expect(
+            feed,
             is_event("forecast.completed", run_number=run),
             f"re-forecast run {run}",
             after=mark,
@@ -252,7 +314,8 @@ async def upload_week(
 
 async def settle(season: Season) -> str:
     """Wait out a re-forecast in progress: the next week arrives once the plan is updated."""
-    workflow = await season.client.wait_state(
+    workflow = await wait_state(
+        season.client,
         season.wid,
         {"in_season", "awaiting_markdown_approval", "completed"},
         season.socket,
@@ -262,8 +325,12 @@ async def settle(season: Season) -> str:
 
 
 async def approve_markdown(season: Season, mark: int) -> dict[str, Any]:
-    ask = await season.socket.expect(
-        needs_input("markdown"), "markdown approval request", after=mark, within=STEP_SECONDS
+    ask = await expect(
+        season.socket,
+        needs_input("markdown"),
+        "markdown approval request",
+        after=mark,
+        within=STEP_SECONDS,
     )
     proposal = ask["data"]
     assert proposal["week_number"] == CHECKPOINT_WEEK, proposal
@@ -292,8 +359,8 @@ async def play_in_season(season: Season, meanwhile: dict[int, Interlude] | None 
         state = await settle(season)
         if week == CHECKPOINT_WEEK:
             await approve_markdown(season, mark)
-            back = await season.client.wait_state(
-                season.wid, {"in_season"}, season.socket, STEP_SECONDS
+            back = await wait_state(
+                season.client, season.wid, {"in_season"}, season.socket, STEP_SECONDS
             )
             state = back["state"]
         if week < WEEKS:
@@ -301,11 +368,14 @@ async def play_in_season(season: Season, meanwhile: dict[int, Interlude] | None 
 
 
 async def wait_complete(season: Season) -> dict[str, Any]:
-    done = await season.socket.expect(
-        lambda m: m["type"] == "workflow_complete", "workflow_complete", within=STEP_SECONDS
+    done = await expect(
+        season.socket,
+        lambda m: m["type"] == "workflow_complete",
+        "workflow_complete",
+        within=STEP_SECONDS,
     )
-    workflow = await season.client.wait_state(
-        season.wid, {"completed"}, season.socket, STEP_SECONDS
+    workflow = await wait_state(
+        season.client, season.wid, {"completed"}, season.socket, STEP_SECONDS
     )
     assert workflow["completed_at"] is not None
     assert workflow["pending_input"] is None
@@ -464,10 +534,10 @@ async def _check_history(season: Season) -> None:
 
 async def _check_bus(client: GatewayClient) -> None:
     """Nothing dead-lettered, and every consumer group drains: no event is stuck or lost."""
-    letters = await client.get("/api/ops/dead-letters")
-    assert letters["dead_letters"] == [], letters
+    letters = await client.dead_letters()
+    assert letters == [], letters
     for _ in range(50):
-        lag = await client.get("/api/ops/lag")
+        lag = await client.lag()
         if lag["total_pending"] == lag["total_lag"] == 0:
             return
         await asyncio.sleep(0.2)

@@ -19,9 +19,10 @@ import time
 
 import pytest
 
+from planner_gateway.client import GatewayClient, Message, WorkflowFeed, is_event
+from planner_shared.testing.stack import Stack
+
 from . import season as s
-from .client import Message, WorkflowFeed, gateway_client, is_event
-from .stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(290)]
 
@@ -43,21 +44,24 @@ async def test_a_season_survives_services_killed_mid_work(e2e_stack: Stack) -> N
     async def gateway_outage() -> None:
         # Once the upload is on the bus (the socket shows it), the gateway dies; the forecast
         # service checks the week and starts the re-forecast while it is down.
-        await season.socket.expect(
-            is_event("actuals.uploaded", week_number=s.DRIFT_WEEK), "week 4 upload", within=10
+        await s.expect(
+            season.socket,
+            is_event("actuals.uploaded", week_number=s.DRIFT_WEEK),
+            "week 4 upload",
+            within=10,
         )
         e2e_stack["gateway"].kill()
         await asyncio.sleep(OUTAGE_SECONDS)
         await restart(e2e_stack, "gateway", season)
 
-    async with gateway_client(e2e_stack.gateway_url) as client:
+    async with GatewayClient(e2e_stack.gateway_url) as client:
         season = s.Season(client)
         try:
             parameters = await s.extract_parameters(client)
             await s.start(season, parameters)
-            async with WorkflowFeed(e2e_stack.gateway_url, season.wid) as feed:
+            async with WorkflowFeed(client, season.wid) as feed:
                 season.feed = feed
-                first = await feed.expect(forecasting, "forecast progress", within=60)
+                first = await s.expect(feed, forecasting, "forecast progress", within=60)
                 e2e_stack["forecast"].kill()
                 await restart(e2e_stack, "forecast", season)
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import pytest
 
+from planner_gateway.client import GatewayClient, WorkflowFeed
+from planner_shared.testing.stack import Stack
+
 from . import season as s
-from .client import WorkflowFeed, gateway_client
-from .stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(290)]
 
 
 async def test_a_season_from_brief_to_completion(e2e_stack: Stack) -> None:
-    async with gateway_client(e2e_stack.gateway_url) as client:
+    async with GatewayClient(e2e_stack.gateway_url) as client:
         season = s.Season(client)
         try:
             parameters = await s.extract_parameters(client)
             await s.start(season, parameters)
-            async with WorkflowFeed(e2e_stack.gateway_url, season.wid) as feed:
+            async with WorkflowFeed(client, season.wid) as feed:
                 season.feed = feed
                 await s.approve_manufacturing(season)
                 await s.wait_allocated(season)

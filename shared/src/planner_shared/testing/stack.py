@@ -1,10 +1,13 @@
-"""The five services as real OS processes on one database, one Redis and one stream prefix.
+"""Season Planner services as real OS processes on one database, one Redis and one stream
+prefix: the launcher of the end-to-end tests and the benchmarks.
 
 Each service runs `python -m planner_<name>` in its own process group (the forecast service's
 model-fitting workers are its children, so a kill takes the whole service down, as a crashed
-container would), on a free port, with its log in a file under the test's tmp dir. Settings
-come only from the environment, as in production; the working directory is the log dir so a
-developer's `.env` in the repository never leaks into a test.
+container would), on a free port, with its log in a file of the stack's log directory.
+Settings come only from the environment the caller decides, as in production: nothing of the
+developer's own configuration is inherited (no PLANNER_*, OPENAI_*, DATABASE_URL, REDIS_URL),
+and the working directory is the log directory, so a `.env` in the repository (which
+`PlannerSettings` reads from the working directory) never leaks in either.
 """
 
 from __future__ import annotations
@@ -15,30 +18,76 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import httpx
+import redis
 
 from planner_shared.testing.servers import free_port
 
 SERVICES = ("gateway", "extraction", "forecast", "agents", "approvals")
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = REPO_ROOT / "data" / "sample"
-
-# Short bus timings so a killed service's pending messages are claimed by its replacement
-# within seconds, not the production 30 s. Long enough that a busy 2-core machine does not
-# make a live consumer's own in-flight message look abandoned.
-CLAIM_IDLE_MS = 1500
 STOP_GRACE_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 60.0
+SEED_TIMEOUT_SECONDS = 120.0
 LOG_TAIL_LINES = 40
+# The developer's own Season Planner, LLM and pytest configuration: never inherited. Without
+# an OpenAI key the services use the deterministic extraction parser and agent model.
+_PRIVATE_PREFIXES = ("PLANNER_", "OPENAI_", "PYTEST_", "DATABASE_URL", "REDIS_URL")
 
 
 class StackError(AssertionError):
-    """A service did not start or died; the message carries its log tail."""
+    """A service did not start or died, or a set-up step failed; the message says why."""
+
+
+def clean_environ() -> dict[str, str]:
+    """This process's environment without any Season Planner or LLM setting (PATH, HOME and
+    the like stay)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE_PREFIXES)}
+
+
+def service_env(
+    *,
+    database_url: str,
+    redis_url: str,
+    stream_prefix: str,
+    settings: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment every service process gets: the stack's servers and prefix, the
+    production defaults for everything else unless `settings` (PLANNER_* variables) says."""
+    return clean_environ() | {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PLANNER_ENVIRONMENT": "test",
+        "PLANNER_STREAM_PREFIX": stream_prefix,
+        "PYTHONUNBUFFERED": "1",
+        **(settings or {}),
+    }
+
+
+def seed_database(
+    database_url: str,
+    data_dir: Path,
+    work_dir: Path,
+    timeout: float = SEED_TIMEOUT_SECONDS,
+) -> str:
+    """Load a data set into a migrated database as `make seed` does, in a process that sees
+    only DATABASE_URL and runs in `work_dir` (no `.env` there); returns what it printed."""
+    env = clean_environ() | {"DATABASE_URL": database_url, "PLANNER_ENVIRONMENT": "test"}
+    seeded = subprocess.run(
+        [sys.executable, "-m", "planner_shared.datasets.seed", "--dir", str(data_dir.resolve())],
+        cwd=work_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if seeded.returncode != 0:
+        raise StackError(f"seeding failed:\n{seeded.stdout}{seeded.stderr}")
+    return seeded.stdout
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -48,34 +97,6 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
         return "    (no log)"
     tail = text.splitlines()[-lines:]
     return "\n".join(f"    {line}" for line in tail) or "    (log is empty)"
-
-
-def service_env(
-    *, database_url: str, redis_url: str, stream_prefix: str, extra: Mapping[str, str]
-) -> dict[str, str]:
-    """The environment every service process gets: only what the test decides, plus PATH."""
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        # Nothing of the developer's own Season Planner or LLM configuration may leak in:
-        # no key means the deterministic extraction parser and agent model.
-        if not k.startswith(("PLANNER_", "OPENAI_", "PYTEST_", "DATABASE_URL", "REDIS_URL"))
-    }
-    return inherited | {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PLANNER_ENVIRONMENT": "test",
-        "PLANNER_STREAM_PREFIX": stream_prefix,
-        "PLANNER_CLAIM_IDLE_MS": str(CLAIM_IDLE_MS),
-        "PLANNER_MAX_DELIVERIES": "5",
-        "PLANNER_OUTBOX_POLL_SECONDS": "0.05",
-        "PLANNER_LOG_JSON": "false",
-        "PLANNER_LOG_LEVEL": "INFO",
-        "PLANNER_FORECAST_WORKERS": "1",
-        "PLANNER_GATEWAY_READER_BLOCK_MS": "200",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
 
 
 @dataclass
@@ -149,17 +170,41 @@ class ServiceProcess:
 
 @dataclass
 class Stack:
+    """Some or all of the services, on one database, Redis and stream prefix; each service
+    starts, stops, is killed and restarted on its own."""
+
+    database_url: str
+    redis_url: str
+    stream_prefix: str
     env: dict[str, str]
     log_dir: Path
     services: dict[str, ServiceProcess]
+    ready_timeout: float = READY_TIMEOUT_SECONDS
 
     @classmethod
-    def create(cls, env: Mapping[str, str], log_dir: Path) -> Stack:
+    def create(
+        cls,
+        *,
+        database_url: str,
+        redis_url: str,
+        stream_prefix: str,
+        log_dir: Path,
+        services: Sequence[str] = SERVICES,
+        settings: Mapping[str, str] | None = None,
+        ready_timeout: float = READY_TIMEOUT_SECONDS,
+    ) -> Stack:
+        """Free ports and log files for `services`; nothing runs until `start`."""
         log_dir.mkdir(parents=True, exist_ok=True)
-        services = {
-            name: ServiceProcess(name, free_port(), log_dir / f"{name}.log") for name in SERVICES
+        env = service_env(
+            database_url=database_url,
+            redis_url=redis_url,
+            stream_prefix=stream_prefix,
+            settings=settings,
+        )
+        processes = {
+            name: ServiceProcess(name, free_port(), log_dir / f"{name}.log") for name in services
         }
-        return cls(dict(env), log_dir, services)
+        return cls(database_url, redis_url, stream_prefix, env, log_dir, processes, ready_timeout)
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
@@ -168,8 +213,9 @@ class Stack:
     def gateway_url(self) -> str:
         return self.services["gateway"].url
 
-    def start(self, names: Iterable[str] = SERVICES) -> None:
-        names = list(names)
+    def start(self, names: Iterable[str] | None = None) -> None:
+        """Start `names` (default: every service of the stack) and wait until each is ready."""
+        names = list(self.services if names is None else names)
         for name in names:
             self.services[name].start(self.env)
         self.wait_ready(names)
@@ -178,12 +224,10 @@ class Stack:
         self.services[name].stop()
         self.start([name])
 
-    def wait_ready(
-        self, names: Iterable[str] = SERVICES, timeout: float = READY_TIMEOUT_SECONDS
-    ) -> None:
+    def wait_ready(self, names: Iterable[str]) -> None:
         pending = set(names)
         last: dict[str, str] = {}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.ready_timeout
         with httpx.Client(timeout=2.0) as client:
             while pending:
                 for name in sorted(pending):
@@ -205,7 +249,7 @@ class Stack:
                 if pending and time.monotonic() > deadline:
                     name = sorted(pending)[0]
                     raise StackError(
-                        f"{', '.join(sorted(pending))} not ready after {timeout:.0f}s "
+                        f"{', '.join(sorted(pending))} not ready after {self.ready_timeout:.0f}s "
                         f"({name}: {last.get(name, 'no answer')}):\n{self.services[name].tail()}"
                     )
                 if pending:
@@ -219,8 +263,18 @@ class Stack:
         for service in self.services.values():
             service.stop()
 
+    def delete_streams(self) -> None:
+        """Remove every stream of the stack's prefix (and its dead letters) from Redis."""
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            keys = list(client.scan_iter(match=f"{self.stream_prefix}.*"))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
     def report(self, lines: int = LOG_TAIL_LINES) -> str:
-        """Every service's state and log tail, for a failing test's output."""
+        """Every service's state and log tail, for a failure's message."""
         parts = []
         for s in self.services.values():
             code = None if s.process is None else s.process.poll()
