@@ -34,6 +34,7 @@ from planner_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 TASK_STOP_SECONDS = 5.0
+RECANCEL_SECONDS = 0.2
 
 
 ReadinessCheck = Callable[[], str | None]
@@ -75,16 +76,23 @@ async def no_router(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
 
 
 async def _stop_tasks(tasks: list[asyncio.Task[None]], redis: aioredis.Redis) -> None:
-    """Cancel the background tasks and wait for them, without hanging on a stuck socket.
+    """Cancel the background tasks and wait for them, cancelling again while they run on.
 
-    A task blocked in a Redis read has been seen (redis-py 8, XREAD BLOCK) to stay pending
-    after its cancellation; closing the pool's sockets wakes such a read with an error.
+    On Python 3.11, `asyncio.wait_for` returns its inner result instead of raising when the
+    cancellation lands just as the inner future completes (CPython gh-86296, fixed in 3.12),
+    and redis-py wraps its socket writes in `wait_for`: a stream reader cancelled at that
+    instant swallows the cancellation and blocks in its next XREAD. A second cancel reaches it
+    there. Closing the pool's sockets is the last resort for a task that still runs on.
     """
-    for task in tasks:
-        task.cancel()
     if not tasks:
         return
-    _done, pending = await asyncio.wait(tasks, timeout=TASK_STOP_SECONDS)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TASK_STOP_SECONDS
+    pending = set(tasks)
+    while pending and loop.time() < deadline:
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=RECANCEL_SECONDS)
     if pending:
         log.warning(
             "tasks %s ignored cancellation for %ss; closing Redis connections",

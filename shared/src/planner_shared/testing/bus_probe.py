@@ -46,7 +46,7 @@ def build_router() -> EventRouter:
             raise RuntimeError("transient failure")
         if command == "block" and (marker := os.environ.get("BUS_PROBE_BLOCK_MARKER")):
             # Only the doomed process blocks: it says it has started, then hangs until killed.
-            await asyncio.to_thread(Path(marker).write_text, str(event.event_id))
+            await asyncio.to_thread(_write_atomically, Path(marker), str(event.event_id))
             await asyncio.Event().wait()
         assert event.workflow_id is not None
         ctx.session.add(
@@ -69,6 +69,14 @@ def build_router() -> EventRouter:
         )
 
     return router
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # The test waits for the file to exist and then kills this process: a plain write_text
+    # could be seen (and killed) between creating the file and writing its content.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 @asynccontextmanager
