@@ -407,6 +407,18 @@ class Season:
 
 
 # ---------------------------------------------------------------- the report
+def _verdict(check: Message) -> str:
+    """'ok', or 're-forecast' with the categories past the threshold and their variance."""
+    if not check["threshold_exceeded"]:
+        return "ok"
+    over = [
+        f"{code} {row['variance']:.0%}"
+        for code, row in sorted(check.get("by_category", {}).items())
+        if row.get("exceeded")
+    ]
+    return "re-forecast" + (f" ({', '.join(over)})" if over else "")
+
+
 def table(rows: list[list[str]], header: list[str], align: str) -> None:
     """`align`: one letter per column, l (left) or r (right)."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -498,13 +510,19 @@ async def report(client: GatewayClient, workflow_id: str, timings: list[tuple[st
             f"{c['forecasted_cumulative']:,.0f}",
             f"{c['actual_cumulative']:,.0f}",
             f"{c['variance_pct']:.1%}",
-            "re-forecast" if c["threshold_exceeded"] else "ok",
+            _verdict(c),
         ]
         for c in variance["checks"]
     ]
     if rows:
         table(rows, ["week", "forecast (cum.)", "actual (cum.)", "variance", "verdict"], "lrrrl")
-        print(STYLE("  (cumulative; each re-forecast starts the count again)", "2"))
+        print(
+            STYLE(
+                "  (cumulative over all categories; a re-forecast starts when the total or any"
+                " one category passes the threshold, and the count starts again after it)",
+                "2",
+            )
+        )
     print(f"  forecast runs: {', '.join(str(r) for r in runs) or 'none'}")
 
     print("\n  Markdown decision")
