@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import redis.asyncio as aioredis
 
@@ -18,23 +17,16 @@ from planner_gateway.testing import (
 )
 from planner_shared.bus.streams import dlq_name, stream_for
 from planner_shared.events import AgentProgress
-from planner_shared.runtime import open_runtime
+from planner_shared.runtime import _stop_tasks, open_runtime
 from planner_shared.settings import PlannerSettings, ServiceSettings
 from planner_shared.testing.bus_probe import GROUP, bus_router, new_workflow, progress
 
 
-async def stop_reader() -> None:
-    # A gateway stopped by an earlier test may leave its reader behind, cancelled but stuck in
-    # a Redis read (see planner_shared.runtime._stop_tasks): this gateway's is the one that
-    # nobody has cancelled yet.
-    [reader] = [
-        t
-        for t in asyncio.all_tasks()
-        if t.get_name() == "gateway-stream-reader" and not t.cancelling()
-    ]
-    reader.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await reader
+async def stop_reader(gateway: Gateway) -> None:
+    """Stop this gateway's stream reader, as a crash of it would, with the app still up."""
+    [reader] = [t for t in asyncio.all_tasks() if t.get_name() == "gateway-stream-reader"]
+    await _stop_tasks([reader], gateway.runtime.redis)
+    assert reader.cancelled()
 
 
 async def test_health_aggregates_dependencies(gateway: Gateway) -> None:
@@ -46,7 +38,7 @@ async def test_health_aggregates_dependencies(gateway: Gateway) -> None:
     assert body["checks"]["stream_reader"]["status"] == "ok"
     assert body["checks"]["outbox"]["data"] == {"backlog": 0}
 
-    await stop_reader()
+    await stop_reader(gateway)
     down = await gateway.client.get("/api/health")
     assert down.status_code == 503
     assert down.json()["status"] == "unhealthy"
@@ -64,7 +56,7 @@ async def test_ready_requires_the_stream_reader(gateway: Gateway) -> None:
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "stream_reader": "ok"}
 
-    await stop_reader()
+    await stop_reader(gateway)
     down = await gateway.client.get("/ready")
     assert down.status_code == 503
     assert down.json()["status"] == "not_ready"
