@@ -15,6 +15,10 @@ import sys
 
 from websockets.sync.client import connect
 
+# The events that end a workflow. An `error` alone does not: an agent's failure may be
+# recovered from, and the socket's own notices (`event_id` null) are not the workflow's.
+FINAL = {"workflow.completed", "workflow.failed", "workflow.cancelled"}
+
 
 def line(message: dict[str, object]) -> str:
     stamp = str(message.get("timestamp", ""))[11:19]
@@ -31,7 +35,9 @@ def main() -> int:
     parser.add_argument("--since", default="start", help="'start', or an event_id to resume after")
     parser.add_argument("--raw", action="store_true", help="print each message's JSON")
     parser.add_argument(
-        "--until-complete", action="store_true", help="exit at workflow_complete or error"
+        "--until-complete",
+        action="store_true",
+        help="exit when the workflow ends: 0 if it completed, 1 if it failed or was cancelled",
     )
     args = parser.parse_args()
     url = f"{args.base_url}/ws/workflows/{args.workflow_id}?token={args.token}&since={args.since}"
@@ -42,7 +48,7 @@ def main() -> int:
                 socket.send(json.dumps({"type": "pong"}))
                 continue
             print(json.dumps(message) if args.raw else line(message), flush=True)
-            if args.until_complete and message["type"] in {"workflow_complete", "error"}:
+            if args.until_complete and message.get("event_type") in FINAL:
                 return 0 if message["type"] == "workflow_complete" else 1
     return 0
 

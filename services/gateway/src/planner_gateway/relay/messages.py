@@ -30,6 +30,11 @@ socket sends messages of its own, with `event_id` null: `{"type": "ping"}` heart
 resume whose history is longer than the replay limit, an `error` with code
 `replay_truncated` (see relay/socket.py). They are `error`s so that a client that knows only
 these types still shows them.
+
+An `error` does not by itself end the workflow: an agent's failure may be recovered from (a
+failed re-forecast leaves the season running on the previous forecast). The workflow has
+ended when a message's `event_type` is `workflow.completed`, `workflow.failed` or
+`workflow.cancelled`; `GET /api/workflows/{id}` says the same in `state`.
 """
 
 from __future__ import annotations
