@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from planner_shared.bus.consumer import DurableConsumer
 from planner_shared.bus.outbox import add_to_outbox
 from planner_shared.bus.streams import decode_entry, dlq_name, stream_for
 from planner_shared.db.engine import transaction
@@ -23,6 +24,7 @@ from planner_shared.runtime import open_runtime
 from planner_shared.settings import ServiceSettings
 from planner_shared.testing.bus_probe import (
     GROUP,
+    build_router,
     bus_router,
     effect_count,
     new_workflow,
@@ -241,3 +243,30 @@ async def _group_exists(redis: aioredis.Redis, stream: str) -> bool:
         return False
     groups = await redis.xinfo_groups(stream)
     return any(g["name"].decode() == GROUP for g in groups)
+
+
+async def test_consumers_of_departed_replicas_are_retired_unless_they_hold_messages(
+    service_settings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    settings: ServiceSettings = service_settings()
+    stream = stream_for(settings, AgentProgress)
+    await redis_client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    await redis_client.xadd(stream, {"data": b"{}"})
+    # Two replicas that ran before: one left with nothing pending, one died holding a message.
+    await redis_client.xgroup_createconsumer(stream, GROUP, "gone-clean")
+    await redis_client.xreadgroup(GROUP, "died-holding", {stream: ">"}, count=1)
+    await asyncio.sleep(0.05)
+
+    consumer = DurableConsumer(
+        redis=redis_client,
+        sessionmaker=sessionmaker,
+        settings=settings,
+        group=GROUP,
+        router=build_router(),
+        publisher=None,
+        producer="test",
+        consumer_name="survivor",
+    )
+    await consumer.ensure_groups(retire_idle_ms=10)
+    names = {c["name"] for c in await redis_client.xinfo_consumers(stream, GROUP)}
+    assert {n.decode() if isinstance(n, bytes) else n for n in names} == {"died-holding"}

@@ -45,6 +45,10 @@ from planner_shared.settings import PlannerSettings
 
 log = logging.getLogger(__name__)
 
+# Idle time after which a consumer with nothing pending counts as a replica that is gone: far
+# longer than any live replica's gap between reads.
+RETIRE_IDLE_MS = 10 * 60 * 1000
+
 
 class Outcome(StrEnum):
     HANDLED = "handled"
@@ -100,9 +104,27 @@ class DurableConsumer:
     def streams(self) -> list[str]:
         return sorted(stream_name(self._settings, d) for d in self._router.domains)
 
-    async def ensure_groups(self) -> None:
+    async def ensure_groups(self, retire_idle_ms: int = RETIRE_IDLE_MS) -> None:
         for stream in self.streams:
             await ensure_group(self._redis, stream, self.group)
+            await self._retire_idle_consumers(stream, retire_idle_ms)
+
+    async def _retire_idle_consumers(self, stream: str, idle_ms: int) -> None:
+        """Forget the consumers of replicas gone for good, so the group's consumer count is the
+        replicas that run. Only consumers holding no pending message go: a dead replica's
+        unfinished messages stay visible until another claims them. A live replica removed by
+        mistake costs nothing: Redis recreates a consumer on its next read."""
+        consumers = await self._redis.xinfo_consumers(stream, self.group)
+        for consumer in consumers:
+            name = consumer["name"]
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            if (
+                name != self.consumer_name
+                and int(consumer["pending"]) == 0
+                and int(consumer["idle"]) > idle_ms
+            ):
+                await self._redis.xgroup_delconsumer(stream, self.group, name)
+                log.info("retired idle consumer %s of %s on %s", name, self.group, stream)
 
     def register(self, broker: RedisBroker) -> None:
         """Subscribe to every stream the router needs: new messages, and claimed ones."""
