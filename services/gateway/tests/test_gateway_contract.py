@@ -175,7 +175,7 @@ def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_erro
                 ),
             ),
             "agent_progress",
-            "markdown modified by ann: 15 (proposed 20)",
+            "markdown modified by ann: 15% (proposed 20%)",
         ),
         (
             WorkflowCancelled(
@@ -203,6 +203,24 @@ def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_erro
             ),
             "error",
             "forecast failed twice",
+        ),
+        (
+            ApprovalDecided(
+                workflow_id=wf,
+                producer="approvals",
+                payload=ApprovalDecidedPayload(
+                    approval_id=uuid4(),
+                    kind=ApprovalKind.MANUFACTURING,
+                    action=DecisionAction.ACCEPT,
+                    proposed_value=1_250_000,
+                    decided_value=1_250_000,
+                    reason=None,
+                    decided_by="ann",
+                    decided_at=datetime.now(UTC),
+                ),
+            ),
+            "agent_progress",
+            "manufacturing accepted by ann: 1,250,000 units (proposed 1,250,000 units)",
         ),
     ]
     for event, kind, text in cases:

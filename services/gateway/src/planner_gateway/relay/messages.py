@@ -60,6 +60,7 @@ from planner_shared.events import (
     DecisionSubmitted,
     EventBase,
     ExtractionCompleted,
+    ExtractionRequested,
     FailedPayload,
     ForecastCompleted,
     ForecastRequested,
@@ -94,6 +95,13 @@ PRODUCER_LABELS = {
 APPROVAL_ACTIONS = {"manufacturing": "approve_manufacturing_order", "markdown": "approve_markdown"}
 APPROVAL_AGENTS = {"manufacturing": "inventory", "markdown": "pricing"}
 PAST_TENSE = {"accept": "accepted", "modify": "modified"}
+
+
+def _amount(kind: str, value: float) -> str:
+    """A decided value as a planner reads it: units with separators, a markdown in percent."""
+    if kind == "markdown":
+        return f"{value:g}%"
+    return f"{value:,.0f} units"
 
 
 def _describe_state(e: WorkflowStateChanged) -> str:
@@ -166,10 +174,13 @@ _DESCRIBERS: dict[type[EventBase], Callable[[Any], str]] = {
     ),
     ApprovalDecided: lambda e: (
         f"{e.payload.kind.value} {PAST_TENSE[e.payload.action.value]} by "
-        f"{e.payload.decided_by}: {e.payload.decided_value:g} "
-        f"(proposed {e.payload.proposed_value:g})"
+        f"{e.payload.decided_by}: {_amount(e.payload.kind.value, e.payload.decided_value)} "
+        f"(proposed {_amount(e.payload.kind.value, e.payload.proposed_value)})"
     ),
     DecisionRefused: lambda e: f"{e.payload.kind.value} decision refused: {e.payload.reason}",
+    ExtractionRequested: lambda e: (
+        f"reading the brief for the season's parameters ({len(e.payload.brief):,} characters)"
+    ),
     ExtractionCompleted: lambda e: (
         f"parameters extracted ({e.payload.extraction.extractor}), "
         f"{len(e.payload.extraction.issues)} issue(s) to review"
