@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -19,6 +20,7 @@ from planner_shared.datasets.csv_formats import (
 )
 from planner_shared.datasets.loader import (
     ActualsLoad,
+    IncompleteWeekError,
     UnknownWorkflowError,
     load_categories,
     load_historical_sales,
@@ -36,6 +38,7 @@ from planner_shared.db.models import (
 )
 
 Sessions = async_sessionmaker[AsyncSession]
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 STORES = b"""store_code,name,region,size_sqft,weekly_traffic,format
 S001,Boston Mall,Northeast,9000,12000,mall
@@ -322,3 +325,119 @@ async def test_an_unknown_workflow(sessionmaker: Sessions) -> None:
                 session, workflow_id=uuid4(), rows=rows, filename="w.csv", uploaded_by="p"
             )
     assert (await counts(sessionmaker))["actuals_uploads"] == 0
+
+
+# ---------------------------------------------------------------------------- complete weeks
+def without(data: bytes, *lines: bytes) -> bytes:
+    for line in lines:
+        assert line + b"\n" in data
+        data = data.replace(line + b"\n", b"")
+    return data
+
+
+async def test_a_week_leaving_out_a_store_or_category_is_refused(sessionmaker: Sessions) -> None:
+    await load_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker)
+    await upload(sessionmaker, workflow_id, week_file(1, units=3))
+    rows = parse_weekly_actuals(
+        without(week_file(1, units=9), b"S001,DRES,1,9", b"S002,DRES,1,9")
+    ).rows
+
+    async def call(session: AsyncSession) -> None:
+        await load_weekly_actuals(
+            session, workflow_id=workflow_id, rows=rows, filename="w.csv", uploaded_by="p"
+        )
+
+    error = await rejected(sessionmaker, call)
+    assert isinstance(error, IncompleteWeekError)
+    assert (error.code, error.week, error.expected) == ("incomplete_week", 1, 4)
+    assert error.missing == [("S001", "DRES"), ("S002", "DRES")]
+    assert str(error) == (
+        "week 1 is incomplete: 2 of 4 store/category pairs of the season have no row: "
+        "(S001, DRES), (S002, DRES); nothing was stored"
+    )
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.sum(WeeklyActual.units_sold))) == 12
+
+
+async def test_many_missing_pairs_are_counted_and_the_first_named(sessionmaker: Sessions) -> None:
+    await load_reference(sessionmaker)
+    async with transaction(sessionmaker) as session:
+        more = "\n".join(f"S{n:03d},Store {n},North,100,100,mall" for n in range(3, 13))
+        await load_stores(session, parse_stores(STORES + more.encode()).rows)
+    workflow_id = await new_workflow(sessionmaker)
+    rows = parse_weekly_actuals(week_file(1)).rows
+
+    async def call(session: AsyncSession) -> None:
+        await load_weekly_actuals(
+            session, workflow_id=workflow_id, rows=rows, filename="w.csv", uploaded_by="p"
+        )
+
+    error = await rejected(sessionmaker, call)
+    assert isinstance(error, IncompleteWeekError)
+    assert (len(error.missing), error.expected, error.total) == (20, 24, 20)
+    assert str(error).startswith(
+        "week 1 is incomplete: 20 of 24 store/category pairs of the season have no row: "
+        "(S003, DRES), (S003, OUTW), (S004, DRES), (S004, OUTW), (S005, DRES) and 15 more;"
+    )
+
+
+async def test_missing_as_zero_stores_the_pairs_left_out_as_zero(sessionmaker: Sessions) -> None:
+    await load_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker)
+    data = without(week_file(1, units=8), b"S002,OUTW,1,8", b"S002,DRES,1,8")
+
+    load = await upload(sessionmaker, workflow_id, data, missing_as_zero=True)
+
+    assert (load.row_count, load.units_sold, load.zero_filled) == (2, 16, 2)
+    async with sessionmaker() as session:
+        stored = (
+            await session.execute(
+                select(Store.code, Category.code, WeeklyActual.units_sold, WeeklyActual.upload_id)
+                .join(Store, Store.id == WeeklyActual.store_id)
+                .join(Category, Category.id == WeeklyActual.category_id)
+            )
+        ).all()
+    assert sorted(stored) == [
+        ("S001", "DRES", 8, load.upload_id),
+        ("S001", "OUTW", 8, load.upload_id),
+        ("S002", "DRES", 0, load.upload_id),
+        ("S002", "OUTW", 0, load.upload_id),
+    ]
+    # Replaced whole by the next upload of the week, zeros included.
+    again = await upload(sessionmaker, workflow_id, week_file(1, units=1))
+    assert (again.replaced_rows, again.zero_filled) == (4, 0)
+
+
+async def test_a_week_covers_the_workflows_categories(sessionmaker: Sessions) -> None:
+    await load_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, category_codes=["OUTW"])
+    outerwear = without(week_file(1), b"S001,DRES,1,5", b"S002,DRES,1,5")
+
+    load = await upload(sessionmaker, workflow_id, outerwear)
+    assert (load.row_count, load.zero_filled) == (2, 0)
+
+    rows = parse_weekly_actuals(without(outerwear, b"S002,OUTW,1,5")).rows
+
+    async def call(session: AsyncSession) -> None:
+        await load_weekly_actuals(
+            session, workflow_id=workflow_id, rows=rows, filename="w.csv", uploaded_by="p"
+        )
+
+    error = await rejected(sessionmaker, call)
+    assert isinstance(error, IncompleteWeekError)
+    assert (error.missing, error.expected) == ([("S002", "OUTW")], 2)
+
+
+async def test_the_shipped_weeks_are_complete(sessionmaker: Sessions) -> None:
+    async with transaction(sessionmaker) as session:
+        await load_stores(session, parse_stores((SAMPLE / "stores.csv").read_bytes()).rows)
+        await load_categories(
+            session, parse_categories((SAMPLE / "categories.csv").read_bytes()).rows
+        )
+    workflow_id = await new_workflow(sessionmaker)
+    weeks = sorted((SAMPLE / "weekly_actuals_by_week").glob("week_*.csv"))
+    assert len(weeks) == 12
+    for number, path in enumerate(weeks, start=1):
+        load = await upload(sessionmaker, workflow_id, path.read_bytes())
+        assert (load.week_number, load.row_count, load.zero_filled) == (number, 50 * 4, 0)

@@ -18,7 +18,7 @@ async def test_database_is_migrated_to_head(
                 text("SELECT count(*) FROM information_schema.tables WHERE table_schema='public'")
             )
         ).scalar()
-    assert version == "0001"
+    assert version == "0002"
     assert tables is not None
     assert tables >= 20
 

@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from agents import RunConfig, RunContextWrapper, Runner
 
+from planner_agents import analysis, summaries
 from planner_agents.context import RunContext
 from planner_agents.deterministic_model import (
     DeterministicModelError,
@@ -20,7 +21,7 @@ from planner_agents.runner import AgentRunError, run_agent
 from planner_agents.sdk_specialists import SdkSpecialists
 from planner_agents.specialists import SeasonFacts
 from planner_agents.team import build_team, task_message
-from planner_shared.events import AgentName
+from planner_shared.events import AgentName, CategoryVarianceResult, VarianceCheckedPayload
 from planner_shared.settings import OpenAISettings
 
 ContextFactory = Callable[..., RunContext]
@@ -224,9 +225,55 @@ def test_plans_use_only_the_specialists_tools() -> None:
     assert set(plan_tools("propose_markdown")) <= {t.name for t in team.pricing.tools}
 
 
+def _week_one_check() -> VarianceCheckedPayload:
+    """Week 1 a little short in total, with DRESS far below and KNIT far above the plan."""
+    categories = [
+        CategoryVarianceResult(
+            category_code="DRESS", forecast_units=500, actual_units=350, variance=0.3, exceeded=True
+        ),
+        CategoryVarianceResult(
+            category_code="KNIT", forecast_units=200, actual_units=250, variance=0.25, exceeded=True
+        ),
+        CategoryVarianceResult(
+            category_code="TOPS",
+            forecast_units=300,
+            actual_units=320,
+            variance=0.0667,
+            exceeded=False,
+        ),
+    ]
+    return VarianceCheckedPayload(
+        week_number=1,
+        total_variance=0.08,
+        by_category={c.category_code: c.variance for c in categories},
+        threshold=0.2,
+        exceeded=True,
+        forecast_units=1000,
+        actual_units=920,
+        total_exceeded=False,
+        categories=categories,
+        reforecast_run_number=2,
+    )
+
+
+def test_demand_review_says_which_side_of_the_forecast_the_actuals_fell(
+    make_context: ContextFactory,
+) -> None:
+    ctx = make_context(variance_by_week={1: 0.08}, latest_variance=_week_one_check())
+    review = summaries.forecast_review(
+        analysis.season_view(ctx), analysis.forecast_view(ctx), analysis.flag_forecast_risks(ctx)
+    )
+    assert (
+        "Actuals against the forecast, week 1: total 8.0% below forecast (within 20%); "
+        "KNIT 25.0% above forecast; DRESS 30.0% below forecast." in review
+    )
+
+
 async def test_instructions_render_this_seasons_facts(make_context: ContextFactory) -> None:
     team = build_team()
-    wrapper = RunContextWrapper(make_context(variance_by_week={1: 0.08}))
+    wrapper = RunContextWrapper(
+        make_context(variance_by_week={1: 0.08}, latest_variance=_week_one_check())
+    )
     prompts = {
         agent.name: await agent.get_system_prompt(wrapper)
         for agent in (team.orchestrator, team.demand, team.inventory, team.pricing)
@@ -237,7 +284,11 @@ async def test_instructions_render_this_seasons_facts(make_context: ContextFacto
         assert "45% of the order held at the DC" in prompt
         assert "week 6 (starting 2027-04-05) with a target sell-through of 60%" in prompt
         assert "Forecast run 1 (initial): 12,000 units in total" in prompt
-        assert "Variance against the forecast so far: week 1 8%." in prompt
+        assert "Variance against the forecast so far (either side): week 1 8%." in prompt
+        assert (
+            "Latest check, week 1: total 8.0% below forecast (within 20%); "
+            "KNIT 25.0% above forecast; DRESS 30.0% below forecast." in prompt
+        )
         assert "Sell-through in week 6: 45.0% against the 60% target." in prompt
     assert "- propose_markdown: hand off to the pricing agent" in str(prompts["orchestrator"])
     assert "an order may be proposed between 10,400 and 15,600" in str(prompts["inventory"])

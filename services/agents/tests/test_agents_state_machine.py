@@ -17,8 +17,9 @@ from planner_agents.specialists import AgentReport, Progress, SeasonFacts
 from planner_shared.bus.consumer import DurableConsumer, Outcome, ensure_group
 from planner_shared.bus.router import MessageContext
 from planner_shared.db.engine import transaction
-from planner_shared.db.models import Workflow, WorkflowTransition
+from planner_shared.db.models import VarianceCheck, Workflow, WorkflowTransition
 from planner_shared.events import (
+    AgentFailed,
     AllocationCompleted,
     AllocationCompletedPayload,
     AllocationRequested,
@@ -28,6 +29,7 @@ from planner_shared.events import (
     CancelRequested,
     CancelRequestedPayload,
     CategoryForecastSummary,
+    CategoryVarianceResult,
     DecisionAction,
     EventBase,
     ExtractionCompleted,
@@ -35,16 +37,21 @@ from planner_shared.events import (
     ExtractionRequested,
     ForecastCompleted,
     ForecastCompletedPayload,
+    ForecastFailed,
+    ForecastFailedPayload,
     ForecastRequested,
     ManufacturingLine,
     ManufacturingProposal,
     ManufacturingRecommendation,
     MarkdownProposal,
+    ReforecastRequested,
+    ReforecastRequestedPayload,
     SellThroughComputed,
     SellThroughComputedPayload,
     VarianceChecked,
     VarianceCheckedPayload,
     WorkflowCompleted,
+    WorkflowFailed,
     WorkflowRequested,
     WorkflowRequestedPayload,
     WorkflowTransitionRefused,
@@ -440,3 +447,237 @@ async def test_duplicate_delivery_moves_the_workflow_once(
     async with sessionmaker() as session:
         moves = (await session.scalars(select(WorkflowTransition))).all()
     assert len(moves) == 1
+
+
+async def _in_season(sessions: Sessions) -> UUID:
+    """A season past its allocation, on forecast run 1."""
+    async with transaction(sessions) as session:
+        workflow = Workflow(
+            id=uuid4(),
+            state="in_season",
+            created_by="ann",
+            parameters=PARAMETERS.model_dump(mode="json"),
+            context={
+                "run_number": 1,
+                "forecast": _forecast(uuid4(), 1).payload.model_dump(mode="json"),
+            },
+        )
+        session.add(workflow)
+    return workflow.id
+
+
+async def _transitions(sessions: Sessions, workflow_id: UUID) -> list[WorkflowTransition]:
+    async with sessions() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(WorkflowTransition)
+                    .where(WorkflowTransition.workflow_id == workflow_id)
+                    .order_by(WorkflowTransition.id)
+                )
+            ).all()
+        )
+
+
+async def _context(sessions: Sessions, workflow_id: UUID) -> dict[str, object]:
+    async with sessions() as session:
+        workflow = await session.get(Workflow, workflow_id)
+        assert workflow is not None
+        return dict(workflow.context)
+
+
+def _forecast_failed(workflow_id: UUID, run: int | None, reason: str) -> ForecastFailed:
+    return ForecastFailed(
+        workflow_id=workflow_id,
+        producer="forecast",
+        payload=ForecastFailedPayload(reason=reason, run_number=run),
+    )
+
+
+async def test_a_second_variance_rerun_while_one_runs_is_refused_and_recorded(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _in_season(sessionmaker)
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.35, 2))
+    assert await _state(sessionmaker, wf) == "reforecasting"
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.4, 3))
+    assert await _state(sessionmaker, wf) == "reforecasting"
+    [refusal] = [e for e in out if isinstance(e, WorkflowTransitionRefused)]
+    assert refusal.payload.reason == (
+        "week 3 asked for re-forecast run 3, but run 2 is already under way"
+    )
+    context = await _context(sessionmaker, wf)
+    assert context["run_number"] == 2
+    # The week's figures are kept all the same: they are facts, not a request.
+    assert context["variance_by_week"] == {"2": 0.35, "3": 0.4}
+    assert [(t.to_state, t.accepted) for t in await _transitions(sessionmaker, wf)] == [
+        ("reforecasting", True),
+        ("reforecasting", False),
+    ]
+    # Run 2 is still the one the season waits for.
+    await _handle(sessionmaker, settings, orchestrator, _forecast(wf, 2))
+    assert await _state(sessionmaker, wf) == "in_season"
+
+
+async def test_the_move_to_reforecasting_names_what_fired_and_on_which_side(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _in_season(sessionmaker)
+    knit = CategoryVarianceResult(
+        category_code="KNIT", forecast_units=1000, actual_units=1290, variance=0.29, exceeded=True
+    )
+    dress = CategoryVarianceResult(
+        category_code="DRESS",
+        forecast_units=6000,
+        actual_units=6100,
+        variance=0.0167,
+        exceeded=False,
+    )
+    check = VarianceChecked(
+        workflow_id=wf,
+        producer="forecast",
+        payload=VarianceCheckedPayload(
+            week_number=4,
+            total_variance=390 / 7000,
+            by_category={"KNIT": 0.29, "DRESS": 0.0167},
+            threshold=0.2,
+            exceeded=True,
+            forecast_units=7000,
+            actual_units=7390,
+            total_exceeded=False,
+            categories=[dress, knit],
+            reforecast_run_number=2,
+        ),
+    )
+    await _handle(sessionmaker, settings, orchestrator, check)
+    [move] = await _transitions(sessionmaker, wf)
+    assert move.reason == "week 4: KNIT 29.0% above forecast (threshold 20%)"
+
+
+async def test_a_failed_rerun_leaves_the_season_on_the_previous_run(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    specialists = RecordingSpecialists()
+    orchestrator = Orchestrator(specialists)
+    wf = await _in_season(sessionmaker)
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.998, 2))
+    # The checkpoint waits on the re-forecast; it must still be taken up when it fails.
+    await _handle(
+        sessionmaker,
+        settings,
+        orchestrator,
+        SellThroughComputed(
+            workflow_id=wf,
+            producer="forecast",
+            payload=SellThroughComputedPayload(
+                week_number=2,
+                sell_through=0.4,
+                by_category={"KNIT": 0.4},
+                target=0.6,
+                below_target=True,
+            ),
+        ),
+    )
+    out = await _handle(
+        sessionmaker, settings, orchestrator, _forecast_failed(wf, 2, "KNIT: no history")
+    )
+    message = "re-forecast run 2 failed: KNIT: no history; the season continues on run 1"
+    [error] = [e for e in out if isinstance(e, AgentFailed)]
+    assert error.payload.reason == message
+    assert not any(isinstance(e, WorkflowFailed) for e in out)
+    assert await _state(sessionmaker, wf) == "awaiting_markdown_approval"
+    moves = [t for t in await _transitions(sessionmaker, wf) if t.accepted]
+    assert [(t.from_state, t.to_state) for t in moves] == [
+        ("in_season", "reforecasting"),
+        ("reforecasting", "in_season"),
+        ("in_season", "awaiting_markdown_approval"),
+    ]
+    assert moves[1].reason == message
+    assert specialists.calls == ["propose_markdown"]
+    # The next re-forecast takes a new number: run 2 stays the failed one in the history.
+    await _handle(sessionmaker, settings, orchestrator, _decided(wf, "markdown", 15))
+    out = await _handle(
+        sessionmaker,
+        settings,
+        orchestrator,
+        ReforecastRequested(
+            workflow_id=wf,
+            producer="gateway",
+            payload=ReforecastRequestedPayload(requested_by="ann", reason="try again"),
+        ),
+    )
+    [request] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert request.payload.run_number == 3
+
+
+async def test_a_failure_of_a_run_that_is_not_current_is_refused(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _in_season(sessionmaker)
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.5, 2))
+    out = await _handle(sessionmaker, settings, orchestrator, _forecast_failed(wf, 1, "late"))
+    [refusal] = [e for e in out if isinstance(e, WorkflowTransitionRefused)]
+    assert refusal.payload.reason == "forecast run 1 is not the current run 2"
+    assert await _state(sessionmaker, wf) == "reforecasting"
+
+
+async def test_the_initial_forecast_failing_still_fails_the_workflow(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _new_workflow(sessionmaker)
+    await _handle(
+        sessionmaker,
+        settings,
+        orchestrator,
+        WorkflowRequested(
+            workflow_id=wf,
+            producer="gateway",
+            payload=WorkflowRequestedPayload(parameters=PARAMETERS, requested_by="ann"),
+        ),
+    )
+    out = await _handle(sessionmaker, settings, orchestrator, _forecast_failed(wf, 1, "no data"))
+    assert await _state(sessionmaker, wf) == "failed"
+    [failed] = [e for e in out if isinstance(e, WorkflowFailed)]
+    assert failed.payload.reason == "forecast failed: no data"
+
+
+async def test_a_planners_rerun_numbers_after_a_run_the_forecast_service_requested(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _in_season(sessionmaker)
+    # The forecast service requested run 2 for week 3; its variance.checked is not in yet.
+    async with transaction(sessionmaker) as session:
+        session.add(
+            VarianceCheck(
+                workflow_id=wf,
+                week_number=3,
+                forecast_units=1000,
+                actual_units=1500,
+                variance=0.5,
+                threshold=0.2,
+                exceeded=True,
+                by_category={},
+                reforecast_run_number=2,
+            )
+        )
+    out = await _handle(
+        sessionmaker,
+        settings,
+        orchestrator,
+        ReforecastRequested(
+            workflow_id=wf,
+            producer="gateway",
+            payload=ReforecastRequestedPayload(requested_by="ann", reason="new promo"),
+        ),
+    )
+    [request] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert request.payload.run_number == 3
+    # When the variance check arrives, its run is older than the planner's: refused.
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.5, 2))
+    assert any(isinstance(e, WorkflowTransitionRefused) for e in out)
+    assert (await _context(sessionmaker, wf))["run_number"] == 3

@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from planner_approvals.api import ApprovalRead
 from planner_approvals.app import SERVICE_NAME, setup
 from planner_approvals.settings import ApprovalsSettings
 from planner_shared.bus.streams import decode_entry, stream_for
@@ -99,7 +100,7 @@ async def test_approval_lifecycle_with_one_decision_only(
         refusal = await _reply_to(redis_client, stream, out_of_bounds)
         assert isinstance(refusal, DecisionRefused)
         assert refusal.payload.status_code == 422
-        assert "5000 is outside the allowed range 800-1200" in refusal.payload.reason
+        assert "5,000 is outside the allowed range 800-1,200" in refusal.payload.reason
 
         first = _decision(workflow_id, "modify", 900, "ann")
         await runtime.publisher.publish(first)
@@ -125,12 +126,26 @@ async def test_approval_lifecycle_with_one_decision_only(
     assert isinstance(again, DecisionRefused)
     assert again.payload.status_code == 409
     assert "already decided by ann" in again.payload.reason
+    assert again.payload.reason.endswith(" UTC (modify, 900)")
     async with sessionmaker() as session:
         [approval] = (await session.scalars(select(Approval))).all()
     assert approval.status == "decided"
     assert approval.decided_value == 900
     assert approval.decided_by == "ann"
     assert approval.decided_at is not None
+    # Stored as floats beside markdown percentages; the audit trail answers whole units.
+    assert approval.proposed_value == 1000.0
+    listed = ApprovalRead.model_validate(approval, from_attributes=True).model_dump(mode="json")
+    assert [listed[k] for k in ("proposed_value", "min_value", "max_value", "decided_value")] == [
+        1000,
+        800,
+        1200,
+        900,
+    ]
+    assert all(
+        type(listed[k]) is int
+        for k in ("proposed_value", "min_value", "max_value", "decided_value")
+    )
 
 
 async def test_decision_without_a_pending_approval_is_refused_with_404(

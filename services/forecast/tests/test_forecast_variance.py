@@ -44,9 +44,13 @@ def test_one_category_fires_the_rule_when_the_total_does_not() -> None:
     assert not total_only.exceeded
 
 
-def test_zero_forecast() -> None:
+def test_a_forecast_under_one_unit_is_compared_as_one_unit() -> None:
     assert relative_variance(0.0, 0.0) == 0.0
-    assert relative_variance(3.0, 0.0) == math.inf
+    assert relative_variance(3.0, 0.0) == 3.0
+    assert relative_variance(3.0, 0.5) == 2.5
+    assert relative_variance(0.0, 0.5) == 0.5
+    # Finite, so the check can travel as JSON (an event, a JSON column) as any other.
+    assert math.isfinite(relative_variance(1e9, 0.0))
     result = variance_check({"A": [0.0], "B": [10.0]}, {"A": [3.0], "B": [10.0]}, 1, 0.2)
     assert result.exceeded_categories == ["A"]
     assert result.variance == pytest.approx(0.3)

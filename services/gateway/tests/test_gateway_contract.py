@@ -20,6 +20,7 @@ from planner_shared.events import (
     ApprovalDecided,
     ApprovalDecidedPayload,
     ApprovalKind,
+    CategoryVarianceResult,
     DecisionAction,
     EventBase,
     FailedPayload,
@@ -124,6 +125,73 @@ def test_production_refuses_development_and_short_keys() -> None:
     assert ok.api_keys["k" * 32].name == "bob"
 
 
+def _variance(
+    week: int, units: dict[str, tuple[float, float]], **outcome: int
+) -> VarianceCheckedPayload:
+    """A check as the forecast service reports it: (forecast, actual) units by category."""
+    threshold = 0.2
+    categories = [
+        CategoryVarianceResult(
+            category_code=code,
+            forecast_units=f,
+            actual_units=a,
+            variance=abs(a - f) / f,
+            exceeded=abs(a - f) / f > threshold,
+        )
+        for code, (f, a) in units.items()
+    ]
+    forecast = sum(f for f, _ in units.values())
+    actual = sum(a for _, a in units.values())
+    total = abs(actual - forecast) / forecast
+    return VarianceCheckedPayload(
+        week_number=week,
+        total_variance=total,
+        by_category={c.category_code: c.variance for c in categories},
+        threshold=threshold,
+        exceeded=total > threshold or any(c.exceeded for c in categories),
+        forecast_units=forecast,
+        actual_units=actual,
+        total_exceeded=total > threshold,
+        categories=categories,
+        **outcome,
+    )
+
+
+def test_variance_messages_say_which_side_of_the_forecast_and_what_fired() -> None:
+    def said(payload: VarianceCheckedPayload) -> str:
+        event = VarianceChecked(workflow_id=uuid4(), producer="forecast", payload=payload)
+        return str(to_message(event)["message"])
+
+    # A steady total with two categories far above plan: the categories fired, not the total.
+    drift = {"KNIT": (1000, 1290), "OUTW": (1000, 1401), "DRESS": (5050, 5050)}
+    assert said(_variance(4, drift, reforecast_run_number=2)) == (
+        "week 4: total 9.8% above forecast (within 20%); KNIT 29.0% and OUTW 40.1% above "
+        "forecast → re-forecast run 2"
+    )
+    # Actuals nearly all missing: far BELOW the forecast, never "+100%".
+    assert said(_variance(1, {"DRESS": (1000, 2), "KNIT": (500, 1)}, reforecast_run_number=2)) == (
+        "week 1: total 99.8% below forecast (over 20%); DRESS 99.8% and KNIT 99.8% below "
+        "forecast → re-forecast run 2"
+    )
+    assert said(_variance(5, drift, reforecast_under_way=2)) == (
+        "week 5: total 9.8% above forecast (within 20%); KNIT 29.0% and OUTW 40.1% above "
+        "forecast → re-forecast run 2 already under way"
+    )
+    assert said(_variance(12, {"DRESS": (1000, 983)})) == (
+        "week 12: total 1.7% below forecast (within 20%) → no re-forecast needed"
+    )
+    # A check stored before the categories were carried still reads, without a side.
+    old = VarianceCheckedPayload(
+        week_number=3,
+        total_variance=0.254,
+        by_category={"DRESS": 0.254},
+        threshold=0.2,
+        exceeded=True,
+        reforecast_run_number=2,
+    )
+    assert said(old) == "week 3: total 25.4% off the forecast (threshold 20%) → re-forecast run 2"
+
+
 def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_errors() -> None:
     wf = uuid4()
     cases: list[tuple[EventBase, str, str]] = [
@@ -131,18 +199,11 @@ def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_erro
             VarianceChecked(
                 workflow_id=wf,
                 producer="forecast",
-                payload=VarianceCheckedPayload(
-                    week_number=3,
-                    total_variance=0.254,
-                    by_category={"DRESS": 0.254},
-                    threshold=0.2,
-                    exceeded=True,
-                    reforecast_run_number=2,
-                ),
+                payload=_variance(3, {"DRESS": (1000, 1254)}, reforecast_run_number=2),
             ),
             "agent_progress",
-            "week 3 variance 25.4% (threshold 20%), above the threshold (DRESS +25.4%): "
-            "re-forecast",
+            "week 3: total 25.4% above forecast (over 20%); DRESS 25.4% above forecast "
+            "→ re-forecast run 2",
         ),
         (
             ActualsUploaded(

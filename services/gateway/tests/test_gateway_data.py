@@ -22,17 +22,33 @@ from planner_gateway.testing import (
     wait_until,
 )
 from planner_shared.bus.streams import stream_for
-from planner_shared.db.models import ActualsUpload, HistoricalSale, OutboxMessage, WeeklyActual
+from planner_shared.db.models import (
+    ActualsUpload,
+    Category,
+    HistoricalSale,
+    OutboxMessage,
+    Store,
+    WeeklyActual,
+)
 from planner_shared.events import ActualsUploaded
 
 WEEK_STARTS = {1: "2027-03-01", 2: "2027-03-08", 3: "2027-03-15"}
 
 
-def week_csv(week: int, units: int = 10, *, store: str = "S001") -> bytes:
+# Every store and category `seed_reference` loads: a week's file must cover them all.
+STORES = ("S001", "S002", "S003")
+CATEGORIES = ("DRESS", "KNIT")
+PAIRS = len(STORES) * len(CATEGORIES)
+
+
+def week_csv(
+    week: int, units: int = 10, *, leave_out: frozenset[tuple[str, str]] = frozenset()
+) -> bytes:
     rows = [
-        f"{code},{category},{week},{WEEK_STARTS[week]},{units}"
-        for code in (store, "S002")
-        for category in ("DRESS", "KNIT")
+        f"{store},{category},{week},{WEEK_STARTS[week]},{units}"
+        for store in STORES
+        for category in CATEGORIES
+        if (store, category) not in leave_out
     ]
     return (
         "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
@@ -47,10 +63,13 @@ async def upload_week(
     headers: dict[str, str] = PLANNER,
     filename: str = "week.csv",
     week_number: int | None = None,
+    missing_as_zero: str | None = None,
 ) -> tuple[int, dict[str, object]]:
     data = {"workflow_id": str(workflow_id)}
     if week_number is not None:
         data["week_number"] = str(week_number)
+    if missing_as_zero is not None:
+        data["missing_as_zero"] = missing_as_zero
     response = await gateway.client.post(
         "/api/data/weekly-actuals",
         data=data,
@@ -81,8 +100,9 @@ async def test_a_week_is_stored_and_announced(
 
     assert status == 202, body
     assert body["week_number"] == 1
-    assert body["row_count"] == 4
-    assert body["units_sold"] == 28
+    assert body["row_count"] == PAIRS
+    assert body["units_sold"] == 7 * PAIRS
+    assert body["zero_filled"] == 0
     assert body["replaced_previous"] is False
     assert body["variance_url"] == f"/api/workflows/{workflow_id}/variance?week=1"
     assert body["file"] == {  # type: ignore[comparison-overlap]
@@ -91,9 +111,9 @@ async def test_a_week_is_stored_and_announced(
         "sha256": body["file"]["sha256"],  # type: ignore[index]
         "delimiter": "comma",
         "had_bom": False,
-        "row_count": 4,
+        "row_count": PAIRS,
     }
-    assert await stored_units(sessionmaker, workflow_id) == 28
+    assert await stored_units(sessionmaker, workflow_id) == 7 * PAIRS
     stream = stream_for(gateway_settings, ActualsUploaded)
 
     async def announced() -> bool:
@@ -121,15 +141,15 @@ async def test_the_same_week_twice_replaces_instead_of_adding(
     assert status == 202
     assert again["replaced_previous"] is True
     assert again["same_as_previous"] is True
-    assert again["replaced_rows"] == 4
-    assert await stored_units(sessionmaker, workflow_id) == 20
+    assert again["replaced_rows"] == PAIRS
+    assert await stored_units(sessionmaker, workflow_id) == 5 * PAIRS
 
     # A corrected file replaces the week's numbers.
     status, corrected = await upload_week(gateway, workflow_id, week_csv(1, 6))
     assert status == 202
     assert corrected["same_as_previous"] is False
-    assert await stored_units(sessionmaker, workflow_id) == 24
-    assert await count(sessionmaker, WeeklyActual) == 4
+    assert await stored_units(sessionmaker, workflow_id) == 6 * PAIRS
+    assert await count(sessionmaker, WeeklyActual) == PAIRS
     assert await count(sessionmaker, ActualsUpload) == 3
 
 
@@ -143,7 +163,7 @@ async def test_semicolons_and_a_bom_are_detected(gateway: Gateway, sessionmaker:
     assert status == 202, body
     assert body["file"]["delimiter"] == "semicolon"  # type: ignore[index]
     assert body["file"]["had_bom"] is True  # type: ignore[index]
-    assert await stored_units(sessionmaker, workflow_id) == 12
+    assert await stored_units(sessionmaker, workflow_id) == 3 * PAIRS
 
 
 async def assert_nothing_stored(sessionmaker: Sessions, workflow_id: UUID, units: int = 0) -> None:
@@ -219,11 +239,18 @@ async def test_oversize_unknown_workflow_wrong_role_and_state_are_refused(
     early = await new_workflow(sessionmaker, "awaiting_manufacturing_approval")
     status, body = await upload_week(gateway, early, week_csv(1))
     assert status == 409, body
-    assert "manufacturing order is approved" in str(body)
+    assert body["error"]["message"] == (  # type: ignore[index]
+        f"workflow {early} is awaiting_manufacturing_approval; an upload of weekly actuals "
+        "needs in_season, reforecasting or awaiting_markdown_approval; actuals are accepted "
+        "once the manufacturing order is approved and allocated"
+    )
 
     done = await new_workflow(sessionmaker, "completed")
     status, body = await upload_week(gateway, done, week_csv(1))
     assert status == 409, body
+    assert body["error"]["message"].startswith(  # type: ignore[index]
+        f"workflow {done} is completed; an upload of weekly actuals needs in_season"
+    )
     for wid in (workflow_id, early, done):
         await assert_nothing_stored(sessionmaker, wid)
 
@@ -243,37 +270,100 @@ async def test_a_week_may_not_skip_an_earlier_one(gateway: Gateway, sessionmaker
     assert (await upload_week(gateway, workflow_id, week_csv(3)))[0] == 202
     # Re-uploading an earlier week stays possible.
     assert (await upload_week(gateway, workflow_id, week_csv(1, 11)))[0] == 202
-    assert await stored_units(sessionmaker, workflow_id) == 4 * 11 + 8 * 10
+    assert await stored_units(sessionmaker, workflow_id) == PAIRS * 11 + 2 * PAIRS * 10
 
 
-async def weekly_actual_ids(sessionmaker: Sessions, workflow_id: UUID) -> list[int]:
+async def stored_week(sessionmaker: Sessions, workflow_id: UUID) -> dict[tuple[str, str], int]:
     async with sessionmaker() as session:
-        rows = await session.scalars(
-            select(WeeklyActual.id)
+        rows = await session.execute(
+            select(Store.code, Category.code, WeeklyActual.units_sold)
+            .join(Store, Store.id == WeeklyActual.store_id)
+            .join(Category, Category.id == WeeklyActual.category_id)
             .where(WeeklyActual.workflow_id == workflow_id)
-            .order_by(WeeklyActual.id)
         )
-    return list(rows)
+    return {(store, category): units for store, category, units in rows.all()}
 
 
-async def test_a_week_that_skips_one_is_refused_before_anything_is_written(
+async def test_a_partial_week_is_refused_naming_what_is_missing(
     gateway: Gateway, sessionmaker: Sessions
 ) -> None:
     await seed_reference(sessionmaker)
     workflow_id = await new_workflow(sessionmaker, "in_season")
-    assert (await upload_week(gateway, workflow_id, week_csv(1)))[0] == 202
-    week_one = await weekly_actual_ids(sessionmaker, workflow_id)
+    assert (await upload_week(gateway, workflow_id, week_csv(1, 5)))[0] == 202
+    one_row = b"store_code,category_code,week_number,units_sold\nS001,DRESS,2,12\n"
 
-    status, body = await upload_week(gateway, workflow_id, week_csv(3))
-    assert status == 409, body
-    assert body["error"]["code"] == "missing_weeks"  # type: ignore[index]
+    status, body = await upload_week(gateway, workflow_id, one_row)
 
-    # Rows inserted and then rolled back would still have drawn ids from the identity
-    # sequence: week 2 continuing right after week 1 shows none was written.
-    assert (await upload_week(gateway, workflow_id, week_csv(2)))[0] == 202
-    ids = await weekly_actual_ids(sessionmaker, workflow_id)
-    assert ids[len(week_one) :] == list(range(week_one[-1] + 1, week_one[-1] + 5))
-    assert await count(sessionmaker, ActualsUpload) == 2
+    assert status == 422, body
+    error = body["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "incomplete_week"
+    assert "week 2 is incomplete: 5 of 6 store/category pairs" in error["message"]
+    assert (
+        "(S001, KNIT), (S002, DRESS), (S002, KNIT), (S003, DRESS), (S003, KNIT)"
+        in (error["message"])
+    )
+    assert "missing_as_zero=true" in error["message"]
+    assert [(d["store_code"], d["category_code"]) for d in error["details"]] == [
+        ("S001", "KNIT"),
+        ("S002", "DRESS"),
+        ("S002", "KNIT"),
+        ("S003", "DRESS"),
+        ("S003", "KNIT"),
+    ]
+    # Nor does a partial re-upload of a stored week replace it.
+    leave_out = frozenset({("S003", "KNIT")})
+    status, body = await upload_week(gateway, workflow_id, week_csv(1, 9, leave_out=leave_out))
+    assert status == 422, body
+    assert "1 of 6 store/category pairs" in body["error"]["message"]  # type: ignore[index]
+    assert "(S003, KNIT); nothing was stored" in body["error"]["message"]  # type: ignore[index]
+    assert await stored_units(sessionmaker, workflow_id) == 5 * PAIRS
+    assert await count(sessionmaker, ActualsUpload) == 1
+
+
+async def test_missing_as_zero_stores_the_missing_pairs_as_zero(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    closed = frozenset({("S003", "DRESS"), ("S003", "KNIT")})
+
+    status, body = await upload_week(
+        gateway, workflow_id, week_csv(1, 4, leave_out=closed), missing_as_zero="true"
+    )
+
+    assert status == 202, body
+    assert (body["row_count"], body["units_sold"], body["zero_filled"]) == (4, 16, 2)
+    stored = await stored_week(sessionmaker, workflow_id)
+    assert stored == {(s, c): 0 if (s, c) in closed else 4 for s in STORES for c in CATEGORIES}
+
+    # A complete week with the flag fills nothing; the flag off is the default.
+    status, body = await upload_week(gateway, workflow_id, week_csv(2), missing_as_zero="true")
+    assert (status, body["zero_filled"]) == (202, 0), body
+    status, body = await upload_week(
+        gateway, workflow_id, week_csv(3, leave_out=closed), missing_as_zero="false"
+    )
+    assert status == 422, body
+    assert body["error"]["code"] == "incomplete_week"  # type: ignore[index]
+
+
+async def test_a_week_covers_the_workflows_categories_only(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season", category_codes=["DRESS"])
+    knit = frozenset((store, "KNIT") for store in STORES)
+
+    status, body = await upload_week(gateway, workflow_id, week_csv(1, 3, leave_out=knit))
+    assert status == 202, body
+    assert (body["row_count"], body["zero_filled"]) == (3, 0)
+
+    status, body = await upload_week(
+        gateway, workflow_id, week_csv(2, leave_out=knit | {("S002", "DRESS")})
+    )
+    assert status == 422, body
+    assert "1 of 3 store/category pairs" in body["error"]["message"]  # type: ignore[index]
+    assert await stored_units(sessionmaker, workflow_id) == 9
 
 
 HISTORY = b"store_code,category_code,week_start,units\n" + b"\n".join(
@@ -376,7 +466,7 @@ async def test_a_chunked_oversize_upload_is_cut_off_while_it_arrives(
     assert form.read <= 2 * body_limit + 2 * StreamedForm.CHUNK, form.read
     assert_too_large(response.status_code, response.json(), limit)
     assert response.headers["connection"] == "close"
-    assert await stored_units(sessionmaker, workflow_id) == 20
+    assert await stored_units(sessionmaker, workflow_id) == 5 * PAIRS
     assert await count(sessionmaker, ActualsUpload) == 1
 
 

@@ -276,8 +276,29 @@ async def test_season_resources(gateway: Gateway, sessionmaker: Sessions) -> Non
     assert markdowns[0]["recommended_markdown_pct"] == 20.0
     assert markdowns[0]["gap_pct"] == 0.12
     assert markdowns[0]["status"] == "pending"
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            Approval(
+                workflow_id=workflow_id,
+                kind="manufacturing",
+                status="decided",
+                proposal={"kind": "manufacturing", "quantity": 75283},
+                proposed_value=75283.0,
+                min_value=60227.0,
+                max_value=90339.0,
+                action="modify",
+                decided_value=85000.0,
+                request_event_id=uuid4(),
+            )
+        )
     approvals = (await gateway.client.get(f"{base}/approvals", headers=READER)).json()["approvals"]
-    assert [a["kind"] for a in approvals] == ["markdown"]
+    assert [a["kind"] for a in approvals] == ["markdown", "manufacturing"]
+    # Both kinds share float columns: a quantity is answered in whole units, percent as is.
+    amounts = ("proposed_value", "min_value", "max_value", "decided_value")
+    assert [approvals[1][k] for k in amounts] == [75283, 60227, 90339, 85000]
+    assert {type(approvals[1][k]) for k in amounts} == {int}
+    assert (approvals[0]["proposed_value"], approvals[0]["max_value"]) == (20.0, 40.0)
+    assert type(approvals[0]["proposed_value"]) is float
 
     events = (await gateway.client.get(f"{base}/events", headers=READER)).json()
     assert [e["envelope"]["payload"]["to_state"] for e in events["events"]] == [

@@ -40,8 +40,8 @@ from planner_shared.events import (
     ApprovalPending,
     ApprovalPendingPayload,
     EventBase,
-    FailedPayload,
     ForecastFailed,
+    ForecastFailedPayload,
     ManufacturingLine,
     ManufacturingProposal,
     StateChangedPayload,
@@ -152,7 +152,7 @@ async def test_every_event_type_in_order(
         ForecastFailed(
             workflow_id=workflow_id,
             producer="forecast",
-            payload=FailedPayload(reason="history too short", retryable=True),
+            payload=ForecastFailedPayload(reason="history too short", retryable=True),
         ),
         WorkflowCompleted(
             workflow_id=workflow_id,
@@ -254,7 +254,15 @@ async def test_heartbeat_and_bad_client_frames(
         await polite.send(json.dumps({"type": "subscribe"}))
         assert (await _recv(polite))["code"] == "unknown_message_type"
         await polite.send(json.dumps([1, 2]))
-        assert (await _recv(polite))["code"] == "unknown_message_type"
+        array = await _recv(polite)
+        assert (array["code"], array["error_message"]) == (
+            "invalid_json",
+            "messages must be JSON objects",
+        )
+        await polite.send(json.dumps({"kind": "pong"}))
+        untyped = await _recv(polite)
+        assert untyped["code"] == "unknown_message_type"
+        assert untyped["error_message"].startswith("a message needs a type")
         await polite.send(json.dumps({"type": "ping"}))
         assert (await _recv(polite))["type"] == "pong"
 
@@ -273,6 +281,35 @@ async def test_heartbeat_and_bad_client_frames(
         # The polite one is still served.
         await server.runtime.publisher.publish(_progress(workflow_id, 1))
         assert (await _recv_events(polite, 1))[0]["type"] == "agent_progress"
+
+
+async def test_an_oversize_client_message_closes_the_connection_with_1009(
+    ws_settings: GatewaySettings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    workflow_id = await new_workflow(sessionmaker)
+    limit = ws_settings.ws_max_message_bytes
+    assert limit == 64 * 1024
+    big = json.dumps({"type": "pong", "pad": "x" * (5 * 1024 * 1024)})
+    async with serve(ws_settings) as server, _client(server.ws(workflow_id), max_size=None) as ws:
+        # Just under the limit is still read and answered.
+        near = json.dumps({"type": "ping", "pad": "x" * (limit - 100)})
+        await ws.send(near)
+        assert (await _recv(ws))["type"] == "pong"
+        await ws.send(big)
+        assert await _closed_with(ws) == 1009
+        # uvicorn's own words: refused by the protocol, before the app read a byte of it.
+        assert ws.close_reason == f"frame exceeds limit of {limit} bytes"
+    # Under a server started without the cap (uvicorn's own 16 MiB), the socket refuses it.
+    small = ws_settings.model_copy(update={"ws_max_message_bytes": 1024})
+    async with (
+        serve(small, ws_max_size=16 * 1024 * 1024) as server,
+        _client(server.ws(workflow_id), max_size=None) as ws,
+    ):
+        await ws.send(json.dumps({"type": "ping", "pad": "x" * 900}))
+        assert (await _recv(ws))["type"] == "pong"
+        await ws.send(json.dumps({"type": "ping", "pad": "x" * 2048}))
+        assert await _closed_with(ws) == 1009
+        assert ws.close_reason == "messages are limited to 1,024 bytes"
 
 
 async def test_a_live_connection_is_subscribed_once_its_handshake_completes(

@@ -164,13 +164,15 @@ async def test_reforecast_only_in_season(gateway: Gateway, sessionmaker: Session
     )
     assert refused.status_code == 409
     assert _error(refused)["message"] == (
-        f"a re-forecast is possible in state in_season; workflow {forecasting} is forecasting"
+        f"workflow {forecasting} is forecasting; a re-forecast needs in_season"
     )
     done = await gateway.client.post(
         url, json={"workflow_id": str(completed), "reason": "x"}, headers=PLANNER
     )
     assert done.status_code == 409
-    assert "is completed; it accepts no re-forecast" in _error(done)["message"]
+    assert _error(done)["message"] == (
+        f"workflow {completed} is completed; a re-forecast needs in_season"
+    )
     unknown = await gateway.client.post(
         url,
         json={"workflow_id": "00000000-0000-0000-0000-000000000000", "reason": "x"},
@@ -204,6 +206,9 @@ async def test_cancel(gateway: Gateway, sessionmaker: Sessions) -> None:
     cancelled = await new_workflow(sessionmaker, "cancelled")
     refused = await gateway.client.post(f"/api/workflows/{cancelled}/cancel", headers=PLANNER)
     assert refused.status_code == 409
+    assert _error(refused)["message"] == (
+        f"workflow {cancelled} is cancelled; a cancellation needs a workflow that has not ended"
+    )
     assert (
         await gateway.client.post(f"/api/workflows/{live}/cancel", headers=READER)
     ).status_code == 403

@@ -267,10 +267,15 @@ class ForecastCompleted(EventBase):
     payload: ForecastCompletedPayload
 
 
+class ForecastFailedPayload(FailedPayload):
+    # None on events stored before the run was named: they are taken as the current run.
+    run_number: int | None = None
+
+
 class ForecastFailed(EventBase):
     domain = Domain.FORECAST
     type: Literal["forecast.failed"] = "forecast.failed"
-    payload: FailedPayload
+    payload: ForecastFailedPayload
 
 
 class AllocationRequestedPayload(Payload):
@@ -304,13 +309,42 @@ class AllocationFailed(EventBase):
     payload: FailedPayload
 
 
+class CategoryVarianceResult(Payload):
+    """One category's weeks so far against the plan."""
+
+    category_code: str
+    forecast_units: float
+    actual_units: float
+    variance: float = Field(description="|actual - forecast| / forecast; inf on a zero plan.")
+    exceeded: bool = Field(description="The variance is above the threshold.")
+
+    @property
+    def direction(self) -> Literal["above", "below", "on"]:
+        """Which side of the forecast the actuals fell on."""
+        if self.actual_units > self.forecast_units:
+            return "above"
+        return "below" if self.actual_units < self.forecast_units else "on"
+
+
 class VarianceCheckedPayload(Payload):
     week_number: int
-    total_variance: float
-    by_category: dict[str, float]
+    total_variance: float = Field(description="|actual - forecast| / forecast, all categories.")
+    by_category: dict[str, float] = Field(description="Category code -> variance (absolute).")
     threshold: float
-    exceeded: bool
-    reforecast_run_number: int | None = None
+    exceeded: bool = Field(description="The rule fired: the total or a category is above.")
+    reforecast_run_number: int | None = Field(
+        default=None, description="The re-forecast this check started, if it started one."
+    )
+    # Added later: events stored before them parse with the defaults.
+    forecast_units: float | None = None
+    actual_units: float | None = None
+    total_exceeded: bool | None = None
+    categories: list[CategoryVarianceResult] = []
+    reforecast_under_way: int | None = Field(
+        default=None,
+        description="The re-forecast already running when the rule fired: it was not "
+        "started again.",
+    )
 
 
 class VarianceChecked(EventBase):

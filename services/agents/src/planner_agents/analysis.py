@@ -27,6 +27,7 @@ from planner_shared.events import (
 )
 from planner_shared.formulas import compute_markdown, quantity_bounds
 from planner_shared.parameters import ReplenishmentStrategy
+from planner_shared.variance_wording import variance_summary
 
 _REPLENISHMENT = {
     ReplenishmentStrategy.WEEKLY: "stores are topped up from the DC holdback every week",
@@ -106,6 +107,11 @@ def forecast_view(ctx: RunContext) -> ForecastView:
         cluster_count=forecast.cluster_count,
         categories=[_category_view(ctx, c) for c in forecast.categories],
         variance_by_week=dict(sorted(ctx.variance_by_week.items())),
+        latest_variance=(
+            f"week {ctx.latest_variance.week_number}: {variance_summary(ctx.latest_variance)}"
+            if ctx.latest_variance is not None
+            else None
+        ),
         note=note,
     )
 

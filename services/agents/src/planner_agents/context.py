@@ -21,6 +21,7 @@ from planner_shared.events import (
     ManufacturingRecommendation,
     MarkdownProposal,
     SellThroughComputedPayload,
+    VarianceCheckedPayload,
 )
 from planner_shared.formulas import DEFAULT_MAX_MARKDOWN_PERCENTAGE
 from planner_shared.parameters import SeasonParameters
@@ -95,6 +96,8 @@ class RunContext:
     sell_through: SellThroughComputedPayload | None = None
     elasticities: dict[str, float] = field(default_factory=dict)
     variance_by_week: dict[int, float] = field(default_factory=dict)
+    # The newest week's check, with the side of the forecast each category fell on.
+    latest_variance: VarianceCheckedPayload | None = None
     # Sales of the same season weeks last year per category: the seasonal-naive baseline the
     # forecast is compared with. Empty when the caller has no such history.
     last_season_totals: dict[str, float] = field(default_factory=dict)

@@ -26,6 +26,7 @@ from planner_agents.workflows import (
 )
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import AgentRun, Category, Workflow
+from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
 from planner_shared.events import (
     AgentCompleted,
     AgentCompletedPayload,
@@ -63,6 +64,7 @@ from planner_shared.events import (
     SellThroughComputed,
     SellThroughComputedPayload,
     VarianceChecked,
+    VarianceCheckedPayload,
     WorkflowCancelled,
     WorkflowCancelledPayload,
     WorkflowCompleted,
@@ -71,6 +73,7 @@ from planner_shared.events import (
     WorkflowFailedPayload,
     WorkflowRequested,
 )
+from planner_shared.variance_wording import variance_fired, variance_summary
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 log = logging.getLogger(__name__)
@@ -304,6 +307,8 @@ class Orchestrator:
             **workflow.context.get("variance_by_week", {}),
             str(check.week_number): check.total_variance,
         }
+        if check.week_number >= workflow.context.get("last_week", 0):
+            remember(workflow, latest_variance=check.model_dump(mode="json"))
         remember(
             workflow,
             variance_by_week=weeks,
@@ -311,14 +316,27 @@ class Orchestrator:
         )
         if check.week_number >= parameters_of(workflow).forecast_horizon_weeks:
             remember(workflow, season_over=True)
-        if check.exceeded and check.reforecast_run_number is not None:
-            remember(workflow, run_number=check.reforecast_run_number)
+        run = check.reforecast_run_number
+        current = int(workflow.context.get("run_number", 1))
+        running = state_of(workflow) is S.REFORECASTING
+        if run is not None and (running or run <= current):
+            # Only possible when a planner's re-forecast took the next number first: the
+            # forecast service starts none while one is under way. The newer run goes on.
+            refuse(
+                ctx,
+                workflow,
+                event,
+                f"week {check.week_number} asked for re-forecast run {run}, but run {current} "
+                + ("is already under way" if running else "replaced it"),
+            )
+        elif run is not None:
+            remember(workflow, run_number=run)
             await _say(
                 ctx,
                 event,
                 "orchestrator",
-                f"Week {check.week_number} is {check.total_variance:.0%} off the forecast "
-                f"(threshold {check.threshold:.0%}): re-forecasting with the actuals",
+                f"Week {check.week_number}: {variance_summary(check)}: re-forecasting with the "
+                f"actuals (run {run})",
             )
             if state_of(workflow) is S.IN_SEASON:
                 move(
@@ -326,9 +344,17 @@ class Orchestrator:
                     workflow,
                     S.REFORECASTING,
                     event,
-                    f"variance {check.total_variance:.1%} above {check.threshold:.0%}",
+                    f"week {check.week_number}: {variance_fired(check)}",
                 )
             return
+        if check.reforecast_under_way is not None:
+            await _say(
+                ctx,
+                event,
+                "orchestrator",
+                f"Week {check.week_number}: {variance_summary(check)}; re-forecast run "
+                f"{check.reforecast_under_way} is already under way",
+            )
         if state_of(workflow) is S.IN_SEASON and workflow.context.get("season_over"):
             self._complete(ctx, workflow, event, "the last week of the season is in")
 
@@ -394,11 +420,14 @@ class Orchestrator:
         workflow = await load_workflow(ctx, event.workflow_id)
         if not expect(ctx, workflow, event, S.IN_SEASON):
             return
+        # The forecast service numbers the re-forecasts variance starts: take the number
+        # after every run claimed so far, under the same lock.
+        await lock_run_numbers(ctx.session, workflow.id)
         self._request_forecast(
             ctx,
             workflow,
             event,
-            run_number=int(workflow.context.get("run_number", 1)) + 1,
+            run_number=await highest_claimed_run(ctx.session, workflow) + 1,
             reason="manual",
             actuals_through_week=int(workflow.context.get("last_week", 0)),
         )
@@ -429,8 +458,41 @@ class Orchestrator:
         if state_of(workflow) in TERMINAL_STATES:
             refuse(ctx, workflow, event, f"the workflow is already {workflow.state}")
             return
+        if isinstance(event, ForecastFailed):
+            current = int(workflow.context.get("run_number", 1))
+            run = event.payload.run_number or current
+            if run != current:
+                refuse(
+                    ctx,
+                    workflow,
+                    event,
+                    f"forecast run {run} is not the current run {current}",
+                )
+                return
+            if run > 1:
+                await self._reforecast_failed(ctx, workflow, event, run)
+                return
         step = event.type.split(".")[0]
         self._fail(ctx, workflow, event, f"{step} failed: {event.payload.reason}")
+
+    async def _reforecast_failed(
+        self, ctx: MessageContext, workflow: Workflow, event: ForecastFailed, run: int
+    ) -> None:
+        """A re-forecast that fails leaves the season on the plan it had: the order is made
+        and allocated, and the next weeks are still checked against the previous run."""
+        previous = (workflow.context.get("forecast") or {}).get("run_number", run - 1)
+        reason = (
+            f"re-forecast run {run} failed: {event.payload.reason}; the season continues on "
+            f"run {previous}"
+        )
+        ctx.emit(
+            event.caused(
+                AgentFailed, AgentFailedPayload(agent="orchestrator", reason=reason), ctx.producer
+            )
+        )
+        if state_of(workflow) is S.REFORECASTING:
+            move(ctx, workflow, S.IN_SEASON, event, reason)
+            await self._resume_season(ctx, workflow, event)
 
     # ------------------------------------------------------------ helpers
     def _request_forecast(
@@ -514,6 +576,7 @@ class Orchestrator:
             sell_through=_maybe(SellThroughComputedPayload, memory.get("sell_through")),
             elasticities={c.code: c.price_elasticity for c in categories},
             variance_by_week={int(k): v for k, v in memory.get("variance_by_week", {}).items()},
+            latest_variance=_maybe(VarianceCheckedPayload, memory.get("latest_variance")),
         )
 
     async def _run(

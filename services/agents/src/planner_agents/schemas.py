@@ -67,7 +67,14 @@ class ForecastView(ToolResult):
     revision: float | None = Field(description="Change against the previous run, as a ratio.")
     cluster_count: int
     categories: list[CategoryForecastView]
-    variance_by_week: dict[int, float]
+    variance_by_week: dict[int, float] = Field(
+        description="Week -> total variance (absolute: |actual - forecast| / forecast)."
+    )
+    latest_variance: str | None = Field(
+        default=None,
+        description="The newest week's check in words: the side of the forecast the total and "
+        "each category above the threshold fell on.",
+    )
 
 
 class RiskReport(ToolResult):

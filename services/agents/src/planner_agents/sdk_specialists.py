@@ -23,6 +23,7 @@ def run_context(facts: SeasonFacts, policy: AgentPolicy) -> RunContext:
         sell_through=facts.sell_through,
         elasticities=dict(facts.elasticities),
         variance_by_week=dict(facts.variance_by_week),
+        latest_variance=facts.latest_variance,
         policy=policy,
     )
 

@@ -19,6 +19,7 @@ from planner_shared.events import (
     ManufacturingProposal,
     MarkdownProposal,
     SellThroughComputedPayload,
+    VarianceCheckedPayload,
 )
 from planner_shared.parameters import SeasonParameters
 
@@ -36,6 +37,7 @@ class SeasonFacts:
     sell_through: SellThroughComputedPayload | None = None
     elasticities: dict[str, float] = field(default_factory=dict)
     variance_by_week: dict[int, float] = field(default_factory=dict)
+    latest_variance: VarianceCheckedPayload | None = None
 
 
 @dataclass(frozen=True)

@@ -56,11 +56,13 @@ def forecast_review(season: SeasonView, forecast: ForecastView, risks: RiskRepor
             + ", ".join(f"{c.category_code} {c.change_vs_last_season:+.0%}" for c in history)
             + "."
         )
-    if forecast.variance_by_week:
+    if forecast.latest_variance:
+        parts.append(f"Actuals against the forecast, {forecast.latest_variance}.")
+    elif forecast.variance_by_week:
         latest_week = max(forecast.variance_by_week)
         parts.append(
-            f"Variance against actuals in week {latest_week}: "
-            f"{forecast.variance_by_week[latest_week]:.0%}."
+            f"Actuals off the forecast by {forecast.variance_by_week[latest_week]:.0%} "
+            f"(either side) in week {latest_week}."
         )
     if risks.risks:
         for severity in ("high", "medium"):

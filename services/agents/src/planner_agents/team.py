@@ -17,6 +17,7 @@ from planner_agents import tools
 from planner_agents.context import RunContext
 from planner_shared.events import AgentName
 from planner_shared.formulas import quantity_bounds
+from planner_shared.variance_wording import variance_summary
 
 AgentTask = Literal[
     "review_forecast", "propose_manufacturing", "summarise_allocation", "propose_markdown"
@@ -106,7 +107,12 @@ def render_facts(ctx: RunContext) -> str:
         weeks = ", ".join(
             f"week {week} {value:.0%}" for week, value in sorted(ctx.variance_by_week.items())
         )
-        lines.append(f"Variance against the forecast so far: {weeks}.")
+        lines.append(f"Variance against the forecast so far (either side): {weeks}.")
+    if ctx.latest_variance is not None:
+        lines.append(
+            f"Latest check, week {ctx.latest_variance.week_number}: "
+            f"{variance_summary(ctx.latest_variance)}."
+        )
     if ctx.sell_through is not None:
         s = ctx.sell_through
         lines.append(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from sqlalchemy import select
 
 from planner_shared.db.models import Approval
@@ -20,15 +20,26 @@ class ApprovalRead(BaseModel):
     kind: str
     status: str
     proposal: dict[str, Any]
-    proposed_value: float
-    min_value: float
-    max_value: float
+    proposed_value: int | float
+    min_value: int | float
+    max_value: int | float
     action: str | None
-    decided_value: float | None
+    decided_value: int | float | None
     reason: str | None
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
+
+    @model_validator(mode="after")
+    def _whole_units(self) -> Self:
+        """A manufacturing quantity is stored as a float with the markdown percentages;
+        answered as the whole number of units it is."""
+        if self.kind == "manufacturing":
+            for name in ("proposed_value", "min_value", "max_value", "decided_value"):
+                value = getattr(self, name)
+                if isinstance(value, float) and value.is_integer():
+                    setattr(self, name, int(value))
+        return self
 
 
 router = APIRouter(tags=["approvals"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from planner_shared.events import (
@@ -21,6 +22,15 @@ class DecisionError(Exception):
 
     def __str__(self) -> str:
         return self.reason
+
+
+def number(value: float) -> str:
+    """A value as a person reads it: 1,000,000 and 12.5, never 1e+06."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
 def proposed_value(proposal: ManufacturingProposal | MarkdownProposal) -> float:
@@ -43,8 +53,8 @@ def decided_value(
         if decision.value is not None and decision.value != proposed_value(proposal):
             raise DecisionError(
                 422,
-                f"'accept' takes the proposed value {proposed_value(proposal):g}; "
-                f"use action 'modify' to decide {decision.value:g}",
+                f"'accept' takes the proposed value {number(proposed_value(proposal))}; "
+                f"use action 'modify' to decide {number(decision.value)}",
             )
         return proposed_value(proposal)
     if decision.value is None:
@@ -52,13 +62,17 @@ def decided_value(
     low, high = bounds(proposal)
     if isinstance(proposal, ManufacturingProposal):
         if decision.value != int(decision.value):
-            raise DecisionError(422, f"quantity must be a whole number, got {decision.value:g}")
+            raise DecisionError(
+                422, f"quantity must be a whole number, got {number(decision.value)}"
+            )
         what = "quantity"
     else:
         what = "markdown percentage"
     if not low <= decision.value <= high:
         raise DecisionError(
-            422, f"{what} {decision.value:g} is outside the allowed range {low:g}-{high:g}"
+            422,
+            f"{what} {number(decision.value)} is outside the allowed range "
+            f"{number(low)}-{number(high)}",
         )
     if not decision.reason or not decision.reason.strip():
         raise DecisionError(422, f"modifying the {what} needs a reason")

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_approvals.decisions import DecisionError, bounds, decided_value, proposed_value
+from planner_approvals.decisions import (
+    DecisionError,
+    bounds,
+    decided_value,
+    number,
+    proposed_value,
+)
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Approval
 from planner_shared.events import (
@@ -102,7 +108,7 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
                 409,
                 f"this {kind.value} approval was already decided by {approval.decided_by} "
                 f"at {approval.decided_at:%Y-%m-%d %H:%M} UTC ({approval.action}, "
-                f"{approval.decided_value:g})",
+                f"{number(approval.decided_value or 0)})",
             ),
         )
     proposal = ApprovalPendingPayload.model_validate(

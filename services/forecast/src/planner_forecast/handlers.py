@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
-from planner_forecast.plan import allocate, week_in
+from planner_forecast.plan import WeekOutcome, allocate, week_in
 from planner_forecast.season import run_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter, MessageContext
+from planner_shared.db.models import Workflow
+from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
 from planner_shared.events import (
     ActualsUploaded,
     AgentFailed,
@@ -24,10 +28,12 @@ from planner_shared.events import (
     AllocationCompleted,
     AllocationFailed,
     AllocationRequested,
+    CategoryVarianceResult,
     EventBase,
     FailedPayload,
     ForecastCompleted,
     ForecastFailed,
+    ForecastFailedPayload,
     ForecastRequested,
     ForecastRequestedPayload,
     SellThroughComputed,
@@ -35,6 +41,7 @@ from planner_shared.events import (
     VarianceCheckedPayload,
 )
 from planner_shared.parameters import SeasonParameters
+from planner_shared.workflow import WorkflowState
 
 DOMAIN_ERRORS = (repo.MissingDataError, AllocationError, ValueError)
 
@@ -65,15 +72,32 @@ class ForecastHandlers:
         return router
 
     async def on_forecast_requested(self, event: ForecastRequested, ctx: MessageContext) -> None:
+        run = event.payload.run_number
         try:
             async with ctx.session.begin_nested():
                 payload = await run_forecast(
                     ctx.session, event, self._pool, self._settings, _progress(ctx, event)
                 )
         except DOMAIN_ERRORS as exc:
-            ctx.emit(event.caused(ForecastFailed, FailedPayload(reason=str(exc)), ctx.producer))
+            await self._close_request(ctx, event, "failed")
+            ctx.emit(
+                event.caused(
+                    ForecastFailed,
+                    ForecastFailedPayload(reason=str(exc), run_number=run),
+                    ctx.producer,
+                )
+            )
             return
+        await self._close_request(ctx, event, "completed")
         ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
+
+    @staticmethod
+    async def _close_request(ctx: MessageContext, event: ForecastRequested, outcome: str) -> None:
+        # A variance check that requested this run stops counting it as under way.
+        if event.workflow_id is not None and event.payload.run_number > 1:
+            await repo.record_run_outcome(
+                ctx.session, event.workflow_id, event.payload.run_number, outcome
+            )
 
     async def on_allocation_requested(
         self, event: AllocationRequested, ctx: MessageContext
@@ -102,20 +126,16 @@ class ForecastHandlers:
         week = event.payload.week_number
         try:
             async with ctx.session.begin_nested():
+                if event.workflow_id is not None:
+                    # Before reading what is claimed: another replica's upload or a planner's
+                    # re-forecast may be claiming the next run number right now.
+                    await lock_run_numbers(ctx.session, event.workflow_id)
                 workflow = await repo.workflow(ctx.session, event.workflow_id)
                 if workflow.parameters is None:
                     raise repo.MissingDataError("the workflow has no season parameters")
                 params = SeasonParameters.model_validate(workflow.parameters)
                 outcome = await week_in(ctx.session, workflow.id, params, week, self._settings)
-                rerun = None
-                # Re-forecast by itself only when the season is running normally and weeks
-                # remain to forecast; a re-forecast already under way covers this drift.
-                if (
-                    outcome.variance.exceeded
-                    and week < params.forecast_horizon_weeks
-                    and workflow.state == "in_season"
-                ):
-                    rerun = await repo.next_run_number(ctx.session, workflow.id)
+                rerun, under_way = await _claim_reforecast(ctx.session, workflow, params, outcome)
         except DOMAIN_ERRORS as exc:
             ctx.emit(
                 event.caused(
@@ -138,6 +158,20 @@ class ForecastHandlers:
                     threshold=variance.threshold,
                     exceeded=variance.exceeded,
                     reforecast_run_number=rerun,
+                    forecast_units=variance.forecast_units,
+                    actual_units=variance.actual_units,
+                    total_exceeded=variance.total_exceeded,
+                    categories=[
+                        CategoryVarianceResult(
+                            category_code=c.category_code,
+                            forecast_units=c.forecast_units,
+                            actual_units=c.actual_units,
+                            variance=c.variance,
+                            exceeded=c.exceeded,
+                        )
+                        for c in variance.categories
+                    ],
+                    reforecast_under_way=under_way,
                 ),
                 ctx.producer,
             )
@@ -164,3 +198,28 @@ class ForecastHandlers:
             )
         if outcome.sell_through is not None:
             ctx.emit(event.caused(SellThroughComputed, outcome.sell_through, ctx.producer))
+
+
+async def _claim_reforecast(
+    session: AsyncSession, workflow: Workflow, params: SeasonParameters, outcome: WeekOutcome
+) -> tuple[int | None, int | None]:
+    """(the re-forecast run this week starts, the run already under way), under the
+    workflow's run-number lock.
+
+    A fired rule starts a re-forecast when weeks remain to forecast, the season is running
+    normally (not waiting on a markdown decision) and no re-forecast is under way: one under
+    way covers this drift, and the next week is checked against its plan.
+    """
+    if not outcome.variance.exceeded or outcome.check.week_number >= params.forecast_horizon_weeks:
+        return None, None
+    under_way = await repo.requested_run_pending(session, workflow.id)
+    if under_way is None and workflow.state == WorkflowState.REFORECASTING:
+        under_way = int((workflow.context or {}).get("run_number") or 0) or None
+    if under_way is not None:
+        return None, under_way
+    if workflow.state != WorkflowState.IN_SEASON:
+        return None, None
+    run = await highest_claimed_run(session, workflow) + 1
+    outcome.check.reforecast_run_number = run
+    outcome.check.reforecast_outcome = None
+    return run, None

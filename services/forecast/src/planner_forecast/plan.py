@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
@@ -95,12 +95,13 @@ class WeekOutcome:
     run_number: int
     replenishment: dict[str, Any]
     sell_through: SellThroughComputedPayload | None
+    check: VarianceCheck
 
 
 async def _plan_covering(session: AsyncSession, workflow_id: UUID, week: int) -> list[Forecast]:
     """The newest forecast run whose forecast weeks include `week` (a re-forecast made after
     week k forecasts weeks k+1 onwards)."""
-    run = await repo.next_run_number(session, workflow_id) - 1
+    run = await repo.latest_stored_run(session, workflow_id)
     while run >= 1:
         forecasts = await repo.forecasts_of_run(session, workflow_id, run)
         elapsed = max(int(f.diagnostics.get("weeks_elapsed") or 0) for f in forecasts)
@@ -140,24 +141,24 @@ async def week_in(
     result = variance_check(
         planned, actual, week - first + 1, settings.variance_threshold, settings.variance_trigger
     )
-    await session.execute(
-        delete(VarianceCheck).where(
+    # A week uploaded again is checked again in place: the row keeps the re-forecast it
+    # requested before, which numbering and "a re-forecast is under way" both rely on.
+    check = await session.scalar(
+        select(VarianceCheck).where(
             VarianceCheck.workflow_id == workflow_id, VarianceCheck.week_number == week
         )
     )
-    session.add(
-        VarianceCheck(
-            workflow_id=workflow_id,
-            week_number=week,
-            forecast_units=result.forecast_units,
-            actual_units=result.actual_units,
-            variance=result.variance,
-            threshold=result.threshold,
-            exceeded=result.exceeded,
-            by_category={c.category_code: c.model_dump(mode="json") for c in result.categories}
-            | {"_compared_weeks": [first, week]},
-        )
-    )
+    if check is None:
+        check = VarianceCheck(workflow_id=workflow_id, week_number=week)
+        session.add(check)
+    check.forecast_units = result.forecast_units
+    check.actual_units = result.actual_units
+    check.variance = result.variance
+    check.threshold = result.threshold
+    check.exceeded = result.exceeded
+    check.by_category = {c.category_code: c.model_dump(mode="json") for c in result.categories} | {
+        "_compared_weeks": [first, week]
+    }
     replenishment = await _replenish(session, workflow_id, params, week, sold, categories)
     checkpoint = None
     if week == params.markdown_checkpoint_week:
@@ -168,6 +169,7 @@ async def week_in(
         run_number=forecasts[0].run_number,
         replenishment=replenishment,
         sell_through=checkpoint,
+        check=check,
     )
 
 

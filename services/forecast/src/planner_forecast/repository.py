@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_shared.db.models import (
@@ -21,6 +21,7 @@ from planner_shared.db.models import (
     Store,
     StoreCluster,
     StoreClusterMember,
+    VarianceCheck,
     WeeklyActual,
     Workflow,
 )
@@ -93,18 +94,45 @@ async def store_demand(session: AsyncSession, last_weeks: int = 52) -> pd.DataFr
     )
 
 
-async def next_run_number(session: AsyncSession, workflow_id: UUID) -> int:
+async def latest_stored_run(session: AsyncSession, workflow_id: UUID) -> int:
+    """The newest completed run (0 before any). Not the next run's number: a run requested
+    and not yet completed is not stored (see planner_shared.db.run_numbers)."""
     latest = await session.scalar(
         select(func.max(Forecast.run_number)).where(Forecast.workflow_id == workflow_id)
     )
-    return int(latest or 0) + 1
+    return int(latest or 0)
+
+
+async def requested_run_pending(session: AsyncSession, workflow_id: UUID) -> int | None:
+    """The re-forecast a variance check requested that has neither completed nor failed."""
+    return await session.scalar(
+        select(func.max(VarianceCheck.reforecast_run_number)).where(
+            VarianceCheck.workflow_id == workflow_id,
+            VarianceCheck.reforecast_run_number.is_not(None),
+            VarianceCheck.reforecast_outcome.is_(None),
+        )
+    )
+
+
+async def record_run_outcome(
+    session: AsyncSession, workflow_id: UUID, run_number: int, outcome: str
+) -> None:
+    """Close the variance check's request for this run, if a variance check requested it."""
+    await session.execute(
+        update(VarianceCheck)
+        .where(
+            VarianceCheck.workflow_id == workflow_id,
+            VarianceCheck.reforecast_run_number == run_number,
+        )
+        .values(reforecast_outcome=outcome)
+    )
 
 
 async def forecasts_of_run(
     session: AsyncSession, workflow_id: UUID, run_number: int | None = None
 ) -> list[Forecast]:
     if run_number is None:
-        run_number = await next_run_number(session, workflow_id) - 1
+        run_number = await latest_stored_run(session, workflow_id)
     return list(
         (
             await session.scalars(

@@ -79,14 +79,19 @@ async def run_forecast(
         return category, await loop.run_in_executor(pool, fn, *args)
 
     fits = []
+    # Categories a re-forecast has no actuals for: their weeks so far are unknown (not
+    # reported, rather than zero sold), so they keep a forecast fitted on their history.
+    unreported: set[str] = set()
     for category in categories:
         history = await repo.category_history(session, category.id)
-        if weeks_done and actuals is not None:
-            by_week = (
-                actuals[actuals.category_id == category.id]
-                .groupby("week_number")["units_sold"]
-                .sum()
-            )
+        by_week = (
+            actuals[actuals.category_id == category.id].groupby("week_number")["units_sold"].sum()
+            if weeks_done and actuals is not None
+            else None
+        )
+        if by_week is not None and by_week.empty:
+            unreported.add(category.code)
+        if by_week is not None and not by_week.empty:
             series = pd.Series(
                 [float(v) for v in by_week.to_numpy()],
                 index=pd.DatetimeIndex(
@@ -134,6 +139,20 @@ async def run_forecast(
             first_week = outcome.weeks_elapsed + 1
             # Bounds of the season = actuals so far (known) + bounds of the rest.
             offset = outcome.actual_to_date
+        elif category.code in unreported:
+            result = outcome.model_copy(
+                update={"fallback_reason": _unreported_reason(category.code, weeks_done, outcome)}
+            )
+            total, first_week, offset = outcome.season_total, 1, 0.0
+            before = previous.get(category.id)
+            extra = {
+                # The run is made after week k like its other categories, so the next
+                # variance check compares weeks k+1 onwards against it.
+                "weeks_elapsed": weeks_done,
+                "actual_to_date": None,
+                "previous_season_total": before,
+                "change_pct": (total - before) / before if before else None,
+            }
         else:
             result, total, extra, first_week, offset = outcome, outcome.season_total, {}, 1, 0.0
         results[category.code] = result
@@ -200,6 +219,15 @@ async def run_forecast(
         cluster_count=clusters,
         manufacturing=recommendation,
     )
+
+
+def _unreported_reason(code: str, weeks_done: int, result: ForecastResult) -> str:
+    weeks = "week 1" if weeks_done == 1 else f"weeks 1-{weeks_done}"
+    reason = (
+        f"no_actuals: no {code} actuals uploaded for {weeks}; forecast from its history "
+        "alone for the whole season, as in the initial run"
+    )
+    return f"{reason}; {result.fallback_reason}" if result.fallback_reason else reason
 
 
 async def store_features(session: AsyncSession) -> tuple[pd.DataFrame, dict[str, Any]]:

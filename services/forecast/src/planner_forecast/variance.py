@@ -11,8 +11,9 @@ count as equal, so float noise (|1.2 - 1.0| / 1.0 = 0.19999999999999996) cannot 
 threshold: re-forecasting is per category, and a category off by 40% inside a total off by 5%
 still needs it. `trigger="total"` looks at the total only.
 
-A forecast of zero: variance 0 when the actuals are zero too, otherwise infinite (it fires):
-no finite percentage describes selling something against a forecast of nothing.
+A forecast below one unit is compared as one unit: selling 3 against a forecast of nothing is
+a 300% variance (it fires), and the figure stays finite, so it can travel in an event and a
+JSON column and be shown to a planner. Nothing sold against nothing forecast is 0.
 """
 
 from __future__ import annotations
@@ -24,20 +25,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 _TOLERANCE = 1e-9
+MIN_FORECAST_UNITS = 1.0
 
 
 def relative_variance(actual: float, forecast: float) -> float:
     if forecast < 0 or actual < 0:
         raise ValueError("units must not be negative")
-    if forecast == 0:
-        return 0.0 if actual == 0 else math.inf
-    return abs(actual - forecast) / forecast
+    return abs(actual - forecast) / max(forecast, MIN_FORECAST_UNITS)
 
 
 def exceeds(variance: float, threshold: float) -> bool:
     """True when `variance` is above `threshold` (equal, within 1e-9, is not above)."""
-    if math.isinf(variance):
-        return True
     return variance > threshold and not math.isclose(
         variance, threshold, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE
     )

@@ -6,4 +6,6 @@ from planner_shared.runtime import serve
 
 if __name__ == "__main__":
     settings = GatewaySettings()
-    serve(create_app(settings), settings)
+    # Clients only send pings and pongs: uvicorn refuses a larger frame with 1009 instead of
+    # buffering up to its 16 MiB default.
+    serve(create_app(settings), settings, ws_max_size=settings.ws_max_message_bytes)

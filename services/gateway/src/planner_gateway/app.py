@@ -50,9 +50,12 @@ with `type`, `workflow_id`, `timestamp`, `event_id`; `{"type": "ping"}` every 30
 `{"type": "pong"}`. `since` replays at most the newest `PLANNER_GATEWAY_WS_REPLAY_LIMIT`
 events (1000); a longer history starts with an `error` of code `replay_truncated` giving
 `skipped` and the `events_url` that lists them. Close codes: 4401 bad key, 4404 unknown
-workflow, 4400 unknown `since`, 4408 no pong, 4429 too slow.
+workflow, 4400 unknown `since`, 4408 no pong, 4429 too slow, 1009 a client message over
+`PLANNER_GATEWAY_WS_MAX_MESSAGE_BYTES` (64 KiB).
 
-**Errors** always look like `{"error": {"code", "message", "details": [...]}}`.
+**Errors** always look like `{"error": {"code", "message", "details": [...]}}`. A body that is
+not JSON is 422 `invalid_json` (with the character where parsing failed); a JSON endpoint
+sent another Content-Type (form data, text/plain) is 415 `unsupported_media_type`.
 """
 
 

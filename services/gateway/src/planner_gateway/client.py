@@ -166,13 +166,23 @@ class GatewayClient:
         return result
 
     async def upload_week(
-        self, workflow_id: UUID | str, csv_file: Path, week_number: int | None = None
+        self,
+        workflow_id: UUID | str,
+        csv_file: Path,
+        week_number: int | None = None,
+        *,
+        missing_as_zero: bool = False,
     ) -> Message:
-        """Upload one week of actuals; without `week_number` the gateway reads it from the file."""
+        """Upload one week of actuals; without `week_number` the gateway reads it from the file.
+
+        The file must cover every store and category of the season; `missing_as_zero` stores
+        the pairs it leaves out as 0 units instead of having it refused."""
         content = await asyncio.to_thread(csv_file.read_bytes)
         data = {"workflow_id": str(workflow_id)}
         if week_number is not None:
             data["week_number"] = str(week_number)
+        if missing_as_zero:
+            data["missing_as_zero"] = "true"
         files = {"file": (csv_file.name, content, "text/csv")}
         result: Message = await self.request(
             "POST", "/api/data/weekly-actuals", data=data, files=files

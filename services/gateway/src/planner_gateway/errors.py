@@ -115,6 +115,20 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found")
 
 
+def one_of(names: Sequence[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return " or ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
+
+
+def wrong_state(workflow_id: object, state: str, what: str, needs: str, hint: str = "") -> ApiError:
+    """409 for a request the workflow's state does not allow, worded the same everywhere:
+    "workflow <id> is <state>; <what> needs <needs>[; <hint>]"."""
+    return ApiError(
+        409,
+        f"workflow {workflow_id} is {state}; {what} needs {needs}" + (f"; {hint}" if hint else ""),
+    )
+
+
 def error_response(
     status_code: int,
     code: str,
@@ -166,9 +180,45 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _not_json(request: Request, errors: Sequence[Any]) -> ApiError | None:
+    """415 when a JSON endpoint got a body of another type: FastAPI parses only JSON bodies
+    as JSON and hands anything else over as raw bytes, which then fail validation."""
+    if not any(
+        e.get("loc", ())[:1] == ("body",) and isinstance(e.get("input"), bytes) for e in errors
+    ):
+        return None
+    sent = request.headers.get("content-type")
+    got = f"got {sent.split(';')[0].strip()}" if sent else "got no Content-Type"
+    return ApiError(
+        415,
+        f"this endpoint takes a JSON body: send it with Content-Type: application/json ({got})",
+    )
+
+
+def _bad_json(errors: Sequence[Any]) -> ApiError | None:
+    """A body that is not JSON at all: FastAPI reports the character offset as the location."""
+    for error in errors:
+        if error.get("type") != "json_invalid":
+            continue
+        location = error.get("loc", ())
+        where = f" at character {location[1]}" if len(location) > 1 else ""
+        reason = (error.get("ctx") or {}).get("error") or error.get("msg", "not valid JSON")
+        message = f"invalid JSON{where}: {reason}"
+        return ApiError(
+            422,
+            message,
+            code="invalid_json",
+            details=[ErrorDetail.model_validate({"message": message, "location": "body"})],
+        )
+    return None
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = _validation_details(exc.errors())
+    errors = exc.errors()
+    if (refusal := _not_json(request, errors) or _bad_json(errors)) is not None:
+        return await _api_error(request, refusal)
+    details = _validation_details(errors)
     noun = "problem" if len(details) == 1 else "problems"
     return error_response(
         422, "validation_error", f"the request has {len(details)} {noun}", details

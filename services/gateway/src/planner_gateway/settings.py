@@ -7,7 +7,8 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
 - MAX_UPLOAD_BYTES (10 MiB): CSV upload limit;
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (10), WS_QUEUE_SIZE (1000 messages
-  buffered per client before it is dropped as too slow), WS_REPLAY_LIMIT (1000 events at
+  buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
+  larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
   most replayed on connect with ?since=, the newest);
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
@@ -88,6 +89,14 @@ class GatewaySettings(ServiceSettings):
         ge=1,
         validation_alias=_alias("ws_queue_size"),
         description="Messages buffered per WebSocket client before it is dropped as too slow.",
+    )
+    ws_max_message_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        validation_alias=_alias("ws_max_message_bytes"),
+        description="Largest WebSocket message a client may send (clients send only pings and "
+        "pongs); a larger one closes the connection with 1009.",
     )
     ws_replay_limit: int = Field(
         default=1000,

@@ -91,12 +91,23 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: GatewaySettings) -> AsyncIterator[Server]:
-    """A real uvicorn server on a free loopback port, in this event loop."""
+async def serve(
+    settings: GatewaySettings, *, ws_max_size: int | None = None
+) -> AsyncIterator[Server]:
+    """A real uvicorn server on a free loopback port, in this event loop.
+
+    uvicorn caps client WebSocket frames at `settings.ws_max_message_bytes`, as
+    `python -m planner_gateway` does, unless `ws_max_size` says otherwise."""
     app = create_app(settings)
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, ws="websockets-sansio", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        ws="websockets-sansio",
+        ws_max_size=ws_max_size or settings.ws_max_message_bytes,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -147,13 +158,17 @@ async def seed_reference(sessionmaker: Sessions) -> dict[str, UUID]:
 
 
 async def new_workflow(
-    sessionmaker: Sessions, state: str = "created", parameters: dict[str, Any] | None = None
+    sessionmaker: Sessions,
+    state: str = "created",
+    parameters: dict[str, Any] | None = None,
+    category_codes: list[str] | None = None,
 ) -> UUID:
     async with transaction(sessionmaker) as session:
         workflow = Workflow(
             id=uuid4(),
             state=state,
             parameters=parameters if parameters is not None else PARAMETERS,
+            category_codes=category_codes,
             created_by="pat",
             context={},
         )

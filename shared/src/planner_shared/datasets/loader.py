@@ -9,6 +9,12 @@ Idempotence: stores and categories are keyed by code, historical sales by (store
 week start); loading the same rows again changes nothing and the counts say so. Weekly
 actuals replace the workflow's rows for that week, so uploading a week twice leaves one
 week's worth; every upload is kept in `actuals_uploads` as the audit trail.
+
+A week of actuals covers the whole season: every store times every category of the workflow
+(its `category_codes`, else all categories). The variance check compares the week with the
+forecast of all of them, so a partial file would read as a collapse in sales; it is refused
+(`IncompleteWeekError`) unless the caller says the missing pairs sold nothing
+(`missing_as_zero`), and then they are stored as 0 units.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_shared.datasets.csv_formats import (
+    MAX_REPORTED_ERRORS,
     CategoryRow,
+    CsvError,
+    CsvValidationError,
     ErrorCollector,
     HistoricalSaleRow,
     StoreRow,
@@ -45,6 +54,37 @@ from planner_shared.db.models import (
 class UnknownWorkflowError(LookupError):
     status_code = 404
     code = "not_found"
+
+
+class IncompleteWeekError(CsvValidationError):
+    """The rows leave out store/category pairs of the season; nothing was stored.
+
+    `missing` lists every absent (store_code, category_code), sorted; `errors` the first ones.
+    """
+
+    code = "incomplete_week"
+    NAMED = 5
+    """How many missing pairs the message names."""
+
+    def __init__(self, week: int, missing: Sequence[tuple[str, str]], expected: int) -> None:
+        self.week = week
+        self.missing = list(missing)
+        self.expected = expected
+        super().__init__(
+            [
+                CsvError(None, None, "no row for this store and category", f"{store},{category}")
+                for store, category in self.missing[:MAX_REPORTED_ERRORS]
+            ],
+            total=len(self.missing),
+        )
+        named = ", ".join(f"({s}, {c})" for s, c in self.missing[: self.NAMED])
+        more = (
+            f" and {len(self.missing) - self.NAMED} more" if len(self.missing) > self.NAMED else ""
+        )
+        self.args = (
+            f"week {week} is incomplete: {len(self.missing)} of {expected} store/category pairs "
+            f"of the season have no row: {named}{more}; nothing was stored",
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +120,8 @@ class ActualsLoad:
     replaced_rows: int
     same_as_previous: bool
     """Same content (same sha256) as the latest earlier upload of this week."""
+    zero_filled: int = 0
+    """Store/category pairs absent from the rows, stored as 0 units (`missing_as_zero`)."""
 
 
 async def _upsert(
@@ -286,6 +328,26 @@ def _check_week(
     return week
 
 
+async def _missing_pairs(
+    session: AsyncSession, rows: Sequence[WeeklyActualRow], season: _Season
+) -> tuple[list[tuple[str, str]], int, dict[str, UUID], dict[str, UUID]]:
+    """The season's (store, category) pairs without a row, sorted; how many pairs the season
+    has; and the ids of every store and season category by code."""
+    stores = dict((await session.execute(select(Store.code, Store.id))).all())
+    in_season = select(Category.code, Category.id)
+    if season.categories is not None:
+        in_season = in_season.where(Category.code.in_(season.categories))
+    categories = dict((await session.execute(in_season)).all())
+    present = {(r.store_code, r.category_code) for r in rows}
+    missing = [
+        (store, category)
+        for store in sorted(stores)
+        for category in sorted(categories)
+        if (store, category) not in present
+    ]
+    return missing, len(stores) * len(categories), stores, categories
+
+
 async def load_weekly_actuals(
     session: AsyncSession,
     *,
@@ -295,21 +357,28 @@ async def load_weekly_actuals(
     uploaded_by: str,
     sha256: str | None = None,
     week_number: int | None = None,
+    missing_as_zero: bool = False,
 ) -> ActualsLoad:
     """Store one week of actuals for a workflow, replacing any earlier upload of that week.
 
     Without `week_number` the rows must all name the same week. `sha256` is the uploaded
-    file's digest (`ParsedCsv.sha256`); without it one is computed from the rows.
+    file's digest (`ParsedCsv.sha256`); without it one is computed from the rows. The rows
+    must cover every store and season category (`IncompleteWeekError` otherwise); with
+    `missing_as_zero` the pairs they leave out are stored as 0 units instead.
     """
     workflow = await session.get(Workflow, workflow_id)
     if workflow is None:
         raise UnknownWorkflowError(f"workflow {workflow_id} not found")
     _require_unique(rows, ("store_code", "category_code", "week_number"))
     errors = ErrorCollector()
-    week = _check_week(rows, week_number, _season(workflow), errors)
-    stores, categories = await _references(session, rows, errors)
+    season = _season(workflow)
+    week = _check_week(rows, week_number, season, errors)
+    await _references(session, rows, errors)
     errors.raise_if_any()
     assert week is not None
+    missing, expected, stores, categories = await _missing_pairs(session, rows, season)
+    if missing and not missing_as_zero:
+        raise IncompleteWeekError(week, missing, expected)
 
     # Two uploads of the same week at once would both delete, then collide on insert:
     # serialise them on a lock that ends with the transaction.
@@ -357,6 +426,17 @@ async def load_weekly_actuals(
         }
         for r in rows
     ]
+    values += [
+        {
+            "workflow_id": workflow_id,
+            "store_id": stores[store],
+            "category_id": categories[category],
+            "week_number": week,
+            "units_sold": 0,
+            "upload_id": upload_id,
+        }
+        for store, category in missing
+    ]
     await session.execute(insert(WeeklyActual), values)
     return ActualsLoad(
         upload_id=upload_id,
@@ -367,6 +447,7 @@ async def load_weekly_actuals(
         replaced_previous=previous is not None,
         replaced_rows=len(replaced),
         same_as_previous=previous == digest,
+        zero_filled=len(missing),
     )
 
 

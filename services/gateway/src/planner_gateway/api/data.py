@@ -10,12 +10,15 @@ The endpoints then check the file itself against `max_upload_bytes` exactly.
 
 A weekly-actuals upload replaces any earlier upload of the same week (it never adds to it) and
 stages `actuals.uploaded` in the outbox with the rows; the forecast service then runs the
-variance check and, past the threshold, requests the re-forecast by itself.
+variance check and, past the threshold, requests the re-forecast by itself. The week must cover
+every store and category of the season (422 `incomplete_week`) unless the planner sends
+`missing_as_zero=true`; a week that skips an earlier one is refused after the load, which the
+refusal rolls back with the rest of the transaction (409 `missing_weeks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -25,7 +28,7 @@ from fastapi.routing import APIRoute
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Planner
 from planner_gateway.deps import StateDep, WriteSession
-from planner_gateway.errors import ApiError, ErrorDetail, responses
+from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.queries import get_workflow, weeks_with_actuals
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_shared.bus.outbox import add_to_outbox
@@ -34,12 +37,15 @@ from planner_shared.datasets.csv_formats import (
     CsvTooLargeError,
     CsvValidationError,
     ParsedCsv,
-    WeeklyActualRow,
     parse_csv,
 )
-from planner_shared.datasets.loader import load_historical_sales, load_weekly_actuals
+from planner_shared.datasets.loader import (
+    IncompleteWeekError,
+    load_historical_sales,
+    load_weekly_actuals,
+)
 from planner_shared.events import ActualsUploaded, ActualsUploadedPayload
-from planner_shared.workflow import WorkflowState
+from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 router = APIRouter(prefix="/data", tags=["data"])
 
@@ -99,6 +105,24 @@ def _csv_error(exc: CsvValidationError) -> ApiError:
     return ApiError(status_code, message, code=exc.code, details=details)
 
 
+def _incomplete_week(exc: IncompleteWeekError) -> ApiError:
+    details = [
+        ErrorDetail.model_validate(
+            {
+                "message": "no row for this store and category",
+                "store_code": store,
+                "category_code": category,
+            }
+        )
+        for store, category in exc.missing[: len(exc.errors)]
+    ]
+    message = (
+        f"{exc}. Upload a row for every store and category of the season (units_sold 0 where "
+        "nothing sold), or send missing_as_zero=true if the missing ones sold nothing"
+    )
+    return ApiError(422, message, code=exc.code, details=details)
+
+
 async def _parse(kind: CsvKind, upload: UploadFile, max_bytes: int) -> ParsedCsv[Any]:
     data = await _read_limited(upload, max_bytes)
     try:
@@ -120,7 +144,7 @@ def _file_read(upload: UploadFile, parsed: ParsedCsv[Any]) -> FileRead:
 
 CsvFile = Annotated[
     UploadFile,
-    File(description="CSV, comma/semicolon/tab/pipe separated, UTF-8 with or without BOM."),
+    File(description="CSV, comma/semicolon/tab separated, UTF-8 with or without BOM."),
 ]
 
 
@@ -149,26 +173,13 @@ async def upload_historical_sales(
 def _refuse_state(workflow_state: WorkflowState, workflow_id: UUID) -> None:
     if workflow_state in ACCEPTS_ACTUALS:
         return
-    if workflow_state in {WorkflowState.COMPLETED, WorkflowState.CANCELLED, WorkflowState.FAILED}:
-        why = f"the season is {workflow_state.value}"
-    else:
-        why = (
-            f"the season has not started (the workflow is {workflow_state.value}); "
-            "actuals are accepted once the manufacturing order is approved and allocated"
-        )
-    raise ApiError(409, f"workflow {workflow_id} accepts no weekly actuals: {why}")
-
-
-def _week_of(
-    rows: Sequence[WeeklyActualRow], week_number: int | None, parameters: dict[str, Any]
-) -> int | None:
-    """The week the upload is for, or None when the loader will refuse the file anyway (rows
-    naming different weeks, a week outside the season): it names each bad row then."""
-    week = week_number if week_number is not None else (rows[0].week_number if rows else None)
-    horizon = int(parameters.get("forecast_horizon_weeks") or 52)
-    if week is None or not 1 <= week <= horizon or any(r.week_number != week for r in rows):
-        return None
-    return week
+    hint = (
+        "the season is over"
+        if workflow_state in TERMINAL_STATES
+        else "actuals are accepted once the manufacturing order is approved and allocated"
+    )
+    needs = one_of([s.value for s in WorkflowState if s in ACCEPTS_ACTUALS])
+    raise wrong_state(workflow_id, workflow_state.value, "an upload of weekly actuals", needs, hint)
 
 
 def _refuse_gap(week: int, stored: list[int]) -> None:
@@ -184,12 +195,45 @@ def _refuse_gap(week: int, stored: list[int]) -> None:
         )
 
 
+WEEKLY_ACTUALS_DESCRIPTION = """\
+One week of a season's sales, one file per week. Columns (header names in any case; comma,
+semicolon or tab separated; UTF-8 with or without BOM):
+
+| column | |
+|---|---|
+| `store_code` | a loaded store |
+| `category_code` | a category of the season (the workflow's categories) |
+| `week_number` | 1 to the season's length, the same on every row |
+| `units_sold` | a whole number >= 0 |
+| `week_start` | optional; if given, the Monday the week starts on |
+
+**Complete weeks only.** The file must have a row for every store and every category of the
+season: the variance check compares the week with the forecast of all of them, so a missing
+row would read as a drop in sales. An incomplete file is refused with 422 `incomplete_week`,
+naming how many store/category pairs are missing and the first of them. For a week where some
+stores really sold nothing (closed, say), send `missing_as_zero=true`: the missing pairs are
+stored as 0 units and `zero_filled` in the answer says how many.
+
+Uploading a week again **replaces** its earlier upload (`replaced_previous`), never adds to it;
+earlier weeks may be corrected at any time, but a week may not skip one: week 3 before week 2
+is refused with 409 `missing_weeks`. Accepted while the season runs (`in_season`,
+`reforecasting`, `awaiting_markdown_approval`); 409 otherwise.
+
+**202** means the week is stored and `actuals.uploaded` is queued: the forecast service runs
+the variance check next (a `variance.checked` progress message on the WebSocket, then the
+result at `variance_url`) and, past the threshold, starts a re-forecast by itself. A refused
+file (422 `invalid_csv` naming row, column and reason; `incomplete_week`; 409; 413) stores
+nothing.
+"""
+
+
 @router.post(
     "/weekly-actuals",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WeeklyActualsUploaded,
     responses=responses(404, 409, 413),
     summary="Upload one week of a season's actuals; runs the variance check",
+    description=WEEKLY_ACTUALS_DESCRIPTION,
 )
 async def upload_weekly_actuals(
     request: Request,
@@ -202,15 +246,18 @@ async def upload_weekly_actuals(
         int | None,
         Form(ge=1, le=52, description="The week; taken from the rows when omitted."),
     ] = None,
+    missing_as_zero: Annotated[
+        bool,
+        Form(
+            description="Store the store/category pairs the file leaves out as 0 units "
+            "(stores closed that week) instead of refusing the file as incomplete."
+        ),
+    ] = False,
 ) -> WeeklyActualsUploaded:
     parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     _refuse_state(WorkflowState(workflow.state), workflow_id)
-    week = _week_of(parsed.rows, week_number, workflow.parameters or {})
-    if week is not None:
-        # Before the load: a refused week must not have replaced anything, even briefly.
-        _refuse_gap(week, await weeks_with_actuals(session, workflow_id))
     try:
         load = await load_weekly_actuals(
             session,
@@ -220,9 +267,14 @@ async def upload_weekly_actuals(
             uploaded_by=principal.name,
             sha256=parsed.sha256,
             week_number=week_number,
+            missing_as_zero=missing_as_zero,
         )
+    except IncompleteWeekError as exc:
+        raise _incomplete_week(exc) from None
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
+    # Checked after the load (which knows the week); a refusal rolls the load back.
+    _refuse_gap(load.week_number, await weeks_with_actuals(session, workflow_id))
     event = ActualsUploaded(
         workflow_id=workflow_id,
         producer=SERVICE_NAME,
@@ -244,6 +296,7 @@ async def upload_weekly_actuals(
         replaced_previous=load.replaced_previous,
         replaced_rows=load.replaced_rows,
         same_as_previous=load.same_as_previous,
+        zero_filled=load.zero_filled,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
         event_id=event.event_id,
         file=_file_read(file, parsed),

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import CurrentPrincipal, Planner
 from planner_gateway.deps import ReadSession, WriteSession
-from planner_gateway.errors import ApiError, ErrorDetail, responses
+from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.queries import get_workflow
 from planner_gateway.schemas.workflows import (
     CancelCreate,
@@ -56,16 +56,15 @@ def websocket_url(request: Request, workflow_id: UUID) -> str:
 
 def _refuse_in_state(workflow: Workflow, target: WorkflowState, what: str) -> WorkflowState:
     state = WorkflowState(workflow.state)
-    if state in TERMINAL_STATES:
-        raise ApiError(409, f"workflow {workflow.id} is {state.value}; it accepts no {what}")
-    if not can_transition(state, target):
-        allowed = sorted(s.value for s in WorkflowState if can_transition(s, target))
-        raise ApiError(
-            409,
-            f"a {what} is possible in state {' or '.join(allowed)}; "
-            f"workflow {workflow.id} is {state.value}",
-        )
-    return state
+    if can_transition(state, target):
+        return state
+    allowed = {s for s in WorkflowState if can_transition(s, target)}
+    needs = (
+        "a workflow that has not ended"
+        if allowed == set(WorkflowState) - TERMINAL_STATES
+        else one_of(sorted(s.value for s in allowed))
+    )
+    raise wrong_state(workflow.id, state.value, f"a {what}", needs)
 
 
 async def _unknown_categories(session: AsyncSession, codes: list[str]) -> list[str]:

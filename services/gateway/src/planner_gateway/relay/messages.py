@@ -75,6 +75,7 @@ from planner_shared.events import (
     WorkflowTransitionRefused,
     utc_now,
 )
+from planner_shared.variance_wording import describe_variance
 
 AGENT_LABELS = {
     "orchestrator": "Orchestrator",
@@ -110,22 +111,9 @@ def _describe_state(e: WorkflowStateChanged) -> str:
 
 
 def _describe_variance(e: VarianceChecked) -> str:
-    p = e.payload
-    # The re-forecast may start on one category's drift inside a steady total: name it.
-    over = [
-        f"{code} {value:+.1%}"
-        for code, value in sorted(p.by_category.items())
-        if abs(value) > p.threshold
-    ]
-    if p.exceeded:
-        verdict = "above the threshold" + (f" ({', '.join(over)})" if over else "")
-        verdict += ": re-forecast" if p.reforecast_run_number is not None else ""
-    else:
-        verdict = "within the threshold"
-    return (
-        f"week {p.week_number} variance {p.total_variance:.1%} "
-        f"(threshold {p.threshold:.0%}), {verdict}"
-    )
+    # The re-forecast may start on one category's drift inside a steady total: the wording
+    # names the side of the forecast and the part that fired, as the check decided them.
+    return describe_variance(e.payload)
 
 
 def _describe_forecast(e: ForecastCompleted) -> str:

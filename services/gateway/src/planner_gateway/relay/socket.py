@@ -16,12 +16,15 @@ first replayed event. The connection stays open and the replay and live feed fol
 
 Heartbeat: the server sends `{"type": "ping"}` every `ws_heartbeat_seconds`; a client that
 does not answer `{"type": "pong"}` within `ws_pong_timeout_seconds` is closed. A client may
-also send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects with a known
-`type` get an `error` message; the connection stays open.
+also send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects (code
+`invalid_json`) or have no known `type` (`unknown_message_type`) get an `error` message; the
+connection stays open. A message over `ws_max_message_bytes` closes it with 1009: uvicorn,
+started with that `ws_max_size` (`__main__`, `testing.serve`), stops reading it; the check
+here holds under a server started without the cap.
 
 Close codes: 4401 missing or unknown key, 4404 unknown workflow, 4400 unknown `since` event,
 4408 no pong in time, 4429 too slow (its queue filled up; reconnect with `?since=`),
-1001 server shutting down, 1011 internal error.
+1001 server shutting down, 1009 message too big, 1011 internal error.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ CLOSE_BAD_SINCE = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_UNKNOWN_WORKFLOW = 4404
 CLOSE_NO_PONG = 4408
+CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
 SINCE_START = {"start", "0", "beginning"}
 CLOSE_TIMEOUT_SECONDS = 2.0
@@ -141,26 +145,29 @@ class WorkflowConnection:
             frame = await self._ws.receive()
             if frame["type"] == "websocket.disconnect":
                 raise _ClientGoneError
-            text = frame.get("text")
-            if text is None and frame.get("bytes") is not None:
-                text = frame["bytes"].decode("utf-8", errors="replace")
-            await self._on_client_message(text or "")
+            data: bytes = frame.get("bytes") or (frame.get("text") or "").encode()
+            limit = self._settings.ws_max_message_bytes
+            if len(data) > limit:
+                raise _CloseError(CLOSE_TOO_BIG, f"messages are limited to {limit:,} bytes")
+            await self._on_client_message(data.decode("utf-8", errors="replace"))
 
     async def _on_client_message(self, text: str) -> None:
         try:
             data = json.loads(text)
         except ValueError:
+            data = None
+        if not isinstance(data, dict):
             await self._reply_error("invalid_json", "messages must be JSON objects")
             return
-        kind = data.get("type") if isinstance(data, dict) else None
+        kind = data.get("type")
         if kind == "pong":
             self._pong.set()
         elif kind == "ping":
             await self.send(control("pong", self._workflow_id))
         else:
+            what = f"unknown message type {kind!r}" if "type" in data else "a message needs a type"
             await self._reply_error(
-                "unknown_message_type",
-                f"unknown message type {kind!r}: the server accepts 'pong' and 'ping'",
+                "unknown_message_type", f"{what}: the server accepts 'pong' and 'ping'"
             )
 
     async def _reply_error(self, code: str, text: str) -> None:

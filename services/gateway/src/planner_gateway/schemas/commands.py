@@ -15,6 +15,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from planner_gateway.schemas.amounts import Amount, ApprovalAmounts
 from planner_gateway.schemas.workflows import EXAMPLE_BRIEF, EXAMPLE_PARAMETERS, EXAMPLE_WORKFLOW_ID
 from planner_shared.events import DecisionAction
 from planner_shared.parameters import (
@@ -193,7 +194,7 @@ class MarkdownDecision(_Decision):
     )
 
 
-class DecisionRead(BaseModel):
+class DecisionRead(ApprovalAmounts):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -221,8 +222,8 @@ class DecisionRead(BaseModel):
     status: Literal["decided"] = Field(
         default="decided", description="As in GET /api/workflows/{id}/approvals."
     )
-    proposed_value: float
-    decided_value: float
+    proposed_value: Amount
+    decided_value: Amount
     reason: str | None
     decided_by: str
     decided_at: datetime

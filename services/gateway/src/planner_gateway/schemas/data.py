@@ -15,7 +15,7 @@ class FileRead(BaseModel):
     filename: str
     size_bytes: int
     sha256: str
-    delimiter: str = Field(examples=["comma"], description="comma, semicolon, tab or pipe.")
+    delimiter: str = Field(examples=["comma"], description="comma, semicolon or tab.")
     had_bom: bool = Field(description="The file started with a UTF-8 byte-order mark.")
     row_count: int
 
@@ -60,6 +60,7 @@ class WeeklyActualsUploaded(BaseModel):
                     "replaced_previous": False,
                     "replaced_rows": 0,
                     "same_as_previous": False,
+                    "zero_filled": 0,
                     "variance_url": f"/api/workflows/{EXAMPLE_WORKFLOW_ID}/variance?week=4",
                     "event_id": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
                     "file": {
@@ -78,13 +79,18 @@ class WeeklyActualsUploaded(BaseModel):
     upload_id: UUID
     workflow_id: UUID
     week_number: int
-    row_count: int
+    row_count: int = Field(description="Rows read from the file (zero-filled pairs not counted).")
     units_sold: int
     replaced_previous: bool = Field(
         description="This week was uploaded before; its rows were replaced, never added to."
     )
     replaced_rows: int
     same_as_previous: bool = Field(description="Same content as the previous upload of the week.")
+    zero_filled: int = Field(
+        default=0,
+        description="Store/category pairs the file left out, stored as 0 units because the "
+        "upload sent `missing_as_zero=true`; always 0 otherwise (an incomplete file is refused).",
+    )
     variance_url: str = Field(
         description="Where the variance check of this week appears once the forecast service "
         "has run it (a `variance.checked` event follows on the WebSocket's progress messages)."

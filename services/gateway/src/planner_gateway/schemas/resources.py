@@ -19,6 +19,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner_gateway.schemas.amounts import Amount, ApprovalAmounts
 from planner_gateway.schemas.workflows import EXAMPLE_WORKFLOW_ID
 
 
@@ -93,6 +94,19 @@ class CategoryList(BaseModel):
 
 
 class ForecastWeekRead(BaseModel):
+    model_config = _examples(
+        {
+            "week_number": 1,
+            "week_start_date": "2027-03-01",
+            "forecasted_units": 612.3,
+            "lower_80": 540.1,
+            "upper_80": 684.5,
+            "lower_95": 502.0,
+            "upper_95": 722.6,
+            "baseline_units": 590.0,
+        }
+    )
+
     week_number: int
     week_start_date: date
     forecasted_units: float = Field(description="The ensemble's point forecast.")
@@ -118,18 +132,7 @@ class ForecastRead(BaseModel):
                 "backtest_wape": {"prophet": 0.14, "arima": 0.19},
             },
             "created_at": "2027-02-20T09:00:40Z",
-            "weekly_demand_curve": [
-                {
-                    "week_number": 1,
-                    "week_start_date": "2027-03-01",
-                    "forecasted_units": 612.3,
-                    "lower_80": 540.1,
-                    "upper_80": 684.5,
-                    "lower_95": 502.0,
-                    "upper_95": 722.6,
-                    "baseline_units": 590.0,
-                }
-            ],
+            "weekly_demand_curve": [example_of(ForecastWeekRead)],
         }
     )
 
@@ -195,16 +198,48 @@ class ClusterList(BaseModel):
 
 
 class ManufacturingOrderRead(BaseModel):
+    model_config = _examples(
+        {
+            "category_code": "DRESS",
+            "forecast_units": 8120.5,
+            "safety_stock_pct": 15.0,
+            "stock_on_hand": 100,
+            "recommended_quantity": 9239,
+            "approved_quantity": 9300,
+            "reasoning": {
+                "formula": "ceil(forecast x (1 + safety_stock) - stock_on_hand), at least 0",
+                "season_forecast": 8120.5,
+                "safety_stock": 0.15,
+                "target_units": 9338.575,
+                "stock_on_hand": 100,
+                "quantity": 9239,
+            },
+        }
+    )
+
     category_code: str
     forecast_units: float
-    safety_stock_pct: float
+    safety_stock_pct: float = Field(description="In percent: 15.0 is 15%.")
     stock_on_hand: int
     recommended_quantity: int
-    approved_quantity: int | None
-    reasoning: dict[str, Any]
+    approved_quantity: int | None = Field(description="Once the order is approved.")
+    reasoning: dict[str, Any] = Field(description="The formula and every input it used.")
 
 
 class StoreAllocationRead(BaseModel):
+    model_config = _examples(
+        {
+            "store_id": "S001",
+            "store_name": "Downtown Flagship",
+            "cluster_id": "2a4c6e8f-0b1d-4f3a-8c5e-7a9b1c3d5e7f",
+            "cluster_name": "Large high-traffic stores",
+            "initial_allocation": 170,
+            "replenishment_units": 24,
+            "total_season_allocation": 194,
+            "by_category": {"DRESS": 170},
+        }
+    )
+
     store_id: str
     store_name: str
     cluster_id: UUID | None
@@ -226,18 +261,7 @@ class AllocationPlanRead(BaseModel):
             "by_category": {"DRESS": 5115},
             "replenishment_by_week": {"2": 310, "3": 310},
             "store_count": 50,
-            "store_allocations": [
-                {
-                    "store_id": "S001",
-                    "store_name": "Downtown Flagship",
-                    "cluster_id": "2a4c6e8f-0b1d-4f3a-8c5e-7a9b1c3d5e7f",
-                    "cluster_name": "Large high-traffic stores",
-                    "initial_allocation": 170,
-                    "replenishment_units": 24,
-                    "total_season_allocation": 194,
-                    "by_category": {"DRESS": 170},
-                }
-            ],
+            "store_allocations": [example_of(StoreAllocationRead)],
         }
     )
 
@@ -253,6 +277,16 @@ class AllocationPlanRead(BaseModel):
 
 
 class CategoryVarianceRead(BaseModel):
+    model_config = _examples(
+        {
+            "category_code": "OUTW",
+            "forecast_units": 3358.6,
+            "actual_units": 4705.0,
+            "variance": 0.4009,
+            "exceeded": True,
+        }
+    )
+
     category_code: str
     forecast_units: float
     actual_units: float
@@ -270,15 +304,7 @@ class VarianceRead(BaseModel):
             "variance_pct": 0.0976,
             "threshold": 0.2,
             "threshold_exceeded": True,
-            "by_category": {
-                "OUTW": {
-                    "category_code": "OUTW",
-                    "forecast_units": 3358.6,
-                    "actual_units": 4705.0,
-                    "variance": 0.4009,
-                    "exceeded": True,
-                }
-            },
+            "by_category": {"OUTW": example_of(CategoryVarianceRead)},
             "checked_at": "2026-03-30T08:00:03Z",
         }
     )
@@ -313,7 +339,7 @@ class VarianceList(BaseModel):
     checks: list[VarianceRead]
 
 
-class ApprovalRead(BaseModel):
+class ApprovalRead(ApprovalAmounts):
     model_config = _examples(
         {
             "approval_id": "1f0e8f2a-6c55-4f0b-9b39-1d1c8f0a4e21",
@@ -338,11 +364,11 @@ class ApprovalRead(BaseModel):
     kind: str
     status: str
     proposal: dict[str, Any]
-    proposed_value: float
-    min_value: float
-    max_value: float
+    proposed_value: Amount
+    min_value: Amount
+    max_value: Amount
     action: str | None
-    decided_value: float | None
+    decided_value: Amount | None
     reason: str | None
     decided_by: str | None
     decided_at: datetime | None

@@ -30,6 +30,19 @@ EXAMPLE_BRIEF = (
     "Plan the 12-week spring season starting March 1, replenish weekly, keep 45% at the DC, "
     "check markdowns at week 6 if sell-through is under 60%"
 )
+EXAMPLE_SUMMARY: dict[str, Any] = {
+    "workflow_id": EXAMPLE_WORKFLOW_ID,
+    "state": "in_season",
+    "status": "in_season",
+    "created_by": "dev-planner",
+    "season_start_date": "2027-03-01",
+    "forecast_horizon_weeks": 12,
+    "waiting_for": None,
+    "error": None,
+    "created_at": "2027-02-20T09:00:00Z",
+    "updated_at": "2027-03-09T08:00:00Z",
+    "completed_at": None,
+}
 
 
 class WorkflowCreate(BaseModel):
@@ -190,6 +203,8 @@ class WorkflowRead(BaseModel):
 
 
 class WorkflowSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_SUMMARY]})
+
     workflow_id: UUID
     state: WorkflowState
     status: WorkflowState
@@ -208,21 +223,7 @@ class WorkflowPage(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "items": [
-                        {
-                            "workflow_id": EXAMPLE_WORKFLOW_ID,
-                            "state": "in_season",
-                            "status": "in_season",
-                            "created_by": "dev-planner",
-                            "season_start_date": "2027-03-01",
-                            "forecast_horizon_weeks": 12,
-                            "waiting_for": None,
-                            "error": None,
-                            "created_at": "2027-02-20T09:00:00Z",
-                            "updated_at": "2027-03-09T08:00:00Z",
-                            "completed_at": None,
-                        }
-                    ],
+                    "items": [EXAMPLE_SUMMARY],
                     "total": 1,
                     "limit": 20,
                     "offset": 0,
