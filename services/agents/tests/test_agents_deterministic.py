@@ -90,7 +90,7 @@ async def test_propose_manufacturing(make_context: ContextFactory, offline: Open
     assert outcome.summary.startswith(
         "Proposed a manufacturing order of 13,000 units for approval (the forecast service's "
         "recommendation; the approver may set 10,400-15,600). By category: DRESS 6,600 "
-        "(forecast 6,000, safety stock 15%, on hand 300);"
+        "(forecast 6,000, safety stock 15.0%, on hand 300);"
     )
 
 

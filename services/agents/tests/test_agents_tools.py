@@ -10,9 +10,13 @@ import pytest
 from agents import FunctionTool
 from agents.tool_context import ToolContext
 
-from planner_agents import analysis, tools
+from planner_agents import analysis, summaries, tools
 from planner_agents.context import AgentPolicy, MissingFactError, RunContext
-from planner_agents.schemas import ManufacturingProposalResult
+from planner_agents.schemas import (
+    CategorySellThrough,
+    ManufacturingProposalResult,
+    SellThroughView,
+)
 from planner_shared.events import CategoryForecastSummary, ForecastCompletedPayload
 
 ContextFactory = Callable[..., RunContext]
@@ -92,7 +96,7 @@ def test_risks_of_the_known_season(make_context: ContextFactory) -> None:
     assert ctx.decisions.risks == report.risks
     knit = report.risks[-1]
     assert knit.measure == pytest.approx(0.64)
-    assert report.note == "4 risk(s) flagged (2 high)"
+    assert report.note == "4 risks flagged (2 high)"
 
 
 @pytest.mark.parametrize(
@@ -304,3 +308,31 @@ def test_tool_schemas_are_strict_and_typed() -> None:
     assert tools.get_season_parameters.params_json_schema["properties"] == {}
     names = {t.name for t in tools.INVENTORY_TOOLS + tools.PRICING_TOOLS + tools.DEMAND_TOOLS}
     assert names <= set(tools.TOOL_PURPOSES)
+
+
+def test_a_category_a_hair_below_target_is_not_called_behind() -> None:
+    def category(code: str, sell_through: float) -> CategorySellThrough:
+        return CategorySellThrough(
+            category_code=code,
+            sell_through=sell_through,
+            gap=0.6 - sell_through,
+            elasticity=1.2,
+            demand_share=0.5,
+            indicative_markdown_percentage=None,
+        )
+
+    view = SellThroughView(
+        note="",
+        week_number=6,
+        checkpoint_week=6,
+        sell_through=0.5,
+        target=0.6,
+        gap=0.1,
+        below_target=True,
+        season_elasticity=1.2,
+        max_markdown_percentage=40,
+        categories=[category("KNIT", 0.5998), category("DRES", 0.316), category("ACCS", 0.62)],
+    )
+    assert summaries.markdown_rationale(view) == (
+        "Week 6 sell-through is 50.0% against the 60% target. Furthest behind: DRES at 31.6%."
+    )

@@ -243,7 +243,8 @@ def flag_forecast_risks(ctx: RunContext) -> RiskReport:
     risks = assess_forecast_risks(ctx)
     ctx.decisions.risks = risks
     high = sum(r.severity == "high" for r in risks)
-    note = f"{len(risks)} risk(s) flagged ({high} high)" if risks else "No forecast risk flagged"
+    noun = "risk" if len(risks) == 1 else "risks"
+    note = f"{len(risks)} {noun} flagged ({high} high)" if risks else "No forecast risk flagged"
     return RiskReport(categories_checked=len(ctx.categories), risks=risks, note=note)
 
 

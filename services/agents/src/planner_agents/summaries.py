@@ -91,7 +91,7 @@ def manufacturing_proposal(view: ManufacturingView, result: ManufacturingProposa
         return f"No manufacturing order proposed: {result.reason}."
     lines = "; ".join(
         f"{line.category_code} {line.quantity:,} (forecast {line.forecast_units:,.0f}, "
-        f"safety stock {line.safety_stock_pct:.3g}%, on hand {line.stock_on_hand:,})"
+        f"safety stock {line.safety_stock_pct:.1f}%, on hand {line.stock_on_hand:,})"
         for line in proposal.lines
     )
     basis = (
@@ -120,12 +120,16 @@ def allocation_summary(season: SeasonView, view: AllocationView) -> str:
     return text
 
 
+BEHIND_MIN_GAP = 0.005
+
+
 def markdown_rationale(view: SellThroughView) -> str:
     text = (
         f"Week {view.week_number} sell-through is {view.sell_through:.1%} against the "
         f"{view.target:.0%} target."
     )
-    behind = sorted((c for c in view.categories if c.gap > 0), key=lambda c: -c.gap)
+    # Half a point behind at least: a category at 59.98% of a 60% target is not "behind".
+    behind = sorted((c for c in view.categories if c.gap >= BEHIND_MIN_GAP), key=lambda c: -c.gap)
     if behind:
         text += " Furthest behind: " + ", ".join(
             f"{c.category_code} at {c.sell_through:.1%}" for c in behind[:3]

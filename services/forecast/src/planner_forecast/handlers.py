@@ -7,13 +7,14 @@ unexpected errors propagate, so the bus retries and finally dead-letters the mes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import Executor
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
-from planner_forecast.plan import WeekOutcome, allocate, week_in
+from planner_forecast.plan import Replenished, WeekOutcome, allocate, week_in
 from planner_forecast.season import run_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter, MessageContext
@@ -191,11 +192,7 @@ class ForecastHandlers:
                 )
             )
         if outcome.replenishment:
-            await _progress(ctx, event)(
-                f"Week {week} replenishment from the DC: "
-                + ", ".join(f"{code} {units:,}" for code, units in outcome.replenishment.items()),
-                None,
-            )
+            await _progress(ctx, event)(replenishment_message(week, outcome.replenishment), None)
         if outcome.sell_through is not None:
             ctx.emit(event.caused(SellThroughComputed, outcome.sell_through, ctx.producer))
 
@@ -223,3 +220,18 @@ async def _claim_reforecast(
     outcome.check.reforecast_run_number = run
     outcome.check.reforecast_outcome = None
     return run, None
+
+
+def replenishment_message(week: int, replenished: Mapping[str, Replenished]) -> str:
+    """What the DC shipped this week and what it keeps; says why when it shipped nothing."""
+    if any(r.shipped for r in replenished.values()):
+        return f"Week {week} replenishment from the DC: " + ", ".join(
+            f"{code} {r.shipped:,} ({r.left_at_dc:,} left)" for code, r in replenished.items()
+        )
+    empty = [code for code, r in replenished.items() if r.left_at_dc == 0]
+    reasons = []
+    if len(empty) < len(replenished):
+        reasons.append("no store needed more")
+    if empty:
+        reasons.append(f"the DC holds no more {', '.join(empty)}")
+    return f"Week {week}: nothing replenished from the DC ({'; '.join(reasons)})"

@@ -89,11 +89,19 @@ async def allocate(
 
 
 @dataclass(frozen=True)
+class Replenished:
+    """One category's replenishment of a week: units shipped from the DC, and what it keeps."""
+
+    shipped: int
+    left_at_dc: int
+
+
+@dataclass(frozen=True)
 class WeekOutcome:
     variance: VarianceResult
     compared_weeks: tuple[int, int]
     run_number: int
-    replenishment: dict[str, Any]
+    replenishment: dict[str, Replenished]
     sell_through: SellThroughComputedPayload | None
     check: VarianceCheck
 
@@ -180,12 +188,12 @@ async def _replenish(
     week: int,
     sold: Any,
     categories: dict[UUID, Any],
-) -> dict[str, Any]:
+) -> dict[str, Replenished]:
     orders = {o.category_id: o for o in await repo.manufacturing_orders(session, workflow_id)}
     allocated = await repo.allocated_units(session, workflow_id)
     stores = {s.id: s.code for s in await repo.stores(session)}
     store_id = {code: sid for sid, code in stores.items()}
-    shipped: dict[str, int] = {}
+    shipped: dict[str, Replenished] = {}
     rows = []
     for category_id, order in orders.items():
         mine = allocated[allocated.category_id == category_id]
@@ -204,7 +212,8 @@ async def _replenish(
         if plan is None:
             continue
         code = categories[category_id].code
-        shipped[code] = sum(plan.shipments.values())
+        units = sum(plan.shipments.values())
+        shipped[code] = Replenished(shipped=units, left_at_dc=dc_stock - units)
         rows += [(store_id[s], category_id, units) for s, units in plan.shipments.items() if units]
     if rows or shipped:
         await repo.replace_allocations(session, workflow_id, "replenishment", week, rows)

@@ -188,9 +188,10 @@ async def run_forecast(
                 fallback_reason=result.fallback_reason,
             )
         )
+        weights = ", ".join(f"{_readable(k)} {v:.2f}" for k, v in result.weights.items())
         await progress(
-            f"{category.name}: {total:,.0f} units over the season ({result.method}, "
-            f"weights {', '.join(f'{k} {v:.2f}' for k, v in result.weights.items()) or 'n/a'})",
+            f"{category.name} ({category.code}): {total:,.0f} units over the season "
+            f"({_readable(result.method)}{f', weights {weights}' if weights else ''})",
             done / len(categories),
         )
 
@@ -313,3 +314,8 @@ async def plan_manufacturing(
     return ManufacturingRecommendation(
         total_quantity=sum(line.quantity for line in lines), lines=lines
     )
+
+
+def _readable(name: str) -> str:
+    """A model or method name as a planner reads it: `seasonal_naive` -> `seasonal naive`."""
+    return name.replace("_", " ")
