@@ -7,7 +7,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from planner_shared.runtime import RECANCEL_SECONDS, TASK_STOP_SECONDS, _stop_tasks
+from planner_shared.runtime import RECANCEL_SECONDS, TASK_STOP_SECONDS, stop_tasks
 from planner_shared.settings import PlannerSettings
 
 
@@ -31,7 +31,7 @@ async def test_a_task_that_swallows_its_cancellation_is_cancelled_again(
     redis = aioredis.from_url(settings.redis_url)
     try:
         started = time.monotonic()
-        await _stop_tasks([stubborn, plain], redis)
+        await stop_tasks([stubborn, plain], redis)
         took = time.monotonic() - started
     finally:
         await redis.aclose()

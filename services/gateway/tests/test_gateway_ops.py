@@ -17,7 +17,7 @@ from planner_gateway.testing import (
 )
 from planner_shared.bus.streams import dlq_name, stream_for
 from planner_shared.events import AgentProgress
-from planner_shared.runtime import _stop_tasks, open_runtime
+from planner_shared.runtime import open_runtime, stop_tasks
 from planner_shared.settings import PlannerSettings, ServiceSettings
 from planner_shared.testing.bus_probe import GROUP, bus_router, new_workflow, progress
 
@@ -25,7 +25,7 @@ from planner_shared.testing.bus_probe import GROUP, bus_router, new_workflow, pr
 async def stop_reader(gateway: Gateway) -> None:
     """Stop this gateway's stream reader, as a crash of it would, with the app still up."""
     [reader] = [t for t in asyncio.all_tasks() if t.get_name() == "gateway-stream-reader"]
-    await _stop_tasks([reader], gateway.runtime.redis)
+    await stop_tasks([reader], gateway.runtime.redis)
     assert reader.cancelled()
 
 

@@ -75,7 +75,7 @@ async def no_router(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
     yield None
 
 
-async def _stop_tasks(tasks: list[asyncio.Task[None]], redis: aioredis.Redis) -> None:
+async def stop_tasks(tasks: list[asyncio.Task[None]], redis: aioredis.Redis) -> None:
     """Cancel the background tasks and wait for them, cancelling again while they run on.
 
     On Python 3.11, `asyncio.wait_for` returns its inner result instead of raising when the
@@ -136,7 +136,7 @@ async def open_runtime(
             try:
                 yield runtime
             finally:
-                await _stop_tasks(runtime._tasks, redis)
+                await stop_tasks(runtime._tasks, redis)
                 await broker.stop()
     finally:
         await redis.aclose()

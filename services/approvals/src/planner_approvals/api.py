@@ -3,43 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, model_validator
 from sqlalchemy import select
 
+from planner_shared.amounts import Amount, ApprovalAmounts
 from planner_shared.db.models import Approval
 from planner_shared.runtime import runtime_of
 
 
-class ApprovalRead(BaseModel):
+class ApprovalRead(ApprovalAmounts):
     id: UUID
     workflow_id: UUID
     kind: str
     status: str
     proposal: dict[str, Any]
-    proposed_value: int | float
-    min_value: int | float
-    max_value: int | float
+    proposed_value: Amount
+    min_value: Amount
+    max_value: Amount
     action: str | None
-    decided_value: int | float | None
+    decided_value: Amount | None
     reason: str | None
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
-
-    @model_validator(mode="after")
-    def _whole_units(self) -> Self:
-        """A manufacturing quantity is stored as a float with the markdown percentages;
-        answered as the whole number of units it is."""
-        if self.kind == "manufacturing":
-            for name in ("proposed_value", "min_value", "max_value", "decided_value"):
-                value = getattr(self, name)
-                if isinstance(value, float) and value.is_integer():
-                    setattr(self, name, int(value))
-        return self
 
 
 router = APIRouter(tags=["approvals"])

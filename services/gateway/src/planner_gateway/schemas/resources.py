@@ -19,8 +19,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner_gateway.schemas.amounts import Amount, ApprovalAmounts
 from planner_gateway.schemas.workflows import EXAMPLE_WORKFLOW_ID
+from planner_shared.amounts import Amount, ApprovalAmounts
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
