@@ -120,7 +120,7 @@ async def test_extract_parameters_over_the_bus(
         assert request.payload.reference_date == "2027-01-15"
 
         legacy = await gateway.client.post(
-            "/api/v1/parameters/extract", json={"user_input": "spring"}, headers=PLANNER
+            "/api/parameters/extract", json={"user_input": "spring"}, headers=PLANNER
         )
         assert legacy.status_code == 200
 

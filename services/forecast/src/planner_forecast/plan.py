@@ -50,7 +50,7 @@ async def allocate(
         approved_quantity,
         {categories[o.category_id].code: float(max(o.recommended_quantity, 1)) for o in orders},
     )
-    demand_rows = await repo.store_demand(session)
+    demand_rows = await repo.store_demand(session, before=params.season_start_date)
     demand: dict[str, dict[str, float]] = {}
     for store, category, units in zip(
         demand_rows.store_id, demand_rows.category_id, demand_rows.mean_weekly_units, strict=True

@@ -83,7 +83,8 @@ async def run_forecast(
     # reported, rather than zero sold), so they keep a forecast fitted on their history.
     unreported: set[str] = set()
     for category in categories:
-        history = await repo.category_history(session, category.id)
+        # Only the history before the season: a past season is planned as a backtest.
+        history = await repo.category_history(session, category.id, params.season_start_date)
         by_week = (
             actuals[actuals.category_id == category.id].groupby("week_number")["units_sold"].sum()
             if weeks_done and actuals is not None
@@ -200,7 +201,9 @@ async def run_forecast(
     clusters = 0
     recommendation = None
     if request.run_number == 1:
-        clustering = await cluster(session, event.workflow_id, settings)
+        clustering = await cluster(
+            session, event.workflow_id, settings, before=params.season_start_date
+        )
         clusters = clustering.k
         await progress(
             f"Clustered the stores into {clustering.k} groups: "
@@ -231,27 +234,32 @@ def _unreported_reason(code: str, weeks_done: int, result: ForecastResult) -> st
     return f"{reason}; {result.fallback_reason}" if result.fallback_reason else reason
 
 
-async def store_features(session: AsyncSession) -> tuple[pd.DataFrame, dict[str, Any]]:
+async def store_features(
+    session: AsyncSession, workflow_id: Any = None, before: Any = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     stores = await repo.stores(session)
-    demand = await repo.store_demand(session)
+    demand = await repo.store_demand(session, before=before)
     level = demand.groupby("store_id")["mean_weekly_units"].sum()
-    frame = pd.DataFrame(
-        {
-            "sales_level": [float(level.get(s.id, 0.0)) for s in stores],
-            "size_sqft": [s.size_sqft for s in stores],
-            "weekly_traffic": [s.weekly_traffic for s in stores],
-            "region": [s.region for s in stores],
-            "format": [s.format for s in stores],
-        },
-        index=[s.code for s in stores],
-    )
+    # Store attributes uploaded for the workflow (contract v1 `store_profiles`) replace the
+    # stored size and region, and their segment is one more feature of the clustering.
+    profiles = await repo.uploaded_store_profiles(session, workflow_id) if workflow_id else {}
+    columns: dict[str, list[Any]] = {
+        "sales_level": [float(level.get(s.id, 0.0)) for s in stores],
+        "size_sqft": [p.size_sqft if (p := profiles.get(s.id)) else s.size_sqft for s in stores],
+        "weekly_traffic": [s.weekly_traffic for s in stores],
+        "region": [p.region if (p := profiles.get(s.id)) else s.region for s in stores],
+        "format": [s.format for s in stores],
+    }
+    if profiles:
+        columns["segment"] = [p.segment if (p := profiles.get(s.id)) else "" for s in stores]
+    frame = pd.DataFrame(columns, index=[s.code for s in stores])
     return frame, {s.code: s.id for s in stores}
 
 
 async def cluster(
-    session: AsyncSession, workflow_id: Any, settings: ForecastSettings
+    session: AsyncSession, workflow_id: Any, settings: ForecastSettings, before: Any = None
 ) -> ClusteringResult:
-    frame, ids = await store_features(session)
+    frame, ids = await store_features(session, workflow_id, before)
     result = cluster_stores(frame, k=settings.cluster_k)
     await repo.replace_clusters(
         session,
@@ -278,6 +286,9 @@ async def plan_manufacturing(
     settings: ForecastSettings,
 ) -> ManufacturingRecommendation:
     by_code = {c.code: c for c in categories}
+    # Free DC stock uploaded for the workflow (contract v1 `dc_inventory`) is the stock on
+    # hand of the categories it names; the others keep the catalogue's.
+    dc_stock = await repo.uploaded_dc_stock(session, workflow_id)
     lines: list[ManufacturingLine] = []
     orders: list[ManufacturingOrder] = []
     for summary in summaries:
@@ -287,7 +298,7 @@ async def plan_manufacturing(
             summary.season_total,
             summary.lower_95,
             summary.upper_95,
-            category.stock_on_hand,
+            dc_stock.get(category.id, category.stock_on_hand),
             service_level=settings.service_level,
         )
         lines.append(

@@ -44,6 +44,7 @@ from planner_shared.events import (
     WorkflowRequested,
     WorkflowRequestedPayload,
 )
+from planner_shared.parameters import SeasonParameters
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -76,6 +77,52 @@ def _stage(session: AsyncSession, request: Request, event: EventBase) -> None:
     add_to_outbox(session, request.app.state.runtime.settings, [event])
 
 
+async def create_workflow(
+    session: AsyncSession,
+    request: Request,
+    *,
+    requested_by: str,
+    brief: str | None,
+    parameters: SeasonParameters | None,
+    codes: list[str] | None,
+    workflow_id: UUID | None = None,
+) -> tuple[Workflow, WorkflowRequested]:
+    """A new workflow and its `workflow.requested` command in the outbox (also the contract
+    v1 execute's way in, with the id it reserved)."""
+    if codes and (unknown := await _unknown_categories(session, codes)):
+        raise ApiError(
+            422,
+            f"unknown category {', '.join(unknown)}",
+            details=[
+                ErrorDetail(field="category_codes", value=code, message="no such category")
+                for code in unknown
+            ],
+        )
+    workflow = Workflow(
+        id=workflow_id or uuid4(),
+        state=WorkflowState.CREATED.value,
+        brief=brief,
+        parameters=parameters.model_dump(mode="json") if parameters else None,
+        category_codes=codes,
+        created_by=requested_by,
+        context={},
+    )
+    session.add(workflow)
+    event = WorkflowRequested(
+        workflow_id=workflow.id,
+        producer=SERVICE_NAME,
+        payload=WorkflowRequestedPayload(
+            brief=brief,
+            parameters=parameters,
+            category_codes=codes,
+            requested_by=requested_by,
+        ),
+    )
+    _stage(session, request, event)
+    await session.flush()
+    return workflow, event
+
+
 @router.post(
     "/forecast",
     status_code=status.HTTP_201_CREATED,
@@ -90,38 +137,14 @@ async def start_forecast(
     request: Request,
     response: Response,
 ) -> WorkflowCreated:
-    codes = body.categories()
-    if codes and (unknown := await _unknown_categories(session, codes)):
-        raise ApiError(
-            422,
-            f"unknown category {', '.join(unknown)}",
-            details=[
-                ErrorDetail(field="category_codes", value=code, message="no such category")
-                for code in unknown
-            ],
-        )
-    workflow = Workflow(
-        id=uuid4(),
-        state=WorkflowState.CREATED.value,
+    workflow, event = await create_workflow(
+        session,
+        request,
+        requested_by=principal.name,
         brief=body.brief,
-        parameters=body.parameters.model_dump(mode="json") if body.parameters else None,
-        category_codes=codes,
-        created_by=principal.name,
-        context={},
+        parameters=body.parameters,
+        codes=body.categories(),
     )
-    session.add(workflow)
-    event = WorkflowRequested(
-        workflow_id=workflow.id,
-        producer=SERVICE_NAME,
-        payload=WorkflowRequestedPayload(
-            brief=body.brief,
-            parameters=body.parameters,
-            category_codes=codes,
-            requested_by=principal.name,
-        ),
-    )
-    _stage(session, request, event)
-    await session.flush()
     response.headers["Location"] = f"/api/workflows/{workflow.id}"
     return WorkflowCreated(
         workflow_id=workflow.id,
