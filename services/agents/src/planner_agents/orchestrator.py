@@ -577,7 +577,7 @@ class Orchestrator:
                         UploadedElasticity.workflow_id == workflow.id
                     )
                 )
-            ).tuples()
+            ).all()
         )
         return SeasonFacts(
             workflow_id=workflow.id,

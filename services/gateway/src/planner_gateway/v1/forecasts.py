@@ -192,17 +192,12 @@ async def clusters(
     p = await plan_data.plan(session, w.id, season.parameters, f"clusters of {season.v1_id}")
     shares = await plan_data.store_shares(session, p)
     stores = {s.code: s for s in await session.scalars(select(Store))}
-    allocated = dict(
-        (
-            await session.execute(
-                select(Allocation.store_id, Allocation.units).where(
-                    Allocation.workflow_id == w.id, Allocation.kind == "initial"
-                )
-            )
-        ).tuples()
-    )
     initial: dict[Any, int] = {}
-    for store_id, units_ in allocated.items():
+    for store_id, units_ in await session.execute(
+        select(Allocation.store_id, Allocation.units).where(
+            Allocation.workflow_id == w.id, Allocation.kind == "initial"
+        )
+    ):
         initial[store_id] = initial.get(store_id, 0) + int(units_)
     spread = sum(wk.upper_95 - wk.lower_95 for wk in p.weeks.values())
     point = sum(wk.point for wk in p.weeks.values())

@@ -213,7 +213,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
                 .where(WeeklyActual.workflow_id == w.id)
                 .group_by(WeeklyActual.store_id)
             )
-        ).tuples()
+        ).all()
     )
     weeks_sold = len(await queries.weeks_with_actuals(session, w.id))
     holdback = plan.holdback_total or 0
@@ -411,7 +411,7 @@ async def _unsold_value(session: AsyncSession, workflow_id: UUID) -> float:
                 .where(Allocation.workflow_id == workflow_id)
                 .group_by(Allocation.category_id)
             )
-        ).tuples()
+        ).all()
     )
     sold = dict(
         (
@@ -420,9 +420,9 @@ async def _unsold_value(session: AsyncSession, workflow_id: UUID) -> float:
                 .where(WeeklyActual.workflow_id == workflow_id)
                 .group_by(WeeklyActual.category_id)
             )
-        ).tuples()
+        ).all()
     )
-    prices = dict((await session.execute(select(Category.id, Category.unit_price))).tuples())
+    prices = dict((await session.execute(select(Category.id, Category.unit_price))).all())
     return sum(
         max(0, int(units_) - int(sold.get(c, 0))) * float(prices[c])
         for c, units_ in allocated.items()
