@@ -34,6 +34,7 @@ from planner_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 TASK_STOP_SECONDS = 5.0
+REDIS_SOCKET_TIMEOUT = 35.0
 RECANCEL_SECONDS = 0.2
 
 
@@ -112,7 +113,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
-    redis = aioredis.from_url(settings.redis_url)
+    # Bounded waits: while Redis does not answer, a request fails fast (503) instead of
+    # hanging. Longer than the longest blocking read (the gateway reader's, at most 30 s).
+    redis = aioredis.from_url(
+        settings.redis_url, socket_connect_timeout=5.0, socket_timeout=REDIS_SOCKET_TIMEOUT
+    )
     broker = RedisBroker(settings.redis_url, log_level=10)
     publisher = EventPublisher(broker, settings)
     relay = OutboxRelay(sessionmaker, publisher, poll_seconds=settings.outbox_poll_seconds)

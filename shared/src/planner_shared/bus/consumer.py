@@ -244,20 +244,43 @@ class DurableConsumer:
         error: str,
         event: EventBase | None,
     ) -> None:
-        fields: dict[FieldT, EncodableT] = {
-            "stream": stream,
-            "group": self.group,
-            "message_id": message_id.decode(),
-            "error": error[:4000],
-            "failed_at": datetime.now(UTC).isoformat(),
-            "body": body,
-        }
-        if event is not None:
-            fields |= {"event_id": str(event.event_id), "event_type": event.type}
-            if event.workflow_id:
-                fields["workflow_id"] = str(event.workflow_id)
-        await self._redis.xadd(
-            dlq_name(stream), fields, maxlen=self._settings.stream_maxlen, approximate=True
+        await write_dead_letter(
+            self._redis,
+            stream=stream,
+            group=self.group,
+            message_id=message_id,
+            body=body,
+            error=error,
+            event=event,
+            maxlen=self._settings.stream_maxlen,
         )
-        DEAD_LETTERED.labels(stream).inc()
-        log.error("dead-lettered message %s of %s: %s", message_id.decode(), stream, error)
+
+
+async def write_dead_letter(
+    redis: aioredis.Redis,
+    *,
+    stream: str,
+    group: str,
+    message_id: bytes,
+    body: bytes,
+    error: str,
+    event: EventBase | None,
+    maxlen: int,
+) -> None:
+    """Move one message to `<stream>.dlq` with why, who failed it and its body, for the
+    operator API to show and replay."""
+    fields: dict[FieldT, EncodableT] = {
+        "stream": stream,
+        "group": group,
+        "message_id": message_id.decode(),
+        "error": error[:4000],
+        "failed_at": datetime.now(UTC).isoformat(),
+        "body": body,
+    }
+    if event is not None:
+        fields |= {"event_id": str(event.event_id), "event_type": event.type}
+        if event.workflow_id:
+            fields["workflow_id"] = str(event.workflow_id)
+    await redis.xadd(dlq_name(stream), fields, maxlen=maxlen, approximate=True)
+    DEAD_LETTERED.labels(stream).inc()
+    log.error("dead-lettered message %s of %s (%s): %s", message_id.decode(), stream, group, error)
