@@ -1,5 +1,6 @@
-"""A TCP proxy on loopback that a test can cut and restore, to play a PostgreSQL or Redis
-outage against a real server without stopping the server the other tests use.
+"""Outages for tests, without touching the servers other tests use: a TCP proxy on loopback
+that a test can cut and restore in front of a real PostgreSQL or Redis, and a private Redis a
+test may empty or stop.
 
     async with TcpProxy("127.0.0.1", 5432) as proxy:
         url = proxy.url_for(database_url)      # the same database, through the proxy
@@ -12,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
+import subprocess
+import time
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
-from planner_shared.testing.servers import free_port
+from planner_shared.testing.servers import free_port, port_open
 
 
 class TcpProxy:
@@ -87,3 +91,52 @@ class TcpProxy:
             await asyncio.gather(pipe(client_r, server_w), pipe(server_r, client_w))
         finally:
             self._writers -= {client_w, server_w}
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port, keeping nothing on disk
+    (as the machine's does): a test may FLUSHALL it or stop it without touching anyone
+    else's streams."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server not found: install redis-server")
+        self._proc = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(10)
+            self._proc = None
+
+    def __enter__(self) -> PrivateRedis:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
