@@ -117,6 +117,23 @@ class GatewaySettings(ServiceSettings):
     outbox_backlog_warning: int = Field(
         default=1000, ge=1, validation_alias=_alias("outbox_backlog_warning")
     )
+    session_ttl_seconds: int = Field(
+        default=8 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        validation_alias=_alias("session_ttl_seconds"),
+        description="How long a console sign-in (POST /api/session) lasts.",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        validation_alias=_alias("session_cookie_secure"),
+        description="Mark the session cookies Secure (HTTPS only); by default in production.",
+    )
+    console_dir: str | None = Field(
+        default=None,
+        validation_alias=_alias("console_dir"),
+        description="The built console (console/dist) served at /; by default the repository's.",
+    )
 
     def _secrets(self) -> dict[str, str]:
         return {f"the API key of {grant.name}": key for key, grant in self.api_keys.items()}
