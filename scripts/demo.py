@@ -530,8 +530,9 @@ async def report(client: GatewayClient, workflow_id: str, timings: list[tuple[st
         print("  no markdown proposed")
     for markdown in markdowns:
         decided = markdown["decided_markdown_pct"]
+        sold = markdown["sell_through_fraction"]
         print(
-            f"  week {markdown['week_number']}: sell-through {markdown['sell_through_fraction']:.0%} "
+            f"  week {markdown['week_number']}: sell-through {sold:.0%} "
             f"vs target {markdown['target_sell_through_fraction']:.0%}; recommended "
             f"{markdown['recommended_markdown_pct']:g}% (max {markdown['max_markdown_pct']:g}%), "
             + (

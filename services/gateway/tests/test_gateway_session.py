@@ -9,6 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -53,7 +54,8 @@ async def test_sign_in_sets_an_httponly_cookie_with_an_expiry_and_me_answers(
     body = response.json()
     assert body["name"] == "pat"
     assert body["roles"] == ["planner"]
-    assert body["can_plan"] and not body["can_approve"]
+    assert body["can_plan"]
+    assert not body["can_approve"]
     assert body["authenticated_by"] == "session"
     expires = datetime.fromisoformat(body["expires_at"])
     assert timedelta(hours=7) < expires - datetime.now(UTC) <= timedelta(hours=8)
@@ -63,12 +65,14 @@ async def test_sign_in_sets_an_httponly_cookie_with_an_expiry_and_me_answers(
     async with sessionmaker() as session:
         row = await session.scalar(select(ConsoleSession))
     assert row is not None
-    assert row.token_sha256 == digest(token) and row.key_sha256 == digest(PLANNER_KEY)
+    assert row.token_sha256 == digest(token)
+    assert row.key_sha256 == digest(PLANNER_KEY)
     assert row.csrf_token == body["csrf_token"]
 
     me = await gateway.client.get("/api/me")
     assert me.status_code == 200
-    assert me.json()["name"] == "pat" and me.json()["csrf_token"] == body["csrf_token"]
+    assert me.json()["name"] == "pat"
+    assert me.json()["csrf_token"] == body["csrf_token"]
     gateway.client.cookies.clear()
     by_key = await gateway.client.get("/api/me", headers=PLANNER)
     assert by_key.json()["authenticated_by"] == "api_key"
@@ -106,7 +110,8 @@ async def test_a_write_with_the_cookie_needs_the_csrf_token(
     assert accepted.status_code == 201, accepted.text
     async with sessionmaker() as session:
         workflow = await session.scalar(select(Workflow))
-    assert workflow is not None and workflow.created_by == "pat"
+    assert workflow is not None
+    assert workflow.created_by == "pat"
     # Reads need no token.
     assert (await gateway.client.get("/api/workflows")).status_code == 200
 
@@ -131,7 +136,8 @@ async def test_sign_out_ends_the_session(gateway: Gateway, sessionmaker: Session
     out = await gateway.client.delete("/api/session", headers={CSRF_HEADER: signed["csrf_token"]})
     assert out.status_code == 204
     cleared = " ".join(out.headers.get_list("set-cookie")).lower()
-    assert f"{SESSION_COOKIE}=" in cleared and "max-age=0" in cleared
+    assert f"{SESSION_COOKIE}=" in cleared
+    assert "max-age=0" in cleared
     # The old cookie, replayed, is refused.
     gateway.client.cookies.set(SESSION_COOKIE, token)
     again = await gateway.client.get("/api/me")
@@ -139,7 +145,8 @@ async def test_sign_out_ends_the_session(gateway: Gateway, sessionmaker: Session
     assert again.json()["error"]["code"] == "session_expired"
     async with sessionmaker() as session:
         row = await session.scalar(select(ConsoleSession))
-    assert row is not None and row.revoked_at is not None
+    assert row is not None
+    assert row.revoked_at is not None
 
 
 async def test_an_expired_session_or_a_removed_key_is_refused(
@@ -177,12 +184,10 @@ async def test_the_websocket_accepts_the_cookie_from_its_own_origin(
         foreign = {"Cookie": cookie, "Origin": "http://evil.example"}
         for headers in (foreign, {"Origin": base}, {"Cookie": f"{SESSION_COOKIE}=forged"}):
             async with connect(url, proxy=None, open_timeout=5, additional_headers=headers) as ws:
-                try:
+                with pytest.raises(ConnectionClosed) as closed:
                     await ws.recv()
-                except ConnectionClosed as closed:
-                    assert closed.rcvd is not None and closed.rcvd.code == 4401
-                else:
-                    raise AssertionError(f"a socket with {headers} was not refused")
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4401, headers
 
 
 async def test_units_that_look_like_the_other_unit_are_refused(

@@ -150,17 +150,21 @@ async def weekly_chart(session: AsyncSession, workflow_id: UUID) -> WeeklyChart:
         variance_threshold_fraction=checks[-1].threshold if checks else None,
         series=[_series(data, TOTAL)] + [_series(data, code) for code in data.codes],
         variance=marks,
-        runs=[
-            RunMark(
-                run_number=r.run_number,
-                reason=r.reason,
-                after_week=r.weeks_elapsed,
-                season_total=round(r.season_total, 1),
-                created_at=r.created_at,
-            )
-            for r in data.run_info
-        ],
+        runs=_run_marks(data),
     )
+
+
+def _run_marks(data: SeasonData) -> list[RunMark]:
+    return [
+        RunMark(
+            run_number=r.run_number,
+            reason=r.reason,
+            after_week=r.weeks_elapsed,
+            season_total=round(r.season_total, 1),
+            created_at=r.created_at,
+        )
+        for r in data.run_info
+    ]
 
 
 def _numbers(raw: object) -> dict[str, float]:
@@ -174,7 +178,7 @@ async def forecast_chart(
 ) -> ForecastChart:
     data = await load(session, workflow_id)
     if not data.runs:
-        return ForecastChart(workflow_id=workflow_id, run_number=None, categories=[])
+        return ForecastChart(workflow_id=workflow_id, run_number=None, runs=[], categories=[])
     numbers = [r.run_number for r in data.runs]
     if run_number is None:
         run_number = numbers[-1]
@@ -210,7 +214,9 @@ async def forecast_chart(
                 ],
             )
         )
-    return ForecastChart(workflow_id=workflow_id, run_number=run_number, categories=charts)
+    return ForecastChart(
+        workflow_id=workflow_id, run_number=run_number, runs=_run_marks(data), categories=charts
+    )
 
 
 async def _history(session: AsyncSession, data: SeasonData) -> dict[str, list[HistoryPoint]]:

@@ -8,10 +8,27 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from planner_gateway.schemas.resources import _examples, example_of
 from planner_shared.parameters import FRACTION_SCHEMA
 
 
 class CategoryOutcome(BaseModel):
+    model_config = _examples(
+        {
+            "category_code": "TOTAL",
+            "category_name": "All categories",
+            "planned_units": 76969.0,
+            "final_forecast_units": 79391.0,
+            "recommended_units": 75283,
+            "manufactured_units": 85000,
+            "actual_units": 80102.0,
+            "weeks_in": 12,
+            "sell_through_fraction": 0.9424,
+            "wape_fraction": 0.0812,
+            "bias_fraction": -0.0309,
+        }
+    )
+
     category_code: str = Field(description="A category code, or TOTAL.")
     category_name: str
     planned_units: float | None = Field(description="Season forecast of the initial run.")
@@ -35,6 +52,22 @@ class CategoryOutcome(BaseModel):
 
 
 class DecisionLine(BaseModel):
+    model_config = _examples(
+        {
+            "kind": "manufacturing",
+            "status": "decided",
+            "unit": "units",
+            "proposed_value": 75283,
+            "min_value": 60227,
+            "max_value": 90339,
+            "action": "modify",
+            "decided_value": 85000,
+            "reason": "outerwear promotion in week 3",
+            "decided_by": "dev-approver",
+            "decided_at": "2027-02-20T09:05:00Z",
+        }
+    )
+
     kind: str
     status: str
     unit: Literal["units", "percent"]
@@ -49,6 +82,16 @@ class DecisionLine(BaseModel):
 
 
 class ReforecastLine(BaseModel):
+    model_config = _examples(
+        {
+            "run_number": 2,
+            "reason": "variance",
+            "after_week": 4,
+            "season_total": 79274.0,
+            "created_at": "2027-03-29T08:00:12Z",
+        }
+    )
+
     run_number: int
     reason: str
     after_week: int
@@ -57,6 +100,23 @@ class ReforecastLine(BaseModel):
 
 
 class SeasonReport(BaseModel):
+    model_config = _examples(
+        {
+            "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61",
+            "state": "completed",
+            "created_by": "dev-planner",
+            "created_at": "2027-02-20T09:00:00Z",
+            "completed_at": "2027-05-24T08:00:00Z",
+            "parameters": {"forecast_horizon_weeks": 12, "dc_holdback_percentage": 45.0},
+            "horizon_weeks": 12,
+            "weeks_in": 12,
+            "categories": [example_of(CategoryOutcome)],
+            "decisions": [example_of(DecisionLine)],
+            "forecast_runs": [example_of(ReforecastLine)],
+            "weeks_over_threshold": [4],
+        }
+    )
+
     workflow_id: UUID
     state: str
     created_by: str
