@@ -135,7 +135,10 @@ export function NewSeason() {
                           type={f.key === "season_start_date" ? "date" : "text"}
                           inputMode={f.key === "season_start_date" ? undefined : "decimal"}
                           value={values[f.key]}
-                          onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+                          onChange={(e) => {
+                            setValues({ ...values, [f.key]: e.target.value });
+                            setProblems({ ...problems, [f.key]: undefined });
+                          }}
                         />
                       )}{" "}
                       {f.unit && <span className="muted">{f.unit}</span>}

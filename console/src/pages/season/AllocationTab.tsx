@@ -119,6 +119,7 @@ export function AllocationTab({ season }: { season: SeasonContext }) {
       {store && <StorePanel season={season} code={store} onClose={() => setStore(null)} />}
       <div className="card">
         <h3>By store (click one for its detail)</h3>
+        <div className="scroll">
         <table className="table compact" data-testid="stores">
           <thead>
             <tr>
@@ -143,6 +144,7 @@ export function AllocationTab({ season }: { season: SeasonContext }) {
             ))}
           </tbody>
         </table>
+        </div>
       </div>
     </div>
   );

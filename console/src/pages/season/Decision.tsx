@@ -6,12 +6,17 @@ import { ApiError, api } from "../../api";
 import { useAuth } from "../../auth";
 import type { Approval } from "../../types";
 
+function amount(value: number, unit: string): string {
+  const figure = value.toLocaleString("en-US");
+  return unit === "%" ? `${figure}%` : `${figure} ${unit}`;
+}
+
 export function DecidedLine({ approval, unit }: { approval: Approval; unit: string }) {
   return (
     <p className="ok" data-testid="decision">
       Decided by <b>{approval.decided_by}</b>
       {approval.decided_at ? ` on ${new Date(approval.decided_at).toLocaleString("en-GB")}` : ""}:{" "}
-      {approval.action} at <b>{approval.decided_value?.toLocaleString("en-US")}</b> {unit}
+      {approval.action} at <b>{amount(approval.decided_value ?? 0, unit)}</b>
       {approval.reason ? ` — “${approval.reason}”` : ""}
     </p>
   );
@@ -70,7 +75,7 @@ export function DecisionForm({
       {!modifying ? (
         <div className="row gap">
           <button onClick={() => void decide("accept")} disabled={busy} data-testid="accept">
-            Accept {approval.proposed_value.toLocaleString("en-US")} {unit}
+            Accept {amount(approval.proposed_value, unit)}
           </button>
           <button className="secondary" onClick={() => setModifying(true)} disabled={busy} data-testid="modify">
             Modify…
@@ -79,7 +84,7 @@ export function DecisionForm({
       ) : (
         <div className="modify">
           <label>
-            New value ({unit}, {approval.min_value.toLocaleString("en-US")}–{approval.max_value.toLocaleString("en-US")})
+            New value ({amount(approval.min_value, unit)} to {amount(approval.max_value, unit)})
             <input
               name="value"
               inputMode="decimal"
@@ -97,7 +102,7 @@ export function DecisionForm({
           </label>
           <div className="row gap">
             <button onClick={() => void decide("modify")} disabled={busy || reason.trim() === ""} data-testid="submit-modify">
-              Decide {Number(value).toLocaleString("en-US")} {unit}
+              Decide {amount(Number(value), unit)}
             </button>
             <button className="secondary" onClick={() => setModifying(false)} disabled={busy}>
               Cancel

@@ -235,8 +235,17 @@ export function InSeasonTab({ season }: { season: SeasonContext }) {
               <XAxis dataKey="week" />
               <YAxis width={50} unit="%" domain={[0, 100]} />
               <Tooltip />
-              <ReferenceLine y={data.target_sell_through_fraction * 100} stroke="#15803d" strokeDasharray="4 4" label="target" />
-              <ReferenceLine x={data.checkpoint_week} stroke="#6b7280" label="checkpoint" />
+              <ReferenceLine
+                y={data.target_sell_through_fraction * 100}
+                stroke="#15803d"
+                strokeDasharray="4 4"
+                label={{ value: "target", position: "insideBottomLeft", fill: "#15803d", fontSize: 11 }}
+              />
+              <ReferenceLine
+                x={data.checkpoint_week}
+                stroke="#6b7280"
+                label={{ value: "checkpoint", position: "insideTopRight", fill: "#6b7280", fontSize: 11 }}
+              />
               <Line dataKey="sellThrough" name="sell-through %" stroke="#15803d" strokeWidth={2} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>

@@ -50,9 +50,9 @@ class ActiveSession:
 
 
 def cookie_secure(settings: GatewaySettings) -> bool:
-    if settings.session_cookie_secure is not None:
-        return settings.session_cookie_secure
-    return settings.environment is Environment.PRODUCTION
+    if settings.session_cookie_secure == "auto":
+        return settings.environment is Environment.PRODUCTION
+    return settings.session_cookie_secure == "always"
 
 
 def grant_for_digest(settings: GatewaySettings, key_sha256: str) -> ApiKeyGrant | None:

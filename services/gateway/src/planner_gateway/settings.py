@@ -21,7 +21,7 @@ than 16 characters.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -124,13 +124,13 @@ class GatewaySettings(ServiceSettings):
         validation_alias=_alias("session_ttl_seconds"),
         description="How long a console sign-in (POST /api/session) lasts.",
     )
-    session_cookie_secure: bool | None = Field(
-        default=None,
+    session_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
         validation_alias=_alias("session_cookie_secure"),
-        description="Mark the session cookies Secure (HTTPS only); by default in production.",
+        description="Mark the session cookies Secure (HTTPS only): auto is in production only.",
     )
-    console_dir: str | None = Field(
-        default=None,
+    console_dir: str = Field(
+        default="",
         validation_alias=_alias("console_dir"),
         description="The built console (console/dist) served at /; by default the repository's.",
     )
