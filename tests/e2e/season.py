@@ -482,7 +482,7 @@ async def _check_variance(season: Season) -> None:
     assert sorted(checks) == list(range(1, WEEKS + 1)), sorted(checks)
     for week in range(1, DRIFT_WEEK):
         assert checks[week]["threshold_exceeded"] is False, checks[week]
-        assert checks[week]["variance_pct"] < checks[week]["threshold"]
+        assert checks[week]["variance_fraction"] < checks[week]["threshold"]
     for week in season.reforecast_weeks.values():
         assert checks[week]["threshold_exceeded"] is True, checks[week]
     week4 = await season.client.get(path, week=DRIFT_WEEK)
