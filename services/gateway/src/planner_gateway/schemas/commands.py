@@ -19,12 +19,9 @@ from planner_gateway.schemas.workflows import EXAMPLE_BRIEF, EXAMPLE_PARAMETERS,
 from planner_shared.amounts import Amount, ApprovalAmounts
 from planner_shared.events import DecisionAction
 from planner_shared.parameters import (
-<<<<<<< HEAD
     EARLIEST_SEASON_START,
     LATEST_SEASON_START,
-=======
     PERCENT_SCHEMA,
->>>>>>> console
     ExtractionIssue,
     ParameterExtraction,
     ParameterField,
