@@ -145,10 +145,6 @@ def _run_cross_validation(
     step: int,
     config: EngineConfig,
 ) -> pd.DataFrame:
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
-
-    sf = StatsForecast(models=models, freq=1, n_jobs=config.n_jobs, fallback_model=Naive())
     kwargs: dict[str, Any] = {
         "h": h,
         "n_windows": windows + 1,
@@ -156,18 +152,20 @@ def _run_cross_validation(
         "level": list(LEVELS),
         "refit": False,
     }
+    if config.backend == "dask":
+        from planner_forecast.parallel import dask_cross_validation
+
+        return dask_cross_validation(
+            frame, models, kwargs, config.dask_partitions, config.dask_address
+        )
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
+    sf = StatsForecast(models=models, freq=1, n_jobs=config.n_jobs, fallback_model=Naive())
     with warnings.catch_warnings():
         # Optimiser chatter on awkward series; the backtest judges the result.
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        if config.backend == "dask":
-            from planner_forecast.parallel import dask_frame
-
-            result = sf.cross_validation(
-                df=dask_frame(frame, config.dask_partitions, config.dask_address), **kwargs
-            )
-            out = result.compute() if hasattr(result, "compute") else result
-            return pd.DataFrame(out)
         return pd.DataFrame(sf.cross_validation(df=frame, **kwargs))
 
 
