@@ -100,11 +100,12 @@ def dask_cross_validation(
     from distributed import default_client
 
     client = _client(address) if address else default_client()  # type: ignore[no-untyped-call]
-    ids = pd.unique(frame["unique_id"])
+    ids = np.asarray(frame["unique_id"].drop_duplicates(), dtype=str)
     shares = [part for part in np.array_split(ids, max(1, min(partitions, ids.size))) if part.size]
     chunks = [frame[frame["unique_id"].isin(part)] for part in shares]
     futures = client.map(cross_validation_chunk, chunks, models=models, kwargs=kwargs, pure=False)
-    return pd.concat(client.gather(futures), ignore_index=True)
+    parts: list[pd.DataFrame] = client.gather(futures)
+    return pd.concat(parts, ignore_index=True)
 
 
 @functools.cache
