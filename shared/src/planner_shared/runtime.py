@@ -144,6 +144,8 @@ async def open_runtime(
                 runtime.require("consumer_groups", _watch(runtime).problem)
             await _first_check(_watch(runtime))
             await broker.start()
+            if runtime.consumer is not None:
+                runtime.consumer.reading = True
             runtime.spawn(relay.run(), f"{name}-outbox-relay")
             runtime.spawn(_watch(runtime).run(), f"{name}-bus-watch")
             try:
