@@ -97,6 +97,7 @@ def print_summary(mode: str, ports: Mapping[str, int], layout: Layout, infra: In
 
     gateway = f"127.0.0.1:{ports['gateway']}"
     print(f"\nSeason Planner is up ({mode}).")
+    print(f"  Console      http://{gateway}/   (sign in with an API key below)")
     print(f"  API docs     http://{gateway}/docs")
     print(
         f"  WebSocket    ws://{gateway}/ws/workflows/{{workflow_id}}?token=<api key>"

@@ -7,9 +7,9 @@ Defaults (used only when the planner's brief leaves a value out, and always flag
 | forecast_horizon_weeks    | 12                      | 1-52                    |
 | season_start_date         | next Monday             | 2000-01-01 to 2099-12-31 (*) |
 | replenishment_strategy    | weekly                  | none, weekly, bi_weekly |
-| dc_holdback_percentage    | 45                      | 0 to under 100          |
+| dc_holdback_percentage    | 45                      | 0 to under 100 (percent) |
 | markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon              |
-| markdown_threshold        | 0.60                    | 0-1                     |
+| markdown_threshold        | 0.60                    | 0-1 (fraction)          |
 
 (*) and a new season at most 104 weeks ahead. Why the bounds: a season far in the future
 is forecast week by week from the end of the history, so a season in year 6403 would hold a
@@ -27,7 +27,15 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_HORIZON_WEEKS = 12
 DEFAULT_REPLENISHMENT = "weekly"
@@ -36,6 +44,38 @@ DEFAULT_MARKDOWN_THRESHOLD = 0.60
 EARLIEST_SEASON_START = date(2000, 1, 1)
 LATEST_SEASON_START = date(2099, 12, 31)
 MAX_WEEKS_AHEAD = 104
+
+# ---------------------------------------------------------------- units
+# One convention across the API: a field whose name ends in `_pct` or `_percentage` is in
+# percent (0-100, 45 is 45%); every other share (sell-through, variance, thresholds,
+# confidences, weights) is a fraction (0-1), named `..._fraction` where the name alone could
+# be read either way. Each such field's JSON schema says which (`x-unit`). A value that looks
+# like the other unit is refused, never stored as it came: a holdback of 0.45 would be 0.45%.
+PERCENT_SCHEMA: dict[str, Any] = {"x-unit": "percent"}
+FRACTION_SCHEMA: dict[str, Any] = {"x-unit": "fraction"}
+
+
+def check_percent(name: str, value: float) -> float:
+    """A percent (0-100) that is not a fraction in disguise: 0 < value < 1 is refused."""
+    if 0 < value < 1:
+        raise ValueError(
+            f"{name} is a percent (0-100), and {value:g} looks like a fraction: "
+            f"send {value * 100:g} for {value * 100:g}%"
+        )
+    return value
+
+
+def check_fraction(name: str, value: float) -> float:
+    """A fraction (0-1) that is not a percent in disguise: above 1 is refused."""
+    if 1 < value <= 100:
+        raise ValueError(
+            f"{name} is a fraction (0-1), and {value:g} looks like a percent: "
+            f"send {value / 100:g} for {value:g}%"
+        )
+    if value > 1:
+        raise ValueError(f"{name} is a fraction (0-1); {value:g} is out of range")
+    return value
+
 
 PARAMETER_NAMES = (
     "forecast_horizon_weeks",
@@ -82,16 +122,31 @@ class SeasonParameters(BaseModel):
     dc_holdback_percentage: float = Field(
         ge=0,
         lt=100,
-        description="Share of the order kept at the distribution centre (under 100: the stores "
-        "need some of it).",
+        description="Share of the order kept at the distribution centre, in percent (under 100: "
+        "the stores need some of it): 45 is 45%. A value between 0 and 1 is refused as a fraction.",
         examples=[45.0],
+        json_schema_extra=PERCENT_SCHEMA,
     )
     markdown_checkpoint_week: int = Field(
         ge=1, le=52, description="Season week at which sell-through is checked.", examples=[6]
     )
     markdown_threshold: float = Field(
-        ge=0, le=1, description="Target sell-through at the checkpoint (0-1).", examples=[0.6]
+        ge=0,
+        description="Target sell-through at the checkpoint, a fraction (0-1): 0.6 is 60%. "
+        "A value above 1 is refused as a percent.",
+        examples=[0.6],
+        json_schema_extra=FRACTION_SCHEMA,
     )
+
+    @field_validator("dc_holdback_percentage")
+    @classmethod
+    def _holdback_in_percent(cls, value: float, info: ValidationInfo) -> float:
+        return check_percent(info.field_name or "value", value)
+
+    @field_validator("markdown_threshold")
+    @classmethod
+    def _threshold_as_fraction(cls, value: float, info: ValidationInfo) -> float:
+        return check_fraction(info.field_name or "value", value)
 
     @model_validator(mode="before")
     @classmethod

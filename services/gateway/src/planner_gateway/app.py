@@ -17,8 +17,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from planner_gateway import SERVICE_NAME
-from planner_gateway.api import commands, data, ops, resources, workflows
+from planner_gateway.api import charts, commands, data, ops, report, resources, session, workflows
 from planner_gateway.body_limit import BodyLimit
+from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
 from planner_gateway.relay import socket
 from planner_gateway.request_guard import RequestGuard
@@ -93,6 +94,10 @@ def api_router() -> APIRouter:
     api.include_router(data.router)
     api.include_router(ops.router)
     api.include_router(ops.health_router)
+    api.include_router(session.router)
+    api.include_router(charts.router)
+    api.include_router(charts.workflow_router)
+    api.include_router(report.router)
     return api
 
 
@@ -129,10 +134,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
         allow_credentials=False,
         max_age=600,
     )
     install_error_handlers(app)
+    # Last: the console answers only the paths nothing else does.
+    mount_console(app, settings)
     return app

@@ -21,7 +21,7 @@ than 16 characters.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -122,6 +122,23 @@ class GatewaySettings(ServiceSettings):
     )
     outbox_backlog_warning: int = Field(
         default=1000, ge=1, validation_alias=_alias("outbox_backlog_warning")
+    )
+    session_ttl_seconds: int = Field(
+        default=8 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        validation_alias=_alias("session_ttl_seconds"),
+        description="How long a console sign-in (POST /api/session) lasts.",
+    )
+    session_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        validation_alias=_alias("session_cookie_secure"),
+        description="Mark the session cookies Secure (HTTPS only): auto is in production only.",
+    )
+    console_dir: str = Field(
+        default="",
+        validation_alias=_alias("console_dir"),
+        description="The built console (console/dist) served at /; by default the repository's.",
     )
 
     def _secrets(self) -> dict[str, str]:

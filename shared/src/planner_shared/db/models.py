@@ -339,3 +339,17 @@ class ProcessedEvent(Base):
     consumer_group: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[UUID] = mapped_column(primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# ---------------------------------------------------------------- console
+class ConsoleSession(UUIDKey, CreatedAt, Base):
+    """A browser's sign-in: an HttpOnly cookie exchanged for an API key (migration 0005)."""
+
+    __tablename__ = "console_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    key_sha256: Mapped[str] = mapped_column(String(64))
+    principal_name: Mapped[str] = mapped_column(String(100))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

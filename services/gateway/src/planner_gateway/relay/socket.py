@@ -39,7 +39,7 @@ from uuid import UUID
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import func, select
 
-from planner_gateway.auth import authenticate, websocket_token
+from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_runtime, get_state
 from planner_gateway.metrics import WS_DROPPED
 from planner_gateway.relay.hub import Subscription
@@ -268,8 +268,7 @@ async def _workflow_exists(websocket: WebSocket, raw_id: str) -> UUID:
 @router.websocket("/api/v1/workflows/{workflow_id}/stream", name="workflow_stream_v1")
 async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | None = None) -> None:
     state = get_state(websocket)
-    token, subprotocol = websocket_token(websocket)
-    principal = authenticate(state.settings, token)
+    principal, subprotocol = await websocket_principal(websocket)
     try:
         if principal is None:
             raise _CloseError(CLOSE_UNAUTHORIZED, "missing or unknown API key")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner_gateway.schemas.workflows import EXAMPLE_BRIEF, EXAMPLE_PARAMETERS, EXAMPLE_WORKFLOW_ID
 from planner_shared.amounts import Amount, ApprovalAmounts
@@ -21,11 +21,13 @@ from planner_shared.events import DecisionAction
 from planner_shared.parameters import (
     EARLIEST_SEASON_START,
     LATEST_SEASON_START,
+    PERCENT_SCHEMA,
     ExtractionIssue,
     ParameterExtraction,
     ParameterField,
     ParameterSource,
     SeasonParameters,
+    check_percent,
 )
 
 
@@ -194,8 +196,15 @@ class MarkdownDecision(_Decision):
         ge=0,
         le=100,
         validation_alias=AliasChoices("value", "percentage"),
-        description="The markdown in percent (action 'modify'), up to the proposal's maximum.",
+        description="The markdown in percent (action 'modify'), up to the proposal's maximum: "
+        "15 is 15%; a value between 0 and 1 is refused as a fraction.",
+        json_schema_extra=PERCENT_SCHEMA,
     )
+
+    @field_validator("value")
+    @classmethod
+    def _in_percent(cls, value: float | None) -> float | None:
+        return None if value is None else check_percent("the markdown (value)", value)
 
 
 class DecisionRead(ApprovalAmounts):
