@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
-from planner_gateway.auth import CurrentPrincipal, Planner
+from planner_gateway.auth import CurrentPrincipal, Planner, Principal
 from planner_gateway.deps import ReadSession, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.queries import get_workflow
@@ -33,6 +33,7 @@ from planner_gateway.schemas.workflows import (
     WorkflowRead,
     WorkflowSummary,
 )
+from planner_gateway.settings import Role
 from planner_shared.bus.outbox import add_to_outbox
 from planner_shared.db.models import AgentRun, Category, Workflow
 from planner_shared.events import (
@@ -71,6 +72,23 @@ def _refuse_in_state(workflow: Workflow, target: WorkflowState, what: str) -> Wo
 async def _unknown_categories(session: AsyncSession, codes: list[str]) -> list[str]:
     known = set(await session.scalars(select(Category.code).where(Category.code.in_(codes))))
     return [code for code in codes if code not in known]
+
+
+def refuse_foreign_cancel(workflow: Workflow, principal: Principal) -> None:
+    """Who may cancel: the planner who started the workflow, or an operator (who runs the
+    system for everyone). Another planner may not stop a colleague's season."""
+    if Role.OPERATOR in principal.roles:
+        return
+    if Role.PLANNER not in principal.roles:
+        raise ApiError(403, f"this action needs the planner role; {principal.name} lacks it")
+    if workflow.created_by == principal.name:
+        return
+    raise ApiError(
+        403,
+        f"workflow {workflow.id} was started by {workflow.created_by}; only they or an "
+        f"operator may cancel it, not {principal.name}",
+        code="not_your_workflow",
+    )
 
 
 def _stage(session: AsyncSession, request: Request, event: EventBase) -> None:
@@ -169,16 +187,17 @@ async def reforecast(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CommandAccepted,
     responses=responses(404, 409),
-    summary="Cancel a workflow that has not finished",
+    summary="Cancel a workflow that has not finished (its planner, or an operator)",
 )
 async def cancel(
     workflow_id: UUID,
-    principal: Planner,
+    principal: CurrentPrincipal,
     session: WriteSession,
     request: Request,
     body: CancelCreate | None = None,
 ) -> CommandAccepted:
     workflow = await get_workflow(session, workflow_id, lock=True)
+    refuse_foreign_cancel(workflow, principal)
     state = _refuse_in_state(workflow, WorkflowState.CANCELLED, "cancellation")
     event = CancelRequested(
         workflow_id=workflow.id,
