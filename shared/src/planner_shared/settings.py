@@ -90,11 +90,20 @@ class OpenAISettings(BaseSettings):
         return self.api_key is not None and self.api_key.get_secret_value() != ""
 
 
+DEVELOPMENT_OPERATOR_KEY = "dev-operator-key"
+
+
 class ServiceSettings(PlannerSettings):
-    """Base of each service's settings: adds the operator HTTP port."""
+    """Base of each service's settings: adds the operator HTTP port and its key."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    operator_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_OPERATOR_KEY),
+        validation_alias="PLANNER_OPERATOR_KEY",
+        description="Bearer key of the services' own operator APIs (ports 8001-8004; /health, "
+        "/ready and /metrics stay open to probes). Refused in production unless set.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
@@ -102,6 +111,15 @@ class ServiceSettings(PlannerSettings):
             for name, value in self._secrets().items():
                 if value.strip().lower() in _PLACEHOLDER_SECRETS:
                     raise ValueError(f"{name} must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_development_operator_key(self) -> Self:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.operator_key.get_secret_value() == DEVELOPMENT_OPERATOR_KEY
+        ):
+            raise ValueError("PLANNER_OPERATOR_KEY must be set to a real secret in production")
         return self
 
     def _secrets(self) -> dict[str, str]:

@@ -118,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=[versioned, socket.router],
         title="Season Planner API",
         description=DESCRIPTION,
+        protect_routers=False,
     )
     # Added before CORS, so CORS wraps them and a 413 or 422 carries the CORS headers too.
     app.add_middleware(

@@ -22,9 +22,14 @@ connection stays open. A message over `ws_max_message_bytes` closes it with 1009
 started with that `ws_max_size` (`__main__`, `testing.serve`), stops reading it; the check
 here holds under a server started without the cap.
 
+A client sends little (pongs, the odd ping): its messages are rate-limited to
+`CLIENT_RATE` a second with bursts of `CLIENT_BURST` (a token bucket per connection). Past
+that they are dropped unanswered, with one `error` of code `rate_limited`; a client that
+goes on sending `CLIENT_DROP_LIMIT` messages over its budget is closed with 1008.
+
 Close codes: 4401 missing or unknown key, 4404 unknown workflow, 4400 unknown `since` event,
 4408 no pong in time, 4429 too slow (its queue filled up; reconnect with `?since=`),
-1001 server shutting down, 1009 message too big, 1011 internal error.
+1001 server shutting down, 1008 too many messages, 1009 message too big, 1011 internal error.
 """
 
 from __future__ import annotations
@@ -55,6 +60,10 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_UNKNOWN_WORKFLOW = 4404
 CLOSE_NO_PONG = 4408
 CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+CLIENT_RATE = 5.0
+CLIENT_BURST = 20
+CLIENT_DROP_LIMIT = 200
 CLOSE_INTERNAL = 1011
 SINCE_START = {"start", "0", "beginning"}
 CLOSE_TIMEOUT_SECONDS = 2.0
@@ -90,6 +99,9 @@ class WorkflowConnection:
         self._workflow_id = str(subscription.workflow_id)
         self._send_lock = asyncio.Lock()
         self._pong = asyncio.Event()
+        self._tokens = float(CLIENT_BURST)
+        self._refilled = asyncio.get_running_loop().time()
+        self._dropped = 0
 
     async def serve(self) -> None:
         closing: _CloseError | None = None
@@ -149,7 +161,30 @@ class WorkflowConnection:
             limit = self._settings.ws_max_message_bytes
             if len(data) > limit:
                 raise _CloseError(CLOSE_TOO_BIG, f"messages are limited to {limit:,} bytes")
+            if not await self._within_rate():
+                continue
             await self._on_client_message(data.decode("utf-8", errors="replace"))
+
+    async def _within_rate(self) -> bool:
+        """Spend a token on this message; False (and dropped) when the client is over its
+        budget, closing it once it has gone on for CLIENT_DROP_LIMIT messages."""
+        now = asyncio.get_running_loop().time()
+        self._tokens = min(CLIENT_BURST, self._tokens + (now - self._refilled) * CLIENT_RATE)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            self._dropped = 0
+            return True
+        self._dropped += 1
+        if self._dropped == 1:
+            await self._reply_error(
+                "rate_limited",
+                f"at most {CLIENT_RATE:g} messages a second (bursts of {CLIENT_BURST}); "
+                "the ones over are dropped unanswered",
+            )
+        if self._dropped >= CLIENT_DROP_LIMIT:
+            raise _CloseError(CLOSE_POLICY, "too many messages")
+        return False
 
     async def _on_client_message(self, text: str) -> None:
         try:
