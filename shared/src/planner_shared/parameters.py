@@ -5,11 +5,20 @@ Defaults (used only when the planner's brief leaves a value out, and always flag
 | parameter                 | default                 | range                   |
 |---------------------------|-------------------------|-------------------------|
 | forecast_horizon_weeks    | 12                      | 1-52                    |
-| season_start_date         | next Monday             | any date                |
+| season_start_date         | next Monday             | 2000-01-01 to 2099-12-31 (*) |
 | replenishment_strategy    | weekly                  | none, weekly, bi_weekly |
-| dc_holdback_percentage    | 45                      | 0-100 (percent)         |
+| dc_holdback_percentage    | 45                      | 0 to under 100 (percent) |
 | markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon              |
 | markdown_threshold        | 0.60                    | 0-1 (fraction)          |
+
+(*) and a new season at most 104 weeks ahead. Why the bounds: a season far in the future
+is forecast week by week from the end of the history, so a season in year 6403 would hold a
+forecast replica for minutes while every other season waits; one starting more than
+`MAX_WEEKS_AHEAD` weeks after the request is refused (`season_start_problem`: the gateway
+against today, the forecast service against the request's time, so a replayed request is
+judged as when it was made). The absolute range keeps every derived date (the season's end)
+a valid date. A holdback of 100% would leave nothing to allocate to the stores: it is refused
+up front, not at allocation after the approval.
 """
 
 from __future__ import annotations
@@ -32,6 +41,9 @@ DEFAULT_HORIZON_WEEKS = 12
 DEFAULT_REPLENISHMENT = "weekly"
 DEFAULT_DC_HOLDBACK_PERCENTAGE = 45.0
 DEFAULT_MARKDOWN_THRESHOLD = 0.60
+EARLIEST_SEASON_START = date(2000, 1, 1)
+LATEST_SEASON_START = date(2099, 12, 31)
+MAX_WEEKS_AHEAD = 104
 
 # ---------------------------------------------------------------- units
 # One convention across the API: a field whose name ends in `_pct` or `_percentage` is in
@@ -97,15 +109,21 @@ class SeasonParameters(BaseModel):
     forecast_horizon_weeks: int = Field(
         ge=1, le=52, description="Season length in weeks.", examples=[12]
     )
-    season_start_date: date = Field(description="First day of week 1.", examples=["2027-03-01"])
+    season_start_date: date = Field(
+        ge=EARLIEST_SEASON_START,
+        le=LATEST_SEASON_START,
+        description="First day of week 1 (2000-01-01 to 2099-12-31; a new season at most "
+        f"{MAX_WEEKS_AHEAD} weeks ahead).",
+        examples=["2027-03-01"],
+    )
     replenishment_strategy: ReplenishmentStrategy = Field(
         description="How often stores are replenished from the DC.", examples=["weekly"]
     )
     dc_holdback_percentage: float = Field(
         ge=0,
-        le=100,
-        description="Share of the order kept at the distribution centre, in percent (0-100): "
-        "45 is 45%. A value between 0 and 1 is refused as a fraction.",
+        lt=100,
+        description="Share of the order kept at the distribution centre, in percent (under 100: "
+        "the stores need some of it): 45 is 45%. A value between 0 and 1 is refused as a fraction.",
         examples=[45.0],
         json_schema_extra=PERCENT_SCHEMA,
     )
@@ -166,6 +184,18 @@ class SeasonParameters(BaseModel):
 
     def week_start(self, week_number: int) -> date:
         return self.season_start_date + timedelta(weeks=week_number - 1)
+
+
+def season_start_problem(start: date, today: date) -> str | None:
+    """Why a season starting on `start` may not be planned on `today`, or None."""
+    latest = today + timedelta(weeks=MAX_WEEKS_AHEAD)
+    if start > latest:
+        return (
+            f"the season starts {start.isoformat()}, more than {MAX_WEEKS_AHEAD} weeks after "
+            f"{today.isoformat()} (latest {latest.isoformat()}): forecasting that far ahead of "
+            "the sales history is not meaningful"
+        )
+    return None
 
 
 class ParameterSource(StrEnum):

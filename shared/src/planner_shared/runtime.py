@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -25,8 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from planner_shared.bus.consumer import DurableConsumer
 from planner_shared.bus.publisher import EventPublisher
+from planner_shared.bus.recovery import GroupWatch
 from planner_shared.bus.relay import OutboxRelay
 from planner_shared.bus.router import EventRouter
+from planner_shared.bus.streams import all_streams
 from planner_shared.db.engine import create_engine, create_sessionmaker
 from planner_shared.logging import configure_logging
 from planner_shared.settings import ServiceSettings
@@ -34,6 +37,7 @@ from planner_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 TASK_STOP_SECONDS = 5.0
+REDIS_SOCKET_TIMEOUT = 35.0
 RECANCEL_SECONDS = 0.2
 
 
@@ -55,6 +59,7 @@ class Runtime:
     publisher: EventPublisher
     relay: OutboxRelay
     consumer: DurableConsumer | None = None
+    group_watch: GroupWatch | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     ready_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -112,7 +117,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
-    redis = aioredis.from_url(settings.redis_url)
+    # Bounded waits: while Redis does not answer, a request fails fast (503) instead of
+    # hanging. Longer than the longest blocking read (the gateway reader's, at most 30 s).
+    redis = aioredis.from_url(
+        settings.redis_url, socket_connect_timeout=5.0, socket_timeout=REDIS_SOCKET_TIMEOUT
+    )
     broker = RedisBroker(settings.redis_url, log_level=10)
     publisher = EventPublisher(broker, settings)
     relay = OutboxRelay(sessionmaker, publisher, poll_seconds=settings.outbox_poll_seconds)
@@ -131,8 +140,12 @@ async def open_runtime(
                 )
                 await runtime.consumer.ensure_groups()
                 runtime.consumer.register(broker)
+                # A service that cannot consume is not ready (Redis down, a group gone).
+                runtime.require("consumer_groups", _watch(runtime).problem)
+            await _first_check(_watch(runtime))
             await broker.start()
             runtime.spawn(relay.run(), f"{name}-outbox-relay")
+            runtime.spawn(_watch(runtime).run(), f"{name}-bus-watch")
             try:
                 yield runtime
             finally:
@@ -141,6 +154,34 @@ async def open_runtime(
     finally:
         await redis.aclose()
         await engine.dispose()
+
+
+def _watch(runtime: Runtime) -> GroupWatch:
+    """The runtime's bus watch: its groups (none for a service without a consumer) and the
+    marker that tells a Redis that lost its data (see planner_shared.bus.recovery)."""
+    if runtime.group_watch is None:
+        consumer = runtime.consumer
+        runtime.group_watch = GroupWatch(
+            redis=runtime.redis,
+            sessionmaker=runtime.sessionmaker,
+            group=runtime.name,
+            stream_prefix=runtime.settings.stream_prefix,
+            streams=consumer.streams if consumer else [],
+            all_streams=all_streams(runtime.settings),
+            interval=runtime.settings.bus_check_seconds,
+            redrive_window=timedelta(hours=runtime.settings.redrive_window_hours),
+            readers=consumer,
+        )
+    return runtime.group_watch
+
+
+async def _first_check(watch: GroupWatch) -> None:
+    """Publish again what a Redis that lost its data while this service was down lost."""
+    try:
+        await watch.check()
+    except Exception as exc:
+        # Not fatal: the service starts and its watch tries again every few seconds.
+        log.warning("could not check the bus for lost data: %s: %s", type(exc).__name__, exc)
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -56,6 +56,18 @@ class PlannerSettings(BaseSettings):
     replica_name: str | None = Field(
         default=None, description="Consumer name in the group; defaults to host and pid."
     )
+    bus_check_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often each service checks that its consumer groups exist (a Redis that "
+        "lost its data has none) and recreates them.",
+    )
+    redrive_window_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="After a Redis loss, outbox events published this recently are published "
+        "again by themselves (0: only by the operator's POST /api/ops/redrive).",
+    )
 
     def stream(self, domain: str) -> str:
         return f"{self.stream_prefix}.{domain}"

@@ -22,6 +22,7 @@ from planner_gateway.body_limit import BodyLimit
 from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
 from planner_gateway.relay import socket
+from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import EXTRAS_KEY, GatewayState
 from planner_shared.bus.router import EventRouter
@@ -127,7 +128,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="Season Planner API",
         description=DESCRIPTION,
     )
-    # Added before CORS, so CORS wraps it and a 413 carries the CORS headers too.
+    # Added before CORS, so CORS wraps them and a 413 or 422 carries the CORS headers too.
+    app.add_middleware(
+        RequestGuard,
+        max_bytes=settings.max_body_bytes,
+        skip_paths=data.upload_paths(API_PREFIXES),
+    )
     app.add_middleware(
         BodyLimit,
         max_bytes=data.body_limit_bytes(settings.max_upload_bytes),

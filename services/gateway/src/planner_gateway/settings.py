@@ -5,7 +5,7 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
 - PORT (8000); API_KEYS: JSON `{"<key>": {"name": "alice", "roles": ["planner"]}}`,
   default the development keys below; CORS_ORIGINS: JSON list (localhost:5173 and :3000);
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
-- MAX_UPLOAD_BYTES (10 MiB): CSV upload limit;
+- MAX_UPLOAD_BYTES (10 MiB): CSV upload limit; MAX_BODY_BYTES (1 MiB): any other request body;
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (10), WS_QUEUE_SIZE (1000 messages
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
@@ -77,6 +77,12 @@ class GatewaySettings(ServiceSettings):
     )
     max_upload_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias=_alias("max_upload_bytes")
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        validation_alias=_alias("max_body_bytes"),
+        description="Largest request body outside the uploads (413 past it).",
     )
     ws_heartbeat_seconds: float = Field(
         default=30.0, gt=0, validation_alias=_alias("ws_heartbeat_seconds")

@@ -99,6 +99,7 @@ class DurableConsumer:
         self._publisher = publisher
         self._producer = producer
         self.consumer_name = consumer_name or settings.replica_name or default_consumer_name()
+        self._subscribers: list[Any] = []
 
     @property
     def streams(self) -> list[str]:
@@ -127,7 +128,12 @@ class DurableConsumer:
                 log.info("retired idle consumer %s of %s on %s", name, self.group, stream)
 
     def register(self, broker: RedisBroker) -> None:
-        """Subscribe to every stream the router needs: new messages, and claimed ones."""
+        """Subscribe to every stream the router needs: new messages, and claimed ones.
+
+        New messages are read one at a time (`max_records=1`): a replica holds only the
+        message it works on, whose idle time it keeps resetting (`_keep_claimed`). Read in
+        batches, the rest of a batch would sit pending and idle behind a long forecast until
+        the claimer of another replica took it and computed it a second time."""
         for stream in self.streams:
             for claim in (False, True):
                 sub = StreamSub(
@@ -136,8 +142,29 @@ class DurableConsumer:
                     consumer=self.consumer_name,
                     polling_interval=max(self._settings.claim_idle_ms // 3, 50) if claim else 100,
                     min_idle_time=self._settings.claim_idle_ms if claim else None,
+                    max_records=1,
                 )
-                broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)(self._on_message)
+                subscriber = broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
+                subscriber(self._on_message)
+                self._subscribers.append(subscriber)
+
+    def stopped(self) -> list[str]:
+        """The streams whose reader has stopped (FastStream stops one for good when its group
+        disappears, as when Redis loses its data)."""
+        return sorted(
+            {sub.stream_sub.name for sub in self._subscribers if not getattr(sub, "running", True)}
+        )
+
+    async def restart_stopped(self) -> list[str]:
+        """Start again the readers that stopped; their groups must exist again first."""
+        restarted = []
+        for sub in self._subscribers:
+            if not getattr(sub, "running", True):
+                await sub.start()
+                restarted.append(sub.stream_sub.name)
+        if restarted:
+            log.warning("restarted the readers of %s", ", ".join(sorted(set(restarted))))
+        return restarted
 
     async def _on_message(self, body: Any, msg: RedisStreamMessage) -> None:
         stream: str = msg.raw_message["channel"]
@@ -244,20 +271,43 @@ class DurableConsumer:
         error: str,
         event: EventBase | None,
     ) -> None:
-        fields: dict[FieldT, EncodableT] = {
-            "stream": stream,
-            "group": self.group,
-            "message_id": message_id.decode(),
-            "error": error[:4000],
-            "failed_at": datetime.now(UTC).isoformat(),
-            "body": body,
-        }
-        if event is not None:
-            fields |= {"event_id": str(event.event_id), "event_type": event.type}
-            if event.workflow_id:
-                fields["workflow_id"] = str(event.workflow_id)
-        await self._redis.xadd(
-            dlq_name(stream), fields, maxlen=self._settings.stream_maxlen, approximate=True
+        await write_dead_letter(
+            self._redis,
+            stream=stream,
+            group=self.group,
+            message_id=message_id,
+            body=body,
+            error=error,
+            event=event,
+            maxlen=self._settings.stream_maxlen,
         )
-        DEAD_LETTERED.labels(stream).inc()
-        log.error("dead-lettered message %s of %s: %s", message_id.decode(), stream, error)
+
+
+async def write_dead_letter(
+    redis: aioredis.Redis,
+    *,
+    stream: str,
+    group: str,
+    message_id: bytes,
+    body: bytes,
+    error: str,
+    event: EventBase | None,
+    maxlen: int,
+) -> None:
+    """Move one message to `<stream>.dlq` with why, who failed it and its body, for the
+    operator API to show and replay."""
+    fields: dict[FieldT, EncodableT] = {
+        "stream": stream,
+        "group": group,
+        "message_id": message_id.decode(),
+        "error": error[:4000],
+        "failed_at": datetime.now(UTC).isoformat(),
+        "body": body,
+    }
+    if event is not None:
+        fields |= {"event_id": str(event.event_id), "event_type": event.type}
+        if event.workflow_id:
+            fields["workflow_id"] = str(event.workflow_id)
+    await redis.xadd(dlq_name(stream), fields, maxlen=maxlen, approximate=True)
+    DEAD_LETTERED.labels(stream).inc()
+    log.error("dead-lettered message %s of %s (%s): %s", message_id.decode(), stream, group, error)

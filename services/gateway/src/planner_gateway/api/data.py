@@ -96,6 +96,15 @@ async def _read_limited(upload: UploadFile, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def _filename(upload: UploadFile) -> str:
+    """The file's name as stored: without control characters or anything not valid Unicode
+    (PostgreSQL text refuses a NUL), at most 255 characters."""
+    name = "".join(
+        c for c in (upload.filename or "") if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF
+    ).strip()
+    return name[:255] or "upload.csv"
+
+
 def _csv_error(exc: CsvValidationError) -> ApiError:
     details = [ErrorDetail.model_validate(e.as_detail()) for e in exc.errors]
     message = str(exc)
@@ -133,7 +142,7 @@ async def _parse(kind: CsvKind, upload: UploadFile, max_bytes: int) -> ParsedCsv
 
 def _file_read(upload: UploadFile, parsed: ParsedCsv[Any]) -> FileRead:
     return FileRead(
-        filename=upload.filename or "upload.csv",
+        filename=_filename(upload),
         size_bytes=parsed.size_bytes,
         sha256=parsed.sha256,
         delimiter=parsed.delimiter_name,
@@ -263,7 +272,7 @@ async def upload_weekly_actuals(
             session,
             workflow_id=workflow_id,
             rows=parsed.rows,
-            filename=file.filename or "upload.csv",
+            filename=_filename(file),
             uploaded_by=principal.name,
             sha256=parsed.sha256,
             week_number=week_number,

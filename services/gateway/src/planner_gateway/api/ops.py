@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Response
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Operator
 from planner_gateway.deps import RuntimeDep, StateDep
-from planner_gateway.errors import ApiError, not_found, responses
+from planner_gateway.errors import ApiError, ErrorDetail, not_found, responses
 from planner_gateway.schemas.ops import (
     DeadLetterList,
     DeadLetterRead,
@@ -35,8 +35,21 @@ from planner_shared.events import Domain
 router = APIRouter(prefix="/ops", tags=["operator"])
 health_router = APIRouter(tags=["operator"])
 
-MESSAGE_ID = r"^\d+-\d+$"
+MESSAGE_ID = r"^\d{1,20}-\d{1,20}$"
 CHECK_TIMEOUT_SECONDS = 3.0
+MAX_ID_PART = 2**64 - 1
+
+
+def _check_id(value: str, field: str) -> str:
+    """A Redis stream id's two parts are 64-bit: refuse a larger one clearly (Redis would
+    answer an error, not an empty range)."""
+    if any(int(part) > MAX_ID_PART for part in value.split("-")):
+        raise ApiError(
+            422,
+            f"{field}: {value} is not a stream id (each part is at most {MAX_ID_PART})",
+            details=[ErrorDetail(field=field, message="not a stream id", value=value)],
+        )
+    return value
 
 
 @router.get("/streams", response_model=StreamList, responses=responses(), summary="Every stream")
@@ -62,7 +75,12 @@ async def recent_events(
     before: Annotated[str | None, Query(pattern=MESSAGE_ID)] = None,
 ) -> StreamEntries:
     stream = stream_name(runtime.settings, domain)
-    entries = await admin.recent_entries(runtime.redis, stream, count, before)
+    if before is not None:
+        _check_id(before, "before")
+    # Nothing is older than 0-0 (and Redis refuses the exclusive range that would ask).
+    entries = (
+        [] if before == "0-0" else await admin.recent_entries(runtime.redis, stream, count, before)
+    )
     return StreamEntries(
         stream=stream,
         entries=[StreamEntryRead(**asdict(e)) for e in entries],
@@ -105,6 +123,7 @@ async def replay_dead_letter(
     runtime: RuntimeDep,
 ) -> ReplayResult:
     stream = stream_name(runtime.settings, domain)
+    _check_id(dlq_message_id, "dlq_message_id")
     try:
         letter = await admin.replay_dead_letter(
             runtime.redis, runtime.publisher, stream, dlq_message_id

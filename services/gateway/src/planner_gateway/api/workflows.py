@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -44,6 +44,7 @@ from planner_shared.events import (
     WorkflowRequested,
     WorkflowRequestedPayload,
 )
+from planner_shared.parameters import season_start_problem
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -90,6 +91,14 @@ async def start_forecast(
     request: Request,
     response: Response,
 ) -> WorkflowCreated:
+    if body.parameters is not None and (
+        problem := season_start_problem(body.parameters.season_start_date, date.today())
+    ):
+        raise ApiError(
+            422,
+            problem,
+            details=[ErrorDetail(field="parameters.season_start_date", message=problem)],
+        )
     codes = body.categories()
     if codes and (unknown := await _unknown_categories(session, codes)):
         raise ApiError(

@@ -19,6 +19,8 @@ from planner_gateway.schemas.workflows import EXAMPLE_BRIEF, EXAMPLE_PARAMETERS,
 from planner_shared.amounts import Amount, ApprovalAmounts
 from planner_shared.events import DecisionAction
 from planner_shared.parameters import (
+    EARLIEST_SEASON_START,
+    LATEST_SEASON_START,
     PERCENT_SCHEMA,
     ExtractionIssue,
     ParameterExtraction,
@@ -43,6 +45,8 @@ class ExtractRequest(BaseModel):
     )
     reference_date: date | None = Field(
         default=None,
+        ge=EARLIEST_SEASON_START,
+        le=LATEST_SEASON_START,
         description="Date the brief is read against (relative dates); today if omitted.",
     )
 
