@@ -15,8 +15,13 @@ help: ## List the targets
 install: ## Install system packages, uv and the workspace (idempotent)
 	@bash scripts/bootstrap.sh
 
+.PHONY: console
+console: ## Build the planner console (Node and npm from Debian when missing, npm ci, vite build)
+	@bash scripts/console.sh build
+
 .PHONY: test
-test: install ## Run the whole test suite against real PostgreSQL and Redis
+test: install ## Run the whole test suite: the console's unit tests, then pytest (browser tests in Chromium too)
+	@bash scripts/console.sh test
 	$(PY) pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: lint
@@ -37,7 +42,8 @@ BENCH ?=
 DEMO_ARGS ?=
 
 .PHONY: run
-run: install ## Start the five services on the sample data (Docker if an engine answers; RUN_MODE=local|docker, SERVERS=private)
+run: install console ## Build the console and start the five services on the sample data (Docker if an engine answers; RUN_MODE=local|docker, SERVERS=private)
+	@echo "Season Planner console: http://127.0.0.1:$${PLANNER_GATEWAY_PORT:-8000}/ (starting the services)"
 	$(PY) python scripts/run_local.py up --mode $(RUN_MODE) --servers $(SERVERS)
 
 .PHONY: demo

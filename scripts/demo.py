@@ -509,7 +509,7 @@ async def report(client: GatewayClient, workflow_id: str, timings: list[tuple[st
             f"week {c['week_number']}",
             f"{c['forecasted_cumulative']:,.0f}",
             f"{c['actual_cumulative']:,.0f}",
-            f"{c['variance_pct']:.1%}",
+            f"{c['variance_fraction']:.1%}",
             _verdict(c),
         ]
         for c in variance["checks"]
@@ -530,9 +530,10 @@ async def report(client: GatewayClient, workflow_id: str, timings: list[tuple[st
         print("  no markdown proposed")
     for markdown in markdowns:
         decided = markdown["decided_markdown_pct"]
+        sold = markdown["sell_through_fraction"]
         print(
-            f"  week {markdown['week_number']}: sell-through {markdown['sell_through_pct']:.0%} "
-            f"vs target {markdown['target_sell_through_pct']:.0%}; recommended "
+            f"  week {markdown['week_number']}: sell-through {sold:.0%} "
+            f"vs target {markdown['target_sell_through_fraction']:.0%}; recommended "
             f"{markdown['recommended_markdown_pct']:g}% (max {markdown['max_markdown_pct']:g}%), "
             + (
                 f"decided {decided:g}% by {markdown['decided_by']}"

@@ -482,7 +482,7 @@ async def _check_variance(season: Season) -> None:
     assert sorted(checks) == list(range(1, WEEKS + 1)), sorted(checks)
     for week in range(1, DRIFT_WEEK):
         assert checks[week]["threshold_exceeded"] is False, checks[week]
-        assert checks[week]["variance_pct"] < checks[week]["threshold"]
+        assert checks[week]["variance_fraction"] < checks[week]["threshold"]
     for week in season.reforecast_weeks.values():
         assert checks[week]["threshold_exceeded"] is True, checks[week]
     week4 = await season.client.get(path, week=DRIFT_WEEK)
@@ -544,7 +544,9 @@ async def _check_bus(client: GatewayClient) -> None:
     """Nothing dead-lettered, and every consumer group drains: no event is stuck or lost."""
     letters = await client.dead_letters()
     assert letters == [], letters
-    for _ in range(50):
+    # A loaded 2-core machine can hold the forecast group's last events for several seconds
+    # (each re-forecast is a real fit): allow a minute before calling it stuck.
+    for _ in range(300):
         lag = await client.lag()
         if lag["total_pending"] == lag["total_lag"] == 0:
             return

@@ -247,7 +247,7 @@ async def test_season_resources(gateway: Gateway, sessionmaker: Sessions) -> Non
         ("Small stores", ["S003"]),
     ]
     assert [c["total_units"] for c in clusters] == [150, 30]
-    assert clusters[0]["allocation_percentage"] == round(150 / 180, 4)
+    assert clusters[0]["allocation_fraction"] == round(150 / 180, 4)
 
     plan = (await gateway.client.get(f"{base}/allocations", headers=READER)).json()
     assert plan["manufacturing_qty"] == 400
@@ -263,7 +263,7 @@ async def test_season_resources(gateway: Gateway, sessionmaker: Sessions) -> Non
     variance = (await gateway.client.get(f"{base}/variance", headers=READER)).json()
     assert variance["weeks_with_actuals"] == [1]
     assert variance["checks"][0]["threshold_exceeded"] is True
-    assert variance["checks"][0]["variance_pct"] == 0.25
+    assert variance["checks"][0]["variance_fraction"] == 0.25
     assert variance["checks"][0]["compared_weeks"] == [1, 1]
     assert variance["checks"][0]["by_category"]["DRESS"]["actual_units"] == 250.0
     assert set(variance["checks"][0]["by_category"]) == {"DRESS"}
@@ -274,7 +274,7 @@ async def test_season_resources(gateway: Gateway, sessionmaker: Sessions) -> Non
 
     markdowns = (await gateway.client.get(f"{base}/markdowns", headers=READER)).json()["markdowns"]
     assert markdowns[0]["recommended_markdown_pct"] == 20.0
-    assert markdowns[0]["gap_pct"] == 0.12
+    assert markdowns[0]["gap_fraction"] == 0.12
     assert markdowns[0]["status"] == "pending"
     async with sessionmaker() as session, session.begin():
         session.add(

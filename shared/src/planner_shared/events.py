@@ -9,12 +9,13 @@ Change payloads additively; a breaking change is a new `version` (and a new clas
 from __future__ import annotations
 
 import builtins
+import math
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from typing_extensions import TypeVar
 
 from planner_shared.parameters import ParameterExtraction, SeasonParameters
@@ -41,6 +42,48 @@ def utc_now() -> datetime:
 
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def text_problem(text: str) -> str | None:
+    """Why a string cannot be stored as text or jsonb, or None when it can."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def unstorable_at(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(dotted path, reason) of the first value inside `value` that JSON and PostgreSQL cannot
+    hold: NaN, an infinity, a NUL character, a lone surrogate. None when there is none.
+
+    PostgreSQL's jsonb refuses all of them, so one inside an event would stall every consumer
+    that stores it; every event is checked as it is built or parsed.
+    """
+    here = path or "value"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (here, "is not a finite number")
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return None if problem is None else (here, problem)
+    items: Any
+    if isinstance(value, BaseModel):
+        items = value.__dict__.items()
+    elif isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and (problem := text_problem(key)) is not None:
+            return (f"{path}.{key!r}" if path else repr(key), f"key {problem}")
+        found = unstorable_at(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 class EventBase(BaseModel):
@@ -71,6 +114,14 @@ class EventBase(BaseModel):
             producer=producer,
             payload=payload,
         )
+
+    @model_validator(mode="after")
+    def _storable_values(self) -> EventBase:
+        found = unstorable_at(self.payload, "payload")
+        if found is not None:
+            where, problem = found
+            raise ValueError(f"{where} {problem}: events carry only what JSON and jsonb can hold")
+        return self
 
 
 # ---------------------------------------------------------------- workflow

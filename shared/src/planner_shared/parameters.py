@@ -5,11 +5,20 @@ Defaults (used only when the planner's brief leaves a value out, and always flag
 | parameter                 | default                 | range                   |
 |---------------------------|-------------------------|-------------------------|
 | forecast_horizon_weeks    | 12                      | 1-52                    |
-| season_start_date         | next Monday             | any date                |
+| season_start_date         | next Monday             | 2000-01-01 to 2099-12-31 (*) |
 | replenishment_strategy    | weekly                  | none, weekly, bi_weekly |
-| dc_holdback_percentage    | 45                      | 0-100                   |
+| dc_holdback_percentage    | 45                      | 0 to under 100 (percent) |
 | markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon              |
-| markdown_threshold        | 0.60                    | 0-1                     |
+| markdown_threshold        | 0.60                    | 0-1 (fraction)          |
+
+(*) and a new season at most 104 weeks ahead. Why the bounds: a season far in the future
+is forecast week by week from the end of the history, so a season in year 6403 would hold a
+forecast replica for minutes while every other season waits; one starting more than
+`MAX_WEEKS_AHEAD` weeks after the request is refused (`season_start_problem`: the gateway
+against today, the forecast service against the request's time, so a replayed request is
+judged as when it was made). The absolute range keeps every derived date (the season's end)
+a valid date. A holdback of 100% would leave nothing to allocate to the stores: it is refused
+up front, not at allocation after the approval.
 """
 
 from __future__ import annotations
@@ -18,12 +27,55 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_HORIZON_WEEKS = 12
 DEFAULT_REPLENISHMENT = "weekly"
 DEFAULT_DC_HOLDBACK_PERCENTAGE = 45.0
 DEFAULT_MARKDOWN_THRESHOLD = 0.60
+EARLIEST_SEASON_START = date(2000, 1, 1)
+LATEST_SEASON_START = date(2099, 12, 31)
+MAX_WEEKS_AHEAD = 104
+
+# ---------------------------------------------------------------- units
+# One convention across the API: a field whose name ends in `_pct` or `_percentage` is in
+# percent (0-100, 45 is 45%); every other share (sell-through, variance, thresholds,
+# confidences, weights) is a fraction (0-1), named `..._fraction` where the name alone could
+# be read either way. Each such field's JSON schema says which (`x-unit`). A value that looks
+# like the other unit is refused, never stored as it came: a holdback of 0.45 would be 0.45%.
+PERCENT_SCHEMA: dict[str, Any] = {"x-unit": "percent"}
+FRACTION_SCHEMA: dict[str, Any] = {"x-unit": "fraction"}
+
+
+def check_percent(name: str, value: float) -> float:
+    """A percent (0-100) that is not a fraction in disguise: 0 < value < 1 is refused."""
+    if 0 < value < 1:
+        raise ValueError(
+            f"{name} is a percent (0-100), and {value:g} looks like a fraction: "
+            f"send {value * 100:g} for {value * 100:g}%"
+        )
+    return value
+
+
+def check_fraction(name: str, value: float) -> float:
+    """A fraction (0-1) that is not a percent in disguise: above 1 is refused."""
+    if 1 < value <= 100:
+        raise ValueError(
+            f"{name} is a fraction (0-1), and {value:g} looks like a percent: "
+            f"send {value / 100:g} for {value:g}%"
+        )
+    if value > 1:
+        raise ValueError(f"{name} is a fraction (0-1); {value:g} is out of range")
+    return value
+
 
 PARAMETER_NAMES = (
     "forecast_horizon_weeks",
@@ -57,22 +109,44 @@ class SeasonParameters(BaseModel):
     forecast_horizon_weeks: int = Field(
         ge=1, le=52, description="Season length in weeks.", examples=[12]
     )
-    season_start_date: date = Field(description="First day of week 1.", examples=["2027-03-01"])
+    season_start_date: date = Field(
+        ge=EARLIEST_SEASON_START,
+        le=LATEST_SEASON_START,
+        description="First day of week 1 (2000-01-01 to 2099-12-31; a new season at most "
+        f"{MAX_WEEKS_AHEAD} weeks ahead).",
+        examples=["2027-03-01"],
+    )
     replenishment_strategy: ReplenishmentStrategy = Field(
         description="How often stores are replenished from the DC.", examples=["weekly"]
     )
     dc_holdback_percentage: float = Field(
         ge=0,
-        le=100,
-        description="Share of the order kept at the distribution centre.",
+        lt=100,
+        description="Share of the order kept at the distribution centre, in percent (under 100: "
+        "the stores need some of it): 45 is 45%. A value between 0 and 1 is refused as a fraction.",
         examples=[45.0],
+        json_schema_extra=PERCENT_SCHEMA,
     )
     markdown_checkpoint_week: int = Field(
         ge=1, le=52, description="Season week at which sell-through is checked.", examples=[6]
     )
     markdown_threshold: float = Field(
-        ge=0, le=1, description="Target sell-through at the checkpoint (0-1).", examples=[0.6]
+        ge=0,
+        description="Target sell-through at the checkpoint, a fraction (0-1): 0.6 is 60%. "
+        "A value above 1 is refused as a percent.",
+        examples=[0.6],
+        json_schema_extra=FRACTION_SCHEMA,
     )
+
+    @field_validator("dc_holdback_percentage")
+    @classmethod
+    def _holdback_in_percent(cls, value: float, info: ValidationInfo) -> float:
+        return check_percent(info.field_name or "value", value)
+
+    @field_validator("markdown_threshold")
+    @classmethod
+    def _threshold_as_fraction(cls, value: float, info: ValidationInfo) -> float:
+        return check_fraction(info.field_name or "value", value)
 
     @model_validator(mode="before")
     @classmethod
@@ -110,6 +184,18 @@ class SeasonParameters(BaseModel):
 
     def week_start(self, week_number: int) -> date:
         return self.season_start_date + timedelta(weeks=week_number - 1)
+
+
+def season_start_problem(start: date, today: date) -> str | None:
+    """Why a season starting on `start` may not be planned on `today`, or None."""
+    latest = today + timedelta(weeks=MAX_WEEKS_AHEAD)
+    if start > latest:
+        return (
+            f"the season starts {start.isoformat()}, more than {MAX_WEEKS_AHEAD} weeks after "
+            f"{today.isoformat()} (latest {latest.isoformat()}): forecasting that far ahead of "
+            "the sales history is not meaningful"
+        )
+    return None
 
 
 class ParameterSource(StrEnum):

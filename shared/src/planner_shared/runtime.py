@@ -10,14 +10,17 @@ the database or Redis does not answer, or while a condition a service added with
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
 import redis.asyncio as aioredis
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from faststream.redis import RedisBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -25,8 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from planner_shared.bus.consumer import DurableConsumer
 from planner_shared.bus.publisher import EventPublisher
+from planner_shared.bus.recovery import GroupWatch
 from planner_shared.bus.relay import OutboxRelay
 from planner_shared.bus.router import EventRouter
+from planner_shared.bus.streams import all_streams
 from planner_shared.db.engine import create_engine, create_sessionmaker
 from planner_shared.logging import configure_logging
 from planner_shared.settings import ServiceSettings
@@ -34,6 +39,7 @@ from planner_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 TASK_STOP_SECONDS = 5.0
+REDIS_SOCKET_TIMEOUT = 35.0
 RECANCEL_SECONDS = 0.2
 
 
@@ -55,6 +61,7 @@ class Runtime:
     publisher: EventPublisher
     relay: OutboxRelay
     consumer: DurableConsumer | None = None
+    group_watch: GroupWatch | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     ready_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -112,7 +119,11 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
-    redis = aioredis.from_url(settings.redis_url)
+    # Bounded waits: while Redis does not answer, a request fails fast (503) instead of
+    # hanging. Longer than the longest blocking read (the gateway reader's, at most 30 s).
+    redis = aioredis.from_url(
+        settings.redis_url, socket_connect_timeout=5.0, socket_timeout=REDIS_SOCKET_TIMEOUT
+    )
     broker = RedisBroker(settings.redis_url, log_level=10)
     publisher = EventPublisher(broker, settings)
     relay = OutboxRelay(sessionmaker, publisher, poll_seconds=settings.outbox_poll_seconds)
@@ -131,8 +142,14 @@ async def open_runtime(
                 )
                 await runtime.consumer.ensure_groups()
                 runtime.consumer.register(broker)
+                # A service that cannot consume is not ready (Redis down, a group gone).
+                runtime.require("consumer_groups", _watch(runtime).problem)
+            await _first_check(_watch(runtime))
             await broker.start()
+            if runtime.consumer is not None:
+                runtime.consumer.reading = True
             runtime.spawn(relay.run(), f"{name}-outbox-relay")
+            runtime.spawn(_watch(runtime).run(), f"{name}-bus-watch")
             try:
                 yield runtime
             finally:
@@ -141,6 +158,34 @@ async def open_runtime(
     finally:
         await redis.aclose()
         await engine.dispose()
+
+
+def _watch(runtime: Runtime) -> GroupWatch:
+    """The runtime's bus watch: its groups (none for a service without a consumer) and the
+    marker that tells a Redis that lost its data (see planner_shared.bus.recovery)."""
+    if runtime.group_watch is None:
+        consumer = runtime.consumer
+        runtime.group_watch = GroupWatch(
+            redis=runtime.redis,
+            sessionmaker=runtime.sessionmaker,
+            group=runtime.name,
+            stream_prefix=runtime.settings.stream_prefix,
+            streams=consumer.streams if consumer else [],
+            all_streams=all_streams(runtime.settings),
+            interval=runtime.settings.bus_check_seconds,
+            redrive_window=timedelta(hours=runtime.settings.redrive_window_hours),
+            readers=consumer,
+        )
+    return runtime.group_watch
+
+
+async def _first_check(watch: GroupWatch) -> None:
+    """Publish again what a Redis that lost its data while this service was down lost."""
+    try:
+        await watch.check()
+    except Exception as exc:
+        # Not fatal: the service starts and its watch tries again every few seconds.
+        log.warning("could not check the bus for lost data: %s: %s", type(exc).__name__, exc)
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -205,6 +250,29 @@ def operator_router() -> APIRouter:
     return router
 
 
+_operator_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="OperatorKey",
+    description="PLANNER_OPERATOR_KEY, sent as `Authorization: Bearer <key>`.",
+)
+
+
+async def require_operator_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_operator_bearer)],
+) -> None:
+    """The services' own read endpoints show what planners and approvers decided: only the
+    operator key opens them."""
+    expected = runtime_of(request).settings.operator_key.get_secret_value()
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            401,
+            "this operator API needs the operator key: Authorization: Bearer $PLANNER_OPERATOR_KEY",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 def create_service_app(
     name: str,
     settings: ServiceSettings,
@@ -213,7 +281,11 @@ def create_service_app(
     routers: list[APIRouter] | None = None,
     title: str | None = None,
     description: str = "",
+    protect_routers: bool = True,
 ) -> FastAPI:
+    """The service's app; its own `routers` need the operator key unless `protect_routers`
+    is False (the gateway, whose API has keys and roles of its own)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(name, level=settings.log_level, json_lines=settings.log_json)
@@ -225,8 +297,9 @@ def create_service_app(
         title=title or f"Season Planner {name}", description=description, lifespan=lifespan
     )
     app.include_router(operator_router())
+    guard = [Depends(require_operator_key)] if protect_routers else []
     for router in routers or []:
-        app.include_router(router)
+        app.include_router(router, dependencies=guard)
     return app
 
 

@@ -56,6 +56,18 @@ class PlannerSettings(BaseSettings):
     replica_name: str | None = Field(
         default=None, description="Consumer name in the group; defaults to host and pid."
     )
+    bus_check_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often each service checks that its consumer groups exist (a Redis that "
+        "lost its data has none) and recreates them.",
+    )
+    redrive_window_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="After a Redis loss, outbox events published this recently are published "
+        "again by themselves (0: only by the operator's POST /api/ops/redrive).",
+    )
 
     def stream(self, domain: str) -> str:
         return f"{self.stream_prefix}.{domain}"
@@ -78,11 +90,20 @@ class OpenAISettings(BaseSettings):
         return self.api_key is not None and self.api_key.get_secret_value() != ""
 
 
+DEVELOPMENT_OPERATOR_KEY = "dev-operator-key"
+
+
 class ServiceSettings(PlannerSettings):
-    """Base of each service's settings: adds the operator HTTP port."""
+    """Base of each service's settings: adds the operator HTTP port and its key."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    operator_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_OPERATOR_KEY),
+        validation_alias="PLANNER_OPERATOR_KEY",
+        description="Bearer key of the services' own operator APIs (ports 8001-8004; /health, "
+        "/ready and /metrics stay open to probes). Refused in production unless set.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
@@ -90,6 +111,15 @@ class ServiceSettings(PlannerSettings):
             for name, value in self._secrets().items():
                 if value.strip().lower() in _PLACEHOLDER_SECRETS:
                     raise ValueError(f"{name} must be set to a real secret in production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_development_operator_key(self) -> Self:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.operator_key.get_secret_value() == DEVELOPMENT_OPERATOR_KEY
+        ):
+            raise ValueError("PLANNER_OPERATOR_KEY must be set to a real secret in production")
         return self
 
     def _secrets(self) -> dict[str, str]:

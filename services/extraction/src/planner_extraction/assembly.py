@@ -28,6 +28,8 @@ from planner_shared.parameters import (
     DEFAULT_HORIZON_WEEKS,
     DEFAULT_MARKDOWN_THRESHOLD,
     DEFAULT_REPLENISHMENT,
+    EARLIEST_SEASON_START,
+    LATEST_SEASON_START,
     PARAMETER_NAMES,
     ExtractionIssue,
     IssueKind,
@@ -36,6 +38,7 @@ from planner_shared.parameters import (
     ParameterSource,
     ReplenishmentStrategy,
     SeasonParameters,
+    check_percent,
     default_checkpoint_week,
     next_monday,
 )
@@ -145,11 +148,21 @@ def _horizon(value: Any) -> int:
 
 def _start(value: Any) -> date:
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise _RejectedError("invalid", f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+        start = value
+    else:
+        try:
+            start = date.fromisoformat(str(value))
+        except ValueError:
+            raise _RejectedError(
+                "invalid", f"{value!r} is not a date (expected YYYY-MM-DD)"
+            ) from None
+    if not EARLIEST_SEASON_START <= start <= LATEST_SEASON_START:
+        raise _RejectedError(
+            "out_of_range",
+            f"A season starting {start.isoformat()} is outside "
+            f"{EARLIEST_SEASON_START.isoformat()} to {LATEST_SEASON_START.isoformat()}",
+        )
+    return start
 
 
 _STRATEGY_SPELLINGS = {
@@ -175,9 +188,15 @@ def _strategy(value: Any) -> ReplenishmentStrategy:
 
 def _holdback(value: Any) -> float:
     share = _number(value, "The DC holdback")
-    if not 0 <= share <= 100:
-        raise _RejectedError("out_of_range", f"A DC holdback of {share:g}% is outside 0-100%")
-    return share
+    if not 0 <= share < 100:
+        raise _RejectedError(
+            "out_of_range",
+            f"A DC holdback of {share:g}% is outside 0-100% (under 100: the stores need stock)",
+        )
+    try:  # the API's unit convention: a percent between 0 and 1 is a fraction in disguise
+        return check_percent("The DC holdback", share)
+    except ValueError as exc:
+        raise _RejectedError("out_of_range", str(exc)) from None
 
 
 def _threshold(value: Any) -> float:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import Executor
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
 from planner_forecast.plan import Replenished, WeekOutcome, allocate, week_in
-from planner_forecast.season import run_forecast
+from planner_forecast.season import PanelCache, run_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Workflow
@@ -41,8 +42,8 @@ from planner_shared.events import (
     VarianceChecked,
     VarianceCheckedPayload,
 )
-from planner_shared.parameters import SeasonParameters
-from planner_shared.workflow import WorkflowState
+from planner_shared.parameters import SeasonParameters, season_start_problem
+from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 DOMAIN_ERRORS = (repo.MissingDataError, AllocationError, ValueError)
 
@@ -64,6 +65,7 @@ class ForecastHandlers:
     def __init__(self, pool: Executor, settings: ForecastSettings) -> None:
         self._pool = pool
         self._settings = settings
+        self._panels = PanelCache(settings.cache_size)
 
     def router(self) -> EventRouter:
         router = EventRouter()
@@ -74,10 +76,30 @@ class ForecastHandlers:
 
     async def on_forecast_requested(self, event: ForecastRequested, ctx: MessageContext) -> None:
         run = event.payload.run_number
+        if await _ended(ctx, event, f"forecast run {run}"):
+            return
+        problem = season_start_problem(
+            event.payload.parameters.season_start_date, event.occurred_at.date()
+        )
+        if problem is not None:
+            await self._close_request(ctx, event, "failed")
+            ctx.emit(
+                event.caused(
+                    ForecastFailed,
+                    ForecastFailedPayload(reason=problem, run_number=run),
+                    ctx.producer,
+                )
+            )
+            return
         try:
             async with ctx.session.begin_nested():
                 payload = await run_forecast(
-                    ctx.session, event, self._pool, self._settings, _progress(ctx, event)
+                    ctx.session,
+                    event,
+                    self._pool,
+                    self._settings,
+                    _progress(ctx, event),
+                    self._panels,
                 )
         except DOMAIN_ERRORS as exc:
             await self._close_request(ctx, event, "failed")
@@ -104,6 +126,8 @@ class ForecastHandlers:
         self, event: AllocationRequested, ctx: MessageContext
     ) -> None:
         assert event.workflow_id is not None
+        if await _ended(ctx, event, "the allocation"):
+            return
         try:
             async with ctx.session.begin_nested():
                 payload = await allocate(
@@ -195,6 +219,26 @@ class ForecastHandlers:
             await _progress(ctx, event)(replenishment_message(week, outcome.replenishment), None)
         if outcome.sell_through is not None:
             ctx.emit(event.caused(SellThroughComputed, outcome.sell_through, ctx.producer))
+
+
+async def _ended(ctx: MessageContext, event: EventBase, what: str) -> bool:
+    """True when the workflow was cancelled (or has otherwise ended) while this request
+    waited in the queue: the work is skipped, not computed for nobody."""
+    if event.workflow_id is None:
+        return False
+    state = await ctx.session.scalar(select(Workflow.state).where(Workflow.id == event.workflow_id))
+    if state is None or WorkflowState(state) not in TERMINAL_STATES:
+        return False
+    await ctx.progress(
+        event.caused(
+            AgentProgress,
+            AgentProgressPayload(
+                agent="forecast", message=f"Skipped {what}: the workflow is {state}"
+            ),
+            ctx.producer,
+        )
+    )
+    return True
 
 
 async def _claim_reforecast(

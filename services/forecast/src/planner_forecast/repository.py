@@ -331,3 +331,36 @@ async def uploaded_dc_stock(session: AsyncSession, workflow_id: UUID) -> dict[UU
         free = max(0, row.available_units - row.reserved_units)
         stock[row.category_id] = stock.get(row.category_id, 0) + free
     return stock
+
+
+async def store_history(
+    session: AsyncSession, category_ids: Sequence[UUID], before: date | None = None
+) -> pd.DataFrame:
+    """Weekly units per store and category: store_code, category_code, week_start, units;
+    with `before` (the season start) only the weeks before it, as a backtest would see."""
+    cut_off = [HistoricalSale.week_start < before] if before is not None else []
+    rows = (
+        await session.execute(
+            select(Store.code, Category.code, HistoricalSale.week_start, HistoricalSale.units)
+            .join(Store, Store.id == HistoricalSale.store_id)
+            .join(Category, Category.id == HistoricalSale.category_id)
+            .where(HistoricalSale.category_id.in_(category_ids), *cut_off)
+        )
+    ).all()
+    return pd.DataFrame(
+        [(s, c, w, float(u)) for s, c, w, u in rows],
+        columns=["store_code", "category_code", "week_start", "units"],
+    )
+
+
+async def cluster_labels(session: AsyncSession, workflow_id: UUID) -> dict[str, int]:
+    """Store code -> cluster label of the workflow's stored clusters (empty before any)."""
+    rows = (
+        await session.execute(
+            select(Store.code, StoreCluster.label)
+            .join(StoreClusterMember, StoreClusterMember.store_id == Store.id)
+            .join(StoreCluster, StoreCluster.id == StoreClusterMember.cluster_id)
+            .where(StoreClusterMember.workflow_id == workflow_id)
+        )
+    ).all()
+    return {str(code): int(label) for code, label in rows}

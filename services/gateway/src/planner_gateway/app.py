@@ -17,10 +17,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from planner_gateway import SERVICE_NAME, v1
-from planner_gateway.api import commands, data, ops, resources, workflows
+from planner_gateway.api import charts, commands, data, ops, report, resources, session, workflows
 from planner_gateway.body_limit import BodyLimit
+from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
 from planner_gateway.relay import socket
+from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import EXTRAS_KEY, GatewayState
 from planner_shared.bus.router import EventRouter
@@ -38,6 +40,15 @@ The API a planner (or the frontend) drives a season with.
 parameters and uploads data; `approver` decides approvals; `operator` sees the bus. Any key
 reads. Development keys: `dev-planner-key`, `dev-approver-key`, `dev-operator-key`,
 `dev-admin-key` (all roles).
+
+**Console sessions.** `POST /api/session` with `{"api_key": ...}` exchanges a key for an
+HttpOnly session cookie (the console at `/` signs in so); every endpoint and the WebSocket
+accept it, and a write made with it must send the session's `X-CSRF-Token` (the
+`planner_csrf` cookie). `GET /api/me` says who is calling; `DELETE /api/session` signs out.
+
+**Units.** A field ending in `_pct` or `_percentage` is in percent (45 is 45%); every other
+share is a fraction (0.45 is 45%), named `_fraction` where it could be read either way; the
+schema's `x-unit` says which. A value that looks like the other unit is refused with 422.
 
 **A season.** `POST /api/parameters/extract` with the brief, then `POST /api/workflows/forecast`
 with the confirmed parameters; follow `websocket_url?token=<key>&since=start`. Answer
@@ -98,6 +109,10 @@ def api_router() -> APIRouter:
     api.include_router(data.router)
     api.include_router(ops.router)
     api.include_router(ops.health_router)
+    api.include_router(session.router)
+    api.include_router(charts.router)
+    api.include_router(charts.workflow_router)
+    api.include_router(report.router)
     return api
 
 
@@ -118,8 +133,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=[versioned, socket.router, v1.stream.router],
         title="Season Planner API",
         description=DESCRIPTION,
+        protect_routers=False,
     )
-    # Added before CORS, so CORS wraps it and a 413 carries the CORS headers too.
+    v1.install_inner(app)
+    # Added before CORS, so CORS wraps them and a 413 or 422 carries the CORS headers too.
+    app.add_middleware(
+        RequestGuard,
+        max_bytes=settings.max_body_bytes,
+        skip_paths=data.upload_paths(API_PREFIXES) | {v1.UPLOAD_MARK},
+    )
     app.add_middleware(
         BodyLimit,
         max_bytes=data.body_limit_bytes(settings.max_upload_bytes),
@@ -134,10 +156,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
         allow_credentials=False,
         max_age=600,
     )
     install_error_handlers(app)
+    # Last: the console answers only the paths nothing else does.
+    mount_console(app, settings)
     return app

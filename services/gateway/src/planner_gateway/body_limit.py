@@ -49,11 +49,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        declared = _content_length(headers)
+        declared = content_length(headers)
         if declared is not None and declared > self.max_bytes:
             waiting = headers.get("expect", "").lower() == "100-continue"
             if not waiting and declared <= 2 * self.max_bytes:
-                await _drop(receive, self.max_bytes)
+                await drop_rest(receive, self.max_bytes)
             response = error_response(413, code_for(413), self.message, headers=CLOSE)
             await response(scope, receive, send)
             return
@@ -66,14 +66,14 @@ class BodyLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     if message.get("more_body", False):
-                        await _drop(receive, self.max_bytes)
+                        await drop_rest(receive, self.max_bytes)
                     raise BodyTooLargeError(self.message)
             return message
 
         await self.app(scope, limited, send)
 
 
-async def _drop(receive: Receive, budget: int) -> None:
+async def drop_rest(receive: Receive, budget: int) -> None:
     """Read and discard the rest of the body, at most about `budget` bytes of it."""
     while budget >= 0:
         message = await receive()
@@ -82,7 +82,7 @@ async def _drop(receive: Receive, budget: int) -> None:
         budget -= len(message.get("body", b""))
 
 
-def _content_length(headers: Headers) -> int | None:
+def content_length(headers: Headers) -> int | None:
     value = headers.get("content-length")
     try:
         return None if value is None else int(value)

@@ -17,6 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from redis import exceptions as redis_errors
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -225,7 +227,73 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def outage_of(exc: BaseException) -> str | None:
+    """'database' or 'redis' when `exc` (or what caused it) is that dependency not answering,
+    else None. A refused or dropped connection, a timeout waiting for one, a server shutting
+    down: the request was fine and may be sent again once the dependency is back."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        module = type(current).__module__
+        if module.startswith("redis") and isinstance(
+            current, redis_errors.ConnectionError | redis_errors.TimeoutError
+        ):
+            return "redis"
+        if isinstance(current, sa_exc.DBAPIError) and (
+            current.connection_invalidated
+            or isinstance(current, sa_exc.OperationalError | sa_exc.InterfaceError)
+        ):
+            return "database"
+        if isinstance(current, sa_exc.TimeoutError):  # the pool had no connection to give
+            return "database"
+        if module.startswith("asyncpg") and (
+            "Connection" in type(current).__name__
+            or "CannotConnectNow" in type(current).__name__
+            or "AdminShutdown" in type(current).__name__
+        ):
+            return "database"
+        if isinstance(current, ConnectionError | TimeoutError | OSError) and not isinstance(
+            current, FileNotFoundError | PermissionError
+        ):
+            # A bare socket error reaches here without a wrapper saying whose it was.
+            return "a dependency"
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                stack.append(linked)
+    return None
+
+
+def unavailable(what: str) -> JSONResponse:
+    name = {"database": "PostgreSQL", "redis": "Redis"}.get(what, what)
+    return error_response(
+        503,
+        "service_unavailable",
+        f"{name} is not answering right now; nothing was changed by this request unless "
+        f"its answer says so: retry in {RETRY_AFTER_SECONDS} seconds",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if (what := outage_of(exc)) is not None:
+        log.warning(
+            "%s unavailable on %s %s: %s: %s",
+            what,
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
+        )
+        return unavailable(what)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal error; the incident was logged")
 

@@ -238,7 +238,7 @@ async def clusters(session: AsyncSession, workflow_id: UUID) -> list[ClusterRead
             store_count=len(members[c.id]),
             stores=sorted(members[c.id]),
             total_units=units_by_cluster[c.id] if allocated_total else None,
-            allocation_percentage=(
+            allocation_fraction=(
                 round(units_by_cluster[c.id] / allocated_total, 4) if allocated_total else None
             ),
         )
@@ -329,7 +329,7 @@ async def variance_checks(
                 compared_weeks=compared,
                 forecasted_cumulative=v.forecast_units,
                 actual_cumulative=v.actual_units,
-                variance_pct=v.variance,
+                variance_fraction=v.variance,
                 threshold=v.threshold,
                 threshold_exceeded=v.exceeded,
                 by_category=categories,
@@ -388,9 +388,9 @@ async def markdowns(session: AsyncSession, workflow_id: UUID) -> list[MarkdownRe
                     approval_id=a.approval_id,
                     status=a.status,
                     week_number=int(p["week_number"]),
-                    sell_through_pct=sell_through,
-                    target_sell_through_pct=target,
-                    gap_pct=round(target - sell_through, 6),
+                    sell_through_fraction=sell_through,
+                    target_sell_through_fraction=target,
+                    gap_fraction=round(target - sell_through, 6),
                     elasticity_coefficient=float(p["elasticity"]),
                     recommended_markdown_pct=float(p["percentage"]),
                     max_markdown_pct=float(p["max_percentage"]),

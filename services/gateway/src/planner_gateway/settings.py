@@ -6,7 +6,7 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
   default the development keys below; CORS_ORIGINS: JSON list (ports 5173 and 3000 on
   localhost and 127.0.0.1);
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
-- MAX_UPLOAD_BYTES (10 MiB): CSV upload limit;
+- MAX_UPLOAD_BYTES (10 MiB): CSV upload limit; MAX_BODY_BYTES (1 MiB): any other request body;
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (unused), WS_QUEUE_SIZE (1000 messages
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
@@ -22,7 +22,7 @@ than 16 characters.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -85,6 +85,12 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias=_alias("max_upload_bytes")
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        validation_alias=_alias("max_body_bytes"),
+        description="Largest request body outside the uploads (413 past it).",
+    )
     ws_heartbeat_seconds: float = Field(
         default=30.0, gt=0, validation_alias=_alias("ws_heartbeat_seconds")
     )
@@ -127,6 +133,23 @@ class GatewaySettings(ServiceSettings):
     )
     outbox_backlog_warning: int = Field(
         default=1000, ge=1, validation_alias=_alias("outbox_backlog_warning")
+    )
+    session_ttl_seconds: int = Field(
+        default=8 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        validation_alias=_alias("session_ttl_seconds"),
+        description="How long a console sign-in (POST /api/session) lasts.",
+    )
+    session_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        validation_alias=_alias("session_cookie_secure"),
+        description="Mark the session cookies Secure (HTTPS only): auto is in production only.",
+    )
+    console_dir: str = Field(
+        default="",
+        validation_alias=_alias("console_dir"),
+        description="The built console (console/dist) served at /; by default the repository's.",
     )
 
     def _secrets(self) -> dict[str, str]:

@@ -99,6 +99,9 @@ class DurableConsumer:
         self._publisher = publisher
         self._producer = producer
         self.consumer_name = consumer_name or settings.replica_name or default_consumer_name()
+        self._subscribers: list[Any] = []
+        # Set once the broker started the readers: before, not running is not stopped.
+        self.reading = False
 
     @property
     def streams(self) -> list[str]:
@@ -127,7 +130,12 @@ class DurableConsumer:
                 log.info("retired idle consumer %s of %s on %s", name, self.group, stream)
 
     def register(self, broker: RedisBroker) -> None:
-        """Subscribe to every stream the router needs: new messages, and claimed ones."""
+        """Subscribe to every stream the router needs: new messages, and claimed ones.
+
+        New messages are read one at a time (`max_records=1`): a replica holds only the
+        message it works on, whose idle time it keeps resetting (`_keep_claimed`). Read in
+        batches, the rest of a batch would sit pending and idle behind a long forecast until
+        the claimer of another replica took it and computed it a second time."""
         for stream in self.streams:
             for claim in (False, True):
                 sub = StreamSub(
@@ -136,8 +144,33 @@ class DurableConsumer:
                     consumer=self.consumer_name,
                     polling_interval=max(self._settings.claim_idle_ms // 3, 50) if claim else 100,
                     min_idle_time=self._settings.claim_idle_ms if claim else None,
+                    max_records=1,
                 )
-                broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)(self._on_message)
+                subscriber = broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)
+                subscriber(self._on_message)
+                self._subscribers.append(subscriber)
+
+    def stopped(self) -> list[str]:
+        """The streams whose reader has stopped (FastStream stops one for good when its group
+        disappears, as when Redis loses its data)."""
+        if not self.reading:
+            return []
+        return sorted(
+            {sub.stream_sub.name for sub in self._subscribers if not getattr(sub, "running", True)}
+        )
+
+    async def restart_stopped(self) -> list[str]:
+        """Start again the readers that stopped; their groups must exist again first."""
+        restarted: list[str] = []
+        if not self.reading:
+            return restarted
+        for sub in self._subscribers:
+            if not getattr(sub, "running", True):
+                await sub.start()
+                restarted.append(sub.stream_sub.name)
+        if restarted:
+            log.warning("restarted the readers of %s", ", ".join(sorted(set(restarted))))
+        return restarted
 
     async def _on_message(self, body: Any, msg: RedisStreamMessage) -> None:
         stream: str = msg.raw_message["channel"]
@@ -218,12 +251,19 @@ class DurableConsumer:
     @contextlib.asynccontextmanager
     async def _keep_claimed(self, stream: str, message_id: bytes) -> AsyncIterator[None]:
         """While a long handler runs, reset the message's idle time so no other replica claims
-        it and starts the same work again."""
+        it and starts the same work again.
+
+        The toucher stops on an event, not only on cancellation: on Python 3.11 a cancel that
+        lands as redis-py's `wait_for` completes is swallowed (see runtime.stop_tasks), and a
+        toucher that ran on would hold the message's handler (and its ack) forever."""
         interval = self._settings.claim_idle_ms / 3000
+        done = asyncio.Event()
 
         async def touch() -> None:
-            while True:
-                await asyncio.sleep(interval)
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), interval)
+                    return
                 await self._redis.xclaim(
                     stream, self.group, self.consumer_name, 0, [message_id], justid=True
                 )
@@ -232,9 +272,12 @@ class DurableConsumer:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            done.set()
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.2)
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("could not keep message %s claimed: %s", message_id, task.exception())
 
     async def _dead_letter(
         self,
@@ -244,20 +287,43 @@ class DurableConsumer:
         error: str,
         event: EventBase | None,
     ) -> None:
-        fields: dict[FieldT, EncodableT] = {
-            "stream": stream,
-            "group": self.group,
-            "message_id": message_id.decode(),
-            "error": error[:4000],
-            "failed_at": datetime.now(UTC).isoformat(),
-            "body": body,
-        }
-        if event is not None:
-            fields |= {"event_id": str(event.event_id), "event_type": event.type}
-            if event.workflow_id:
-                fields["workflow_id"] = str(event.workflow_id)
-        await self._redis.xadd(
-            dlq_name(stream), fields, maxlen=self._settings.stream_maxlen, approximate=True
+        await write_dead_letter(
+            self._redis,
+            stream=stream,
+            group=self.group,
+            message_id=message_id,
+            body=body,
+            error=error,
+            event=event,
+            maxlen=self._settings.stream_maxlen,
         )
-        DEAD_LETTERED.labels(stream).inc()
-        log.error("dead-lettered message %s of %s: %s", message_id.decode(), stream, error)
+
+
+async def write_dead_letter(
+    redis: aioredis.Redis,
+    *,
+    stream: str,
+    group: str,
+    message_id: bytes,
+    body: bytes,
+    error: str,
+    event: EventBase | None,
+    maxlen: int,
+) -> None:
+    """Move one message to `<stream>.dlq` with why, who failed it and its body, for the
+    operator API to show and replay."""
+    fields: dict[FieldT, EncodableT] = {
+        "stream": stream,
+        "group": group,
+        "message_id": message_id.decode(),
+        "error": error[:4000],
+        "failed_at": datetime.now(UTC).isoformat(),
+        "body": body,
+    }
+    if event is not None:
+        fields |= {"event_id": str(event.event_id), "event_type": event.type}
+        if event.workflow_id:
+            fields["workflow_id"] = str(event.workflow_id)
+    await redis.xadd(dlq_name(stream), fields, maxlen=maxlen, approximate=True)
+    DEAD_LETTERED.labels(stream).inc()
+    log.error("dead-lettered message %s of %s (%s): %s", message_id.decode(), stream, group, error)

@@ -26,9 +26,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.routing import APIRoute
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner
 from planner_gateway.deps import StateDep, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
+from planner_gateway.plausibility import Quantity, refuse_implausible
 from planner_gateway.queries import get_workflow, weeks_with_actuals
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_shared.bus.outbox import add_to_outbox
@@ -96,6 +98,15 @@ async def _read_limited(upload: UploadFile, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def _filename(upload: UploadFile) -> str:
+    """The file's name as stored: without control characters or anything not valid Unicode
+    (PostgreSQL text refuses a NUL), at most 255 characters."""
+    name = "".join(
+        c for c in (upload.filename or "") if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF
+    ).strip()
+    return name[:255] or "upload.csv"
+
+
 def _csv_error(exc: CsvValidationError) -> ApiError:
     details = [ErrorDetail.model_validate(e.as_detail()) for e in exc.errors]
     message = str(exc)
@@ -133,7 +144,7 @@ async def _parse(kind: CsvKind, upload: UploadFile, max_bytes: int) -> ParsedCsv
 
 def _file_read(upload: UploadFile, parsed: ParsedCsv[Any]) -> FileRead:
     return FileRead(
-        filename=upload.filename or "upload.csv",
+        filename=_filename(upload),
         size_bytes=parsed.size_bytes,
         sha256=parsed.sha256,
         delimiter=parsed.delimiter_name,
@@ -146,6 +157,13 @@ CsvFile = Annotated[
     UploadFile,
     File(description="CSV, comma/semicolon/tab separated, UTF-8 with or without BOM."),
 ]
+AllowImplausible = Annotated[
+    bool,
+    Form(
+        description="Store rows above the plausibility bound (10x the store's best week of "
+        "the category in the history, at least 1,000 units) instead of refusing the file."
+    ),
+]
 
 
 @router.post(
@@ -155,13 +173,31 @@ CsvFile = Annotated[
     summary="Upload weekly historical sales (store_code, category_code, week_start, units)",
 )
 async def upload_historical_sales(
-    file: CsvFile, _: Planner, session: WriteSession, state: StateDep
+    file: CsvFile,
+    principal: Planner,
+    session: WriteSession,
+    state: StateDep,
+    allow_implausible: AllowImplausible = False,
 ) -> HistoricalSalesUploaded:
     parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state.settings.max_upload_bytes)
+    if not allow_implausible:
+        await refuse_implausible(
+            session,
+            [Quantity(r.row, r.store_code, r.category_code, r.units, "units") for r in parsed.rows],
+        )
+    before = await stored_sales(session, parsed.rows)
     try:
         counts = await load_historical_sales(session, parsed.rows)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
+    # Who overwrote which week, in the same transaction as the overwrite.
+    record_sales_upload(
+        session,
+        parsed.rows,
+        before,
+        changed_by=principal.name,
+        source=f"upload {_filename(file)} sha256 {parsed.sha256}",
+    )
     return HistoricalSalesUploaded(
         file=_file_read(file, parsed),
         inserted=counts.inserted,
@@ -253,8 +289,17 @@ async def upload_weekly_actuals(
             "(stores closed that week) instead of refusing the file as incomplete."
         ),
     ] = False,
+    allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
     parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
+    if not allow_implausible:
+        await refuse_implausible(
+            session,
+            [
+                Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold")
+                for r in parsed.rows
+            ],
+        )
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     _refuse_state(WorkflowState(workflow.state), workflow_id)
@@ -263,7 +308,7 @@ async def upload_weekly_actuals(
             session,
             workflow_id=workflow_id,
             rows=parsed.rows,
-            filename=file.filename or "upload.csv",
+            filename=_filename(file),
             uploaded_by=principal.name,
             sha256=parsed.sha256,
             week_number=week_number,

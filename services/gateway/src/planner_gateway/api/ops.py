@@ -10,11 +10,12 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import select
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Operator
-from planner_gateway.deps import RuntimeDep, StateDep
-from planner_gateway.errors import ApiError, not_found, responses
+from planner_gateway.deps import ReadSession, RuntimeDep, StateDep
+from planner_gateway.errors import ApiError, ErrorDetail, not_found, responses
 from planner_gateway.schemas.ops import (
     DeadLetterList,
     DeadLetterRead,
@@ -22,21 +23,39 @@ from planner_gateway.schemas.ops import (
     HealthCheck,
     HealthRead,
     LagReport,
+    RedriveRequest,
+    RedriveResult,
+    ReferenceChangeList,
+    ReferenceChangeRead,
     ReplayResult,
     StreamEntries,
     StreamEntryRead,
     StreamList,
     StreamRead,
 )
-from planner_shared.bus import admin
-from planner_shared.bus.streams import stream_name
+from planner_shared.bus import admin, recovery
+from planner_shared.bus.streams import all_streams, stream_name
+from planner_shared.db.models import ReferenceChange
 from planner_shared.events import Domain
 
 router = APIRouter(prefix="/ops", tags=["operator"])
 health_router = APIRouter(tags=["operator"])
 
-MESSAGE_ID = r"^\d+-\d+$"
+MESSAGE_ID = r"^\d{1,20}-\d{1,20}$"
 CHECK_TIMEOUT_SECONDS = 3.0
+MAX_ID_PART = 2**64 - 1
+
+
+def _check_id(value: str, field: str) -> str:
+    """A Redis stream id's two parts are 64-bit: refuse a larger one clearly (Redis would
+    answer an error, not an empty range)."""
+    if any(int(part) > MAX_ID_PART for part in value.split("-")):
+        raise ApiError(
+            422,
+            f"{field}: {value} is not a stream id (each part is at most {MAX_ID_PART})",
+            details=[ErrorDetail(field=field, message="not a stream id", value=value)],
+        )
+    return value
 
 
 @router.get("/streams", response_model=StreamList, responses=responses(), summary="Every stream")
@@ -62,7 +81,12 @@ async def recent_events(
     before: Annotated[str | None, Query(pattern=MESSAGE_ID)] = None,
 ) -> StreamEntries:
     stream = stream_name(runtime.settings, domain)
-    entries = await admin.recent_entries(runtime.redis, stream, count, before)
+    if before is not None:
+        _check_id(before, "before")
+    # Nothing is older than 0-0 (and Redis refuses the exclusive range that would ask).
+    entries = (
+        [] if before == "0-0" else await admin.recent_entries(runtime.redis, stream, count, before)
+    )
     return StreamEntries(
         stream=stream,
         entries=[StreamEntryRead(**asdict(e)) for e in entries],
@@ -105,6 +129,7 @@ async def replay_dead_letter(
     runtime: RuntimeDep,
 ) -> ReplayResult:
     stream = stream_name(runtime.settings, domain)
+    _check_id(dlq_message_id, "dlq_message_id")
     try:
         letter = await admin.replay_dead_letter(
             runtime.redis, runtime.publisher, stream, dlq_message_id
@@ -117,6 +142,47 @@ async def replay_dead_letter(
         replayed=DeadLetterRead(**asdict(letter)),
         message=f"republished to {letter.stream or stream} by {principal.name}; groups that "
         "already handled the event skip it",
+    )
+
+
+@router.get(
+    "/reference-changes",
+    response_model=ReferenceChangeList,
+    responses=responses(),
+    summary="Who changed reference data (historical sales), when and what, newest first",
+)
+async def reference_changes(
+    _: Operator,
+    session: ReadSession,
+    table: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
+    changed_by: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ReferenceChangeList:
+    query = select(ReferenceChange).order_by(ReferenceChange.id.desc()).limit(limit)
+    if table is not None:
+        query = query.where(ReferenceChange.table_name == table)
+    if changed_by is not None:
+        query = query.where(ReferenceChange.changed_by == changed_by)
+    rows = (await session.scalars(query)).all()
+    return ReferenceChangeList(
+        changes=[ReferenceChangeRead.model_validate(r, from_attributes=True) for r in rows]
+    )
+
+
+@router.post(
+    "/redrive",
+    response_model=RedriveResult,
+    responses=responses(),
+    summary="Publish again the outbox events published since a time (after a Redis loss)",
+)
+async def redrive(body: RedriveRequest, principal: Operator, runtime: RuntimeDep) -> RedriveResult:
+    streams = all_streams(runtime.settings)
+    count = await recovery.redrive(runtime.sessionmaker, body.since, streams)
+    return RedriveResult(
+        republishing=count,
+        since=body.since,
+        message=f"{count} outbox events published since {body.since.isoformat()} will be "
+        f"published again (asked by {principal.name}); consumers that handled one skip it",
     )
 
 

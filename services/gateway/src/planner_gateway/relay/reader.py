@@ -5,6 +5,12 @@ event), stores each event that belongs to a workflow in `workflow_events` (every
 inserts; `ON CONFLICT (event_id) DO NOTHING` keeps one row) and only then hands the event on,
 so anything a client has seen live is already in the history it can resume from.
 
+No single entry can stop it. An entry that is not a valid event, or that the database refuses
+to store while it answers everything else (a value jsonb cannot hold, say), goes to
+`<stream>.dlq` with the error, under the group `gateway-reader`, and the reader goes on; the
+operator API lists and replays it like any dead letter. Only an outage (the database or Redis
+not answering) makes it wait and retry, so the history never skips an event it could store.
+
 At startup it first stores what the history lacks: entries from shortly before the newest
 stored event (at most `history_catchup_seconds` back) up to the streams' current ends, without
 fanning them out, then reads live from those ends. A gateway restart thus leaves no hole in
@@ -24,12 +30,13 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_gateway.metrics import EVENTS_RELAYED
-from planner_shared.bus.streams import all_streams, decode_entry
+from planner_shared.bus.consumer import write_dead_letter
+from planner_shared.bus.streams import all_streams, decode_entry, dlq_name
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import WorkflowEvent
 from planner_shared.events import EventBase, parse_event
@@ -40,6 +47,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH = 500
+DEAD_LETTER_GROUP = "gateway-reader"
+# How many of a DLQ's newest entries are checked before dead-lettering again an entry the
+# catch-up re-reads after a restart.
+DEDUPE_WINDOW = 200
 # Producers' clocks and Redis's may disagree a little; re-reading a minute costs nothing.
 CATCHUP_MARGIN = timedelta(seconds=60)
 
@@ -50,6 +61,7 @@ class Read(NamedTuple):
     stream: str
     message_id: bytes
     event: EventBase
+    body: bytes
 
     @property
     def order(self) -> tuple[int, datetime]:
@@ -69,6 +81,7 @@ class StreamReader:
     ) -> None:
         self._redis = redis
         self._sessionmaker = sessionmaker
+        self._maxlen = settings.stream_maxlen
         self._on_event = on_event
         self._block_ms = block_ms
         self._catchup = timedelta(seconds=catchup_seconds)
@@ -79,6 +92,7 @@ class StreamReader:
         self.last_poll: float | None = None
         self.failures = 0
         self.events_read = 0
+        self.dead_lettered = 0
 
     # ------------------------------------------------------------------ health
     def alive(self) -> bool:
@@ -118,21 +132,29 @@ class StreamReader:
                 continue
             self.failures = 0
             self.last_poll = time.monotonic()
-            per_stream: list[list[Read]] = []
-            for raw_stream, items in response:
-                stream = raw_stream.decode()
-                per_stream.append(self._parse([(stream, mid, fields) for mid, fields in items]))
-                self.positions[stream] = items[-1][0].decode()
-            # XREAD answers stream by stream. Merging keeps each stream's own order and
-            # interleaves the streams by Redis's clock (the entry id), then by the event's
-            # time when two streams share a millisecond.
-            events = list(heapq.merge(*per_stream, key=lambda read: read.order))
-            await self._with_retry("store events", functools.partial(self._store, events))
+            events = await self._with_retry("store events", functools.partial(self._take, response))
             for read in events:
                 try:
                     self._on_event(read.event)
                 except Exception:
                     log.exception("failed to relay event %s", read.event.event_id)
+
+    async def _take(self, response: list[tuple[bytes, list[Entry]]]) -> list[Read]:
+        """Parse and store one XREAD answer, then move the positions past it; all again on a
+        retry (storing and dead-lettering are idempotent), so an outage skips nothing."""
+        per_stream: list[list[Read]] = []
+        ends: dict[str, str] = {}
+        for raw_stream, items in response:
+            stream = raw_stream.decode()
+            per_stream.append(await self._parse([(stream, mid, fields) for mid, fields in items]))
+            ends[stream] = items[-1][0].decode()
+        # XREAD answers stream by stream. Merging keeps each stream's own order and
+        # interleaves the streams by Redis's clock (the entry id), then by the event's
+        # time when two streams share a millisecond.
+        events = list(heapq.merge(*per_stream, key=lambda read: read.order))
+        await self._store_each(events)
+        self.positions.update(ends)
+        return events
 
     async def _xread(self) -> list[tuple[bytes, list[Entry]]]:
         positions: dict[Any, Any] = dict(self.positions)
@@ -158,8 +180,8 @@ class StreamReader:
                     list[Entry],
                     await self._redis.xrange(stream, min=low, max=ends[stream], count=BATCH),
                 )
-                events = self._parse([(stream, mid, fields) for mid, fields in items])
-                stored += await self._store(events)
+                events = await self._parse([(stream, mid, fields) for mid, fields in items])
+                stored += await self._store_each(events)
                 if len(items) < BATCH:
                     break
                 low = "(" + items[-1][0].decode()
@@ -175,19 +197,85 @@ class StreamReader:
         floor = datetime.now(UTC) - self._catchup
         return floor if newest is None else max(floor, newest - CATCHUP_MARGIN)
 
-    def _parse(self, entries: Sequence[tuple[str, bytes, dict[bytes, bytes]]]) -> list[Read]:
+    async def _parse(self, entries: Sequence[tuple[str, bytes, dict[bytes, bytes]]]) -> list[Read]:
         events: list[Read] = []
         for stream, message_id, fields in entries:
+            body = fields.get(b"__data__", b"")
             try:
-                events.append(Read(stream, message_id, parse_event(decode_entry(fields))))
+                body = decode_entry(fields)
+                events.append(Read(stream, message_id, parse_event(body), body))
             except (ValidationError, KeyError, ValueError) as exc:
-                log.warning(
-                    "skipping unreadable entry %s of %s: %s", message_id.decode(), stream, exc
-                )
+                await self._dead_letter(stream, message_id, body, f"invalid event: {exc}", None)
                 continue
             EVENTS_RELAYED.labels(stream).inc()
         self.events_read += len(events)
         return events
+
+    async def _store_each(self, events: Sequence[Read]) -> int:
+        """Store the batch; if the database refuses it while it answers, store the events one
+        by one and dead-letter each it refuses, so one bad event holds up none of the rest.
+        Raises (for `_with_retry` to wait) only while the database does not answer."""
+        try:
+            return await self._store(events)
+        except Exception:
+            if not await self._database_answers():
+                raise
+        stored = 0
+        for read in events:
+            try:
+                stored += await self._store([read])
+            except Exception as exc:
+                if not await self._database_answers():
+                    raise
+                await self._dead_letter(
+                    read.stream,
+                    read.message_id,
+                    read.body,
+                    f"not storable in workflow_events: {type(exc).__name__}: {exc}",
+                    read.event,
+                )
+        return stored
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self._sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return False
+        return True
+
+    async def _dead_letter(
+        self,
+        stream: str,
+        message_id: bytes,
+        body: bytes,
+        error: str,
+        event: EventBase | None,
+    ) -> None:
+        """Dead-letter once: the catch-up after a restart reads recent entries again."""
+        recent = cast(
+            list[Entry], await self._redis.xrevrange(dlq_name(stream), count=DEDUPE_WINDOW)
+        )
+        mid = message_id.decode()
+        for _dlq_id, fields in recent:
+            if (
+                fields.get(b"message_id", b"").decode() == mid
+                and fields.get(b"group") == DEAD_LETTER_GROUP.encode()
+            ):
+                return
+        await write_dead_letter(
+            self._redis,
+            stream=stream,
+            group=DEAD_LETTER_GROUP,
+            message_id=message_id,
+            body=body,
+            error=error,
+            event=event,
+            maxlen=self._maxlen,
+        )
+        self.dead_lettered += 1
 
     async def _store(self, events: Sequence[Read]) -> int:
         rows = [

@@ -26,9 +26,14 @@ connection stays open. A message over `ws_max_message_bytes` closes it with 1009
 started with that `ws_max_size` (`__main__`, `testing.serve`), stops reading it; the check
 here holds under a server started without the cap.
 
+A client sends little (pongs, the odd ping): its messages are rate-limited to
+`CLIENT_RATE` a second with bursts of `CLIENT_BURST` (a token bucket per connection). Past
+that they are dropped unanswered, with one `error` of code `rate_limited`; a client that
+goes on sending `CLIENT_DROP_LIMIT` messages over its budget is closed with 1008.
+
 Close codes: 4401 missing or unknown key, 4404 unknown workflow, 4400 unknown `since` event,
 4429 too slow (its queue filled up; reconnect with `?since=`),
-1001 server shutting down, 1009 message too big, 1011 internal error.
+1001 server shutting down, 1008 too many messages, 1009 message too big, 1011 internal error.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from uuid import UUID
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import func, select
 
-from planner_gateway.auth import authenticate, websocket_token
+from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_runtime, get_state
 from planner_gateway.relay.hub import Subscription
 from planner_gateway.relay.messages import Frame, control, encode, to_message
@@ -57,6 +62,10 @@ CLOSE_BAD_SINCE = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_UNKNOWN_WORKFLOW = 4404
 CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+CLIENT_RATE = 5.0
+CLIENT_BURST = 20
+CLIENT_DROP_LIMIT = 200
 CLOSE_INTERNAL = 1011
 SINCE_START = {"start", "0", "beginning"}
 CLOSE_TIMEOUT_SECONDS = 2.0
@@ -91,6 +100,9 @@ class WorkflowConnection:
         self._replay = replay
         self._workflow_id = str(subscription.workflow_id)
         self._send_lock = asyncio.Lock()
+        self._tokens = float(CLIENT_BURST)
+        self._refilled = asyncio.get_running_loop().time()
+        self._dropped = 0
 
     async def serve(self) -> None:
         closing: _CloseError | None = None
@@ -150,7 +162,30 @@ class WorkflowConnection:
             limit = self._settings.ws_max_message_bytes
             if len(data) > limit:
                 raise _CloseError(CLOSE_TOO_BIG, f"messages are limited to {limit:,} bytes")
+            if not await self._within_rate():
+                continue
             await self._on_client_message(data.decode("utf-8", errors="replace"))
+
+    async def _within_rate(self) -> bool:
+        """Spend a token on this message; False (and dropped) when the client is over its
+        budget, closing it once it has gone on for CLIENT_DROP_LIMIT messages."""
+        now = asyncio.get_running_loop().time()
+        self._tokens = min(CLIENT_BURST, self._tokens + (now - self._refilled) * CLIENT_RATE)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            self._dropped = 0
+            return True
+        self._dropped += 1
+        if self._dropped == 1:
+            await self._reply_error(
+                "rate_limited",
+                f"at most {CLIENT_RATE:g} messages a second (bursts of {CLIENT_BURST}); "
+                "the ones over are dropped unanswered",
+            )
+        if self._dropped >= CLIENT_DROP_LIMIT:
+            raise _CloseError(CLOSE_POLICY, "too many messages")
+        return False
 
     async def _on_client_message(self, text: str) -> None:
         if text.strip() == "pong":
@@ -265,8 +300,7 @@ async def _workflow_exists(websocket: WebSocket, raw_id: str) -> UUID:
 @router.websocket("/api/workflows/{workflow_id}/stream", name="workflow_stream")
 async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | None = None) -> None:
     state = get_state(websocket)
-    token, subprotocol = websocket_token(websocket)
-    principal = authenticate(state.settings, token)
+    principal, subprotocol = await websocket_principal(websocket)
     try:
         if principal is None:
             raise _CloseError(CLOSE_UNAUTHORIZED, "missing or unknown API key")

@@ -13,17 +13,21 @@ from datetime import date, datetime
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner_gateway.schemas.workflows import EXAMPLE_BRIEF, EXAMPLE_PARAMETERS, EXAMPLE_WORKFLOW_ID
 from planner_shared.amounts import Amount, ApprovalAmounts
 from planner_shared.events import DecisionAction
 from planner_shared.parameters import (
+    EARLIEST_SEASON_START,
+    LATEST_SEASON_START,
+    PERCENT_SCHEMA,
     ExtractionIssue,
     ParameterExtraction,
     ParameterField,
     ParameterSource,
     SeasonParameters,
+    check_percent,
 )
 
 
@@ -41,6 +45,8 @@ class ExtractRequest(BaseModel):
     )
     reference_date: date | None = Field(
         default=None,
+        ge=EARLIEST_SEASON_START,
+        le=LATEST_SEASON_START,
         description="Date the brief is read against (relative dates); today if omitted.",
     )
 
@@ -190,8 +196,15 @@ class MarkdownDecision(_Decision):
         ge=0,
         le=100,
         validation_alias=AliasChoices("value", "percentage"),
-        description="The markdown in percent (action 'modify'), up to the proposal's maximum.",
+        description="The markdown in percent (action 'modify'), up to the proposal's maximum: "
+        "15 is 15%; a value between 0 and 1 is refused as a fraction.",
+        json_schema_extra=PERCENT_SCHEMA,
     )
+
+    @field_validator("value")
+    @classmethod
+    def _in_percent(cls, value: float | None) -> float | None:
+        return None if value is None else check_percent("the markdown (value)", value)
 
 
 class DecisionRead(ApprovalAmounts):

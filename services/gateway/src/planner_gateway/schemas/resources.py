@@ -1,12 +1,14 @@
 """Read models of the planning results: stores, categories, forecasts, clusters, allocations,
 variance, approvals, markdowns and the event history.
 
-Where the Phase 2 frontend of boyangwan12/multiagent-retail-independent-study names a field,
-the same name is used: `store_id`, `cluster_id`, `cluster_name`, `store_count`,
-`total_units`, `allocation_percentage`, `forecast_id`, `total_season_demand`,
+Units follow `planner_shared.parameters` (`_pct` percent, `_fraction` fraction, each with
+`x-unit` in its schema); /api/v1 keeps the Phase 2 frontend's own names. Otherwise, where the
+Phase 2 frontend of boyangwan12/multiagent-retail-independent-study names a field, the same
+name is used: `store_id`, `cluster_id`, `cluster_name`, `store_count`,
+`total_units`, `allocation_fraction`, `forecast_id`, `total_season_demand`,
 `weekly_demand_curve`, `forecasted_units`, `forecasting_method`, `manufacturing_qty`,
 `initial_allocation_total`, `holdback_total`, `store_allocations`, `initial_allocation`,
-`total_season_allocation`, `forecasted_cumulative`, `actual_cumulative`, `variance_pct`,
+`total_season_allocation`, `forecasted_cumulative`, `actual_cumulative`, `variance_fraction`,
 `threshold_exceeded`, `recommended_markdown_pct`, `elasticity_coefficient`, and the
 `{"categories": [...]}` list shape.
 """
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner_gateway.schemas.workflows import EXAMPLE_WORKFLOW_ID
 from planner_shared.amounts import Amount, ApprovalAmounts
+from planner_shared.parameters import FRACTION_SCHEMA, PERCENT_SCHEMA
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -173,7 +176,7 @@ class ClusterRead(BaseModel):
             "store_count": 14,
             "stores": ["S001", "S004"],
             "total_units": 3100,
-            "allocation_percentage": 0.4,
+            "allocation_fraction": 0.4,
         }
     )
 
@@ -185,7 +188,10 @@ class ClusterRead(BaseModel):
     store_count: int
     stores: list[str] = Field(description="Codes of the member stores.")
     total_units: int | None = Field(description="Initial allocation to the cluster, if allocated.")
-    allocation_percentage: float | None = Field(description="Share of the initial allocation.")
+    allocation_fraction: float | None = Field(
+        description="Share of the initial allocation, a fraction (0-1).",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
 
 
 class ClusterList(BaseModel):
@@ -219,7 +225,9 @@ class ManufacturingOrderRead(BaseModel):
 
     category_code: str
     forecast_units: float
-    safety_stock_pct: float = Field(description="In percent: 15.0 is 15%.")
+    safety_stock_pct: float = Field(
+        description="In percent: 15.0 is 15%.", json_schema_extra=PERCENT_SCHEMA
+    )
     stock_on_hand: int
     recommended_quantity: int
     approved_quantity: int | None = Field(description="Once the order is approved.")
@@ -301,7 +309,7 @@ class VarianceRead(BaseModel):
             "compared_weeks": [1, 4],
             "forecasted_cumulative": 24339.5,
             "actual_cumulative": 26716.0,
-            "variance_pct": 0.0976,
+            "variance_fraction": 0.0976,
             "threshold": 0.2,
             "threshold_exceeded": True,
             "by_category": {"OUTW": example_of(CategoryVarianceRead)},
@@ -316,8 +324,14 @@ class VarianceRead(BaseModel):
     )
     forecasted_cumulative: float
     actual_cumulative: float
-    variance_pct: float
-    threshold: float
+    variance_fraction: float = Field(
+        description="|actual - forecast| / forecast, a fraction: 0.0976 is 9.76%.",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
+    threshold: float = Field(
+        description="The variance threshold, a fraction: 0.2 is 20%.",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
     threshold_exceeded: bool = Field(
         description="The total or, with the `any` trigger, one category passed the threshold."
     )
@@ -390,9 +404,9 @@ class MarkdownRead(BaseModel):
             "approval_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
             "status": "pending",
             "week_number": 6,
-            "sell_through_pct": 0.48,
-            "target_sell_through_pct": 0.6,
-            "gap_pct": 0.12,
+            "sell_through_fraction": 0.48,
+            "target_sell_through_fraction": 0.6,
+            "gap_fraction": 0.12,
             "elasticity_coefficient": 1.8,
             "recommended_markdown_pct": 20.0,
             "max_markdown_pct": 40.0,
@@ -406,13 +420,18 @@ class MarkdownRead(BaseModel):
     approval_id: UUID
     status: str
     week_number: int
-    sell_through_pct: float
-    target_sell_through_pct: float
-    gap_pct: float
+    sell_through_fraction: float = Field(
+        description="Sell-through at the checkpoint, a fraction: 0.48 is 48%.",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
+    target_sell_through_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
+    gap_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
     elasticity_coefficient: float
-    recommended_markdown_pct: float = Field(description="Percent, e.g. 20.0 for 20%.")
-    max_markdown_pct: float
-    decided_markdown_pct: float | None
+    recommended_markdown_pct: float = Field(
+        description="Percent, e.g. 20.0 for 20%.", json_schema_extra=PERCENT_SCHEMA
+    )
+    max_markdown_pct: float = Field(json_schema_extra=PERCENT_SCHEMA)
+    decided_markdown_pct: float | None = Field(json_schema_extra=PERCENT_SCHEMA)
     decided_by: str | None
     decided_at: datetime | None
     reasoning: str

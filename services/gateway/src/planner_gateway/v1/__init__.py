@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from planner_gateway.v1 import catalog, forecasts, parameters, season, stream, uploads, workflows
 from planner_gateway.v1.errors import V1ErrorBodies
-from planner_gateway.v1.limits import V1UploadLimit
+from planner_gateway.v1.limits import UPLOAD_MARK, RestorePath, V1UploadLimit
 
 PREFIX = "/api/v1"
 TAG = "frontend contract v1"
@@ -30,11 +30,16 @@ def router() -> APIRouter:
     return v1
 
 
+def install_inner(app: FastAPI) -> None:
+    """First of all middleware (innermost): the v1 upload paths back for routing."""
+    app.add_middleware(RestorePath)
+
+
 def install(app: FastAPI, *, max_upload_bytes: int, too_large: str) -> None:
-    """The v1 middleware: the upload limit inside, the error bodies outside it (so a 413
+    """The v1 middleware: the upload limit, then the error bodies outside it (so a 413
     gets a `detail` too). Call before the CORS middleware is added, so CORS wraps both."""
     app.add_middleware(V1UploadLimit, max_bytes=max_upload_bytes, message=too_large)
     app.add_middleware(V1ErrorBodies)
 
 
-__all__ = ["PREFIX", "TAG", "install", "router", "stream"]
+__all__ = ["PREFIX", "TAG", "UPLOAD_MARK", "install", "install_inner", "router", "stream"]

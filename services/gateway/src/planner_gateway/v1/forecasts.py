@@ -95,8 +95,8 @@ async def forecast_answer(
     share_total = sum(float(c.profile.get("demand_share", 0.0)) for c in clusters) or 1.0
     distribution = {
         c.cluster_name: units.percent(
-            c.allocation_percentage
-            if c.allocation_percentage is not None
+            c.allocation_fraction
+            if c.allocation_fraction is not None
             else float(c.profile.get("demand_share", 0.0)) / share_total
         )
         for c in clusters
@@ -252,8 +252,8 @@ async def clusters(
                 if c.total_units is not None
                 else round(forecast_total[c.cluster_id], 1),
                 allocation_percentage=units.percent(
-                    c.allocation_percentage
-                    if c.allocation_percentage is not None
+                    c.allocation_fraction
+                    if c.allocation_fraction is not None
                     else forecast_total[c.cluster_id] / all_forecast
                 ),
                 stores=members,

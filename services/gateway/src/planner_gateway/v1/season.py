@@ -6,12 +6,14 @@ Every path takes any id of the workflow (`wf_`, `fc_`, `al_`, `md_`, or our UUID
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -447,8 +449,8 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
     if proposals:
         m = proposals[-1]
         actual, target, elasticity = (
-            m.sell_through_pct,
-            m.target_sell_through_pct,
+            m.sell_through_fraction,
+            m.target_sell_through_fraction,
             m.elasticity_coefficient,
         )
         percent = (
@@ -506,6 +508,17 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
 
 
 # ---------------------------------------------------------------- §20 design approvals
+def _decided(response: JSONResponse) -> dict[str, Any]:
+    """The decision `/api` answered, or its refusal as a v1 error."""
+    body = json.loads(bytes(response.body))
+    if response.status_code == 200:
+        return dict(body)
+    if response.status_code == 202:
+        raise ApiError(504, "the decision was sent but not confirmed in time; it may still apply")
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    raise ApiError(response.status_code, str(error.get("message") or "decision refused"))
+
+
 async def _season_for_approval(session: AsyncSession, raw_id: str) -> lookup.Season:
     try:
         return await lookup.season(session, raw_id)
@@ -571,7 +584,7 @@ async def manufacturing_approval(
     return ManufacturingApprovalAnswer(
         workflow_id=season.v1_id,
         action="accept",
-        manufacturing_qty=int(decided.decided_value),
+        manufacturing_qty=int(_decided(decided)["decided_value"]),
         safety_stock_pct=ssp,
         forecast_total=forecast_total,
         reasoning=reasoning,
@@ -614,7 +627,7 @@ async def markdown_approval(
     if body.action == "modify":
         return answer
     await session.commit()
-    await decide_markdown(
+    markdown_decided = await decide_markdown(
         MarkdownDecision(
             workflow_id=w.id,
             action=DecisionAction.MODIFY,
@@ -625,4 +638,5 @@ async def markdown_approval(
         state,
         runtime,
     )
+    _decided(markdown_decided)
     return answer.model_copy(update={"status": "approved"})

@@ -29,7 +29,7 @@ from datetime import datetime
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
-from planner_gateway.auth import authenticate, websocket_token
+from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_runtime, get_state
 from planner_gateway.errors import ApiError
 from planner_gateway.relay.hub import Subscription
@@ -131,8 +131,8 @@ class V1Connection:
 @router.websocket("/api/v1/workflows/{workflow_id}/stream", name="v1_workflow_stream")
 async def workflow_stream(websocket: WebSocket, workflow_id: str) -> None:
     state = get_state(websocket)
-    token, subprotocol = websocket_token(websocket)
-    if authenticate(state.settings, token) is None:
+    principal, subprotocol = await websocket_principal(websocket)
+    if principal is None:
         await websocket.close(1008, "missing or unknown API key")  # refuses the upgrade
         return
     try:

@@ -8,7 +8,7 @@ repeating it changes nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -36,6 +36,7 @@ from planner_shared.parameters import (
     DEFAULT_MARKDOWN_THRESHOLD,
     SeasonParameters,
     default_checkpoint_week,
+    season_start_problem,
 )
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
@@ -50,6 +51,8 @@ def domain_parameters(p: V1Parameters) -> tuple[SeasonParameters, bool]:
     A null checkpoint ("no markdown") still gives the domain its default checkpoint, which
     v1 then reports as not applicable (§17).
     """
+    if problem := season_start_problem(p.season_start_date, date.today()):
+        raise ApiError(422, f"parameters.season_start_date: {problem}")
     if p.season_end_date is not None and p.season_end_date <= p.season_start_date:
         raise ApiError(422, "parameters.season_end_date must be after season_start_date")
     try:

@@ -1,7 +1,7 @@
 """frontend contract v1: workflow id mapping and uploaded reference data
 
 Revision ID: 0004_frontend_v1
-Revises: 0002
+Revises: 0003_hardening
 Create Date: 2026-12-02 05:30:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_frontend_v1"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,171 @@
+import { useState } from "react";
+import { useNavigate } from "react-router-dom";
+
+import { ApiError, api } from "../api";
+import { useAuth } from "../auth";
+import { type EditableParameters, type ParameterProblems, fromEditable, toEditable } from "../format";
+import type { Extraction } from "../types";
+
+const EXAMPLE =
+  "Plan the 12-week spring season starting March 2 2026, replenish weekly, keep 45% at the DC, " +
+  "check markdowns at week 6 if sell-through is under 60%";
+
+const FIELDS: { key: keyof EditableParameters; source: string; label: string; unit?: string }[] = [
+  { key: "forecast_horizon_weeks", source: "forecast_horizon_weeks", label: "Season length", unit: "weeks" },
+  { key: "season_start_date", source: "season_start_date", label: "Season start" },
+  { key: "replenishment_strategy", source: "replenishment_strategy", label: "Replenishment" },
+  { key: "dc_holdback_percentage", source: "dc_holdback_percentage", label: "Kept at the DC", unit: "%" },
+  { key: "markdown_checkpoint_week", source: "markdown_checkpoint_week", label: "Markdown checkpoint", unit: "week" },
+  { key: "markdown_threshold_percent", source: "markdown_threshold", label: "Target sell-through at the checkpoint", unit: "%" },
+];
+
+export function NewSeason() {
+  const { me } = useAuth();
+  const navigate = useNavigate();
+  const [brief, setBrief] = useState(EXAMPLE);
+  const [extraction, setExtraction] = useState<Extraction | null>(null);
+  const [values, setValues] = useState<EditableParameters | null>(null);
+  const [problems, setProblems] = useState<ParameterProblems>({});
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (!me?.can_plan) return <p className="error">Starting a season needs the planner role.</p>;
+
+  async function read() {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api.post<Extraction>("/api/parameters/extract", { brief });
+      setExtraction(answer);
+      setValues(toEditable(answer.parameters));
+      setProblems({});
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function start() {
+    if (!values) return;
+    const checked = fromEditable(values);
+    if (checked.problems) {
+      setProblems(checked.problems);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.post<{ workflow_id: string }>("/api/workflows/forecast", {
+        brief,
+        parameters: checked.parameters,
+      });
+      navigate(`/seasons/${created.workflow_id}`);
+    } catch (e) {
+      setError(e as ApiError);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="narrow">
+      <h1>New season</h1>
+      <label>
+        The brief
+        <textarea name="brief" rows={4} value={brief} onChange={(e) => setBrief(e.target.value)} />
+      </label>
+      <button onClick={() => void read()} disabled={busy || brief.trim() === ""}>
+        Read the brief
+      </button>
+      {error && (
+        <div className="error" role="alert">
+          {error.message}
+          {error.details.map((d, i) => (
+            <div key={i} className="small">
+              {d.field ? <code>{d.field}</code> : null} {d.message}
+            </div>
+          ))}
+        </div>
+      )}
+      {extraction && values && (
+        <div className="card" data-testid="parameters">
+          <div className="row between">
+            <h2>Parameters</h2>
+            <span className="muted small">
+              read by the {extraction.extractor === "llm" ? "language model" : "offline parser"} · confidence{" "}
+              {Math.round(extraction.confidence * 100)}% ({extraction.confidence_level})
+            </span>
+          </div>
+          {extraction.issues.filter((i) => !i.field).map((i, n) => (
+            <p key={n} className="warning">
+              {i.kind}: {i.message}
+            </p>
+          ))}
+          <table className="table params">
+            <thead>
+              <tr>
+                <th>Parameter</th>
+                <th>Value (edit before starting)</th>
+                <th>Confidence</th>
+                <th>Source</th>
+                <th>Issues</th>
+              </tr>
+            </thead>
+            <tbody>
+              {FIELDS.map((f) => {
+                const field = extraction.fields[f.source];
+                const issues = extraction.issues.filter((i) => i.field === f.source);
+                return (
+                  <tr key={f.key} className={issues.length || problems[f.key] ? "has-issue" : ""}>
+                    <td>{f.label}</td>
+                    <td>
+                      {f.key === "replenishment_strategy" ? (
+                        <select
+                          name={f.key}
+                          value={values[f.key]}
+                          onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+                        >
+                          <option value="none">none</option>
+                          <option value="weekly">weekly</option>
+                          <option value="bi_weekly">bi-weekly</option>
+                        </select>
+                      ) : (
+                        <input
+                          name={f.key}
+                          type={f.key === "season_start_date" ? "date" : "text"}
+                          inputMode={f.key === "season_start_date" ? undefined : "decimal"}
+                          value={values[f.key]}
+                          onChange={(e) => {
+                            setValues({ ...values, [f.key]: e.target.value });
+                            setProblems({ ...problems, [f.key]: undefined });
+                          }}
+                        />
+                      )}{" "}
+                      {f.unit && <span className="muted">{f.unit}</span>}
+                      {problems[f.key] && <div className="error small">{problems[f.key]}</div>}
+                    </td>
+                    <td>{field ? `${Math.round(field.confidence * 100)}%` : "–"}</td>
+                    <td>
+                      {field ? <span className={`pill src-${field.source}`}>{field.source}</span> : "–"}
+                      {field?.evidence && <div className="small muted">“{field.evidence}”</div>}
+                    </td>
+                    <td>
+                      {issues.map((i, n) => (
+                        <div key={n} className="warning small">
+                          {i.kind}: {i.message}
+                        </div>
+                      ))}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <button onClick={() => void start()} disabled={busy}>
+            Start the season
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+import { useState } from "react";
+import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import { fractionAsPercent, units } from "../../format";
+import { useApi } from "../../hooks";
+import type { CategoryForecastChart, Cluster, ForecastChart } from "../../types";
+import type { SeasonContext } from "../SeasonPage";
+
+function rows(chart: CategoryForecastChart) {
+  return [
+    ...chart.history.map((h) => ({ date: h.week_start, history: h.units })),
+    ...chart.forecast.map((f) => ({
+      date: f.week_start,
+      forecast: f.forecast_units,
+      band80: [f.lower_80, f.upper_80],
+      band95: [f.lower_95, f.upper_95],
+    })),
+  ];
+}
+
+function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
+  const models = Object.keys({ ...chart.weights, ...chart.backtest_errors });
+  return (
+    <div className="card" data-testid={`forecast-${chart.category_code}`}>
+      <div className="row between">
+        <h3>
+          {chart.category_name} <span className="muted">({chart.category_code})</span>
+        </h3>
+        <span>
+          {units(chart.season_total)} units over the season · {chart.method}
+        </span>
+      </div>
+      <ResponsiveContainer width="100%" height={240}>
+        <ComposedChart data={rows(chart)} margin={{ left: 8, right: 16 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <XAxis dataKey="date" minTickGap={40} />
+          <YAxis width={60} />
+          <Tooltip />
+          <Legend />
+          <Area dataKey="band95" name="95% band" stroke="none" fill="#c7d2fe" fillOpacity={0.5} isAnimationActive={false} />
+          <Area dataKey="band80" name="80% band" stroke="none" fill="#818cf8" fillOpacity={0.45} isAnimationActive={false} />
+          <Line dataKey="history" name="history" stroke="#6b7280" dot={false} isAnimationActive={false} />
+          <Line dataKey="forecast" name="forecast" stroke="#4338ca" strokeWidth={2} dot={false} isAnimationActive={false} />
+        </ComposedChart>
+      </ResponsiveContainer>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th>Model</th>
+            <th>Weight</th>
+            <th>Backtest error (WAPE)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {models.map((m) => (
+            <tr key={m}>
+              <td>{m.replace(/_/g, " ")}</td>
+              <td>{chart.weights[m] === undefined ? "–" : chart.weights[m].toFixed(2)}</td>
+              <td>{fractionAsPercent(chart.backtest_errors[m])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ForecastTab({ season }: { season: SeasonContext }) {
+  const [run, setRun] = useState<number | null>(null);
+  const path = `/api/workflows/${season.id}/charts/forecast${run ? `?run=${run}` : ""}`;
+  const { data } = useApi<ForecastChart>(path, season.version);
+  const { data: clusters } = useApi<{ clusters: Cluster[] }>(`/api/workflows/${season.id}/clusters`, season.version);
+  if (!data) return <p className="muted">Loading the forecast…</p>;
+  if (data.categories.length === 0) return <p className="muted">No forecast yet: the forecast service is at work.</p>;
+  return (
+    <div>
+      <div className="row gap">
+        <label className="inline">
+          Forecast run{" "}
+          <select value={run ?? data.run_number ?? ""} onChange={(e) => setRun(Number(e.target.value))}>
+            {data.runs.map((r) => (
+              <option key={r.run_number} value={r.run_number}>
+                {r.run_number} ({r.reason}{r.after_week ? ` after week ${r.after_week}` : ""})
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="grid2">
+        {data.categories.map((c) => (
+          <CategoryChart key={c.category_code} chart={c} />
+        ))}
+      </div>
+      <div className="card">
+        <h2>Store clusters</h2>
+        <div className="grid2">
+          {(clusters?.clusters ?? []).map((c) => (
+            <div key={c.cluster_id} data-testid="cluster">
+              <h3>
+                {c.cluster_name} <span className="muted">({c.store_count} stores)</span>
+              </h3>
+              <p className="small stores">{c.stores.join(", ")}</p>
+            </div>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}

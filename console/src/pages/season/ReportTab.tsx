@@ -1,0 +1,109 @@
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import { fractionAsPercent, signedFraction, stateLabel, units } from "../../format";
+import { useApi } from "../../hooks";
+import type { SeasonReport } from "../../types";
+import type { SeasonContext } from "../SeasonPage";
+
+export function ReportTab({ season }: { season: SeasonContext }) {
+  const { data } = useApi<SeasonReport>(`/api/workflows/${season.id}/report`, season.version);
+  if (!data) return <p className="muted">Loading…</p>;
+  const categories = data.categories.filter((c) => c.category_code !== "TOTAL");
+  return (
+    <div className="card" data-testid="report">
+      <div className="row between">
+        <h2>
+          Season report <span className="muted small">({stateLabel(data.state)}, week {data.weeks_in} of {data.horizon_weeks})</span>
+        </h2>
+        <a className="button" href={`/api/workflows/${season.id}/report.csv`} download data-testid="export-csv">
+          Export CSV
+        </a>
+      </div>
+      <table className="table" data-testid="report-categories">
+        <thead>
+          <tr>
+            <th>Category</th>
+            <th>Planned</th>
+            <th>Final forecast</th>
+            <th>Recommended</th>
+            <th>Manufactured</th>
+            <th>Sold</th>
+            <th>Sell-through</th>
+            <th>WAPE</th>
+            <th>Bias</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.categories.map((c) => (
+            <tr key={c.category_code} className={c.category_code === "TOTAL" ? "total" : ""}>
+              <td>{c.category_code === "TOTAL" ? "All categories" : `${c.category_name} (${c.category_code})`}</td>
+              <td>{units(c.planned_units)}</td>
+              <td>{units(c.final_forecast_units)}</td>
+              <td>{units(c.recommended_units)}</td>
+              <td>{units(c.manufactured_units)}</td>
+              <td>{units(c.actual_units)}</td>
+              <td>{fractionAsPercent(c.sell_through_fraction)}</td>
+              <td>{fractionAsPercent(c.wape_fraction)}</td>
+              <td>{signedFraction(c.bias_fraction)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ResponsiveContainer width="100%" height={220}>
+        <BarChart data={categories} margin={{ left: 8, right: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+          <XAxis dataKey="category_code" />
+          <YAxis width={60} />
+          <Tooltip />
+          <Legend />
+          <Bar dataKey="planned_units" name="planned" fill="#9ca3af" isAnimationActive={false} />
+          <Bar dataKey="manufactured_units" name="manufactured" fill="#4338ca" isAnimationActive={false} />
+          <Bar dataKey="actual_units" name="sold" fill="#dc2626" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <h3>Decisions</h3>
+      <table className="table compact" data-testid="report-decisions">
+        <thead>
+          <tr>
+            <th>Decision</th>
+            <th>Proposed</th>
+            <th>Decided</th>
+            <th>How</th>
+            <th>By</th>
+            <th>When</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.decisions.map((d, i) => (
+            <tr key={`${d.kind}-${i}`}>
+              <td>{d.kind}</td>
+              <td>
+                {d.proposed_value.toLocaleString("en-US")} {d.unit === "percent" ? "%" : "units"}
+              </td>
+              <td>
+                {d.decided_value === null ? "pending" : `${d.decided_value.toLocaleString("en-US")} ${d.unit === "percent" ? "%" : "units"}`}
+              </td>
+              <td>{d.action ?? d.status}</td>
+              <td>{d.decided_by ?? "–"}</td>
+              <td>{d.decided_at ? new Date(d.decided_at).toLocaleString("en-GB") : "–"}</td>
+              <td>{d.reason ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Forecast runs</h3>
+      <ul className="small">
+        {data.forecast_runs.map((r) => (
+          <li key={r.run_number}>
+            run {r.run_number} ({r.reason}
+            {r.after_week ? `, after week ${r.after_week}` : ""}): {units(r.season_total)} units
+          </li>
+        ))}
+      </ul>
+      {data.weeks_over_threshold.length > 0 && (
+        <p className="small">Weeks past the variance threshold: {data.weeks_over_threshold.join(", ")}</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+"""The console's reads: season overviews, chart-ready series, store drill-down, markdown effect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from planner_gateway import charts
+from planner_gateway.auth import CurrentPrincipal
+from planner_gateway.deps import ReadSession
+from planner_gateway.errors import ApiError, ErrorDetail, responses
+from planner_gateway.schemas.charts import (
+    AllocationChart,
+    ForecastChart,
+    MarkdownProjection,
+    SeasonList,
+    SeasonOverview,
+    StoreDetail,
+    WeeklyChart,
+)
+from planner_shared.db.models import Workflow
+from planner_shared.parameters import PERCENT_SCHEMA, check_percent
+
+router = APIRouter(tags=["console"])
+workflow_router = APIRouter(prefix="/workflows/{workflow_id}", tags=["console"])
+
+
+@router.get(
+    "/seasons",
+    response_model=SeasonList,
+    responses=responses(),
+    summary="Seasons, newest first: state, progress, pre-season done, who must act next",
+)
+async def list_seasons(
+    _: CurrentPrincipal, session: ReadSession, limit: Annotated[int, Query(ge=1, le=100)] = 50
+) -> SeasonList:
+    ids = await session.scalars(
+        select(Workflow.id).order_by(Workflow.created_at.desc(), Workflow.id.desc()).limit(limit)
+    )
+    return SeasonList(items=[await charts.overview(session, i) for i in list(ids)])
+
+
+@workflow_router.get(
+    "/overview",
+    response_model=SeasonOverview,
+    responses=responses(404),
+    summary="One season at a glance, with the 'pre-season planning done' signal",
+)
+async def season_overview(
+    workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
+) -> SeasonOverview:
+    return await charts.overview(session, workflow_id)
+
+
+@workflow_router.get(
+    "/charts/weekly",
+    response_model=WeeklyChart,
+    responses=responses(404),
+    summary="Actual against forecast per week, by category and in total; variance, runs, "
+    "sell-through, accuracy so far",
+)
+async def weekly_chart(workflow_id: UUID, _: CurrentPrincipal, session: ReadSession) -> WeeklyChart:
+    return await charts.weekly_chart(session, workflow_id)
+
+
+@workflow_router.get(
+    "/charts/forecast",
+    response_model=ForecastChart,
+    responses=responses(404),
+    summary="History and forecast per category with 80/95% bands, weights and backtest errors",
+)
+async def forecast_chart(
+    workflow_id: UUID,
+    _: CurrentPrincipal,
+    session: ReadSession,
+    run: Annotated[
+        int | None, Query(ge=1, description="A run number; the newest by default.")
+    ] = None,
+) -> ForecastChart:
+    return await charts.forecast_chart(session, workflow_id, run)
+
+
+@workflow_router.get(
+    "/charts/allocation",
+    response_model=AllocationChart,
+    responses=responses(404),
+    summary="Allocation by cluster, initial and replenishment, and the DC balance by week",
+)
+async def allocation_chart(
+    workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
+) -> AllocationChart:
+    return await charts.allocation_chart(session, workflow_id)
+
+
+@workflow_router.get(
+    "/stores/{store_code}",
+    response_model=StoreDetail,
+    responses=responses(404),
+    summary="One store of the season: allocation, replenishment and sales per category",
+)
+async def store_detail(
+    workflow_id: UUID, store_code: str, _: CurrentPrincipal, session: ReadSession
+) -> StoreDetail:
+    return await charts.store_detail(session, workflow_id, store_code)
+
+
+@workflow_router.get(
+    "/markdowns/projection",
+    response_model=MarkdownProjection,
+    responses=responses(404, 409),
+    summary="What a markdown is expected to do: projected sell-through and revenue",
+)
+async def markdown_projection(
+    workflow_id: UUID,
+    _: CurrentPrincipal,
+    session: ReadSession,
+    markdown_pct: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=100,
+            description="The markdown in percent (15 is 15%); a value between 0 and 1 is "
+            "refused as a fraction.",
+            json_schema_extra=PERCENT_SCHEMA,
+        ),
+    ],
+) -> MarkdownProjection:
+    try:
+        check_percent("markdown_pct", markdown_pct)
+    except ValueError as exc:
+        raise ApiError(
+            422, str(exc), details=[ErrorDetail(field="markdown_pct", message=str(exc))]
+        ) from None
+    return await charts.markdown_projection(session, workflow_id, markdown_pct)

@@ -1,0 +1,494 @@
+"""Chart-ready reads built from a season's stored figures (`season_data`, `season_figures`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_gateway import season_figures as fig
+from planner_gateway.errors import ApiError, not_found
+from planner_gateway.queries import clusters, get_workflow
+from planner_gateway.schemas.charts import (
+    TOTAL,
+    Accuracy,
+    AllocationChart,
+    CategoryForecastChart,
+    ClusterColumn,
+    DcWeek,
+    ForecastChart,
+    ForecastCurvePoint,
+    HistoryPoint,
+    MarkdownCategoryProjection,
+    MarkdownProjection,
+    Phase,
+    RunMark,
+    SeasonOverview,
+    Series,
+    StoreCategoryDetail,
+    StoreDetail,
+    VarianceMark,
+    WaitingFor,
+    WeeklyChart,
+    WeekPoint,
+)
+from planner_gateway.season_data import SeasonData, load, planning_done_at
+from planner_shared.db.models import (
+    Allocation,
+    HistoricalSale,
+    Store,
+    StoreClusterMember,
+    VarianceCheck,
+)
+from planner_shared.db.models import StoreCluster as Cluster
+from planner_shared.db.models import WeeklyActual as Actual
+from planner_shared.workflow import WorkflowState
+
+HISTORY_WEEKS = 52
+
+
+def _accuracy(pairs: list[tuple[float, float]]) -> Accuracy:
+    a = fig.accuracy(pairs)
+    return Accuracy(
+        weeks=a.weeks,
+        forecast_units=round(a.forecast, 1),
+        actual_units=a.actual,
+        wape_fraction=None if a.wape is None else round(a.wape, 4),
+        bias_fraction=None if a.bias is None else round(a.bias, 4),
+    )
+
+
+def _series(data: SeasonData, key: str) -> Series:
+    codes = data.codes if key == TOTAL else [key]
+    planned_run = data.runs[0] if data.runs else None
+    actual_by_week: dict[int, float] = {}
+    for code in codes:
+        for week, units in data.actuals.get(code, {}).items():
+            actual_by_week[week] = actual_by_week.get(week, 0.0) + units
+    manufactured = data.manufactured_total if key == TOTAL else data.manufactured.get(key)
+    sell_through = fig.sell_through_by_week(actual_by_week, manufactured, data.horizon)
+    points, pairs, cumulative = [], [], 0.0
+    for week in range(1, data.horizon + 1):
+        run = fig.in_force(data.runs, week)
+        band = None
+        if run is not None:
+            band = fig.total_band(run, week) if key == TOTAL else run.weeks.get(key, {}).get(week)
+        planned = None
+        if planned_run is not None:
+            p = fig.total_band(planned_run, week) if key == TOTAL else None
+            if key != TOTAL:
+                p = planned_run.weeks.get(key, {}).get(week)
+            planned = None if p is None else round(p.point, 1)
+        actual = actual_by_week.get(week)
+        if actual is not None:
+            cumulative += actual
+            if band is not None:
+                pairs.append((band.point, actual))
+        points.append(
+            WeekPoint(
+                week_number=week,
+                week_start=data.week_starts.get(week)
+                or (data.start + timedelta(weeks=week - 1) if data.start else None),
+                forecast_units=None if band is None else round(band.point, 1),
+                forecast_run_number=None if run is None or band is None else run.run_number,
+                lower_80=None if band is None else round(band.lower_80, 1),
+                upper_80=None if band is None else round(band.upper_80, 1),
+                lower_95=None if band is None else round(band.lower_95, 1),
+                upper_95=None if band is None else round(band.upper_95, 1),
+                planned_units=planned,
+                actual_units=actual,
+                cumulative_actual_units=cumulative if actual is not None else None,
+                sell_through_fraction=None
+                if sell_through[week] is None
+                else round(sell_through[week] or 0.0, 4),
+            )
+        )
+    return Series(
+        key=key,
+        name="All categories" if key == TOTAL else data.names.get(key, key),
+        manufactured_units=manufactured,
+        points=points,
+        accuracy=_accuracy(pairs),
+    )
+
+
+async def weekly_chart(session: AsyncSession, workflow_id: UUID) -> WeeklyChart:
+    data = await load(session, workflow_id)
+    checks = list(
+        await session.scalars(
+            select(VarianceCheck)
+            .where(VarianceCheck.workflow_id == workflow_id)
+            .order_by(VarianceCheck.week_number)
+        )
+    )
+    marks = []
+    for c in checks:
+        categories = {
+            k: v for k, v in c.by_category.items() if not k.startswith("_") and isinstance(v, dict)
+        }
+        marks.append(
+            VarianceMark(
+                week_number=c.week_number,
+                variance_fraction=round(c.variance, 4),
+                threshold_fraction=c.threshold,
+                exceeded=c.exceeded,
+                by_category_fraction={
+                    k: round(float(v.get("variance", 0.0)), 4) for k, v in categories.items()
+                },
+                exceeded_categories=sorted(k for k, v in categories.items() if v.get("exceeded")),
+                reforecast_run_number=c.reforecast_run_number,
+            )
+        )
+    return WeeklyChart(
+        workflow_id=workflow_id,
+        horizon_weeks=data.horizon,
+        weeks_in=data.weeks_in,
+        checkpoint_week=data.checkpoint_week,
+        target_sell_through_fraction=data.target,
+        variance_threshold_fraction=checks[-1].threshold if checks else None,
+        series=[_series(data, TOTAL)] + [_series(data, code) for code in data.codes],
+        variance=marks,
+        runs=_run_marks(data),
+    )
+
+
+def _run_marks(data: SeasonData) -> list[RunMark]:
+    return [
+        RunMark(
+            run_number=r.run_number,
+            reason=r.reason,
+            after_week=r.weeks_elapsed,
+            season_total=round(r.season_total, 1),
+            created_at=r.created_at,
+        )
+        for r in data.run_info
+    ]
+
+
+def _numbers(raw: object) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): float(v) for k, v in raw.items() if isinstance(v, int | float)}
+
+
+async def forecast_chart(
+    session: AsyncSession, workflow_id: UUID, run_number: int | None
+) -> ForecastChart:
+    data = await load(session, workflow_id)
+    if not data.runs:
+        return ForecastChart(workflow_id=workflow_id, run_number=None, runs=[], categories=[])
+    numbers = [r.run_number for r in data.runs]
+    if run_number is None:
+        run_number = numbers[-1]
+    if run_number not in numbers:
+        raise not_found(f"forecast run {run_number} of workflow {workflow_id}")
+    index = numbers.index(run_number)
+    run, info = data.runs[index], data.run_info[index]
+    history = await _history(session, data)
+    charts = []
+    for code in sorted(run.weeks):
+        diagnostics = info.diagnostics.get(code, {})
+        charts.append(
+            CategoryForecastChart(
+                category_code=code,
+                category_name=data.names.get(code, code),
+                run_number=run_number,
+                method=info.method.get(code, ""),
+                season_total=round(sum(b.point for b in run.weeks[code].values()), 1),
+                weights=_numbers(diagnostics.get("weights")),
+                backtest_errors=_numbers(diagnostics.get("backtest_wape")),
+                history=history.get(code, []),
+                forecast=[
+                    ForecastCurvePoint(
+                        week_number=week,
+                        week_start=data.week_starts[week],
+                        forecast_units=round(b.point, 1),
+                        lower_80=round(b.lower_80, 1),
+                        upper_80=round(b.upper_80, 1),
+                        lower_95=round(b.lower_95, 1),
+                        upper_95=round(b.upper_95, 1),
+                    )
+                    for week, b in sorted(run.weeks[code].items())
+                ],
+            )
+        )
+    return ForecastChart(
+        workflow_id=workflow_id, run_number=run_number, runs=_run_marks(data), categories=charts
+    )
+
+
+async def _history(session: AsyncSession, data: SeasonData) -> dict[str, list[HistoryPoint]]:
+    if data.start is None:
+        return {}
+    since = data.start - timedelta(weeks=HISTORY_WEEKS)
+    rows = await session.execute(
+        select(
+            HistoricalSale.category_id,
+            HistoricalSale.week_start,
+            func.sum(HistoricalSale.units).label("units"),
+        )
+        .where(HistoricalSale.week_start >= since, HistoricalSale.week_start < data.start)
+        .group_by(HistoricalSale.category_id, HistoricalSale.week_start)
+        .order_by(HistoricalSale.week_start)
+    )
+    history: defaultdict[str, list[HistoryPoint]] = defaultdict(list)
+    for row in rows:
+        code = data.category_ids[row.category_id]
+        history[code].append(HistoryPoint(week_start=row.week_start, units=float(row.units)))
+    return dict(history)
+
+
+async def allocation_chart(session: AsyncSession, workflow_id: UUID) -> AllocationChart:
+    data = await load(session, workflow_id)
+    cluster_rows = await clusters(session, workflow_id)
+    member_rows = await session.execute(
+        select(Cluster.name, Allocation.category_id, Allocation.kind, func.sum(Allocation.units))
+        .join(StoreClusterMember, StoreClusterMember.cluster_id == Cluster.id)
+        .join(
+            Allocation,
+            (Allocation.store_id == StoreClusterMember.store_id)
+            & (Allocation.workflow_id == StoreClusterMember.workflow_id),
+        )
+        .where(StoreClusterMember.workflow_id == workflow_id)
+        .group_by(Cluster.name, Allocation.category_id, Allocation.kind)
+    )
+    by_cluster: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    replenished: defaultdict[str, int] = defaultdict(int)
+    for name, category_id, kind, units in member_rows:
+        if kind == "initial":
+            by_cluster[name][data.category_ids[category_id]] = int(units)
+        else:
+            replenished[name] += int(units)
+    holdback = {
+        code: max(units - data.initial.get(code, 0), 0) for code, units in data.manufactured.items()
+    }
+    initial_total = sum(data.initial.values())
+    manufactured = data.manufactured_total
+    return AllocationChart(
+        workflow_id=workflow_id,
+        manufactured_units=manufactured,
+        initial_units=initial_total,
+        holdback_units=None if manufactured is None else sum(holdback.values()),
+        dc_holdback_pct=data.holdback_pct,
+        clusters=[
+            ClusterColumn(
+                cluster_name=c.cluster_name,
+                store_count=c.store_count,
+                initial_units=sum(by_cluster[c.cluster_name].values()),
+                replenishment_units=replenished[c.cluster_name],
+                by_category=dict(sorted(by_cluster[c.cluster_name].items())),
+            )
+            for c in cluster_rows
+        ],
+        dc_by_week=[
+            DcWeek(
+                week_number=week, shipped_units=sent, dc_units=sum(left.values()), by_category=left
+            )
+            for week, sent, left in fig.dc_balance(holdback, data.shipped, data.horizon)
+        ]
+        if manufactured is not None
+        else [],
+    )
+
+
+async def store_detail(session: AsyncSession, workflow_id: UUID, store_code: str) -> StoreDetail:
+    data = await load(session, workflow_id)
+    store = await session.scalar(select(Store).where(Store.code == store_code))
+    if store is None:
+        raise not_found(f"store {store_code}")
+    cluster_name = await session.scalar(
+        select(Cluster.name)
+        .join(StoreClusterMember, StoreClusterMember.cluster_id == Cluster.id)
+        .where(
+            StoreClusterMember.workflow_id == workflow_id, StoreClusterMember.store_id == store.id
+        )
+    )
+    initial: defaultdict[str, int] = defaultdict(int)
+    replenishment: defaultdict[str, dict[int, int]] = defaultdict(dict)
+    for row in await session.execute(
+        select(
+            Allocation.category_id, Allocation.kind, Allocation.week_number, Allocation.units
+        ).where(Allocation.workflow_id == workflow_id, Allocation.store_id == store.id)
+    ):
+        code = data.category_ids[row.category_id]
+        if row.kind == "initial":
+            initial[code] += row.units
+        else:
+            weeks = replenishment[code]
+            weeks[row.week_number] = weeks.get(row.week_number, 0) + row.units
+    sold: defaultdict[str, dict[int, int]] = defaultdict(dict)
+    for sale in await session.execute(
+        select(Actual.category_id, Actual.week_number, Actual.units_sold).where(
+            Actual.workflow_id == workflow_id, Actual.store_id == store.id
+        )
+    ):
+        sold[data.category_ids[sale.category_id]][sale.week_number] = sale.units_sold
+    details = []
+    for code in sorted(set(initial) | set(replenishment) | set(sold)):
+        received = initial[code] + sum(replenishment[code].values())
+        units = sum(sold[code].values())
+        details.append(
+            StoreCategoryDetail(
+                category_code=code,
+                initial_units=initial[code],
+                replenishment_by_week=dict(sorted(replenishment[code].items())),
+                actual_by_week=dict(sorted(sold[code].items())),
+                sold_units=units,
+                received_units=received,
+                sell_through_fraction=round(units / received, 4) if received else None,
+            )
+        )
+    return StoreDetail(
+        workflow_id=workflow_id,
+        store_code=store.code,
+        store_name=store.name,
+        region=store.region,
+        format=store.format,
+        size_sqft=store.size_sqft,
+        cluster_name=cluster_name,
+        categories=details,
+    )
+
+
+MARKDOWN_METHOD = (
+    "markdown rule read backwards: d points of markdown add d / (elasticity x 100) of the "
+    "available units to what the current forecast sells by the end of the season, at the "
+    "marked-down price"
+)
+
+
+async def markdown_projection(
+    session: AsyncSession, workflow_id: UUID, markdown_pct: float
+) -> MarkdownProjection:
+    data = await load(session, workflow_id)
+    if not data.manufactured:
+        raise ApiError(
+            409,
+            "no manufacturing order has been decided yet: a markdown has nothing to act on",
+            code="not_in_season",
+        )
+    last_week = max(data.weeks_in, default=0)
+    projections = []
+    for code in sorted(data.manufactured):
+        remaining = 0.0
+        for week in range(last_week + 1, data.horizon + 1):
+            run = fig.in_force(data.runs, week) if data.runs else None
+            if run is not None and (band := run.weeks.get(code, {}).get(week)) is not None:
+                remaining += band.point
+        outlook = fig.CategoryOutlook(
+            code=code,
+            elasticity=data.elasticities.get(code, 0.0),
+            unit_price=data.prices.get(code, 0.0),
+            available=data.manufactured[code],
+            sold=sum(data.actuals.get(code, {}).values()),
+            remaining_forecast=remaining,
+        )
+        projections.append(fig.project_markdown(outlook, markdown_pct))
+    available = sum(p.outlook.available for p in projections)
+    sold = sum(p.outlook.sold for p in projections)
+
+    def share(units: float) -> float:
+        return round(units / available, 4) if available else 0.0
+
+    return MarkdownProjection(
+        workflow_id=workflow_id,
+        markdown_pct=markdown_pct,
+        checkpoint_week=data.checkpoint_week,
+        sell_through_fraction=share(sold),
+        target_sell_through_fraction=data.target,
+        baseline_sell_through_fraction=share(sum(p.baseline_units for p in projections)),
+        projected_sell_through_fraction=share(sum(p.projected_units for p in projections)),
+        baseline_revenue=round(sum(p.baseline_revenue for p in projections), 2),
+        projected_revenue=round(sum(p.projected_revenue for p in projections), 2),
+        method=MARKDOWN_METHOD,
+        categories=[
+            MarkdownCategoryProjection(
+                category_code=p.outlook.code,
+                elasticity=p.outlook.elasticity,
+                unit_price=p.outlook.unit_price,
+                available_units=p.outlook.available,
+                sold_units=p.outlook.sold,
+                baseline_units=round(p.baseline_units, 1),
+                projected_units=round(p.projected_units, 1),
+                baseline_sell_through_fraction=round(p.baseline_sell_through, 4),
+                projected_sell_through_fraction=round(p.projected_sell_through, 4),
+                baseline_revenue=round(p.baseline_revenue, 2),
+                projected_revenue=round(p.projected_revenue, 2),
+            )
+            for p in projections
+        ],
+    )
+
+
+_PRE_SEASON = {
+    WorkflowState.CREATED,
+    WorkflowState.EXTRACTING,
+    WorkflowState.FORECASTING,
+    WorkflowState.AWAITING_MANUFACTURING_APPROVAL,
+    WorkflowState.ALLOCATING,
+}
+
+
+def _waiting_for(state: WorkflowState, weeks_in: int, horizon: int) -> WaitingFor | None:
+    match state:
+        case WorkflowState.AWAITING_MANUFACTURING_APPROVAL:
+            return WaitingFor(who="approver", what="decide the manufacturing order")
+        case WorkflowState.AWAITING_MARKDOWN_APPROVAL:
+            return WaitingFor(who="approver", what="decide the markdown")
+        case WorkflowState.IN_SEASON:
+            return WaitingFor(
+                who="planner", what=f"upload week {min(weeks_in + 1, horizon)}'s actuals"
+            )
+        case WorkflowState.CREATED | WorkflowState.EXTRACTING:
+            return WaitingFor(who="system", what="reading the brief")
+        case WorkflowState.FORECASTING | WorkflowState.REFORECASTING:
+            return WaitingFor(who="system", what="forecasting")
+        case WorkflowState.ALLOCATING:
+            return WaitingFor(who="system", what="allocating to stores")
+    return None
+
+
+async def overview(session: AsyncSession, workflow_id: UUID) -> SeasonOverview:
+    # Light on purpose: the seasons list asks this of every season.
+    w = await get_workflow(session, workflow_id)
+    state = WorkflowState(w.state)
+    phase: Phase = (
+        "pre_season"
+        if state in _PRE_SEASON
+        else "completed"
+        if state is WorkflowState.COMPLETED
+        else "failed"
+        if state is WorkflowState.FAILED
+        else "cancelled"
+        if state is WorkflowState.CANCELLED
+        else "in_season"
+    )
+    done_at = await planning_done_at(session, workflow_id)
+    weeks_in = int(
+        await session.scalar(
+            select(func.count(func.distinct(Actual.week_number))).where(
+                Actual.workflow_id == workflow_id
+            )
+        )
+        or 0
+    )
+    params = w.parameters or {}
+    horizon = int(params.get("forecast_horizon_weeks") or 0)
+    return SeasonOverview(
+        workflow_id=w.id,
+        state=state.value,
+        phase=phase,
+        created_by=w.created_by,
+        created_at=w.created_at,
+        season_start_date=params.get("season_start_date"),
+        horizon_weeks=horizon or None,
+        weeks_in=weeks_in,
+        progress_fraction=round(weeks_in / horizon, 4) if horizon else 0.0,
+        pre_season_planning_done=done_at is not None,
+        pre_season_planning_done_at=done_at,
+        waiting_for=_waiting_for(state, weeks_in, horizon),
+        error=w.error,
+    )

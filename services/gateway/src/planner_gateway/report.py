@@ -1,0 +1,199 @@
+"""The season report and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_gateway import season_figures as fig
+from planner_gateway.queries import approvals
+from planner_gateway.schemas.charts import TOTAL
+from planner_gateway.schemas.report import (
+    CategoryOutcome,
+    DecisionLine,
+    ReforecastLine,
+    SeasonReport,
+)
+from planner_gateway.season_data import SeasonData, load
+from planner_shared.db.models import VarianceCheck
+
+UNITS = {"manufacturing": "units", "markdown": "percent"}
+
+
+def _outcome(data: SeasonData, key: str) -> CategoryOutcome:
+    codes = data.codes if key == TOTAL else [key]
+    pairs: list[tuple[float, float]] = []
+    actual = 0.0
+    final: float | None = None
+    latest = data.runs[-1] if data.runs else None
+    if latest is not None:
+        final = 0.0
+    for week in range(1, data.horizon + 1):
+        run = fig.in_force(data.runs, week)
+        sold = [data.actuals[c][week] for c in codes if week in data.actuals.get(c, {})]
+        forecast = [
+            run.weeks[c][week] for c in codes if run is not None and week in run.weeks.get(c, {})
+        ]
+        if sold:
+            actual += sum(sold)
+            if forecast:
+                pairs.append((sum(b.point for b in forecast), sum(sold)))
+        if final is not None:
+            final += sum(sold) if sold else sum(b.point for b in forecast)
+    planned = None
+    if data.runs:
+        first = data.runs[0]
+        planned = sum(b.point for c in codes for b in first.weeks.get(c, {}).values())
+    accuracy = fig.accuracy(pairs)
+    manufactured = data.manufactured_total if key == TOTAL else data.manufactured.get(key)
+    recommended = (
+        (sum(data.recommended.values()) if data.recommended else None)
+        if key == TOTAL
+        else data.recommended.get(key)
+    )
+    return CategoryOutcome(
+        category_code=key,
+        category_name="All categories" if key == TOTAL else data.names.get(key, key),
+        planned_units=None if planned is None else round(planned, 1),
+        final_forecast_units=None if final is None else round(final, 1),
+        recommended_units=recommended,
+        manufactured_units=manufactured,
+        actual_units=actual,
+        weeks_in=len(data.weeks_in),
+        sell_through_fraction=round(actual / manufactured, 4) if manufactured else None,
+        wape_fraction=None if accuracy.wape is None else round(accuracy.wape, 4),
+        bias_fraction=None if accuracy.bias is None else round(accuracy.bias, 4),
+    )
+
+
+async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonReport:
+    data = await load(session, workflow_id)
+    w = data.workflow
+    over = await session.scalars(
+        select(VarianceCheck.week_number)
+        .where(VarianceCheck.workflow_id == workflow_id, VarianceCheck.exceeded.is_(True))
+        .order_by(VarianceCheck.week_number)
+    )
+    return SeasonReport(
+        workflow_id=w.id,
+        state=w.state,
+        created_by=w.created_by,
+        created_at=w.created_at,
+        completed_at=w.completed_at,
+        parameters=w.parameters,
+        horizon_weeks=data.horizon,
+        weeks_in=len(data.weeks_in),
+        categories=[_outcome(data, TOTAL)] + [_outcome(data, c) for c in data.codes],
+        decisions=[
+            DecisionLine(
+                kind=a.kind,
+                status=a.status,
+                unit="percent" if UNITS.get(a.kind) == "percent" else "units",
+                proposed_value=a.proposed_value,
+                min_value=a.min_value,
+                max_value=a.max_value,
+                action=a.action,
+                decided_value=a.decided_value,
+                reason=a.reason,
+                decided_by=a.decided_by,
+                decided_at=a.decided_at,
+            )
+            for a in await approvals(session, workflow_id)
+        ],
+        forecast_runs=[
+            ReforecastLine(
+                run_number=r.run_number,
+                reason=r.reason,
+                after_week=r.weeks_elapsed,
+                season_total=round(r.season_total, 1),
+                created_at=r.created_at,
+            )
+            for r in data.run_info
+        ],
+        weeks_over_threshold=list(over),
+    )
+
+
+CSV_COLUMNS = ("section", "item", "metric", "value", "unit", "by", "at", "note")
+_CATEGORY_METRICS = (
+    ("planned_units", "units"),
+    ("final_forecast_units", "units"),
+    ("recommended_units", "units"),
+    ("manufactured_units", "units"),
+    ("actual_units", "units"),
+    ("sell_through_fraction", "fraction"),
+    ("wape_fraction", "fraction"),
+    ("bias_fraction", "fraction"),
+)
+
+
+def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
+    yield (
+        "season",
+        str(report.workflow_id),
+        "state",
+        report.state,
+        "",
+        report.created_by,
+        report.created_at.isoformat(),
+        "",
+    )
+    for name, value in (report.parameters or {}).items():
+        yield ("parameter", name, "value", value, "", "", "", "")
+    for c in report.categories:
+        for metric, unit in _CATEGORY_METRICS:
+            value = getattr(c, metric)
+            yield (
+                "category",
+                c.category_code,
+                metric,
+                "" if value is None else value,
+                unit,
+                "",
+                "",
+                "",
+            )
+    for r in report.forecast_runs:
+        yield (
+            "forecast_run",
+            r.run_number,
+            "season_total",
+            r.season_total,
+            "units",
+            "",
+            r.created_at.isoformat(),
+            f"{r.reason} after week {r.after_week}",
+        )
+    for d in report.decisions:
+        yield ("decision", d.kind, "proposed_value", d.proposed_value, d.unit, "", "", "")
+        yield (
+            "decision",
+            d.kind,
+            "decided_value",
+            "" if d.decided_value is None else d.decided_value,
+            d.unit,
+            d.decided_by or "",
+            d.decided_at.isoformat() if d.decided_at else "",
+            f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
+        )
+
+
+def _cell(value: object) -> object:
+    # A spreadsheet runs a cell starting with = + - @ as a formula: a reason must stay text.
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@"}:
+        return "'" + value
+    return value
+
+
+def report_csv(report: SeasonReport) -> str:
+    """The report as one long table: a spreadsheet can pivot it, a script can filter it."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(tuple(_cell(v) for v in row) for row in _rows(report))
+    return out.getvalue()

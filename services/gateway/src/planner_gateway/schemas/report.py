@@ -1,0 +1,131 @@
+"""The season report: planned against what happened, accuracy, and who decided what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from planner_gateway.schemas.resources import _examples, example_of
+from planner_shared.parameters import FRACTION_SCHEMA
+
+
+class CategoryOutcome(BaseModel):
+    model_config = _examples(
+        {
+            "category_code": "TOTAL",
+            "category_name": "All categories",
+            "planned_units": 76969.0,
+            "final_forecast_units": 79391.0,
+            "recommended_units": 75283,
+            "manufactured_units": 85000,
+            "actual_units": 80102.0,
+            "weeks_in": 12,
+            "sell_through_fraction": 0.9424,
+            "wape_fraction": 0.0812,
+            "bias_fraction": -0.0309,
+        }
+    )
+
+    category_code: str = Field(description="A category code, or TOTAL.")
+    category_name: str
+    planned_units: float | None = Field(description="Season forecast of the initial run.")
+    final_forecast_units: float | None = Field(
+        description="Season forecast of the newest run (weeks in as sold, the rest forecast)."
+    )
+    recommended_units: int | None
+    manufactured_units: int | None
+    actual_units: float
+    weeks_in: int
+    sell_through_fraction: float | None = Field(json_schema_extra=FRACTION_SCHEMA)
+    wape_fraction: float | None = Field(
+        description="sum |actual - forecast| / sum actual over the weeks in, against the "
+        "forecast in force each week.",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
+    bias_fraction: float | None = Field(
+        description="(sum forecast - sum actual) / sum actual: above 0 the forecast ran high.",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
+
+
+class DecisionLine(BaseModel):
+    model_config = _examples(
+        {
+            "kind": "manufacturing",
+            "status": "decided",
+            "unit": "units",
+            "proposed_value": 75283,
+            "min_value": 60227,
+            "max_value": 90339,
+            "action": "modify",
+            "decided_value": 85000,
+            "reason": "outerwear promotion in week 3",
+            "decided_by": "dev-approver",
+            "decided_at": "2027-02-20T09:05:00Z",
+        }
+    )
+
+    kind: str
+    status: str
+    unit: Literal["units", "percent"]
+    proposed_value: float
+    min_value: float
+    max_value: float
+    action: str | None
+    decided_value: float | None
+    reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class ReforecastLine(BaseModel):
+    model_config = _examples(
+        {
+            "run_number": 2,
+            "reason": "variance",
+            "after_week": 4,
+            "season_total": 79274.0,
+            "created_at": "2027-03-29T08:00:12Z",
+        }
+    )
+
+    run_number: int
+    reason: str
+    after_week: int
+    season_total: float
+    created_at: datetime
+
+
+class SeasonReport(BaseModel):
+    model_config = _examples(
+        {
+            "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61",
+            "state": "completed",
+            "created_by": "dev-planner",
+            "created_at": "2027-02-20T09:00:00Z",
+            "completed_at": "2027-05-24T08:00:00Z",
+            "parameters": {"forecast_horizon_weeks": 12, "dc_holdback_percentage": 45.0},
+            "horizon_weeks": 12,
+            "weeks_in": 12,
+            "categories": [example_of(CategoryOutcome)],
+            "decisions": [example_of(DecisionLine)],
+            "forecast_runs": [example_of(ReforecastLine)],
+            "weeks_over_threshold": [4],
+        }
+    )
+
+    workflow_id: UUID
+    state: str
+    created_by: str
+    created_at: datetime
+    completed_at: datetime | None
+    parameters: dict[str, Any] | None
+    horizon_weeks: int
+    weeks_in: int
+    categories: list[CategoryOutcome] = Field(description="TOTAL first, then each category.")
+    decisions: list[DecisionLine]
+    forecast_runs: list[ReforecastLine]
+    weeks_over_threshold: list[int]

@@ -1,0 +1,376 @@
+"""The console in real Chromium against the five services: a whole season played in the
+browser, a planner who sees no approve button (and whom the API refuses), and a live view that
+resumes after its socket dropped mid-season, missing nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from planner_shared.testing.stack import Stack
+
+from .conftest import SAMPLE_DIR, Shots, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(600)]
+
+PLANNER_KEY = "dev-planner-key"
+APPROVER_KEY = "dev-approver-key"
+BRIEF = (
+    "Plan the 12-week spring season starting March 2, 2026, replenish weekly, keep 45% at the "
+    "DC, check markdowns at week 6 if sell-through is under 60%"
+)
+PARAMETERS = {
+    "forecast_horizon_weeks": 12,
+    "season_start_date": "2026-03-02",
+    "replenishment_strategy": "weekly",
+    "dc_holdback_percentage": 45,
+    "markdown_checkpoint_week": 6,
+    "markdown_threshold": 0.6,
+}
+WEEKS = SAMPLE_DIR / "weekly_actuals_by_week"
+FORECAST_MS = 240_000
+STEP_MS = 60_000
+
+
+def week_file(week: int) -> Path:
+    return WEEKS / f"week_{week:02d}.csv"
+
+
+def api(stack: Stack, key: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=stack.gateway_url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )
+
+
+def sign_in(page: Page, stack: Stack, key: str) -> None:
+    page.goto(stack.gateway_url + "/")
+    expect(page).to_have_url(re.compile(r"/signin$"))
+    page.fill("input[name=api_key]", key)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("who")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("input[name=api_key]")).to_be_visible()
+
+
+def state_is(page: Page, *states: str, timeout: float = STEP_MS) -> None:
+    pattern = re.compile("^(" + "|".join(s.replace("_", " ") for s in states) + ")$")
+    expect(page.get_by_test_id("state")).to_have_text(pattern, timeout=timeout)
+
+
+def open_tab(page: Page, stack: Stack, workflow_id: str, tab: str) -> None:
+    page.goto(f"{stack.gateway_url}/seasons/{workflow_id}/{tab}")
+    expect(page.get_by_test_id("state")).to_be_visible()
+
+
+def upload(page: Page, path: Path) -> None:
+    page.set_input_files("input[name=file]", str(path))
+    page.get_by_test_id("send-upload").click()
+
+
+def upload_week(page: Page, week: int) -> None:
+    state_is(page, "in_season", timeout=FORECAST_MS)
+    upload(page, week_file(week))
+    expect(page.get_by_test_id("upload-ok")).to_contain_text(f"Week {week} stored", timeout=STEP_MS)
+
+
+def pending(stack: Stack, workflow_id: str, kind: str) -> dict[str, Any]:
+    with api(stack, PLANNER_KEY) as client:
+        approvals = client.get(f"/api/workflows/{workflow_id}/approvals").json()["approvals"]
+    return next(a for a in approvals if a["kind"] == kind)
+
+
+def season_id(page: Page) -> str:
+    match = re.search(r"/seasons/([0-9a-f-]{36})", page.url)
+    assert match, page.url
+    return match.group(1)
+
+
+def test_a_whole_season_in_the_console(
+    browser: BrowserContext, browser_stack: Stack, shots: Shots, tmp_path: Path
+) -> None:
+    stack = browser_stack
+    page = browser.new_page()
+    page.goto(stack.gateway_url + "/")
+    expect(page.locator("input[name=api_key]")).to_be_visible()
+    page.fill("input[name=api_key]", "not-a-key")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_contain_text("not known")
+    shots.take(page, "01-sign-in")
+    page.fill("input[name=api_key]", PLANNER_KEY)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("who")).to_contain_text("dev-planner")
+    cookies = {c["name"]: c for c in browser.cookies()}
+    assert cookies["planner_session"]["httpOnly"] is True
+    assert cookies["planner_session"]["expires"] > time.time()
+
+    # The brief: each parameter with its confidence, source and issues, editable.
+    page.get_by_role("link", name="New season").first.click()
+    page.fill("textarea[name=brief]", BRIEF)
+    page.get_by_role("button", name="Read the brief").click()
+    table = page.get_by_test_id("parameters")
+    expect(table).to_contain_text("stated")
+    expect(page.locator("input[name=dc_holdback_percentage]")).to_have_value("45")
+    expect(page.locator("input[name=markdown_threshold_percent]")).to_have_value("60")
+    page.fill("input[name=dc_holdback_percentage]", "0.45")
+    page.get_by_role("button", name="Start the season").click()
+    expect(table).to_contain_text("looks like a fraction")
+    page.fill("input[name=dc_holdback_percentage]", "45")
+    shots.take(page, "02-brief")
+    page.get_by_role("button", name="Start the season").click()
+    expect(page).to_have_url(re.compile(r"/seasons/[0-9a-f-]{36}/live$"))
+    workflow_id = season_id(page)
+
+    # Live: the agents at work, until the order waits for an approver.
+    state_is(page, "awaiting_manufacturing_approval", timeout=FORECAST_MS)
+    expect(page.get_by_test_id("feed")).to_contain_text("Inventory Agent")
+    expect(page.get_by_test_id("waiting-for")).to_contain_text("approver")
+    expect(page.get_by_test_id("planning-done")).to_contain_text("under way")
+    shots.take(page, "03-live")
+
+    page.get_by_role("link", name="Forecast").click()
+    expect(page.get_by_test_id("forecast-DRES")).to_contain_text("Backtest error")
+    expect(page.get_by_test_id("cluster").first).to_be_visible()
+    page.wait_for_timeout(300)
+    shots.take(page, "04-forecast")
+
+    # The planner may read the proposal but not decide it.
+    page.get_by_role("link", name="Manufacturing").click()
+    expect(page.get_by_test_id("not-approver")).to_be_visible()
+    expect(page.get_by_test_id("accept")).to_have_count(0)
+
+    # The approver modifies the quantity, with a reason.
+    sign_out(page)
+    sign_in(page, stack, APPROVER_KEY)
+    open_tab(page, stack, workflow_id, "manufacturing")
+    proposal = pending(stack, workflow_id, "manufacturing")
+    quantity = min(int(proposal["proposed_value"] * 1.05), int(proposal["max_value"]))
+    expect(page.get_by_test_id("manufacturing")).to_contain_text("Reasoning")
+    page.get_by_test_id("modify").click()
+    page.fill("input[name=value]", str(quantity))
+    page.fill("textarea[name=reason]", "outerwear promotion in week 3")
+    shots.take(page, "05-manufacturing-approval")
+    page.get_by_test_id("submit-modify").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("dev-approver")
+    expect(page.get_by_test_id("decision")).to_contain_text(f"{quantity:,}")
+
+    # Back as the planner: allocation, then the weeks.
+    sign_out(page)
+    sign_in(page, stack, PLANNER_KEY)
+    open_tab(page, stack, workflow_id, "allocation")
+    state_is(page, "in_season", timeout=STEP_MS)
+    expect(page.get_by_test_id("planning-done")).to_contain_text("pre-season planning done")
+    page.reload()
+    expect(page.get_by_test_id("stores")).to_contain_text("S001")
+    page.get_by_test_id("stores").locator("tr", has_text="S001").click()
+    expect(page.get_by_test_id("store-detail")).to_contain_text("Sell-through")
+    page.wait_for_timeout(300)
+    shots.take(page, "06-allocation")
+
+    open_tab(page, stack, workflow_id, "in-season")
+    # A week with errors: each shown against its row and column, nothing stored.
+    rows = week_file(1).read_text().splitlines()
+    broken = rows[:]
+    broken[2] = re.sub(r",\d+$", ",-4", broken[2])  # spreadsheet row 3: negative units
+    cells = broken[4].split(",")
+    broken[4] = ",".join([*cells[:2], "one", *cells[3:]])  # row 5: a week that is not a number
+    bad = tmp_path / "week_01_bad.csv"
+    bad.write_text("\n".join(broken) + "\n")
+    upload(page, bad)
+    errors = page.get_by_test_id("upload-errors")
+    expect(errors).to_contain_text("units_sold")
+    negative = errors.locator("tr", has_text="-4")
+    expect(negative.locator("td.bad-cell[data-column=units_sold]")).to_have_count(1)
+    wordy = errors.locator("tr", has_text="one")
+    expect(wordy.locator("td.bad-cell[data-column=week_number]")).to_have_count(1)
+    expect(errors.locator("td.bad-cell")).to_have_count(2)
+    shots.take(page, "07-upload-errors")
+    with api(stack, PLANNER_KEY) as client:
+        assert client.get(f"/api/workflows/{workflow_id}/overview").json()["weeks_in"] == 0
+    # The corrected file, then the weeks up to the cold snap of week 4.
+    for week in (1, 2, 3, 4):
+        upload_week(page, week)
+    variance = page.get_by_test_id("variance")
+    expect(variance.locator("tr", has_text=re.compile(r"^4"))).to_contain_text(
+        "run 2", timeout=STEP_MS
+    )
+    state_is(page, "in_season", timeout=FORECAST_MS)
+    expect(page.get_by_test_id("runs")).to_contain_text("run 2 (variance, after week 4)")
+    expect(page.get_by_test_id("actual-vs-forecast")).to_contain_text("re-forecast run 2")
+    expect(page.get_by_test_id("wape")).to_have_text(re.compile(r"\d%$"))
+    page.wait_for_timeout(300)
+    shots.take(page, "08-in-season")
+    for week in (5, 6):
+        upload_week(page, week)
+    state_is(page, "awaiting_markdown_approval", timeout=STEP_MS)
+
+    # The markdown: sell-through against the target, the depth, what it should do.
+    sign_out(page)
+    sign_in(page, stack, APPROVER_KEY)
+    open_tab(page, stack, workflow_id, "markdown")
+    expect(page.get_by_test_id("projected-sell-through")).to_contain_text("%")
+    expect(page.get_by_test_id("projected-revenue")).to_contain_text("$")
+    shots.take(page, "09-markdown")
+    page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("dev-approver")
+
+    sign_out(page)
+    sign_in(page, stack, PLANNER_KEY)
+    open_tab(page, stack, workflow_id, "in-season")
+    for week in range(7, 13):
+        if week == 12:
+            upload(page, week_file(week))
+            expect(page.get_by_test_id("upload-ok")).to_contain_text("Week 12 stored")
+        else:
+            upload_week(page, week)
+    state_is(page, "completed", timeout=STEP_MS)
+
+    # The report, and its export.
+    page.get_by_role("link", name="Report").click()
+    report = page.get_by_test_id("report-decisions")
+    expect(report).to_contain_text("dev-approver")
+    expect(report).to_contain_text(f"{quantity:,}")
+    expect(report).to_contain_text("outerwear promotion in week 3")
+    expect(page.get_by_test_id("report-categories")).to_contain_text("All categories")
+    page.wait_for_timeout(300)
+    shots.take(page, "10-report")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    exported = Path(download.value.path()).read_text()
+    lines = list(csv.DictReader(io.StringIO(exported)))
+    decided = [r for r in lines if r["section"] == "decision" and r["metric"] == "decided_value"]
+    assert {r["item"] for r in decided} == {"manufacturing", "markdown"}
+    assert all(r["by"] == "dev-approver" for r in decided)
+    assert any(r["metric"] == "wape_fraction" and r["item"] == "TOTAL" for r in lines)
+
+    page.get_by_role("link", name="Seasons").first.click()
+    expect(page.get_by_test_id("seasons")).to_contain_text("completed")
+    shots.take(page, "11-seasons")
+
+
+@pytest.fixture(scope="module")
+def waiting_season(browser_stack: Stack) -> str:
+    """A season started over the API, waiting for its manufacturing decision."""
+    with api(browser_stack, PLANNER_KEY) as client:
+        created = client.post("/api/workflows/forecast", json={"parameters": PARAMETERS})
+        assert created.status_code == 201, created.text
+        workflow_id = str(created.json()["workflow_id"])
+        wait_for(
+            lambda: (
+                client.get(f"/api/workflows/{workflow_id}").json()["state"]
+                == "awaiting_manufacturing_approval"
+            ),
+            FORECAST_MS / 1000,
+            "the forecast",
+        )
+    return workflow_id
+
+
+def test_a_planner_sees_no_approve_button_and_the_api_refuses(
+    browser: BrowserContext, browser_stack: Stack, waiting_season: str, shots: Shots
+) -> None:
+    page = browser.new_page()
+    sign_in(page, browser_stack, PLANNER_KEY)
+    open_tab(page, browser_stack, waiting_season, "manufacturing")
+    expect(page.get_by_test_id("manufacturing")).to_contain_text("Allowed range")
+    expect(page.get_by_test_id("not-approver")).to_be_visible()
+    expect(page.get_by_test_id("accept")).to_have_count(0)
+    expect(page.get_by_test_id("modify")).to_have_count(0)
+    shots.take(page, "12-planner-no-approve")
+    # The call the button would make, from the planner's own signed-in page: refused.
+    answer = page.evaluate(
+        """async (workflowId) => {
+            const csrf = document.cookie.split('; ').find((c) => c.startsWith('planner_csrf='));
+            const response = await fetch('/api/approvals/manufacturing', {
+                method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf.split('=')[1]},
+                body: JSON.stringify({workflow_id: workflowId, action: 'accept'}),
+            });
+            return {status: response.status, body: await response.json()};
+        }""",
+        waiting_season,
+    )
+    assert answer["status"] == 403
+    assert "approver" in answer["body"]["error"]["message"]
+    assert pending(browser_stack, waiting_season, "manufacturing")["status"] == "pending"
+
+
+def test_a_dropped_socket_resumes_mid_season_and_misses_nothing(
+    browser: BrowserContext, browser_stack: Stack, waiting_season: str
+) -> None:
+    stack = browser_stack
+    with api(stack, APPROVER_KEY) as approver:
+        decided = approver.post(
+            "/api/approvals/manufacturing", json={"workflow_id": waiting_season, "action": "accept"}
+        )
+        assert decided.status_code == 200, decided.text
+    page = browser.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    sign_in(page, stack, PLANNER_KEY)
+    open_tab(page, stack, waiting_season, "live")
+    state_is(page, "in_season", timeout=STEP_MS)
+    expect(page.get_by_test_id("feed-status")).to_contain_text("live")
+    with api(stack, PLANNER_KEY) as planner:
+        for week in (1, 2, 3):
+            answer = planner.post(
+                "/api/data/weekly-actuals",
+                data={"workflow_id": waiting_season},
+                files={"file": (f"week_{week}.csv", week_file(week).read_bytes(), "text/csv")},
+            )
+            assert answer.status_code == 202, answer.text
+        # Week 4 starts a re-forecast; the gateway goes down while it runs.
+        answer = planner.post(
+            "/api/data/weekly-actuals",
+            data={"workflow_id": waiting_season},
+            files={"file": ("week_4.csv", week_file(4).read_bytes(), "text/csv")},
+        )
+        assert answer.status_code == 202, answer.text
+    stack["gateway"].kill()
+    expect(page.get_by_test_id("feed-status")).to_contain_text("reconnecting")
+    time.sleep(2)
+    stack.start(["gateway"])
+    expect(page.get_by_test_id("feed-status")).to_contain_text("live", timeout=STEP_MS)
+    resumed = [u for u in sockets[1:] if "since=start" not in u]
+    assert resumed, f"no socket resumed with since=<event_id>: {sockets}"
+
+    with api(stack, PLANNER_KEY) as planner:
+
+        def reforecast_done() -> bool:
+            runs = planner.get(f"/api/workflows/{waiting_season}/charts/weekly").json()["runs"]
+            state = planner.get(f"/api/workflows/{waiting_season}").json()["state"]
+            return len(runs) >= 2 and state == "in_season"
+
+        wait_for(reforecast_done, FORECAST_MS / 1000, "the re-forecast")
+        history: list[str] = []
+        after = 0
+        while True:
+            page_of = planner.get(
+                f"/api/workflows/{waiting_season}/events", params={"after": after, "limit": 500}
+            ).json()
+            history += [e["event_id"] for e in page_of["events"]]
+            if not page_of.get("next_after"):
+                break
+            after = page_of["next_after"]
+
+    def shown() -> list[str]:
+        ids: list[str] = page.eval_on_selector_all(
+            "[data-testid=feed] li[data-event-id]",
+            "items => items.map((i) => i.dataset.eventId).filter(Boolean)",
+        )
+        return ids
+
+    wait_for(lambda: set(shown()) >= set(history), 30, "every stored event in the console")
+    ids = shown()
+    assert len(ids) == len(set(ids)), "an event was shown twice"
+    assert set(ids) == set(history)
