@@ -71,6 +71,8 @@ def browser_stack(
         stream_prefix=f"br{uuid.uuid4().hex[:10]}",
         log_dir=tmp_path_factory.mktemp("browser-logs"),
         settings=SETTINGS | {"PLANNER_GATEWAY_CONSOLE_DIR": str(console_build)},
+        # The forecast service warms up (numba compiles) before it is ready: slow when cold.
+        ready_timeout=300,
     )
     try:
         testdb.migrate(url)
