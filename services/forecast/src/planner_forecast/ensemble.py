@@ -208,6 +208,13 @@ def _cube(cv: pd.DataFrame, column: str, ids: list[str], windows: int, h: int) -
     return frame[column].to_numpy(dtype=float, copy=True).reshape(len(ids), windows, h)
 
 
+def intermittent_series(wide: pd.DataFrame, config: EngineConfig) -> Any:
+    """Which columns are mostly zero weeks (the intermittent members forecast those)."""
+    history = wide.to_numpy(dtype=float)
+    share = np.mean(history == 0, axis=0) if len(wide) else np.ones(wide.shape[1])
+    return (share >= config.intermittent_zero_share) & bool(config.intermittent_members)
+
+
 def _weights(
     mae: FloatArray, eligible: FloatArray, combination: Combination, top_k: int
 ) -> FloatArray:
@@ -267,9 +274,26 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
     ids = [str(c) for c in wide.columns]
     windows, step = _layout(n, steps, config)
     names = _active_members(config, n - windows * step)
-    models = [build_member(name, config.season_length) for name in names]
-    frame = _long_frame(wide, steps)
-    cv = _run_cross_validation(frame, models, h=steps, windows=windows, step=step, config=config)
+    sparse_rows = intermittent_series(wide, config)
+    # Each series is fitted only by the members that can be chosen for it: the intermittent
+    # models on the sparse series, the core members on the rest.
+    parts = []
+    for rows, group in (
+        (~sparse_rows, [m for m in names if m in config.members]),
+        (sparse_rows, [m for m in names if m in config.intermittent_members]),
+    ):
+        if rows.any() and group:
+            models = [build_member(name, config.season_length) for name in group]
+            frame = _long_frame(wide.loc[:, rows], steps)
+            parts.append(
+                _run_cross_validation(
+                    frame, models, h=steps, windows=windows, step=step, config=config
+                )
+            )
+    cv = pd.concat(parts, ignore_index=True)
+    for name in names:
+        if name not in cv.columns:
+            cv[name] = np.nan
     total = windows + 1
     actual = _cube(cv, "y", ids, total, steps)
     member_point: dict[str, FloatArray] = {
@@ -289,14 +313,15 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         known = actual[:, :windows]
         for j, name in enumerate(names):
             error = np.abs(member_point[name][:, :windows] - known)
-            mae[:, j] = np.nanmean(np.where(np.isfinite(known), error, np.nan), axis=(1, 2))
+            seen = np.isfinite(error)
+            total_error = np.where(seen, error, 0.0).sum(axis=(1, 2))
+            weeks = seen.sum(axis=(1, 2))
+            # A member not fitted on a series (the other group's) has no error there: inf.
+            mae[:, j] = np.where(weeks > 0, total_error / np.maximum(weeks, 1), np.inf)
     mae = np.where(np.isfinite(mae), mae, np.inf)
 
     history = wide.to_numpy(dtype=float)
-    zero_share = np.mean(history == 0, axis=0) if n else np.ones(count)
-    intermittent = (zero_share >= config.intermittent_zero_share) & bool(
-        config.intermittent_members
-    )
+    intermittent = sparse_rows
     core = np.array([name in config.members for name in names], dtype=float)
     sparse = np.array(
         [name in config.intermittent_members and name in INTERMITTENT for name in names],
@@ -329,21 +354,24 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
             intermittent[:, None], weights, eligible / np.maximum(eligible.sum(1, keepdims=True), 1)
         )
     if config.refit_season and windows:
-        chosen_names: list[str] = [n for j, n in enumerate(names) if weights[:, j].any()]
-        fresh, fresh_sd = _refit_season(wide, chosen_names, steps, config)
-        for member in chosen_names:
-            member_point[member][:, -1] = fresh[member]
-            if member in fresh_sd and member in member_sd:
-                member_sd[member][:, -1] = fresh_sd[member]
+        for rows in (~intermittent, intermittent):
+            chosen_names: list[str] = [n for j, n in enumerate(names) if weights[rows, j].any()]
+            if not rows.any() or not chosen_names:
+                continue
+            fresh, fresh_sd = _refit_season(wide.loc[:, rows], chosen_names, steps, config)
+            for member in chosen_names:
+                member_point[member][rows, -1] = fresh[member]
+                if member in fresh_sd and member in member_sd:
+                    member_sd[member][rows, -1] = fresh_sd[member]
         stack = np.stack([member_point[name] for name in names], axis=1)
     if combination == "median":
         masked = np.where(eligible[:, :, None, None] > 0, stack, np.nan)
         point = np.nanmedian(masked, axis=1)
     else:
-        point = np.einsum("nm,nmwh->nwh", weights, stack)
+        point = np.einsum("nm,nmwh->nwh", weights, np.where(np.isfinite(stack), stack, 0.0))
 
-    # Interval spread: the weighted members' own spreads; members without intervals
-    # (intermittent) lend the spread of the core members' seasonal naive or naive.
+    # Interval spread: the weighted members' own spreads; a series whose members have none
+    # (the intermittent models) takes its history's spread, which calibration then scales.
     sd_stack = np.stack(
         [member_sd.get(name, np.full_like(point, np.nan)) for name in names], axis=1
     )
@@ -354,8 +382,11 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         w_total > 0,
         np.nansum(np.where(has_sd, sd_stack, 0.0) * w_sd, axis=1)
         / np.where(w_total > 0, w_total, 1),
-        np.nanmean(np.where(has_sd, sd_stack, np.nan), axis=1),
+        np.where(has_sd, sd_stack, 0.0).sum(axis=1) / np.maximum(has_sd.sum(axis=1), 1),
     )
+    history_sd = history.std(axis=0) if n > 1 else np.zeros(count)
+    no_spread = ~has_sd.any(axis=1)
+    sd = np.where(no_spread, history_sd[:, None, None], sd)
     sd = np.where(np.isfinite(sd), sd, 0.0)
     return PanelForecast(
         ids=ids,
