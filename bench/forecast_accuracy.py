@@ -53,7 +53,7 @@ from planner_forecast.clustering import cluster_stores
 from planner_forecast.ensemble import EngineConfig
 from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
 from planner_forecast.metrics import FloatArray, seasonal_naive_scale
-from planner_forecast.models import MemberName, build_member
+from planner_forecast.models import build_member
 from planner_forecast.panel import bottom_panel
 from planner_forecast.parallel import init_worker, numba_cache
 
@@ -118,7 +118,7 @@ def run(
 ) -> bool:
     config = EngineConfig()
     members = list(dict.fromkeys([*config.members, "naive", "seasonal_naive"]))
-    nodes, summing, full = build_nodes(bottom, clusters)
+    nodes, _, full = build_nodes(bottom, clusters)
     scores = Scores()
     arima_rows = np.arange(min(arima_series, len(nodes)))
     inside = {80: [], 95: [], "s80": [], "s95": []}  # type: dict[object, list[FloatArray]]
@@ -208,18 +208,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--origins", type=int, default=3)
     parser.add_argument("--horizon", type=int, default=12)
-    parser.add_argument("--arima-series", type=int, default=48)
+    parser.add_argument("--arima-series", type=int, default=12)
+    parser.add_argument("--only", choices=["walmart", "sample"], default=None)
     args = parser.parse_args(argv)
     numba_cache()
     init_worker()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     ok = True
     path = walmart_path(args.data_dir)
-    if path.exists():
+    if args.only == "sample":
+        pass
+    elif path.exists():
         bottom, clusters = walmart_data(path)
         ok &= run("walmart", bottom, clusters, args.origins, args.horizon, args.arima_series)
     else:
         print(f"walmart: SKIPPED, {walmart_missing_message(path)}")
+    if args.only == "walmart":
+        return 0 if ok else 1
     bottom, clusters = sample_data()
     ok &= run("sample", bottom, clusters, args.origins, args.horizon, args.arima_series)
     return 0 if ok else 1

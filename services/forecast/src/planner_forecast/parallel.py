@@ -1,4 +1,4 @@
-"""Process-pool setup for the panel fits, and the Dask backend's entry point.
+"""Process-pool setup for the panel fits, and the statsforecast calls (here or on Dask).
 
 Use `init_worker` as the `initializer` of every `ProcessPoolExecutor` that runs forecasts:
 
@@ -119,10 +119,10 @@ def warm_up(_: int = 0) -> float:
     return float(result.season_total.sum())
 
 
-def cross_validation_chunk(
-    frame: pd.DataFrame, models: list[Any], kwargs: dict[str, Any]
+def statsforecast_chunk(
+    frame: pd.DataFrame, models: list[Any], kwargs: dict[str, Any], method: str
 ) -> pd.DataFrame:
-    """statsforecast's cross-validation of whole series, on whichever machine runs it."""
+    """statsforecast's `cross_validation` or `forecast` of whole series, wherever it runs."""
     from statsforecast import StatsForecast
     from statsforecast.models import Naive
 
@@ -133,17 +133,18 @@ def cross_validation_chunk(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        return pd.DataFrame(sf.cross_validation(df=frame, **kwargs))
+        return pd.DataFrame(getattr(sf, method)(df=frame, **kwargs))
 
 
-def dask_cross_validation(
+def dask_statsforecast(
     frame: pd.DataFrame,
     models: list[Any],
     kwargs: dict[str, Any],
+    method: str,
     partitions: int,
     address: str | None,
 ) -> pd.DataFrame:
-    """The panel's cross-validation spread over a Dask cluster, whole series per task.
+    """A statsforecast call on the panel spread over a Dask cluster, whole series per task.
 
     With an address, connects (once per process) to that scheduler; without, uses the client
     already current in this process (a test's LocalCluster) and refuses to run without one.
@@ -157,7 +158,9 @@ def dask_cross_validation(
     ids = np.asarray(frame["unique_id"].drop_duplicates(), dtype=str)
     shares = [part for part in np.array_split(ids, max(1, min(partitions, ids.size))) if part.size]
     chunks = [frame[frame["unique_id"].isin(part)] for part in shares]
-    futures = client.map(cross_validation_chunk, chunks, models=models, kwargs=kwargs, pure=False)
+    futures = client.map(
+        statsforecast_chunk, chunks, models=models, kwargs=kwargs, method=method, pure=False
+    )
     parts: list[pd.DataFrame] = client.gather(futures)
     return pd.concat(parts, ignore_index=True)
 
