@@ -1,297 +1,226 @@
-"""Forecast accuracy: rolling-origin backtest of the ensemble against each single model.
+"""Forecast accuracy: rolling-origin backtest of the engine's default against every single model.
 
-    .venv/bin/python bench/forecast_accuracy.py [--data-dir DIR] [--stores N] [--origins K]
-        [--horizon H] [--workers W]
+    .venv/bin/python bench/forecast_accuracy.py [--data-dir DIR] [--origins K] [--horizon H]
+        [--arima-series N]
     make bench BENCH=forecast_accuracy
 
-Two data sets, each series cut at the last K origins, H weeks apart (default 3 x 12 weeks, a
-season each: the last 36 weeks are forecast, 12 at a time, from the history before them):
+Each data set is cut at the last K origins, H weeks apart (default 3 x 12: the last 36 weeks
+are forecast 12 at a time from the history before them). At every origin:
 
-- sample: data/sample/historical_sales.csv summed per category (4 series of 156 weeks, the
-  series the forecast service fits). The generator made these, calibrated on the Walmart
-  data: a check that the ensemble behaves on the shapes the demo shows, not a real-data test.
-- walmart: the real Walmart weekly store sales in DIR/walmart_store_weekly_sales.csv (DIR is
-  --data-dir, else $PLANNER_SHARED_DATA, else ../shared/data next to the repo; see its
-  README). No units or categories there: each store's weekly US$ sales is the demand signal.
-  Series: the all-store total and stores 1..N (default all 45; 143 weeks each). Skipped, with
-  a message, when the file is absent: the repository ships without it.
+- default: what the service does, `forecast_hierarchy` (panel engine, default EngineConfig,
+  MinTrace reconciliation, calibrated intervals) on the history before the origin;
+- each member alone, and naive (last value) and seasonal naive: a plain statsforecast
+  `forecast` of that model on the same history (no backtest, no combination);
+- AutoARIMA alone: statsforecast's AutoARIMA(season_length=52), on the first N series of the
+  data set (its seasonal search costs seconds per series: all of the sample's 208 series
+  would take most of an hour); the default is compared with it on the same series.
 
-The sample's windows run from July to February (holiday peaks included); Walmart's from
-February to October 2012 (its data ends before that year's holidays, and an origin earlier
-than two years of history would forecast without yearly seasonality). 150 backtests take
-~1 minute on 2 idle cores (`--stores` fewer when the cores are busy).
+Data sets:
+- walmart: the 45 Walmart stores' weekly US$ sales (../shared/data, see its README; no units or
+  categories: each store's dollar sales is its demand), as 45 store series of one category,
+  one cluster, and their total: 47 nodes, 143 weeks.
+- sample: data/sample/historical_sales.csv, 50 stores x 4 categories, the stores clustered
+  as the service clusters them, so 200 store series plus cluster and category totals.
 
-Every method sees exactly the same history at an origin and nothing after it; the ensemble's
-own weighting backtest runs inside that history (`forecast_series` is given only the history),
-so its weights are chosen on data before the evaluation origin. Methods: the ensemble as
-shipped (`forecast_series`, default config), Prophet alone and ARIMA alone (same settings as
-inside the ensemble) and seasonal naive (last year's week).
-
-WAPE pools a series' windows (sum |error| / sum actual). MASE is each window's mean absolute
-error over the in-sample seasonal-naive error of its history, averaged over windows; < 1 beats
-last year's week on average. "overall" is the mean over a data set's series, so the large
-all-store total does not drown the stores. Exit status 1 when the ensemble's overall WAPE or
-MASE is worse than the best single model's on any data set.
+MASE: each node's mean absolute error over an origin's 12 weeks, over the in-sample MAE of the
+seasonal naive forecast on its history; averaged over origins and then over nodes. WAPE: sum
+|error| / sum actual per node over all origins, averaged over nodes. Coverage: share of weekly
+actuals inside the default's 80 % / 95 % intervals (all nodes, all origins) and of season
+totals inside its season intervals. Exit status 1 when the default's mean MASE or WAPE is not
+below every other method's on a data set.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from _forecast_data import (
-    DATA_DIR_ENV,
-    DEFAULT_DATA_DIR,
-    ROOT,
-    SAMPLE_DIR,
-    WALMART_FILE,
-    category_totals,
     sample_sales,
     walmart_missing_message,
     walmart_path,
     walmart_weekly,
 )
 
-from planner_forecast.ensemble import forecast_series
-from planner_forecast.metrics import FloatArray, mase, seasonal_naive_scale, wape
-from planner_forecast.models import (
-    SEASON_PERIOD,
-    arima_forecast,
-    prophet_forecast,
-    seasonal_naive,
-    select_arima,
-)
-from planner_forecast.parallel import init_worker
+from planner_forecast.clustering import cluster_stores
+from planner_forecast.ensemble import EngineConfig
+from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
+from planner_forecast.metrics import FloatArray, seasonal_naive_scale
+from planner_forecast.models import MemberName, build_member
+from planner_forecast.panel import bottom_panel
+from planner_forecast.parallel import init_worker, numba_cache
 
-METHODS = ("ensemble", "prophet", "arima", "seasonal_naive")
-SINGLES = METHODS[1:]
+SEASON = 52
 
 
-def walmart_series(path: Path, stores: int) -> dict[str, pd.Series]:
-    wide = walmart_weekly(path)
-    series = {"all_stores": wide.sum(axis=1)}
-    for store in sorted(wide.columns)[:stores]:
-        series[f"store_{store}"] = wide[store]
-    return series
-
-
-def _ensemble(history: pd.Series, horizon: int) -> tuple[FloatArray, dict[str, float]]:
-    result = forecast_series(history, horizon)
-    return np.asarray(result.point, dtype=float), result.weights
-
-
-def _prophet(history: pd.Series, horizon: int) -> FloatArray:
-    y = history.to_numpy(dtype=float)
-    yearly = y.size >= 2 * SEASON_PERIOD  # the ensemble's default yearly_min_weeks
-    dates = pd.DatetimeIndex(history.index)
-    return prophet_forecast(dates, y, horizon, yearly=yearly, intervals=False).point
-
-
-def _arima(history: pd.Series, horizon: int) -> FloatArray:
-    y = history.to_numpy(dtype=float)
-    spec = select_arima(y, seasonal=y.size >= 2 * SEASON_PERIOD)
-    return arima_forecast(y, horizon, spec).point
-
-
-def _naive(history: pd.Series, horizon: int) -> FloatArray:
-    return seasonal_naive(history.to_numpy(dtype=float), horizon).point
-
-
-SINGLE_FORECASTERS: dict[str, Callable[[pd.Series, int], FloatArray]] = {
-    "prophet": _prophet,
-    "arima": _arima,
-    "seasonal_naive": _naive,
-}
-
-
-@dataclass(frozen=True)
-class Task:
-    dataset: str
-    series: str
-    history: pd.Series
-    actual: FloatArray
-
-
-@dataclass(frozen=True)
-class Outcome:
-    dataset: str
-    series: str
-    actual: FloatArray
-    scale: float
-    forecasts: dict[str, FloatArray]
-    seconds: dict[str, float]
-    ensemble_weights: dict[str, float]
-
-
-def run_task(task: Task) -> Outcome:
-    forecasts: dict[str, FloatArray] = {}
-    seconds: dict[str, float] = {}
-    horizon = task.actual.size
-    started = time.perf_counter()
-    point, weights = _ensemble(task.history, horizon)
-    seconds["ensemble"] = time.perf_counter() - started
-    forecasts["ensemble"] = point  # already clipped at 0 by the service
-    for name, forecaster in SINGLE_FORECASTERS.items():
-        started = time.perf_counter()
-        # Demand is never negative: the singles get the same floor the ensemble applies.
-        forecasts[name] = np.clip(forecaster(task.history, horizon), 0.0, None)
-        seconds[name] = time.perf_counter() - started
-    scale = seasonal_naive_scale(task.history.to_numpy(dtype=float))
-    return Outcome(task.dataset, task.series, task.actual, scale, forecasts, seconds, weights)
-
-
-def build_tasks(
-    dataset: str, series: dict[str, pd.Series], origins: int, horizon: int
-) -> list[Task]:
-    tasks = []
-    for name, values in series.items():
-        values = values.sort_index().astype(float)
-        for k in range(origins, 0, -1):
-            cut = len(values) - horizon * k
-            if cut < 2 * SEASON_PERIOD:
-                raise SystemExit(
-                    f"{dataset}/{name}: origin {cut} leaves less than two years of history; "
-                    "use fewer --origins or a shorter --horizon"
-                )
-            actual = np.asarray(values.iloc[cut : cut + horizon], dtype=np.float64)
-            tasks.append(Task(dataset, name, values.iloc[:cut], actual))
-    return tasks
-
-
-@dataclass(frozen=True)
+@dataclass
 class Scores:
-    wape: dict[str, dict[str, float]]  # method -> series -> value
-    mase: dict[str, dict[str, float]]
+    abs_error: dict[str, list[FloatArray]] = field(default_factory=dict)
+    actual: list[FloatArray] = field(default_factory=list)
+    scaled: dict[str, list[FloatArray]] = field(default_factory=dict)
+    inside: dict[str, list[FloatArray]] = field(default_factory=dict)
 
-    def overall(self, metric: str) -> dict[str, float]:
-        table = self.wape if metric == "wape" else self.mase
-        return {m: float(np.mean(list(table[m].values()))) for m in METHODS}
+    def add(self, name: str, forecast: FloatArray, actual: FloatArray, scale: FloatArray) -> None:
+        error = np.abs(forecast - actual)
+        self.abs_error.setdefault(name, []).append(error.sum(axis=1))
+        self.scaled.setdefault(name, []).append(error.mean(axis=1) / scale)
 
-
-def score(outcomes: list[Outcome]) -> Scores:
-    by_series: dict[str, list[Outcome]] = {}
-    for outcome in outcomes:
-        by_series.setdefault(outcome.series, []).append(outcome)
-    wapes: dict[str, dict[str, float]] = {m: {} for m in METHODS}
-    mases: dict[str, dict[str, float]] = {m: {} for m in METHODS}
-    for name, runs in by_series.items():
-        actual = np.concatenate([r.actual for r in runs])
-        for method in METHODS:
-            forecast = np.concatenate([r.forecasts[method] for r in runs])
-            wapes[method][name] = wape(actual, forecast)
-            mases[method][name] = float(
-                np.mean([mase(r.actual, r.forecasts[method], r.scale) for r in runs])
-            )
-    return Scores(wapes, mases)
+    def table(self, rows: np.ndarray | None = None) -> dict[str, tuple[float, float]]:
+        actual = np.sum(self.actual, axis=0)
+        out = {}
+        for name, errors in self.abs_error.items():
+            mase = np.mean(self.scaled[name], axis=0)
+            wape = np.sum(errors, axis=0) / np.where(actual > 0, actual, np.nan)
+            pick = slice(None) if rows is None else rows
+            out[name] = (float(np.nanmean(mase[pick])), float(np.nanmean(wape[pick])))
+        return out
 
 
-def _table(title: str, values: dict[str, dict[str, float]], fmt: str) -> None:
-    series = list(values[METHODS[0]])
-    print(f"\n{title}")
-    print(f"{'series':<16}" + "".join(f"{m:>16}" for m in METHODS) + f"{'best':>16}")
-    for name in series:
-        best = min(METHODS, key=lambda m: values[m][name])
+def bare_forecast(
+    history: pd.DataFrame, names: list[str], horizon: int, n_jobs: int = 1
+) -> dict[str, FloatArray]:
+    """Plain statsforecast fits of each model on every column, no backtest: (series, week)."""
+    from statsforecast import StatsForecast
+
+    ids = [str(c) for c in history.columns]
+    n = len(history)
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.tile(ids, n),
+            "ds": np.repeat(np.arange(n), len(ids)),
+            "y": history.to_numpy(dtype=float).reshape(-1),
+        }
+    )
+    models = [build_member(name, SEASON) for name in names]  # type: ignore[arg-type]
+    sf = StatsForecast(models=models, freq=1, n_jobs=n_jobs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = sf.forecast(df=frame, h=horizon)
+    order = pd.Categorical(out["unique_id"].astype(str), categories=ids).codes
+    out = out.assign(_id=order).sort_values(["_id", "ds"])
+    return {
+        name: out[name].to_numpy(dtype=float).reshape(len(ids), horizon) for name in names
+    }
+
+
+def run(
+    label: str,
+    bottom: pd.DataFrame,
+    clusters: dict[str, int],
+    origins: int,
+    horizon: int,
+    arima_series: int,
+) -> bool:
+    config = EngineConfig()
+    members = list(dict.fromkeys([*config.members, "naive", "seasonal_naive"]))
+    nodes, summing, full = build_nodes(bottom, clusters)
+    scores = Scores()
+    arima_rows = np.arange(min(arima_series, len(nodes)))
+    inside = {80: [], 95: [], "s80": [], "s95": []}  # type: dict[object, list[FloatArray]]
+    started = time.monotonic()
+    for k in range(origins, 0, -1):
+        cut = len(bottom) - k * horizon
+        history = full.iloc[:cut]
+        actual = full.iloc[cut : cut + horizon].to_numpy(dtype=float).T
+        scale = np.array([seasonal_naive_scale(history[c].to_numpy(float), SEASON) for c in full])
+        scale = np.where(scale > 0, scale, np.nan)
+        result = forecast_hierarchy(bottom.iloc[:cut], clusters, horizon, config)
+        scores.actual.append(np.abs(actual).sum(axis=1))
+        scores.add("default", result.point, actual, scale)
+        for name, forecast in bare_forecast(history, members, horizon).items():
+            scores.add(name, forecast, actual, scale)
+        arima = np.full_like(actual, np.nan)
+        arima[arima_rows] = bare_forecast(
+            history.iloc[:, arima_rows], ["auto_arima"], horizon, n_jobs=2
+        )["auto_arima"]
+        scores.add("auto_arima", arima, actual, scale)
+        inside[80].append((actual >= result.lower_80) & (actual <= result.upper_80))
+        inside[95].append((actual >= result.lower_95) & (actual <= result.upper_95))
+        totals = actual.sum(axis=1)
+        inside["s80"].append((totals >= result.season_lower_80) & (totals <= result.season_upper_80))
+        inside["s95"].append((totals >= result.season_lower_95) & (totals <= result.season_upper_95))
+        print(f"  {label}: origin {origins - k + 1}/{origins} done", flush=True)
+    elapsed = time.monotonic() - started
+    table = scores.table()
+    arima_table = scores.table(arima_rows)
+    kinds = np.array([n.kind for n in nodes])
+    print(
+        f"\n{label}: {len(nodes)} nodes ({int((kinds == 'store').sum())} store series), "
+        f"{len(bottom)} weeks, {origins} origins x {horizon} weeks, {elapsed:.0f}s"
+    )
+    print(f"{'method':<20}{'MASE':>9}{'WAPE':>9}")
+    for name, (m, w) in sorted(table.items(), key=lambda kv: kv[1][0]):
+        if name != "auto_arima":
+            print(f"{name:<20}{m:>9.4f}{w:>9.4f}")
+    print(f"\n{label}, first {len(arima_rows)} nodes (AutoARIMA's subset):")
+    for name in ("default", "auto_arima", "naive"):
+        m, w = arima_table[name]
+        print(f"{name:<20}{m:>9.4f}{w:>9.4f}")
+    print(f"\n{label}: coverage of the default's intervals (nominal 80 % / 95 %)")
+    for kind in ("total", "cluster", "store", "all"):
+        rows = kinds == kind if kind != "all" else np.ones(len(nodes), dtype=bool)
+        if not rows.any():
+            continue
+        c80 = np.mean(np.concatenate([x[rows].ravel() for x in inside[80]]))
+        c95 = np.mean(np.concatenate([x[rows].ravel() for x in inside[95]]))
+        s80 = np.mean(np.concatenate([x[rows] for x in inside["s80"]]))
+        s95 = np.mean(np.concatenate([x[rows] for x in inside["s95"]]))
         print(
-            f"{name:<16}" + "".join(f"{values[m][name]:>16{fmt}}" for m in METHODS) + f"{best:>16}"
+            f"  {kind:<8} weekly {c80:6.1%} {c95:6.1%}   season total {s80:6.1%} {s95:6.1%}"
+            f"   ({int(rows.sum())} nodes)"
         )
-    overall = {m: float(np.mean(list(values[m].values()))) for m in METHODS}
-    best = min(METHODS, key=lambda m: overall[m])
-    print(
-        f"{'overall (mean)':<16}"
-        + "".join(f"{overall[m]:>16{fmt}}" for m in METHODS)
-        + f"{best:>16}"
-    )
+    others = {k: v for k, v in table.items() if k not in ("default", "auto_arima")}
+    best = table["default"]
+    ok = all(best[0] < v[0] and best[1] < v[1] for v in others.values())
+    ok = ok and arima_table["default"][0] < arima_table["auto_arima"][0]
+    print(f"\n{label}: default beats every other method on MASE and WAPE: {'yes' if ok else 'NO'}")
+    return ok
 
 
-def report(dataset: str, outcomes: list[Outcome]) -> Scores:
-    scores = score(outcomes)
-    _table(f"[{dataset}] WAPE (lower is better)", scores.wape, ".4f")
-    _table(f"[{dataset}] MASE (vs in-sample seasonal naive; < 1 beats it)", scores.mase, ".3f")
-    weights = {m: np.mean([o.ensemble_weights.get(m, 0.0) for o in outcomes]) for m in SINGLES}
-    print(
-        f"[{dataset}] ensemble's mean weights: "
-        + ", ".join(f"{m} {weights[m]:.2f}" for m in SINGLES)
-    )
-    seconds = {m: np.mean([o.seconds[m] for o in outcomes]) for m in METHODS}
-    print(
-        f"[{dataset}] mean seconds per forecast: "
-        + ", ".join(f"{m} {seconds[m]:.2f}" for m in METHODS)
-    )
-    return scores
+def sample_data() -> tuple[pd.DataFrame, dict[str, int]]:
+    sales = sample_sales()
+    bottom = bottom_panel(sales)
+    stores = pd.read_csv(Path(__file__).resolve().parents[1] / "data/sample/stores.csv")
+    level = sales.groupby("store_code")["units"].mean()
+    features = stores.set_index("store_code")[["size_sqft", "weekly_traffic", "region", "format"]]
+    features.insert(0, "sales_level", level.reindex(features.index).to_numpy())
+    labels = cluster_stores(features).labels
+    return bottom, labels
 
 
-def verdict(all_scores: dict[str, Scores]) -> bool:
-    print("\nsummary: overall (mean over series) per data set")
-    print(f"{'data set':<10}{'metric':<7}" + "".join(f"{m:>16}" for m in METHODS) + "  ensemble")
-    holds = True
-    for dataset, scores in all_scores.items():
-        for metric in ("wape", "mase"):
-            overall = scores.overall(metric)
-            best_single = min(SINGLES, key=lambda m: overall[m])
-            ok = overall["ensemble"] <= overall[best_single]
-            holds &= ok
-            status = "ok" if ok else f"LOSES to {best_single}"
-            print(
-                f"{dataset:<10}{metric.upper():<7}"
-                + "".join(f"{overall[m]:>16.4f}" for m in METHODS)
-                + f"  {status}"
-            )
-    return holds
+def walmart_data(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    wide = walmart_weekly(path)
+    wide.columns = [f"W{c:02d}|SALES" for c in wide.columns]
+    return wide.reset_index(drop=True), {}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        help=f"folder with {WALMART_FILE} (default ${DATA_DIR_ENV}, else {DEFAULT_DATA_DIR})",
-    )
-    parser.add_argument("--stores", type=int, default=45, help="Walmart stores (default all 45)")
-    parser.add_argument("--origins", type=int, default=3, help="backtest windows per series")
-    parser.add_argument("--horizon", type=int, default=12, help="weeks per window (a season)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--origins", type=int, default=3)
+    parser.add_argument("--horizon", type=int, default=12)
+    parser.add_argument("--arima-series", type=int, default=48)
     args = parser.parse_args(argv)
-
-    datasets: dict[str, dict[str, pd.Series]] = {"sample": category_totals(sample_sales())}
-    sample = (SAMPLE_DIR / "historical_sales.csv").relative_to(ROOT)
-    print(f"sample: {sample}, units summed per category")
-    walmart = walmart_path(args.data_dir)
-    if walmart.is_file():
-        datasets["walmart"] = walmart_series(walmart, args.stores)
-        print(f"walmart: {walmart}, US$ weekly sales as the demand signal")
+    numba_cache()
+    init_worker()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    ok = True
+    path = walmart_path(args.data_dir)
+    if path.exists():
+        bottom, clusters = walmart_data(path)
+        ok &= run("walmart", bottom, clusters, args.origins, args.horizon, args.arima_series)
     else:
-        print(f"walmart: SKIPPED, {walmart_missing_message(walmart)}")
-    tasks = [
-        task
-        for name, series in datasets.items()
-        for task in build_tasks(name, series, args.origins, args.horizon)
-    ]
-    print(
-        ", ".join(f"{name} {len(series)} series" for name, series in datasets.items())
-        + f"; {args.origins} origins x {args.horizon} weeks; {len(tasks)} backtests on "
-        f"{args.workers} worker(s)"
-    )
-    started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.workers, initializer=init_worker) as pool:
-        outcomes = list(pool.map(run_task, tasks, chunksize=1))
-    all_scores = {
-        name: report(name, [o for o in outcomes if o.dataset == name]) for name in datasets
-    }
-    holds = verdict(all_scores)
-    print(f"\nwall time {time.perf_counter() - started:.1f} s")
-    print(
-        "ensemble "
-        + ("does not lose to" if holds else "LOSES to")
-        + " the best single model overall (WAPE and MASE, every data set)"
-    )
-    return 0 if holds else 1
+        print(f"walmart: SKIPPED, {walmart_missing_message(path)}")
+    bottom, clusters = sample_data()
+    ok &= run("sample", bottom, clusters, args.origins, args.horizon, args.arima_series)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,205 +1,170 @@
-"""Forecast speed: series forecast per second, and one 3-category, 50-store season.
+"""Forecast speed, as ratios measured in the same run: the engine against a bare statsforecast
+fit, and ten seasons started together against the figure before this engine (92 s).
 
-    .venv/bin/python bench/forecast_speed.py [--series N] [--repeat R] [--data-dir DIR]
+    .venv/bin/python bench/forecast_speed.py [--repeat R] [--seasons N] [--skip-stack]
     make bench BENCH=forecast_speed
 
-Everything runs in a `ProcessPoolExecutor` with `init_worker`, as the forecast service does,
-on 1 and then 2 worker processes. Workers are warmed up (imports, Stan model load) before
-timing; that cold start is shown apart.
+1. Panel: data/sample's 50 stores x 4 categories (200 store series), clustered as the service
+   clusters them, plus the cluster and category totals. `bare` is one statsforecast
+   `forecast` of the engine's models (the same members, h=12, 80/95 % intervals) on exactly
+   that panel of nodes; `engine` is `forecast_hierarchy` on it: the rolling-origin backtest,
+   the combination chosen on it, MinTrace reconciliation, calibrated coherent intervals.
+   Median of R runs each, after a warm-up (imports, numba). Target: engine <= 1.5 x bare.
+2. Seasons: a private stack (bench/_stack.py: the five services, a fresh seeded database);
+   N seasons are started at once through the gateway, and the clock stops for each when its
+   manufacturing approval is asked for on its WebSocket. Two rounds: N identical briefs (the
+   forecast service fits one panel and shares it: identical inputs, identical forecast), then
+   N seasons with N different horizons (every panel fitted). Target: the last of them at
+   least 4x sooner than 92 s, the last of ten before this engine on this machine.
 
-- series/s: `forecast_series` (12-week season, default config: backtest, final fits and
-  Prophet's 1000 interval samples) on N store x category series of data/sample (156 weeks),
-  and on N real Walmart store series (143 weeks, US$; skipped when the file is absent, see
-  bench/_forecast_data.py).
-- season: what the service does for a plan, on data/sample: forecast 3 categories (their
-  all-store totals, in the pool), cluster the 50 stores (sales level over the last 52 weeks,
-  size, traffic, region, format), size the manufacturing orders and allocate them across the
-  stores (45% DC holdback, 2 units minimum display). Median of R runs.
-
-Other processes share the cores: the load average is printed, and the figures are only as
-steady as it is.
+Other processes share the 2 cores: the load average is printed with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
+import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from _forecast_data import (
-    SAMPLE_DIR,
-    category_totals,
-    sample_sales,
-    walmart_missing_message,
-    walmart_path,
-    walmart_weekly,
-)
+from _forecast_data import sample_sales
+from _stack import ROOT, private_stack
 
-from planner_forecast.allocation import allocate_season
 from planner_forecast.clustering import cluster_stores
-from planner_forecast.ensemble import ForecastResult, forecast_series
-from planner_forecast.manufacturing import manufacturing_quantity
-from planner_forecast.parallel import init_worker
+from planner_forecast.ensemble import EngineConfig, _active_members, _long_frame
+from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
+from planner_forecast.models import build_member
+from planner_forecast.panel import bottom_panel
+from planner_forecast.parallel import init_worker, numba_cache, warm_up
 
 HORIZON = 12
-SEASON_CATEGORIES = 3
-HOLDBACK_PCT = 45.0
-MIN_DISPLAY = 2
+BEFORE_SECONDS = 92.0  # ten seasons' last manufacturing proposal before this engine (issue 16)
+TARGET_SPEEDUP = 4.0
+TARGET_RATIO = 1.5
 
 
-def warm_up(_: int) -> None:
-    rng = np.random.default_rng(0)
-    index = pd.date_range("2020-01-06", periods=30, freq="7D")
-    forecast_series(pd.Series(100 + rng.normal(0, 5, 30), index=index), 2)
+def season_panel() -> tuple[pd.DataFrame, dict[str, int]]:
+    sales = sample_sales()
+    stores = pd.read_csv(ROOT / "data" / "sample" / "stores.csv").set_index("store_code")
+    features = stores[["size_sqft", "weekly_traffic", "region", "format"]].copy()
+    level = sales.groupby("store_code")["units"].mean()
+    features.insert(0, "sales_level", level.reindex(features.index).to_numpy())
+    return bottom_panel(sales), cluster_stores(features).labels
 
 
-def forecast_one(history: pd.Series) -> ForecastResult:
-    return forecast_series(history, HORIZON)
+def bare_fit(history: pd.DataFrame, config: EngineConfig) -> None:
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
+    names = _active_members(config, len(history))
+    models = [build_member(name, config.season_length) for name in names]
+    frame = _long_frame(history, 0)
+    sf = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sf.forecast(df=frame, h=HORIZON, level=[80, 95])
 
 
-def started_pool(workers: int) -> tuple[ProcessPoolExecutor, float]:
-    """A pool whose workers have all imported and fitted once, and the seconds that took."""
-    started = time.perf_counter()
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
-    # One warm-up task per worker: each takes long enough that no worker gets two.
-    list(pool.map(warm_up, range(workers)))
-    return pool, time.perf_counter() - started
-
-
-def series_rate(pool: Executor, series: list[pd.Series]) -> float:
-    started = time.perf_counter()
-    list(pool.map(forecast_one, series))
-    return len(series) / (time.perf_counter() - started)
-
-
-@dataclass(frozen=True)
-class SeasonData:
-    categories: dict[str, pd.Series]  # all-store weekly units per category
-    stores: pd.DataFrame  # cluster features, indexed by store_code
-    demand: dict[str, dict[str, float]]  # category -> store -> mean weekly units
-    stock_on_hand: dict[str, int]
-
-
-def season_data(sales: pd.DataFrame) -> SeasonData:
-    catalogue = pd.read_csv(SAMPLE_DIR / "categories.csv")
-    codes = [str(c) for c in catalogue["category_code"][:SEASON_CATEGORIES]]
-    totals = category_totals(sales)
-    # The service's store demand: mean weekly units over the last 52 weeks of history.
-    since = sales["week_start"].max() - timedelta(weeks=51)
-    recent = sales[sales["week_start"] >= since]
-    mean_units = recent.groupby(["category_code", "store_code"])["units"].mean()
-    stores = pd.read_csv(SAMPLE_DIR / "stores.csv").set_index("store_code")
-    level = mean_units.groupby("store_code").sum()
-    features = pd.DataFrame(
-        {
-            "sales_level": level.reindex(stores.index).fillna(0.0),
-            "size_sqft": stores["size_sqft"],
-            "weekly_traffic": stores["weekly_traffic"],
-            "region": stores["region"],
-            "format": stores["format"],
-        }
+def panel_ratio(repeat: int) -> float:
+    bottom, clusters = season_panel()
+    nodes, _, history = build_nodes(bottom, clusters)
+    config = EngineConfig()
+    started = time.monotonic()
+    warm_up()
+    print(f"warm-up (imports, numba from its cache): {time.monotonic() - started:.1f}s")
+    bare: list[float] = []
+    engine: list[float] = []
+    for _ in range(repeat):
+        t = time.monotonic()
+        bare_fit(history, config)
+        bare.append(time.monotonic() - t)
+        t = time.monotonic()
+        forecast_hierarchy(bottom, clusters, HORIZON, config)
+        engine.append(time.monotonic() - t)
+    b, e = statistics.median(bare), statistics.median(engine)
+    print(
+        f"\npanel: {bottom.shape[1]} store series + {len(nodes) - bottom.shape[1]} aggregates, "
+        f"{len(bottom)} weeks, h={HORIZON}; median of {repeat}, seconds"
     )
-    return SeasonData(
-        categories={code: totals[code] for code in codes},
-        stores=features,
-        demand={
-            code: {str(s): float(u) for s, u in mean_units.loc[code].items()} for code in codes
-        },
-        stock_on_hand=dict(
-            zip(catalogue["category_code"], catalogue["stock_on_hand"].astype(int), strict=True)
-        ),
-    )
+    print(f"{'bare statsforecast forecast (same models, same panel)':<58}{b:>8.2f}")
+    print(f"{'engine: backtest + combination + MinTrace + intervals':<58}{e:>8.2f}")
+    ratio = e / b
+    print(f"ratio engine / bare: {ratio:.2f} (target <= {TARGET_RATIO})")
+    return ratio
 
 
-def run_season(pool: Executor, data: SeasonData) -> dict[str, float]:
-    """Seconds per step of one season: forecasts, clustering, manufacturing + allocation."""
-    started = time.perf_counter()
-    fitted = pool.map(forecast_one, data.categories.values())
-    forecasts = dict(zip(data.categories, fitted, strict=True))
-    forecast_done = time.perf_counter()
-    clusters = cluster_stores(data.stores)
-    cluster_done = time.perf_counter()
-    orders = {
-        code: manufacturing_quantity(
-            code,
-            f.season_total,
-            f.season_lower_95,
-            f.season_upper_95,
-            data.stock_on_hand[code],
-        ).quantity
-        for code, f in forecasts.items()
-    }
-    allocation = allocate_season(
-        orders, HOLDBACK_PCT, data.demand, MIN_DISPLAY, clusters=clusters.labels
-    )
-    done = time.perf_counter()
-    # The run must be a real one: every unit placed, every store served.
-    for code, result in allocation.items():
-        assert result.dc_holdback_units + sum(result.by_store.values()) == orders[code]
-        assert len(result.by_store) == len(data.stores)
-    return {
-        "forecast": forecast_done - started,
-        "cluster": cluster_done - forecast_done,
-        "alloc": done - cluster_done,
-        "total": done - started,
-        "k": float(clusters.k),
-    }
+async def _season(client: Any, brief: str, horizon: int | None, ref: str) -> float:
+    from planner_gateway.client import WorkflowFeed, needs_input
+
+    started = time.monotonic()
+    extraction = await client.extract(brief, ref)
+    params = dict(extraction["parameters"])
+    if horizon is not None:
+        params["forecast_horizon_weeks"] = horizon
+        params.pop("season_end_date", None)
+    created = await client.start(parameters=params, brief=brief)
+    async with WorkflowFeed(client, str(created["workflow_id"])) as feed:
+        proposal = await feed.first(needs_input("manufacturing"), within=600)
+    return float(proposal["_received"] - started)
+
+
+async def seasons_round(base_url: str, count: int, distinct: bool) -> list[float]:
+    from planner_gateway.client import GatewayClient
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from demo import DEFAULT_BRIEF, REFERENCE_DATE
+
+    async with GatewayClient(base_url) as client:
+        horizons = [8 + i if distinct else None for i in range(count)]
+        return list(
+            await asyncio.gather(
+                *(_season(client, DEFAULT_BRIEF, h, REFERENCE_DATE) for h in horizons)
+            )
+        )
+
+
+def seasons(count: int) -> bool:
+    ok = True
+    with private_stack() as stack:
+        print(f"\nprivate stack up: {stack.gateway_url}", flush=True)
+        for distinct in (False, True):
+            times = asyncio.run(seasons_round(stack.gateway_url, count, distinct))
+            last = max(times)
+            speedup = BEFORE_SECONDS / last
+            kind = "different horizons" if distinct else "identical briefs"
+            print(
+                f"{count} seasons started together ({kind}): manufacturing proposal after "
+                f"median {statistics.median(times):.1f}s, last {last:.1f}s; before this engine "
+                f"{BEFORE_SECONDS:.0f}s: {speedup:.1f}x sooner (target >= {TARGET_SPEEDUP:.0f}x)",
+                flush=True,
+            )
+            ok &= speedup >= TARGET_SPEEDUP
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--series", type=int, default=24, help="series per source for the rate")
-    parser.add_argument("--repeat", type=int, default=3, help="season runs per worker count")
-    parser.add_argument("--data-dir", type=Path, help="folder with the Walmart file")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seasons", type=int, default=10)
+    parser.add_argument("--skip-stack", action="store_true", help="only the panel ratio")
     args = parser.parse_args(argv)
-
-    sales = sample_sales()
-    data = season_data(sales)
-    pairs = sales.groupby(["store_code", "category_code"])
-    keys = sorted(pairs.groups, key=str)[: args.series]
-    sources = {"sample": [pairs.get_group(key).set_index("week_start")["units"] for key in keys]}
-    walmart = walmart_path(args.data_dir)
-    if walmart.is_file():
-        wide = walmart_weekly(walmart)
-        sources["walmart"] = [wide[store] for store in sorted(wide.columns)[: args.series]]
-    else:
-        print(f"walmart series: SKIPPED, {walmart_missing_message(walmart)}")
-    cluster_stores(data.stores.iloc[:4])  # imports scikit-learn outside the timed season
-
-    print(
-        f"series: {', '.join(f'{len(s)} {name}' for name, s in sources.items())} "
-        f"(12-week forecast each); season: {len(data.categories)} categories "
-        f"({', '.join(data.categories)}), {len(data.stores)} stores, median of {args.repeat}; "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
-    )
-    rate_columns = "".join(f"{name + ' series/s':>20}" for name in sources)
-    print(
-        f"{'workers':>8}{'cold start s':>14}{rate_columns}{'season s':>10}"
-        f"{'forecast s':>12}{'cluster s':>11}{'alloc s':>9}{'k':>4}"
-    )
-    for workers in (1, 2):
-        pool, cold = started_pool(workers)
-        with pool:
-            rates = [series_rate(pool, series) for series in sources.values()]
-            runs = [run_season(pool, data) for _ in range(args.repeat)]
-        median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-        print(
-            f"{workers:>8}{cold:>14.2f}"
-            + "".join(f"{rate:>20.2f}" for rate in rates)
-            + f"{median['total']:>10.2f}{median['forecast']:>12.2f}{median['cluster']:>11.2f}"
-            f"{median['alloc']:>9.3f}{int(median['k']):>4}"
-        )
+    numba_cache()
+    init_worker()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    ratio = panel_ratio(args.repeat)
+    ok = ratio <= TARGET_RATIO
+    if not args.skip_stack:
+        ok &= seasons(args.seasons)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
+    np.seterr(all="ignore")
     sys.exit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 
 from planner_forecast.api import router as api_router
 from planner_forecast.handlers import ForecastHandlers
-from planner_forecast.parallel import init_worker
+from planner_forecast.parallel import init_worker, numba_cache, warm_up
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter
 from planner_shared.runtime import Runtime, create_service_app
@@ -24,11 +25,18 @@ def forecast_setup(settings: ForecastSettings):  # type: ignore[no-untyped-def]
     async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
         # Model fits are CPU-bound: they run in worker processes, off the event loop.
         # `spawn` because forking a process that runs an event loop and threads is unsafe.
+        numba_cache()  # inherited by the spawned workers
         with ProcessPoolExecutor(
             max_workers=settings.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
         ) as pool:
+            # Warm every worker before the first season arrives: imports and numba's
+            # compilation otherwise land on the first planner's forecast.
+            loop = asyncio.get_running_loop()
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, warm_up, i) for i in range(settings.workers))
+            )
             yield ForecastHandlers(pool, settings).router()
 
     return setup

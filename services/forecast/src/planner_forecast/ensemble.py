@@ -1,517 +1,338 @@
-"""Weekly demand forecast for one series: Prophet + SARIMAX + seasonal naive, weighted by backtest.
+"""Panel forecasts: every member on every series at once, combined per series by backtest.
 
-`forecast_series` is a top-level function over plain data (a pandas Series in, a frozen
-pydantic model out), so a `ProcessPoolExecutor` can run it. How it decides:
+One statsforecast `cross_validation` call does the whole job. The panel is padded with the
+season's weeks (no actuals yet) and the backtest windows are laid so that the last one *is*
+the season: each series and member is fitted once, at the first origin, and that fit rolls
+forward (`refit=False`: parameters kept, state updated on the newer weeks) over the later
+origins and finally the whole history. So the backtest costs forward passes, not fits, and
+the season's forecast is the same model that was scored. What it gives up: the season's
+forecast uses parameters estimated without the last `windows x step` weeks (their level and
+season state are still updated by them).
 
-1. Degenerate histories short-circuit with a `fallback_reason`: none at all, all zero, flat
-   (zero variance) or shorter than `min_history_weeks` (history mean).
-2. Otherwise every member model is refitted at a few rolling origins on the history (the
-   backtest) and scored by WAPE over the weeks it forecast.
-3. Weights are inverse backtest WAPE (a model that fails anywhere gets 0); `method` is
-   "ensemble", or the model's name when only one is left. There is deliberately no switch to
-   the best single model when it beat the weighting in the same backtest: three origins are
-   too few to pick a winner, and in the rolling-origin benchmark (bench/forecast_accuracy.py,
-   50 series) that switch made the ensemble worse on both the sample and the Walmart series
-   (mean WAPE 0.0509 vs 0.0501 and 0.0410 vs 0.0395).
-4. The weighted members are fitted on the whole history for the season's weeks.
+Per series, the members' backtest errors choose the combination (`Combination`):
+- `mean` / `median`: of the core members, ignoring the backtest (robust, no selection noise);
+- `cv_best`: the member with the lowest backtest MAE;
+- `cv_weighted`: weights proportional to 1 / backtest MAE^2 over the core members;
+- `cv_top`: the mean of the `top_k` members with the lowest backtest MAE.
+Sparse series (mostly zero weeks, `intermittent_zero_share`) use the intermittent members
+(Croston, ADIDA, IMAPA, TSB) instead, chosen the same way. The benchmark that picked the
+default is bench/forecast_accuracy.py; its table is in docs/forecasting.md.
+
+Intervals: each member's own intervals (Vincentised, i.e. averaged quantile by quantile with
+the combination weights) give the shape; the hierarchy step (hierarchy.py) reconciles them
+and calibrates their width on the backtest windows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+import warnings
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
-from planner_forecast.metrics import FloatArray, wape
+from planner_forecast.metrics import FloatArray
 from planner_forecast.models import (
-    MODEL_NAMES,
+    INTERMITTENT,
+    NEEDS_TWO_SEASONS,
     SEASON_PERIOD,
-    ArimaSpec,
-    ModelForecast,
-    ModelName,
-    arima_forecast,
-    mean_forecast,
-    prophet_forecast,
-    seasonal_naive,
-    select_arima,
+    Z_95,
+    MemberName,
+    build_member,
+    has_native_intervals,
 )
 
-_BACKTEST_MIN_TRAIN = 8
+Combination = Literal["mean", "median", "cv_best", "cv_weighted", "cv_top", "cv_subset"]
+Backend = Literal["local", "dask"]
+LEVELS = (80, 95)
+
+DEFAULT_MEMBERS: tuple[MemberName, ...] = (
+    "auto_ets",
+    "theta_sa",
+    "dynamic_theta",
+    "mstl",
+    "seasonal_naive",
+)
+DEFAULT_INTERMITTENT: tuple[MemberName, ...] = ("croston", "tsb", "imapa")
 
 
 @dataclass(frozen=True)
-class EnsembleConfig:
-    backtest_origins: int = 3
-    backtest_max_horizon: int = 13
-    min_history_weeks: int = 12
-    # Two full years before yearly seasonality is fitted: with one, the "season" is one
-    # noisy sample of each week and the seasonal difference leaves nothing to fit.
-    yearly_min_weeks: int = 2 * SEASON_PERIOD
-    members: tuple[ModelName, ...] = MODEL_NAMES
-    prophet_samples: int = 1000
-    seed: int = 0
+class EngineConfig:
+    members: tuple[MemberName, ...] = DEFAULT_MEMBERS
+    combination: Combination = "cv_subset"
+    top_k: int = 2
+    intermittent_members: tuple[MemberName, ...] = DEFAULT_INTERMITTENT
+    # Share of zero weeks from which a series is treated as intermittent demand.
+    intermittent_zero_share: float = 0.4
+    backtest_windows: int = 2
+    # Weeks between backtest origins; the window length is the season's (capped here).
+    backtest_step: int = 13
+    season_length: int = SEASON_PERIOD
+    min_history_weeks: int = 16
+    n_jobs: int = 1
+    backend: Backend = "local"
+    # Address of a running Dask scheduler ("tcp://host:8786"); unset, `backend="dask"`
+    # uses the client already current in the process (a test's LocalCluster).
+    dask_address: str | None = None
+    dask_partitions: int = 2
 
 
-class ForecastResult(BaseModel):
-    """One series' forecast for the season's weeks, with how it was made."""
+@dataclass
+class PanelForecast:
+    """Combined base forecasts of every series, for the backtest windows and the season.
 
-    model_config = ConfigDict(frozen=True)
-
-    week_starts: list[date]
-    point: list[float]
-    lower_80: list[float]
-    upper_80: list[float]
-    lower_95: list[float]
-    upper_95: list[float]
-    baseline: list[float]
-    season_total: float
-    # Sums of the weekly bounds: multi-week errors are dominated by a shared level error, so
-    # treating the weeks as moving together is the honest (if conservative) season interval.
-    season_lower_80: float
-    season_upper_80: float
-    season_lower_95: float
-    season_upper_95: float
-    baseline_total: float
-    method: str
-    weights: dict[str, float]
-    backtest_wape: dict[str, float]
-    fallback_reason: str | None = None
-    diagnostics: dict[str, Any]
-
-
-class ReforecastResult(BaseModel):
-    """In-season re-forecast: the weeks so far as actuals, the rest forecast again."""
-
-    model_config = ConfigDict(frozen=True)
-
-    weeks_elapsed: int
-    actual_to_date: float
-    remaining: ForecastResult
-    season_total: float
-    previous_season_total: float | None
-    change: float | None
-    change_pct: float | None
-
-
-@dataclass(frozen=True)
-class _Weekly:
-    dates: pd.DatetimeIndex
-    y: FloatArray
-
-
-def _weekly(history: pd.Series) -> _Weekly:
-    """History on a complete weekly grid; a week with no record is NaN (unknown), not zero."""
-    if history.empty:
-        return _Weekly(pd.DatetimeIndex([]), np.array([], dtype=float))
-    series = pd.Series(
-        history.to_numpy(dtype=float), index=pd.DatetimeIndex(pd.to_datetime(history.index))
-    ).sort_index()
-    if series.index.has_duplicates:
-        raise ValueError("history has more than one value for the same week")
-    first = series.index[0]
-    offsets = (series.index - first).days
-    if np.any(offsets % 7 != 0):
-        raise ValueError("history dates are not on one weekly grid (7 days apart)")
-    grid = pd.date_range(first, series.index[-1], freq="7D")
-    return _Weekly(grid, series.reindex(grid).to_numpy(dtype=float))
-
-
-def _steps_to(start: date, last: pd.Timestamp) -> int:
-    """Grid weeks from the last history week to the week nearest `start` (at least 1)."""
-    steps = round((pd.Timestamp(start) - last).days / 7)
-    if steps < 1:
-        raise ValueError(
-            f"season start {start.isoformat()} is not after the last history week "
-            f"{last.date().isoformat()}"
-        )
-    return steps
-
-
-def _combine(
-    forecasts: dict[ModelName, ModelForecast], weights: dict[ModelName, float]
-) -> ModelForecast:
-    """Weighted average of the members' points and, quantile by quantile, of their bounds.
-
-    Averaging quantiles (Vincentisation) rather than mixing the distributions keeps the
-    combined interval as wide as the members' typical interval instead of widening it by their
-    disagreement, which the backtest weights already account for. Backtest residuals were the
-    alternative, but three origins give too few, strongly correlated errors to pin a 95% tail.
+    Arrays are (series, window, week); the last window is the season (no actuals). `sd` is
+    the combined members' forecast standard deviation before calibration.
     """
-    used = [name for name, weight in weights.items() if weight > 0]
 
-    def mix(field: str) -> FloatArray:
-        parts = [weights[name] * getattr(forecasts[name], field) for name in used]
-        return np.asarray(np.sum(parts, axis=0), dtype=float)
-
-    return ModelForecast(
-        point=mix("point"),
-        lower_80=mix("lower_80"),
-        upper_80=mix("upper_80"),
-        lower_95=mix("lower_95"),
-        upper_95=mix("upper_95"),
-    )
-
-
-@dataclass(frozen=True)
-class _Plan:
-    yearly: bool
-    arima: ArimaSpec | None
-    arima_error: str | None
+    ids: list[str]
+    point: FloatArray
+    sd: FloatArray
+    actual: FloatArray
+    members: dict[str, FloatArray]
+    backtest_mae: dict[str, FloatArray]
+    weights: FloatArray
+    member_names: list[str]
+    intermittent: Any = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    windows: int = 0
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
-def _member_forecast(
-    name: ModelName,
-    data: _Weekly,
-    steps: int,
-    plan: _Plan,
-    config: EnsembleConfig,
-    *,
-    intervals: bool,
-) -> ModelForecast:
-    if name == "prophet":
-        return prophet_forecast(
-            data.dates,
-            data.y,
-            steps,
-            yearly=plan.yearly,
-            intervals=intervals,
-            samples=config.prophet_samples,
-            seed=config.seed,
-        )
-    if name == "arima":
-        if plan.arima is None:
-            raise ValueError(plan.arima_error or "no ARIMA specification")
-        return arima_forecast(data.y, steps, plan.arima)
-    return seasonal_naive(data.y, steps)
+def _active_members(config: EngineConfig, history_weeks: int) -> list[MemberName]:
+    names = list(dict.fromkeys([*config.members, *config.intermittent_members]))
+    two_seasons = history_weeks > 2 * config.season_length
+    return [n for n in names if two_seasons or n not in NEEDS_TWO_SEASONS]
 
 
-@dataclass(frozen=True)
-class _Backtest:
-    horizon: int
-    origins: list[int]
-    wape: dict[ModelName, float]
-    errors: dict[ModelName, str]
+def _layout(history_weeks: int, steps: int, config: EngineConfig) -> tuple[int, int]:
+    """(backtest windows, step between origins) that leave enough weeks to fit on.
 
-
-def _backtest(data: _Weekly, steps: int, plan: _Plan, config: EnsembleConfig) -> _Backtest:
-    n = data.y.size
-    horizon = max(
-        1,
-        min(
-            steps, config.backtest_max_horizon, (n - _BACKTEST_MIN_TRAIN) // config.backtest_origins
-        ),
-    )
-    origins = [
-        n - horizon * k
-        for k in range(config.backtest_origins, 0, -1)
-        if n - horizon * k >= _BACKTEST_MIN_TRAIN
-    ]
-    actuals = [data.y[cut : cut + horizon] for cut in origins]
-    forecasts: dict[ModelName, list[FloatArray]] = {}
-    errors: dict[ModelName, str] = {}
-    scores: dict[ModelName, float] = {}
-    for name in config.members:
-        try:
-            forecasts[name] = [
-                _member_forecast(
-                    name,
-                    _Weekly(data.dates[:cut], data.y[:cut]),
-                    horizon,
-                    plan,
-                    config,
-                    intervals=False,
-                ).point
-                for cut in origins
-            ]
-        except Exception as exc:  # any failure means weight 0, reported
-            errors[name] = f"{type(exc).__name__}: {exc}"
-            continue
-        scores[name] = wape(np.concatenate(actuals), np.concatenate(forecasts[name]))
-    return _Backtest(horizon, origins, scores, errors)
-
-
-def inverse_error_weights(scores: Mapping[ModelName, float]) -> dict[ModelName, float]:
-    """Weights proportional to 1 / backtest WAPE, summing to 1.
-
-    A model with an infinite or NaN score gets none; models with a perfect score (0) share
-    everything, since any finite weight on the others would only add error.
+    Every series is fitted at the first origin, so the windows never take away the second
+    season a history has: with 2 x 52 weeks or more, the fit keeps at least two seasons
+    (fewer windows, down to none, rather than a fit without the yearly season).
     """
-    finite = {name: score for name, score in scores.items() if np.isfinite(score)}
-    if not finite:
-        return {}
-    perfect = [name for name, score in finite.items() if score == 0.0]
-    if perfect:
-        return {name: (1.0 / len(perfect) if name in perfect else 0.0) for name in finite}
-    inverse = {name: 1.0 / score for name, score in finite.items()}
-    total = sum(inverse.values())
-    return {name: value / total for name, value in inverse.items()}
+    step = max(1, min(steps, config.backtest_step))
+    seasonal = history_weeks > 2 * config.season_length
+    floor = 2 * config.season_length + 1 if seasonal else config.min_history_weeks
+    windows = config.backtest_windows
+    while windows > 0 and history_weeks - windows * step < floor:
+        windows -= 1
+    return windows, step
 
 
-def _choose_weights(bt: _Backtest) -> tuple[dict[ModelName, float], str, str]:
-    """Weights, the method name and a sentence saying why."""
-    weights = inverse_error_weights(bt.wape)
-    if not weights:
-        return {}, "", ""
-    used = [name for name, weight in weights.items() if weight > 0]
-    scores = ", ".join(f"{name} {bt.wape[name]:.4f}" for name in weights)
-    if len(used) == 1:
-        # The only model that backtested, or the only one with a perfect backtest.
-        return weights, used[0], f"{used[0]} alone (backtest WAPE {scores})"
-    return weights, "ensemble", f"inverse backtest WAPE weights (WAPE {scores})"
-
-
-def _result(
-    forecast: ModelForecast,
-    baseline: ModelForecast,
-    week_starts: list[date],
-    *,
-    method: str,
-    weights: dict[str, float],
-    backtest_wape: dict[str, float],
-    fallback_reason: str | None,
-    diagnostics: dict[str, Any],
-) -> ForecastResult:
-    point = np.clip(forecast.point, 0.0, None)
-    lower_95 = np.clip(np.minimum(forecast.lower_95, forecast.lower_80), 0.0, None)
-    lower_80 = np.clip(np.minimum(forecast.lower_80, forecast.point), 0.0, None)
-    upper_80 = np.clip(np.maximum(forecast.upper_80, forecast.point), 0.0, None)
-    upper_95 = np.clip(np.maximum(forecast.upper_95, forecast.upper_80), 0.0, None)
-    base = np.clip(baseline.point, 0.0, None)
-    return ForecastResult(
-        week_starts=week_starts,
-        point=point.tolist(),
-        lower_80=lower_80.tolist(),
-        upper_80=upper_80.tolist(),
-        lower_95=lower_95.tolist(),
-        upper_95=upper_95.tolist(),
-        baseline=base.tolist(),
-        season_total=float(point.sum()),
-        season_lower_80=float(lower_80.sum()),
-        season_upper_80=float(upper_80.sum()),
-        season_lower_95=float(lower_95.sum()),
-        season_upper_95=float(upper_95.sum()),
-        baseline_total=float(base.sum()),
-        method=method,
-        weights=weights,
-        backtest_wape=backtest_wape,
-        fallback_reason=fallback_reason,
-        diagnostics=diagnostics,
-    )
-
-
-def _flat(value: float, steps: int) -> ModelForecast:
-    line = np.full(steps, value)
-    return ModelForecast(line, line, line, line, line)
-
-
-def forecast_series(
-    history: pd.Series,
-    horizon_weeks: int,
-    season_start: date | None = None,
-    config: EnsembleConfig | None = None,
-) -> ForecastResult:
-    """Forecast `horizon_weeks` weeks of a weekly series from `season_start`.
-
-    `history` is indexed by week-start dates 7 days apart (gaps are allowed and treated as
-    unknown). Without `season_start` the season follows the history directly; with it, any
-    weeks between the two are forecast and dropped, and the season's weeks are placed on the
-    history grid at the week nearest `season_start`.
-    """
-    if horizon_weeks < 1:
-        raise ValueError("horizon_weeks must be at least 1")
-    config = config or EnsembleConfig()
-    data = _weekly(history)
-    n = data.y.size
-    finite = data.y[np.isfinite(data.y)]
-    if n == 0:
-        if season_start is None:
-            raise ValueError("an empty history needs a season_start to date the forecast")
-        start = season_start
-        skip = 0
-    else:
-        start = season_start or (data.dates[-1] + timedelta(weeks=1)).date()
-        skip = _steps_to(start, data.dates[-1]) - 1
-    steps = skip + horizon_weeks
-    week_starts = [start + timedelta(weeks=i) for i in range(horizon_weeks)]
-    season = slice(skip, steps)
-    diagnostics: dict[str, Any] = {"history_weeks": n, "observed_weeks": int(finite.size)}
-
-    def season_part(f: ModelForecast) -> ModelForecast:
-        return ModelForecast(
-            f.point[season],
-            f.lower_80[season],
-            f.upper_80[season],
-            f.lower_95[season],
-            f.upper_95[season],
-        )
-
-    baseline = (
-        season_part(seasonal_naive(data.y, steps)) if finite.size else _flat(0.0, horizon_weeks)
-    )
-
-    def fallback(forecast: ModelForecast, method: str, reason: str) -> ForecastResult:
-        return _result(
-            forecast,
-            baseline,
-            week_starts,
-            method=method,
-            weights={},
-            backtest_wape={},
-            fallback_reason=reason,
-            diagnostics=diagnostics,
-        )
-
-    if finite.size == 0:
-        return fallback(_flat(0.0, horizon_weeks), "zero", "no_history: no sales recorded")
-    if np.all(finite == 0.0):
-        return fallback(_flat(0.0, horizon_weeks), "zero", "all_zero: every recorded week is 0")
-    if np.ptp(finite) == 0.0:
-        return fallback(
-            _flat(float(finite[0]), horizon_weeks),
-            "flat",
-            f"flat: every recorded week is {finite[0]:g}, no variation to model",
-        )
-    if finite.size < config.min_history_weeks:
-        return fallback(
-            season_part(mean_forecast(data.y, steps)),
-            "mean",
-            f"short_history: {finite.size} weeks recorded, fewer than "
-            f"{config.min_history_weeks} needed to fit and backtest models",
-        )
-
-    yearly = n >= config.yearly_min_weeks
-    arima_spec: ArimaSpec | None = None
-    arima_error: str | None = None
-    if "arima" in config.members:
-        try:
-            arima_spec = select_arima(data.y, seasonal=yearly)
-        except Exception as exc:  # ARIMA then fails in the backtest: weight 0, reported
-            arima_error = f"{type(exc).__name__}: {exc}"
-    plan = _Plan(yearly=yearly, arima=arima_spec, arima_error=arima_error)
-    diagnostics["yearly_seasonality"] = yearly
-    if arima_spec is not None:
-        diagnostics["arima"] = {
-            "order": list(arima_spec.order),
-            "seasonal_order": list(arima_spec.seasonal_order),
-            "trend": arima_spec.trend,
-            "aic": arima_spec.aic,
+def _long_frame(wide: pd.DataFrame, steps: int) -> pd.DataFrame:
+    """(unique_id, ds, y) with integer weeks; the season's weeks appended with no actual."""
+    n = len(wide)
+    values = np.vstack([wide.to_numpy(dtype=float), np.full((steps, wide.shape[1]), np.nan)])
+    ids = np.asarray(wide.columns, dtype=str)
+    return pd.DataFrame(
+        {
+            "unique_id": np.tile(ids, n + steps),
+            "ds": np.repeat(np.arange(n + steps, dtype=np.int64), len(ids)),
+            "y": values.reshape(-1),
         }
-
-    bt = _backtest(data, steps, plan, config)
-    diagnostics["backtest"] = {"horizon_weeks": bt.horizon, "origins": len(bt.origins)}
-    model_errors: dict[str, str] = {str(name): error for name, error in bt.errors.items()}
-    weights, method, selection = _choose_weights(bt)
-
-    forecasts: dict[ModelName, ModelForecast] = {}
-    for name, weight in weights.items():
-        if weight <= 0:
-            continue
-        try:
-            forecasts[name] = season_part(
-                _member_forecast(name, data, steps, plan, config, intervals=True)
-            )
-        except Exception as exc:  # a failed final fit drops the model, reported
-            model_errors[name] = f"{type(exc).__name__}: {exc}"
-    if model_errors:
-        diagnostics["model_errors"] = model_errors
-    # Every member is reported, a failed or unused one with weight 0.
-    weights = {name: (weights[name] if name in forecasts else 0.0) for name in config.members}
-    total_weight = sum(weights.values())
-    backtest_wape = {str(name): float(score) for name, score in bt.wape.items()}
-    if total_weight <= 0:
-        return _result(
-            season_part(seasonal_naive(data.y, steps)),
-            baseline,
-            week_starts,
-            method="seasonal_naive",
-            weights={},
-            backtest_wape=backtest_wape,
-            fallback_reason="models_failed: "
-            + "; ".join(f"{k}: {v}" for k, v in model_errors.items()),
-            diagnostics=diagnostics,
-        )
-    weights = {name: w / total_weight for name, w in weights.items()}
-    diagnostics["selection"] = selection
-    return _result(
-        _combine(forecasts, weights),
-        baseline,
-        week_starts,
-        method=method,
-        weights={name: float(w) for name, w in weights.items()},
-        backtest_wape=backtest_wape,
-        fallback_reason=None,
-        diagnostics=diagnostics,
     )
 
 
-def reforecast_with_actuals(
-    history: pd.Series,
-    actuals: pd.Series,
-    horizon_weeks: int,
-    season_start: date,
-    previous_season_total: float | None = None,
-    config: EnsembleConfig | None = None,
-) -> ReforecastResult:
-    """Append the season's actuals (weeks 1..k) to the history and forecast weeks k+1..H.
+def _run_cross_validation(
+    frame: pd.DataFrame,
+    models: list[Any],
+    *,
+    h: int,
+    windows: int,
+    step: int,
+    config: EngineConfig,
+) -> pd.DataFrame:
+    kwargs: dict[str, Any] = {
+        "h": h,
+        "n_windows": windows + 1,
+        "step_size": step,
+        "level": list(LEVELS),
+        "refit": False,
+    }
+    if config.backend == "dask":
+        from planner_forecast.parallel import dask_cross_validation
 
-    The new season total is the actual units so far plus the forecast of the remaining weeks.
-    Actual weeks are placed on the history grid at the nearest week, and win over any history
-    value for the same week.
+        return dask_cross_validation(
+            frame, models, kwargs, config.dask_partitions, config.dask_address
+        )
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
+    sf = StatsForecast(models=models, freq=1, n_jobs=config.n_jobs, fallback_model=Naive())
+    with warnings.catch_warnings():
+        # Optimiser chatter on awkward series; the backtest judges the result.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.DataFrame(sf.cross_validation(df=frame, **kwargs))
+
+
+def _cube(cv: pd.DataFrame, column: str, ids: list[str], windows: int, h: int) -> FloatArray:
+    """One column of the cross-validation frame as (series, window, week)."""
+    order = pd.Categorical(cv["unique_id"].astype(str), categories=ids).codes
+    frame = cv.assign(_id=order).sort_values(["_id", "cutoff", "ds"], kind="stable")
+    return frame[column].to_numpy(dtype=float).reshape(len(ids), windows, h)
+
+
+def _weights(
+    mae: FloatArray, eligible: FloatArray, combination: Combination, top_k: int
+) -> FloatArray:
+    """(series, member) weights summing to 1 over the eligible members of each series."""
+    score = np.where(eligible > 0, mae, np.inf)
+    score = np.where(np.isfinite(score), score, np.inf)
+    count = eligible.sum(axis=1, keepdims=True)
+    equal: FloatArray = eligible / np.maximum(count, 1)
+    unscored = ~np.isfinite(score).any(axis=1, keepdims=True)
+    if combination in ("mean", "median", "cv_subset"):
+        return equal
+    if combination == "cv_best":
+        best = np.argmin(score, axis=1)
+        weights = np.zeros_like(mae)
+        weights[np.arange(mae.shape[0]), best] = 1.0
+        return np.asarray(np.where(unscored, equal, weights), dtype=float)
+    if combination == "cv_weighted":
+        inverse = np.where(np.isfinite(score), 1.0 / np.maximum(score, 1e-12) ** 2, 0.0)
+        total = inverse.sum(axis=1, keepdims=True)
+        return np.where(total > 0, inverse / np.where(total > 0, total, 1.0), equal)
+    ranks = np.argsort(np.argsort(score, axis=1, kind="stable"), axis=1, kind="stable")
+    k = np.minimum(top_k, count)
+    chosen = (ranks < k) & np.isfinite(score)
+    top: FloatArray = chosen / np.maximum(chosen.sum(axis=1, keepdims=True), 1)
+    return np.asarray(np.where(unscored, equal, top), dtype=float)
+
+
+def best_subset(
+    backtest: FloatArray, actual: FloatArray, scale: FloatArray, candidates: list[int]
+) -> tuple[int, ...]:
+    """The subset of `candidates` (member columns) whose mean backtests best on the panel.
+
+    `backtest` is (series, member, week) over the backtest windows, `actual` (series, week).
+    Scored by each series' MAE over its scale (a MASE), averaged over the series: one choice
+    for the whole panel, pooled over hundreds of series-weeks, not a noisy one per series.
     """
-    if actuals.empty:
-        raise ValueError("a re-forecast needs at least one week of actuals")
-    actual_dates = pd.DatetimeIndex(pd.to_datetime(actuals.index))
-    weeks = np.round((actual_dates - pd.Timestamp(season_start)).days / 7).astype(int)
-    if np.any(weeks < 0) or np.any(weeks >= horizon_weeks):
-        raise ValueError("actuals must fall inside the season's weeks")
-    if len(set(weeks.tolist())) != len(weeks):
-        raise ValueError("actuals have more than one value for the same season week")
-    elapsed = int(weeks.max()) + 1
-    actual_to_date = float(np.nansum(actuals.to_numpy(dtype=float)))
+    known = np.isfinite(actual)
+    best: tuple[float, tuple[int, ...]] | None = None
+    for size in range(1, len(candidates) + 1):
+        for subset in combinations(candidates, size):
+            mean = backtest[:, list(subset)].mean(axis=1)
+            error = np.where(known, np.abs(mean - actual), np.nan)
+            score = float(np.nanmean(np.nanmean(error, axis=1) / scale))
+            if np.isfinite(score) and (best is None or score < best[0] - 1e-12):
+                best = (score, subset)
+    return best[1] if best is not None else tuple(candidates)
 
-    data = _weekly(history)
-    if data.y.size:
-        anchor = data.dates[-1] + timedelta(weeks=_steps_to(season_start, data.dates[-1]))
-    else:
-        anchor = pd.Timestamp(season_start)
-    in_season = pd.Series(
-        actuals.to_numpy(dtype=float),
-        index=pd.DatetimeIndex([anchor + timedelta(weeks=int(w)) for w in weeks]),
+
+def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> PanelForecast:
+    """Forecast `steps` weeks of every column of `wide` (rows: consecutive weeks, no gaps).
+
+    The backtest windows are `steps` weeks long; their scores decide the combination.
+    """
+    if steps < 1:
+        raise ValueError("the season must have at least one week")
+    n, count = wide.shape
+    ids = [str(c) for c in wide.columns]
+    windows, step = _layout(n, steps, config)
+    names = _active_members(config, n - windows * step)
+    models = [build_member(name, config.season_length) for name in names]
+    frame = _long_frame(wide, steps)
+    cv = _run_cross_validation(frame, models, h=steps, windows=windows, step=step, config=config)
+    total = windows + 1
+    actual = _cube(cv, "y", ids, total, steps)
+    member_point: dict[str, FloatArray] = {
+        name: _cube(cv, name, ids, total, steps) for name in names
+    }
+    member_sd: dict[str, FloatArray] = {}
+    for name in names:
+        if has_native_intervals(name) and f"{name}-hi-95" in cv.columns:
+            spread = _cube(cv, f"{name}-hi-95", ids, total, steps) - _cube(
+                cv, f"{name}-lo-95", ids, total, steps
+            )
+            member_sd[name] = np.maximum(spread, 0.0) / (2 * Z_95)
+
+    # Backtest MAE per series and member over the windows with actuals.
+    mae = np.full((count, len(names)), np.inf)
+    if windows:
+        known = actual[:, :windows]
+        for j, name in enumerate(names):
+            error = np.abs(member_point[name][:, :windows] - known)
+            mae[:, j] = np.nanmean(np.where(np.isfinite(known), error, np.nan), axis=(1, 2))
+    mae = np.where(np.isfinite(mae), mae, np.inf)
+
+    history = wide.to_numpy(dtype=float)
+    zero_share = np.mean(history == 0, axis=0) if n else np.ones(count)
+    intermittent = (zero_share >= config.intermittent_zero_share) & bool(
+        config.intermittent_members
     )
-    combined = pd.concat([pd.Series(data.y, index=data.dates), in_season])
-    combined = combined[~combined.index.duplicated(keep="last")].sort_index()
+    core = np.array([name in config.members for name in names], dtype=float)
+    sparse = np.array(
+        [name in config.intermittent_members and name in INTERMITTENT for name in names],
+        dtype=float,
+    )
+    eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :])
+    combination: Combination = config.combination if windows else "mean"
+    weights = _weights(mae, eligible, combination, config.top_k)
 
-    remaining_weeks = horizon_weeks - elapsed
-    next_start = season_start + timedelta(weeks=elapsed)
-    if remaining_weeks == 0:
-        remaining = _result(
-            _flat(0.0, 0),
-            _flat(0.0, 0),
-            [],
-            method="season_complete",
-            weights={},
-            backtest_wape={},
-            fallback_reason="season_complete: every week has actuals",
-            diagnostics={"history_weeks": int(combined.size)},
+    stack = np.stack([member_point[name] for name in names], axis=1)  # (n, m, w, h)
+    if combination == "cv_subset":
+        scale = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0) if n > 1 else np.ones(count)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        smooth = ~intermittent
+        chosen = (
+            best_subset(
+                stack[smooth, :, :windows].reshape(int(smooth.sum()), len(names), -1),
+                actual[smooth, :windows].reshape(int(smooth.sum()), -1),
+                scale[smooth],
+                [j for j, name in enumerate(names) if name in config.members],
+            )
+            if smooth.any()
+            else ()
         )
+        subset = np.zeros(len(names))
+        subset[list(chosen)] = 1.0
+        eligible = np.where(intermittent[:, None], sparse[None, :], subset[None, :])
+        weights = _weights(mae, eligible, "cv_best", 1)
+        weights = np.where(
+            intermittent[:, None], weights, eligible / np.maximum(eligible.sum(1, keepdims=True), 1)
+        )
+    if combination == "median":
+        masked = np.where(eligible[:, :, None, None] > 0, stack, np.nan)
+        point = np.nanmedian(masked, axis=1)
     else:
-        remaining = forecast_series(combined, remaining_weeks, next_start, config)
-    season_total = actual_to_date + remaining.season_total
-    change = None if previous_season_total is None else season_total - previous_season_total
-    change_pct = (
-        change / previous_season_total if change is not None and previous_season_total else None
+        point = np.einsum("nm,nmwh->nwh", weights, stack)
+
+    # Interval spread: the weighted members' own spreads; members without intervals
+    # (intermittent) lend the spread of the core members' seasonal naive or naive.
+    sd_stack = np.stack(
+        [member_sd.get(name, np.full_like(point, np.nan)) for name in names], axis=1
     )
-    return ReforecastResult(
-        weeks_elapsed=elapsed,
-        actual_to_date=actual_to_date,
-        remaining=remaining,
-        season_total=season_total,
-        previous_season_total=previous_season_total,
-        change=change,
-        change_pct=change_pct,
+    has_sd = np.isfinite(sd_stack)
+    w_sd = np.where(has_sd, weights[:, :, None, None], 0.0)
+    w_total = w_sd.sum(axis=1)
+    sd = np.where(
+        w_total > 0,
+        np.nansum(np.where(has_sd, sd_stack, 0.0) * w_sd, axis=1)
+        / np.where(w_total > 0, w_total, 1),
+        np.nanmean(np.where(has_sd, sd_stack, np.nan), axis=1),
+    )
+    sd = np.where(np.isfinite(sd), sd, 0.0)
+    return PanelForecast(
+        ids=ids,
+        point=point,
+        sd=sd,
+        actual=actual,
+        members=dict(member_point),
+        backtest_mae={name: mae[:, j] for j, name in enumerate(names)},
+        weights=weights,
+        member_names=list(names),
+        intermittent=intermittent,
+        windows=windows,
+        diagnostics={
+            "history_weeks": n,
+            "backtest_windows": windows,
+            "backtest_step_weeks": step,
+            "members": list(names),
+            "combination": combination,
+        },
     )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
 from planner_forecast.plan import Replenished, WeekOutcome, allocate, week_in
-from planner_forecast.season import run_forecast
+from planner_forecast.season import PanelCache, run_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Workflow
@@ -65,6 +65,7 @@ class ForecastHandlers:
     def __init__(self, pool: Executor, settings: ForecastSettings) -> None:
         self._pool = pool
         self._settings = settings
+        self._panels = PanelCache(settings.cache_size)
 
     def router(self) -> EventRouter:
         router = EventRouter()
@@ -93,7 +94,12 @@ class ForecastHandlers:
         try:
             async with ctx.session.begin_nested():
                 payload = await run_forecast(
-                    ctx.session, event, self._pool, self._settings, _progress(ctx, event)
+                    ctx.session,
+                    event,
+                    self._pool,
+                    self._settings,
+                    _progress(ctx, event),
+                    self._panels,
                 )
         except DOMAIN_ERRORS as exc:
             await self._close_request(ctx, event, "failed")

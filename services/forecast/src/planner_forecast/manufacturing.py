@@ -97,3 +97,95 @@ def manufacturing_quantity(
         quantity=quantity,
         reasoning=reasoning,
     )
+
+
+class StoreDemand(BaseModel):
+    """One store's reconciled season forecast of a category and its 95% interval."""
+
+    model_config = ConfigDict(frozen=True)
+
+    store_code: str
+    season_total: float
+    lower_95: float
+    upper_95: float
+
+
+def manufacturing_from_stores(
+    category_code: str,
+    stores: list[StoreDemand],
+    stock_on_hand: int,
+    *,
+    service_level: float = DEFAULT_SERVICE_LEVEL,
+    min_safety_stock: float = MIN_SAFETY_STOCK,
+    max_safety_stock: float = MAX_SAFETY_STOCK,
+    category_interval_95: tuple[float, float] | None = None,
+) -> ManufacturingPlan:
+    """Units to manufacture for one category from its stores' reconciled forecasts.
+
+    Each store's safety stock comes from its own interval, as `manufacturing_quantity` sizes
+    it for a category (same service level and bounds): the order is stocked into stores, so
+    each store needs its own buffer. The category's quantity is the stores' forecasts plus
+    their safety stocks, minus stock on hand. Without store forecasts the category's own
+    interval is used.
+    """
+    if not stores:
+        low, high = category_interval_95 or (0.0, 0.0)
+        total = (low + high) / 2
+        return manufacturing_quantity(
+            category_code,
+            total,
+            low,
+            high,
+            stock_on_hand,
+            service_level=service_level,
+            min_safety_stock=min_safety_stock,
+            max_safety_stock=max_safety_stock,
+        )
+    per_store = [
+        manufacturing_quantity(
+            s.store_code,
+            max(s.season_total, 0.0),
+            s.lower_95,
+            s.upper_95,
+            0,
+            service_level=service_level,
+            min_safety_stock=min_safety_stock,
+            max_safety_stock=max_safety_stock,
+        )
+        for s in stores
+    ]
+    forecast = sum(p.forecast_units for p in per_store)
+    safety_units = sum(p.forecast_units * p.safety_stock_pct / 100 for p in per_store)
+    safety = safety_units / forecast if forecast > 0 else 0.0
+    target = forecast + safety_units
+    quantity = max(0, math.ceil(target - stock_on_hand - 1e-9))
+    reasoning: dict[str, Any] = {
+        "formula": "ceil(sum over stores of forecast x (1 + store safety stock) - stock_on_hand)",
+        "season_forecast": forecast,
+        "category_interval_95": list(category_interval_95) if category_interval_95 else None,
+        "service_level": service_level,
+        "z": NormalDist().inv_cdf(service_level),
+        "safety_stock": safety,
+        "safety_stock_units": safety_units,
+        "safety_stock_bounds": [min_safety_stock, max_safety_stock],
+        "stores": {
+            s.store_code: {
+                "forecast": p.forecast_units,
+                "interval_95": [s.lower_95, s.upper_95],
+                "safety_stock_pct": p.safety_stock_pct,
+            }
+            for s, p in zip(stores, per_store, strict=True)
+        },
+        "target_units": target,
+        "stock_on_hand": stock_on_hand,
+        "quantity": quantity,
+        "stock_covers_target": stock_on_hand >= target,
+    }
+    return ManufacturingPlan(
+        category_code=category_code,
+        forecast_units=forecast,
+        safety_stock_pct=safety * 100,
+        stock_on_hand=stock_on_hand,
+        quantity=quantity,
+        reasoning=reasoning,
+    )

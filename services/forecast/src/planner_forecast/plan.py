@@ -50,12 +50,7 @@ async def allocate(
         approved_quantity,
         {categories[o.category_id].code: float(max(o.recommended_quantity, 1)) for o in orders},
     )
-    demand_rows = await repo.store_demand(session)
-    demand: dict[str, dict[str, float]] = {}
-    for store, category, units in zip(
-        demand_rows.store_id, demand_rows.category_id, demand_rows.mean_weekly_units, strict=True
-    ):
-        demand.setdefault(categories[category].code, {})[code_of_store[store]] = float(units)
+    demand = await _store_targets(session, orders, categories, code_of_store)
     members = (
         await session.execute(
             select(StoreClusterMember.store_id, StoreClusterMember.cluster_id).where(
@@ -86,6 +81,39 @@ async def allocate(
         store_count=len({store for store, _, _ in rows}),
         by_category={code: a.approved_quantity for code, a in result.items()},
     )
+
+
+async def _store_targets(
+    session: AsyncSession,
+    orders: list[ManufacturingOrder],
+    categories: dict[UUID, Any],
+    code_of_store: dict[UUID, str],
+) -> dict[str, dict[str, float]]:
+    """Each store's share key per category: its reconciled season forecast plus its own
+    safety stock, as the manufacturing plan sized them. Plans made before store-level
+    forecasts (no per-store reasoning) fall back to recent historical demand."""
+    demand: dict[str, dict[str, float]] = {}
+    historical: set[str] = set()
+    for order in orders:
+        code = categories[order.category_id].code
+        stores = (order.reasoning or {}).get("stores") or {}
+        if not stores:
+            historical.add(code)
+            continue
+        demand[code] = {
+            store: max(float(row["forecast"]), 0.0) * (1 + float(row["safety_stock_pct"]) / 100)
+            for store, row in stores.items()
+        }
+    if historical:
+        rows = await repo.store_demand(session)
+        for store_id, category, units in zip(
+            rows.store_id, rows.category_id, rows.mean_weekly_units, strict=True
+        ):
+            if categories[category].code in historical:
+                demand.setdefault(categories[category].code, {})[code_of_store[store_id]] = float(
+                    units
+                )
+    return demand
 
 
 @dataclass(frozen=True)

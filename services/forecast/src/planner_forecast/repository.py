@@ -296,3 +296,32 @@ async def workflow(session: AsyncSession, workflow_id: UUID | None) -> Workflow:
 
 def week_start(season_start: date, week_number: int) -> date:
     return (pd.Timestamp(season_start) + pd.Timedelta(weeks=week_number - 1)).date()
+
+
+async def store_history(session: AsyncSession, category_ids: Sequence[UUID]) -> pd.DataFrame:
+    """Weekly units per store and category: store_code, category_code, week_start, units."""
+    rows = (
+        await session.execute(
+            select(Store.code, Category.code, HistoricalSale.week_start, HistoricalSale.units)
+            .join(Store, Store.id == HistoricalSale.store_id)
+            .join(Category, Category.id == HistoricalSale.category_id)
+            .where(HistoricalSale.category_id.in_(category_ids))
+        )
+    ).all()
+    return pd.DataFrame(
+        [(s, c, w, float(u)) for s, c, w, u in rows],
+        columns=["store_code", "category_code", "week_start", "units"],
+    )
+
+
+async def cluster_labels(session: AsyncSession, workflow_id: UUID) -> dict[str, int]:
+    """Store code -> cluster label of the workflow's stored clusters (empty before any)."""
+    rows = (
+        await session.execute(
+            select(Store.code, StoreCluster.label)
+            .join(StoreClusterMember, StoreClusterMember.store_id == Store.id)
+            .join(StoreCluster, StoreCluster.id == StoreClusterMember.cluster_id)
+            .where(StoreClusterMember.workflow_id == workflow_id)
+        )
+    ).all()
+    return {str(code): int(label) for code, label in rows}

@@ -1,24 +1,41 @@
-"""Season forecasting: fit every category in the process pool, then clusters and the order."""
+"""Season forecasting: one reconciled store-level panel per run, then clusters and the order.
+
+A run clusters the stores (the first run; later runs keep its clusters), loads every store x
+category history of the season's categories, forecasts them as one panel with their cluster
+and category totals in the process pool (hierarchy.py), and stores per category the
+reconciled total (the `forecasts` rows, as before) with each store's and cluster's reconciled
+season forecast and interval in its diagnostics, which allocation and the manufacturing
+plan read.
+
+A re-forecast after week k appends the uploaded store actuals to the history (a store with no
+row in an uploaded week sold nothing) and forecasts the remaining weeks. Categories with no
+actuals at all keep a forecast of the whole season from their history, in a second panel.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
+import pickle
+from collections import OrderedDict
 from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from uuid import UUID
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.clustering import ClusteringResult, cluster_stores
-from planner_forecast.ensemble import (
-    ForecastResult,
-    ReforecastResult,
-    forecast_series,
-    reforecast_with_actuals,
-)
-from planner_forecast.manufacturing import manufacturing_quantity
+from planner_forecast.ensemble import EngineConfig
+from planner_forecast.hierarchy import HierarchyForecast, forecast_hierarchy, node_summary
+from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
+from planner_forecast.metrics import wape
+from planner_forecast.panel import bottom_panel, season_offset, week_starts
 from planner_forecast.settings import ForecastSettings
 from planner_shared.db.models import Category, ManufacturingOrder
 from planner_shared.events import (
@@ -32,24 +49,161 @@ from planner_shared.events import (
 Progress = Any  # async (message, fraction) -> None
 
 
-def _weeks(result: ForecastResult, first_week: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "week_number": first_week + i,
-            "week_start": result.week_starts[i],
-            "point": result.point[i],
-            "lower_80": result.lower_80[i],
-            "upper_80": result.upper_80[i],
-            "lower_95": result.lower_95[i],
-            "upper_95": result.upper_95[i],
-            "baseline": result.baseline[i],
-        }
-        for i in range(len(result.point))
-    ]
+def fit_panel(
+    bottom: pd.DataFrame,
+    clusters: dict[str, int],
+    steps: int,
+    season_weeks: int,
+    config: EngineConfig,
+    reconciliation: str,
+) -> HierarchyForecast:
+    """The pool's job: a whole reconciled panel (top level, so a worker process can run it)."""
+    return forecast_hierarchy(
+        bottom,
+        clusters,
+        steps,
+        config,
+        reconciliation,  # type: ignore[arg-type]
+        season_weeks=season_weeks,
+    )
+
+
+class PanelCache:
+    """Reconciled panels by the content of their inputs, with one fit per key in flight.
+
+    Seasons planned from the same history, horizon, start and clusters are the same
+    computation: the second waits for (or reuses) the first's result instead of fitting the
+    same panel again. Bounded, least recently used first out.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._done: OrderedDict[str, HierarchyForecast] = OrderedDict()
+        self._running: dict[str, asyncio.Future[HierarchyForecast]] = {}
+
+    @staticmethod
+    def key(*parts: Any) -> str:
+        return hashlib.sha256(pickle.dumps(parts, protocol=5)).hexdigest()
+
+    async def get(self, key: str, pool: Executor, *args: Any) -> tuple[HierarchyForecast, bool]:
+        """(the panel, whether it was shared with an earlier or concurrent request)."""
+        if key in self._done:
+            self._done.move_to_end(key)
+            return self._done[key], True
+        if key in self._running:
+            return await asyncio.shield(self._running[key]), True
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[HierarchyForecast] = asyncio.ensure_future(
+            loop.run_in_executor(pool, fit_panel, *args)
+        )
+        if self._size:
+            self._running[key] = future
+        try:
+            result = await asyncio.shield(future)
+        finally:
+            self._running.pop(key, None)
+        if self._size:
+            self._done[key] = result
+            while len(self._done) > self._size:
+                self._done.popitem(last=False)
+        return result, False
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Categories forecast together: their panel, and where the season lies in it."""
+
+    codes: list[str]
+    bottom: pd.DataFrame
+    steps: int
+    season_weeks: int
+    first_week: int
+    weeks_elapsed: int | None
 
 
 def _finite(value: float) -> float:
     return value if math.isfinite(value) else 0.0
+
+
+def _with_actuals(
+    bottom: pd.DataFrame, actuals: pd.DataFrame, start: date, weeks_done: int
+) -> pd.DataFrame:
+    """History + season weeks 1..k of uploaded store actuals (missing store rows sold 0)."""
+    last = bottom.index[-1]
+    offset = season_offset(last, start)
+    gap = pd.date_range(last + pd.Timedelta(weeks=1), periods=offset - 1 + weeks_done, freq="7D")
+    season = pd.DataFrame(np.nan, index=gap, columns=bottom.columns)
+    observed = season.index[offset - 1 :]
+    season.loc[observed, :] = 0.0
+    if not actuals.empty:
+        keyed = actuals.assign(
+            key=actuals["store_code"] + "|" + actuals["category_code"],
+            week=observed[actuals["week_number"].to_numpy(dtype=int) - 1],
+        )
+        table = keyed.pivot_table(index="week", columns="key", values="units_sold", aggfunc="sum")
+        table = table.reindex(columns=[c for c in table.columns if c in season.columns])
+        season.loc[table.index, table.columns] = table.to_numpy(dtype=float)
+    both = pd.concat([bottom, season])
+    return both.interpolate(limit_area="inside")
+
+
+async def _groups(
+    session: AsyncSession,
+    event: ForecastRequested,
+    categories: list[Category],
+) -> list[_Group]:
+    request = event.payload
+    params = request.parameters
+    horizon = params.forecast_horizon_weeks
+    assert event.workflow_id is not None
+    bottom = bottom_panel(await repo.store_history(session, [c.id for c in categories]))
+    if bottom.empty:
+        raise repo.MissingDataError(
+            "no historical sales for the season's categories: run `make seed` or upload them"
+        )
+    offset = season_offset(bottom.index[-1], params.season_start_date)
+    weeks_done = request.actuals_through_week
+    codes = [c.code for c in categories]
+    if not weeks_done:
+        return [_Group(codes, bottom, offset - 1 + horizon, horizon, 1, None)]
+    raw = await repo.actuals(session, event.workflow_id, weeks_done)
+    store_code = {s.id: s.code for s in await repo.stores(session)}
+    category_code = {c.id: c.code for c in categories}
+    named = pd.DataFrame(
+        {
+            "store_code": [store_code.get(s, "") for s in raw["store_id"]],
+            "category_code": [category_code.get(c, "") for c in raw["category_id"]],
+            "week_number": raw["week_number"].astype(int),
+            "units_sold": raw["units_sold"].astype(float),
+        }
+    )
+    reported = sorted(set(named["category_code"]) & set(codes))
+    unreported = [c for c in codes if c not in reported]
+    remaining = horizon - weeks_done
+    groups: list[_Group] = []
+    if reported and remaining > 0:
+        columns = [c for c in bottom.columns if c.split("|", 1)[1] in reported]
+        extended = _with_actuals(
+            bottom[columns],
+            named[named["category_code"].isin(reported)],
+            params.season_start_date,
+            weeks_done,
+        )
+        groups.append(_Group(reported, extended, remaining, remaining, weeks_done + 1, weeks_done))
+    if unreported:
+        columns = [c for c in bottom.columns if c.split("|", 1)[1] in unreported]
+        groups.append(
+            _Group(unreported, bottom[columns], offset - 1 + horizon, horizon, 1, weeks_done)
+        )
+    if not groups:
+        raise ValueError("every week of the season has actuals: nothing left to forecast")
+    return groups
+
+
+def _member_label(names: list[str], weights: np.ndarray) -> tuple[str, dict[str, float]]:
+    used = {name: float(w) for name, w in zip(names, weights, strict=True)}
+    active = [n for n, w in used.items() if w > 0]
+    return ("ensemble" if len(active) > 1 else active[0] if active else "none"), used
 
 
 async def run_forecast(
@@ -58,12 +212,12 @@ async def run_forecast(
     pool: Executor,
     settings: ForecastSettings,
     progress: Progress,
+    cache: PanelCache | None = None,
 ) -> ForecastCompletedPayload:
     request = event.payload
-    params = request.parameters
     assert event.workflow_id is not None
     categories = await repo.categories(session, request.category_codes)
-    weeks_done = request.actuals_through_week
+    by_code = {c.code: c for c in categories}
     previous = (
         {
             f.category_id: f.season_total
@@ -72,141 +226,54 @@ async def run_forecast(
         if request.run_number > 1
         else {}
     )
-    actuals = await repo.actuals(session, event.workflow_id, weeks_done) if weeks_done else None
-    loop = asyncio.get_running_loop()
-
-    async def fit(category: Category, fn: Any, *args: Any) -> tuple[Category, Any]:
-        return category, await loop.run_in_executor(pool, fn, *args)
-
-    fits = []
-    # Categories a re-forecast has no actuals for: their weeks so far are unknown (not
-    # reported, rather than zero sold), so they keep a forecast fitted on their history.
-    unreported: set[str] = set()
-    for category in categories:
-        history = await repo.category_history(session, category.id)
-        by_week = (
-            actuals[actuals.category_id == category.id].groupby("week_number")["units_sold"].sum()
-            if weeks_done and actuals is not None
-            else None
-        )
-        if by_week is not None and by_week.empty:
-            unreported.add(category.code)
-        if by_week is not None and not by_week.empty:
-            series = pd.Series(
-                [float(v) for v in by_week.to_numpy()],
-                index=pd.DatetimeIndex(
-                    [
-                        pd.Timestamp(repo.week_start(params.season_start_date, int(w)))
-                        for w in by_week.index
-                    ]
-                ),
-            )
-            fits.append(
-                fit(
-                    category,
-                    reforecast_with_actuals,
-                    history,
-                    series,
-                    params.forecast_horizon_weeks,
-                    params.season_start_date,
-                    previous.get(category.id),
-                )
-            )
-        else:
-            fits.append(
-                fit(
-                    category,
-                    forecast_series,
-                    history,
-                    params.forecast_horizon_weeks,
-                    params.season_start_date,
-                )
-            )
-
-    summaries: list[CategoryForecastSummary] = []
-    results: dict[str, ForecastResult] = {}
-    await progress(f"Fitting Prophet and ARIMA for {len(categories)} categories", 0.0)
-    for done, finished in enumerate(asyncio.as_completed(fits), start=1):
-        category, outcome = await finished
-        if isinstance(outcome, ReforecastResult):
-            result, total = outcome.remaining, outcome.season_total
-            extra = {
-                "weeks_elapsed": outcome.weeks_elapsed,
-                "actual_to_date": outcome.actual_to_date,
-                "previous_season_total": outcome.previous_season_total,
-                "change_pct": outcome.change_pct,
-            }
-            first_week = outcome.weeks_elapsed + 1
-            # Bounds of the season = actuals so far (known) + bounds of the rest.
-            offset = outcome.actual_to_date
-        elif category.code in unreported:
-            result = outcome.model_copy(
-                update={"fallback_reason": _unreported_reason(category.code, weeks_done, outcome)}
-            )
-            total, first_week, offset = outcome.season_total, 1, 0.0
-            before = previous.get(category.id)
-            extra = {
-                # The run is made after week k like its other categories, so the next
-                # variance check compares weeks k+1 onwards against it.
-                "weeks_elapsed": weeks_done,
-                "actual_to_date": None,
-                "previous_season_total": before,
-                "change_pct": (total - before) / before if before else None,
-            }
-        else:
-            result, total, extra, first_week, offset = outcome, outcome.season_total, {}, 1, 0.0
-        results[category.code] = result
-        await repo.replace_forecast(
-            session,
-            workflow_id=event.workflow_id,
-            run_number=request.run_number,
-            category_id=category.id,
-            reason=request.reason,
-            season_total=total,
-            method=result.method,
-            diagnostics={
-                "weights": result.weights,
-                "backtest_wape": {k: _finite(v) for k, v in result.backtest_wape.items()},
-                "fallback_reason": result.fallback_reason,
-                "baseline_total": result.baseline_total,
-                **extra,
-                "model": result.diagnostics,
-            },
-            weeks=_weeks(result, first_week),
-        )
-        summaries.append(
-            CategoryForecastSummary(
-                category_code=category.code,
-                season_total=total,
-                lower_80=offset + result.season_lower_80,
-                upper_80=offset + result.season_upper_80,
-                lower_95=offset + result.season_lower_95,
-                upper_95=offset + result.season_upper_95,
-                method=result.method,
-                weights=result.weights,
-                backtest_wape={k: _finite(v) for k, v in result.backtest_wape.items()},
-                fallback_reason=result.fallback_reason,
-            )
-        )
-        weights = ", ".join(f"{_readable(k)} {v:.2f}" for k, v in result.weights.items())
-        await progress(
-            f"{category.name} ({category.code}): {total:,.0f} units over the season "
-            f"({_readable(result.method)}{f', weights {weights}' if weights else ''})",
-            done / len(categories),
-        )
-
-    summaries.sort(key=lambda s: s.category_code)
-    season_total = sum(s.season_total for s in summaries)
-    clusters = 0
-    recommendation = None
-    if request.run_number == 1:
+    clusters_k = 0
+    labels = await repo.cluster_labels(session, event.workflow_id) if request.run_number > 1 else {}
+    if not labels:
         clustering = await cluster(session, event.workflow_id, settings)
-        clusters = clustering.k
+        labels, clusters_k = dict(clustering.labels), clustering.k
         await progress(
             f"Clustered the stores into {clustering.k} groups: "
             + "; ".join(f"{c.name} ({c.size})" for c in clustering.clusters),
             None,
         )
+    groups = await _groups(session, event, categories)
+    config = settings.engine_config()
+    cache = cache or PanelCache(0)
+    series = sum(g.bottom.shape[1] for g in groups)
+    await progress(
+        f"Forecasting {series} store series of {len(categories)} categories as one panel, "
+        f"reconciled store -> cluster -> category ({settings.reconciliation})",
+        0.0,
+    )
+    actual_to_date = await _actual_to_date(session, event, categories)
+    summaries: list[CategoryForecastSummary] = []
+    for done, group in enumerate(groups, start=1):
+        args = (group.bottom, labels, group.steps, group.season_weeks, config)
+        key = PanelCache.key(*args, settings.reconciliation)
+        result, shared = await cache.get(key, pool, *args, settings.reconciliation)
+        for code in group.codes:
+            summaries.append(
+                await _store_category(
+                    session,
+                    event,
+                    by_code[code],
+                    result,
+                    group,
+                    previous.get(by_code[code].id),
+                    actual_to_date.get(code, 0.0),
+                    shared,
+                )
+            )
+            summary = summaries[-1]
+            await progress(
+                f"{by_code[code].name} ({code}): {summary.season_total:,.0f} units over the "
+                f"season ({summary.method}, 80% interval {summary.lower_80:,.0f}-"
+                f"{summary.upper_80:,.0f})",
+                done / len(groups),
+            )
+    summaries.sort(key=lambda s: s.category_code)
+    recommendation = None
+    if request.run_number == 1:
         recommendation = await plan_manufacturing(
             session, event.workflow_id, categories, summaries, settings
         )
@@ -214,21 +281,139 @@ async def run_forecast(
     return ForecastCompletedPayload(
         run_number=request.run_number,
         reason=request.reason,
-        season_total=season_total,
+        season_total=sum(s.season_total for s in summaries),
         previous_season_total=previous_total,
         categories=summaries,
-        cluster_count=clusters,
+        cluster_count=clusters_k,
         manufacturing=recommendation,
     )
 
 
-def _unreported_reason(code: str, weeks_done: int, result: ForecastResult) -> str:
-    weeks = "week 1" if weeks_done == 1 else f"weeks 1-{weeks_done}"
-    reason = (
-        f"no_actuals: no {code} actuals uploaded for {weeks}; forecast from its history "
-        "alone for the whole season, as in the initial run"
+async def _actual_to_date(
+    session: AsyncSession, event: ForecastRequested, categories: list[Category]
+) -> dict[str, float]:
+    weeks_done = event.payload.actuals_through_week
+    if not weeks_done or event.workflow_id is None:
+        return {}
+    raw = await repo.actuals(session, event.workflow_id, weeks_done)
+    totals = raw.groupby("category_id")["units_sold"].sum()
+    return {c.code: float(totals.get(c.id, 0.0)) for c in categories}
+
+
+async def _store_category(
+    session: AsyncSession,
+    event: ForecastRequested,
+    category: Category,
+    result: HierarchyForecast,
+    group: _Group,
+    before: float | None,
+    actual_to_date: float,
+    shared: bool,
+) -> CategoryForecastSummary:
+    request = event.payload
+    params = request.parameters
+    assert event.workflow_id is not None
+    code = category.code
+    [total] = result.index("total", code)
+    base = result.base
+    names = base.member_names
+    method, weights = _member_label(names, base.weights[total])
+    skip = group.steps - group.season_weeks
+    known = base.actual[total, : base.windows]
+    backtest = {
+        name: _finite(
+            wape(known.reshape(-1), base.members[name][total, : base.windows].reshape(-1))
+        )
+        for name in names
+        if base.windows
+    }
+    baseline_source = base.members.get("seasonal_naive", base.members.get("naive"))
+    baseline = (
+        baseline_source[total, -1, skip:]
+        if baseline_source is not None
+        else np.full(group.season_weeks, float(result.point[total].mean()))
     )
-    return f"{reason}; {result.fallback_reason}" if result.fallback_reason else reason
+    reported = group.first_week > 1
+    offset = actual_to_date if reported else 0.0
+    remaining = float(result.season_total[total])
+    season_total = offset + remaining
+    fallback_reason = None
+    if group.weeks_elapsed and not reported:
+        span = "week 1" if group.weeks_elapsed == 1 else f"weeks 1-{group.weeks_elapsed}"
+        fallback_reason = (
+            f"no_actuals: no {code} actuals uploaded for {span}; forecast from its history "
+            "alone for the whole season, as in the initial run"
+        )
+    stores = {
+        result.nodes[i].store or "": node_summary(result, i) for i in result.index("store", code)
+    }
+    clusters = {
+        str(result.nodes[i].cluster): node_summary(result, i) for i in result.index("cluster", code)
+    }
+    starts = week_starts(
+        params.season_start_date + pd.Timedelta(weeks=group.first_week - 1).to_pytimedelta(),
+        group.season_weeks,
+    )
+    weeks = [
+        {
+            "week_number": group.first_week + i,
+            "week_start": starts[i],
+            "point": float(result.point[total, i]),
+            "lower_80": float(result.lower_80[total, i]),
+            "upper_80": float(result.upper_80[total, i]),
+            "lower_95": float(result.lower_95[total, i]),
+            "upper_95": float(result.upper_95[total, i]),
+            "baseline": float(max(baseline[i], 0.0)),
+        }
+        for i in range(group.season_weeks)
+    ]
+    extra: dict[str, Any] = {}
+    if group.weeks_elapsed is not None:
+        extra = {
+            "weeks_elapsed": group.weeks_elapsed,
+            "actual_to_date": actual_to_date if reported else None,
+            "previous_season_total": before,
+            "change_pct": (season_total - before) / before if before else None,
+        }
+    await repo.replace_forecast(
+        session,
+        workflow_id=event.workflow_id,
+        run_number=request.run_number,
+        category_id=category.id,
+        reason=request.reason,
+        season_total=season_total,
+        method=method,
+        diagnostics={
+            "weights": weights,
+            "backtest_wape": backtest,
+            "fallback_reason": fallback_reason,
+            "baseline_total": float(np.clip(baseline, 0.0, None).sum()),
+            **extra,
+            "model": {
+                **base.diagnostics,
+                "engine": "statsforecast panel + hierarchicalforecast",
+                "reconciliation": result.reconciliation,
+                "calibration": result.calibration,
+                "backtest_coverage": result.backtest_coverage,
+                "shared_with_identical_request": shared,
+            },
+            "stores": stores,
+            "clusters": clusters,
+        },
+        weeks=weeks,
+    )
+    return CategoryForecastSummary(
+        category_code=code,
+        season_total=season_total,
+        lower_80=offset + float(result.season_lower_80[total]),
+        upper_80=offset + float(result.season_upper_80[total]),
+        lower_95=offset + float(result.season_lower_95[total]),
+        upper_95=offset + float(result.season_upper_95[total]),
+        method=method,
+        weights=weights,
+        backtest_wape=backtest,
+        fallback_reason=fallback_reason,
+    )
 
 
 async def store_features(session: AsyncSession) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -249,7 +434,7 @@ async def store_features(session: AsyncSession) -> tuple[pd.DataFrame, dict[str,
 
 
 async def cluster(
-    session: AsyncSession, workflow_id: Any, settings: ForecastSettings
+    session: AsyncSession, workflow_id: UUID, settings: ForecastSettings
 ) -> ClusteringResult:
     frame, ids = await store_features(session)
     result = cluster_stores(frame, k=settings.cluster_k)
@@ -272,23 +457,36 @@ async def cluster(
 
 async def plan_manufacturing(
     session: AsyncSession,
-    workflow_id: Any,
+    workflow_id: UUID,
     categories: list[Category],
     summaries: list[CategoryForecastSummary],
     settings: ForecastSettings,
 ) -> ManufacturingRecommendation:
+    """Each category's order from its stores' reconciled forecasts and intervals."""
     by_code = {c.code: c for c in categories}
+    stored = {
+        f.category_id: f for f in await repo.forecasts_of_run(session, workflow_id, run_number=1)
+    }
     lines: list[ManufacturingLine] = []
     orders: list[ManufacturingOrder] = []
     for summary in summaries:
         category = by_code[summary.category_code]
-        plan = manufacturing_quantity(
+        store_rows = stored[category.id].diagnostics.get("stores", {})
+        demand = [
+            StoreDemand(
+                store_code=code,
+                season_total=float(row["season_total"]),
+                lower_95=float(row["lower_95"]),
+                upper_95=float(row["upper_95"]),
+            )
+            for code, row in sorted(store_rows.items())
+        ]
+        plan = manufacturing_from_stores(
             summary.category_code,
-            summary.season_total,
-            summary.lower_95,
-            summary.upper_95,
+            demand,
             category.stock_on_hand,
             service_level=settings.service_level,
+            category_interval_95=(summary.lower_95, summary.upper_95),
         )
         lines.append(
             ManufacturingLine(
@@ -314,8 +512,3 @@ async def plan_manufacturing(
     return ManufacturingRecommendation(
         total_quantity=sum(line.quantity for line in lines), lines=lines
     )
-
-
-def _readable(name: str) -> str:
-    """A model or method name as a planner reads it: `seasonal_naive` -> `seasonal naive`."""
-    return name.replace("_", " ")

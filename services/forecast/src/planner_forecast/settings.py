@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
+from planner_forecast.ensemble import EngineConfig
 from planner_shared.settings import ServiceSettings
 
 
@@ -20,7 +21,37 @@ class ForecastSettings(ServiceSettings):
         ge=1,
         le=32,
         validation_alias=_env("workers"),
-        description="Processes that fit models (one category per process at a time).",
+        description="Processes that fit season panels (one season's panel per process at a time).",
+    )
+    backend: Literal["local", "dask"] = Field(
+        default="local",
+        validation_alias=_env("backend"),
+        description="'local': statsforecast in the worker process; 'dask': the panel is "
+        "spread over a Dask cluster through statsforecast's fugue backend.",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        validation_alias=_env("dask_address"),
+        description="Scheduler of the Dask cluster (tcp://host:8786) for backend 'dask'.",
+    )
+    dask_partitions: int = Field(
+        default=8,
+        ge=1,
+        le=10_000,
+        validation_alias=_env("dask_partitions"),
+        description="Partitions the panel is split into on the Dask cluster.",
+    )
+    reconciliation: Literal["mint_shrink", "wls_struct", "ols", "bottom_up"] = Field(
+        default="mint_shrink",
+        validation_alias=_env("reconciliation"),
+        description="How store, cluster and category forecasts are made to add up.",
+    )
+    cache_size: int = Field(
+        default=16,
+        ge=0,
+        le=1024,
+        validation_alias=_env("cache_size"),
+        description="Season panels kept by content: identical requests share one fit.",
     )
     cluster_k: int | None = Field(
         default=None,
@@ -56,3 +87,10 @@ class ForecastSettings(ServiceSettings):
         validation_alias=_env("service_level"),
         description="Service level the safety stock is sized for.",
     )
+
+    def engine_config(self) -> EngineConfig:
+        return EngineConfig(
+            backend=self.backend,
+            dask_address=self.dask_address,
+            dask_partitions=self.dask_partitions,
+        )

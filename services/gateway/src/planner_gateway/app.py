@@ -41,6 +41,15 @@ parameters and uploads data; `approver` decides approvals; `operator` sees the b
 reads. Development keys: `dev-planner-key`, `dev-approver-key`, `dev-operator-key`,
 `dev-admin-key` (all roles).
 
+**Console sessions.** `POST /api/session` with `{"api_key": ...}` exchanges a key for an
+HttpOnly session cookie (the console at `/` signs in so); every endpoint and the WebSocket
+accept it, and a write made with it must send the session's `X-CSRF-Token` (the
+`planner_csrf` cookie). `GET /api/me` says who is calling; `DELETE /api/session` signs out.
+
+**Units.** A field ending in `_pct` or `_percentage` is in percent (45 is 45%); every other
+share is a fraction (0.45 is 45%), named `_fraction` where it could be read either way; the
+schema's `x-unit` says which. A value that looks like the other unit is refused with 422.
+
 **A season.** `POST /api/parameters/extract` with the brief, then `POST /api/workflows/forecast`
 with the confirmed parameters; follow `websocket_url?token=<key>&since=start`. Answer
 `human_input_required` with `POST /api/approvals/manufacturing`; upload each week with

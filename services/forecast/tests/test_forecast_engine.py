@@ -1,0 +1,162 @@
+"""The panel engine and the hierarchy on small synthetic panels: accuracy against the
+baselines, the combination's choice, intermittent series, coherence, calibrated intervals,
+the weekly-only rule and the shared panel cache."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner_forecast.ensemble import EngineConfig, best_subset, forecast_panel
+from planner_forecast.hierarchy import forecast_hierarchy
+from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
+from planner_forecast.panel import NotWeeklyError, bottom_panel, season_offset
+from planner_forecast.season import PanelCache
+
+WEEKS = 140
+HORIZON = 8
+
+
+def _seasonal_panel(stores: int = 6, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.arange(WEEKS)
+    data = {}
+    for i in range(stores):
+        level = 40 + 15 * i
+        season = 0.3 * level * np.sin(2 * np.pi * (t / 52 + i / 10))
+        for category in ("KNIT", "DRES"):
+            trend = 0.05 * level * t / 52
+            data[f"S{i:02d}|{category}"] = np.maximum(
+                level + season + trend + rng.normal(0, 0.05 * level, WEEKS), 0
+            )
+    return pd.DataFrame(data, index=pd.date_range("2022-01-03", periods=WEEKS, freq="7D"))
+
+
+def test_the_combination_beats_the_naive_forecasts_out_of_sample() -> None:
+    panel = _seasonal_panel()
+    history, future = panel.iloc[:-HORIZON], panel.iloc[-HORIZON:].to_numpy().T
+    result = forecast_panel(history, HORIZON, EngineConfig())
+    point = result.point[:, -1]
+    naive = np.repeat(history.to_numpy()[-1][:, None], HORIZON, axis=1)
+    error = np.abs(point - future).mean()
+    assert error < np.abs(naive - future).mean()
+    assert error < np.abs(result.members["seasonal_naive"][:, -1] - future).mean()
+    # The season is the last window; every earlier one was scored against actuals.
+    assert result.windows == 2
+    assert np.isfinite(result.actual[:, :2]).all()
+    assert np.isnan(result.actual[:, -1]).all()
+    assert np.allclose(result.weights.sum(axis=1), 1.0)
+
+
+def test_best_subset_picks_the_mean_that_backtests_best() -> None:
+    actual = np.array([[10.0, 12.0], [20.0, 18.0]])
+    high = actual + 2
+    low = actual - 2
+    wild = actual + 9
+    backtest = np.stack([high, low, wild], axis=1)
+    # high and low miss by 2 each, but their mean is exact.
+    assert best_subset(backtest, actual, np.ones(2), [0, 1, 2]) == (0, 1)
+
+
+def test_mostly_zero_series_use_the_intermittent_models() -> None:
+    rng = np.random.default_rng(0)
+    panel = _seasonal_panel(stores=2).iloc[:, :2].copy()
+    panel["S09|KNIT"] = (rng.random(WEEKS) < 0.15) * rng.integers(1, 4, WEEKS)
+    result = forecast_panel(panel, HORIZON, EngineConfig())
+    sparse = result.ids.index("S09|KNIT")
+    assert result.intermittent[sparse]
+    assert not result.intermittent[:sparse].any()
+    used = {n for n, w in zip(result.member_names, result.weights[sparse], strict=True) if w > 0}
+    assert used <= {"croston", "tsb", "imapa"}
+    assert used
+    assert 0 < result.point[sparse, -1].mean() < 1.5
+
+
+def test_the_hierarchy_adds_up_and_its_intervals_are_calibrated() -> None:
+    panel = _seasonal_panel(stores=8)
+    clusters = {f"S{i:02d}": i % 2 for i in range(8)}
+    result = forecast_hierarchy(panel, clusters, 4 + HORIZON, EngineConfig(), season_weeks=HORIZON)
+    assert result.reconciliation == "mint_shrink"
+    assert result.point.shape == (len(result.nodes), HORIZON)
+    for category in ("KNIT", "DRES"):
+        [total] = result.index("total", category)
+        stores = result.index("store", category)
+        clusters_ = result.index("cluster", category)
+        assert len(stores) == 8
+        assert len(clusters_) == 2
+        assert np.allclose(result.point[total], result.point[stores].sum(axis=0))
+        assert np.allclose(result.point[total], result.point[clusters_].sum(axis=0))
+        assert result.season_total[total] == pytest.approx(result.season_total[stores].sum())
+    assert (result.lower_95 <= result.lower_80).all()
+    assert (result.upper_80 <= result.upper_95).all()
+    assert (result.season_lower_95 <= result.season_total).all()
+    # Calibrated on the backtest windows: the weekly intervals cover about what they say there.
+    assert result.backtest_coverage["weekly_80"] == pytest.approx(0.80, abs=0.05)
+    assert result.backtest_coverage["weekly_95"] == pytest.approx(0.95, abs=0.05)
+
+
+def test_a_monthly_history_is_refused_where_it_is_loaded() -> None:
+    rows = pd.DataFrame(
+        {
+            "store_code": "S001",
+            "category_code": "KNIT",
+            "week_start": pd.date_range("2024-01-01", periods=12, freq="MS"),
+            "units": 10.0,
+        }
+    )
+    with pytest.raises(NotWeeklyError, match=r"monthly .*weekly series only"):
+        bottom_panel(rows)
+
+
+def test_gaps_inside_a_series_are_interpolated_and_before_its_start_are_zero() -> None:
+    weeks = pd.date_range("2024-01-01", periods=4, freq="7D")
+    rows = pd.DataFrame(
+        {
+            "store_code": ["S1", "S1", "S1", "S2", "S2"],
+            "category_code": "KNIT",
+            "week_start": [weeks[0], weeks[1], weeks[3], weeks[2], weeks[3]],
+            "units": [10.0, 20.0, 40.0, 5.0, 7.0],
+        }
+    )
+    panel = bottom_panel(rows)
+    assert panel["S1|KNIT"].tolist() == [10.0, 20.0, 30.0, 40.0]
+    assert panel["S2|KNIT"].tolist() == [0.0, 0.0, 5.0, 7.0]
+    assert season_offset(weeks[-1], date(2024, 2, 5)) == 2
+    with pytest.raises(ValueError, match="not after the last history week"):
+        season_offset(weeks[-1], date(2024, 1, 1))
+
+
+def test_store_safety_stocks_come_from_each_stores_interval() -> None:
+    stores = [
+        StoreDemand(store_code="A", season_total=100.0, lower_95=60.8, upper_95=139.2),
+        StoreDemand(store_code="B", season_total=50.0, lower_95=49.0, upper_95=51.0),
+    ]
+    plan = manufacturing_from_stores("KNIT", stores, 10, service_level=0.9)
+    # A: sigma 20, z(0.9) 1.2816 -> 25.6 %; B: a tight interval gets the 5 % floor.
+    per_store = plan.reasoning["stores"]
+    assert per_store["A"]["safety_stock_pct"] == pytest.approx(25.63, abs=0.01)
+    assert per_store["B"]["safety_stock_pct"] == pytest.approx(5.0)
+    assert plan.quantity == int(np.ceil(100 * 1.2563 + 50 * 1.05 - 10 - 1e-6))
+    assert plan.forecast_units == 150.0
+
+
+async def test_identical_panels_in_flight_share_one_fit() -> None:
+    panel = _seasonal_panel(stores=2)
+    cache = PanelCache(4)
+    args = (panel, {"S00": 0, "S01": 1}, HORIZON, HORIZON, EngineConfig(), "wls_struct")
+    key = PanelCache.key(*args)
+    with ThreadPoolExecutor(2) as pool:
+        (first, shared_a), (second, shared_b) = await asyncio.gather(
+            cache.get(key, pool, *args), cache.get(key, pool, *args)
+        )
+        third, shared_c = await cache.get(key, pool, *args)
+    assert first is second is third
+    assert sorted([shared_a, shared_b]) == [False, True]
+    assert shared_c
+    other = PanelCache.key(panel * 2, *args[1:])
+    assert other != key
