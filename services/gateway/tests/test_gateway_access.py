@@ -1,10 +1,12 @@
 """Issue 12, points 5 and 9: who changed reference data is recorded and readable; only a
 workflow's planner (or an operator) cancels it; implausible quantities are refused unless
-the planner says they are right."""
+the planner says they are right, and a corrected week re-runs the re-forecast it started."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -22,7 +24,15 @@ from planner_gateway.testing import (
     running_gateway,
     seed_reference,
 )
-from planner_shared.db.models import HistoricalSale, ReferenceChange, WeeklyActual
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import (
+    HistoricalSale,
+    OutboxMessage,
+    ReferenceChange,
+    VarianceCheck,
+    WeeklyActual,
+)
+from planner_shared.events import ReforecastRequested
 
 OTHER_PLANNER = {"Authorization": "Bearer other-planner-key-0123"}
 
@@ -144,3 +154,65 @@ async def test_only_its_planner_or_an_operator_cancels_a_workflow(
     theirs = await new_workflow(sessionmaker, "forecasting")
     by_operator = await gateway.client.post(f"/api/workflows/{theirs}/cancel", headers=OPERATOR)
     assert by_operator.status_code == 202, by_operator.text
+
+
+async def test_a_corrected_week_reruns_the_reforecast_its_wrong_figures_started(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+
+    def week(units: int) -> bytes:
+        rows = [
+            f"{store},{category},1,2027-03-01,{units}"
+            for store in ("S001", "S002", "S003")
+            for category in ("DRESS", "KNIT")
+        ]
+        return (
+            "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
+        ).encode()
+
+    async def upload(content: bytes) -> dict[str, Any]:
+        response = await gateway.client.post(
+            "/api/data/weekly-actuals",
+            data={"workflow_id": str(workflow_id), "allow_implausible": "true"},
+            files={"file": ("week.csv", content, "text/csv")},
+            headers=PLANNER,
+        )
+        assert response.status_code == 202, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    wrong = await upload(week(900))
+    assert wrong["reforecast_event_id"] is None
+    # The forecast service checked the wrong week and started re-forecast run 2 from it.
+    async with transaction(sessionmaker) as session:
+        session.add(
+            VarianceCheck(
+                workflow_id=workflow_id,
+                week_number=1,
+                forecast_units=60,
+                actual_units=5400,
+                variance=89.0,
+                threshold=0.2,
+                exceeded=True,
+                by_category={},
+                reforecast_run_number=2,
+                reforecast_outcome="completed",
+            )
+        )
+    corrected = await upload(week(10))
+    assert corrected["replaced_previous"] is True
+    assert corrected["reforecast_event_id"] is not None
+    async with sessionmaker() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.event_id == UUID(corrected["reforecast_event_id"])
+            )
+        )
+    assert row is not None
+    event = ReforecastRequested.model_validate(row.envelope)
+    assert event.payload.reason.startswith("week 1 corrected: re-forecast run 2")
+    assert event.payload.requested_by == "pat"
+    # The same figures again start nothing more.
+    assert (await upload(week(10)))["reforecast_event_id"] is None

@@ -19,6 +19,7 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+DEVELOPMENT_OPERATOR_KEY = "dev-operator-key"
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev-key", ""}
 
 
@@ -90,9 +91,6 @@ class OpenAISettings(BaseSettings):
         return self.api_key is not None and self.api_key.get_secret_value() != ""
 
 
-DEVELOPMENT_OPERATOR_KEY = "dev-operator-key"
-
-
 class ServiceSettings(PlannerSettings):
     """Base of each service's settings: adds the operator HTTP port and its key."""
 
@@ -109,18 +107,13 @@ class ServiceSettings(PlannerSettings):
     def _refuse_placeholder_secrets(self) -> Self:
         if self.environment is Environment.PRODUCTION:
             for name, value in self._secrets().items():
-                if value.strip().lower() in _PLACEHOLDER_SECRETS:
+                if value.strip().lower() in _PLACEHOLDER_SECRETS or (
+                    name == "PLANNER_OPERATOR_KEY" and value == DEVELOPMENT_OPERATOR_KEY
+                ):
                     raise ValueError(f"{name} must be set to a real secret in production")
         return self
 
-    @model_validator(mode="after")
-    def _refuse_development_operator_key(self) -> Self:
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.operator_key.get_secret_value() == DEVELOPMENT_OPERATOR_KEY
-        ):
-            raise ValueError("PLANNER_OPERATOR_KEY must be set to a real secret in production")
-        return self
-
     def _secrets(self) -> dict[str, str]:
-        return {}
+        """The secrets this process uses, by name; the gateway, whose own API has keys with
+        roles and needs no operator key, overrides it with those."""
+        return {"PLANNER_OPERATOR_KEY": self.operator_key.get_secret_value()}

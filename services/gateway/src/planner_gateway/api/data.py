@@ -24,6 +24,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.audit import record_sales_upload, stored_sales
@@ -42,11 +44,18 @@ from planner_shared.datasets.csv_formats import (
     parse_csv,
 )
 from planner_shared.datasets.loader import (
+    ActualsLoad,
     IncompleteWeekError,
     load_historical_sales,
     load_weekly_actuals,
 )
-from planner_shared.events import ActualsUploaded, ActualsUploadedPayload
+from planner_shared.db.models import VarianceCheck, Workflow
+from planner_shared.events import (
+    ActualsUploaded,
+    ActualsUploadedPayload,
+    ReforecastRequested,
+    ReforecastRequestedPayload,
+)
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 router = APIRouter(prefix="/data", tags=["data"])
@@ -231,6 +240,40 @@ def _refuse_gap(week: int, stored: list[int]) -> None:
         )
 
 
+async def _rerun_corrected_week(
+    session: AsyncSession, workflow: Workflow, load: ActualsLoad, requested_by: str
+) -> ReforecastRequested | None:
+    """A corrected week runs again what its wrong figures started.
+
+    When the first upload of a week pushed the variance past the threshold, the re-forecast
+    it started was fitted on those figures, and it stays the season's newest forecast even
+    after the week is corrected (its check now within the threshold would start nothing). So
+    a re-upload with other figures of a week whose check requested a run requests one more,
+    on the corrected actuals. Only while the season runs normally (`in_season`): with a
+    re-forecast still under way the orchestrator would refuse it, and the next week's check
+    runs against that run anyway.
+    """
+    if not load.replaced_previous or load.same_as_previous:
+        return None
+    run = await session.scalar(
+        select(VarianceCheck.reforecast_run_number).where(
+            VarianceCheck.workflow_id == workflow.id,
+            VarianceCheck.week_number == load.week_number,
+        )
+    )
+    if run is None or WorkflowState(workflow.state) is not WorkflowState.IN_SEASON:
+        return None
+    return ReforecastRequested(
+        workflow_id=workflow.id,
+        producer=SERVICE_NAME,
+        payload=ReforecastRequestedPayload(
+            reason=f"week {load.week_number} corrected: re-forecast run {run} was fitted on "
+            "the figures it replaced",
+            requested_by=requested_by,
+        ),
+    )
+
+
 WEEKLY_ACTUALS_DESCRIPTION = """\
 One week of a season's sales, one file per week. Columns (header names in any case; comma,
 semicolon or tab separated; UTF-8 with or without BOM):
@@ -331,7 +374,8 @@ async def upload_weekly_actuals(
             uploaded_by=principal.name,
         ),
     )
-    add_to_outbox(session, request.app.state.runtime.settings, [event])
+    rerun = await _rerun_corrected_week(session, workflow, load, principal.name)
+    add_to_outbox(session, request.app.state.runtime.settings, [event, *([rerun] if rerun else [])])
     return WeeklyActualsUploaded(
         upload_id=load.upload_id,
         workflow_id=workflow_id,
@@ -344,5 +388,6 @@ async def upload_weekly_actuals(
         zero_filled=load.zero_filled,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
         event_id=event.event_id,
+        reforecast_event_id=rerun.event_id if rerun else None,
         file=_file_read(file, parsed),
     )

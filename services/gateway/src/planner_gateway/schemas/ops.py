@@ -217,6 +217,32 @@ class ReferenceChangeRead(BaseModel):
 
 
 class ReferenceChangeList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changes": [
+                        {
+                            "id": 12,
+                            "table_name": "historical_sales",
+                            "record_key": {
+                                "store_code": "S001",
+                                "category_code": "DRES",
+                                "week_start": "2026-03-02",
+                            },
+                            "action": "update",
+                            "before": {"units": 40},
+                            "after": {"units": 44},
+                            "changed_by": "dev-planner",
+                            "source": "upload history.csv sha256 9f2c...",
+                            "changed_at": "2027-03-02T08:00:00Z",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
     changes: list[ReferenceChangeRead]
 
 
@@ -232,6 +258,20 @@ class RedriveRequest(BaseModel):
 
 
 class RedriveResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "republishing": 214,
+                    "since": "2027-03-02T08:00:00Z",
+                    "message": "214 outbox events published since 2027-03-02T08:00:00+00:00 "
+                    "will be published again (asked by dev-operator); consumers that handled "
+                    "one skip it",
+                }
+            ]
+        }
+    )
+
     republishing: int
     since: datetime
     message: str
