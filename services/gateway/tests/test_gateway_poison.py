@@ -12,6 +12,7 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 from sqlalchemy import select, text
 
 from planner_gateway.relay.reader import DEAD_LETTER_GROUP
+from planner_gateway.settings import GatewaySettings
 from planner_gateway.testing import (
     APPROVER,
     OPERATOR,
@@ -19,6 +20,7 @@ from planner_gateway.testing import (
     Gateway,
     Sessions,
     new_workflow,
+    running_gateway,
     wait_until,
 )
 from planner_shared.bus.streams import DATA_FIELD, dlq_name, stream_for
@@ -236,3 +238,37 @@ async def test_an_event_the_database_refuses_is_dead_lettered_not_retried_foreve
 
     await wait_until(in_history)
     assert int(await redis_client.xlen(dlq_name(stream))) == 0
+
+
+async def test_a_restarted_gateway_becomes_ready_past_a_poison_entry(
+    gateway_settings: GatewaySettings,
+    settings: PlannerSettings,
+    sessionmaker: Sessions,
+    redis_client: aioredis.Redis,
+) -> None:
+    """The entry is already on the stream when the gateway starts: its catch-up (which stores
+    what the history lacks) dead-letters it instead of retrying it forever."""
+    workflow_id = await new_workflow(sessionmaker, "awaiting_manufacturing_approval")
+    stream = stream_for(settings, DecisionSubmitted)
+    poison = json.dumps(
+        {
+            "event_id": str(uuid4()),
+            "type": "approval.decision_submitted",
+            "workflow_id": str(workflow_id),
+            "occurred_at": "2027-01-01T00:00:00Z",
+            "producer": "gateway",
+            "payload": {
+                "kind": "manufacturing",
+                "action": "modify",
+                "value": float("inf"),
+                "decided_by": "ann",
+            },
+        }
+    )
+    await redis_client.xadd(stream, await _entry(poison))  # type: ignore[arg-type]
+    async with running_gateway(gateway_settings) as gateway:
+        assert (await gateway.client.get("/ready")).status_code == 200
+        letters = (
+            await gateway.client.get("/api/ops/dead-letters?domain=approvals", headers=OPERATOR)
+        ).json()["dead_letters"]
+    assert [letter["group"] for letter in letters] == [DEAD_LETTER_GROUP]
