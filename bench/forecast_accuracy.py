@@ -53,7 +53,7 @@ from planner_forecast.clustering import cluster_stores
 from planner_forecast.ensemble import EngineConfig
 from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
 from planner_forecast.metrics import FloatArray, seasonal_naive_scale
-from planner_forecast.models import MemberName, build_member
+from planner_forecast.models import build_member
 from planner_forecast.panel import bottom_panel
 from planner_forecast.parallel import init_worker, numba_cache
 
@@ -105,9 +105,7 @@ def bare_forecast(
         out = sf.forecast(df=frame, h=horizon)
     order = pd.Categorical(out["unique_id"].astype(str), categories=ids).codes
     out = out.assign(_id=order).sort_values(["_id", "ds"])
-    return {
-        name: out[name].to_numpy(dtype=float).reshape(len(ids), horizon) for name in names
-    }
+    return {name: out[name].to_numpy(dtype=float).reshape(len(ids), horizon) for name in names}
 
 
 def run(
@@ -120,7 +118,7 @@ def run(
 ) -> bool:
     config = EngineConfig()
     members = list(dict.fromkeys([*config.members, "naive", "seasonal_naive"]))
-    nodes, summing, full = build_nodes(bottom, clusters)
+    nodes, _, full = build_nodes(bottom, clusters)
     scores = Scores()
     arima_rows = np.arange(min(arima_series, len(nodes)))
     inside = {80: [], 95: [], "s80": [], "s95": []}  # type: dict[object, list[FloatArray]]
@@ -144,8 +142,12 @@ def run(
         inside[80].append((actual >= result.lower_80) & (actual <= result.upper_80))
         inside[95].append((actual >= result.lower_95) & (actual <= result.upper_95))
         totals = actual.sum(axis=1)
-        inside["s80"].append((totals >= result.season_lower_80) & (totals <= result.season_upper_80))
-        inside["s95"].append((totals >= result.season_lower_95) & (totals <= result.season_upper_95))
+        inside["s80"].append(
+            (totals >= result.season_lower_80) & (totals <= result.season_upper_80)
+        )
+        inside["s95"].append(
+            (totals >= result.season_lower_95) & (totals <= result.season_upper_95)
+        )
         print(f"  {label}: origin {origins - k + 1}/{origins} done", flush=True)
     elapsed = time.monotonic() - started
     table = scores.table()
@@ -206,18 +208,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--origins", type=int, default=3)
     parser.add_argument("--horizon", type=int, default=12)
-    parser.add_argument("--arima-series", type=int, default=48)
+    parser.add_argument("--arima-series", type=int, default=12)
+    parser.add_argument("--only", choices=["walmart", "sample"], default=None)
     args = parser.parse_args(argv)
     numba_cache()
     init_worker()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     ok = True
     path = walmart_path(args.data_dir)
-    if path.exists():
+    if args.only == "sample":
+        pass
+    elif path.exists():
         bottom, clusters = walmart_data(path)
         ok &= run("walmart", bottom, clusters, args.origins, args.horizon, args.arima_series)
     else:
         print(f"walmart: SKIPPED, {walmart_missing_message(path)}")
+    if args.only == "walmart":
+        return 0 if ok else 1
     bottom, clusters = sample_data()
     ok &= run("sample", bottom, clusters, args.origins, args.horizon, args.arima_series)
     return 0 if ok else 1

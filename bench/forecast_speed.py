@@ -37,7 +37,12 @@ from _forecast_data import sample_sales
 from _stack import ROOT, private_stack
 
 from planner_forecast.clustering import cluster_stores
-from planner_forecast.ensemble import EngineConfig, _active_members, _long_frame
+from planner_forecast.ensemble import (
+    EngineConfig,
+    _active_members,
+    _long_frame,
+    intermittent_series,
+)
 from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
 from planner_forecast.models import build_member
 from planner_forecast.panel import bottom_panel
@@ -62,13 +67,22 @@ def bare_fit(history: pd.DataFrame, config: EngineConfig) -> None:
     from statsforecast import StatsForecast
     from statsforecast.models import Naive
 
+    # The same members on the same series as the engine: core members on the regular
+    # series, intermittent ones on the mostly-zero series.
     names = _active_members(config, len(history))
-    models = [build_member(name, config.season_length) for name in names]
-    frame = _long_frame(history, 0)
-    sf = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sf.forecast(df=frame, h=HORIZON, level=[80, 95])
+    sparse = intermittent_series(history, config)
+    for rows, group in (
+        (~sparse, [m for m in names if m in config.members]),
+        (sparse, [m for m in names if m in config.intermittent_members]),
+    ):
+        if not rows.any() or not group:
+            continue
+        models = [build_member(name, config.season_length) for name in group]
+        frame = _long_frame(history.loc[:, rows], 0)
+        sf = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=Naive())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sf.forecast(df=frame, h=HORIZON, level=[80, 95])
 
 
 def panel_ratio(repeat: int) -> float:

@@ -43,7 +43,7 @@ def test_the_panel_runs_on_a_dask_cluster_and_matches_one_machine() -> None:
 def _task_log(dask_scheduler: object) -> dict[str, list[str]]:
     events = getattr(dask_scheduler, "transition_log", [])
     done = [str(e[0]) for e in events if len(e) > 2 and e[2] == "memory"]
-    return {"cross_validation_chunk": [k for k in done if "cross_validation_chunk" in k]}
+    return {"statsforecast_chunk": [k for k in done if "statsforecast_chunk" in k]}
 
 
 def test_the_dask_backend_without_a_cluster_is_refused() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID, uuid4
 
+import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -218,3 +219,35 @@ async def test_forecast_allocation_and_in_season_steps(
             select(func.count()).where(Allocation.kind == "replenishment")
         )
         assert replenished
+        # Store-level, reconciled: the stores' season forecasts add up to the category's, the
+        # order's safety stock is sized store by store, and the allocation follows the stores'
+        # forecast plus safety stock.
+        run1 = (await session.scalars(select(Forecast).where(Forecast.run_number == 1))).all()
+        orders = {o.category_id: o for o in (await session.scalars(select(ManufacturingOrder)))}
+        code_of = {s.id: s.code for s in (await session.scalars(select(Store))).all()}
+        for stored in run1:
+            stores = stored.diagnostics["stores"]
+            assert set(stores) == set(world.store_codes)
+            assert sum(s["season_total"] for s in stores.values()) == pytest.approx(
+                stored.season_total, rel=1e-6
+            )
+            assert stored.diagnostics["model"]["reconciliation"] == "mint_shrink"
+            per_store = orders[stored.category_id].reasoning["stores"]
+            assert set(per_store) == set(world.store_codes)
+            target = {
+                code: row["forecast"] * (1 + row["safety_stock_pct"] / 100)
+                for code, row in per_store.items()
+            }
+            rows = (
+                await session.execute(
+                    select(Allocation.store_id, Allocation.units).where(
+                        Allocation.kind == "initial", Allocation.category_id == stored.category_id
+                    )
+                )
+            ).all()
+            units = {code_of[store]: n for store, n in rows}
+            biggest = max(target, key=lambda code: target[code])
+            smallest = min(target, key=lambda code: target[code])
+            assert units[biggest] >= units[smallest]
+            share = units[biggest] / sum(units.values())
+            assert share == pytest.approx(target[biggest] / sum(target.values()), abs=0.02)

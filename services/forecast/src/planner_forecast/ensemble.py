@@ -25,7 +25,6 @@ and calibrates their width on the backtest windows.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
@@ -71,6 +70,8 @@ class EngineConfig:
     backtest_step: int = 13
     season_length: int = SEASON_PERIOD
     min_history_weeks: int = 16
+    # Fit the members that carry weight once more on the whole history for the season.
+    refit_season: bool = True
     n_jobs: int = 1
     backend: Backend = "local"
     # Address of a running Dask scheduler ("tcp://host:8786"); unset, `backend="dask"`
@@ -136,6 +137,22 @@ def _long_frame(wide: pd.DataFrame, steps: int) -> pd.DataFrame:
     )
 
 
+def _statsforecast(
+    frame: pd.DataFrame,
+    models: list[Any],
+    kwargs: dict[str, Any],
+    method: str,
+    config: EngineConfig,
+) -> pd.DataFrame:
+    from planner_forecast.parallel import dask_statsforecast, statsforecast_chunk
+
+    if config.backend == "dask":
+        return dask_statsforecast(
+            frame, models, kwargs, method, config.dask_partitions, config.dask_address
+        )
+    return statsforecast_chunk(frame, models, kwargs | {}, method)
+
+
 def _run_cross_validation(
     frame: pd.DataFrame,
     models: list[Any],
@@ -152,28 +169,50 @@ def _run_cross_validation(
         "level": list(LEVELS),
         "refit": False,
     }
-    if config.backend == "dask":
-        from planner_forecast.parallel import dask_cross_validation
+    return _statsforecast(frame, models, kwargs, "cross_validation", config)
 
-        return dask_cross_validation(
-            frame, models, kwargs, config.dask_partitions, config.dask_address
-        )
-    from statsforecast import StatsForecast
-    from statsforecast.models import Naive
 
-    sf = StatsForecast(models=models, freq=1, n_jobs=config.n_jobs, fallback_model=Naive())
-    with warnings.catch_warnings():
-        # Optimiser chatter on awkward series; the backtest judges the result.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        return pd.DataFrame(sf.cross_validation(df=frame, **kwargs))
+def _refit_season(
+    wide: pd.DataFrame, names: list[str], steps: int, config: EngineConfig
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+    """The chosen members fitted again on the whole history: (points, spreads), (series, week).
+
+    The backtest's fits are `windows x step` weeks old by the season; the members that carry
+    weight are fitted once more on everything (on the Walmart stores the rolled-forward fits
+    lost to the same models fitted fresh: see docs/forecasting.md).
+    """
+    ids = [str(c) for c in wide.columns]
+    frame = _long_frame(wide, 0)
+    models = [build_member(name, config.season_length) for name in names]  # type: ignore[arg-type]
+    out = _statsforecast(frame, models, {"h": steps, "level": list(LEVELS)}, "forecast", config)
+    order = pd.Categorical(out["unique_id"].astype(str), categories=ids).codes
+    out = out.assign(_id=order).sort_values(["_id", "ds"], kind="stable")
+    shape = (len(ids), steps)
+    points = {name: out[name].to_numpy(dtype=float).reshape(shape) for name in names}
+    spreads = {
+        name: np.maximum(
+            out[f"{name}-hi-95"].to_numpy(dtype=float) - out[f"{name}-lo-95"].to_numpy(dtype=float),
+            0.0,
+        ).reshape(shape)
+        / (2 * Z_95)
+        for name in names
+        if f"{name}-hi-95" in out.columns
+    }
+    return points, spreads
 
 
 def _cube(cv: pd.DataFrame, column: str, ids: list[str], windows: int, h: int) -> FloatArray:
     """One column of the cross-validation frame as (series, window, week)."""
     order = pd.Categorical(cv["unique_id"].astype(str), categories=ids).codes
     frame = cv.assign(_id=order).sort_values(["_id", "cutoff", "ds"], kind="stable")
-    return frame[column].to_numpy(dtype=float).reshape(len(ids), windows, h)
+    return frame[column].to_numpy(dtype=float, copy=True).reshape(len(ids), windows, h)
+
+
+def intermittent_series(wide: pd.DataFrame, config: EngineConfig) -> Any:
+    """Which columns are mostly zero weeks (the intermittent members forecast those)."""
+    history = wide.to_numpy(dtype=float)
+    share = np.mean(history == 0, axis=0) if len(wide) else np.ones(wide.shape[1])
+    return (share >= config.intermittent_zero_share) & bool(config.intermittent_members)
 
 
 def _weights(
@@ -235,9 +274,26 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
     ids = [str(c) for c in wide.columns]
     windows, step = _layout(n, steps, config)
     names = _active_members(config, n - windows * step)
-    models = [build_member(name, config.season_length) for name in names]
-    frame = _long_frame(wide, steps)
-    cv = _run_cross_validation(frame, models, h=steps, windows=windows, step=step, config=config)
+    sparse_rows = intermittent_series(wide, config)
+    # Each series is fitted only by the members that can be chosen for it: the intermittent
+    # models on the sparse series, the core members on the rest.
+    parts = []
+    for rows, group in (
+        (~sparse_rows, [m for m in names if m in config.members]),
+        (sparse_rows, [m for m in names if m in config.intermittent_members]),
+    ):
+        if rows.any() and group:
+            models = [build_member(name, config.season_length) for name in group]
+            frame = _long_frame(wide.loc[:, rows], steps)
+            parts.append(
+                _run_cross_validation(
+                    frame, models, h=steps, windows=windows, step=step, config=config
+                )
+            )
+    cv = pd.concat(parts, ignore_index=True)
+    for name in names:
+        if name not in cv.columns:
+            cv[name] = np.nan
     total = windows + 1
     actual = _cube(cv, "y", ids, total, steps)
     member_point: dict[str, FloatArray] = {
@@ -257,14 +313,15 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         known = actual[:, :windows]
         for j, name in enumerate(names):
             error = np.abs(member_point[name][:, :windows] - known)
-            mae[:, j] = np.nanmean(np.where(np.isfinite(known), error, np.nan), axis=(1, 2))
+            seen = np.isfinite(error)
+            total_error = np.where(seen, error, 0.0).sum(axis=(1, 2))
+            weeks = seen.sum(axis=(1, 2))
+            # A member not fitted on a series (the other group's) has no error there: inf.
+            mae[:, j] = np.where(weeks > 0, total_error / np.maximum(weeks, 1), np.inf)
     mae = np.where(np.isfinite(mae), mae, np.inf)
 
     history = wide.to_numpy(dtype=float)
-    zero_share = np.mean(history == 0, axis=0) if n else np.ones(count)
-    intermittent = (zero_share >= config.intermittent_zero_share) & bool(
-        config.intermittent_members
-    )
+    intermittent = sparse_rows
     core = np.array([name in config.members for name in names], dtype=float)
     sparse = np.array(
         [name in config.intermittent_members and name in INTERMITTENT for name in names],
@@ -275,7 +332,7 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
     weights = _weights(mae, eligible, combination, config.top_k)
 
     stack = np.stack([member_point[name] for name in names], axis=1)  # (n, m, w, h)
-    if combination == "cv_subset":
+    if combination == "cv_subset" and windows:
         scale = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0) if n > 1 else np.ones(count)
         scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
         smooth = ~intermittent
@@ -296,14 +353,25 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         weights = np.where(
             intermittent[:, None], weights, eligible / np.maximum(eligible.sum(1, keepdims=True), 1)
         )
+    if config.refit_season and windows:
+        for rows in (~intermittent, intermittent):
+            chosen_names: list[str] = [n for j, n in enumerate(names) if weights[rows, j].any()]
+            if not rows.any() or not chosen_names:
+                continue
+            fresh, fresh_sd = _refit_season(wide.loc[:, rows], chosen_names, steps, config)
+            for member in chosen_names:
+                member_point[member][rows, -1] = fresh[member]
+                if member in fresh_sd and member in member_sd:
+                    member_sd[member][rows, -1] = fresh_sd[member]
+        stack = np.stack([member_point[name] for name in names], axis=1)
     if combination == "median":
         masked = np.where(eligible[:, :, None, None] > 0, stack, np.nan)
         point = np.nanmedian(masked, axis=1)
     else:
-        point = np.einsum("nm,nmwh->nwh", weights, stack)
+        point = np.einsum("nm,nmwh->nwh", weights, np.where(np.isfinite(stack), stack, 0.0))
 
-    # Interval spread: the weighted members' own spreads; members without intervals
-    # (intermittent) lend the spread of the core members' seasonal naive or naive.
+    # Interval spread: the weighted members' own spreads; a series whose members have none
+    # (the intermittent models) takes its history's spread, which calibration then scales.
     sd_stack = np.stack(
         [member_sd.get(name, np.full_like(point, np.nan)) for name in names], axis=1
     )
@@ -314,8 +382,11 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         w_total > 0,
         np.nansum(np.where(has_sd, sd_stack, 0.0) * w_sd, axis=1)
         / np.where(w_total > 0, w_total, 1),
-        np.nanmean(np.where(has_sd, sd_stack, np.nan), axis=1),
+        np.where(has_sd, sd_stack, 0.0).sum(axis=1) / np.maximum(has_sd.sum(axis=1), 1),
     )
+    history_sd = history.std(axis=0) if n > 1 else np.zeros(count)
+    no_spread = ~has_sd.any(axis=1)
+    sd = np.where(no_spread, history_sd[:, None, None], sd)
     sd = np.where(np.isfinite(sd), sd, 0.0)
     return PanelForecast(
         ids=ids,
