@@ -212,7 +212,7 @@ def test_a_whole_season_in_the_console(
     shots.take(page, "08-in-season")
     for week in (5, 6):
         upload_week(page, week)
-    state_is(page, "awaiting_markdown_approval", timeout=STEP_MS)
+    state_is(page, "awaiting_markdown_approval", timeout=FORECAST_MS)
 
     # The markdown: sell-through against the target, the depth, what it should do.
     sign_out(page)
@@ -233,7 +233,7 @@ def test_a_whole_season_in_the_console(
             expect(page.get_by_test_id("upload-ok")).to_contain_text("Week 12 stored")
         else:
             upload_week(page, week)
-    state_is(page, "completed", timeout=STEP_MS)
+    state_is(page, "completed", timeout=FORECAST_MS)
 
     # The report, and its export.
     page.get_by_role("link", name="Report").click()
