@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +45,7 @@ from runstack.infra import (
     stop_private_redis,
 )
 from runstack.layout import ROOT, Layout, StackError
+from runstack.processes import group_members, process_command
 from runstack.services import (
     SERVICES,
     configured_ports,
@@ -146,6 +149,7 @@ def cmd_up(args: argparse.Namespace, layout: Layout) -> None:
     layout.write_state(mode="local", database_url=infra.database_url, redis_url=infra.redis_url)
     print(f"  PostgreSQL: {infra.database_url} ({infra.postgres_origin})")
     print(f"  Redis: {infra.redis_url} ({infra.redis_origin})")
+    warn_if_redis_forgets(infra.redis_url)
     if asyncio.run(create_database_if_missing(infra.database_url)):
         print(f"  created database {urlsplit(infra.database_url).path.lstrip('/')}")
     env = base_env(infra.database_url, infra.redis_url)
@@ -156,6 +160,32 @@ def cmd_up(args: argparse.Namespace, layout: Layout) -> None:
     print(f"  waiting for every /ready (up to {args.timeout:.0f}s)")
     wait_ready(layout, started, ports, args.timeout)
     print_summary("local processes", ports, layout, infra)
+
+
+def warn_if_redis_forgets(redis_url: str) -> None:
+    """Say loudly when the Redis in use keeps nothing on disk: a restart of it empties the
+    streams and the consumer groups (the private Redis `make run` starts has AOF on)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_timeout=3)
+        appendonly = client.config_get("appendonly").get("appendonly")
+        save = client.config_get("save").get("save")
+        client.close()
+    except redis.RedisError as exc:
+        print(f"  WARNING: could not tell whether this Redis persists its data ({exc})")
+        return
+    if appendonly != "yes" and not save:
+        print(
+            "\n  " + "!" * 76 + "\n"
+            f"  WARNING: the Redis at {redis_url} keeps NOTHING on disk (appendonly no, no\n"
+            "  save points). A restart of it loses every stream and consumer group: the\n"
+            "  services recreate their groups and publish again the last 24 h of outbox\n"
+            "  events (docs/bus.md, 'When Redis loses its data'), but progress messages and\n"
+            "  dead letters are gone. For a Redis of its own with AOF on:\n"
+            "  make down && make run SERVERS=private\n"
+            "  " + "!" * 76 + "\n"
+        )
 
 
 def configured_servers(layout: Layout) -> tuple[Configured | None, Configured | None]:
@@ -184,11 +214,41 @@ def configured_servers(layout: Layout) -> tuple[Configured | None, Configured | 
     return found[0], found[1]
 
 
+def recorded_pids(layout: Layout) -> list[int]:
+    """Every pid the services' pid files name, alive or not."""
+    pids = []
+    for name in SERVICES:
+        try:
+            pids.append(int(layout.pid_file(name).read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def stop_stragglers(pgids: Sequence[int]) -> int:
+    """Kill what is left in the process groups of services already stopped (or killed -9):
+    their pool workers, if they outlived them. Only processes running this checkout's
+    Python count, so a pid reused by another program is never touched."""
+    killed = 0
+    for pgid in pgids:
+        for pid in group_members(pgid):
+            command = process_command(pid)
+            if command is None or str(ROOT) not in command:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+    return killed
+
+
 def cmd_down(args: argparse.Namespace, layout: Layout) -> None:
     state = layout.read_state()
     if state.get("mode") == "docker" and (compose := compose_command()):
         subprocess.run([*compose, "down"], cwd=ROOT, check=False)
+    groups = recorded_pids(layout)
     stopped = stop_services(layout)
+    if stragglers := stop_stragglers(groups):
+        stopped.append(f"{stragglers} orphaned worker process(es)")
     if stop_private_redis(layout):
         stopped.append("private Redis")
     if stop_private_postgres(layout):

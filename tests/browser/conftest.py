@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Playwright, expect, sync_playwright
 
 from planner_shared.testing import database as testdb
 from planner_shared.testing.stack import Stack, seed_database
@@ -33,6 +33,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Two cores shared with the five services (and, in `make test`, another test worker): give a
+# screen time to load before an assertion about it fails.
+expect.set_options(timeout=20_000)
+
 SETTINGS = {
     "PLANNER_CLAIM_IDLE_MS": "1500",
     "PLANNER_OUTBOX_POLL_SECONDS": "0.05",
@@ -67,6 +71,8 @@ def browser_stack(
         stream_prefix=f"br{uuid.uuid4().hex[:10]}",
         log_dir=tmp_path_factory.mktemp("browser-logs"),
         settings=SETTINGS | {"PLANNER_GATEWAY_CONSOLE_DIR": str(console_build)},
+        # The forecast service warms up (numba compiles) before it is ready: slow when cold.
+        ready_timeout=300,
     )
     try:
         testdb.migrate(url)

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { NavLink, Navigate, Route, Routes, useParams } from "react-router-dom";
 
 import { fractionAsPercent, stateLabel } from "../format";
@@ -36,16 +36,24 @@ export function SeasonPage() {
   const [messages, setMessages] = useState<LiveMessage[]>([]);
   const [status, setStatus] = useState<FeedStatus>("connecting");
   const [version, setVersion] = useState(0);
-  const feedRef = useRef<LiveFeed | null>(null);
 
   useEffect(() => {
     setMessages([]);
+    // A burst of events (a forecast run sends dozens) makes the screen read its data once.
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const bump = () => {
+      if (pending === null)
+        pending = setTimeout(() => {
+          pending = null;
+          setVersion((v) => v + 1);
+        }, 250);
+    };
     const feed = new LiveFeed({
       workflowId: id,
       base: socketBase(window.location),
       onMessage: (m) => {
         setMessages((all) => [...all, m]);
-        setVersion((v) => v + 1);
+        bump();
       },
       onStatus: (s) => {
         setStatus(s);
@@ -53,9 +61,11 @@ export function SeasonPage() {
         if (s === "live") setVersion((v) => v + 1);
       },
     });
-    feedRef.current = feed;
     feed.start();
-    return () => feed.stop();
+    return () => {
+      feed.stop();
+      if (pending !== null) clearTimeout(pending);
+    };
   }, [id]);
 
   const { data: workflow, reload: reloadWorkflow } = useApi<Workflow>(`/api/workflows/${id}`, version);

@@ -236,3 +236,15 @@ def test_any_jumble_of_brief_words_still_gives_valid_parameters() -> None:
         assert 1 <= parameters.markdown_checkpoint_week <= parameters.forecast_horizon_weeks
         assert extraction.fields.keys() == set(PARAMETER_NAMES)
         assert extraction.usable == (len(extraction.defaulted) < len(PARAMETER_NAMES))
+
+
+def test_a_holdback_written_as_a_fraction_is_flagged_not_taken() -> None:
+    # The API's unit convention: a percent between 0 and 1 looks like a fraction.
+    result = parse_brief(
+        "Plan the 12-week season starting March 2 2026, keep 0.5% at the DC",
+        reference_date=date(2026, 2, 1),
+    )
+    (issue,) = [i for i in result.issues if i.field == "dc_holdback_percentage"]
+    assert issue.kind == "out_of_range"
+    assert "looks like a fraction" in issue.message
+    assert result.parameters.dc_holdback_percentage == 45.0

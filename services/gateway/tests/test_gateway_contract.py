@@ -50,11 +50,11 @@ async def test_every_api_operation_documents_its_models_and_examples(gateway: Ga
     operations = [
         (path, method, op)
         for path, item in spec["paths"].items()
-        if path.startswith("/api/")
+        # Contract v1 has its own tag and shapes (services/gateway/tests/v1).
+        if path.startswith("/api/") and not path.startswith("/api/v1/")
         for method, op in item.items()
     ]
     assert len(operations) >= 25
-    assert not any(path.startswith("/api/v1/") for path, _m, _o in operations)
     for path, method, op in operations:
         where = f"{method.upper()} {path}"
         assert op.get("summary"), where

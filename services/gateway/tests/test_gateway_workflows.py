@@ -92,7 +92,7 @@ async def test_start_from_a_brief_and_the_frontend_fields(
 ) -> None:
     await seed_reference(sessionmaker)
     response = await gateway.client.post(
-        "/api/v1/workflows/forecast",
+        "/api/workflows/forecast",
         json={"brief": "12 weeks from March 1, weekly replenishment", "category_id": "DRESS"},
         headers=PLANNER,
     )

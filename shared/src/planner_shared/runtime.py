@@ -10,15 +10,17 @@ the database or Redis does not answer, or while a condition a service added with
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import redis.asyncio as aioredis
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from faststream.redis import RedisBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -144,6 +146,8 @@ async def open_runtime(
                 runtime.require("consumer_groups", _watch(runtime).problem)
             await _first_check(_watch(runtime))
             await broker.start()
+            if runtime.consumer is not None:
+                runtime.consumer.reading = True
             runtime.spawn(relay.run(), f"{name}-outbox-relay")
             runtime.spawn(_watch(runtime).run(), f"{name}-bus-watch")
             try:
@@ -246,6 +250,29 @@ def operator_router() -> APIRouter:
     return router
 
 
+_operator_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="OperatorKey",
+    description="PLANNER_OPERATOR_KEY, sent as `Authorization: Bearer <key>`.",
+)
+
+
+async def require_operator_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_operator_bearer)],
+) -> None:
+    """The services' own read endpoints show what planners and approvers decided: only the
+    operator key opens them."""
+    expected = runtime_of(request).settings.operator_key.get_secret_value()
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            401,
+            "this operator API needs the operator key: Authorization: Bearer $PLANNER_OPERATOR_KEY",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 def create_service_app(
     name: str,
     settings: ServiceSettings,
@@ -254,7 +281,11 @@ def create_service_app(
     routers: list[APIRouter] | None = None,
     title: str | None = None,
     description: str = "",
+    protect_routers: bool = True,
 ) -> FastAPI:
+    """The service's app; its own `routers` need the operator key unless `protect_routers`
+    is False (the gateway, whose API has keys and roles of its own)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(name, level=settings.log_level, json_lines=settings.log_json)
@@ -266,8 +297,9 @@ def create_service_app(
         title=title or f"Season Planner {name}", description=description, lifespan=lifespan
     )
     app.include_router(operator_router())
+    guard = [Depends(require_operator_key)] if protect_routers else []
     for router in routers or []:
-        app.include_router(router)
+        app.include_router(router, dependencies=guard)
     return app
 
 

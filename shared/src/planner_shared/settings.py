@@ -19,6 +19,7 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+DEVELOPMENT_OPERATOR_KEY = "dev-operator-key"
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev-key", ""}
 
 
@@ -91,18 +92,28 @@ class OpenAISettings(BaseSettings):
 
 
 class ServiceSettings(PlannerSettings):
-    """Base of each service's settings: adds the operator HTTP port."""
+    """Base of each service's settings: adds the operator HTTP port and its key."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    operator_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_OPERATOR_KEY),
+        validation_alias="PLANNER_OPERATOR_KEY",
+        description="Bearer key of the services' own operator APIs (ports 8001-8004; /health, "
+        "/ready and /metrics stay open to probes). Refused in production unless set.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
         if self.environment is Environment.PRODUCTION:
             for name, value in self._secrets().items():
-                if value.strip().lower() in _PLACEHOLDER_SECRETS:
+                if value.strip().lower() in _PLACEHOLDER_SECRETS or (
+                    name == "PLANNER_OPERATOR_KEY" and value == DEVELOPMENT_OPERATOR_KEY
+                ):
                     raise ValueError(f"{name} must be set to a real secret in production")
         return self
 
     def _secrets(self) -> dict[str, str]:
-        return {}
+        """The secrets this process uses, by name; the gateway, whose own API has keys with
+        roles and needs no operator key, overrides it with those."""
+        return {"PLANNER_OPERATOR_KEY": self.operator_key.get_secret_value()}

@@ -5,6 +5,11 @@ import { useApi } from "../../hooks";
 import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
+function amount(value: number, unit: "units" | "percent"): string {
+  const figure = value.toLocaleString("en-US");
+  return unit === "percent" ? `${figure}%` : `${figure} units`;
+}
+
 export function ReportTab({ season }: { season: SeasonContext }) {
   const { data } = useApi<SeasonReport>(`/api/workflows/${season.id}/report`, season.version);
   if (!data) return <p className="muted">Loading…</p>;
@@ -78,12 +83,8 @@ export function ReportTab({ season }: { season: SeasonContext }) {
           {data.decisions.map((d, i) => (
             <tr key={`${d.kind}-${i}`}>
               <td>{d.kind}</td>
-              <td>
-                {d.proposed_value.toLocaleString("en-US")} {d.unit === "percent" ? "%" : "units"}
-              </td>
-              <td>
-                {d.decided_value === null ? "pending" : `${d.decided_value.toLocaleString("en-US")} ${d.unit === "percent" ? "%" : "units"}`}
-              </td>
+              <td>{amount(d.proposed_value, d.unit)}</td>
+              <td>{d.decided_value === null ? "pending" : amount(d.decided_value, d.unit)}</td>
               <td>{d.action ?? d.status}</td>
               <td>{d.decided_by ?? "–"}</td>
               <td>{d.decided_at ? new Date(d.decided_at).toLocaleString("en-GB") : "–"}</td>

@@ -25,6 +25,7 @@ from planner_agents.workflows import (
     state_of,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
+from planner_shared.db.frontend_v1 import UploadedElasticity
 from planner_shared.db.models import AgentRun, Category, Workflow
 from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
 from planner_shared.events import (
@@ -568,13 +569,23 @@ class Orchestrator:
     async def _facts(self, ctx: MessageContext, workflow: Workflow) -> SeasonFacts:
         memory = workflow.context
         categories = (await ctx.session.scalars(select(Category))).all()
+        # Elasticities uploaded for this workflow (contract v1 `elasticity`) win.
+        uploaded = dict(
+            (
+                await ctx.session.execute(
+                    select(UploadedElasticity.category_id, UploadedElasticity.elasticity).where(
+                        UploadedElasticity.workflow_id == workflow.id
+                    )
+                )
+            ).all()
+        )
         return SeasonFacts(
             workflow_id=workflow.id,
             parameters=parameters_of(workflow),
             forecast=_maybe(ForecastCompletedPayload, memory.get("forecast")),
             allocation=_maybe(AllocationCompletedPayload, memory.get("allocation")),
             sell_through=_maybe(SellThroughComputedPayload, memory.get("sell_through")),
-            elasticities={c.code: c.price_elasticity for c in categories},
+            elasticities={c.code: uploaded.get(c.id, c.price_elasticity) for c in categories},
             variance_by_week={int(k): v for k, v in memory.get("variance_by_week", {}).items()},
             latest_variance=_maybe(VarianceCheckedPayload, memory.get("latest_variance")),
         )

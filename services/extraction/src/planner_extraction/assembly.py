@@ -38,6 +38,7 @@ from planner_shared.parameters import (
     ParameterSource,
     ReplenishmentStrategy,
     SeasonParameters,
+    check_percent,
     default_checkpoint_week,
     next_monday,
 )
@@ -192,7 +193,10 @@ def _holdback(value: Any) -> float:
             "out_of_range",
             f"A DC holdback of {share:g}% is outside 0-100% (under 100: the stores need stock)",
         )
-    return share
+    try:  # the API's unit convention: a percent between 0 and 1 is a fraction in disguise
+        return check_percent("The DC holdback", share)
+    except ValueError as exc:
+        raise _RejectedError("out_of_range", str(exc)) from None
 
 
 def _threshold(value: Any) -> float:

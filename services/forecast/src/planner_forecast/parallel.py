@@ -6,13 +6,25 @@ Use `init_worker` as the `initializer` of every `ProcessPoolExecutor` that runs 
 
 and `warm_up` once per worker at start-up, so the first season does not pay for imports and
 numba's compilation.
+
+A worker dies with the service that started it: a `kill -9` of the service leaves no worker
+running on (each holds a few hundred MB), re-parented to PID 1 and out of anyone's sight.
+Linux sends the death signal when the thread that started the worker ends: the pool starts
+its workers from the thread that submits work, the event loop's, which lives as long as the
+service does.
 """
 
 from __future__ import annotations
 
 import copy
+import ctypes
+import ctypes.util
 import functools
+import multiprocessing
 import os
+import signal
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,6 +33,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+PR_SET_PDEATHSIG = 1
+PARENT_POLL_SECONDS = 1.0
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 DEFAULT_NUMBA_CACHE = Path.home() / ".cache" / "planner-numba"
 
@@ -37,6 +51,46 @@ def numba_cache() -> None:
 
 
 def init_worker() -> None:
+    """Tie this worker's life to its parent's, then pin its native thread pools."""
+    die_with_parent()
+    limit_native_threads()
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux), and watch the
+    parent from a thread where that is not available. Does nothing in a process that no
+    multiprocessing parent started (the test process calls `limit_native_threads` too)."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid is None:
+        return
+    parent_pid = parent.pid
+    if not _set_parent_death_signal():
+        threading.Thread(
+            target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
+        ).start()
+    # The parent may have died before the signal was armed: the kernel then re-parented us.
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _set_parent_death_signal() -> bool:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def limit_native_threads() -> None:
     """Pin the native thread pools (OpenBLAS, OpenMP) of this worker process to one thread.
 
     Parallelism comes from the processes (one season panel each); N BLAS threads per process

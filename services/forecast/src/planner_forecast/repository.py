@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planner_shared.db.frontend_v1 import UploadedDcInventory, UploadedStoreProfile
 from planner_shared.db.models import (
     Allocation,
     Category,
@@ -54,12 +55,19 @@ async def stores(session: AsyncSession) -> list[Store]:
     return found
 
 
-async def category_history(session: AsyncSession, category_id: UUID) -> pd.Series:
-    """Weekly units of one category summed over all stores, indexed by week start."""
+async def category_history(
+    session: AsyncSession, category_id: UUID, before: date | None = None
+) -> pd.Series:
+    """Weekly units of one category summed over all stores, indexed by week start.
+
+    With `before` (the season start), only the weeks before it: a season that starts inside
+    the stored history is planned from what was known then, as a backtest would be.
+    """
+    cut_off = [HistoricalSale.week_start < before] if before is not None else []
     rows = (
         await session.execute(
             select(HistoricalSale.week_start, func.sum(HistoricalSale.units))
-            .where(HistoricalSale.category_id == category_id)
+            .where(HistoricalSale.category_id == category_id, *cut_off)
             .group_by(HistoricalSale.week_start)
             .order_by(HistoricalSale.week_start)
         )
@@ -71,9 +79,13 @@ async def category_history(session: AsyncSession, category_id: UUID) -> pd.Serie
     )
 
 
-async def store_demand(session: AsyncSession, last_weeks: int = 52) -> pd.DataFrame:
-    """Mean weekly units per (store, category) over the most recent `last_weeks` of history."""
-    latest = await session.scalar(select(func.max(HistoricalSale.week_start)))
+async def store_demand(
+    session: AsyncSession, last_weeks: int = 52, before: date | None = None
+) -> pd.DataFrame:
+    """Mean weekly units per (store, category) over the most recent `last_weeks` of history
+    (of the history before `before`, when given)."""
+    cut_off = [HistoricalSale.week_start < before] if before is not None else []
+    latest = await session.scalar(select(func.max(HistoricalSale.week_start)).where(*cut_off))
     if latest is None:
         raise MissingDataError("no historical sales loaded: run `make seed` or upload them")
     since = pd.Timestamp(latest) - pd.Timedelta(weeks=last_weeks - 1)
@@ -84,7 +96,7 @@ async def store_demand(session: AsyncSession, last_weeks: int = 52) -> pd.DataFr
                 HistoricalSale.category_id,
                 func.avg(HistoricalSale.units),
             )
-            .where(HistoricalSale.week_start >= since.date())
+            .where(HistoricalSale.week_start >= since.date(), *cut_off)
             .group_by(HistoricalSale.store_id, HistoricalSale.category_id)
         )
     ).all()
@@ -298,14 +310,41 @@ def week_start(season_start: date, week_number: int) -> date:
     return (pd.Timestamp(season_start) + pd.Timedelta(weeks=week_number - 1)).date()
 
 
-async def store_history(session: AsyncSession, category_ids: Sequence[UUID]) -> pd.DataFrame:
-    """Weekly units per store and category: store_code, category_code, week_start, units."""
+async def uploaded_store_profiles(
+    session: AsyncSession, workflow_id: UUID
+) -> dict[UUID, UploadedStoreProfile]:
+    """Store attributes uploaded for this workflow (contract v1 `store_profiles`), by store."""
+    rows = await session.scalars(
+        select(UploadedStoreProfile).where(UploadedStoreProfile.workflow_id == workflow_id)
+    )
+    return {row.store_id: row for row in rows}
+
+
+async def uploaded_dc_stock(session: AsyncSession, workflow_id: UUID) -> dict[UUID, int]:
+    """Units free at the DCs per category from this workflow's `dc_inventory` upload:
+    available minus reserved, summed over SKUs and locations (never below 0 per row)."""
+    rows = await session.scalars(
+        select(UploadedDcInventory).where(UploadedDcInventory.workflow_id == workflow_id)
+    )
+    stock: dict[UUID, int] = {}
+    for row in rows:
+        free = max(0, row.available_units - row.reserved_units)
+        stock[row.category_id] = stock.get(row.category_id, 0) + free
+    return stock
+
+
+async def store_history(
+    session: AsyncSession, category_ids: Sequence[UUID], before: date | None = None
+) -> pd.DataFrame:
+    """Weekly units per store and category: store_code, category_code, week_start, units;
+    with `before` (the season start) only the weeks before it, as a backtest would see."""
+    cut_off = [HistoricalSale.week_start < before] if before is not None else []
     rows = (
         await session.execute(
             select(Store.code, Category.code, HistoricalSale.week_start, HistoricalSale.units)
             .join(Store, Store.id == HistoricalSale.store_id)
             .join(Category, Category.id == HistoricalSale.category_id)
-            .where(HistoricalSale.category_id.in_(category_ids))
+            .where(HistoricalSale.category_id.in_(category_ids), *cut_off)
         )
     ).all()
     return pd.DataFrame(

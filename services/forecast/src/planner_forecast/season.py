@@ -156,7 +156,11 @@ async def _groups(
     params = request.parameters
     horizon = params.forecast_horizon_weeks
     assert event.workflow_id is not None
-    bottom = bottom_panel(await repo.store_history(session, [c.id for c in categories]))
+    # Only the history before the season: a past season is planned as a backtest would be.
+    history = await repo.store_history(
+        session, [c.id for c in categories], before=params.season_start_date
+    )
+    bottom = bottom_panel(history)
     if bottom.empty:
         raise repo.MissingDataError(
             "no historical sales for the season's categories: run `make seed` or upload them"
@@ -229,7 +233,9 @@ async def run_forecast(
     clusters_k = 0
     labels = await repo.cluster_labels(session, event.workflow_id) if request.run_number > 1 else {}
     if not labels:
-        clustering = await cluster(session, event.workflow_id, settings)
+        clustering = await cluster(
+            session, event.workflow_id, settings, before=request.parameters.season_start_date
+        )
         labels, clusters_k = dict(clustering.labels), clustering.k
         await progress(
             f"Clustered the stores into {clustering.k} groups: "
@@ -416,27 +422,35 @@ async def _store_category(
     )
 
 
-async def store_features(session: AsyncSession) -> tuple[pd.DataFrame, dict[str, Any]]:
+async def store_features(
+    session: AsyncSession, workflow_id: UUID | None = None, before: date | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     stores = await repo.stores(session)
-    demand = await repo.store_demand(session)
+    demand = await repo.store_demand(session, before=before)
     level = demand.groupby("store_id")["mean_weekly_units"].sum()
-    frame = pd.DataFrame(
-        {
-            "sales_level": [float(level.get(s.id, 0.0)) for s in stores],
-            "size_sqft": [s.size_sqft for s in stores],
-            "weekly_traffic": [s.weekly_traffic for s in stores],
-            "region": [s.region for s in stores],
-            "format": [s.format for s in stores],
-        },
-        index=[s.code for s in stores],
-    )
+    # Store attributes uploaded for the workflow (contract v1 `store_profiles`) replace the
+    # stored size and region, and their segment is one more feature of the clustering.
+    profiles = await repo.uploaded_store_profiles(session, workflow_id) if workflow_id else {}
+    columns: dict[str, list[Any]] = {
+        "sales_level": [float(level.get(s.id, 0.0)) for s in stores],
+        "size_sqft": [p.size_sqft if (p := profiles.get(s.id)) else s.size_sqft for s in stores],
+        "weekly_traffic": [s.weekly_traffic for s in stores],
+        "region": [p.region if (p := profiles.get(s.id)) else s.region for s in stores],
+        "format": [s.format for s in stores],
+    }
+    if profiles:
+        columns["segment"] = [p.segment if (p := profiles.get(s.id)) else "" for s in stores]
+    frame = pd.DataFrame(columns, index=[s.code for s in stores])
     return frame, {s.code: s.id for s in stores}
 
 
 async def cluster(
-    session: AsyncSession, workflow_id: UUID, settings: ForecastSettings
+    session: AsyncSession,
+    workflow_id: UUID,
+    settings: ForecastSettings,
+    before: date | None = None,
 ) -> ClusteringResult:
-    frame, ids = await store_features(session)
+    frame, ids = await store_features(session, workflow_id, before)
     result = cluster_stores(frame, k=settings.cluster_k)
     await repo.replace_clusters(
         session,
@@ -467,6 +481,9 @@ async def plan_manufacturing(
     stored = {
         f.category_id: f for f in await repo.forecasts_of_run(session, workflow_id, run_number=1)
     }
+    # Free DC stock uploaded for the workflow (contract v1 `dc_inventory`) is the stock on
+    # hand of the categories it names; the others keep the catalogue's.
+    dc_stock = await repo.uploaded_dc_stock(session, workflow_id)
     lines: list[ManufacturingLine] = []
     orders: list[ManufacturingOrder] = []
     for summary in summaries:
@@ -484,7 +501,7 @@ async def plan_manufacturing(
         plan = manufacturing_from_stores(
             summary.category_code,
             demand,
-            category.stock_on_hand,
+            dc_stock.get(category.id, category.stock_on_hand),
             service_level=settings.service_level,
             category_interval_95=(summary.lower_95, summary.upper_95),
         )

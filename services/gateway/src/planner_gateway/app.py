@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from planner_gateway import SERVICE_NAME
+from planner_gateway import SERVICE_NAME, v1
 from planner_gateway.api import charts, commands, data, ops, report, resources, session, workflows
 from planner_gateway.body_limit import BodyLimit
 from planner_gateway.console_static import mount_console
@@ -41,6 +41,15 @@ parameters and uploads data; `approver` decides approvals; `operator` sees the b
 reads. Development keys: `dev-planner-key`, `dev-approver-key`, `dev-operator-key`,
 `dev-admin-key` (all roles).
 
+**Console sessions.** `POST /api/session` with `{"api_key": ...}` exchanges a key for an
+HttpOnly session cookie (the console at `/` signs in so); every endpoint and the WebSocket
+accept it, and a write made with it must send the session's `X-CSRF-Token` (the
+`planner_csrf` cookie). `GET /api/me` says who is calling; `DELETE /api/session` signs out.
+
+**Units.** A field ending in `_pct` or `_percentage` is in percent (45 is 45%); every other
+share is a fraction (0.45 is 45%), named `_fraction` where it could be read either way; the
+schema's `x-unit` says which. A value that looks like the other unit is refused with 422.
+
 **A season.** `POST /api/parameters/extract` with the brief, then `POST /api/workflows/forecast`
 with the confirmed parameters; follow `websocket_url?token=<key>&since=start`. Answer
 `human_input_required` with `POST /api/approvals/manufacturing`; upload each week with
@@ -49,15 +58,21 @@ with the confirmed parameters; follow `websocket_url?token=<key>&since=start`. A
 **WebSocket** `/ws/workflows/{workflow_id}?token=&since=`: messages `agent_started`,
 `agent_progress`, `agent_completed`, `human_input_required`, `workflow_complete`, `error`, each
 with `type`, `workflow_id`, `timestamp`, `event_id`; `{"type": "ping"}` every 30 s, answer
-`{"type": "pong"}`. `since` replays at most the newest `PLANNER_GATEWAY_WS_REPLAY_LIMIT`
-events (1000); a longer history starts with an `error` of code `replay_truncated` giving
-`skipped` and the `events_url` that lists them. Close codes: 4401 bad key, 4404 unknown
-workflow, 4400 unknown `since`, 4408 no pong, 4429 too slow, 1009 a client message over
+`{"type": "pong"}` if you like: it is never required, liveness is the protocol's own ping
+frames. `since` replays at most the newest `PLANNER_GATEWAY_WS_REPLAY_LIMIT` events (1000);
+a longer history starts with an `error` of code `replay_truncated` giving `skipped` and the
+`events_url` that lists them. Close codes: 4401 bad key, 4404 unknown workflow, 4400 unknown
+`since`, 4429 too slow, 1009 a client message over
 `PLANNER_GATEWAY_WS_MAX_MESSAGE_BYTES` (64 KiB).
 
-**Errors** always look like `{"error": {"code", "message", "details": [...]}}`. A body that is
-not JSON is 422 `invalid_json` (with the character where parsing failed); a JSON endpoint
-sent another Content-Type (form data, text/plain) is 415 `unsupported_media_type`.
+**Contract v1** (`/api/v1`, tag *frontend contract v1*): the study's React client, as
+../shared/contracts/frontend-v1.md defines it; ids `wf_...`, fractions where the client
+reads fractions, errors `{"detail": "..."}`; see docs/frontend-v1.md.
+
+**Errors** (under `/api`) always look like `{"error": {"code", "message", "details": [...]}}`.
+A body that is not JSON is 422 `invalid_json` (with the character where parsing failed); a
+JSON endpoint sent another Content-Type (form data, text/plain) is 415
+`unsupported_media_type`.
 """
 
 
@@ -101,7 +116,7 @@ def api_router() -> APIRouter:
     return api
 
 
-API_PREFIXES = ("/api", "/api/v1")
+API_PREFIXES = ("/api",)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -109,27 +124,34 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     api = api_router()
     versioned = APIRouter()
     versioned.include_router(api, prefix=API_PREFIXES[0])
-    # The Phase 2 frontend calls /api/v1/...; same handlers, kept out of the schema.
-    versioned.include_router(api, prefix=API_PREFIXES[1], include_in_schema=False)
+    # The study's React client: contract v1, an adapter over the same domain.
+    versioned.include_router(v1.router())
     app = create_service_app(
         SERVICE_NAME,
         settings,
         setup,
-        routers=[versioned, socket.router],
+        routers=[versioned, socket.router, v1.stream.router],
         title="Season Planner API",
         description=DESCRIPTION,
+        protect_routers=False,
     )
+    v1.install_inner(app)
     # Added before CORS, so CORS wraps them and a 413 or 422 carries the CORS headers too.
     app.add_middleware(
         RequestGuard,
         max_bytes=settings.max_body_bytes,
-        skip_paths=data.upload_paths(API_PREFIXES),
+        skip_paths=data.upload_paths(API_PREFIXES) | {v1.UPLOAD_MARK},
     )
     app.add_middleware(
         BodyLimit,
         max_bytes=data.body_limit_bytes(settings.max_upload_bytes),
         paths=data.upload_paths(API_PREFIXES),
         message=data.too_large(settings.max_upload_bytes),
+    )
+    v1.install(
+        app,
+        max_upload_bytes=data.body_limit_bytes(settings.max_upload_bytes),
+        too_large=data.too_large(settings.max_upload_bytes),
     )
     app.add_middleware(
         CORSMiddleware,

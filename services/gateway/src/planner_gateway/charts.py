@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
 from planner_gateway.errors import ApiError, not_found
-from planner_gateway.queries import clusters
+from planner_gateway.queries import clusters, get_workflow
 from planner_gateway.schemas.charts import (
     TOTAL,
     Accuracy,
@@ -24,6 +24,7 @@ from planner_gateway.schemas.charts import (
     HistoryPoint,
     MarkdownCategoryProjection,
     MarkdownProjection,
+    Phase,
     RunMark,
     SeasonOverview,
     Series,
@@ -451,19 +452,31 @@ def _waiting_for(state: WorkflowState, weeks_in: int, horizon: int) -> WaitingFo
 
 
 async def overview(session: AsyncSession, workflow_id: UUID) -> SeasonOverview:
-    data = await load(session, workflow_id)
-    w = data.workflow
+    # Light on purpose: the seasons list asks this of every season.
+    w = await get_workflow(session, workflow_id)
     state = WorkflowState(w.state)
-    phase = (
+    phase: Phase = (
         "pre_season"
         if state in _PRE_SEASON
-        else state.value
-        if state in {WorkflowState.COMPLETED, WorkflowState.FAILED, WorkflowState.CANCELLED}
+        else "completed"
+        if state is WorkflowState.COMPLETED
+        else "failed"
+        if state is WorkflowState.FAILED
+        else "cancelled"
+        if state is WorkflowState.CANCELLED
         else "in_season"
     )
     done_at = await planning_done_at(session, workflow_id)
-    weeks_in = len(data.weeks_in)
+    weeks_in = int(
+        await session.scalar(
+            select(func.count(func.distinct(Actual.week_number))).where(
+                Actual.workflow_id == workflow_id
+            )
+        )
+        or 0
+    )
     params = w.parameters or {}
+    horizon = int(params.get("forecast_horizon_weeks") or 0)
     return SeasonOverview(
         workflow_id=w.id,
         state=state.value,
@@ -471,11 +484,11 @@ async def overview(session: AsyncSession, workflow_id: UUID) -> SeasonOverview:
         created_by=w.created_by,
         created_at=w.created_at,
         season_start_date=params.get("season_start_date"),
-        horizon_weeks=data.horizon or None,
+        horizon_weeks=horizon or None,
         weeks_in=weeks_in,
-        progress_fraction=round(weeks_in / data.horizon, 4) if data.horizon else 0.0,
+        progress_fraction=round(weeks_in / horizon, 4) if horizon else 0.0,
         pre_season_planning_done=done_at is not None,
         pre_season_planning_done_at=done_at,
-        waiting_for=_waiting_for(state, weeks_in, data.horizon),
+        waiting_for=_waiting_for(state, weeks_in, horizon),
         error=w.error,
     )

@@ -277,8 +277,8 @@ def unavailable(what: str) -> JSONResponse:
     return error_response(
         503,
         "service_unavailable",
-        f"{name} is not answering right now; nothing was changed by this request unless "
-        f"its answer says so: retry in {RETRY_AFTER_SECONDS} seconds",
+        f"{name} is not answering right now; retry in {RETRY_AFTER_SECONDS} seconds (a "
+        "command with the same Idempotency-Key, so that it takes effect once)",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 

@@ -3,10 +3,11 @@
 Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
 
 - PORT (8000); API_KEYS: JSON `{"<key>": {"name": "alice", "roles": ["planner"]}}`,
-  default the development keys below; CORS_ORIGINS: JSON list (localhost:5173 and :3000);
+  default the development keys below; CORS_ORIGINS: JSON list (ports 5173 and 3000 on
+  localhost and 127.0.0.1);
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
 - MAX_UPLOAD_BYTES (10 MiB): CSV upload limit; MAX_BODY_BYTES (1 MiB): any other request body;
-- WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (10), WS_QUEUE_SIZE (1000 messages
+- WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (unused), WS_QUEUE_SIZE (1000 messages
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
   most replayed on connect with ?since=, the newest);
@@ -65,7 +66,13 @@ class GatewaySettings(ServiceSettings):
         description="Bearer API keys and the roles they grant.",
     )
     cors_origins: list[str] = Field(
-        default_factory=lambda: ["http://localhost:5173", "http://localhost:3000"],
+        # The contract v1 client's development origins, by name and by address.
+        default_factory=lambda: [
+            "http://localhost:5173",
+            "http://localhost:3000",
+            "http://127.0.0.1:5173",
+            "http://127.0.0.1:3000",
+        ],
         validation_alias=_alias("cors_origins"),
     )
     reply_timeout_seconds: float = Field(
@@ -88,7 +95,11 @@ class GatewaySettings(ServiceSettings):
         default=30.0, gt=0, validation_alias=_alias("ws_heartbeat_seconds")
     )
     ws_pong_timeout_seconds: float = Field(
-        default=10.0, gt=0, validation_alias=_alias("ws_pong_timeout_seconds")
+        default=10.0,
+        gt=0,
+        validation_alias=_alias("ws_pong_timeout_seconds"),
+        description="Unused: no socket is closed for a missing pong (kept so existing "
+        "configurations still load).",
     )
     ws_queue_size: int = Field(
         default=1000,

@@ -100,6 +100,8 @@ class DurableConsumer:
         self._producer = producer
         self.consumer_name = consumer_name or settings.replica_name or default_consumer_name()
         self._subscribers: list[Any] = []
+        # Set once the broker started the readers: before, not running is not stopped.
+        self.reading = False
 
     @property
     def streams(self) -> list[str]:
@@ -151,13 +153,17 @@ class DurableConsumer:
     def stopped(self) -> list[str]:
         """The streams whose reader has stopped (FastStream stops one for good when its group
         disappears, as when Redis loses its data)."""
+        if not self.reading:
+            return []
         return sorted(
             {sub.stream_sub.name for sub in self._subscribers if not getattr(sub, "running", True)}
         )
 
     async def restart_stopped(self) -> list[str]:
         """Start again the readers that stopped; their groups must exist again first."""
-        restarted = []
+        restarted: list[str] = []
+        if not self.reading:
+            return restarted
         for sub in self._subscribers:
             if not getattr(sub, "running", True):
                 await sub.start()
@@ -245,12 +251,19 @@ class DurableConsumer:
     @contextlib.asynccontextmanager
     async def _keep_claimed(self, stream: str, message_id: bytes) -> AsyncIterator[None]:
         """While a long handler runs, reset the message's idle time so no other replica claims
-        it and starts the same work again."""
+        it and starts the same work again.
+
+        The toucher stops on an event, not only on cancellation: on Python 3.11 a cancel that
+        lands as redis-py's `wait_for` completes is swallowed (see runtime.stop_tasks), and a
+        toucher that ran on would hold the message's handler (and its ack) forever."""
         interval = self._settings.claim_idle_ms / 3000
+        done = asyncio.Event()
 
         async def touch() -> None:
-            while True:
-                await asyncio.sleep(interval)
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), interval)
+                    return
                 await self._redis.xclaim(
                     stream, self.group, self.consumer_name, 0, [message_id], justid=True
                 )
@@ -259,9 +272,12 @@ class DurableConsumer:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            done.set()
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.2)
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("could not keep message %s claimed: %s", message_id, task.exception())
 
     async def _dead_letter(
         self,

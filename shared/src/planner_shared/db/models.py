@@ -330,6 +330,10 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"),
+        # What a re-drive after a Redis loss selects (migration 0003).
+        Index(
+            "ix_outbox_published_at", "published_at", postgresql_where="published_at IS NOT NULL"
+        ),
     )
 
 
@@ -339,6 +343,48 @@ class ProcessedEvent(Base):
     consumer_group: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[UUID] = mapped_column(primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# ---------------------------------------------------------------- hardening (migration 0003)
+class ReferenceChange(Base):
+    """Who changed reference data (historical sales, stores, categories), when, and what:
+    one row per changed record, with its values before and after."""
+
+    __tablename__ = "reference_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_key: Mapped[dict[str, Any]] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_reference_changes_table_changed", "table_name", "changed_at"),
+        CheckConstraint("action IN ('insert', 'update', 'delete')", name="action_known"),
+    )
+
+
+class IdempotencyKey(Base):
+    """A command's client-supplied `Idempotency-Key`, and what it was answered, so a retry
+    gets the original answer instead of doing it again."""
+
+    __tablename__ = "idempotency_keys"
+
+    principal: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(200))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    event: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, comment="The command published over the bus, re-sent unchanged on a retry."
+    )
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    completed_at: Mapped[datetime | None]
 
 
 # ---------------------------------------------------------------- console

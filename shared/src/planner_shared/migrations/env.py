@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from planner_shared.db import models  # noqa: F401  (registers every table)
+from planner_shared.db import frontend_v1, models  # noqa: F401  (registers every table)
 from planner_shared.db.base import Base
 from planner_shared.db.engine import create_engine
 from planner_shared.settings import PlannerSettings

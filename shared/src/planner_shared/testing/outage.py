@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import shutil
 import subprocess
+import tempfile
 import time
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
@@ -102,6 +103,8 @@ class PrivateRedis:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._proc: subprocess.Popen[bytes] | None = None
+        # Where the server would write should a test turn persistence on: never the checkout.
+        self._dir = tempfile.TemporaryDirectory(prefix="planner-redis-")
 
     def start(self) -> None:
         binary = shutil.which("redis-server")
@@ -118,6 +121,8 @@ class PrivateRedis:
                 "",
                 "--appendonly",
                 "no",
+                "--dir",
+                self._dir.name,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -131,7 +136,11 @@ class PrivateRedis:
     def stop(self) -> None:
         if self._proc is not None:
             self._proc.terminate()
-            self._proc.wait(10)
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(10)
             self._proc = None
 
     def __enter__(self) -> PrivateRedis:
@@ -140,3 +149,4 @@ class PrivateRedis:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        self._dir.cleanup()

@@ -30,7 +30,9 @@ from planner_shared.testing.servers import free_port
 
 SERVICES = ("gateway", "extraction", "forecast", "agents", "approvals")
 STOP_GRACE_SECONDS = 10.0
-READY_TIMEOUT_SECONDS = 60.0
+# The forecast service warms its pool (imports, numba compilation of the models) before it
+# answers; on a loaded 2-core machine with a cold numba cache that can pass a minute.
+READY_TIMEOUT_SECONDS = 180.0
 SEED_TIMEOUT_SECONDS = 120.0
 LOG_TAIL_LINES = 40
 # The developer's own Season Planner, LLM and pytest configuration: never inherited. Without

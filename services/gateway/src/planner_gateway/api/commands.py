@@ -2,20 +2,34 @@
 
 The command is published directly (the gateway keeps no state for it) and the answer is the
 first event of an expected type whose `causation_id` is the command's `event_id`, seen by
-this process's stream reader. No answer within `reply_timeout_seconds` is a 504.
+this process's stream reader. No answer within `reply_timeout_seconds`: an extraction
+(which changes nothing) is a 504; a decision (which may still be applied) is a 202 saying
+where to look, and with an `Idempotency-Key` a retry gets its outcome and never applies it
+twice (`planner_gateway.idempotency`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Approver, Planner, Principal
 from planner_gateway.deps import RuntimeDep, StateDep
-from planner_gateway.errors import ApiError, ErrorResponse, responses
+from planner_gateway.errors import ApiError, ErrorBody, ErrorResponse, code_for, responses
+from planner_gateway.idempotency import (
+    CommandPending,
+    IdempotencyKeyHeader,
+    claim,
+    digest,
+    replayed,
+    settle,
+    stored_answer,
+)
 from planner_gateway.queries import get_workflow
 from planner_gateway.schemas.commands import (
     DecisionRead,
@@ -25,6 +39,7 @@ from planner_gateway.schemas.commands import (
     MarkdownDecision,
 )
 from planner_gateway.state import GatewayState
+from planner_shared.db.engine import transaction
 from planner_shared.events import (
     ApprovalDecided,
     ApprovalKind,
@@ -36,6 +51,7 @@ from planner_shared.events import (
     ExtractionFailed,
     ExtractionRequested,
     ExtractionRequestedPayload,
+    event_from_dict,
 )
 from planner_shared.runtime import Runtime
 
@@ -57,6 +73,7 @@ async def ask(
             "the gateway is not reading the bus right now, so it cannot receive the answer; "
             "see GET /api/health",
             code="reader_unavailable",
+            headers={"Retry-After": "5"},
         )
     timeout = state.settings.reply_timeout_seconds
     with state.replies.expect(request.event_id, answers) as answer:
@@ -113,33 +130,19 @@ async def extract_parameters(
     return ExtractionRead.of(request.event_id, answer.payload.extraction)
 
 
-async def _decide(
-    kind: ApprovalKind,
-    body: ManufacturingDecision | MarkdownDecision,
-    principal: Principal,
-    state: GatewayState,
-    runtime: Runtime,
-) -> DecisionRead:
-    async with runtime.sessionmaker() as session:
-        await get_workflow(session, body.workflow_id)
-    request = DecisionSubmitted(
-        workflow_id=body.workflow_id,
-        producer=SERVICE_NAME,
-        payload=DecisionSubmittedPayload(
-            kind=kind,
-            action=body.action,
-            value=body.value,
-            reason=body.reason,
-            decided_by=principal.name,
-        ),
-    )
-    answer = await ask(state, runtime, request, (ApprovalDecided, DecisionRefused), "approvals")
+DECISION_ANSWERS: tuple[type[EventBase], ...] = (ApprovalDecided, DecisionRefused)
+
+
+def _decision_answer(answer: EventBase) -> tuple[int, dict[str, Any]]:
+    """The HTTP answer to a decision: the decision, or the refusal in the error shape."""
     if isinstance(answer, DecisionRefused):
         status = answer.payload.status_code
-        raise ApiError(status, answer.payload.reason, code=REFUSAL_CODES.get(status))
+        code = REFUSAL_CODES.get(status) or code_for(status)
+        error = ErrorResponse(error=ErrorBody(code=code, message=answer.payload.reason))
+        return status, error.model_dump(mode="json", exclude_none=True)
     assert isinstance(answer, ApprovalDecided)
     p = answer.payload
-    return DecisionRead(
+    read = DecisionRead(
         approval_id=p.approval_id,
         workflow_id=UUID(str(answer.workflow_id)),
         kind=p.kind.value,
@@ -151,29 +154,123 @@ async def _decide(
         decided_at=p.decided_at,
         event_id=answer.event_id,
     )
+    return 200, read.model_dump(mode="json")
+
+
+def _pending(
+    request: EventBase, workflow_id: UUID, key: str | None, timeout: float
+) -> JSONResponse:
+    body = CommandPending(
+        request_id=request.event_id,
+        workflow_id=workflow_id,
+        message=f"the decision was sent but the approvals service has not answered within "
+        f"{timeout:g}s; it may still be applied (the service applies it once, when it runs)",
+        check_url=f"/api/workflows/{workflow_id}/approvals",
+        retry=(
+            "send the same request with the same Idempotency-Key: you get the outcome, and it "
+            "is never applied twice"
+            if key
+            else "look at check_url before deciding again; send an Idempotency-Key next time "
+            "so a retry is safe"
+        ),
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=202)
+
+
+async def _decide(
+    kind: ApprovalKind,
+    body: ManufacturingDecision | MarkdownDecision,
+    principal: Principal,
+    state: GatewayState,
+    runtime: Runtime,
+    key: str | None,
+) -> JSONResponse:
+    async with runtime.sessionmaker() as session:
+        await get_workflow(session, body.workflow_id)
+    request: EventBase = DecisionSubmitted(
+        workflow_id=body.workflow_id,
+        producer=SERVICE_NAME,
+        payload=DecisionSubmittedPayload(
+            kind=kind,
+            action=body.action,
+            value=body.value,
+            reason=body.reason,
+            decided_by=principal.name,
+        ),
+    )
+    endpoint = f"approvals/{kind.value}"
+    answer: EventBase | None = None
+    if key is not None:
+        async with transaction(runtime.sessionmaker) as session:
+            row = await claim(session, principal, key, endpoint, digest(endpoint, body), request)
+            if row.status_code is not None:
+                return replayed(row)
+            if row.event is not None:
+                # A retry: the command first sent, so it is applied at most once.
+                request = event_from_dict(row.event)
+            answer = await stored_answer(
+                session, body.workflow_id, request.event_id, DECISION_ANSWERS
+            )
+    if answer is None:
+        try:
+            answer = await ask(state, runtime, request, DECISION_ANSWERS, "approvals")
+        except ApiError as exc:
+            if exc.code != "gateway_timeout":
+                raise
+            return _pending(request, body.workflow_id, key, state.settings.reply_timeout_seconds)
+    status, response = _decision_answer(answer)
+    if key is not None:
+        async with transaction(runtime.sessionmaker) as session:
+            row = await claim(session, principal, key, endpoint, digest(endpoint, body))
+            settle(row, status, response)
+    return JSONResponse(response, status_code=status)
+
+
+DECISION_RESPONSES = responses(404, 409, 503) | {
+    202: {
+        "model": CommandPending,
+        "description": "Sent, but not answered within the reply timeout: it may still be "
+        "applied; look at `check_url`, or retry with the same Idempotency-Key",
+    },
+    422: {
+        "model": ErrorResponse,
+        "description": "Invalid body, a decision the approval refuses, or an Idempotency-Key "
+        "used for another request",
+    },
+}
 
 
 @router.post(
     "/approvals/manufacturing",
     response_model=DecisionRead,
-    responses=responses(404, 409, 503, 504),
+    responses=DECISION_RESPONSES,
     tags=["approvals"],
     summary="Accept the manufacturing order, or modify its quantity within bounds",
 )
 async def decide_manufacturing(
-    body: ManufacturingDecision, principal: Approver, state: StateDep, runtime: RuntimeDep
-) -> DecisionRead:
-    return await _decide(ApprovalKind.MANUFACTURING, body, principal, state, runtime)
+    body: ManufacturingDecision,
+    principal: Approver,
+    state: StateDep,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    return await _decide(
+        ApprovalKind.MANUFACTURING, body, principal, state, runtime, idempotency_key
+    )
 
 
 @router.post(
     "/approvals/markdown",
     response_model=DecisionRead,
-    responses=responses(404, 409, 503, 504),
+    responses=DECISION_RESPONSES,
     tags=["approvals"],
     summary="Accept the markdown, or modify its percentage up to the maximum",
 )
 async def decide_markdown(
-    body: MarkdownDecision, principal: Approver, state: StateDep, runtime: RuntimeDep
-) -> DecisionRead:
-    return await _decide(ApprovalKind.MARKDOWN, body, principal, state, runtime)
+    body: MarkdownDecision,
+    principal: Approver,
+    state: StateDep,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    return await _decide(ApprovalKind.MARKDOWN, body, principal, state, runtime, idempotency_key)

@@ -24,11 +24,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner
 from planner_gateway.deps import StateDep, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
+from planner_gateway.plausibility import Quantity, refuse_implausible
 from planner_gateway.queries import get_workflow, weeks_with_actuals
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_shared.bus.outbox import add_to_outbox
@@ -40,11 +44,18 @@ from planner_shared.datasets.csv_formats import (
     parse_csv,
 )
 from planner_shared.datasets.loader import (
+    ActualsLoad,
     IncompleteWeekError,
     load_historical_sales,
     load_weekly_actuals,
 )
-from planner_shared.events import ActualsUploaded, ActualsUploadedPayload
+from planner_shared.db.models import VarianceCheck, Workflow
+from planner_shared.events import (
+    ActualsUploaded,
+    ActualsUploadedPayload,
+    ReforecastRequested,
+    ReforecastRequestedPayload,
+)
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 router = APIRouter(prefix="/data", tags=["data"])
@@ -155,6 +166,13 @@ CsvFile = Annotated[
     UploadFile,
     File(description="CSV, comma/semicolon/tab separated, UTF-8 with or without BOM."),
 ]
+AllowImplausible = Annotated[
+    bool,
+    Form(
+        description="Store rows above the plausibility bound (10x the store's best week of "
+        "the category in the history, at least 1,000 units) instead of refusing the file."
+    ),
+]
 
 
 @router.post(
@@ -164,13 +182,31 @@ CsvFile = Annotated[
     summary="Upload weekly historical sales (store_code, category_code, week_start, units)",
 )
 async def upload_historical_sales(
-    file: CsvFile, _: Planner, session: WriteSession, state: StateDep
+    file: CsvFile,
+    principal: Planner,
+    session: WriteSession,
+    state: StateDep,
+    allow_implausible: AllowImplausible = False,
 ) -> HistoricalSalesUploaded:
     parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state.settings.max_upload_bytes)
+    if not allow_implausible:
+        await refuse_implausible(
+            session,
+            [Quantity(r.row, r.store_code, r.category_code, r.units, "units") for r in parsed.rows],
+        )
+    before = await stored_sales(session, parsed.rows)
     try:
         counts = await load_historical_sales(session, parsed.rows)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
+    # Who overwrote which week, in the same transaction as the overwrite.
+    record_sales_upload(
+        session,
+        parsed.rows,
+        before,
+        changed_by=principal.name,
+        source=f"upload {_filename(file)} sha256 {parsed.sha256}",
+    )
     return HistoricalSalesUploaded(
         file=_file_read(file, parsed),
         inserted=counts.inserted,
@@ -202,6 +238,40 @@ def _refuse_gap(week: int, stored: list[int]) -> None:
             "the variance check runs over every week so far",
             code="missing_weeks",
         )
+
+
+async def _rerun_corrected_week(
+    session: AsyncSession, workflow: Workflow, load: ActualsLoad, requested_by: str
+) -> ReforecastRequested | None:
+    """A corrected week runs again what its wrong figures started.
+
+    When the first upload of a week pushed the variance past the threshold, the re-forecast
+    it started was fitted on those figures, and it stays the season's newest forecast even
+    after the week is corrected (its check now within the threshold would start nothing). So
+    a re-upload with other figures of a week whose check requested a run requests one more,
+    on the corrected actuals. Only while the season runs normally (`in_season`): with a
+    re-forecast still under way the orchestrator would refuse it, and the next week's check
+    runs against that run anyway.
+    """
+    if not load.replaced_previous or load.same_as_previous:
+        return None
+    run = await session.scalar(
+        select(VarianceCheck.reforecast_run_number).where(
+            VarianceCheck.workflow_id == workflow.id,
+            VarianceCheck.week_number == load.week_number,
+        )
+    )
+    if run is None or WorkflowState(workflow.state) is not WorkflowState.IN_SEASON:
+        return None
+    return ReforecastRequested(
+        workflow_id=workflow.id,
+        producer=SERVICE_NAME,
+        payload=ReforecastRequestedPayload(
+            reason=f"week {load.week_number} corrected: re-forecast run {run} was fitted on "
+            "the figures it replaced",
+            requested_by=requested_by,
+        ),
+    )
 
 
 WEEKLY_ACTUALS_DESCRIPTION = """\
@@ -262,8 +332,17 @@ async def upload_weekly_actuals(
             "(stores closed that week) instead of refusing the file as incomplete."
         ),
     ] = False,
+    allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
     parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
+    if not allow_implausible:
+        await refuse_implausible(
+            session,
+            [
+                Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold")
+                for r in parsed.rows
+            ],
+        )
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     _refuse_state(WorkflowState(workflow.state), workflow_id)
@@ -295,7 +374,8 @@ async def upload_weekly_actuals(
             uploaded_by=principal.name,
         ),
     )
-    add_to_outbox(session, request.app.state.runtime.settings, [event])
+    rerun = await _rerun_corrected_week(session, workflow, load, principal.name)
+    add_to_outbox(session, request.app.state.runtime.settings, [event, *([rerun] if rerun else [])])
     return WeeklyActualsUploaded(
         upload_id=load.upload_id,
         workflow_id=workflow_id,
@@ -308,5 +388,6 @@ async def upload_weekly_actuals(
         zero_filled=load.zero_filled,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
         event_id=event.event_id,
+        reforecast_event_id=rerun.event_id if rerun else None,
         file=_file_read(file, parsed),
     )

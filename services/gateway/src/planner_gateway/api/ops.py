@@ -10,10 +10,11 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import select
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Operator
-from planner_gateway.deps import RuntimeDep, StateDep
+from planner_gateway.deps import ReadSession, RuntimeDep, StateDep
 from planner_gateway.errors import ApiError, ErrorDetail, not_found, responses
 from planner_gateway.schemas.ops import (
     DeadLetterList,
@@ -22,14 +23,19 @@ from planner_gateway.schemas.ops import (
     HealthCheck,
     HealthRead,
     LagReport,
+    RedriveRequest,
+    RedriveResult,
+    ReferenceChangeList,
+    ReferenceChangeRead,
     ReplayResult,
     StreamEntries,
     StreamEntryRead,
     StreamList,
     StreamRead,
 )
-from planner_shared.bus import admin
-from planner_shared.bus.streams import stream_name
+from planner_shared.bus import admin, recovery
+from planner_shared.bus.streams import all_streams, stream_name
+from planner_shared.db.models import ReferenceChange
 from planner_shared.events import Domain
 
 router = APIRouter(prefix="/ops", tags=["operator"])
@@ -136,6 +142,47 @@ async def replay_dead_letter(
         replayed=DeadLetterRead(**asdict(letter)),
         message=f"republished to {letter.stream or stream} by {principal.name}; groups that "
         "already handled the event skip it",
+    )
+
+
+@router.get(
+    "/reference-changes",
+    response_model=ReferenceChangeList,
+    responses=responses(),
+    summary="Who changed reference data (historical sales), when and what, newest first",
+)
+async def reference_changes(
+    _: Operator,
+    session: ReadSession,
+    table: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
+    changed_by: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ReferenceChangeList:
+    query = select(ReferenceChange).order_by(ReferenceChange.id.desc()).limit(limit)
+    if table is not None:
+        query = query.where(ReferenceChange.table_name == table)
+    if changed_by is not None:
+        query = query.where(ReferenceChange.changed_by == changed_by)
+    rows = (await session.scalars(query)).all()
+    return ReferenceChangeList(
+        changes=[ReferenceChangeRead.model_validate(r, from_attributes=True) for r in rows]
+    )
+
+
+@router.post(
+    "/redrive",
+    response_model=RedriveResult,
+    responses=responses(),
+    summary="Publish again the outbox events published since a time (after a Redis loss)",
+)
+async def redrive(body: RedriveRequest, principal: Operator, runtime: RuntimeDep) -> RedriveResult:
+    streams = all_streams(runtime.settings)
+    count = await recovery.redrive(runtime.sessionmaker, body.since, streams)
+    return RedriveResult(
+        republishing=count,
+        since=body.since,
+        message=f"{count} outbox events published since {body.since.isoformat()} will be "
+        f"published again (asked by {principal.name}); consumers that handled one skip it",
     )
 
 

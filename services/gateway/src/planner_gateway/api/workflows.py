@@ -15,13 +15,16 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
-from planner_gateway.auth import CurrentPrincipal, Planner
+from planner_gateway.auth import CurrentPrincipal, Planner, Principal
 from planner_gateway.deps import ReadSession, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
+from planner_gateway.idempotency import IdempotencyKeyHeader, claim, digest, replayed, settle
 from planner_gateway.queries import get_workflow
 from planner_gateway.schemas.workflows import (
     CancelCreate,
@@ -33,8 +36,9 @@ from planner_gateway.schemas.workflows import (
     WorkflowRead,
     WorkflowSummary,
 )
+from planner_gateway.settings import Role
 from planner_shared.bus.outbox import add_to_outbox
-from planner_shared.db.models import AgentRun, Category, Workflow
+from planner_shared.db.models import AgentRun, Category, IdempotencyKey, Workflow
 from planner_shared.events import (
     CancelRequested,
     CancelRequestedPayload,
@@ -44,7 +48,7 @@ from planner_shared.events import (
     WorkflowRequested,
     WorkflowRequestedPayload,
 )
-from planner_shared.parameters import season_start_problem
+from planner_shared.parameters import SeasonParameters, season_start_problem
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -73,8 +77,95 @@ async def _unknown_categories(session: AsyncSession, codes: list[str]) -> list[s
     return [code for code in codes if code not in known]
 
 
+def refuse_foreign_cancel(workflow: Workflow, principal: Principal) -> None:
+    """Who may cancel: the planner who started the workflow, or an operator (who runs the
+    system for everyone). Another planner may not stop a colleague's season."""
+    if Role.OPERATOR in principal.roles:
+        return
+    if Role.PLANNER not in principal.roles:
+        raise ApiError(403, f"this action needs the planner role; {principal.name} lacks it")
+    if workflow.created_by == principal.name:
+        return
+    raise ApiError(
+        403,
+        f"workflow {workflow.id} was started by {workflow.created_by}; only they or an "
+        f"operator may cancel it, not {principal.name}",
+        code="not_your_workflow",
+    )
+
+
+async def _claim(
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    endpoint: str,
+    body: BaseModel | None,
+) -> IdempotencyKey | None:
+    """The Idempotency-Key's row in this request's transaction (planner_gateway.idempotency)."""
+    if key is None:
+        return None
+    return await claim(session, principal, key, endpoint, digest(endpoint, body))
+
+
+def _accepted(
+    key_row: IdempotencyKey | None, workflow: Workflow, state: WorkflowState, event: EventBase
+) -> CommandAccepted:
+    accepted = CommandAccepted(
+        workflow_id=workflow.id, state=state, event_id=event.event_id, event_type=event.type
+    )
+    if key_row is not None:
+        settle(key_row, 202, accepted.model_dump(mode="json"))
+    return accepted
+
+
 def _stage(session: AsyncSession, request: Request, event: EventBase) -> None:
     add_to_outbox(session, request.app.state.runtime.settings, [event])
+
+
+async def create_workflow(
+    session: AsyncSession,
+    request: Request,
+    *,
+    requested_by: str,
+    brief: str | None,
+    parameters: SeasonParameters | None,
+    codes: list[str] | None,
+    workflow_id: UUID | None = None,
+) -> tuple[Workflow, WorkflowRequested]:
+    """A new workflow and its `workflow.requested` command in the outbox (also the contract
+    v1 execute's way in, with the id it reserved)."""
+    if codes and (unknown := await _unknown_categories(session, codes)):
+        raise ApiError(
+            422,
+            f"unknown category {', '.join(unknown)}",
+            details=[
+                ErrorDetail(field="category_codes", value=code, message="no such category")
+                for code in unknown
+            ],
+        )
+    workflow = Workflow(
+        id=workflow_id or uuid4(),
+        state=WorkflowState.CREATED.value,
+        brief=brief,
+        parameters=parameters.model_dump(mode="json") if parameters else None,
+        category_codes=codes,
+        created_by=requested_by,
+        context={},
+    )
+    session.add(workflow)
+    event = WorkflowRequested(
+        workflow_id=workflow.id,
+        producer=SERVICE_NAME,
+        payload=WorkflowRequestedPayload(
+            brief=brief,
+            parameters=parameters,
+            category_codes=codes,
+            requested_by=requested_by,
+        ),
+    )
+    _stage(session, request, event)
+    await session.flush()
+    return workflow, event
 
 
 @router.post(
@@ -90,7 +181,11 @@ async def start_forecast(
     session: WriteSession,
     request: Request,
     response: Response,
-) -> WorkflowCreated:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> WorkflowCreated | JSONResponse:
+    key_row = await _claim(session, principal, idempotency_key, "workflows/forecast", body)
+    if key_row is not None and key_row.status_code is not None:
+        return replayed(key_row)
     if body.parameters is not None and (
         problem := season_start_problem(body.parameters.season_start_date, date.today())
     ):
@@ -99,46 +194,25 @@ async def start_forecast(
             problem,
             details=[ErrorDetail(field="parameters.season_start_date", message=problem)],
         )
-    codes = body.categories()
-    if codes and (unknown := await _unknown_categories(session, codes)):
-        raise ApiError(
-            422,
-            f"unknown category {', '.join(unknown)}",
-            details=[
-                ErrorDetail(field="category_codes", value=code, message="no such category")
-                for code in unknown
-            ],
-        )
-    workflow = Workflow(
-        id=uuid4(),
-        state=WorkflowState.CREATED.value,
+    workflow, event = await create_workflow(
+        session,
+        request,
+        requested_by=principal.name,
         brief=body.brief,
-        parameters=body.parameters.model_dump(mode="json") if body.parameters else None,
-        category_codes=codes,
-        created_by=principal.name,
-        context={},
+        parameters=body.parameters,
+        codes=body.categories(),
     )
-    session.add(workflow)
-    event = WorkflowRequested(
-        workflow_id=workflow.id,
-        producer=SERVICE_NAME,
-        payload=WorkflowRequestedPayload(
-            brief=body.brief,
-            parameters=body.parameters,
-            category_codes=codes,
-            requested_by=principal.name,
-        ),
-    )
-    _stage(session, request, event)
-    await session.flush()
     response.headers["Location"] = f"/api/workflows/{workflow.id}"
-    return WorkflowCreated(
+    created = WorkflowCreated(
         workflow_id=workflow.id,
         state=WorkflowState.CREATED,
         status=WorkflowState.CREATED,
         websocket_url=websocket_url(request, workflow.id),
         event_id=event.event_id,
     )
+    if key_row is not None:
+        settle(key_row, 201, created.model_dump(mode="json"))
+    return created
 
 
 @router.post(
@@ -149,8 +223,15 @@ async def start_forecast(
     summary="Re-forecast the rest of the season (in season only)",
 )
 async def reforecast(
-    body: ReforecastCreate, principal: Planner, session: WriteSession, request: Request
-) -> CommandAccepted:
+    body: ReforecastCreate,
+    principal: Planner,
+    session: WriteSession,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> CommandAccepted | JSONResponse:
+    key_row = await _claim(session, principal, idempotency_key, "workflows/reforecast", body)
+    if key_row is not None and key_row.status_code is not None:
+        return replayed(key_row)
     workflow = await get_workflow(session, body.workflow_id, lock=True)
     state = _refuse_in_state(workflow, WorkflowState.REFORECASTING, "re-forecast")
     event = ReforecastRequested(
@@ -159,9 +240,7 @@ async def reforecast(
         payload=ReforecastRequestedPayload(reason=body.reason, requested_by=principal.name),
     )
     _stage(session, request, event)
-    return CommandAccepted(
-        workflow_id=workflow.id, state=state, event_id=event.event_id, event_type=event.type
-    )
+    return _accepted(key_row, workflow, state, event)
 
 
 @router.post(
@@ -169,16 +248,23 @@ async def reforecast(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CommandAccepted,
     responses=responses(404, 409),
-    summary="Cancel a workflow that has not finished",
+    summary="Cancel a workflow that has not finished (its planner, or an operator)",
 )
 async def cancel(
     workflow_id: UUID,
-    principal: Planner,
+    principal: CurrentPrincipal,
     session: WriteSession,
     request: Request,
     body: CancelCreate | None = None,
-) -> CommandAccepted:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> CommandAccepted | JSONResponse:
+    key_row = await _claim(
+        session, principal, idempotency_key, f"workflows/{workflow_id}/cancel", body
+    )
+    if key_row is not None and key_row.status_code is not None:
+        return replayed(key_row)
     workflow = await get_workflow(session, workflow_id, lock=True)
+    refuse_foreign_cancel(workflow, principal)
     state = _refuse_in_state(workflow, WorkflowState.CANCELLED, "cancellation")
     event = CancelRequested(
         workflow_id=workflow.id,
@@ -188,9 +274,7 @@ async def cancel(
         ),
     )
     _stage(session, request, event)
-    return CommandAccepted(
-        workflow_id=workflow.id, state=state, event_id=event.event_id, event_type=event.type
-    )
+    return _accepted(key_row, workflow, state, event)
 
 
 async def _current_agent(session: AsyncSession, workflow_id: UUID) -> str | None:

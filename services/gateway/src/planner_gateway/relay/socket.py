@@ -4,8 +4,8 @@ Connect with `?token=<api key>` (or an Authorization header, or subprotocols
 `bearer, <key>`). `?since=<event_id>` first replays what the history holds after that event,
 `?since=start` the whole history, then the live feed follows with no gap and no duplicate
 (the connection subscribes before it reads the history, and skips live events it replayed).
-The Phase 2 frontend's path `/api/v1/workflows/{id}/stream` (and `/api/workflows/{id}/stream`)
-serve the same socket.
+`/api/workflows/{id}/stream` serves the same socket; the contract v1 socket
+`/api/v1/workflows/{id}/stream` is the v1 package's (planner_gateway.v1.stream).
 
 A replay holds at most `ws_replay_limit` events, the newest ones. When the history after
 `since` is longer, the first message is `{"type": "error", "code": "replay_truncated",
@@ -14,17 +14,26 @@ A replay holds at most `ws_replay_limit` events, the newest ones. When the histo
 out, and `events_url` (`GET /api/workflows/{id}/events?after=...`, paged) lists them up to the
 first replayed event. The connection stays open and the replay and live feed follow.
 
-Heartbeat: the server sends `{"type": "ping"}` every `ws_heartbeat_seconds`; a client that
-does not answer `{"type": "pong"}` within `ws_pong_timeout_seconds` is closed. A client may
-also send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects (code
+Heartbeat: liveness is the WebSocket protocol's own: uvicorn sends ping control frames
+(every 20 s, its `ws_ping_interval`) and closes a connection whose peer answers none within
+its `ws_ping_timeout`; every browser and client library answers those by itself. The
+`{"type": "ping"}` message every `ws_heartbeat_seconds` is information only ("still here"):
+`{"type": "pong"}` is accepted, never required, and no socket is closed because no pong came
+(a client that sends nothing, as the contract v1 frontend, stays connected). A client may also
+send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects (code
 `invalid_json`) or have no known `type` (`unknown_message_type`) get an `error` message; the
 connection stays open. A message over `ws_max_message_bytes` closes it with 1009: uvicorn,
 started with that `ws_max_size` (`__main__`, `testing.serve`), stops reading it; the check
 here holds under a server started without the cap.
 
+A client sends little (pongs, the odd ping): its messages are rate-limited to
+`CLIENT_RATE` a second with bursts of `CLIENT_BURST` (a token bucket per connection). Past
+that they are dropped unanswered, with one `error` of code `rate_limited`; a client that
+goes on sending `CLIENT_DROP_LIMIT` messages over its budget is closed with 1008.
+
 Close codes: 4401 missing or unknown key, 4404 unknown workflow, 4400 unknown `since` event,
-4408 no pong in time, 4429 too slow (its queue filled up; reconnect with `?since=`),
-1001 server shutting down, 1009 message too big, 1011 internal error.
+4429 too slow (its queue filled up; reconnect with `?since=`),
+1001 server shutting down, 1008 too many messages, 1009 message too big, 1011 internal error.
 """
 
 from __future__ import annotations
@@ -41,7 +50,6 @@ from sqlalchemy import func, select
 
 from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_runtime, get_state
-from planner_gateway.metrics import WS_DROPPED
 from planner_gateway.relay.hub import Subscription
 from planner_gateway.relay.messages import Frame, control, encode, to_message
 from planner_gateway.settings import GatewaySettings
@@ -53,8 +61,11 @@ log = logging.getLogger(__name__)
 CLOSE_BAD_SINCE = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_UNKNOWN_WORKFLOW = 4404
-CLOSE_NO_PONG = 4408
 CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+CLIENT_RATE = 5.0
+CLIENT_BURST = 20
+CLIENT_DROP_LIMIT = 200
 CLOSE_INTERNAL = 1011
 SINCE_START = {"start", "0", "beginning"}
 CLOSE_TIMEOUT_SECONDS = 2.0
@@ -89,7 +100,9 @@ class WorkflowConnection:
         self._replay = replay
         self._workflow_id = str(subscription.workflow_id)
         self._send_lock = asyncio.Lock()
-        self._pong = asyncio.Event()
+        self._tokens = float(CLIENT_BURST)
+        self._refilled = asyncio.get_running_loop().time()
+        self._dropped = 0
 
     async def serve(self) -> None:
         closing: _CloseError | None = None
@@ -149,9 +162,34 @@ class WorkflowConnection:
             limit = self._settings.ws_max_message_bytes
             if len(data) > limit:
                 raise _CloseError(CLOSE_TOO_BIG, f"messages are limited to {limit:,} bytes")
+            if not await self._within_rate():
+                continue
             await self._on_client_message(data.decode("utf-8", errors="replace"))
 
+    async def _within_rate(self) -> bool:
+        """Spend a token on this message; False (and dropped) when the client is over its
+        budget, closing it once it has gone on for CLIENT_DROP_LIMIT messages."""
+        now = asyncio.get_running_loop().time()
+        self._tokens = min(CLIENT_BURST, self._tokens + (now - self._refilled) * CLIENT_RATE)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            self._dropped = 0
+            return True
+        self._dropped += 1
+        if self._dropped == 1:
+            await self._reply_error(
+                "rate_limited",
+                f"at most {CLIENT_RATE:g} messages a second (bursts of {CLIENT_BURST}); "
+                "the ones over are dropped unanswered",
+            )
+        if self._dropped >= CLIENT_DROP_LIMIT:
+            raise _CloseError(CLOSE_POLICY, "too many messages")
+        return False
+
     async def _on_client_message(self, text: str) -> None:
+        if text.strip() == "pong":
+            return  # the bare-text pong of the Phase 3 design's clients
         try:
             data = json.loads(text)
         except ValueError:
@@ -161,8 +199,8 @@ class WorkflowConnection:
             return
         kind = data.get("type")
         if kind == "pong":
-            self._pong.set()
-        elif kind == "ping":
+            return
+        if kind == "ping":
             await self.send(control("pong", self._workflow_id))
         else:
             what = f"unknown message type {kind!r}" if "type" in data else "a message needs a type"
@@ -174,17 +212,12 @@ class WorkflowConnection:
         await self.send(control("error", self._workflow_id, code=code, error_message=text))
 
     async def _heartbeat_loop(self) -> None:
+        # Information only: protocol-level pings (uvicorn's) decide liveness, so a client that
+        # never answers this message is not dropped for it.
         interval = self._settings.ws_heartbeat_seconds
-        timeout = self._settings.ws_pong_timeout_seconds
         while True:
             await asyncio.sleep(interval)
-            self._pong.clear()
             await self.send(control("ping", self._workflow_id))
-            try:
-                await asyncio.wait_for(self._pong.wait(), timeout)
-            except TimeoutError:
-                WS_DROPPED.labels("no_pong").inc()
-                raise _CloseError(CLOSE_NO_PONG, f"no pong within {timeout:g}s") from None
 
     async def _watch_drop(self) -> None:
         await self._subscription.dropped.wait()
@@ -265,7 +298,6 @@ async def _workflow_exists(websocket: WebSocket, raw_id: str) -> UUID:
 
 @router.websocket("/ws/workflows/{workflow_id}", name="workflow_socket")
 @router.websocket("/api/workflows/{workflow_id}/stream", name="workflow_stream")
-@router.websocket("/api/v1/workflows/{workflow_id}/stream", name="workflow_stream_v1")
 async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | None = None) -> None:
     state = get_state(websocket)
     principal, subprotocol = await websocket_principal(websocket)

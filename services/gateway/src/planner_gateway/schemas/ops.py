@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from planner_gateway.schemas.resources import example_of
 
@@ -198,3 +199,79 @@ class HealthRead(BaseModel):
     status: Literal["ok", "degraded", "unhealthy"]
     service: str
     checks: dict[str, HealthCheck]
+
+
+class ReferenceChangeRead(BaseModel):
+    """One change to reference data: an overwritten row (before/after) or an upload's new
+    rows (a summary)."""
+
+    id: int
+    table_name: str
+    record_key: dict[str, Any]
+    action: Literal["insert", "update", "delete"]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    changed_by: str
+    source: str
+    changed_at: datetime
+
+
+class ReferenceChangeList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changes": [
+                        {
+                            "id": 12,
+                            "table_name": "historical_sales",
+                            "record_key": {
+                                "store_code": "S001",
+                                "category_code": "DRES",
+                                "week_start": "2026-03-02",
+                            },
+                            "action": "update",
+                            "before": {"units": 40},
+                            "after": {"units": 44},
+                            "changed_by": "dev-planner",
+                            "source": "upload history.csv sha256 9f2c...",
+                            "changed_at": "2027-03-02T08:00:00Z",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    changes: list[ReferenceChangeRead]
+
+
+class RedriveRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"since": "2027-03-02T08:00:00Z"}]}
+    )
+
+    since: AwareDatetime = Field(
+        description="Outbox events published from this time on are published again: the "
+        "time of the Redis loss, or before it when in doubt (consumers skip what they handled)."
+    )
+
+
+class RedriveResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "republishing": 214,
+                    "since": "2027-03-02T08:00:00Z",
+                    "message": "214 outbox events published since 2027-03-02T08:00:00+00:00 "
+                    "will be published again (asked by dev-operator); consumers that handled "
+                    "one skip it",
+                }
+            ]
+        }
+    )
+
+    republishing: int
+    since: datetime
+    message: str

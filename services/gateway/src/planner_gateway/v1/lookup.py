@@ -1,0 +1,67 @@
+"""What most v1 endpoints need first: the v1 workflow an id names, and its domain workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_gateway.errors import ApiError
+from planner_gateway.v1 import ids, units
+from planner_shared.db.frontend_v1 import V1Workflow
+from planner_shared.db.models import Workflow
+from planner_shared.parameters import SeasonParameters
+from planner_shared.workflow import WorkflowState
+
+
+@dataclass(frozen=True)
+class Season:
+    """A v1 workflow with its domain workflow (None while it is pending)."""
+
+    v1: V1Workflow
+    workflow: Workflow | None
+
+    @property
+    def v1_id(self) -> str:
+        return self.v1.v1_id
+
+    @property
+    def state(self) -> WorkflowState | None:
+        return WorkflowState(self.workflow.state) if self.workflow else None
+
+    @property
+    def status(self) -> units.V1Status:
+        return "pending" if self.workflow is None else units.status(self.workflow.state)
+
+    @property
+    def parameters(self) -> SeasonParameters:
+        stored: dict[str, Any] | None = self.v1.parameters or (
+            self.workflow.parameters if self.workflow else None
+        )
+        if stored is None:
+            raise ApiError(404, f"workflow {self.v1_id} has no season parameters yet")
+        return SeasonParameters.model_validate(stored)
+
+    @property
+    def markdown_enabled(self) -> bool:
+        return self.v1.markdown_enabled
+
+    def require_workflow(self, what: str) -> Workflow:
+        if self.workflow is None:
+            raise ApiError(
+                404,
+                f"{what} of workflow {self.v1_id} not found: the workflow is pending; "
+                f"POST /api/v1/workflows/{self.v1_id}/execute starts it",
+            )
+        return self.workflow
+
+
+async def season(
+    session: AsyncSession, raw_id: str, what: str = "workflow", *, lock: bool = False
+) -> Season:
+    v1 = await ids.resolve(session, raw_id, what)
+    if lock:
+        await session.refresh(v1, with_for_update=True)
+    workflow = await session.get(Workflow, v1.workflow_id, with_for_update=lock or None)
+    return Season(v1, workflow)

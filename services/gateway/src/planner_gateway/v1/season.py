@@ -1,0 +1,642 @@
+"""Part C: §13/§14 variance, §15 allocation plan, §16 replenishment approvals, §17 markdown
+analysis, §20 the design's approvals; over the gateway's queries and its decision command.
+
+Every path takes any id of the workflow (`wf_`, `fc_`, `al_`, `md_`, or our UUID).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_gateway import queries
+from planner_gateway.api.commands import decide_manufacturing, decide_markdown
+from planner_gateway.auth import Approver, CurrentPrincipal, Planner
+from planner_gateway.deps import ReadSession, RuntimeDep, StateDep, WriteSession
+from planner_gateway.errors import ApiError
+from planner_gateway.schemas.commands import ManufacturingDecision, MarkdownDecision
+from planner_gateway.v1 import ids, lookup, plan_data, units
+from planner_gateway.v1.messages import timestamp
+from planner_gateway.v1.schemas import (
+    AllocationAnswer,
+    DcWarning,
+    HighVarianceStore,
+    ManufacturingApprovalAnswer,
+    ManufacturingApprovalBody,
+    MarkdownAnswer,
+    MarkdownApprovalAnswer,
+    MarkdownApprovalBody,
+    ReplenishmentApproval,
+    ReplenishmentApprovalBody,
+    ReplenishmentWeek,
+    Shipment,
+    StoreAllocation,
+    StoreVariance,
+    VarianceSummary,
+    WeekBody,
+    WeekVariance,
+)
+from planner_shared.db.frontend_v1 import (
+    UploadedLeadTime,
+    UploadedMarkdownHistory,
+    UploadedSafetyStock,
+)
+from planner_shared.db.models import Allocation, Category, Store, VarianceCheck, WeeklyActual
+from planner_shared.events import DecisionAction
+from planner_shared.formulas import compute_markdown
+
+router = APIRouter()
+
+# The contract's bands: above 20 % a variance is high (the design's threshold, 0.20).
+DEFAULT_THRESHOLD = 0.20
+# The design's demand lift per markdown point (expected lift = markdown x 1.5), used when no
+# markdown history was uploaded.
+DEFAULT_LIFT_PER_POINT = 1.5
+
+
+# ---------------------------------------------------------------- §13, §14 variance
+async def _variance(session: AsyncSession, raw_id: str, week: int) -> WeekVariance:
+    season = await lookup.season(session, raw_id, "variance")
+    w = season.require_workflow(f"variance of {raw_id}")
+    p = await plan_data.plan(session, w.id, season.parameters, f"variance of {raw_id}")
+    if not 1 <= week <= season.parameters.forecast_horizon_weeks:
+        raise ApiError(
+            404,
+            f"week {week} not found: the season has weeks "
+            f"1-{season.parameters.forecast_horizon_weeks}",
+        )
+    actual = await plan_data.actuals(session, p)
+    missing = [n for n in range(1, week + 1) if n not in actual.by_week]
+    if missing:
+        raise ApiError(
+            404,
+            f"variance for week {week} not found: no actuals for week "
+            f"{', '.join(str(n) for n in missing)} (upload sales_data while the season runs)",
+        )
+    forecast = sum(p.weeks[n].point for n in range(1, week + 1) if n in p.weeks)
+    sold = sum(actual.by_week[n] for n in range(1, week + 1))
+    check = await session.scalar(
+        select(VarianceCheck).where(
+            VarianceCheck.workflow_id == w.id, VarianceCheck.week_number == week
+        )
+    )
+    pct = plan_data.signed_variance_pct(sold, forecast)
+    if check is not None:
+        exceeded, action = (
+            check.exceeded,
+            ("reforecast_triggered" if check.reforecast_run_number else "none"),
+        )
+    else:
+        exceeded, action = abs(pct) > DEFAULT_THRESHOLD * 100, None
+    shares = await plan_data.store_shares(session, p)
+    stores = {s.id: s for s in await session.scalars(select(Store).order_by(Store.code))}
+    by_store: defaultdict[UUID, float] = defaultdict(float)
+    for n in range(1, week + 1):
+        for store, units_ in actual.by_week_store.get(n, {}).items():
+            by_store[store] += units_
+    lines = [
+        StoreVariance(
+            store_id=s.code,
+            store_name=s.name,
+            forecasted=round(forecast * shares.get(s.id, 0.0), 2),
+            actual=by_store.get(s.id, 0.0),
+            variance_pct=plan_data.signed_variance_pct(
+                by_store.get(s.id, 0.0), forecast * shares.get(s.id, 0.0)
+            ),
+        )
+        for s in stores.values()
+    ]
+    return WeekVariance(
+        forecast_id=ids.forecast_id(season.v1_id),
+        workflow_id=season.v1_id,
+        week_number=week,
+        week=week,
+        forecasted_cumulative=round(forecast, 2),
+        actual_cumulative=sold,
+        forecast_units=round(forecast, 2),
+        forecasted_units=round(forecast, 2),
+        actual_units=sold,
+        variance_pct=pct,
+        variance_percentage=pct,
+        threshold_exceeded=exceeded,
+        action_taken=action,
+        actuals_source="uploaded" if actual.source.get(week) == "uploaded" else "history",
+        store_level_variance=lines,
+    )
+
+
+@router.get(
+    "/variance/{workflow_id}/week/{week_number}",
+    response_model=WeekVariance,
+    summary="§13 Cumulative variance through a week, in percent, per store too",
+)
+async def week_variance(
+    workflow_id: str, week_number: int, _: CurrentPrincipal, session: WriteSession
+) -> WeekVariance:
+    return await _variance(session, workflow_id, week_number)
+
+
+@router.get(
+    "/variance/{workflow_id}/summary",
+    response_model=VarianceSummary,
+    summary="§14 Store variance through the latest week with actuals, in percent",
+)
+async def variance_summary(
+    workflow_id: str, _: CurrentPrincipal, session: WriteSession
+) -> VarianceSummary:
+    season = await lookup.season(session, workflow_id, "variance")
+    w = season.require_workflow(f"variance of {workflow_id}")
+    p = await plan_data.plan(session, w.id, season.parameters, f"variance of {workflow_id}")
+    actual = await plan_data.actuals(session, p)
+    week = 0
+    while week + 1 in actual.by_week:
+        week += 1
+    if week == 0:
+        raise ApiError(404, f"variance of {workflow_id} not found: no actuals for week 1 yet")
+    detail = await _variance(session, workflow_id, week)
+    values = [s.variance_pct for s in detail.store_level_variance]
+    high = [s for s in detail.store_level_variance if abs(s.variance_pct) > DEFAULT_THRESHOLD * 100]
+    return VarianceSummary(
+        workflow_id=season.v1_id,
+        week_number=week,
+        average_variance_percentage=round(statistics.fmean(values), 2) if values else 0.0,
+        max_variance_percentage=max(values, default=0.0),
+        min_variance_percentage=min(values, default=0.0),
+        stores_above_threshold=len(high),
+        total_stores=len(values),
+        high_variance_stores=[
+            HighVarianceStore(
+                store_id=s.store_id, store_name=s.store_name, variance_percentage=s.variance_pct
+            )
+            for s in sorted(high, key=lambda s: -abs(s.variance_pct))
+        ],
+        timestamp=timestamp(),
+    )
+
+
+# ---------------------------------------------------------------- §15 allocation
+async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
+    season = await lookup.season(session, raw_id, "allocation")
+    w = season.require_workflow(f"allocation {raw_id}")
+    plan = await queries.allocation_plan(session, w.id)
+    if plan is None:
+        raise ApiError(
+            404,
+            f"allocation {raw_id} not found: the manufacturing order is not approved and "
+            f"allocated yet (workflow {season.v1_id} is {season.status})",
+        )
+    params = season.parameters
+    stores = {s.code: s for s in await session.scalars(select(Store))}
+    by_id = {s.id: s for s in stores.values()}
+    lead = {
+        by_id[r.store_id].code: r.lead_time_days
+        for r in await session.scalars(
+            select(UploadedLeadTime).where(UploadedLeadTime.workflow_id == w.id)
+        )
+    }
+    safety = {
+        by_id[r.store_id].code: r
+        for r in await session.scalars(
+            select(UploadedSafetyStock).where(UploadedSafetyStock.workflow_id == w.id)
+        )
+    }
+    sold = dict(
+        (
+            await session.execute(
+                select(WeeklyActual.store_id, func.sum(WeeklyActual.units_sold))
+                .where(WeeklyActual.workflow_id == w.id)
+                .group_by(WeeklyActual.store_id)
+            )
+        ).all()
+    )
+    weeks_sold = len(await queries.weeks_with_actuals(session, w.id))
+    holdback = plan.holdback_total or 0
+    initial_total = plan.initial_allocation_total or 1
+    p = await plan_data.plan(session, w.id, params, f"allocation {raw_id}")
+    shares = await plan_data.store_shares(session, p)
+    lines: list[StoreAllocation] = []
+    warnings: list[DcWarning] = []
+    for line in plan.store_allocations:
+        store = stores[line.store_id]
+        on_hand = line.total_season_allocation - int(sold.get(store.id, 0))
+        weekly = shares.get(store.id, 0.0) * p.season_total / params.forecast_horizon_weeks
+        s = safety.get(line.store_id)
+        lines.append(
+            StoreAllocation(
+                store_id=line.store_id,
+                store_name=line.store_name,
+                cluster_id=str(line.cluster_id) if line.cluster_id else "",
+                season_total=line.total_season_allocation,
+                initial_allocation=line.initial_allocation,
+                dc_holdback=round(holdback * line.initial_allocation / initial_total),
+                current_inventory=on_hand,
+                weeks_of_supply=round(on_hand / weekly, 2) if weekly > 0 else 0.0,
+                lead_time_days=lead.get(line.store_id),
+                safety_stock_units=s.safety_stock_units if s else None,
+                reorder_point=s.reorder_point if s else None,
+            )
+        )
+        if s is not None and on_hand < s.reorder_point:
+            warnings.append(
+                DcWarning(
+                    week_number=max(weeks_sold, 1),
+                    dc_remaining=0,
+                    message=f"{line.store_id} holds {on_hand:,} units, below its reorder "
+                    f"point {s.reorder_point:,}",
+                    severity="warning",
+                )
+            )
+        days = lead.get(line.store_id)
+        if days is not None and days > 7 and params.replenishment_strategy.value == "weekly":
+            warnings.append(
+                DcWarning(
+                    week_number=1,
+                    dc_remaining=holdback,
+                    message=f"{line.store_id}: lead time {days} days is longer than the "
+                    "weekly replenishment cycle",
+                    severity="info",
+                )
+            )
+    shipments: defaultdict[int, list[Shipment]] = defaultdict(list)
+    for week, store_id, units_ in await session.execute(
+        select(Allocation.week_number, Allocation.store_id, func.sum(Allocation.units))
+        .where(Allocation.workflow_id == w.id, Allocation.kind == "replenishment")
+        .group_by(Allocation.week_number, Allocation.store_id)
+        .order_by(Allocation.week_number)
+    ):
+        if units_:
+            shipments[week].append(
+                Shipment(
+                    store_id=by_id[store_id].code,
+                    quantity=int(units_),
+                    reason="replenish_to_forecast",
+                )
+            )
+    remaining = holdback
+    weeks: list[ReplenishmentWeek] = []
+    for week in sorted(shipments):
+        shipped = sum(s.quantity for s in shipments[week])
+        remaining -= shipped
+        weeks.append(
+            ReplenishmentWeek(
+                week_number=week,
+                shipments=sorted(shipments[week], key=lambda s: s.store_id),
+                total_shipped=shipped,
+                dc_remaining=max(remaining, 0),
+            )
+        )
+        if holdback and remaining <= 0.1 * holdback:
+            warnings.append(
+                DcWarning(
+                    week_number=week,
+                    dc_remaining=max(remaining, 0),
+                    message=f"week {week}: the DC holds {max(remaining, 0):,} units, "
+                    f"{'nothing' if remaining <= 0 else 'under 10 %'} of its holdback",
+                    severity="critical" if remaining <= 0 else "warning",
+                )
+            )
+    orders = await queries.manufacturing_orders(session, w.id)
+    strategy = units.strategy_to_v1(params.replenishment_strategy.value)
+    return AllocationAnswer(
+        allocation_id=ids.allocation_id(season.v1_id),
+        forecast_id=ids.forecast_id(season.v1_id),
+        workflow_id=season.v1_id,
+        manufacturing_order=plan.manufacturing_qty or 0,
+        total_units_allocated=plan.initial_allocation_total + plan.replenishment_total,
+        safety_stock_pct=units.fraction(sum(o.safety_stock_pct for o in orders) / len(orders))
+        if orders
+        else None,
+        dc_holdback_pct=units.holdback_to_v1(params.dc_holdback_percentage),
+        replenishment_strategy=strategy,
+        strategy=strategy,
+        initial_allocation_total=plan.initial_allocation_total,
+        dc_holdback_total=holdback,
+        store_allocations=lines,
+        replenishment_plan=weeks,
+        dc_inventory_warnings=warnings,
+    )
+
+
+@router.get(
+    "/allocations/{allocation_id}",
+    response_model=AllocationAnswer,
+    summary="§15 The allocation plan",
+)
+async def allocation(
+    allocation_id: str, _: CurrentPrincipal, session: WriteSession
+) -> AllocationAnswer:
+    return await _allocation(session, allocation_id)
+
+
+def _replenishment_approval(
+    plan: AllocationAnswer, week: int, raw_id: str
+) -> ReplenishmentApproval:
+    found = next((w for w in plan.replenishment_plan if w.week_number == week), None)
+    if found is None:
+        raise ApiError(
+            404,
+            f"no replenishment for week {week} of {raw_id}: shipments are planned when the "
+            "week's actuals arrive",
+        )
+    return ReplenishmentApproval(
+        approval_id=f"rp_{plan.workflow_id.removeprefix('wf_')}_{week}",
+        forecast_id=plan.forecast_id,
+        week_number=week,
+        total_units_approved=found.total_shipped,
+        stores_affected=len(found.shipments),
+        approved_at=timestamp(),
+        status="approved",
+    )
+
+
+@router.post(
+    "/approvals/replenishment",
+    response_model=ReplenishmentApproval,
+    summary="§16 Confirm a week's replenishment (Season Planner ships it by itself)",
+)
+async def approve_replenishment(
+    body: ReplenishmentApprovalBody, _: Planner, session: WriteSession
+) -> ReplenishmentApproval:
+    return _replenishment_approval(
+        await _allocation(session, body.forecast_id), body.week_number, body.forecast_id
+    )
+
+
+@router.post(
+    "/allocations/{workflow_id}/approve",
+    response_model=ReplenishmentApproval,
+    summary="§16 Same as above",
+)
+async def approve_allocation_week(
+    workflow_id: str, body: WeekBody, _: Planner, session: WriteSession
+) -> ReplenishmentApproval:
+    return _replenishment_approval(
+        await _allocation(session, workflow_id), body.week_number, workflow_id
+    )
+
+
+@router.post("/allocations/{workflow_id}/reject", summary="§16 Refused: replenishment is automatic")
+async def reject_allocation_week(
+    workflow_id: str, body: WeekBody, _: Planner, session: WriteSession
+) -> None:
+    await _allocation(session, workflow_id)
+    raise ApiError(
+        409,
+        f"week {body.week_number} cannot be rejected: Season Planner ships replenishment by "
+        "itself from the forecast; re-forecast (POST /api/workflows/reforecast) to change it",
+    )
+
+
+# ---------------------------------------------------------------- §17 markdowns
+async def _lift_per_point(session: AsyncSession, workflow_id: UUID) -> float:
+    rows = await session.scalars(
+        select(UploadedMarkdownHistory).where(UploadedMarkdownHistory.workflow_id == workflow_id)
+    )
+    ratios = [r.demand_lift_pct / r.markdown_pct for r in rows if r.markdown_pct > 0]
+    return statistics.median(ratios) if ratios else DEFAULT_LIFT_PER_POINT
+
+
+async def _unsold_value(session: AsyncSession, workflow_id: UUID) -> float:
+    """Allocated units not yet sold, at full price, over the season's categories."""
+    allocated = dict(
+        (
+            await session.execute(
+                select(Allocation.category_id, func.sum(Allocation.units))
+                .where(Allocation.workflow_id == workflow_id)
+                .group_by(Allocation.category_id)
+            )
+        ).all()
+    )
+    sold = dict(
+        (
+            await session.execute(
+                select(WeeklyActual.category_id, func.sum(WeeklyActual.units_sold))
+                .where(WeeklyActual.workflow_id == workflow_id)
+                .group_by(WeeklyActual.category_id)
+            )
+        ).all()
+    )
+    prices = dict((await session.execute(select(Category.id, Category.unit_price))).all())
+    return sum(
+        max(0, int(units_) - int(sold.get(c, 0))) * float(prices[c])
+        for c, units_ in allocated.items()
+    )
+
+
+@router.get(
+    "/markdowns/{markdown_id}", response_model=MarkdownAnswer, summary="§17 The markdown analysis"
+)
+async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession) -> MarkdownAnswer:
+    season = await lookup.season(session, markdown_id, "markdown")
+    if not season.markdown_enabled:
+        raise ApiError(
+            404,
+            f"markdown {markdown_id} not applicable: the workflow was created without a "
+            "markdown checkpoint",
+        )
+    w = season.require_workflow(f"markdown {markdown_id}")
+    params = season.parameters
+    proposals = await queries.markdowns(session, w.id)
+    memory: dict[str, Any] = (w.context or {}).get("sell_through") or {}
+    if proposals:
+        m = proposals[-1]
+        actual, target, elasticity = (
+            m.sell_through_fraction,
+            m.target_sell_through_fraction,
+            m.elasticity_coefficient,
+        )
+        percent = (
+            m.decided_markdown_pct
+            if m.decided_markdown_pct is not None
+            else m.recommended_markdown_pct
+        )
+        status, reasoning = m.status, m.reasoning
+    elif "sell_through" in memory:
+        actual, target = (
+            float(memory["sell_through"]),
+            float(memory.get("target", params.markdown_threshold)),
+        )
+        elasticity, percent, status = 0.0, 0.0, "not_needed"
+        reasoning = (
+            f"sell-through {actual:.1%} at week {params.markdown_checkpoint_week} meets "
+            f"the target {target:.0%}"
+        )
+    else:
+        raise ApiError(
+            404,
+            f"markdown {markdown_id} not found: the analysis runs at the checkpoint, week "
+            f"{params.markdown_checkpoint_week}, once its actuals are in",
+        )
+    markdown_fraction = units.fraction(percent)
+    lift = await _lift_per_point(session, w.id)
+    after = min(1.0, actual * (1 + lift * markdown_fraction))
+    gap = round(target - actual, 6)
+    return MarkdownAnswer(
+        markdown_id=ids.markdown_id(season.v1_id),
+        workflow_id=season.v1_id,
+        forecast_id=ids.forecast_id(season.v1_id),
+        markdown_checkpoint_week=params.markdown_checkpoint_week,
+        markdown_threshold=target,
+        actual_sell_through=actual,
+        gap=gap,
+        elasticity_coefficient=elasticity,
+        expected_impact=round(max(gap, 0.0) * elasticity, 6),
+        recommended_markdown_percentage=markdown_fraction,
+        expected_sell_through_after_markdown=round(after, 6),
+        expected_margin_reduction=round(markdown_fraction * await _unsold_value(session, w.id)),
+        decision="APPLY_MARKDOWN" if markdown_fraction > 0 else "NO_MARKDOWN_NEEDED",
+        status=status,
+        justification=reasoning,
+        risk_assessment=(
+            f"demand lift {lift:.2f} per markdown point "
+            + (
+                "(from the uploaded markdown history)"
+                if lift != DEFAULT_LIFT_PER_POINT
+                else "(default)"
+            )
+        ),
+        timestamp=timestamp(),
+    )
+
+
+# ---------------------------------------------------------------- §20 design approvals
+def _decided(response: JSONResponse) -> dict[str, Any]:
+    """The decision `/api` answered, or its refusal as a v1 error."""
+    body = json.loads(bytes(response.body))
+    if response.status_code == 200:
+        return dict(body)
+    if response.status_code == 202:
+        raise ApiError(504, "the decision was sent but not confirmed in time; it may still apply")
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    raise ApiError(response.status_code, str(error.get("message") or "decision refused"))
+
+
+async def _season_for_approval(session: AsyncSession, raw_id: str) -> lookup.Season:
+    try:
+        return await lookup.season(session, raw_id)
+    except ApiError:
+        raise ApiError(400, f"unknown workflow {raw_id}") from None
+
+
+@router.post(
+    "/approvals/manufacturing",
+    response_model=ManufacturingApprovalAnswer,
+    summary="§20 Recalculate (modify) or approve (accept) the manufacturing order",
+)
+async def manufacturing_approval(
+    body: ManufacturingApprovalBody,
+    principal: Approver,
+    session: ReadSession,
+    state: StateDep,
+    runtime: RuntimeDep,
+) -> ManufacturingApprovalAnswer:
+    season = await _season_for_approval(session, body.workflow_id)
+    w = season.require_workflow("the manufacturing order")
+    orders = await queries.manufacturing_orders(session, w.id)
+    if not orders:
+        raise ApiError(
+            409, f"workflow {season.v1_id} has no manufacturing order yet ({season.status})"
+        )
+    forecast_total = int(sum(o.forecast_units for o in orders))
+    proposed = sum(o.recommended_quantity for o in orders)
+    proposed_ssp = units.fraction(sum(o.safety_stock_pct for o in orders) / len(orders))
+    ssp = body.safety_stock_pct if body.safety_stock_pct is not None else proposed_ssp
+    # The design's recalculation: floor(forecast total x (1 + safety stock)).
+    quantity = proposed if body.safety_stock_pct is None else int(forecast_total * (1 + ssp))
+    reasoning = (
+        f"forecast {forecast_total:,} units with {ssp:.0%} safety stock: {quantity:,} units"
+        + (
+            ""
+            if body.safety_stock_pct is not None
+            else " (the proposed order, stock on hand deducted)"
+        )
+    )
+    if body.action == "modify":
+        return ManufacturingApprovalAnswer(
+            workflow_id=season.v1_id,
+            action="modify",
+            manufacturing_qty=quantity,
+            safety_stock_pct=ssp,
+            forecast_total=forecast_total,
+            reasoning=reasoning,
+            status="recalculated",
+        )
+    await session.commit()  # a first v1 use of a UUID made its mapping; keep it
+    decided = await decide_manufacturing(
+        ManufacturingDecision(
+            workflow_id=w.id,
+            action=DecisionAction.ACCEPT if quantity == proposed else DecisionAction.MODIFY,
+            value=None if quantity == proposed else float(quantity),
+            reason="approved through contract v1",
+        ),
+        principal,
+        state,
+        runtime,
+    )
+    return ManufacturingApprovalAnswer(
+        workflow_id=season.v1_id,
+        action="accept",
+        manufacturing_qty=int(_decided(decided)["decided_value"]),
+        safety_stock_pct=ssp,
+        forecast_total=forecast_total,
+        reasoning=reasoning,
+        status="approved",
+    )
+
+
+@router.post(
+    "/approvals/markdown",
+    response_model=MarkdownApprovalAnswer,
+    summary="§20 Recalculate (modify) or approve (accept) the markdown",
+)
+async def markdown_approval(
+    body: MarkdownApprovalBody,
+    principal: Approver,
+    session: ReadSession,
+    state: StateDep,
+    runtime: RuntimeDep,
+) -> MarkdownApprovalAnswer:
+    season = await _season_for_approval(session, body.workflow_id)
+    w = season.require_workflow("the markdown")
+    computed = compute_markdown(
+        body.target_sell_through_pct, body.actual_sell_through_pct, body.elasticity_coefficient
+    )
+    markdown_fraction = units.fraction(computed.percentage)
+    reasoning = (
+        f"gap {computed.gap:.1%} x elasticity {body.elasticity_coefficient:g} = "
+        f"{computed.raw_percentage:g}%, rounded and capped: {computed.percentage:g}%"
+    )
+    answer = MarkdownApprovalAnswer(
+        workflow_id=season.v1_id,
+        action=body.action,
+        recommended_markdown_pct=markdown_fraction,
+        elasticity_coefficient=body.elasticity_coefficient,
+        gap_pct=round(computed.gap, 6),
+        expected_demand_lift_pct=round(markdown_fraction * DEFAULT_LIFT_PER_POINT, 6),
+        reasoning=reasoning,
+        status="recalculated",
+    )
+    if body.action == "modify":
+        return answer
+    await session.commit()
+    markdown_decided = await decide_markdown(
+        MarkdownDecision(
+            workflow_id=w.id,
+            action=DecisionAction.MODIFY,
+            value=computed.percentage,
+            reason="approved through contract v1",
+        ),
+        principal,
+        state,
+        runtime,
+    )
+    _decided(markdown_decided)
+    return answer.model_copy(update={"status": "approved"})

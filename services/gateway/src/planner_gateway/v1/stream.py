@@ -1,0 +1,157 @@
+"""§8 WebSocket `/api/v1/workflows/{workflow_id}/stream`: a v1 workflow's messages, live.
+
+Open it as soon as the workflow is created (before execute): the connection follows our
+workflow's UUID in the gateway's hub, which receives the workflow's events from the moment
+execute creates it. The key comes as `?token=` (what a browser can add), an Authorization
+header, or the subprotocols `bearer, <key>`. A missing or unknown key, or an unknown id,
+refuses the upgrade (HTTP 403 before the handshake) so the client stops after its retries
+instead of reconnecting every 2 s; everything after the handshake is the contract's.
+
+First message: `connection_established`. Then the translated messages (v1/messages.py);
+if pre-season planning is already done when the socket opens (a reconnect), its
+`workflow_complete` is sent at once. Any number of sockets may follow one workflow (the
+client's development build opens two per tab).
+
+Heartbeat: liveness is the protocol's own ping frames, sent by uvicorn, which browsers answer
+by themselves. A `{"type": "ping"}` message every `ws_heartbeat_seconds` is information;
+the client need not answer (a `pong` is accepted), and nothing closes a socket because no
+pong came. Anything the client sends is read and ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import datetime
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+
+from planner_gateway.auth import websocket_principal
+from planner_gateway.deps import get_runtime, get_state
+from planner_gateway.errors import ApiError
+from planner_gateway.relay.hub import Subscription
+from planner_gateway.settings import GatewaySettings
+from planner_gateway.v1 import lookup, units
+from planner_gateway.v1.messages import StreamContext, timestamp, translate
+from planner_shared.db.frontend_v1 import V1Workflow
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+
+class _GoneError(Exception):
+    pass
+
+
+class V1Connection:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        subscription: Subscription,
+        settings: GatewaySettings,
+        context: StreamContext,
+        already_complete: bool,
+    ) -> None:
+        self._ws = websocket
+        self._subscription = subscription
+        self._settings = settings
+        self._ctx = context
+        self._already_complete = already_complete
+        self._lock = asyncio.Lock()
+
+    async def _send(self, message: dict[str, object]) -> None:
+        try:
+            async with self._lock:
+                await self._ws.send_text(json.dumps(message))
+        except (WebSocketDisconnect, RuntimeError) as exc:
+            raise _GoneError from exc
+
+    async def serve(self) -> None:
+        close: tuple[int, str] | None = None
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._send_loop())
+                group.create_task(self._receive_loop())
+                group.create_task(self._heartbeat_loop())
+                await self._subscription.dropped.wait()
+                close = (self._subscription.drop_code, self._subscription.drop_reason)
+                raise _GoneError
+        except* _GoneError:
+            pass
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._ws.close(close[0], close[1][:120]), 2.0)
+
+    async def _send_loop(self) -> None:
+        await self._send(
+            {
+                "type": "connection_established",
+                "workflow_id": self._ctx.v1_id,
+                "timestamp": timestamp(),
+            }
+        )
+        if self._already_complete:
+            await self._send(self._ctx.complete())
+        while True:
+            frame = await self._subscription.queue.get()
+            try:
+                message = json.loads(frame.text)
+            except ValueError:
+                continue
+            if self._ctx.executed_at is None:
+                self._ctx.executed_at = await self._executed_at()
+            for translated in translate(message, self._ctx):
+                await self._send(translated)
+
+    async def _executed_at(self) -> datetime | None:
+        async with get_runtime(self._ws).sessionmaker() as session:
+            executed: datetime | None = await session.scalar(
+                select(V1Workflow.executed_at).where(V1Workflow.v1_id == self._ctx.v1_id)
+            )
+        return executed
+
+    async def _receive_loop(self) -> None:
+        while True:
+            frame = await self._ws.receive()
+            if frame["type"] == "websocket.disconnect":
+                raise _GoneError
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.ws_heartbeat_seconds)
+            await self._send(
+                {"type": "ping", "workflow_id": self._ctx.v1_id, "timestamp": timestamp()}
+            )
+
+
+@router.websocket("/api/v1/workflows/{workflow_id}/stream", name="v1_workflow_stream")
+async def workflow_stream(websocket: WebSocket, workflow_id: str) -> None:
+    state = get_state(websocket)
+    principal, subprotocol = await websocket_principal(websocket)
+    if principal is None:
+        await websocket.close(1008, "missing or unknown API key")  # refuses the upgrade
+        return
+    try:
+        async with get_runtime(websocket).sessionmaker.begin() as session:
+            season = await lookup.season(session, workflow_id)
+            holdback = season.parameters.dc_holdback_percentage
+    except ApiError:
+        await websocket.close(1008, "unknown workflow")
+        return
+    context = StreamContext(
+        v1_id=season.v1_id,
+        markdown_enabled=season.markdown_enabled,
+        holdback_fraction=units.holdback_to_v1(holdback),
+        executed_at=season.v1.executed_at,
+    )
+    done = season.state is not None and season.state in units.PRE_SEASON_DONE
+    subscription = state.hub.subscribe(season.v1.workflow_id)
+    try:
+        await websocket.accept(subprotocol=subprotocol)
+        await V1Connection(websocket, subscription, state.settings, context, done).serve()
+    finally:
+        state.hub.unsubscribe(subscription)

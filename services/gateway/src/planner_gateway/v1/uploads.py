@@ -1,0 +1,546 @@
+"""§12 `POST /workflows/{id}/{demand|inventory|pricing}/upload`: the contract's file types,
+checked whole (upload_formats.py), then checked against what we hold (stores, categories),
+then stored where planning reads them. The answer is 200 `VALID`/`INVALID` with the
+contract's `errors[]`; an invalid file stores nothing.
+
+- `sales_data` -> `weekly_actuals`, one domain upload per week (as
+  `POST /api/data/weekly-actuals`), read by the variance check and re-forecast; accepted
+  while the season runs;
+- `store_profiles` -> `uploaded_store_profiles`, read by the store clustering (size,
+  region, segment);
+- `dc_inventory` -> `uploaded_dc_inventory`, read by the manufacturing quantity (free DC
+  stock is the stock on hand);
+- `lead_times`, `safety_stock` -> `uploaded_lead_times`, `uploaded_safety_stock`, read by
+  the v1 allocation plan (per store, and its warnings);
+- `elasticity` -> `uploaded_elasticities`, read by the markdown proposal;
+- `markdown_history` -> `uploaded_markdown_history`, read by the v1 markdown analysis (the
+  demand lift per markdown point);
+- `competitor_prices` -> refused (`OTHER`): no part of planning reads it.
+
+Reference data is read when the workflow is planned: upload it before execute (the client's
+upload button shows as soon as the workflow exists). A newer upload of a type replaces the
+older one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_gateway import SERVICE_NAME
+from planner_gateway.api.data import ACCEPTS_ACTUALS, _refuse_gap
+from planner_gateway.auth import Planner, Principal
+from planner_gateway.deps import StateDep, WriteSession
+from planner_gateway.errors import ApiError
+from planner_gateway.queries import weeks_with_actuals
+from planner_gateway.v1 import catalog, lookup
+from planner_gateway.v1.schemas import UploadAnswer, UploadError
+from planner_gateway.v1.upload_formats import AGENT_FILE_TYPES, COLUMNS, Checked, Problem, check
+from planner_shared.bus.outbox import add_to_outbox
+from planner_shared.datasets.csv_formats import CsvValidationError, WeeklyActualRow
+from planner_shared.datasets.loader import load_weekly_actuals
+from planner_shared.db.frontend_v1 import (
+    ReferenceUpload,
+    UploadedDcInventory,
+    UploadedElasticity,
+    UploadedLeadTime,
+    UploadedMarkdownHistory,
+    UploadedSafetyStock,
+    UploadedStoreProfile,
+)
+from planner_shared.db.models import Category, Store
+from planner_shared.events import ActualsUploaded, ActualsUploadedPayload
+from planner_shared.workflow import WorkflowState
+
+router = APIRouter()
+
+MAX_ELASTICITY = 10.0
+READ_CHUNK = 1024 * 1024
+
+
+def upload_paths(prefix: str = "/api/v1") -> list[str]:
+    """The upload paths with a placeholder, for the body limit (which matches by pattern)."""
+    return [f"{prefix}/workflows/{{workflow_id}}/{agent}/upload" for agent in AGENT_FILE_TYPES]
+
+
+async def _read(upload: UploadFile, max_bytes: int) -> bytes:
+    data = bytearray()
+    while chunk := await upload.read(READ_CHUNK):
+        data.extend(chunk)
+        if len(data) > max_bytes:
+            raise ApiError(413, f"the file is larger than {max_bytes:,} bytes")
+    return bytes(data)
+
+
+def _store_ids(stores: dict[str, Store], checked: Checked, column: str = "store_id") -> None:
+    for row in list(checked.rows):
+        if str(row[column]).upper() not in stores:
+            checked.problems.append(
+                Problem(
+                    "OTHER",
+                    f"unknown store {row[column]}: not one of the loaded stores",
+                    row=row["_row"],
+                    column=column,
+                    actual_value=str(row[column]),
+                )
+            )
+
+
+def _at_least(checked: Checked, column: str, minimum: float, strict: bool = False) -> None:
+    for row in checked.rows:
+        value = row[column]
+        if value < minimum or (strict and value == minimum):
+            bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+            checked.problems.append(
+                Problem(
+                    "OTHER",
+                    f"{column} must be {bound}",
+                    row=row["_row"],
+                    column=column,
+                    actual_value=str(value),
+                )
+            )
+
+
+def _sku_category(sku: str, categories: list[Category]) -> Category | None:
+    """A SKU names its category by code: `DRES`, or `DRES-...` / `DRES_...`."""
+    upper = sku.strip().upper()
+    for c in categories:
+        code = c.code.upper()
+        if upper == code or upper.startswith((code + "-", code + "_")):
+            return c
+    return None
+
+
+async def _domain_checks(session: AsyncSession, file_type: str, checked: Checked) -> dict[str, Any]:
+    """Problems against the data we hold; returns the lookups the storing step uses."""
+    stores = {s.code.upper(): s for s in await session.scalars(select(Store))}
+    categories = list(await session.scalars(select(Category).order_by(Category.code)))
+    found: dict[str, Any] = {"stores": stores}
+    if file_type in ("sales_data", "store_profiles", "lead_times", "safety_stock"):
+        _store_ids(stores, checked)
+    if file_type == "store_profiles":
+        _at_least(checked, "size_sqft", 0, strict=True)
+    if file_type == "dc_inventory":
+        _at_least(checked, "available_units", 0)
+        _at_least(checked, "reserved_units", 0)
+        skus: dict[str, Category] = {}
+        for row in checked.rows:
+            if (c := _sku_category(row["sku"], categories)) is None:
+                codes = ", ".join(c.code for c in categories)
+                checked.problems.append(
+                    Problem(
+                        "OTHER",
+                        f"sku {row['sku']} names no category: start it with a category "
+                        f"code ({codes})",
+                        row=row["_row"],
+                        column="sku",
+                        actual_value=row["sku"],
+                    )
+                )
+            else:
+                skus[row["sku"]] = c
+        found["skus"] = skus
+    if file_type == "lead_times":
+        _at_least(checked, "lead_time_days", 0)
+    if file_type == "safety_stock":
+        _at_least(checked, "safety_stock_units", 0)
+        _at_least(checked, "reorder_point", 0)
+    if file_type == "elasticity":
+        named: dict[str, Category] = {}
+        for row in checked.rows:
+            c = await catalog.category_of(session, row["category"])
+            if c is None:
+                checked.problems.append(
+                    Problem(
+                        "OTHER",
+                        f"unknown category {row['category']}",
+                        row=row["_row"],
+                        column="category",
+                        actual_value=row["category"],
+                    )
+                )
+                continue
+            named[row["category"]] = c
+            value = row["elasticity_coefficient"]
+            if not 0 < value <= MAX_ELASTICITY:
+                checked.problems.append(
+                    Problem(
+                        "OTHER",
+                        f"elasticity_coefficient must be above 0 and at most {MAX_ELASTICITY:g}",
+                        row=row["_row"],
+                        column="elasticity_coefficient",
+                        actual_value=str(value),
+                    )
+                )
+        found["categories"] = named
+    if file_type == "markdown_history":
+        for column in ("markdown_pct", "sell_through_pct", "demand_lift_pct"):
+            _at_least(checked, column, 0)
+        _at_least(checked, "week", 1)
+    if file_type == "sales_data":
+        for column in ("week", "sales_units", "inventory_on_hand"):
+            _at_least(checked, column, 1 if column == "week" else 0)
+        _at_least(checked, "sales_revenue", 0)
+    return found
+
+
+def _as_fraction(rows: list[dict[str, Any]], column: str) -> list[float]:
+    """The file does not say its unit: a column with a value above 1 is in percent."""
+    values = [float(r[column]) for r in rows]
+    return [v / 100.0 for v in values] if any(v > 1 for v in values) else values
+
+
+async def _replace(
+    session: AsyncSession, model: Any, workflow_id: UUID, rows: list[dict[str, Any]]
+) -> None:
+    await session.execute(delete(model).where(model.workflow_id == workflow_id))
+    session.add_all(model(workflow_id=workflow_id, **row) for row in rows)
+
+
+async def _store_reference(
+    session: AsyncSession,
+    file_type: str,
+    workflow_id: UUID,
+    checked: Checked,
+    found: dict[str, Any],
+) -> None:
+    rows = checked.rows
+    stores = found["stores"]
+    if file_type == "store_profiles":
+        await _replace(
+            session,
+            UploadedStoreProfile,
+            workflow_id,
+            [
+                {
+                    "store_id": stores[r["store_id"].upper()].id,
+                    "store_name": r["store_name"],
+                    "region": r["region"],
+                    "size_sqft": r["size_sqft"],
+                    "segment": r["cluster_id"],
+                }
+                for r in rows
+            ],
+        )
+    elif file_type == "dc_inventory":
+        await _replace(
+            session,
+            UploadedDcInventory,
+            workflow_id,
+            [
+                {
+                    "sku": r["sku"],
+                    "dc_location": r["dc_location"],
+                    "category_id": found["skus"][r["sku"]].id,
+                    "available_units": r["available_units"],
+                    "reserved_units": r["reserved_units"],
+                }
+                for r in rows
+            ],
+        )
+    elif file_type == "lead_times":
+        await _replace(
+            session,
+            UploadedLeadTime,
+            workflow_id,
+            [
+                {
+                    "store_id": stores[r["store_id"].upper()].id,
+                    "dc_location": r["dc_location"],
+                    "lead_time_days": r["lead_time_days"],
+                }
+                for r in rows
+            ],
+        )
+    elif file_type == "safety_stock":
+        await _replace(
+            session,
+            UploadedSafetyStock,
+            workflow_id,
+            [
+                {
+                    "store_id": stores[r["store_id"].upper()].id,
+                    "safety_stock_units": r["safety_stock_units"],
+                    "reorder_point": r["reorder_point"],
+                }
+                for r in rows
+            ],
+        )
+    elif file_type == "elasticity":
+        by_category: dict[UUID, float] = {}
+        for r in rows:
+            by_category[found["categories"][r["category"]].id] = r["elasticity_coefficient"]
+        await _replace(
+            session,
+            UploadedElasticity,
+            workflow_id,
+            [{"category_id": c, "elasticity": e} for c, e in by_category.items()],
+        )
+    elif file_type == "markdown_history":
+        fractions = {
+            c: _as_fraction(rows, c)
+            for c in ("markdown_pct", "sell_through_pct", "demand_lift_pct")
+        }
+        await _replace(
+            session,
+            UploadedMarkdownHistory,
+            workflow_id,
+            [
+                {
+                    "row_number": r["_row"],
+                    "week": r["week"],
+                    "markdown_pct": fractions["markdown_pct"][i],
+                    "sell_through_pct": fractions["sell_through_pct"][i],
+                    "demand_lift_pct": fractions["demand_lift_pct"][i],
+                }
+                for i, r in enumerate(rows)
+            ],
+        )
+
+
+async def _season_category(session: AsyncSession, season: lookup.Season) -> str | Problem:
+    w = season.workflow
+    if w is None or WorkflowState(w.state) not in ACCEPTS_ACTUALS:
+        return Problem(
+            "OTHER",
+            f"sales_data are the season's weekly actuals: accepted while the season runs (after "
+            f"workflow_complete); workflow {season.v1_id} is {season.status}",
+        )
+    codes = w.category_codes or list(await session.scalars(select(Category.code)))
+    if len(codes) != 1:
+        return Problem(
+            "OTHER",
+            f"sales_data name no category and workflow {season.v1_id} plans {len(codes)} "
+            "categories: upload them per category with POST /api/data/weekly-actuals",
+        )
+    return codes[0]
+
+
+async def _store_sales(
+    session: AsyncSession,
+    request: Request,
+    season: lookup.Season,
+    checked: Checked,
+    file_name: str,
+    digest: str,
+    principal: Principal,
+) -> list[Problem]:
+    """One domain weekly-actuals upload per week of the file, in week order; any refusal
+    refuses the file (the caller rolls every week back)."""
+    category = await _season_category(session, season)
+    if isinstance(category, Problem):
+        return [category]
+    w = season.require_workflow("sales_data")
+    by_week: defaultdict[int, list[WeeklyActualRow]] = defaultdict(list)
+    for r in checked.rows:
+        by_week[r["week"]].append(
+            WeeklyActualRow(
+                row=r["_row"] + 1,
+                store_code=r["store_id"].upper(),
+                category_code=category,
+                week_number=r["week"],
+                units_sold=r["sales_units"],
+            )
+        )
+    events = []
+    for week in sorted(by_week):
+        try:
+            load = await load_weekly_actuals(
+                session,
+                workflow_id=w.id,
+                rows=by_week[week],
+                filename=file_name,
+                uploaded_by=principal.name,
+                sha256=hashlib.sha256(f"{digest}:{week}".encode()).hexdigest(),
+                week_number=week,
+            )
+            _refuse_gap(load.week_number, await weeks_with_actuals(session, w.id))
+        except CsvValidationError as exc:
+            return [
+                Problem(
+                    "OTHER",
+                    f"week {week}: {e.reason}",
+                    row=(e.row - 1) if e.row else None,
+                    column=e.column,
+                )
+                for e in exc.errors
+            ] or [Problem("OTHER", f"week {week}: {exc}")]
+        except ApiError as exc:
+            return [Problem("OTHER", exc.message)]
+        events.append(
+            ActualsUploaded(
+                workflow_id=w.id,
+                producer=SERVICE_NAME,
+                payload=ActualsUploadedPayload(
+                    upload_id=load.upload_id,
+                    week_number=load.week_number,
+                    row_count=load.row_count,
+                    replaced_previous=load.replaced_previous,
+                    uploaded_by=principal.name,
+                ),
+            )
+        )
+    add_to_outbox(session, request.app.state.runtime.settings, events)
+    return []
+
+
+def _answer(
+    season_id: str, file_type: str, file_name: str, size: int, checked: Checked, at: datetime
+) -> UploadAnswer:
+    valid = not checked.problems
+    n = len(checked.problems)
+    return UploadAnswer(
+        workflow_id=season_id,
+        file_type=file_type,
+        file_name=file_name,
+        file_size_bytes=size,
+        rows_uploaded=len(checked.rows) if valid else 0,
+        columns=checked.columns,
+        validation_status="VALID" if valid else "INVALID",
+        errors=None if valid else [UploadError(**p.as_dict()) for p in checked.problems],
+        uploaded_at=at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        message=(
+            f"{file_type}: {len(checked.rows)} rows stored"
+            if valid
+            else f"{n} error{'s' if n != 1 else ''} found; nothing was stored"
+        ),
+    )
+
+
+async def _upload(
+    agent: str,
+    workflow_id: str,
+    file: UploadFile,
+    file_type: str,
+    principal: Principal,
+    session: AsyncSession,
+    request: Request,
+    max_bytes: int,
+) -> UploadAnswer:
+    name = file.filename or ""
+    if not name.lower().endswith(".csv"):
+        raise ApiError(
+            400, f"only .csv files are accepted (CSV); got {name or 'a file without a name'}"
+        )
+    data = await _read(file, max_bytes)
+    season = await lookup.season(session, workflow_id, lock=True)
+    now = datetime.now(UTC)
+    if file_type not in COLUMNS:
+        known = ", ".join(AGENT_FILE_TYPES[agent])
+        checked = Checked(
+            problems=[
+                Problem(
+                    "OTHER", f"unknown file_type {file_type!r}; the {agent} upload takes {known}"
+                )
+            ]
+        )
+        return _answer(season.v1_id, file_type, name, len(data), checked, now)
+    if file_type not in AGENT_FILE_TYPES[agent]:
+        owner = next(a for a, types in AGENT_FILE_TYPES.items() if file_type in types)
+        checked = Checked(
+            problems=[Problem("OTHER", f"{file_type} belongs to the {owner} upload, not {agent}")]
+        )
+        return _answer(season.v1_id, file_type, name, len(data), checked, now)
+    checked = check(file_type, data)
+    if checked.problems:
+        return _answer(season.v1_id, file_type, name, len(data), checked, now)
+    if file_type == "competitor_prices":
+        checked.problems.append(
+            Problem(
+                "OTHER",
+                "competitor prices are not read by any part of planning, so they are not stored",
+            )
+        )
+        return _answer(season.v1_id, file_type, name, len(data), checked, now)
+    found = await _domain_checks(session, file_type, checked)
+    if checked.problems:
+        return _answer(season.v1_id, file_type, name, len(data), checked, now)
+    digest = hashlib.sha256(data).hexdigest()
+    async with session.begin_nested() as savepoint:
+        if file_type == "sales_data":
+            checked.problems.extend(
+                await _store_sales(session, request, season, checked, name, digest, principal)
+            )
+        else:
+            await _store_reference(session, file_type, season.v1.workflow_id, checked, found)
+        if checked.problems:
+            await savepoint.rollback()
+            return _answer(season.v1_id, file_type, name, len(data), checked, now)
+        await session.execute(
+            insert(ReferenceUpload)
+            .values(
+                workflow_id=season.v1.workflow_id,
+                file_type=file_type,
+                file_name=name[:255],
+                size_bytes=len(data),
+                row_count=len(checked.rows),
+                columns=checked.columns,
+                sha256=digest,
+                uploaded_by=principal.name,
+                uploaded_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=["workflow_id", "file_type"],
+                set_={
+                    "file_name": name[:255],
+                    "size_bytes": len(data),
+                    "row_count": len(checked.rows),
+                    "columns": checked.columns,
+                    "sha256": digest,
+                    "uploaded_by": principal.name,
+                    "uploaded_at": now,
+                },
+            )
+        )
+    return _answer(season.v1_id, file_type, name, len(data), checked, now)
+
+
+CsvUpload = Annotated[UploadFile, File(description="One CSV file, with its name.")]
+FileType = Annotated[
+    str,
+    Form(
+        description="demand: sales_data, store_profiles; inventory: dc_inventory, lead_times, "
+        "safety_stock; pricing: markdown_history, elasticity"
+    ),
+]
+
+
+def _route(agent: str) -> None:
+    @router.post(
+        f"/workflows/{{workflow_id}}/{agent}/upload",
+        response_model=UploadAnswer,
+        summary=f"§12 Upload a {agent} file ({', '.join(AGENT_FILE_TYPES[agent])})",
+        name=f"v1_upload_{agent}",
+    )
+    async def upload(
+        workflow_id: str,
+        file: CsvUpload,
+        file_type: FileType,
+        principal: Planner,
+        session: WriteSession,
+        state: StateDep,
+        request: Request,
+    ) -> UploadAnswer:
+        return await _upload(
+            agent,
+            workflow_id,
+            file,
+            file_type,
+            principal,
+            session,
+            request,
+            state.settings.max_upload_bytes,
+        )
+
+
+for _agent in AGENT_FILE_TYPES:
+    _route(_agent)

@@ -1,0 +1,218 @@
+"""Issue 12, points 5 and 9: who changed reference data is recorded and readable; only a
+workflow's planner (or an operator) cancels it; implausible quantities are refused unless
+the planner says they are right, and a corrected week re-runs the re-forecast it started."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from planner_gateway.settings import GatewaySettings
+from planner_gateway.testing import (
+    KEYS,
+    OPERATOR,
+    PLANNER,
+    Gateway,
+    Sessions,
+    count,
+    new_workflow,
+    running_gateway,
+    seed_reference,
+)
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import (
+    HistoricalSale,
+    OutboxMessage,
+    ReferenceChange,
+    VarianceCheck,
+    WeeklyActual,
+)
+from planner_shared.events import ReforecastRequested
+
+OTHER_PLANNER = {"Authorization": "Bearer other-planner-key-0123"}
+
+HISTORY = b"store_code,category_code,week_start,units\nS001,DRESS,2026-03-02,40\n" + (
+    b"S001,KNIT,2026-03-02,12\nS002,DRESS,2026-03-02,25\n"
+)
+
+
+async def _upload_history(gateway: Gateway, content: bytes, **form: str) -> httpx.Response:
+    return await gateway.client.post(
+        "/api/data/historical-sales",
+        data=form,
+        files={"file": ("history.csv", content, "text/csv")},
+        headers=PLANNER,
+    )
+
+
+async def test_an_overwrite_of_historical_sales_is_recorded(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    assert (await _upload_history(gateway, HISTORY)).status_code == 200
+    corrected = HISTORY.replace(b"S001,DRESS,2026-03-02,40", b"S001,DRESS,2026-03-02,44")
+    response = await _upload_history(gateway, corrected)
+    assert response.status_code == 200
+    assert response.json()["updated"] == 1
+
+    listed = await gateway.client.get(
+        "/api/ops/reference-changes?table=historical_sales", headers=OPERATOR
+    )
+    assert listed.status_code == 200, listed.text
+    update, insert = listed.json()["changes"]
+    assert update["action"] == "update"
+    assert update["record_key"] == {
+        "store_code": "S001",
+        "category_code": "DRESS",
+        "week_start": "2026-03-02",
+    }
+    assert (update["before"], update["after"]) == ({"units": 40}, {"units": 44})
+    assert update["changed_by"] == "pat"
+    assert "sha256" in update["source"]
+    assert insert["action"] == "insert"
+    assert insert["after"]["rows"] == 3
+    # The same file again changes nothing, and records nothing.
+    assert (await _upload_history(gateway, corrected)).status_code == 200
+    assert await count(sessionmaker, ReferenceChange) == 2
+    refused = await gateway.client.get("/api/ops/reference-changes", headers=PLANNER)
+    assert refused.status_code == 403
+
+
+async def test_implausible_history_is_refused_unless_allowed(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    assert (await _upload_history(gateway, HISTORY)).status_code == 200
+    typo = b"store_code,category_code,week_start,units\nS001,DRESS,2026-03-09,2147483647\n"
+    refused = await _upload_history(gateway, typo)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "implausible_quantity"
+    assert error["details"][0]["row"] == 2
+    assert "at most 1,000" in error["message"]
+    assert await count(sessionmaker, HistoricalSale) == 3
+    # Ten times the store's best week is still plausible, and so is a new store's 1,000.
+    assert (await _upload_history(gateway, typo.replace(b"2147483647", b"400"))).status_code == 200
+    allowed = await _upload_history(gateway, typo, allow_implausible="true")
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["updated"] == 1
+
+
+async def test_an_implausible_week_of_actuals_is_refused(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    rows = [
+        f"{store},{category},1,2027-03-01,{2147483647 if store == 'S002' else 10}"
+        for store in ("S001", "S002", "S003")
+        for category in ("DRESS", "KNIT")
+    ]
+    content = "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
+    response = await gateway.client.post(
+        "/api/data/weekly-actuals",
+        data={"workflow_id": str(workflow_id)},
+        files={"file": ("week.csv", content.encode(), "text/csv")},
+        headers=PLANNER,
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "implausible_quantity"
+    assert len(response.json()["error"]["details"]) == 2
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(WeeklyActual)) == 0
+
+
+@pytest.fixture
+async def two_planners(
+    gateway_settings: GatewaySettings, sessionmaker: Sessions
+) -> AsyncIterator[Gateway]:
+    keys = KEYS | {"other-planner-key-0123": {"name": "paula", "roles": ["planner"]}}
+    settings = gateway_settings.model_copy(
+        update={"api_keys": GatewaySettings.model_validate({"api_keys": keys}).api_keys}
+    )
+    async with running_gateway(settings) as gateway:
+        yield gateway
+
+
+async def test_only_its_planner_or_an_operator_cancels_a_workflow(
+    two_planners: Gateway, sessionmaker: Sessions
+) -> None:
+    gateway = two_planners
+    mine = await new_workflow(sessionmaker, "forecasting")  # created by pat
+    refused = await gateway.client.post(f"/api/workflows/{mine}/cancel", headers=OTHER_PLANNER)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_your_workflow"
+    assert "started by pat" in refused.json()["error"]["message"]
+    assert (
+        await gateway.client.post(f"/api/workflows/{mine}/cancel", headers=PLANNER)
+    ).status_code == 202
+    theirs = await new_workflow(sessionmaker, "forecasting")
+    by_operator = await gateway.client.post(f"/api/workflows/{theirs}/cancel", headers=OPERATOR)
+    assert by_operator.status_code == 202, by_operator.text
+
+
+async def test_a_corrected_week_reruns_the_reforecast_its_wrong_figures_started(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+
+    def week(units: int) -> bytes:
+        rows = [
+            f"{store},{category},1,2027-03-01,{units}"
+            for store in ("S001", "S002", "S003")
+            for category in ("DRESS", "KNIT")
+        ]
+        return (
+            "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
+        ).encode()
+
+    async def upload(content: bytes) -> dict[str, Any]:
+        response = await gateway.client.post(
+            "/api/data/weekly-actuals",
+            data={"workflow_id": str(workflow_id), "allow_implausible": "true"},
+            files={"file": ("week.csv", content, "text/csv")},
+            headers=PLANNER,
+        )
+        assert response.status_code == 202, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    wrong = await upload(week(900))
+    assert wrong["reforecast_event_id"] is None
+    # The forecast service checked the wrong week and started re-forecast run 2 from it.
+    async with transaction(sessionmaker) as session:
+        session.add(
+            VarianceCheck(
+                workflow_id=workflow_id,
+                week_number=1,
+                forecast_units=60,
+                actual_units=5400,
+                variance=89.0,
+                threshold=0.2,
+                exceeded=True,
+                by_category={},
+                reforecast_run_number=2,
+                reforecast_outcome="completed",
+            )
+        )
+    corrected = await upload(week(10))
+    assert corrected["replaced_previous"] is True
+    assert corrected["reforecast_event_id"] is not None
+    async with sessionmaker() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.event_id == UUID(corrected["reforecast_event_id"])
+            )
+        )
+    assert row is not None
+    event = ReforecastRequested.model_validate(row.envelope)
+    assert event.payload.reason.startswith("week 1 corrected: re-forecast run 2")
+    assert event.payload.requested_by == "pat"
+    # The same figures again start nothing more.
+    assert (await upload(week(10)))["reforecast_event_id"] is None
