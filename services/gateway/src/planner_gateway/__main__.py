@@ -8,4 +8,12 @@ if __name__ == "__main__":
     settings = GatewaySettings()
     # Clients only send pings and pongs: uvicorn refuses a larger frame with 1009 instead of
     # buffering up to its 16 MiB default.
-    serve(create_app(settings), settings, ws_max_size=settings.ws_max_message_bytes)
+    # Liveness of every socket is the protocol's ping frames (which browsers answer by
+    # themselves), never an application-level pong: stated here rather than left to defaults.
+    serve(
+        create_app(settings),
+        settings,
+        ws_max_size=settings.ws_max_message_bytes,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+    )
