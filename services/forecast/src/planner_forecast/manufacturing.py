@@ -11,11 +11,27 @@ The floor keeps a buffer even for a series the models found very predictable (th
 intervals do not cover a change of assortment or a competitor's move); the cap keeps one wild
 interval from doubling an order a human then has to talk down. The quantity is rounded up to
 whole units and is never negative.
+
+Planner's figures uploaded for the workflow (contract v1 uploads) take part:
+
+- Safety stock (`safety_stock`, units per store): a store with an uploaded figure keeps that
+  many units of safety stock instead of the one its interval gives (the planner's own
+  figure replaces ours, unclamped); the file names stores, not categories, so a store's
+  units are split across the season's categories in proportion to its forecast of each
+  (`split_store_units`). The reasoning lists the stores that used an uploaded figure.
+- Lead times (`lead_times`, days from the DC to a store): the initial allocation must leave
+  the DC `lead_time_days` before the season starts to be in the store for week 1, so the
+  order must be at the DC by the season start minus the longest store lead time
+  (`dc_ship_by` in the reasoning; 7 days when no lead time was uploaded, the delivery time
+  the weekly replenishment assumes). The same lead time sets the replenishment's timing
+  (allocation.py, `transit_weeks`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from datetime import date, timedelta
 from statistics import NormalDist
 from typing import Any
 
@@ -24,6 +40,9 @@ from pydantic import BaseModel, ConfigDict
 MIN_SAFETY_STOCK = 0.05
 MAX_SAFETY_STOCK = 0.50
 DEFAULT_SERVICE_LEVEL = 0.90
+# Days from the DC to a store when no lead time was uploaded: a delivery shipped at the end of
+# a week is in the store for the next (the weekly replenishment's assumption).
+DEFAULT_LEAD_TIME_DAYS = 7
 _Z_95 = NormalDist().inv_cdf(0.975)
 
 
@@ -108,6 +127,56 @@ class StoreDemand(BaseModel):
     season_total: float
     lower_95: float
     upper_95: float
+    # The planner's safety stock of this store for this category, in units (uploaded), which
+    # replaces the one its interval gives; None: sized from the interval.
+    safety_stock_units: float | None = None
+    # Days from the DC to this store (uploaded); None: DEFAULT_LEAD_TIME_DAYS.
+    lead_time_days: int | None = None
+
+
+def split_store_units(
+    units: Mapping[str, float], forecasts: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, float]]:
+    """A per-store quantity (uploaded safety stock) split across categories.
+
+    `units` is store -> units; `forecasts` is category -> store -> season forecast. Each
+    store's units go to the categories in proportion to its forecast of each (equal shares
+    when it forecasts nothing). Returns category -> store -> units, for the stores in `units`.
+    """
+    split: dict[str, dict[str, float]] = {category: {} for category in forecasts}
+    for store, total in units.items():
+        mine = {c: max(f.get(store, 0.0), 0.0) for c, f in forecasts.items() if store in f}
+        if not mine:
+            continue
+        mass = sum(mine.values())
+        for category, forecast in mine.items():
+            share = forecast / mass if mass > 0 else 1 / len(mine)
+            split[category][store] = total * share
+    return split
+
+
+def dc_ship_by(season_start: date, lead_times: Mapping[str, int | None]) -> dict[str, Any]:
+    """When the initial allocation must leave the DC: each store's lead time before the season
+    starts, so the order is needed at the DC by the earliest of those dates."""
+    days = {
+        store: DEFAULT_LEAD_TIME_DAYS if value is None else value
+        for store, value in lead_times.items()
+    }
+    longest = max(days.values(), default=DEFAULT_LEAD_TIME_DAYS)
+    slowest = sorted(store for store, d in days.items() if d == longest)
+    uploaded = sorted(store for store, value in lead_times.items() if value is not None)
+    return {
+        "rule": "the order is needed at the DC by the season start minus the longest store "
+        "lead time (the initial allocation must reach every store for week 1)",
+        "season_start": season_start.isoformat(),
+        "dc_ship_by": (season_start - timedelta(days=longest)).isoformat(),
+        "longest_lead_time_days": longest,
+        "slowest_stores": slowest,
+        "lead_time_source": "uploaded lead times"
+        if uploaded
+        else (f"default ({DEFAULT_LEAD_TIME_DAYS} days: no lead time uploaded)"),
+        "stores_with_uploaded_lead_time": uploaded,
+    }
 
 
 def manufacturing_from_stores(
@@ -119,6 +188,7 @@ def manufacturing_from_stores(
     min_safety_stock: float = MIN_SAFETY_STOCK,
     max_safety_stock: float = MAX_SAFETY_STOCK,
     category_interval_95: tuple[float, float] | None = None,
+    season_start: date | None = None,
 ) -> ManufacturingPlan:
     """Units to manufacture for one category from its stores' reconciled forecasts.
 
@@ -127,6 +197,9 @@ def manufacturing_from_stores(
     each store needs its own buffer. The category's quantity is the stores' forecasts plus
     their safety stocks, minus stock on hand. Without store forecasts the category's own
     interval is used.
+
+    A store with `safety_stock_units` (uploaded) keeps that safety stock instead; with
+    `season_start`, the reasoning says when the order must be at the DC (`dc_ship_by`).
     """
     if not stores:
         low, high = category_interval_95 or (0.0, 0.0)
@@ -154,13 +227,30 @@ def manufacturing_from_stores(
         )
         for s in stores
     ]
+    rows: dict[str, dict[str, Any]] = {}
+    for s, p in zip(stores, per_store, strict=True):
+        computed = p.forecast_units * p.safety_stock_pct / 100
+        units = computed if s.safety_stock_units is None else max(s.safety_stock_units, 0.0)
+        rows[s.store_code] = {
+            "forecast": p.forecast_units,
+            "interval_95": [s.lower_95, s.upper_95],
+            "safety_stock_pct": units / p.forecast_units * 100 if p.forecast_units > 0 else 0.0,
+            "safety_stock_units": units,
+            "safety_stock_source": "forecast interval"
+            if s.safety_stock_units is None
+            else "uploaded",
+            "lead_time_days": s.lead_time_days,
+        }
+        if s.safety_stock_units is not None:
+            rows[s.store_code]["computed_safety_stock_units"] = computed
     forecast = sum(p.forecast_units for p in per_store)
-    safety_units = sum(p.forecast_units * p.safety_stock_pct / 100 for p in per_store)
+    safety_units = sum(row["safety_stock_units"] for row in rows.values())
     safety = safety_units / forecast if forecast > 0 else 0.0
     target = forecast + safety_units
     quantity = max(0, math.ceil(target - stock_on_hand - 1e-9))
+    uploaded = sorted(s.store_code for s in stores if s.safety_stock_units is not None)
     reasoning: dict[str, Any] = {
-        "formula": "ceil(sum over stores of forecast x (1 + store safety stock) - stock_on_hand)",
+        "formula": "ceil(sum over stores of forecast + store safety stock units - stock_on_hand)",
         "season_forecast": forecast,
         "category_interval_95": list(category_interval_95) if category_interval_95 else None,
         "service_level": service_level,
@@ -168,19 +258,23 @@ def manufacturing_from_stores(
         "safety_stock": safety,
         "safety_stock_units": safety_units,
         "safety_stock_bounds": [min_safety_stock, max_safety_stock],
-        "stores": {
-            s.store_code: {
-                "forecast": p.forecast_units,
-                "interval_95": [s.lower_95, s.upper_95],
-                "safety_stock_pct": p.safety_stock_pct,
-            }
-            for s, p in zip(stores, per_store, strict=True)
-        },
+        "uploaded_safety_stock_stores": uploaded,
+        "safety_stock_note": (
+            f"{len(uploaded)} of {len(stores)} stores use the uploaded safety stock "
+            f"({', '.join(uploaded)}); the others z x sigma of their interval"
+            if uploaded
+            else "every store's safety stock is z x sigma of its interval (none uploaded)"
+        ),
+        "stores": rows,
         "target_units": target,
         "stock_on_hand": stock_on_hand,
         "quantity": quantity,
         "stock_covers_target": stock_on_hand >= target,
     }
+    if season_start is not None:
+        reasoning["initial_shipment"] = dc_ship_by(
+            season_start, {s.store_code: s.lead_time_days for s in stores}
+        )
     return ManufacturingPlan(
         category_code=category_code,
         forecast_units=forecast,

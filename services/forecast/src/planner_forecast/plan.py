@@ -15,6 +15,7 @@ from planner_forecast.allocation import (
     allocate_season,
     largest_remainder,
     plan_replenishment,
+    transit_weeks,
 )
 from planner_forecast.settings import ForecastSettings
 from planner_forecast.variance import VarianceResult, sell_through, variance_check
@@ -90,8 +91,9 @@ async def _store_targets(
     code_of_store: dict[UUID, str],
 ) -> dict[str, dict[str, float]]:
     """Each store's share key per category: its reconciled season forecast plus its own
-    safety stock, as the manufacturing plan sized them. Plans made before store-level
-    forecasts (no per-store reasoning) fall back to recent historical demand."""
+    safety stock, as the manufacturing plan sized them (the uploaded safety stock where the
+    workflow has one). Plans made before store-level forecasts (no per-store reasoning) fall
+    back to recent historical demand."""
     demand: dict[str, dict[str, float]] = {}
     historical: set[str] = set()
     for order in orders:
@@ -100,10 +102,7 @@ async def _store_targets(
         if not stores:
             historical.add(code)
             continue
-        demand[code] = {
-            store: max(float(row["forecast"]), 0.0) * (1 + float(row["safety_stock_pct"]) / 100)
-            for store, row in stores.items()
-        }
+        demand[code] = {store: _target_units(row) for store, row in stores.items()}
     if historical:
         rows = await repo.store_demand(session)
         for store_id, category, units in zip(
@@ -114,6 +113,24 @@ async def _store_targets(
                     units
                 )
     return demand
+
+
+def _target_units(row: dict[str, Any]) -> float:
+    """A store's forecast plus safety stock from its row of the manufacturing reasoning."""
+    forecast = max(float(row["forecast"]), 0.0)
+    if row.get("safety_stock_units") is not None:
+        return forecast + max(float(row["safety_stock_units"]), 0.0)
+    return forecast * (1 + float(row["safety_stock_pct"]) / 100)  # plans before the units
+
+
+def store_transit(order: ManufacturingOrder) -> dict[str, int]:
+    """Each store's transit weeks from the lead times the manufacturing plan recorded."""
+    stores = (order.reasoning or {}).get("stores") or {}
+    return {
+        store: transit_weeks(row.get("lead_time_days"))
+        for store, row in stores.items()
+        if isinstance(row, dict)
+    }
 
 
 @dataclass(frozen=True)
@@ -235,7 +252,12 @@ async def _replenish(
         ):
             by_week.setdefault(int(week_number), {})[stores[store]] = float(units)
         plan = plan_replenishment(
-            params.replenishment_strategy, week, params.forecast_horizon_weeks, dc_stock, by_week
+            params.replenishment_strategy,
+            week,
+            params.forecast_horizon_weeks,
+            dc_stock,
+            by_week,
+            store_transit(order),
         )
         if plan is None:
             continue

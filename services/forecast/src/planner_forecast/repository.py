@@ -11,7 +11,12 @@ import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_shared.db.frontend_v1 import UploadedDcInventory, UploadedStoreProfile
+from planner_shared.db.frontend_v1 import (
+    UploadedDcInventory,
+    UploadedLeadTime,
+    UploadedSafetyStock,
+    UploadedStoreProfile,
+)
 from planner_shared.db.models import (
     Allocation,
     Category,
@@ -331,6 +336,28 @@ async def uploaded_dc_stock(session: AsyncSession, workflow_id: UUID) -> dict[UU
         free = max(0, row.available_units - row.reserved_units)
         stock[row.category_id] = stock.get(row.category_id, 0) + free
     return stock
+
+
+async def uploaded_safety_stock(session: AsyncSession, workflow_id: UUID) -> dict[UUID, int]:
+    """Safety stock units per store uploaded for this workflow (contract v1 `safety_stock`)."""
+    rows = await session.execute(
+        select(UploadedSafetyStock.store_id, UploadedSafetyStock.safety_stock_units).where(
+            UploadedSafetyStock.workflow_id == workflow_id
+        )
+    )
+    return {store_id: int(units) for store_id, units in rows}
+
+
+async def uploaded_lead_times(session: AsyncSession, workflow_id: UUID) -> dict[UUID, int]:
+    """Days from the DC to each store uploaded for this workflow (contract v1 `lead_times`):
+    a store listed under several DC locations takes the longest (planned so that a delivery
+    from any of them is in time)."""
+    rows = await session.execute(
+        select(UploadedLeadTime.store_id, func.max(UploadedLeadTime.lead_time_days))
+        .where(UploadedLeadTime.workflow_id == workflow_id)
+        .group_by(UploadedLeadTime.store_id)
+    )
+    return {store_id: int(days) for store_id, days in rows}
 
 
 async def store_history(

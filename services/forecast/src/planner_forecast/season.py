@@ -33,7 +33,11 @@ from planner_forecast import repository as repo
 from planner_forecast.clustering import ClusteringResult, cluster_stores
 from planner_forecast.ensemble import EngineConfig
 from planner_forecast.hierarchy import HierarchyForecast, forecast_hierarchy, node_summary
-from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
+from planner_forecast.manufacturing import (
+    StoreDemand,
+    manufacturing_from_stores,
+    split_store_units,
+)
 from planner_forecast.metrics import wape
 from planner_forecast.panel import bottom_panel, season_offset, week_starts
 from planner_forecast.settings import ForecastSettings
@@ -281,7 +285,12 @@ async def run_forecast(
     recommendation = None
     if request.run_number == 1:
         recommendation = await plan_manufacturing(
-            session, event.workflow_id, categories, summaries, settings
+            session,
+            event.workflow_id,
+            categories,
+            summaries,
+            settings,
+            season_start=request.parameters.season_start_date,
         )
     previous_total = sum(previous.values()) if previous else None
     return ForecastCompletedPayload(
@@ -475,8 +484,11 @@ async def plan_manufacturing(
     categories: list[Category],
     summaries: list[CategoryForecastSummary],
     settings: ForecastSettings,
+    season_start: date | None = None,
 ) -> ManufacturingRecommendation:
-    """Each category's order from its stores' reconciled forecasts and intervals."""
+    """Each category's order from its stores' reconciled forecasts and intervals, with the
+    workflow's uploaded reference data (manufacturing.py): free DC stock, safety stock per
+    store, lead times."""
     by_code = {c.code: c for c in categories}
     stored = {
         f.category_id: f for f in await repo.forecasts_of_run(session, workflow_id, run_number=1)
@@ -484,19 +496,42 @@ async def plan_manufacturing(
     # Free DC stock uploaded for the workflow (contract v1 `dc_inventory`) is the stock on
     # hand of the categories it names; the others keep the catalogue's.
     dc_stock = await repo.uploaded_dc_stock(session, workflow_id)
+    code_of_store = {s.id: s.code for s in await repo.stores(session)}
+    safety = {
+        code_of_store[s]: float(u)
+        for s, u in (await repo.uploaded_safety_stock(session, workflow_id)).items()
+    }
+    lead = {
+        code_of_store[s]: d
+        for s, d in (await repo.uploaded_lead_times(session, workflow_id)).items()
+    }
+    store_rows = {
+        summary.category_code: stored[by_code[summary.category_code].id].diagnostics.get(
+            "stores", {}
+        )
+        for summary in summaries
+    }
+    safety_by_category = split_store_units(
+        safety,
+        {
+            code: {store: float(row["season_total"]) for store, row in rows.items()}
+            for code, rows in store_rows.items()
+        },
+    )
     lines: list[ManufacturingLine] = []
     orders: list[ManufacturingOrder] = []
     for summary in summaries:
         category = by_code[summary.category_code]
-        store_rows = stored[category.id].diagnostics.get("stores", {})
         demand = [
             StoreDemand(
                 store_code=code,
                 season_total=float(row["season_total"]),
                 lower_95=float(row["lower_95"]),
                 upper_95=float(row["upper_95"]),
+                safety_stock_units=safety_by_category[summary.category_code].get(code),
+                lead_time_days=lead.get(code),
             )
-            for code, row in sorted(store_rows.items())
+            for code, row in sorted(store_rows[summary.category_code].items())
         ]
         plan = manufacturing_from_stores(
             summary.category_code,
@@ -504,6 +539,7 @@ async def plan_manufacturing(
             dc_stock.get(category.id, category.stock_on_hand),
             service_level=settings.service_level,
             category_interval_95=(summary.lower_95, summary.upper_95),
+            season_start=season_start,
         )
         lines.append(
             ManufacturingLine(
