@@ -507,6 +507,10 @@ class MarkdownProposal(Payload):
     target: float
     elasticity: float
     rationale: str
+    # Where the elasticity came from: "uploaded elasticity", "markdown history", "catalogue"
+    # (for the categories on sale, joined), and the history's demand lift per markdown point.
+    elasticity_source: str | None = None
+    demand_lift_per_point: float | None = None
 
 
 Proposal = Annotated[ManufacturingProposal | MarkdownProposal, Field(discriminator="kind")]

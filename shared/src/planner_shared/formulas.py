@@ -13,15 +13,32 @@ Markdown at the checkpoint (ARCHITECTURE.md, "Domain"):
 
 Elasticity is in markdown points per point of sell-through gap (the `categories` table's
 `price_elasticity`): a gap of 0.15 at elasticity 2.0 asks for 30%.
+
+Elasticity from markdown history (contract v1 `markdown_history`: past markdowns with the
+demand lift each brought). The demand lift per markdown point is the median over the rows
+with a markdown of lift / markdown (a 20% markdown that lifted demand 30% gives 1.5; the
+median keeps one odd row from setting it). A markdown m lifts the sell-through a to
+a x (1 + lift x m) (`sell_through_after_markdown`), so the markdown that closes a gap g is
+g / (lift x a): the elasticity in the rule's units is
+
+    elasticity = 1 / (lift per point x actual sell-through), at most MAX_ELASTICITY
+
+(a 45% sell-through with a lift of 1.5 gives 1.48: a 15-point gap asks for 22%, rounded to
+20%). An uploaded elasticity wins over the history, the history over the catalogue's.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 DEFAULT_MAX_MARKDOWN_PERCENTAGE = 40.0
+# The largest elasticity the history may give (a sell-through near 0 would give any figure);
+# the same bound as an uploaded elasticity's.
+MAX_ELASTICITY = 10.0
 MARKDOWN_STEP_PERCENTAGE = 5.0
 # Float noise (0.6 - 0.475 = 0.12499999999999997) must not decide a half-way case.
 _NOISE_DECIMALS = 9
@@ -139,3 +156,27 @@ def quantity_bounds(recommended: int, tolerance_percentage: float) -> tuple[int,
     low = (Decimal(recommended) * (1 - share)).to_integral_value(rounding="ROUND_CEILING")
     high = (Decimal(recommended) * (1 + share)).to_integral_value(rounding="ROUND_FLOOR")
     return int(low), int(high)
+
+
+def lift_per_markdown_point(history: Iterable[tuple[float, float]]) -> float | None:
+    """Demand lift per markdown point from (markdown, demand lift) pairs, both fractions:
+    the median of lift / markdown over the pairs with a markdown; None without any."""
+    ratios = [lift / markdown for markdown, lift in history if markdown > 0 and lift >= 0]
+    return statistics.median(ratios) if ratios else None
+
+
+def elasticity_from_lift(lift_per_point: float, sell_through: float) -> float:
+    """The rule's elasticity (markdown points per point of gap) that a demand lift per
+    markdown point implies at this sell-through; see the module docstring."""
+    _check_share("sell_through", sell_through)
+    if not (math.isfinite(lift_per_point) and lift_per_point >= 0):
+        raise ValueError(f"lift per point must be zero or positive, got {lift_per_point!r}")
+    product = lift_per_point * sell_through
+    return MAX_ELASTICITY if product <= 1 / MAX_ELASTICITY else round(1 / product, 4)
+
+
+def sell_through_after_markdown(
+    sell_through: float, lift_per_point: float, markdown: float
+) -> float:
+    """Expected sell-through after a markdown (a fraction): a x (1 + lift x m), at most 1."""
+    return min(1.0, sell_through * (1 + lift_per_point * markdown))

@@ -8,17 +8,21 @@ Defaults (used only when the planner's brief leaves a value out, and always flag
 | season_start_date         | next Monday             | 2000-01-01 to 2099-12-31 (*) |
 | replenishment_strategy    | weekly                  | none, weekly, bi_weekly |
 | dc_holdback_percentage    | 45                      | 0 to under 100 (percent) |
-| markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon              |
+| markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon, or null (*) |
 | markdown_threshold        | 0.60                    | 0-1 (fraction)          |
 
-(*) and a new season at most 104 weeks ahead. Why the bounds: a season far in the future
-is forecast week by week from the end of the history, so a season in year 6403 would hold a
-forecast replica for minutes while every other season waits; one starting more than
-`MAX_WEEKS_AHEAD` weeks after the request is refused (`season_start_problem`: the gateway
-against today, the forecast service against the request's time, so a replayed request is
-judged as when it was made). The absolute range keeps every derived date (the season's end)
-a valid date. A holdback of 100% would leave nothing to allocate to the stores: it is refused
-up front, not at allocation after the approval.
+(*) season_start_date: and a new season at most 104 weeks ahead. markdown_checkpoint_week:
+null (given as null, never defaulted to it) means a season without a markdown: no
+sell-through checkpoint, no pricing step, the season completes after its last week.
+
+Why the bounds: a season far in the future is forecast week by week from the end of the
+history, so a season in year 6403 would hold a forecast replica for minutes while every
+other season waits; one starting more than `MAX_WEEKS_AHEAD` weeks after the request is
+refused (`season_start_problem`: the gateway against today, the forecast service against the
+request's time, so a replayed request is judged as when it was made). The absolute range
+keeps every derived date (the season's end) a valid date. A holdback of 100% would leave
+nothing to allocate to the stores: it is refused up front, not at allocation after the
+approval.
 """
 
 from __future__ import annotations
@@ -127,8 +131,12 @@ class SeasonParameters(BaseModel):
         examples=[45.0],
         json_schema_extra=PERCENT_SCHEMA,
     )
-    markdown_checkpoint_week: int = Field(
-        ge=1, le=52, description="Season week at which sell-through is checked.", examples=[6]
+    markdown_checkpoint_week: int | None = Field(
+        ge=1,
+        le=52,
+        description="Season week at which sell-through is checked; null: no markdown this "
+        "season (no checkpoint, no pricing step).",
+        examples=[6],
     )
     markdown_threshold: float = Field(
         ge=0,
@@ -170,7 +178,8 @@ class SeasonParameters(BaseModel):
 
     @model_validator(mode="after")
     def _checkpoint_within_season(self) -> Self:
-        if self.markdown_checkpoint_week > self.forecast_horizon_weeks:
+        week = self.markdown_checkpoint_week
+        if week is not None and week > self.forecast_horizon_weeks:
             raise ValueError(
                 f"markdown_checkpoint_week ({self.markdown_checkpoint_week}) is after the end "
                 f"of the season ({self.forecast_horizon_weeks} weeks)"

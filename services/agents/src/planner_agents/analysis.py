@@ -51,14 +51,20 @@ def season_view(ctx: RunContext) -> SeasonView:
     return SeasonView(
         parameters=p,
         season_end_date=p.season_end_date,
-        checkpoint_week_start=p.week_start(p.markdown_checkpoint_week),
+        checkpoint_week_start=(
+            p.week_start(p.markdown_checkpoint_week) if p.markdown_checkpoint_week else None
+        ),
         replenishment=_REPLENISHMENT[p.replenishment_strategy],
         note=(
             f"{p.forecast_horizon_weeks}-week season {p.season_start_date.isoformat()} to "
             f"{p.season_end_date.isoformat()}, {p.replenishment_strategy.value} replenishment, "
-            f"{p.dc_holdback_percentage:g}% held at the DC, markdown check in week "
-            f"{p.markdown_checkpoint_week} against a {p.markdown_threshold:.0%} sell-through "
-            "target"
+            f"{p.dc_holdback_percentage:g}% held at the DC, "
+            + (
+                f"markdown check in week {p.markdown_checkpoint_week} against a "
+                f"{p.markdown_threshold:.0%} sell-through target"
+                if p.markdown_checkpoint_week is not None
+                else "no markdown checkpoint"
+            )
         ),
     )
 
@@ -375,6 +381,7 @@ def sell_through_view(ctx: RunContext) -> SellThroughView:
                 sell_through=value,
                 gap=st.target - value,
                 elasticity=elasticity,
+                elasticity_source=ctx.elasticity_sources.get(code),
                 demand_share=shares.get(code),
                 indicative_markdown_percentage=indicative,
             )
@@ -411,6 +418,24 @@ def _season_elasticity(ctx: RunContext, codes: list[str], shares: dict[str, floa
     return round(sum(ctx.elasticities[c] * w for c, w in weights.items()) / total, 4)
 
 
+def _elasticity_origin(ctx: RunContext, view: SellThroughView) -> str:
+    """Where the elasticities came from, said in the proposal's rationale."""
+    parts = []
+    for c in view.categories:
+        if c.elasticity is None or c.elasticity_source is None:
+            continue
+        if c.elasticity_source == "markdown history" and ctx.demand_lift_per_point is not None:
+            parts.append(
+                f"{c.category_code} {c.elasticity:g} from the uploaded markdown history "
+                f"(demand lift {ctx.demand_lift_per_point:.2f} per markdown point at "
+                f"{c.sell_through:.1%} sell-through: 1 / ({ctx.demand_lift_per_point:.2f} x "
+                f"{c.sell_through:.3f}))"
+            )
+        else:
+            parts.append(f"{c.category_code} {c.elasticity:g} ({c.elasticity_source})")
+    return f"Elasticities: {'; '.join(parts)}." if parts else ""
+
+
 def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
     """Apply the markdown rule to the season's sell-through and record the proposal."""
     view = sell_through_view(ctx)
@@ -431,6 +456,9 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
             percentage=0.0, formula=formula, proposal=None, note=f"No markdown: {formula}"
         )
     written = rationale.strip()
+    priced = _elasticity_origin(ctx, view)
+    rule = f"Rule: {formula}. {priced}" if priced else f"Rule: {formula}."
+    sources = sorted({c.elasticity_source for c in view.categories if c.elasticity_source})
     proposal = MarkdownProposal(
         percentage=computation.percentage,
         max_percentage=view.max_markdown_percentage,
@@ -438,7 +466,9 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
         sell_through=view.sell_through,
         target=view.target,
         elasticity=view.season_elasticity,
-        rationale=f"{written} Rule: {formula}." if written else f"Rule: {formula}.",
+        rationale=f"{written} {rule}" if written else rule,
+        elasticity_source=", ".join(sources) or None,
+        demand_lift_per_point=ctx.demand_lift_per_point,
     )
     ctx.decisions.markdown = proposal
     return MarkdownResult(

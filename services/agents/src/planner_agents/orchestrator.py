@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from planner_agents.markdown_inputs import season_elasticities
 from planner_agents.specialists import AgentReport, SeasonFacts, Specialists
 from planner_agents.workflows import (
     expect,
@@ -25,7 +26,6 @@ from planner_agents.workflows import (
     state_of,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
-from planner_shared.db.frontend_v1 import UploadedElasticity
 from planner_shared.db.models import AgentRun, Category, Workflow
 from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
 from planner_shared.events import (
@@ -569,23 +569,18 @@ class Orchestrator:
     async def _facts(self, ctx: MessageContext, workflow: Workflow) -> SeasonFacts:
         memory = workflow.context
         categories = (await ctx.session.scalars(select(Category))).all()
-        # Elasticities uploaded for this workflow (contract v1 `elasticity`) win.
-        uploaded = dict(
-            (
-                await ctx.session.execute(
-                    select(UploadedElasticity.category_id, UploadedElasticity.elasticity).where(
-                        UploadedElasticity.workflow_id == workflow.id
-                    )
-                )
-            ).all()
-        )
+        sell_through = _maybe(SellThroughComputedPayload, memory.get("sell_through"))
+        # Uploaded elasticities win, then the uploaded markdown history (markdown_inputs.py).
+        priced = await season_elasticities(ctx.session, workflow.id, categories, sell_through)
         return SeasonFacts(
             workflow_id=workflow.id,
             parameters=parameters_of(workflow),
             forecast=_maybe(ForecastCompletedPayload, memory.get("forecast")),
             allocation=_maybe(AllocationCompletedPayload, memory.get("allocation")),
-            sell_through=_maybe(SellThroughComputedPayload, memory.get("sell_through")),
-            elasticities={c.code: uploaded.get(c.id, c.price_elasticity) for c in categories},
+            sell_through=sell_through,
+            elasticities=priced.values,
+            elasticity_sources=priced.sources,
+            demand_lift_per_point=priced.lift_per_point,
             variance_by_week={int(k): v for k, v in memory.get("variance_by_week", {}).items()},
             latest_variance=_maybe(VarianceCheckedPayload, memory.get("latest_variance")),
         )

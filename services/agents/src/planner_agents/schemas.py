@@ -32,7 +32,7 @@ class ToolError(BaseModel):
 class SeasonView(ToolResult):
     parameters: SeasonParameters
     season_end_date: date
-    checkpoint_week_start: date
+    checkpoint_week_start: date | None = Field(description="None: no markdown checkpoint.")
     replenishment: str = Field(description="What the replenishment strategy means in practice.")
 
 
@@ -117,6 +117,11 @@ class CategorySellThrough(BaseModel):
     sell_through: float
     gap: float = Field(description="target - sell-through; positive when below target.")
     elasticity: float | None
+    elasticity_source: str | None = Field(
+        default=None,
+        description="uploaded elasticity, markdown history (its demand lift per markdown "
+        "point at this sell-through) or catalogue.",
+    )
     demand_share: float | None = Field(description="Share of the season forecast.")
     indicative_markdown_percentage: float | None = Field(
         description="The markdown rule applied to this category alone."
@@ -125,7 +130,7 @@ class CategorySellThrough(BaseModel):
 
 class SellThroughView(ToolResult):
     week_number: int
-    checkpoint_week: int
+    checkpoint_week: int | None
     sell_through: float
     target: float
     gap: float

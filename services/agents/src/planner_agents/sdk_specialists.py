@@ -22,6 +22,8 @@ def run_context(facts: SeasonFacts, policy: AgentPolicy) -> RunContext:
         allocation=facts.allocation,
         sell_through=facts.sell_through,
         elasticities=dict(facts.elasticities),
+        elasticity_sources=dict(facts.elasticity_sources),
+        demand_lift_per_point=facts.demand_lift_per_point,
         variance_by_week=dict(facts.variance_by_week),
         latest_variance=facts.latest_variance,
         policy=policy,

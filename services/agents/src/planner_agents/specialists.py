@@ -36,6 +36,9 @@ class SeasonFacts:
     allocation: AllocationCompletedPayload | None = None
     sell_through: SellThroughComputedPayload | None = None
     elasticities: dict[str, float] = field(default_factory=dict)
+    # Where each elasticity came from (markdown_inputs.py), and the history's demand lift.
+    elasticity_sources: dict[str, str] = field(default_factory=dict)
+    demand_lift_per_point: float | None = None
     variance_by_week: dict[int, float] = field(default_factory=dict)
     latest_variance: VarianceCheckedPayload | None = None
 

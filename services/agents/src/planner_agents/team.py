@@ -71,10 +71,14 @@ def render_facts(ctx: RunContext) -> str:
         f"Workflow {ctx.workflow_id}.",
         f"Season: {p.forecast_horizon_weeks} weeks from {p.season_start_date.isoformat()} to "
         f"{p.season_end_date.isoformat()}; replenishment {p.replenishment_strategy.value}; "
-        f"{p.dc_holdback_percentage:g}% of the order held at the DC; markdown checkpoint in "
-        f"week {p.markdown_checkpoint_week} "
-        f"(starting {p.week_start(p.markdown_checkpoint_week).isoformat()}) "
-        f"with a target sell-through of {p.markdown_threshold:.0%}.",
+        f"{p.dc_holdback_percentage:g}% of the order held at the DC; "
+        + (
+            f"markdown checkpoint in week {p.markdown_checkpoint_week} "
+            f"(starting {p.week_start(p.markdown_checkpoint_week).isoformat()}) "
+            f"with a target sell-through of {p.markdown_threshold:.0%}."
+            if p.markdown_checkpoint_week is not None
+            else "no markdown checkpoint this season."
+        ),
     ]
     if ctx.forecast is not None:
         f = ctx.forecast

@@ -37,6 +37,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from planner_forecast.allocation import last_shipping_week, transit_weeks
+
 MIN_SAFETY_STOCK = 0.05
 MAX_SAFETY_STOCK = 0.50
 DEFAULT_SERVICE_LEVEL = 0.90
@@ -189,6 +191,7 @@ def manufacturing_from_stores(
     max_safety_stock: float = MAX_SAFETY_STOCK,
     category_interval_95: tuple[float, float] | None = None,
     season_start: date | None = None,
+    horizon_weeks: int | None = None,
 ) -> ManufacturingPlan:
     """Units to manufacture for one category from its stores' reconciled forecasts.
 
@@ -240,7 +243,12 @@ def manufacturing_from_stores(
             if s.safety_stock_units is None
             else "uploaded",
             "lead_time_days": s.lead_time_days,
+            "transit_weeks": transit_weeks(s.lead_time_days),
         }
+        if horizon_weeks is not None:
+            rows[s.store_code]["last_replenishment_week"] = last_shipping_week(
+                horizon_weeks, transit_weeks(s.lead_time_days)
+            )
         if s.safety_stock_units is not None:
             rows[s.store_code]["computed_safety_stock_units"] = computed
     forecast = sum(p.forecast_units for p in per_store)

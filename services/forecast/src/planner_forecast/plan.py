@@ -127,7 +127,7 @@ def store_transit(order: ManufacturingOrder) -> dict[str, int]:
     """Each store's transit weeks from the lead times the manufacturing plan recorded."""
     stores = (order.reasoning or {}).get("stores") or {}
     return {
-        store: transit_weeks(row.get("lead_time_days"))
+        store: int(row.get("transit_weeks") or transit_weeks(row.get("lead_time_days")))
         for store, row in stores.items()
         if isinstance(row, dict)
     }

@@ -291,6 +291,7 @@ async def run_forecast(
             summaries,
             settings,
             season_start=request.parameters.season_start_date,
+            horizon_weeks=request.parameters.forecast_horizon_weeks,
         )
     previous_total = sum(previous.values()) if previous else None
     return ForecastCompletedPayload(
@@ -485,6 +486,7 @@ async def plan_manufacturing(
     summaries: list[CategoryForecastSummary],
     settings: ForecastSettings,
     season_start: date | None = None,
+    horizon_weeks: int | None = None,
 ) -> ManufacturingRecommendation:
     """Each category's order from its stores' reconciled forecasts and intervals, with the
     workflow's uploaded reference data (manufacturing.py): free DC stock, safety stock per
@@ -540,6 +542,7 @@ async def plan_manufacturing(
             service_level=settings.service_level,
             category_interval_95=(summary.lower_95, summary.upper_95),
             season_start=season_start,
+            horizon_weeks=horizon_weeks,
         )
         lines.append(
             ManufacturingLine(

@@ -398,6 +398,12 @@ async def markdowns(session: AsyncSession, workflow_id: UUID) -> list[MarkdownRe
                     decided_by=a.decided_by,
                     decided_at=a.decided_at,
                     reasoning=str(p.get("rationale", "")),
+                    elasticity_source=p.get("elasticity_source"),
+                    demand_lift_per_point=(
+                        float(p["demand_lift_per_point"])
+                        if p.get("demand_lift_per_point") is not None
+                        else None
+                    ),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:

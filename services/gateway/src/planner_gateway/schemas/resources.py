@@ -435,6 +435,16 @@ class MarkdownRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     reasoning: str
+    elasticity_source: str | None = Field(
+        default=None,
+        description="Where the elasticity came from: uploaded elasticity, markdown history "
+        "(its demand lift per markdown point at the sell-through) or catalogue.",
+    )
+    demand_lift_per_point: float | None = Field(
+        default=None,
+        description="Demand lift per markdown point from the workflow's uploaded markdown "
+        "history (1.5: a 10% markdown lifts demand 15%); None without one.",
+    )
 
 
 class MarkdownList(BaseModel):

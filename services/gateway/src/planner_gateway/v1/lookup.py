@@ -45,7 +45,12 @@ class Season:
 
     @property
     def markdown_enabled(self) -> bool:
-        return self.v1.markdown_enabled
+        """Created with a checkpoint (v1), and the domain season has one (an `/api` season
+        created with a null checkpoint has no markdown either)."""
+        if not self.v1.markdown_enabled:
+            return False
+        stored = self.v1.parameters or (self.workflow.parameters if self.workflow else None)
+        return not stored or stored.get("markdown_checkpoint_week") is not None
 
     def require_workflow(self, what: str) -> Workflow:
         if self.workflow is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from planner_gateway.auth import Approver, CurrentPrincipal, Planner
 from planner_gateway.deps import ReadSession, RuntimeDep, StateDep, WriteSession
 from planner_gateway.errors import ApiError
 from planner_gateway.schemas.commands import ManufacturingDecision, MarkdownDecision
+from planner_gateway.schemas.resources import ManufacturingOrderRead, MarkdownRead
 from planner_gateway.v1 import ids, lookup, plan_data, units
 from planner_gateway.v1.messages import timestamp
 from planner_gateway.v1.schemas import (
@@ -44,21 +46,21 @@ from planner_gateway.v1.schemas import (
     WeekBody,
     WeekVariance,
 )
-from planner_shared.db.frontend_v1 import (
-    UploadedLeadTime,
-    UploadedMarkdownHistory,
-    UploadedSafetyStock,
-)
+from planner_shared.db.frontend_v1 import UploadedMarkdownHistory, UploadedSafetyStock
 from planner_shared.db.models import Allocation, Category, Store, VarianceCheck, WeeklyActual
 from planner_shared.events import DecisionAction
-from planner_shared.formulas import compute_markdown
+from planner_shared.formulas import (
+    compute_markdown,
+    lift_per_markdown_point,
+    sell_through_after_markdown,
+)
 
 router = APIRouter()
 
 # The contract's bands: above 20 % a variance is high (the design's threshold, 0.20).
 DEFAULT_THRESHOLD = 0.20
-# The design's demand lift per markdown point (expected lift = markdown x 1.5), used when no
-# markdown history was uploaded.
+# The design's demand lift per markdown point (expected lift = markdown x 1.5), shown when no
+# markdown history was uploaded (the domain then prices with the elasticity alone).
 DEFAULT_LIFT_PER_POINT = 1.5
 
 
@@ -183,6 +185,36 @@ async def variance_summary(
 
 
 # ---------------------------------------------------------------- §15 allocation
+@dataclass(frozen=True)
+class _PlannedStore:
+    """A store as the manufacturing plan sized it (its reasoning), over the categories."""
+
+    safety_stock_units: int
+    lead_time_days: int | None
+    transit_weeks: int
+    last_replenishment_week: int | None
+
+
+def _planned_stores(orders: list[ManufacturingOrderRead]) -> dict[str, _PlannedStore]:
+    rows: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for order in orders:
+        for store, row in ((order.reasoning or {}).get("stores") or {}).items():
+            if isinstance(row, dict):
+                rows[store].append(row)
+    planned = {}
+    for store, mine in rows.items():
+        units_ = [float(r["safety_stock_units"]) for r in mine if "safety_stock_units" in r]
+        days = [int(r["lead_time_days"]) for r in mine if r.get("lead_time_days") is not None]
+        last = [int(r["last_replenishment_week"]) for r in mine if "last_replenishment_week" in r]
+        planned[store] = _PlannedStore(
+            safety_stock_units=round(sum(units_)),
+            lead_time_days=max(days) if days else None,
+            transit_weeks=max((int(r.get("transit_weeks") or 1) for r in mine), default=1),
+            last_replenishment_week=min(last) if last else None,
+        )
+    return planned
+
+
 async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
     season = await lookup.season(session, raw_id, "allocation")
     w = season.require_workflow(f"allocation {raw_id}")
@@ -196,12 +228,9 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
     params = season.parameters
     stores = {s.code: s for s in await session.scalars(select(Store))}
     by_id = {s.id: s for s in stores.values()}
-    lead = {
-        by_id[r.store_id].code: r.lead_time_days
-        for r in await session.scalars(
-            select(UploadedLeadTime).where(UploadedLeadTime.workflow_id == w.id)
-        )
-    }
+    orders = await queries.manufacturing_orders(session, w.id)
+    planned = _planned_stores(orders)
+    # The reorder point is shown and warned on here only: no part of planning reads it.
     safety = {
         by_id[r.store_id].code: r
         for r in await session.scalars(
@@ -229,6 +258,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
         on_hand = line.total_season_allocation - int(sold.get(store.id, 0))
         weekly = shares.get(store.id, 0.0) * p.season_total / params.forecast_horizon_weeks
         s = safety.get(line.store_id)
+        mine = planned.get(line.store_id)
         lines.append(
             StoreAllocation(
                 store_id=line.store_id,
@@ -239,8 +269,8 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
                 dc_holdback=round(holdback * line.initial_allocation / initial_total),
                 current_inventory=on_hand,
                 weeks_of_supply=round(on_hand / weekly, 2) if weekly > 0 else 0.0,
-                lead_time_days=lead.get(line.store_id),
-                safety_stock_units=s.safety_stock_units if s else None,
+                lead_time_days=mine.lead_time_days if mine else None,
+                safety_stock_units=mine.safety_stock_units if mine else None,
                 reorder_point=s.reorder_point if s else None,
             )
         )
@@ -254,14 +284,19 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
                     severity="warning",
                 )
             )
-        days = lead.get(line.store_id)
-        if days is not None and days > 7 and params.replenishment_strategy.value == "weekly":
+        if (
+            mine is not None
+            and mine.transit_weeks > 1
+            and params.replenishment_strategy.value != "none"
+        ):
             warnings.append(
                 DcWarning(
-                    week_number=1,
+                    week_number=mine.last_replenishment_week or 1,
                     dc_remaining=holdback,
-                    message=f"{line.store_id}: lead time {days} days is longer than the "
-                    "weekly replenishment cycle",
+                    message=f"{line.store_id}: a {mine.lead_time_days}-day lead time puts a "
+                    f"delivery {mine.transit_weeks} weeks in transit; it is replenished at the "
+                    f"latest at the end of week {mine.last_replenishment_week} of "
+                    f"{params.forecast_horizon_weeks}",
                     severity="info",
                 )
             )
@@ -303,7 +338,6 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
                     severity="critical" if remaining <= 0 else "warning",
                 )
             )
-    orders = await queries.manufacturing_orders(session, w.id)
     strategy = units.strategy_to_v1(params.replenishment_strategy.value)
     return AllocationAnswer(
         allocation_id=ids.allocation_id(season.v1_id),
@@ -396,12 +430,19 @@ async def reject_allocation_week(
 
 
 # ---------------------------------------------------------------- §17 markdowns
-async def _lift_per_point(session: AsyncSession, workflow_id: UUID) -> float:
-    rows = await session.scalars(
-        select(UploadedMarkdownHistory).where(UploadedMarkdownHistory.workflow_id == workflow_id)
+async def _lift_per_point(
+    session: AsyncSession, workflow_id: UUID, proposals: list[MarkdownRead]
+) -> float | None:
+    """The demand lift per markdown point the domain priced with (the newest proposal's);
+    without a proposal (no markdown needed) the uploaded history's, by the same rule."""
+    if proposals:
+        return proposals[-1].demand_lift_per_point
+    rows = await session.execute(
+        select(UploadedMarkdownHistory.markdown_pct, UploadedMarkdownHistory.demand_lift_pct)
+        .where(UploadedMarkdownHistory.workflow_id == workflow_id)
+        .order_by(UploadedMarkdownHistory.row_number)
     )
-    ratios = [r.demand_lift_pct / r.markdown_pct for r in rows if r.markdown_pct > 0]
-    return statistics.median(ratios) if ratios else DEFAULT_LIFT_PER_POINT
+    return lift_per_markdown_point((float(m), float(d)) for m, d in rows)
 
 
 async def _unsold_value(session: AsyncSession, workflow_id: UUID) -> float:
@@ -476,8 +517,9 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
             f"{params.markdown_checkpoint_week}, once its actuals are in",
         )
     markdown_fraction = units.fraction(percent)
-    lift = await _lift_per_point(session, w.id)
-    after = min(1.0, actual * (1 + lift * markdown_fraction))
+    uploaded_lift = await _lift_per_point(session, w.id, proposals)
+    lift = DEFAULT_LIFT_PER_POINT if uploaded_lift is None else uploaded_lift
+    after = sell_through_after_markdown(actual, lift, markdown_fraction)
     gap = round(target - actual, 6)
     return MarkdownAnswer(
         markdown_id=ids.markdown_id(season.v1_id),
@@ -499,8 +541,13 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
             f"demand lift {lift:.2f} per markdown point "
             + (
                 "(from the uploaded markdown history)"
-                if lift != DEFAULT_LIFT_PER_POINT
-                else "(default)"
+                if uploaded_lift is not None
+                else "(the design's default: no markdown history uploaded)"
+            )
+            + (
+                f"; elasticity from the {proposals[-1].elasticity_source}"
+                if proposals and proposals[-1].elasticity_source
+                else ""
             )
         ),
         timestamp=timestamp(),
@@ -610,6 +657,9 @@ async def markdown_approval(
         body.target_sell_through_pct, body.actual_sell_through_pct, body.elasticity_coefficient
     )
     markdown_fraction = units.fraction(computed.percentage)
+    proposals = await queries.markdowns(session, w.id)
+    domain_lift = proposals[-1].demand_lift_per_point if proposals else None
+    lift = DEFAULT_LIFT_PER_POINT if domain_lift is None else domain_lift
     reasoning = (
         f"gap {computed.gap:.1%} x elasticity {body.elasticity_coefficient:g} = "
         f"{computed.raw_percentage:g}%, rounded and capped: {computed.percentage:g}%"
@@ -620,7 +670,7 @@ async def markdown_approval(
         recommended_markdown_pct=markdown_fraction,
         elasticity_coefficient=body.elasticity_coefficient,
         gap_pct=round(computed.gap, 6),
-        expected_demand_lift_pct=round(markdown_fraction * DEFAULT_LIFT_PER_POINT, 6),
+        expected_demand_lift_pct=round(markdown_fraction * lift, 6),
         reasoning=reasoning,
         status="recalculated",
     )

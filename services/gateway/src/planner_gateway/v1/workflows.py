@@ -35,7 +35,6 @@ from planner_shared.db.models import AgentRun
 from planner_shared.parameters import (
     DEFAULT_MARKDOWN_THRESHOLD,
     SeasonParameters,
-    default_checkpoint_week,
     season_start_problem,
 )
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
@@ -48,8 +47,9 @@ def domain_parameters(p: V1Parameters) -> tuple[SeasonParameters, bool]:
 
     The client's end date is not checked against ours: its sources use start + 83 and
     start + 84 days; the domain derives start + 7 x weeks - 1 and the answers show that.
-    A null checkpoint ("no markdown") still gives the domain its default checkpoint, which
-    v1 then reports as not applicable (§17).
+    A null checkpoint means "no markdown" (§5, §6): the domain season has no checkpoint (no
+    sell-through check, no pricing step; it completes after its last week) and v1 reports
+    the markdown as not applicable (§17).
     """
     if problem := season_start_problem(p.season_start_date, date.today()):
         raise ApiError(422, f"parameters.season_start_date: {problem}")
@@ -66,8 +66,7 @@ def domain_parameters(p: V1Parameters) -> tuple[SeasonParameters, bool]:
             season_start_date=p.season_start_date,
             replenishment_strategy=strategy,
             dc_holdback_percentage=units.holdback_to_domain(p.dc_holdback_percentage),
-            markdown_checkpoint_week=p.markdown_checkpoint_week
-            or default_checkpoint_week(p.forecast_horizon_weeks),
+            markdown_checkpoint_week=p.markdown_checkpoint_week,
             markdown_threshold=(
                 p.markdown_threshold
                 if p.markdown_threshold is not None
