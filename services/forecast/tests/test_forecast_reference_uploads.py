@@ -365,4 +365,6 @@ def test_replenishment_timing_rule() -> None:
     assert delivery.shortfall == 0
     # Without lead times: the old rule, every store a week.
     old = plan_replenishment("weekly", 5, 6, 100, sales)
-    assert old is not None and old.shipments == {"a": 4, "b": 6} and old.too_late == {}
+    assert old is not None
+    assert old.shipments == {"a": 4, "b": 6}
+    assert old.too_late == {}

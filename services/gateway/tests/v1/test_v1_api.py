@@ -123,6 +123,9 @@ async def test_create_accepts_nulls_and_refuses_bad_values_with_a_string_detail(
         assert row is not None
         assert row.markdown_enabled is False
         assert row.category_codes is None  # an unknown category id is ignored
+        # Null means no markdown in the domain too: no checkpoint, so no pricing step.
+        assert row.parameters is not None
+        assert row.parameters["markdown_checkpoint_week"] is None
     markdown = await gateway.client.get(f"/api/v1/markdowns/{v1_id}", headers=READER)
     assert markdown.status_code == 404
     assert "not applicable" in _detail(markdown)
@@ -335,6 +338,73 @@ async def test_reference_uploads_store_good_files_and_refuse_bad_ones_whole(
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(table)) == 2
         assert await session.scalar(select(func.count()).select_from(ReferenceUpload)) == 1
+
+
+REPLACEMENTS = {
+    # file type: (agent, first good file, bad file, second good file)
+    "lead_times": (
+        "inventory",
+        "store_id,dc_location,lead_time_days\nS001,east,3\nS002,east,9\n",
+        "store_id,dc_location,lead_time_days\nS001,east,3\nS002,east,-2\n",
+        "store_id,dc_location,lead_time_days\nS003,west,12\n",
+    ),
+    "safety_stock": (
+        "inventory",
+        "store_id,safety_stock_units,reorder_point\nS001,20,40\nS003,5,10\n",
+        "store_id,safety_stock_units,reorder_point\nS001,20,40\nS999,5,10\n",
+        "store_id,safety_stock_units,reorder_point\nS002,7,9\n",
+    ),
+    "markdown_history": (
+        "pricing",
+        "week,markdown_pct,sell_through_pct,demand_lift_pct\n6,20,55,30\n8,30,50,48\n",
+        "week,markdown_pct,sell_through_pct,demand_lift_pct\n6,20,55,30\n0,30,50,48\n",
+        "week,markdown_pct,sell_through_pct,demand_lift_pct\n5,0.1,0.4,0.2\n",
+    ),
+}
+
+
+async def _rows(sessionmaker: Sessions, file_type: str) -> list[tuple[Any, ...]]:
+    table = TABLES[file_type]
+    async with sessionmaker() as session:
+        stored = (await session.scalars(select(table))).all()
+        upload = await session.scalar(
+            select(ReferenceUpload).where(ReferenceUpload.file_type == file_type)
+        )
+    columns = [c.key for c in table.__table__.columns]
+    rows = sorted(tuple(getattr(r, c) for c in columns) for r in stored)
+    return [*rows, (upload.sha256, upload.row_count) if upload else None]
+
+
+@pytest.mark.parametrize("file_type", sorted(REPLACEMENTS))
+async def test_planning_uploads_replace_whole_and_a_bad_one_leaves_them_unchanged(
+    gateway: Gateway, sessionmaker: Sessions, file_type: str
+) -> None:
+    """The rows planning reads change only with a good file, and then all of them."""
+    await seed_reference(sessionmaker)
+    v1_id = await _create(gateway)
+    agent, first, bad, second = REPLACEMENTS[file_type]
+
+    async def send(text: str) -> dict[str, Any]:
+        answer = await gateway.client.post(
+            f"/api/v1/workflows/{v1_id}/{agent}/upload",
+            files={"file": ("f.csv", text.encode())},
+            data={"file_type": file_type},
+            headers=PLANNER,
+        )
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    assert (await send(first))["validation_status"] == "VALID"
+    stored = await _rows(sessionmaker, file_type)
+    assert len(stored) == 3  # two rows and the upload's record
+    refused = await send(bad)
+    assert refused["validation_status"] == "INVALID", refused
+    assert refused["errors"][0]["row"] is not None
+    assert await _rows(sessionmaker, file_type) == stored
+    assert (await send(second))["validation_status"] == "VALID"
+    replaced = await _rows(sessionmaker, file_type)
+    assert len(replaced) == 2
+    assert replaced != stored
 
 
 async def test_upload_refusals_of_the_contract(gateway: Gateway, sessionmaker: Sessions) -> None:
