@@ -427,9 +427,24 @@ async def test_a_pre_season_as_the_client_plays_it(v1_stack: Stack) -> None:
         lines = {line["store_id"]: line for line in plan["store_allocations"]}
         assert lines["S002"]["lead_time_days"] == 10
         assert lines["S001"]["reorder_point"] == 20
-        assert (
-            any("lead time 10 days" in w["message"] for w in plan["dc_inventory_warnings"]) is False
-        )
+        # The plan itself used the uploaded safety stock and lead times (on /api too).
+        assert lines["S001"]["safety_stock_units"] == 10
+        assert any(
+            w["message"].startswith("S002: a 10-day lead time puts a delivery 2 weeks in transit")
+            and w["week_number"] == 10
+            for w in plan["dc_inventory_warnings"]
+        ), plan["dc_inventory_warnings"]
+        api_results = (
+            await client.get(
+                f"/api/workflows/{api_workflow['workflow_id']}/results", headers=HEADERS
+            )
+        ).json()
+        for order in api_results["manufacturing_orders"]:
+            reasoning = order["reasoning"]
+            assert reasoning["uploaded_safety_stock_stores"] == ["S001"]
+            assert reasoning["initial_shipment"]["dc_ship_by"] == "2025-02-21"  # 10 days before
+            assert reasoning["stores"]["S002"]["transit_weeks"] == 2
+            assert reasoning["stores"]["S002"]["last_replenishment_week"] == 10
         assert (await client.get(f"/api/v1/allocations/{wf}", headers=HEADERS)).json()[
             "allocation_id"
         ] == result["allocation_id"]

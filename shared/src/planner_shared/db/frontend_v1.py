@@ -9,8 +9,9 @@ row holds the domain parameters translated from the client's body, and the domai
 The `uploaded_*` tables hold the rows of an accepted upload of one workflow (a newer upload of
 the same file type replaces them). The forecast service reads them when it plans that
 workflow: store profiles feed the store clustering, DC inventory the manufacturing quantity's
-stock on hand, elasticities the markdown; lead times, safety stock and markdown history are
-read by the v1 answers that show them (the replenishment plan and the markdown analysis).
+stock on hand, safety stock the per-store safety stock of the order and the allocation, lead
+times the order's DC date and the replenishment's timing; the agents service reads
+elasticities and the markdown history (its demand lift per markdown point) for the markdown.
 """
 
 from __future__ import annotations

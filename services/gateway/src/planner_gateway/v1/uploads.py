@@ -10,11 +10,15 @@ contract's `errors[]`; an invalid file stores nothing.
   region, segment);
 - `dc_inventory` -> `uploaded_dc_inventory`, read by the manufacturing quantity (free DC
   stock is the stock on hand);
-- `lead_times`, `safety_stock` -> `uploaded_lead_times`, `uploaded_safety_stock`, read by
-  the v1 allocation plan (per store, and its warnings);
+- `safety_stock` -> `uploaded_safety_stock`, read by the manufacturing order and the
+  allocation (a store's units replace its computed safety stock; the reorder point is shown
+  by the v1 allocation plan only);
+- `lead_times` -> `uploaded_lead_times`, read by the manufacturing plan (the date the order
+  is needed at the DC) and the replenishment (a delivery's transit weeks, the last week a
+  store can still be replenished);
 - `elasticity` -> `uploaded_elasticities`, read by the markdown proposal;
-- `markdown_history` -> `uploaded_markdown_history`, read by the v1 markdown analysis (the
-  demand lift per markdown point);
+- `markdown_history` -> `uploaded_markdown_history`, read by the markdown proposal (the
+  demand lift per markdown point gives the elasticity where none was uploaded);
 - `competitor_prices` -> refused (`OTHER`): no part of planning reads it.
 
 Reference data is read when the workflow is planned: upload it before execute (the client's
