@@ -165,8 +165,9 @@ def dc_ship_by(season_start: date, lead_times: Mapping[str, int | None]) -> dict
         for store, value in lead_times.items()
     }
     longest = max(days.values(), default=DEFAULT_LEAD_TIME_DAYS)
-    slowest = sorted(store for store, d in days.items() if d == longest)
     uploaded = sorted(store for store, value in lead_times.items() if value is not None)
+    # Without an upload every store takes the default: naming them all says nothing.
+    slowest = sorted(s for s, d in days.items() if d == longest) if uploaded else []
     return {
         "rule": "the order is needed at the DC by the season start minus the longest store "
         "lead time (the initial allocation must reach every store for week 1)",
