@@ -28,7 +28,7 @@ from planner_shared.events import (
     parse_event,
 )
 from planner_shared.runtime import open_runtime
-from planner_shared.testing.bus_probe import new_workflow, wait_for
+from planner_tools.testing.bus_probe import new_workflow, wait_for
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -19,16 +19,6 @@ from websockets.exceptions import ConnectionClosed
 
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import EXTRAS_KEY, GatewayState
-from planner_gateway.testing import (
-    READER,
-    TOKEN,
-    Server,
-    Sessions,
-    count,
-    new_workflow,
-    serve,
-    wait_until,
-)
 from planner_shared.db.models import WorkflowEvent
 from planner_shared.events import (
     AgentFailed,
@@ -50,6 +40,16 @@ from planner_shared.events import (
     WorkflowStateChanged,
 )
 from planner_shared.workflow import WorkflowState
+from planner_tools.testing.gateway import (
+    READER,
+    TOKEN,
+    Server,
+    Sessions,
+    count,
+    new_workflow,
+    serve,
+    wait_until,
+)
 
 
 def _client(url: str, **options: Any) -> connect:
