@@ -74,7 +74,7 @@ from planner_shared.events import (
     WorkflowFailedPayload,
     WorkflowRequested,
 )
-from planner_shared.variance_wording import variance_fired, variance_summary
+from planner_shared.wording import variance_fired, variance_summary
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.actuals import ActualsLoad, IncompleteWeekError, load_weekly_actuals
 from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner
 from planner_gateway.deps import StateDep, WriteSession
@@ -43,12 +44,7 @@ from planner_shared.datasets.csv_formats import (
     ParsedCsv,
     parse_csv,
 )
-from planner_shared.datasets.loader import (
-    ActualsLoad,
-    IncompleteWeekError,
-    load_historical_sales,
-    load_weekly_actuals,
-)
+from planner_shared.datasets.loader import load_historical_sales
 from planner_shared.db.models import VarianceCheck, Workflow
 from planner_shared.events import (
     ActualsUploaded,

@@ -51,7 +51,7 @@ from planner_shared.db.frontend_v1 import (
 )
 from planner_shared.db.models import Allocation, Category, Store, VarianceCheck, WeeklyActual
 from planner_shared.events import DecisionAction
-from planner_shared.formulas import compute_markdown
+from planner_shared.markdown import compute_markdown
 
 router = APIRouter()
 
