@@ -22,7 +22,6 @@ def agents_setup(settings: AgentsSettings, openai: OpenAISettings) -> RouterSetu
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
         provider = build_model_provider(openai)
-        runtime.extras["model"] = openai.model if openai.configured else "deterministic"
         specialists = SdkSpecialists(openai, settings.agent_policy(), provider)
         try:
             yield Orchestrator(specialists).router()

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from planner_forecast.api import router as api_router
 from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.parallel import init_worker, numba_cache, warm_up
 from planner_forecast.settings import ForecastSettings
@@ -48,6 +47,5 @@ def create_app(settings: ForecastSettings | None = None) -> FastAPI:
         SERVICE_NAME,
         settings,
         forecast_setup(settings),
-        routers=[api_router],
         description="Ensemble forecasts, store clusters, allocation, variance and re-forecast.",
     )

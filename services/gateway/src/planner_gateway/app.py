@@ -24,7 +24,7 @@ from planner_gateway.errors import install_error_handlers
 from planner_gateway.relay import socket
 from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.state import EXTRAS_KEY, GatewayState
+from planner_gateway.state import GatewayState
 from planner_shared.bus.router import EventRouter
 from planner_shared.runtime import Runtime, create_service_app
 
@@ -90,7 +90,7 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     state = GatewayState.build(runtime, settings)
-    runtime.extras[EXTRAS_KEY] = state
+    runtime.attach(state)
     runtime.spawn(state.reader.run(), f"{SERVICE_NAME}-stream-reader")
     # Without its reader the gateway serves no live events and no answers over the bus.
     runtime.require("stream_reader", state.reader.problem)

@@ -14,7 +14,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from planner_gateway.state import EXTRAS_KEY, GatewayState
+from planner_gateway.state import GatewayState
 from planner_shared.db.engine import transaction
 from planner_shared.runtime import Runtime
 
@@ -25,8 +25,7 @@ def get_runtime(conn: HTTPConnection) -> Runtime:
 
 
 def get_state(conn: HTTPConnection) -> GatewayState:
-    state: GatewayState = get_runtime(conn).extras[EXTRAS_KEY]
-    return state
+    return get_runtime(conn).part(GatewayState)
 
 
 async def read_session(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:

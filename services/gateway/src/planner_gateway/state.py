@@ -12,8 +12,6 @@ from planner_gateway.settings import GatewaySettings
 from planner_shared.events import EventBase
 from planner_shared.runtime import Runtime
 
-EXTRAS_KEY = "gateway"
-
 
 @dataclass
 class GatewayState:
