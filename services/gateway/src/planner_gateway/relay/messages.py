@@ -28,7 +28,7 @@ The field names `agent`, `message`, `progress_pct`, `result`, `action`, `data`, 
 socket sends messages of its own, with `event_id` null: `{"type": "ping"}` heartbeats,
 `{"type": "error", "code": ...}` answers to client frames it cannot read, and, first on a
 resume whose history is longer than the replay limit, an `error` with code
-`replay_truncated` (see relay/socket.py). They are `error`s so that a client that knows only
+`replay_truncated` (see api/socket.py). They are `error`s so that a client that knows only
 these types still shows them.
 
 An `error` does not by itself end the workflow: an agent's failure may be recovered from (a
