@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from planner_agents.orchestrator import Orchestrator
+from planner_agents.handlers import build_router
 from planner_agents.runner import build_model_provider
 from planner_agents.sdk_specialists import SdkSpecialists
 from planner_agents.settings import AgentsSettings
@@ -24,7 +24,7 @@ def agents_setup(settings: AgentsSettings, openai: OpenAISettings) -> RouterSetu
         provider = build_model_provider(openai)
         specialists = SdkSpecialists(openai, settings.agent_policy(), provider)
         try:
-            yield Orchestrator(specialists).router()
+            yield build_router(specialists)
         finally:
             # The LLM provider holds an HTTP client; the deterministic one holds nothing.
             close = getattr(provider, "aclose", None)

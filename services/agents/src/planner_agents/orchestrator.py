@@ -14,8 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from planner_agents.specialists import AgentReport, SeasonFacts, Specialists
-from planner_agents.workflows import (
+from planner_agents.repository import (
     expect,
     load_workflow,
     move,
@@ -24,6 +23,7 @@ from planner_agents.workflows import (
     remember,
     state_of,
 )
+from planner_agents.specialists import AgentReport, SeasonFacts, Specialists
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.frontend_v1 import UploadedElasticity
 from planner_shared.db.models import AgentRun, Category, Workflow

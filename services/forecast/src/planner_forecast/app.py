@@ -14,12 +14,12 @@ from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.parallel import init_worker, numba_cache, warm_up
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter
-from planner_shared.runtime import Runtime, create_service_app
+from planner_shared.runtime import RouterSetup, Runtime, create_service_app
 
 SERVICE_NAME = "forecast"
 
 
-def forecast_setup(settings: ForecastSettings):  # type: ignore[no-untyped-def]
+def forecast_setup(settings: ForecastSettings) -> RouterSetup:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
         # Model fits are CPU-bound: they run in worker processes, off the event loop.

@@ -30,7 +30,7 @@ from planner_gateway.idempotency import (
     settle,
     stored_answer,
 )
-from planner_gateway.queries import get_workflow
+from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.commands import (
     DecisionRead,
     ExtractionRead,

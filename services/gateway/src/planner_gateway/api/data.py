@@ -34,7 +34,7 @@ from planner_gateway.auth import Planner
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.plausibility import Quantity, refuse_implausible
-from planner_gateway.queries import get_workflow, weeks_with_actuals
+from planner_gateway.repository import get_workflow, weeks_with_actuals
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_shared.datasets.csv_formats import (
     CsvKind,

@@ -25,7 +25,7 @@ from planner_gateway.auth import CurrentPrincipal, Planner, Principal
 from planner_gateway.deps import ReadSession, UnitOfWork
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.idempotency import IdempotencyKeyHeader, claim, digest, replayed, settle
-from planner_gateway.queries import get_workflow
+from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.workflows import (
     CancelCreate,
     CommandAccepted,

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import queries
+from planner_gateway import repository
 from planner_gateway.api.commands import decide_manufacturing, decide_markdown
 from planner_gateway.auth import Approver, CurrentPrincipal, Planner
 from planner_gateway.deps import ReadSession, RuntimeDep, StateDep, WriteSession
@@ -186,7 +186,7 @@ async def variance_summary(
 async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
     season = await lookup.season(session, raw_id, "allocation")
     w = season.require_workflow(f"allocation {raw_id}")
-    plan = await queries.allocation_plan(session, w.id)
+    plan = await repository.allocation_plan(session, w.id)
     if plan is None:
         raise ApiError(
             404,
@@ -217,7 +217,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
             )
         ).all()
     )
-    weeks_sold = len(await queries.weeks_with_actuals(session, w.id))
+    weeks_sold = len(await repository.weeks_with_actuals(session, w.id))
     holdback = plan.holdback_total or 0
     initial_total = plan.initial_allocation_total or 1
     p = await plan_data.plan(session, w.id, params, f"allocation {raw_id}")
@@ -303,7 +303,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
                     severity="critical" if remaining <= 0 else "warning",
                 )
             )
-    orders = await queries.manufacturing_orders(session, w.id)
+    orders = await repository.manufacturing_orders(session, w.id)
     strategy = units.strategy_to_v1(params.replenishment_strategy.value)
     return AllocationAnswer(
         allocation_id=ids.allocation_id(season.v1_id),
@@ -444,7 +444,7 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
         )
     w = season.require_workflow(f"markdown {markdown_id}")
     params = season.parameters
-    proposals = await queries.markdowns(session, w.id)
+    proposals = await repository.markdowns(session, w.id)
     memory: dict[str, Any] = (w.context or {}).get("sell_through") or {}
     if proposals:
         m = proposals[-1]
@@ -540,7 +540,7 @@ async def manufacturing_approval(
 ) -> ManufacturingApprovalAnswer:
     season = await _season_for_approval(session, body.workflow_id)
     w = season.require_workflow("the manufacturing order")
-    orders = await queries.manufacturing_orders(session, w.id)
+    orders = await repository.manufacturing_orders(session, w.id)
     if not orders:
         raise ApiError(
             409, f"workflow {season.v1_id} has no manufacturing order yet ({season.status})"

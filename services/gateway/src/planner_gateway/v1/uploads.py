@@ -41,7 +41,7 @@ from planner_gateway.api.data import ACCEPTS_ACTUALS, _refuse_gap
 from planner_gateway.auth import Planner, Principal
 from planner_gateway.deps import StateDep, WriteSession
 from planner_gateway.errors import ApiError
-from planner_gateway.queries import weeks_with_actuals
+from planner_gateway.repository import weeks_with_actuals
 from planner_gateway.v1 import catalog, lookup
 from planner_gateway.v1.schemas import UploadAnswer, UploadError
 from planner_gateway.v1.upload_formats import AGENT_FILE_TYPES, COLUMNS, Checked, Problem, check
