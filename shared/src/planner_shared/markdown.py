@@ -1,19 +1,6 @@
-"""The markdown rule. Two services apply it (the pricing agent's proposal and the gateway's
-v1 §20 recalculation) and must give the same answer, so it is the one domain rule in shared.
-
-Markdown at the checkpoint (ARCHITECTURE.md, "Domain"):
-
-    markdown % = (target sell-through - actual sell-through) x price elasticity x 100
-
-- zero when the actual sell-through is at or above the target (no negative markdowns);
-- rounded to the nearest multiple of `step` (5 points by default), half-way cases rounded
-  *up* (12.5 -> 15, 37.5 -> 40): a half-way gap is a real shortfall, and the planner can still
-  lower the figure at approval;
-- then clamped to [0, max] (40% by default), so the cap holds exactly even when it is not a
-  multiple of the step (a cap of 42 gives 42, not 40 or 45).
-
-Elasticity is in markdown points per point of sell-through gap (the `categories` table's
-`price_elasticity`): a gap of 0.15 at elasticity 2.0 asks for 30%.
+"""The markdown rule (docs/markdown.md). Two services apply it (the pricing agent's proposal and
+the gateway's v1 §20 recalculation) and must give the same answer, so it is the one domain rule
+in shared.
 """
 
 from __future__ import annotations

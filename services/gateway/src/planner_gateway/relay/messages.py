@@ -1,41 +1,4 @@
-"""Bus events as WebSocket messages.
-
-Every message is a JSON object with `type`, `workflow_id`, `timestamp` (the event's
-`occurred_at`), `event_id`, `event_type` (the bus type), `producer`, `agent` (a display name,
-as the Phase 2 frontend of boyangwan12/multiagent-retail-independent-study shows it, e.g.
-"Demand Agent"), `agent_key` (`demand`, ...) and a readable `message`, plus:
-
-| bus event                            | `type`               | extra fields                     |
-|--------------------------------------|----------------------|----------------------------------|
-| agent.started                        | agent_started        | task                             |
-| agent.progress                       | agent_progress       | progress_pct (0-100 or null)     |
-| agent.completed                      | agent_completed      | summary, result                  |
-| approval.pending                     | human_input_required | action (approve_manufacturing_   |
-|                                      |                      | order / approve_markdown),       |
-|                                      |                      | approval_id, kind, data (the     |
-|                                      |                      | proposal), options, endpoint     |
-| workflow.completed                   | workflow_complete    | summary, result                  |
-| agent.failed, workflow.failed,       | error                | error_message, retryable         |
-| *.failed (forecast, allocation,      |                      |                                  |
-| extraction)                          |                      |                                  |
-| any other event of the workflow      | agent_progress       | data (the event's payload),      |
-| (workflow.state_changed,             |                      | progress_pct null                |
-| forecast.completed, variance.checked,|                      |                                  |
-| approval.decided, actuals.uploaded..)|                      |                                  |
-
-The field names `agent`, `message`, `progress_pct`, `result`, `action`, `data`, `options` and
-`error_message` are the ones that frontend's `types/websocket.ts` reads. Besides these, the
-socket sends messages of its own, with `event_id` null: `{"type": "ping"}` heartbeats,
-`{"type": "error", "code": ...}` answers to client frames it cannot read, and, first on a
-resume whose history is longer than the replay limit, an `error` with code
-`replay_truncated` (see api/socket.py). They are `error`s so that a client that knows only
-these types still shows them.
-
-An `error` does not by itself end the workflow: an agent's failure may be recovered from (a
-failed re-forecast leaves the season running on the previous forecast). The workflow has
-ended when a message's `event_type` is `workflow.completed`, `workflow.failed` or
-`workflow.cancelled`; `GET /api/workflows/{id}` says the same in `state`.
-"""
+"""Bus events as WebSocket messages: the mapping and every field are in docs/websocket.md."""
 
 from __future__ import annotations
 
