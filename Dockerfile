@@ -27,6 +27,10 @@ COPY services/extraction/pyproject.toml services/extraction/
 COPY services/forecast/pyproject.toml services/forecast/
 COPY services/agents/pyproject.toml services/agents/
 COPY services/approvals/pyproject.toml services/approvals/
+# The dev-only members (test tools, the Python client): their metadata completes the workspace,
+# their code is never copied or installed.
+COPY tools/pyproject.toml tools/
+COPY client/pyproject.toml client/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace --package "${PACKAGE}"
 

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from planner_shared.db.base import Base
 from planner_shared.db.engine import create_engine, create_sessionmaker
 from planner_shared.settings import Environment, PlannerSettings, ServiceSettings
-from planner_shared.testing import database as testdb
-from planner_shared.testing.servers import find_or_start_postgres, find_or_start_redis
+from planner_tools.testing import database as testdb
+from planner_tools.testing.servers import find_or_start_postgres, find_or_start_redis
 
 S = TypeVar("S", bound=ServiceSettings)
 ServiceSettingsFactory = Callable[..., Any]

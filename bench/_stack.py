@@ -2,7 +2,7 @@
 
 `private_stack()` creates a fresh PostgreSQL database (migrated, optionally seeded with
 data/sample), picks a unique stream prefix and free ports, starts the chosen services with
-the launcher the end-to-end tests use (planner_shared.testing.stack: each service a process
+the launcher the end-to-end tests use (planner_tools.testing.stack: each service a process
 group of its own, with only the environment the stack decides, in its log directory), waits
 for every /ready, and on exit stops exactly those processes, drops the database and deletes
 the streams. The services run with the production settings: nothing of the developer's
@@ -30,8 +30,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from planner_shared.settings import PlannerSettings
-from planner_shared.testing import database as testdb
-from planner_shared.testing.stack import SERVICES, Stack, seed_database
+from planner_tools.testing import database as testdb
+from planner_tools.testing.stack import SERVICES, Stack, seed_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "data" / "sample"

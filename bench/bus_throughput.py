@@ -7,7 +7,7 @@ database, migrated; streams deleted and database dropped at the end), on the Pos
 Redis that DATABASE_URL / REDIS_URL name, so the stack of `make run` is never touched.
 
 Bus. The publisher is `planner_shared.bus` (EventPublisher: XADD through FastStream) in this
-process. The subscribers are `python -m planner_shared.testing.bus_probe` processes: a real
+process. The subscribers are `python -m planner_tools.testing.bus_probe` processes: a real
 service runtime with one DurableConsumer in consumer group `bus-test`. Its handler is
 idempotent the way every service's is: per message it checks `processed_events`, writes its
 effect (a workflow_transitions row) and stages a follow-up event in the outbox, and records
@@ -53,7 +53,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from planner_shared.events import AgentProgress, AgentProgressPayload
 from planner_shared.runtime import Runtime, open_runtime
 from planner_shared.settings import ServiceSettings
-from planner_shared.testing.stack import Stack
+from planner_tools.testing.stack import Stack
 
 # FastStream's Redis pool holds 100 connections, shared with the outbox relay.
 IN_FLIGHT = 50
@@ -113,7 +113,7 @@ class Subscribers:
             with (self._stack.log_dir / f"probe-{name}.log").open("ab") as log:
                 self._processes.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "planner_shared.testing.bus_probe", name],
+                        [sys.executable, "-m", "planner_tools.testing.bus_probe", name],
                         cwd=self._stack.log_dir,  # as the services: no `.env` there
                         env=self._stack.env | {"PLANNER_LOG_LEVEL": "WARNING"},
                         stdin=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ data/sample, a unique stream prefix; all of it is stopped and dropped at the end
 of `make run` is never touched. `--base-url` measures an already running stack instead (its
 database then keeps the benchmark's workflows).
 
-Each run plays the start of a season through the public API only (planner_gateway.client):
+Each run plays the start of a season through the public API only (planner_client):
 the brief goes to POST /api/parameters/extract, the parameters to POST /api/workflows/forecast,
 and the clock stops when `human_input_required` for the manufacturing order arrives on the
 workflow's WebSocket (four categories, Prophet + ARIMA each, dominate this). The order is
@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from _stack import ROOT, private_stack
 
-from planner_gateway.client import GatewayClient, WorkflowFeed, is_event, needs_input
+from planner_client import GatewayClient, WorkflowFeed, is_event, needs_input
 
 # The brief is the demo's (scripts/ is not a package).
 sys.path.insert(0, str(ROOT / "scripts"))

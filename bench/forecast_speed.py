@@ -114,7 +114,7 @@ def panel_ratio(repeat: int) -> float:
 
 
 async def _season(client: Any, brief: str, horizon: int | None, ref: str) -> float:
-    from planner_gateway.client import WorkflowFeed, needs_input
+    from planner_client import WorkflowFeed, needs_input
 
     started = time.monotonic()
     extraction = await client.extract(brief, ref)
@@ -129,7 +129,7 @@ async def _season(client: Any, brief: str, horizon: int | None, ref: str) -> flo
 
 
 async def seasons_round(base_url: str, count: int, distinct: bool) -> list[float]:
-    from planner_gateway.client import GatewayClient
+    from planner_client import GatewayClient
 
     sys.path.insert(0, str(ROOT / "scripts"))
     from demo import DEFAULT_BRIEF, REFERENCE_DATE

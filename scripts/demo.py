@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from planner_gateway.client import (
+from planner_client import (
     ApiError,
     FeedClosedError,
     GatewayClient,

@@ -42,7 +42,8 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 def _member_names() -> dict[str, Path]:
     """Workspace member package name -> its directory."""
     members = {}
-    for pyproject in [ROOT / "shared" / "pyproject.toml", *ROOT.glob("services/*/pyproject.toml")]:
+    workspace = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    for pyproject in (p for m in workspace["members"] for p in ROOT.glob(f"{m}/pyproject.toml")):
         name = tomllib.loads(pyproject.read_text())["project"]["name"]
         members[name] = pyproject.parent
     return members
@@ -237,8 +238,6 @@ def test_each_image_installs_every_package_its_code_imports(package: str) -> Non
     distributions = packages_distributions()
     missing = {}
     for path in source.rglob("*.py"):
-        if "testing" in path.relative_to(source).parts:
-            continue  # test helpers: imported by the test suite and scripts/, never in an image
         for module in _top_level_imports(path):
             if module in sys.stdlib_module_names or module.startswith("planner_"):
                 continue
@@ -260,3 +259,12 @@ def test_the_image_python_satisfies_requires_python() -> None:
     assert (
         (int(low.group(1)), int(low.group(2))) <= version < (int(high.group(1)), int(high.group(2)))
     )
+
+
+@pytest.mark.parametrize(
+    "package", sorted({s["build"]["args"]["PACKAGE"] for s in SERVICES.values() if "build" in s})
+)
+def test_no_image_installs_the_development_members(package: str) -> None:
+    # Test support, the data generator and the Python client are dev dependencies only.
+    installed = _locked_closure(package)
+    assert not installed & {"planner-tools", "planner-client"}, package

@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 import redis
 
-from planner_shared.testing.outage import PrivateRedis
+from planner_tools.testing.outage import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[1]
 

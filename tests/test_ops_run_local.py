@@ -32,8 +32,8 @@ import pytest
 import redis
 
 from planner_shared.settings import PlannerSettings
-from planner_shared.testing import database as testdb
-from planner_shared.testing.servers import free_port, port_open
+from planner_tools.testing import database as testdb
+from planner_tools.testing.servers import free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_LOCAL = ROOT / "scripts" / "run_local.py"

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from planner_shared.testing.servers import port_open
+from planner_tools.testing.servers import port_open
 from runstack.layout import Layout, StackError
 from runstack.processes import owned_pid, preferred_port, stop_pid, wait_for_port
 

@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from planner_shared.testing.servers import free_port, port_open
+from planner_tools.testing.servers import free_port, port_open
 from runstack.layout import StackError
 
 STOP_GRACE_SECONDS = 15.0

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from planner_shared.settings import ServiceSettings
-from planner_shared.testing.servers import port_open
+from planner_tools.testing.servers import port_open
 from runstack.layout import ROOT, Layout, StackError
 from runstack.processes import log_tail, owned_pid, process_command, stop_pid
 

@@ -19,7 +19,7 @@ from planner_shared.db.models import ProcessedEvent
 from planner_shared.events import AgentProgress
 from planner_shared.runtime import Runtime, open_runtime
 from planner_shared.settings import ServiceSettings
-from planner_shared.testing.bus_probe import new_workflow, progress, wait_for
+from planner_tools.testing.bus_probe import new_workflow, progress, wait_for
 
 GROUP = "backlog-test"
 JOBS = 12

@@ -22,7 +22,7 @@ from planner_shared.db.models import OutboxMessage
 from planner_shared.events import AgentCompleted, AgentProgress, parse_event
 from planner_shared.runtime import open_runtime
 from planner_shared.settings import ServiceSettings
-from planner_shared.testing.bus_probe import (
+from planner_tools.testing.bus_probe import (
     GROUP,
     build_router,
     bus_router,
@@ -202,7 +202,7 @@ async def test_message_of_a_killed_consumer_is_claimed_by_another(
     doomed = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "planner_shared.testing.bus_probe",
+        "planner_tools.testing.bus_probe",
         "doomed",
         env=env,
         stdout=asyncio.subprocess.DEVNULL,

@@ -18,7 +18,7 @@ from planner_shared.db.engine import transaction
 from planner_shared.events import AgentProgress
 from planner_shared.runtime import open_runtime, readiness
 from planner_shared.settings import ServiceSettings
-from planner_shared.testing.bus_probe import (
+from planner_tools.testing.bus_probe import (
     GROUP,
     bus_router,
     effect_count,
@@ -26,7 +26,7 @@ from planner_shared.testing.bus_probe import (
     progress,
     wait_for,
 )
-from planner_shared.testing.outage import PrivateRedis
+from planner_tools.testing.outage import PrivateRedis
 
 Sessions = Any
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Playwright, expect, sync_playwright
 
-from planner_shared.testing import database as testdb
-from planner_shared.testing.stack import Stack, seed_database
+from planner_tools.testing import database as testdb
+from planner_tools.testing.stack import Stack, seed_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "data" / "sample"

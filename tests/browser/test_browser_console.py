@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from planner_shared.testing.stack import Stack
+from planner_tools.testing.stack import Stack
 
 from .conftest import SAMPLE_DIR, Shots, wait_for
 

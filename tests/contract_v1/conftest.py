@@ -1,5 +1,5 @@
 """The running stack of the contract v1 suite: a fresh seeded database, a unique stream
-prefix, and the five services as processes (planner_shared.testing.stack), as the e2e
+prefix, and the five services as processes (planner_tools.testing.stack), as the e2e
 tests start them."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from planner_shared.testing import database as testdb
-from planner_shared.testing.stack import Stack, seed_database
+from planner_tools.testing import database as testdb
+from planner_tools.testing.stack import Stack, seed_database
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 SETTINGS = {

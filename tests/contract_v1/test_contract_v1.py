@@ -23,7 +23,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from planner_shared.testing.stack import Stack
+from planner_tools.testing.stack import Stack
 
 from .conftest import SAMPLE_DIR
 

@@ -15,8 +15,8 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from planner_shared.testing import database as testdb
-from planner_shared.testing.stack import Stack, seed_database
+from planner_tools.testing import database as testdb
+from planner_tools.testing.stack import Stack, seed_database
 
 from .season import SAMPLE_DIR
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from planner_gateway.client import (
+from planner_client import (
     GatewayClient,
     Match,
     Message,

@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from planner_gateway.client import GatewayClient, Message, WorkflowFeed, is_event
-from planner_shared.testing.stack import Stack
+from planner_client import GatewayClient, Message, WorkflowFeed, is_event
+from planner_tools.testing.stack import Stack
 
 from . import season as s
 

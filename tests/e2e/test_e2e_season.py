@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner_gateway.client import GatewayClient, WorkflowFeed
-from planner_shared.testing.stack import Stack
+from planner_client import GatewayClient, WorkflowFeed
+from planner_tools.testing.stack import Stack
 
 from . import season as s
 

@@ -16,7 +16,7 @@ from planner_agents.markdown_inputs import season_elasticities
 from planner_shared.db.engine import transaction
 from planner_shared.db.frontend_v1 import UploadedElasticity, UploadedMarkdownHistory
 from planner_shared.db.models import Category
-from planner_shared.formulas import (
+from planner_shared.markdown import (
     MAX_ELASTICITY,
     elasticity_from_lift,
     lift_per_markdown_point,

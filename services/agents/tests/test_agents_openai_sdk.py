@@ -16,7 +16,7 @@ from planner_agents.sdk_specialists import SdkSpecialists
 from planner_agents.specialists import SeasonFacts
 from planner_shared.events import AgentName
 from planner_shared.settings import OpenAISettings
-from planner_shared.testing.fake_openai import (
+from planner_tools.testing.fake_openai import (
     ErrorReply,
     FakeOpenAIServer,
     RecordedRequest,

@@ -19,7 +19,7 @@ from planner_extraction.llm import LLMExtractor, build_client
 from planner_extraction.offline_parser import parse_brief
 from planner_shared.parameters import ParameterExtraction, ParameterSource
 from planner_shared.settings import OpenAISettings
-from planner_shared.testing.fake_openai import (
+from planner_tools.testing.fake_openai import (
     ErrorReply,
     FakeOpenAIServer,
     RefusalReply,

@@ -21,8 +21,8 @@ from planner_shared.events import (
 )
 from planner_shared.runtime import open_runtime
 from planner_shared.settings import OpenAISettings
-from planner_shared.testing.bus_probe import wait_for
-from planner_shared.testing.fake_openai import FakeOpenAIServer, json_reply
+from planner_tools.testing.bus_probe import wait_for
+from planner_tools.testing.fake_openai import FakeOpenAIServer, json_reply
 
 Sessions = async_sessionmaker[AsyncSession]
 BRIEF = (

@@ -44,7 +44,7 @@ from planner_shared.events import (
     VarianceChecked,
 )
 from planner_shared.parameters import SeasonParameters
-from planner_shared.testing.world import seed_world
+from planner_tools.testing.world import seed_world
 
 Sessions = async_sessionmaker[AsyncSession]
 WEEKLY_PLAN = 120.0  # run 1's forecast for every category and week

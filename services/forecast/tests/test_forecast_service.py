@@ -45,8 +45,8 @@ from planner_shared.events import (
 )
 from planner_shared.parameters import SeasonParameters
 from planner_shared.runtime import open_runtime
-from planner_shared.testing.bus_probe import wait_for
-from planner_shared.testing.world import seed_world
+from planner_tools.testing.bus_probe import wait_for
+from planner_tools.testing.world import seed_world
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -1,4 +1,4 @@
-"""Fixtures of the gateway tests (the helpers live in planner_gateway.testing)."""
+"""Fixtures of the gateway tests (the helpers live in planner_tools.testing.gateway)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import KEYS, Gateway, Sessions, running_gateway
+from planner_tools.testing.gateway import KEYS, Gateway, Sessions, running_gateway
 
 
 @pytest.fixture

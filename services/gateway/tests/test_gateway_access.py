@@ -13,7 +13,16 @@ import pytest
 from sqlalchemy import func, select
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import (
+    HistoricalSale,
+    OutboxMessage,
+    ReferenceChange,
+    VarianceCheck,
+    WeeklyActual,
+)
+from planner_shared.events import ReforecastRequested
+from planner_tools.testing.gateway import (
     KEYS,
     OPERATOR,
     PLANNER,
@@ -24,15 +33,6 @@ from planner_gateway.testing import (
     running_gateway,
     seed_reference,
 )
-from planner_shared.db.engine import transaction
-from planner_shared.db.models import (
-    HistoricalSale,
-    OutboxMessage,
-    ReferenceChange,
-    VarianceCheck,
-    WeeklyActual,
-)
-from planner_shared.events import ReforecastRequested
 
 OTHER_PLANNER = {"Authorization": "Bearer other-planner-key-0123"}
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from planner_gateway.testing import OPERATOR, PARAMETERS, PLANNER, Gateway, Sessions, count
 from planner_shared.db.models import Workflow
 from planner_shared.parameters import MAX_WEEKS_AHEAD
+from planner_tools.testing.gateway import OPERATOR, PARAMETERS, PLANNER, Gateway, Sessions, count
 
 
 @pytest.mark.parametrize("start", ["0001-01-01", "1999-12-27", "6403-06-20", "9999-12-27"])

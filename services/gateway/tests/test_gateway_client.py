@@ -1,4 +1,4 @@
-"""planner_gateway.client against a real gateway on a loopback port: errors as the API words
+"""planner_client against a real gateway on a loopback port: errors as the API words
 them, and a feed that survives a dropped connection."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 import redis.asyncio as aioredis
 
-from planner_gateway.client import (
+from planner_client import (
     ApiError,
     FeedClosedError,
     GatewayClient,
@@ -19,9 +19,9 @@ from planner_gateway.client import (
     is_event,
 )
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import Server, Sessions, count, new_workflow, serve, wait_until
 from planner_shared.db.models import WorkflowEvent
 from planner_shared.events import AgentProgress, AgentProgressPayload
+from planner_tools.testing.gateway import Server, Sessions, count, new_workflow, serve, wait_until
 
 PLANNER_KEY = "planner-key-0123456789"
 APPROVER_KEY = "approver-key-0123456789"

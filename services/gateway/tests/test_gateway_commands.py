@@ -10,18 +10,6 @@ from sqlalchemy import select
 
 from planner_gateway.app import create_app
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
-    APPROVER,
-    PARAMETERS,
-    PLANNER,
-    READER,
-    Gateway,
-    Sessions,
-    count,
-    new_workflow,
-    responder,
-    running_gateway,
-)
 from planner_shared.bus.streams import stream_for
 from planner_shared.db.models import OutboxMessage, Workflow
 from planner_shared.events import (
@@ -48,6 +36,18 @@ from planner_shared.parameters import (
     SeasonParameters,
 )
 from planner_shared.settings import PlannerSettings
+from planner_tools.testing.gateway import (
+    APPROVER,
+    PARAMETERS,
+    PLANNER,
+    READER,
+    Gateway,
+    Sessions,
+    count,
+    new_workflow,
+    responder,
+    running_gateway,
+)
 
 
 def _extraction() -> ParameterExtraction:

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from planner_gateway.testing import READER, Gateway, Sessions, new_workflow, seed_reference
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     ActualsUpload,
@@ -27,6 +26,7 @@ from planner_shared.db.models import (
     WeeklyActual,
     WorkflowTransition,
 )
+from planner_tools.testing.gateway import READER, Gateway, Sessions, new_workflow, seed_reference
 
 PARAMETERS = {
     "forecast_horizon_weeks": 4,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import running_gateway
+from planner_tools.testing.gateway import running_gateway
 
 
 async def test_the_console_is_served_beside_the_api(

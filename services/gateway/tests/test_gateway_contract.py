@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from planner_gateway.relay.messages import to_message
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import READER, Gateway
 from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
@@ -33,6 +32,7 @@ from planner_shared.events import (
 )
 from planner_shared.settings import Environment
 from planner_shared.workflow import WorkflowState
+from planner_tools.testing.gateway import READER, Gateway
 
 
 def _schema_has_example(schema: dict[str, Any], components: dict[str, Any]) -> bool:

@@ -10,17 +10,6 @@ from sqlalchemy import func, select
 
 from planner_gateway.api.data import MULTIPART_ALLOWANCE
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
-    APPROVER,
-    PLANNER,
-    Gateway,
-    Sessions,
-    count,
-    events_on,
-    new_workflow,
-    seed_reference,
-    wait_until,
-)
 from planner_shared.bus.streams import stream_for
 from planner_shared.db.models import (
     ActualsUpload,
@@ -31,6 +20,17 @@ from planner_shared.db.models import (
     WeeklyActual,
 )
 from planner_shared.events import ActualsUploaded
+from planner_tools.testing.gateway import (
+    APPROVER,
+    PLANNER,
+    Gateway,
+    Sessions,
+    count,
+    events_on,
+    new_workflow,
+    seed_reference,
+    wait_until,
+)
 
 WEEK_STARTS = {1: "2027-03-01", 2: "2027-03-08", 3: "2027-03-15"}
 

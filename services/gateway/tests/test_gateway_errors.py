@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from planner_gateway.testing import PARAMETERS, PLANNER, Gateway, Sessions, count
 from planner_shared.db.models import OutboxMessage, Workflow
+from planner_tools.testing.gateway import PARAMETERS, PLANNER, Gateway, Sessions, count
 
 URL = "/api/workflows/forecast"
 BODY = json.dumps({"parameters": PARAMETERS})

@@ -9,7 +9,16 @@ from uuid import UUID, uuid4
 import redis.asyncio as aioredis
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_shared.bus.streams import stream_for
+from planner_shared.db.models import Workflow, WorkflowEvent
+from planner_shared.events import (
+    ApprovalDecided,
+    ApprovalDecidedPayload,
+    DecisionSubmitted,
+    EventBase,
+)
+from planner_shared.settings import PlannerSettings
+from planner_tools.testing.gateway import (
     APPROVER,
     PARAMETERS,
     PLANNER,
@@ -22,15 +31,6 @@ from planner_gateway.testing import (
     running_gateway,
     wait_until,
 )
-from planner_shared.bus.streams import stream_for
-from planner_shared.db.models import Workflow, WorkflowEvent
-from planner_shared.events import (
-    ApprovalDecided,
-    ApprovalDecidedPayload,
-    DecisionSubmitted,
-    EventBase,
-)
-from planner_shared.settings import PlannerSettings
 
 
 def _decided(event: EventBase) -> EventBase | None:

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 import planner_gateway.schemas
-from planner_gateway.testing import Gateway
+from planner_tools.testing.gateway import Gateway
 
 
 def documented_models() -> list[type[BaseModel]]:

@@ -6,7 +6,12 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-from planner_gateway.testing import (
+from planner_shared.bus.streams import dlq_name, stream_for
+from planner_shared.events import AgentProgress
+from planner_shared.runtime import open_runtime, stop_tasks
+from planner_shared.settings import PlannerSettings, ServiceSettings
+from planner_tools.testing.bus_probe import GROUP, bus_router, new_workflow, progress
+from planner_tools.testing.gateway import (
     OPERATOR,
     PLANNER,
     READER,
@@ -15,11 +20,6 @@ from planner_gateway.testing import (
     events_on,
     wait_until,
 )
-from planner_shared.bus.streams import dlq_name, stream_for
-from planner_shared.events import AgentProgress
-from planner_shared.runtime import open_runtime, stop_tasks
-from planner_shared.settings import PlannerSettings, ServiceSettings
-from planner_shared.testing.bus_probe import GROUP, bus_router, new_workflow, progress
 
 
 async def stop_reader(gateway: Gateway) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_tools.testing.gateway import (
     APPROVER,
     OPERATOR,
     PARAMETERS,
@@ -20,7 +20,7 @@ from planner_gateway.testing import (
     running_gateway,
     wait_until,
 )
-from planner_shared.testing.outage import TcpProxy
+from planner_tools.testing.outage import TcpProxy
 
 # Every request answers within this, outage or not (asyncpg's default would be a minute).
 ANSWER_WITHIN = 20.0
@@ -35,7 +35,7 @@ async def proxied(
         TcpProxy.for_url(base.database_url) as database,
         TcpProxy.for_url(base.redis_url) as redis,
     ):
-        from planner_gateway.testing import KEYS
+        from planner_tools.testing.gateway import KEYS
 
         settings: GatewaySettings = service_settings(
             GatewaySettings,

@@ -13,7 +13,11 @@ from sqlalchemy import select, text
 
 from planner_gateway.relay.reader import DEAD_LETTER_GROUP
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_shared.bus.streams import DATA_FIELD, dlq_name, stream_for
+from planner_shared.db.models import WorkflowEvent
+from planner_shared.events import AgentProgress, AgentProgressPayload, DecisionSubmitted
+from planner_shared.settings import PlannerSettings
+from planner_tools.testing.gateway import (
     APPROVER,
     OPERATOR,
     PLANNER,
@@ -23,10 +27,6 @@ from planner_gateway.testing import (
     running_gateway,
     wait_until,
 )
-from planner_shared.bus.streams import DATA_FIELD, dlq_name, stream_for
-from planner_shared.db.models import WorkflowEvent
-from planner_shared.events import AgentProgress, AgentProgressPayload, DecisionSubmitted
-from planner_shared.settings import PlannerSettings
 
 JSON = {"content-type": "application/json"}
 

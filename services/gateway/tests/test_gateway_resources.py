@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-from planner_gateway.testing import READER, Gateway, Sessions, new_workflow, seed_reference
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     ActualsUpload,
@@ -26,6 +25,7 @@ from planner_shared.events import (
     WorkflowStateChanged,
 )
 from planner_shared.workflow import WorkflowState
+from planner_tools.testing.gateway import READER, Gateway, Sessions, new_workflow, seed_reference
 
 
 async def _seed_season(sessionmaker: Sessions) -> UUID:

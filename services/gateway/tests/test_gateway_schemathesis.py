@@ -28,7 +28,9 @@ from planner_extraction.app import create_app as create_extraction_app
 from planner_extraction.settings import ExtractionSettings
 from planner_gateway.app import create_app
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_shared.db.engine import create_engine, create_sessionmaker
+from planner_shared.settings import PlannerSettings
+from planner_tools.testing.gateway import (
     APPROVER,
     KEYS,
     OPERATOR,
@@ -37,9 +39,7 @@ from planner_gateway.testing import (
     new_workflow,
     seed_reference,
 )
-from planner_shared.db.engine import create_engine, create_sessionmaker
-from planner_shared.settings import PlannerSettings
-from planner_shared.testing.servers import free_port
+from planner_tools.testing.servers import free_port
 
 EXAMPLES = 8
 HEADERS: list[dict[str, str]] = [PLANNER, APPROVER, OPERATOR, READER, {}]
@@ -74,7 +74,7 @@ def _serve(app: Any, name: str) -> tuple[uvicorn.Server, threading.Thread, str]:
 @pytest.fixture(scope="module")
 def gateway_url(database_url: str, redis_server: str, worker_id_tag: str) -> Iterator[str]:
     from planner_shared.db.base import Base
-    from planner_shared.testing import database as testdb
+    from planner_tools.testing import database as testdb
 
     asyncio.run(testdb.truncate_all(database_url, [t.name for t in Base.metadata.sorted_tables]))
     _seed(database_url)

@@ -16,7 +16,8 @@ from websockets.exceptions import ConnectionClosed
 
 from planner_gateway.console_sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, digest
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_shared.db.models import ConsoleSession, OutboxMessage, Workflow
+from planner_tools.testing.gateway import (
     PARAMETERS,
     PLANNER,
     Gateway,
@@ -26,7 +27,6 @@ from planner_gateway.testing import (
     seed_reference,
     serve,
 )
-from planner_shared.db.models import ConsoleSession, OutboxMessage, Workflow
 
 PLANNER_KEY = "planner-key-0123456789"
 APPROVER_KEY = "approver-key-0123456789"

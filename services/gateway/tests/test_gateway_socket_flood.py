@@ -11,9 +11,9 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from planner_gateway.relay.socket import CLIENT_BURST, CLIENT_DROP_LIMIT, CLOSE_POLICY
+from planner_gateway.api.socket import CLIENT_BURST, CLIENT_DROP_LIMIT, CLOSE_POLICY
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import Sessions, new_workflow, serve
+from planner_tools.testing.gateway import Sessions, new_workflow, serve
 
 
 async def test_a_flood_of_frames_is_rate_limited_then_closed(

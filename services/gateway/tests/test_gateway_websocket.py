@@ -18,17 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.state import EXTRAS_KEY, GatewayState
-from planner_gateway.testing import (
-    READER,
-    TOKEN,
-    Server,
-    Sessions,
-    count,
-    new_workflow,
-    serve,
-    wait_until,
-)
+from planner_gateway.state import GatewayState
 from planner_shared.db.models import WorkflowEvent
 from planner_shared.events import (
     AgentFailed,
@@ -50,6 +40,16 @@ from planner_shared.events import (
     WorkflowStateChanged,
 )
 from planner_shared.workflow import WorkflowState
+from planner_tools.testing.gateway import (
+    READER,
+    TOKEN,
+    Server,
+    Sessions,
+    count,
+    new_workflow,
+    serve,
+    wait_until,
+)
 
 
 def _client(url: str, **options: Any) -> connect:
@@ -95,8 +95,7 @@ def _progress(workflow_id: UUID, i: int, message: str | None = None) -> AgentPro
 
 
 def _state(server: Server) -> GatewayState:
-    state: GatewayState = server.runtime.extras[EXTRAS_KEY]
-    return state
+    return server.runtime.part(GatewayState)
 
 
 @pytest.fixture

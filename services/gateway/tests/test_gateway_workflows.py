@@ -8,7 +8,14 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.testing import (
+from planner_shared.bus.streams import stream_for
+from planner_shared.db.models import OutboxMessage, Workflow, WorkflowEvent
+from planner_shared.events import (
+    CancelRequested,
+    ReforecastRequested,
+    WorkflowRequested,
+)
+from planner_tools.testing.gateway import (
     APPROVER,
     PARAMETERS,
     PLANNER,
@@ -20,13 +27,6 @@ from planner_gateway.testing import (
     new_workflow,
     seed_reference,
     wait_until,
-)
-from planner_shared.bus.streams import stream_for
-from planner_shared.db.models import OutboxMessage, Workflow, WorkflowEvent
-from planner_shared.events import (
-    CancelRequested,
-    ReforecastRequested,
-    WorkflowRequested,
 )
 
 

@@ -619,9 +619,6 @@ Event = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-EVENT_TYPES: dict[str, type[EventBase]] = {
-    cls.model_fields["type"].default: cls for cls in EventBase.__subclasses__()
-}
 
 
 def parse_event(data: bytes | str) -> EventBase:

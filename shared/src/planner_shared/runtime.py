@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -43,6 +43,8 @@ REDIS_SOCKET_TIMEOUT = 35.0
 RECANCEL_SECONDS = 0.2
 
 
+T = TypeVar("T")
+
 ReadinessCheck = Callable[[], str | None]
 """A condition a service adds to its readiness (a background task that must be working, say):
 None while it holds, otherwise what is wrong, in a few words."""
@@ -62,12 +64,24 @@ class Runtime:
     relay: OutboxRelay
     consumer: DurableConsumer | None = None
     group_watch: GroupWatch | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    _parts: dict[type[Any], Any] = field(default_factory=dict)
     ready_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def spawn(self, coro: Any, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))
+
+    def attach(self, part: object) -> None:
+        """Hold a part the service's setup built (the gateway's hub and reader, say), for its
+        endpoints to find by its type."""
+        self._parts[type(part)] = part
+
+    def part(self, kind: type[T]) -> T:
+        """The part of type `kind` the setup attached; LookupError before it did."""
+        found = self._parts.get(kind)
+        if not isinstance(found, kind):
+            raise LookupError(f"{self.name} holds no {kind.__name__}")
+        return found
 
     def require(self, name: str, check: ReadinessCheck) -> None:
         """Make /ready depend on one more condition of the service's own, under `name`."""

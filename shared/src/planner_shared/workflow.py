@@ -1,4 +1,4 @@
-"""The workflow state machine of ARCHITECTURE.md: the states and the legal transitions."""
+"""The workflow state machine: the states and the legal transitions (docs/workflow.md)."""
 
 from __future__ import annotations
 
@@ -44,17 +44,5 @@ TRANSITIONS: dict[WorkflowState, frozenset[WorkflowState]] = {
 }
 
 
-class IllegalTransitionError(Exception):
-    def __init__(self, current: WorkflowState, target: WorkflowState) -> None:
-        super().__init__(f"illegal workflow transition {current.value} -> {target.value}")
-        self.current = current
-        self.target = target
-
-
 def can_transition(current: WorkflowState, target: WorkflowState) -> bool:
     return target in TRANSITIONS[current]
-
-
-def check_transition(current: WorkflowState, target: WorkflowState) -> None:
-    if not can_transition(current, target):
-        raise IllegalTransitionError(current, target)

@@ -6,6 +6,7 @@ reused) without a model in the loop.
 
 from __future__ import annotations
 
+from planner_agents.bounds import quantity_bounds
 from planner_agents.context import ForecastRisk, MissingFactError, RiskSeverity, RunContext
 from planner_agents.schemas import (
     AllocationView,
@@ -25,9 +26,9 @@ from planner_shared.events import (
     ManufacturingProposal,
     MarkdownProposal,
 )
-from planner_shared.formulas import compute_markdown, quantity_bounds
+from planner_shared.markdown import compute_markdown
 from planner_shared.parameters import ReplenishmentStrategy
-from planner_shared.variance_wording import variance_summary
+from planner_shared.wording import variance_summary
 
 _REPLENISHMENT = {
     ReplenishmentStrategy.WEEKLY: "stores are topped up from the DC holdback every week",

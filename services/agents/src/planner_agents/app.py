@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from planner_agents.orchestrator import Orchestrator
+from planner_agents.handlers import build_router
 from planner_agents.runner import build_model_provider
 from planner_agents.sdk_specialists import SdkSpecialists
 from planner_agents.settings import AgentsSettings
@@ -22,10 +22,9 @@ def agents_setup(settings: AgentsSettings, openai: OpenAISettings) -> RouterSetu
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
         provider = build_model_provider(openai)
-        runtime.extras["model"] = openai.model if openai.configured else "deterministic"
         specialists = SdkSpecialists(openai, settings.agent_policy(), provider)
         try:
-            yield Orchestrator(specialists).router()
+            yield build_router(specialists)
         finally:
             # The LLM provider holds an HTTP client; the deterministic one holds nothing.
             close = getattr(provider, "aclose", None)

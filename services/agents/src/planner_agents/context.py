@@ -23,7 +23,7 @@ from planner_shared.events import (
     SellThroughComputedPayload,
     VarianceCheckedPayload,
 )
-from planner_shared.formulas import DEFAULT_MAX_MARKDOWN_PERCENTAGE
+from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
 from planner_shared.parameters import SeasonParameters
 
 

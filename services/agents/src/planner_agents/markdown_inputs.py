@@ -1,6 +1,6 @@
 """What the markdown decision prices with: each category's elasticity, and where it came from.
 
-In order of precedence (the rule is in planner_shared.formulas):
+In order of precedence (the rule is in planner_shared.markdown):
 
 1. an elasticity uploaded for the workflow (contract v1 `elasticity`), per category;
 2. the workflow's uploaded markdown history (contract v1 `markdown_history`): its demand lift
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from planner_shared.db.frontend_v1 import UploadedElasticity, UploadedMarkdownHistory
 from planner_shared.db.models import Category
 from planner_shared.events import SellThroughComputedPayload
-from planner_shared.formulas import elasticity_from_lift, lift_per_markdown_point
+from planner_shared.markdown import elasticity_from_lift, lift_per_markdown_point
 
 UPLOADED = "uploaded elasticity"
 HISTORY = "markdown history"

@@ -15,8 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from planner_agents.markdown_inputs import season_elasticities
-from planner_agents.specialists import AgentReport, SeasonFacts, Specialists
-from planner_agents.workflows import (
+from planner_agents.repository import (
     expect,
     load_workflow,
     move,
@@ -25,6 +24,7 @@ from planner_agents.workflows import (
     remember,
     state_of,
 )
+from planner_agents.specialists import AgentReport, SeasonFacts, Specialists
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import AgentRun, Category, Workflow
 from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
@@ -74,7 +74,7 @@ from planner_shared.events import (
     WorkflowFailedPayload,
     WorkflowRequested,
 )
-from planner_shared.variance_wording import variance_fired, variance_summary
+from planner_shared.wording import variance_fired, variance_summary
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 log = logging.getLogger(__name__)

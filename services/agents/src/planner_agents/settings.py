@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 
 from planner_agents.context import AgentPolicy
-from planner_shared.formulas import DEFAULT_MAX_MARKDOWN_PERCENTAGE
+from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
 from planner_shared.settings import ServiceSettings
 
 

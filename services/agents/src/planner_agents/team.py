@@ -14,10 +14,10 @@ from agents import Agent, RunContextWrapper
 from agents.extensions.handoff_prompt import RECOMMENDED_PROMPT_PREFIX
 
 from planner_agents import tools
+from planner_agents.bounds import quantity_bounds
 from planner_agents.context import RunContext
 from planner_shared.events import AgentName
-from planner_shared.formulas import quantity_bounds
-from planner_shared.variance_wording import variance_summary
+from planner_shared.wording import variance_summary
 
 AgentTask = Literal[
     "review_forecast", "propose_manufacturing", "summarise_allocation", "propose_markdown"

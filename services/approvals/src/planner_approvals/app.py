@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from planner_approvals.api import router as api_router
 from planner_approvals.handlers import build_router
 from planner_approvals.settings import ApprovalsSettings
 from planner_shared.bus.router import EventRouter
@@ -26,6 +25,5 @@ def create_app(settings: ApprovalsSettings | None = None) -> FastAPI:
         SERVICE_NAME,
         settings or ApprovalsSettings(),
         setup,
-        routers=[api_router],
         description="Manufacturing and markdown approvals with their audit trail.",
     )

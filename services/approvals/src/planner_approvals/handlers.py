@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from planner_approvals.decisions import (
-    DecisionError,
-    bounds,
-    decided_value,
-    number,
-    proposed_value,
+from planner_approvals.decisions import DecisionError, decided_value, number
+from planner_approvals.repository import (
+    DECIDED,
+    PENDING,
+    add_approval,
+    find_approval,
+    record_decision,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
-from planner_shared.db.models import Approval
 from planner_shared.events import (
     ApprovalDecided,
     ApprovalDecidedPayload,
@@ -27,18 +24,6 @@ from planner_shared.events import (
     DecisionRefusedPayload,
     DecisionSubmitted,
 )
-
-PENDING = "pending"
-DECIDED = "decided"
-
-
-async def find_approval(session: AsyncSession, workflow_id: object, kind: str) -> Approval | None:
-    approval: Approval | None = await session.scalar(
-        select(Approval)
-        .where(Approval.workflow_id == workflow_id, Approval.kind == kind)
-        .with_for_update()
-    )
-    return approval
 
 
 async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
@@ -56,19 +41,7 @@ async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
                 )
             )
         return
-    low, high = bounds(proposal)
-    approval = Approval(
-        workflow_id=event.workflow_id,
-        kind=proposal.kind,
-        status=PENDING,
-        proposal=proposal.model_dump(mode="json"),
-        proposed_value=proposed_value(proposal),
-        min_value=low,
-        max_value=high,
-        request_event_id=event.event_id,
-    )
-    ctx.session.add(approval)
-    await ctx.session.flush()
+    approval = await add_approval(ctx.session, event.workflow_id, proposal, event.event_id)
     ctx.emit(
         event.caused(
             ApprovalPending,
@@ -119,12 +92,7 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
     except DecisionError as error:
         return _refuse(event, ctx, error)
     now = datetime.now(UTC)
-    approval.status = DECIDED
-    approval.action = decision.action.value
-    approval.decided_value = value
-    approval.reason = decision.reason
-    approval.decided_by = decision.decided_by
-    approval.decided_at = now
+    record_decision(approval, decision, value, now)
     ctx.emit(
         event.caused(
             ApprovalDecided,

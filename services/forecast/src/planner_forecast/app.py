@@ -10,17 +10,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from planner_forecast.api import router as api_router
 from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.parallel import init_worker, numba_cache, warm_up
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter
-from planner_shared.runtime import Runtime, create_service_app
+from planner_shared.runtime import RouterSetup, Runtime, create_service_app
 
 SERVICE_NAME = "forecast"
 
 
-def forecast_setup(settings: ForecastSettings):  # type: ignore[no-untyped-def]
+def forecast_setup(settings: ForecastSettings) -> RouterSetup:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
         # Model fits are CPU-bound: they run in worker processes, off the event loop.
@@ -48,6 +47,5 @@ def create_app(settings: ForecastSettings | None = None) -> FastAPI:
         SERVICE_NAME,
         settings,
         forecast_setup(settings),
-        routers=[api_router],
         description="Ensemble forecasts, store clusters, allocation, variance and re-forecast.",
     )

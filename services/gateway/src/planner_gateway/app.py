@@ -13,18 +13,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from planner_gateway import SERVICE_NAME, v1
-from planner_gateway.api import charts, commands, data, ops, report, resources, session, workflows
+from planner_gateway import SERVICE_NAME, api, v1
+from planner_gateway.api import data, socket
 from planner_gateway.body_limit import BodyLimit
 from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
-from planner_gateway.relay import socket
 from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
-from planner_gateway.state import EXTRAS_KEY, GatewayState
+from planner_gateway.state import GatewayState
 from planner_shared.bus.router import EventRouter
 from planner_shared.runtime import Runtime, create_service_app
 
@@ -90,7 +89,7 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     state = GatewayState.build(runtime, settings)
-    runtime.extras[EXTRAS_KEY] = state
+    runtime.attach(state)
     runtime.spawn(state.reader.run(), f"{SERVICE_NAME}-stream-reader")
     # Without its reader the gateway serves no live events and no answers over the bus.
     runtime.require("stream_reader", state.reader.problem)
@@ -101,36 +100,17 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
         state.hub.close_all()
 
 
-def api_router() -> APIRouter:
-    api = APIRouter()
-    api.include_router(workflows.router)
-    api.include_router(resources.router)
-    api.include_router(commands.router)
-    api.include_router(data.router)
-    api.include_router(ops.router)
-    api.include_router(ops.health_router)
-    api.include_router(session.router)
-    api.include_router(charts.router)
-    api.include_router(charts.workflow_router)
-    api.include_router(report.router)
-    return api
-
-
-API_PREFIXES = ("/api",)
+API_PREFIXES = (api.PREFIX,)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    api = api_router()
-    versioned = APIRouter()
-    versioned.include_router(api, prefix=API_PREFIXES[0])
-    # The study's React client: contract v1, an adapter over the same domain.
-    versioned.include_router(v1.router())
     app = create_service_app(
         SERVICE_NAME,
         settings,
         setup,
-        routers=[versioned, socket.router, v1.stream.router],
+        # The study's React client: contract v1, an adapter over the same domain.
+        routers=[api.router(), v1.router(), socket.router, v1.stream.router],
         title="Season Planner API",
         description=DESCRIPTION,
         protect_routers=False,

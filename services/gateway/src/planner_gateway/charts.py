@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
 from planner_gateway.errors import ApiError, not_found
-from planner_gateway.queries import clusters, get_workflow
+from planner_gateway.repository import clusters, get_workflow
 from planner_gateway.schemas.charts import (
     TOTAL,
     Accuracy,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
-from planner_gateway.queries import approvals
+from planner_gateway.repository import approvals
 from planner_gateway.schemas.charts import TOTAL
 from planner_gateway.schemas.report import (
     CategoryOutcome,

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway.queries import get_workflow
+from planner_gateway.repository import get_workflow
 from planner_gateway.season_figures import Band, Run
 from planner_shared.db.models import (
     Allocation,

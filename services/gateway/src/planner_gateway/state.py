@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner_gateway.handlers import relay_handler
 from planner_gateway.relay.hub import ConnectionHub
-from planner_gateway.relay.messages import encode, to_message
 from planner_gateway.relay.reader import StreamReader
 from planner_gateway.relay.replies import ReplyRegistry
 from planner_gateway.settings import GatewaySettings
-from planner_shared.events import EventBase
 from planner_shared.runtime import Runtime
-
-EXTRAS_KEY = "gateway"
 
 
 @dataclass
@@ -27,17 +24,11 @@ class GatewayState:
         hub = ConnectionHub(settings.ws_queue_size)
         replies = ReplyRegistry()
 
-        def on_event(event: EventBase) -> None:
-            replies.resolve(event)
-            # Most events have nobody watching their workflow: build no message for them.
-            if event.workflow_id is not None and hub.has_subscribers(event.workflow_id):
-                hub.publish(event.workflow_id, encode(to_message(event)))
-
         reader = StreamReader(
             redis=runtime.redis,
             sessionmaker=runtime.sessionmaker,
             settings=settings,
-            on_event=on_event,
+            on_event=relay_handler(hub, replies),
             block_ms=settings.reader_block_ms,
             catchup_seconds=settings.history_catchup_seconds,
         )

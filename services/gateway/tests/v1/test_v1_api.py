@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from planner_gateway.testing import APPROVER, PLANNER, READER, Gateway, Sessions, seed_reference
 from planner_shared.db.frontend_v1 import (
     ReferenceUpload,
     UploadedDcInventory,
@@ -21,6 +20,14 @@ from planner_shared.db.frontend_v1 import (
     V1Workflow,
 )
 from planner_shared.db.models import OutboxMessage, Workflow
+from planner_tools.testing.gateway import (
+    APPROVER,
+    PLANNER,
+    READER,
+    Gateway,
+    Sessions,
+    seed_reference,
+)
 
 # The body the client builds (§6): the extract answer's parameters plus two keys.
 CLIENT_BODY: dict[str, Any] = {

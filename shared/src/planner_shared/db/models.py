@@ -1,4 +1,10 @@
-"""Every table of the design. Normalised where queried, JSONB where a document."""
+"""Every table of the design. Normalised where queried, JSONB where a document.
+
+Each table has one owner, the service that writes it (`OWNERS`); the others only read it,
+and the gateway's read side (its REST reads, the console's views, `/api/v1`) may read all.
+A test (tests/test_table_owners.py) scans each service's code for writes to tables it does
+not own.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,56 @@ from sqlalchemy.orm import Mapped, mapped_column
 from planner_shared.db.base import Base, CreatedAt, UUIDKey
 
 JSON = JSONB
+
+GATEWAY, AGENTS, FORECAST, APPROVALS = "gateway", "agents", "forecast", "approvals"
+BUS = "planner_shared.bus"
+"""The bus's own tables, written by the shared bus code in every service, never by a
+service's code directly."""
+
+OWNERS: dict[str, str] = {
+    # Reference data: the gateway's uploads (and, before any service runs, the seed job).
+    "stores": GATEWAY,
+    "categories": GATEWAY,
+    "historical_sales": GATEWAY,
+    "reference_changes": GATEWAY,
+    # The workflow and its state machine: the orchestrator.
+    "workflows": AGENTS,
+    "workflow_transitions": AGENTS,
+    "agent_runs": AGENTS,
+    # The plans the forecast service computes.
+    "forecasts": FORECAST,
+    "forecast_weeks": FORECAST,
+    "store_clusters": FORECAST,
+    "store_cluster_members": FORECAST,
+    "manufacturing_orders": FORECAST,
+    "allocations": FORECAST,
+    "variance_checks": FORECAST,
+    # In season: the uploads of the gateway, the decisions of the approvals service.
+    "actuals_uploads": GATEWAY,
+    "weekly_actuals": GATEWAY,
+    "approvals": APPROVALS,
+    # The relay's durable history, the gateway's own request state.
+    "workflow_events": GATEWAY,
+    "idempotency_keys": GATEWAY,
+    "console_sessions": GATEWAY,
+    "outbox": BUS,
+    "processed_events": BUS,
+    # Contract v1 (planner_shared.db.frontend_v1).
+    "v1_workflows": GATEWAY,
+    "reference_uploads": GATEWAY,
+    "uploaded_store_profiles": GATEWAY,
+    "uploaded_dc_inventory": GATEWAY,
+    "uploaded_lead_times": GATEWAY,
+    "uploaded_safety_stock": GATEWAY,
+    "uploaded_elasticities": GATEWAY,
+    "uploaded_markdown_history": GATEWAY,
+}
+"""The service that writes each table."""
+
+CREATORS: dict[str, str] = {"workflows": GATEWAY}
+"""Tables another service may insert rows into, never change: the gateway creates a workflow
+in `created` with the request, so its API can answer for it at once; from then on the
+orchestrator alone writes it."""
 
 
 # ---------------------------------------------------------------- reference data

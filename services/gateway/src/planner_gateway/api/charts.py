@@ -25,7 +25,7 @@ from planner_shared.db.models import Workflow
 from planner_shared.parameters import PERCENT_SCHEMA, check_percent
 
 router = APIRouter(tags=["console"])
-workflow_router = APIRouter(prefix="/workflows/{workflow_id}", tags=["console"])
+WORKFLOW = "/workflows/{workflow_id}"
 
 
 @router.get(
@@ -43,8 +43,8 @@ async def list_seasons(
     return SeasonList(items=[await charts.overview(session, i) for i in list(ids)])
 
 
-@workflow_router.get(
-    "/overview",
+@router.get(
+    WORKFLOW + "/overview",
     response_model=SeasonOverview,
     responses=responses(404),
     summary="One season at a glance, with the 'pre-season planning done' signal",
@@ -55,8 +55,8 @@ async def season_overview(
     return await charts.overview(session, workflow_id)
 
 
-@workflow_router.get(
-    "/charts/weekly",
+@router.get(
+    WORKFLOW + "/charts/weekly",
     response_model=WeeklyChart,
     responses=responses(404),
     summary="Actual against forecast per week, by category and in total; variance, runs, "
@@ -66,8 +66,8 @@ async def weekly_chart(workflow_id: UUID, _: CurrentPrincipal, session: ReadSess
     return await charts.weekly_chart(session, workflow_id)
 
 
-@workflow_router.get(
-    "/charts/forecast",
+@router.get(
+    WORKFLOW + "/charts/forecast",
     response_model=ForecastChart,
     responses=responses(404),
     summary="History and forecast per category with 80/95% bands, weights and backtest errors",
@@ -83,8 +83,8 @@ async def forecast_chart(
     return await charts.forecast_chart(session, workflow_id, run)
 
 
-@workflow_router.get(
-    "/charts/allocation",
+@router.get(
+    WORKFLOW + "/charts/allocation",
     response_model=AllocationChart,
     responses=responses(404),
     summary="Allocation by cluster, initial and replenishment, and the DC balance by week",
@@ -95,8 +95,8 @@ async def allocation_chart(
     return await charts.allocation_chart(session, workflow_id)
 
 
-@workflow_router.get(
-    "/stores/{store_code}",
+@router.get(
+    WORKFLOW + "/stores/{store_code}",
     response_model=StoreDetail,
     responses=responses(404),
     summary="One store of the season: allocation, replenishment and sales per category",
@@ -107,8 +107,8 @@ async def store_detail(
     return await charts.store_detail(session, workflow_id, store_code)
 
 
-@workflow_router.get(
-    "/markdowns/projection",
+@router.get(
+    WORKFLOW + "/markdowns/projection",
     response_model=MarkdownProjection,
     responses=responses(404, 409),
     summary="What a markdown is expected to do: projected sell-through and revenue",

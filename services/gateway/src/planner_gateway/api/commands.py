@@ -30,7 +30,7 @@ from planner_gateway.idempotency import (
     settle,
     stored_answer,
 )
-from planner_gateway.queries import get_workflow
+from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.commands import (
     DecisionRead,
     ExtractionRead,
@@ -92,7 +92,7 @@ async def ask(
 # `extraction.failed` says why and whether retrying may help, no more: retryable is 503,
 # otherwise 422 (the service reads the brief with its offline parser when the LLM fails, so
 # what it refuses is the request itself). A handler that crashes sends no reply (the bus
-# retries it, then dead-letters it): 504. No answer maps to 502.
+# retries it, then dead-letters it): 504, as for any reply that does not come in time.
 EXTRACT_RESPONSES = responses(503, 504) | {
     422: {
         "model": ErrorResponse,

@@ -22,20 +22,20 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.actuals import ActualsLoad, IncompleteWeekError, load_weekly_actuals
 from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner
-from planner_gateway.deps import StateDep, WriteSession
+from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.plausibility import Quantity, refuse_implausible
-from planner_gateway.queries import get_workflow, weeks_with_actuals
+from planner_gateway.repository import get_workflow, weeks_with_actuals
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
-from planner_shared.bus.outbox import add_to_outbox
 from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
@@ -43,12 +43,7 @@ from planner_shared.datasets.csv_formats import (
     ParsedCsv,
     parse_csv,
 )
-from planner_shared.datasets.loader import (
-    ActualsLoad,
-    IncompleteWeekError,
-    load_historical_sales,
-    load_weekly_actuals,
-)
+from planner_shared.datasets.loader import load_historical_sales
 from planner_shared.db.models import VarianceCheck, Workflow
 from planner_shared.events import (
     ActualsUploaded,
@@ -315,10 +310,9 @@ nothing.
     description=WEEKLY_ACTUALS_DESCRIPTION,
 )
 async def upload_weekly_actuals(
-    request: Request,
     file: CsvFile,
     principal: Planner,
-    session: WriteSession,
+    uow: UnitOfWork,
     state: StateDep,
     workflow_id: Annotated[UUID, Form(description="The season the actuals belong to.")],
     week_number: Annotated[
@@ -334,6 +328,7 @@ async def upload_weekly_actuals(
     ] = False,
     allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
+    session = uow.session
     parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
     if not allow_implausible:
         await refuse_implausible(
@@ -375,7 +370,7 @@ async def upload_weekly_actuals(
         ),
     )
     rerun = await _rerun_corrected_week(session, workflow, load, principal.name)
-    add_to_outbox(session, request.app.state.runtime.settings, [event, *([rerun] if rerun else [])])
+    uow.emit(event, *([rerun] if rerun else []))
     return WeeklyActualsUploaded(
         upload_id=load.upload_id,
         workflow_id=workflow_id,

@@ -38,8 +38,7 @@ from planner_shared.bus.streams import all_streams, stream_name
 from planner_shared.db.models import ReferenceChange
 from planner_shared.events import Domain
 
-router = APIRouter(prefix="/ops", tags=["operator"])
-health_router = APIRouter(tags=["operator"])
+router = APIRouter(tags=["operator"])
 
 MESSAGE_ID = r"^\d{1,20}-\d{1,20}$"
 CHECK_TIMEOUT_SECONDS = 3.0
@@ -58,7 +57,9 @@ def _check_id(value: str, field: str) -> str:
     return value
 
 
-@router.get("/streams", response_model=StreamList, responses=responses(), summary="Every stream")
+@router.get(
+    "/ops/streams", response_model=StreamList, responses=responses(), summary="Every stream"
+)
 async def list_streams(_: Operator, runtime: RuntimeDep) -> StreamList:
     streams = []
     for domain in Domain:
@@ -68,7 +69,7 @@ async def list_streams(_: Operator, runtime: RuntimeDep) -> StreamList:
 
 
 @router.get(
-    "/streams/{domain}/events",
+    "/ops/streams/{domain}/events",
     response_model=StreamEntries,
     responses=responses(),
     summary="Recent entries of a stream, newest first",
@@ -95,7 +96,7 @@ async def recent_events(
 
 
 @router.get(
-    "/dead-letters",
+    "/ops/dead-letters",
     response_model=DeadLetterList,
     responses=responses(),
     summary="Dead-lettered events, with the error that sent each there",
@@ -117,7 +118,7 @@ async def list_dead_letters(
 
 
 @router.post(
-    "/dead-letters/{domain}/{dlq_message_id}/replay",
+    "/ops/dead-letters/{domain}/{dlq_message_id}/replay",
     response_model=ReplayResult,
     responses=responses(404, 409),
     summary="Publish a dead-lettered event to its stream again and remove it from the DLQ",
@@ -146,7 +147,7 @@ async def replay_dead_letter(
 
 
 @router.get(
-    "/reference-changes",
+    "/ops/reference-changes",
     response_model=ReferenceChangeList,
     responses=responses(),
     summary="Who changed reference data (historical sales), when and what, newest first",
@@ -170,7 +171,7 @@ async def reference_changes(
 
 
 @router.post(
-    "/redrive",
+    "/ops/redrive",
     response_model=RedriveResult,
     responses=responses(),
     summary="Publish again the outbox events published since a time (after a Redis loss)",
@@ -187,7 +188,10 @@ async def redrive(body: RedriveRequest, principal: Operator, runtime: RuntimeDep
 
 
 @router.get(
-    "/lag", response_model=LagReport, responses=responses(), summary="Bus lag per consumer group"
+    "/ops/lag",
+    response_model=LagReport,
+    responses=responses(),
+    summary="Bus lag per consumer group",
 )
 async def bus_lag(_: Operator, runtime: RuntimeDep) -> LagReport:
     groups: list[GroupLagRead] = []
@@ -212,7 +216,7 @@ async def _timed(probe: Callable[[], Awaitable[Any]]) -> HealthCheck:
     )
 
 
-@health_router.get(
+@router.get(
     "/health",
     response_model=HealthRead,
     responses={503: {"model": HealthRead, "description": "A dependency is failing"}},

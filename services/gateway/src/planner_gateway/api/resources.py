@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from planner_gateway import queries
+from planner_gateway import repository
 from planner_gateway.auth import CurrentPrincipal
 from planner_gateway.deps import ReadSession
 from planner_gateway.errors import ApiError, not_found, responses
@@ -34,7 +34,7 @@ router = APIRouter(tags=["resources"])
 
 @router.get("/stores", response_model=StoreList, responses=responses(), summary="All stores")
 async def list_stores(_: CurrentPrincipal, session: ReadSession) -> StoreList:
-    stores = await queries.stores(session)
+    stores = await repository.stores(session)
     return StoreList(stores=stores, count=len(stores))
 
 
@@ -42,7 +42,7 @@ async def list_stores(_: CurrentPrincipal, session: ReadSession) -> StoreList:
     "/categories", response_model=CategoryList, responses=responses(), summary="All categories"
 )
 async def list_categories(_: CurrentPrincipal, session: ReadSession) -> CategoryList:
-    return CategoryList(categories=await queries.categories(session))
+    return CategoryList(categories=await repository.categories(session))
 
 
 @router.get(
@@ -58,15 +58,15 @@ async def workflow_forecasts(
     run_number: Annotated[int | None, Query(ge=1, description="Default: the latest run.")] = None,
     all_runs: bool = False,
 ) -> ForecastList:
-    await queries.get_workflow(session, workflow_id)
-    runs = [r.run_number for r in await queries.forecast_runs(session, workflow_id)]
+    await repository.get_workflow(session, workflow_id)
+    runs = [r.run_number for r in await repository.forecast_runs(session, workflow_id)]
     if run_number is not None and run_number not in runs:
         raise not_found(f"forecast run {run_number} of workflow {workflow_id}")
     selected = runs if all_runs else [run_number or runs[-1]] if runs else []
     return ForecastList(
         workflow_id=workflow_id,
         run_numbers=runs,
-        forecasts=await queries.forecasts(session, workflow_id, selected),
+        forecasts=await repository.forecasts(session, workflow_id, selected),
     )
 
 
@@ -79,9 +79,9 @@ async def workflow_forecasts(
 async def workflow_clusters(
     workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
 ) -> ClusterList:
-    await queries.get_workflow(session, workflow_id)
+    await repository.get_workflow(session, workflow_id)
     return ClusterList(
-        workflow_id=workflow_id, clusters=await queries.clusters(session, workflow_id)
+        workflow_id=workflow_id, clusters=await repository.clusters(session, workflow_id)
     )
 
 
@@ -94,8 +94,8 @@ async def workflow_clusters(
 async def workflow_allocations(
     workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
 ) -> AllocationPlanRead:
-    await queries.get_workflow(session, workflow_id)
-    plan = await queries.allocation_plan(session, workflow_id)
+    await repository.get_workflow(session, workflow_id)
+    plan = await repository.allocation_plan(session, workflow_id)
     if plan is None:
         raise ApiError(
             404,
@@ -116,13 +116,13 @@ async def workflow_variance(
     session: ReadSession,
     week: Annotated[int | None, Query(ge=1, le=52)] = None,
 ) -> VarianceList:
-    await queries.get_workflow(session, workflow_id)
-    checks = await queries.variance_checks(session, workflow_id, week)
+    await repository.get_workflow(session, workflow_id)
+    checks = await repository.variance_checks(session, workflow_id, week)
     if week is not None and not checks:
         raise not_found(f"variance check of week {week}")
     return VarianceList(
         workflow_id=workflow_id,
-        weeks_with_actuals=await queries.weeks_with_actuals(session, workflow_id),
+        weeks_with_actuals=await repository.weeks_with_actuals(session, workflow_id),
         checks=checks,
     )
 
@@ -136,9 +136,9 @@ async def workflow_variance(
 async def workflow_markdowns(
     workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
 ) -> MarkdownList:
-    await queries.get_workflow(session, workflow_id)
+    await repository.get_workflow(session, workflow_id)
     return MarkdownList(
-        workflow_id=workflow_id, markdowns=await queries.markdowns(session, workflow_id)
+        workflow_id=workflow_id, markdowns=await repository.markdowns(session, workflow_id)
     )
 
 
@@ -151,9 +151,9 @@ async def workflow_markdowns(
 async def workflow_approvals(
     workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
 ) -> ApprovalList:
-    await queries.get_workflow(session, workflow_id)
+    await repository.get_workflow(session, workflow_id)
     return ApprovalList(
-        workflow_id=workflow_id, approvals=await queries.approvals(session, workflow_id)
+        workflow_id=workflow_id, approvals=await repository.approvals(session, workflow_id)
     )
 
 
@@ -171,8 +171,10 @@ async def workflow_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,
 ) -> EventPage:
-    await queries.get_workflow(session, workflow_id)
-    events = await queries.history(session, workflow_id, after=after, limit=limit, types=type or ())
+    await repository.get_workflow(session, workflow_id)
+    events = await repository.history(
+        session, workflow_id, after=after, limit=limit, types=type or ()
+    )
     return EventPage(
         workflow_id=workflow_id,
         events=events,
@@ -190,21 +192,21 @@ async def workflow_events(
 async def workflow_results(
     workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
 ) -> WorkflowResults:
-    workflow = await queries.get_workflow(session, workflow_id)
-    runs = await queries.forecast_runs(session, workflow_id)
+    workflow = await repository.get_workflow(session, workflow_id)
+    runs = await repository.forecast_runs(session, workflow_id)
     return WorkflowResults(
         workflow_id=workflow.id,
         state=workflow.state,
         status=workflow.state,
         parameters=workflow.parameters,
         forecast_runs=runs,
-        forecasts=await queries.forecasts(
+        forecasts=await repository.forecasts(
             session, workflow_id, [runs[-1].run_number] if runs else []
         ),
-        clusters=await queries.clusters(session, workflow_id),
-        manufacturing_orders=await queries.manufacturing_orders(session, workflow_id),
-        allocation=await queries.allocation_plan(session, workflow_id, with_stores=False),
-        variance_checks=await queries.variance_checks(session, workflow_id),
-        approvals=await queries.approvals(session, workflow_id),
+        clusters=await repository.clusters(session, workflow_id),
+        manufacturing_orders=await repository.manufacturing_orders(session, workflow_id),
+        allocation=await repository.allocation_plan(session, workflow_id, with_stores=False),
+        variance_checks=await repository.variance_checks(session, workflow_id),
+        approvals=await repository.approvals(session, workflow_id),
         completed_at=workflow.completed_at,
     )

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import CurrentPrincipal, Planner, Principal
-from planner_gateway.deps import ReadSession, WriteSession
+from planner_gateway.deps import ReadSession, UnitOfWork
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.idempotency import IdempotencyKeyHeader, claim, digest, replayed, settle
-from planner_gateway.queries import get_workflow
+from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.workflows import (
     CancelCreate,
     CommandAccepted,
@@ -37,7 +37,7 @@ from planner_gateway.schemas.workflows import (
     WorkflowSummary,
 )
 from planner_gateway.settings import Role
-from planner_shared.bus.outbox import add_to_outbox
+from planner_shared.bus.router import MessageContext
 from planner_shared.db.models import AgentRun, Category, IdempotencyKey, Workflow
 from planner_shared.events import (
     CancelRequested,
@@ -118,13 +118,8 @@ def _accepted(
     return accepted
 
 
-def _stage(session: AsyncSession, request: Request, event: EventBase) -> None:
-    add_to_outbox(session, request.app.state.runtime.settings, [event])
-
-
 async def create_workflow(
-    session: AsyncSession,
-    request: Request,
+    uow: MessageContext,
     *,
     requested_by: str,
     brief: str | None,
@@ -134,6 +129,7 @@ async def create_workflow(
 ) -> tuple[Workflow, WorkflowRequested]:
     """A new workflow and its `workflow.requested` command in the outbox (also the contract
     v1 execute's way in, with the id it reserved)."""
+    session = uow.session
     if codes and (unknown := await _unknown_categories(session, codes)):
         raise ApiError(
             422,
@@ -163,7 +159,7 @@ async def create_workflow(
             requested_by=requested_by,
         ),
     )
-    _stage(session, request, event)
+    uow.emit(event)
     await session.flush()
     return workflow, event
 
@@ -178,11 +174,12 @@ async def create_workflow(
 async def start_forecast(
     body: WorkflowCreate,
     principal: Planner,
-    session: WriteSession,
+    uow: UnitOfWork,
     request: Request,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> WorkflowCreated | JSONResponse:
+    session = uow.session
     key_row = await _claim(session, principal, idempotency_key, "workflows/forecast", body)
     if key_row is not None and key_row.status_code is not None:
         return replayed(key_row)
@@ -195,8 +192,7 @@ async def start_forecast(
             details=[ErrorDetail(field="parameters.season_start_date", message=problem)],
         )
     workflow, event = await create_workflow(
-        session,
-        request,
+        uow,
         requested_by=principal.name,
         brief=body.brief,
         parameters=body.parameters,
@@ -225,10 +221,10 @@ async def start_forecast(
 async def reforecast(
     body: ReforecastCreate,
     principal: Planner,
-    session: WriteSession,
-    request: Request,
+    uow: UnitOfWork,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CommandAccepted | JSONResponse:
+    session = uow.session
     key_row = await _claim(session, principal, idempotency_key, "workflows/reforecast", body)
     if key_row is not None and key_row.status_code is not None:
         return replayed(key_row)
@@ -239,7 +235,7 @@ async def reforecast(
         producer=SERVICE_NAME,
         payload=ReforecastRequestedPayload(reason=body.reason, requested_by=principal.name),
     )
-    _stage(session, request, event)
+    uow.emit(event)
     return _accepted(key_row, workflow, state, event)
 
 
@@ -253,11 +249,11 @@ async def reforecast(
 async def cancel(
     workflow_id: UUID,
     principal: CurrentPrincipal,
-    session: WriteSession,
-    request: Request,
+    uow: UnitOfWork,
     body: CancelCreate | None = None,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CommandAccepted | JSONResponse:
+    session = uow.session
     key_row = await _claim(
         session, principal, idempotency_key, f"workflows/{workflow_id}/cancel", body
     )
@@ -273,7 +269,7 @@ async def cancel(
             reason=body.reason if body else None, requested_by=principal.name
         ),
     )
-    _stage(session, request, event)
+    uow.emit(event)
     return _accepted(key_row, workflow, state, event)
 
 

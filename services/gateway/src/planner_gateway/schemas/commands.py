@@ -15,8 +15,8 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from planner_gateway.schemas.amounts import Amount, ApprovalAmounts
 from planner_gateway.schemas.workflows import EXAMPLE_BRIEF, EXAMPLE_PARAMETERS, EXAMPLE_WORKFLOW_ID
-from planner_shared.amounts import Amount, ApprovalAmounts
 from planner_shared.events import DecisionAction
 from planner_shared.parameters import (
     EARLIEST_SEASON_START,

@@ -21,8 +21,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner_gateway.schemas.amounts import Amount, ApprovalAmounts
 from planner_gateway.schemas.workflows import EXAMPLE_WORKFLOW_ID
-from planner_shared.amounts import Amount, ApprovalAmounts
 from planner_shared.parameters import FRACTION_SCHEMA, PERCENT_SCHEMA
 
 

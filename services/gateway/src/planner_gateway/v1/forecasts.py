@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import queries
+from planner_gateway import repository
 from planner_gateway.auth import CurrentPrincipal
 from planner_gateway.deps import WriteSession
 from planner_gateway.errors import ApiError
@@ -90,8 +90,8 @@ async def forecast_answer(
         )
     methods = sorted({f.forecasting_method for f in p.latest})
     mapes = [m for f in p.latest if (m := _mape(f.diagnostics)) is not None]
-    orders = await queries.manufacturing_orders(session, w.id)
-    clusters = await queries.clusters(session, w.id)
+    orders = await repository.manufacturing_orders(session, w.id)
+    clusters = await repository.clusters(session, w.id)
     share_total = sum(float(c.profile.get("demand_share", 0.0)) for c in clusters) or 1.0
     distribution = {
         c.cluster_name: units.percent(
@@ -186,7 +186,7 @@ async def clusters(
 ) -> list[ClusterAnswer]:
     season = await _clustered_workflow(session, workflow_id)
     w = season.require_workflow("clusters")
-    found = await queries.clusters(session, w.id)
+    found = await repository.clusters(session, w.id)
     if not found:
         raise ApiError(404, f"clusters of workflow {season.v1_id} not found: not clustered yet")
     p = await plan_data.plan(session, w.id, season.parameters, f"clusters of {season.v1_id}")

@@ -1,20 +1,5 @@
-"""The `/ws` messages of a workflow (planner_gateway.relay.messages) as contract v1 §8 messages.
-
-- `agent_started` -> `agent_started` {agent};
-- `agent_progress` of an agent -> `agent_progress` {agent, message, progress_pct}: a step
-  without a figure repeats the agent's last one (0 at first), since the client needs a
-  number; of any other event -> the same, with the service's name as `agent` (the client
-  shows only its three cards);
-- `agent_completed` -> `agent_completed` {agent, duration_seconds, result};
-- `human_input_required` -> the same type, {agent, action, data (with `safety_stock_pct`
-  as a fraction), options `["modify", "accept"]`};
-- the state change into `in_season` (allocation done) -> `workflow_complete`
-  {workflow_id, duration_seconds, result {forecast_id, allocation_id, markdown_id}}:
-  pre-season planning is done; sent once;
-- `workflow_complete` of the season's end -> `agent_progress` from the Orchestrator;
-- `error` -> `error` {agent (a card's name, else null), error_message}.
-
-Every message has `type`, `timestamp` (ISO-8601 with `Z`) and `workflow_id` (the v1 id).
+"""The `/ws` messages of a workflow (planner_gateway.relay.messages) as contract v1 §8 messages;
+the mapping is in docs/websocket.md.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import queries
+from planner_gateway import repository
 from planner_gateway.errors import ApiError
 from planner_gateway.schemas.resources import ForecastRead
 from planner_shared.db.models import Category, HistoricalSale, Store, WeeklyActual
@@ -46,11 +46,11 @@ class Plan:
 async def plan(
     session: AsyncSession, workflow_id: UUID, parameters: SeasonParameters, what: str
 ) -> Plan:
-    runs = await queries.forecast_runs(session, workflow_id)
+    runs = await repository.forecast_runs(session, workflow_id)
     if not runs:
         raise ApiError(404, f"{what} not found: no forecast has completed for it yet")
     numbers = [r.run_number for r in runs]
-    reads = await queries.forecasts(session, workflow_id, numbers)
+    reads = await repository.forecasts(session, workflow_id, numbers)
     latest_run = numbers[-1]
     latest = [f for f in reads if f.run_number == latest_run]
     # Per category and week, the newest run that forecast the week (a re-forecast covers

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import queries
+from planner_gateway import repository
 from planner_gateway.api.commands import decide_manufacturing, decide_markdown
 from planner_gateway.auth import Approver, CurrentPrincipal, Planner
 from planner_gateway.deps import ReadSession, RuntimeDep, StateDep, WriteSession
@@ -49,7 +49,7 @@ from planner_gateway.v1.schemas import (
 from planner_shared.db.frontend_v1 import UploadedMarkdownHistory, UploadedSafetyStock
 from planner_shared.db.models import Allocation, Category, Store, VarianceCheck, WeeklyActual
 from planner_shared.events import DecisionAction
-from planner_shared.formulas import (
+from planner_shared.markdown import (
     compute_markdown,
     lift_per_markdown_point,
     sell_through_after_markdown,
@@ -218,7 +218,7 @@ def _planned_stores(orders: list[ManufacturingOrderRead]) -> dict[str, _PlannedS
 async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
     season = await lookup.season(session, raw_id, "allocation")
     w = season.require_workflow(f"allocation {raw_id}")
-    plan = await queries.allocation_plan(session, w.id)
+    plan = await repository.allocation_plan(session, w.id)
     if plan is None:
         raise ApiError(
             404,
@@ -228,7 +228,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
     params = season.parameters
     stores = {s.code: s for s in await session.scalars(select(Store))}
     by_id = {s.id: s for s in stores.values()}
-    orders = await queries.manufacturing_orders(session, w.id)
+    orders = await repository.manufacturing_orders(session, w.id)
     planned = _planned_stores(orders)
     # The reorder point is shown and warned on here only: no part of planning reads it.
     safety = {
@@ -246,7 +246,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
             )
         ).all()
     )
-    weeks_sold = len(await queries.weeks_with_actuals(session, w.id))
+    weeks_sold = len(await repository.weeks_with_actuals(session, w.id))
     holdback = plan.holdback_total or 0
     initial_total = plan.initial_allocation_total or 1
     p = await plan_data.plan(session, w.id, params, f"allocation {raw_id}")
@@ -485,7 +485,7 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
         )
     w = season.require_workflow(f"markdown {markdown_id}")
     params = season.parameters
-    proposals = await queries.markdowns(session, w.id)
+    proposals = await repository.markdowns(session, w.id)
     memory: dict[str, Any] = (w.context or {}).get("sell_through") or {}
     if proposals:
         m = proposals[-1]
@@ -587,7 +587,7 @@ async def manufacturing_approval(
 ) -> ManufacturingApprovalAnswer:
     season = await _season_for_approval(session, body.workflow_id)
     w = season.require_workflow("the manufacturing order")
-    orders = await queries.manufacturing_orders(session, w.id)
+    orders = await repository.manufacturing_orders(session, w.id)
     if not orders:
         raise ApiError(
             409, f"workflow {season.v1_id} has no manufacturing order yet ({season.status})"
@@ -657,7 +657,7 @@ async def markdown_approval(
         body.target_sell_through_pct, body.actual_sell_through_pct, body.elasticity_coefficient
     )
     markdown_fraction = units.fraction(computed.percentage)
-    proposals = await queries.markdowns(session, w.id)
+    proposals = await repository.markdowns(session, w.id)
     domain_lift = proposals[-1].demand_lift_per_point if proposals else None
     lift = DEFAULT_LIFT_PER_POINT if domain_lift is None else domain_lift
     reasoning = (

@@ -40,17 +40,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.actuals import load_weekly_actuals
 from planner_gateway.api.data import ACCEPTS_ACTUALS, _refuse_gap
 from planner_gateway.auth import Planner, Principal
 from planner_gateway.deps import StateDep, WriteSession
 from planner_gateway.errors import ApiError
-from planner_gateway.queries import weeks_with_actuals
+from planner_gateway.repository import weeks_with_actuals
 from planner_gateway.v1 import catalog, lookup
 from planner_gateway.v1.schemas import UploadAnswer, UploadError
 from planner_gateway.v1.upload_formats import AGENT_FILE_TYPES, COLUMNS, Checked, Problem, check
 from planner_shared.bus.outbox import add_to_outbox
 from planner_shared.datasets.csv_formats import CsvValidationError, WeeklyActualRow
-from planner_shared.datasets.loader import load_weekly_actuals
 from planner_shared.db.frontend_v1 import (
     ReferenceUpload,
     UploadedDcInventory,

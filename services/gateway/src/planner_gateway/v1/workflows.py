@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway.api.workflows import create_workflow
 from planner_gateway.auth import CurrentPrincipal, Planner
-from planner_gateway.deps import WriteSession
+from planner_gateway.deps import UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError
 from planner_gateway.relay.messages import AGENT_LABELS
 from planner_gateway.v1 import catalog, ids, lookup, units
@@ -149,15 +149,13 @@ async def status_of(session: AsyncSession, season: lookup.Season) -> WorkflowSta
     response_model=WorkflowStatus,
     summary="§7 Start a pending workflow (repeating it is harmless)",
 )
-async def execute(
-    workflow_id: str, principal: Planner, session: WriteSession, request: Request
-) -> WorkflowStatus:
+async def execute(workflow_id: str, principal: Planner, uow: UnitOfWork) -> WorkflowStatus:
+    session = uow.session
     season = await lookup.season(session, workflow_id, lock=True)
     if season.workflow is None:
         v1: V1Workflow = season.v1
         workflow, _event = await create_workflow(
-            session,
-            request,
+            uow,
             requested_by=principal.name,
             brief=None,
             parameters=season.parameters,

@@ -1,39 +1,7 @@
 """WebSocket `/ws/workflows/{workflow_id}`: a workflow's events, live, with resume.
 
-Connect with `?token=<api key>` (or an Authorization header, or subprotocols
-`bearer, <key>`). `?since=<event_id>` first replays what the history holds after that event,
-`?since=start` the whole history, then the live feed follows with no gap and no duplicate
-(the connection subscribes before it reads the history, and skips live events it replayed).
-`/api/workflows/{id}/stream` serves the same socket; the contract v1 socket
-`/api/v1/workflows/{id}/stream` is the v1 package's (planner_gateway.v1.stream).
-
-A replay holds at most `ws_replay_limit` events, the newest ones. When the history after
-`since` is longer, the first message is `{"type": "error", "code": "replay_truncated",
-"skipped": <n>, "replay_limit": <limit>, "events_url": ..., "first_replayed_event_id": ...}`
-(no `event_id`, as every message of the socket itself): the `skipped` older events are left
-out, and `events_url` (`GET /api/workflows/{id}/events?after=...`, paged) lists them up to the
-first replayed event. The connection stays open and the replay and live feed follow.
-
-Heartbeat: liveness is the WebSocket protocol's own: uvicorn sends ping control frames
-(every 20 s, its `ws_ping_interval`) and closes a connection whose peer answers none within
-its `ws_ping_timeout`; every browser and client library answers those by itself. The
-`{"type": "ping"}` message every `ws_heartbeat_seconds` is information only ("still here"):
-`{"type": "pong"}` is accepted, never required, and no socket is closed because no pong came
-(a client that sends nothing, as the contract v1 frontend, stays connected). A client may also
-send `{"type": "ping"}` and gets a pong. Frames that are not JSON objects (code
-`invalid_json`) or have no known `type` (`unknown_message_type`) get an `error` message; the
-connection stays open. A message over `ws_max_message_bytes` closes it with 1009: uvicorn,
-started with that `ws_max_size` (`__main__`, `testing.serve`), stops reading it; the check
-here holds under a server started without the cap.
-
-A client sends little (pongs, the odd ping): its messages are rate-limited to
-`CLIENT_RATE` a second with bursts of `CLIENT_BURST` (a token bucket per connection). Past
-that they are dropped unanswered, with one `error` of code `rate_limited`; a client that
-goes on sending `CLIENT_DROP_LIMIT` messages over its budget is closed with 1008.
-
-Close codes: 4401 missing or unknown key, 4404 unknown workflow, 4400 unknown `since` event,
-4429 too slow (its queue filled up; reconnect with `?since=`),
-1001 server shutting down, 1008 too many messages, 1009 message too big, 1011 internal error.
+The protocol (authentication, `since`, the replay limit, heartbeat, rate limit, close codes)
+is in docs/websocket.md.
 """
 
 from __future__ import annotations

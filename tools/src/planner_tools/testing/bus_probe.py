@@ -1,6 +1,6 @@
 """A tiny service for exercising the bus: its handler's behaviour is chosen by the event.
 
-Run as `python -m planner_shared.testing.bus_probe` it is a separate consumer process that
+Run as `python -m planner_tools.testing.bus_probe` it is a separate consumer process that
 tests can SIGKILL in the middle of a message.
 """
 

@@ -14,7 +14,7 @@ from agents import Agent, OpenAIChatCompletionsModel, RunConfig, Runner, functio
 from openai import AsyncOpenAI
 from pydantic import BaseModel
 
-from planner_shared.testing.fake_openai import (
+from planner_tools.testing.fake_openai import (
     ErrorReply,
     FakeOpenAIServer,
     RefusalReply,

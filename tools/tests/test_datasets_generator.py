@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from planner_shared.datasets import generator
-from planner_shared.datasets.calibration import measure
-from planner_shared.datasets.generator import (
+from planner_tools.datasets import generator
+from planner_tools.datasets.calibration import measure
+from planner_tools.datasets.generator import (
     CATEGORIES,
     DRIFT_WEEK,
     HISTORY_WEEKS,
@@ -42,7 +42,7 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 def test_the_command_regenerates_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "planner_shared.datasets.generator", "--out", str(tmp_path)],
+        [sys.executable, "-m", "planner_tools.datasets.generator", "--out", str(tmp_path)],
         check=True,
         capture_output=True,
     )

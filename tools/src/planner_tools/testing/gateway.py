@@ -26,7 +26,7 @@ from planner_shared.db.engine import transaction
 from planner_shared.db.models import Category, Store, Workflow
 from planner_shared.events import EventBase, parse_event
 from planner_shared.runtime import Runtime
-from planner_shared.testing.servers import free_port
+from planner_tools.testing.servers import free_port
 
 Sessions = async_sessionmaker[AsyncSession]
 

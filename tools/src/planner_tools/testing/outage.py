@@ -20,7 +20,7 @@ import time
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
-from planner_shared.testing.servers import free_port, port_open
+from planner_tools.testing.servers import free_port, port_open
 
 
 class TcpProxy:

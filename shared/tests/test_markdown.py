@@ -1,13 +1,12 @@
-"""The markdown rule and the order bounds at their edges."""
+"""The markdown rule at its edges."""
 
 from __future__ import annotations
 
 import pytest
 
-from planner_shared.formulas import (
+from planner_shared.markdown import (
     compute_markdown,
     markdown_percentage,
-    quantity_bounds,
     round_to_step,
 )
 
@@ -83,24 +82,3 @@ def test_round_to_step_half_way_goes_up() -> None:
     assert round_to_step(17.5) == 20.0
     with pytest.raises(ValueError, match="step"):
         round_to_step(10.0, 0.0)
-
-
-@pytest.mark.parametrize(
-    ("recommended", "tolerance", "expected"),
-    [
-        (1000, 20.0, (800, 1200)),
-        (1001, 20.0, (801, 1201)),  # 800.8 -> 801, 1201.2 -> 1201: both inside the tolerance
-        (0, 20.0, (0, 0)),
-        (1234, 0.0, (1234, 1234)),
-        (10, 100.0, (0, 20)),
-    ],
-)
-def test_quantity_bounds(recommended: int, tolerance: float, expected: tuple[int, int]) -> None:
-    assert quantity_bounds(recommended, tolerance) == expected
-
-
-def test_quantity_bounds_refuse_nonsense() -> None:
-    with pytest.raises(ValueError, match="recommended"):
-        quantity_bounds(-1, 10.0)
-    with pytest.raises(ValueError, match="tolerance"):
-        quantity_bounds(100, 120.0)

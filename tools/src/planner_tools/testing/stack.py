@@ -26,7 +26,7 @@ from typing import IO
 import httpx
 import redis
 
-from planner_shared.testing.servers import free_port
+from planner_tools.testing.servers import free_port
 
 SERVICES = ("gateway", "extraction", "forecast", "agents", "approvals")
 STOP_GRACE_SECONDS = 10.0

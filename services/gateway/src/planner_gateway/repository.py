@@ -1,4 +1,5 @@
-"""Read queries behind the resource endpoints: the stored tables as API read models."""
+"""The gateway's repository: the reads behind its endpoints (every table, as API read models;
+the read side may read all) and the workflow lookups its commands lock."""
 
 from __future__ import annotations
 

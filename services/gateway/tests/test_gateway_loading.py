@@ -1,4 +1,5 @@
-"""Loading validated rows on real PostgreSQL: upserts, referential checks, weekly replacement."""
+"""Loading validated rows on real PostgreSQL: the reference upserts (planner_shared) and the
+weekly actuals (planner_gateway.actuals): referential checks, weekly replacement."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from planner_gateway.actuals import (
+    ActualsLoad,
+    IncompleteWeekError,
+    UnknownWorkflowError,
+    load_weekly_actuals,
+)
 from planner_shared.datasets.csv_formats import (
     CsvValidationError,
     HistoricalSaleRow,
@@ -18,15 +25,7 @@ from planner_shared.datasets.csv_formats import (
     parse_stores,
     parse_weekly_actuals,
 )
-from planner_shared.datasets.loader import (
-    ActualsLoad,
-    IncompleteWeekError,
-    UnknownWorkflowError,
-    load_categories,
-    load_historical_sales,
-    load_stores,
-    load_weekly_actuals,
-)
+from planner_shared.datasets.loader import load_categories, load_historical_sales, load_stores
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     ActualsUpload,
@@ -38,7 +37,7 @@ from planner_shared.db.models import (
 )
 
 Sessions = async_sessionmaker[AsyncSession]
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 STORES = b"""store_code,name,region,size_sqft,weekly_traffic,format
 S001,Boston Mall,Northeast,9000,12000,mall

@@ -1,8 +1,7 @@
 """The values of an approval: whole units for a manufacturing order, percent for a markdown.
 
 Approvals store both kinds in one float column (and events carry them as floats), so a
-quantity arrives as 75283.0; answers give it back as the integer it is. Shared by the
-gateway's answers and the approvals service's own list.
+quantity arrives as 75283.0; the gateway's answers give it back as the integer it is.
 """
 
 from __future__ import annotations

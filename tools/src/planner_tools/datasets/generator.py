@@ -1,6 +1,6 @@
 """The product's sample data set: 50 fashion stores, 4 categories, 3 years of weekly sales.
 
-    python -m planner_shared.datasets.generator --out data/sample
+    python -m planner_tools.datasets.generator --out data/sample
 
 writes, byte for byte the same on every run (fixed seed, pure-Python random numbers drawn
 in a fixed order, `\\n` line endings):
@@ -35,7 +35,7 @@ How a week's units are made (store s, category c, week t):
 
 The noise (spread and persistence), the chain shock, the spread of store growth and of store
 size, and the holiday uplifts are measured on real weekly sales of 45 Walmart stores
-(`WALMART`, from `planner_shared.datasets.calibration` run on
+(`WALMART`, from `planner_tools.datasets.calibration` run on
 `../shared/data/walmart_store_weekly_sales.csv`); the fashion-specific shapes (peaks, swings,
 gift shares, prices, elasticities) are stated assumptions, set in `CATEGORIES` and `REGIONS`.
 
@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from planner_shared.datasets.calibration import Calibration, easter, thanksgiving
+from planner_tools.datasets.calibration import Calibration, easter, thanksgiving
 
 SEED = 20260302
 HISTORY_START = date(2023, 3, 6)

@@ -1,30 +1,8 @@
-"""Domain formulas every service agrees on: the markdown rule and the order bounds.
-
-Markdown at the checkpoint (ARCHITECTURE.md, "Domain"):
-
-    markdown % = (target sell-through - actual sell-through) x price elasticity x 100
-
-- zero when the actual sell-through is at or above the target (no negative markdowns);
-- rounded to the nearest multiple of `step` (5 points by default), half-way cases rounded
-  *up* (12.5 -> 15, 37.5 -> 40): a half-way gap is a real shortfall, and the planner can still
-  lower the figure at approval;
-- then clamped to [0, max] (40% by default), so the cap holds exactly even when it is not a
-  multiple of the step (a cap of 42 gives 42, not 40 or 45).
-
-Elasticity is in markdown points per point of sell-through gap (the `categories` table's
-`price_elasticity`): a gap of 0.15 at elasticity 2.0 asks for 30%.
-
-Elasticity from markdown history (contract v1 `markdown_history`: past markdowns with the
-demand lift each brought). The demand lift per markdown point is the median over the rows
-with a markdown of lift / markdown (a 20% markdown that lifted demand 30% gives 1.5; the
-median keeps one odd row from setting it). A markdown m lifts the sell-through a to
-a x (1 + lift x m) (`sell_through_after_markdown`), so the markdown that closes a gap g is
-g / (lift x a): the elasticity in the rule's units is
-
-    elasticity = 1 / (lift per point x actual sell-through), at most MAX_ELASTICITY
-
-(a 45% sell-through with a lift of 1.5 gives 1.48: a 15-point gap asks for 22%, rounded to
-20%). An uploaded elasticity wins over the history, the history over the catalogue's.
+"""The markdown rule (docs/markdown.md). Two services apply it (the pricing agent's proposal and
+the gateway's v1 §20 recalculation) and must give the same answer, so it is the one domain rule
+in shared.
+It also holds the elasticity a markdown history implies (docs/markdown.md, "Elasticity from
+markdown history"), which the pricing agent and the v1 answers both read.
 """
 
 from __future__ import annotations
@@ -138,24 +116,6 @@ def markdown_percentage(
         max_percentage=max_percentage,
         step=step,
     ).percentage
-
-
-def quantity_bounds(recommended: int, tolerance_percentage: float) -> tuple[int, int]:
-    """The range an order may move within around `recommended`: +/- `tolerance_percentage`.
-
-    The low end rounds up and the high end down, so neither bound ever lies outside the
-    tolerance; the recommendation itself is always inside.
-    """
-    if recommended < 0:
-        raise ValueError(f"recommended must not be negative, got {recommended}")
-    if not (math.isfinite(tolerance_percentage) and 0.0 <= tolerance_percentage <= 100.0):
-        raise ValueError(
-            f"tolerance_percentage must be between 0 and 100, got {tolerance_percentage!r}"
-        )
-    share = Decimal(str(tolerance_percentage)) / 100
-    low = (Decimal(recommended) * (1 - share)).to_integral_value(rounding="ROUND_CEILING")
-    high = (Decimal(recommended) * (1 + share)).to_integral_value(rounding="ROUND_FLOOR")
-    return int(low), int(high)
 
 
 def lift_per_markdown_point(history: Iterable[tuple[float, float]]) -> float | None:

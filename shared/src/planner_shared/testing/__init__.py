@@ -1,1 +1,0 @@
-"""Test support shipped with the library: real servers on loopback, fake LLM server."""
