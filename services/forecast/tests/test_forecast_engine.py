@@ -11,12 +11,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from planner_forecast.ensemble import EngineConfig, best_subset, forecast_panel
 from planner_forecast.hierarchy import forecast_hierarchy
 from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
 from planner_forecast.panel import NotWeeklyError, bottom_panel, season_offset
+from planner_forecast.rolling import FALLBACKS, FITS
 from planner_forecast.season import PanelCache
+from planner_forecast.settings import ForecastSettings
 
 WEEKS = 140
 HORIZON = 8
@@ -40,7 +43,11 @@ def _seasonal_panel(stores: int = 6, seed: int = 3) -> pd.DataFrame:
 def test_the_combination_beats_the_naive_forecasts_out_of_sample() -> None:
     panel = _seasonal_panel()
     history, future = panel.iloc[:-HORIZON], panel.iloc[-HORIZON:].to_numpy().T
+    FALLBACKS.clear()
+    FITS.clear()
     result = forecast_panel(history, HORIZON, EngineConfig())
+    # Every member fitted and rolled forward: none fell back to the last value.
+    assert not FALLBACKS
     point = result.point[:, -1]
     naive = np.repeat(history.to_numpy()[-1][:, None], HORIZON, axis=1)
     error = np.abs(point - future).mean()
@@ -160,3 +167,63 @@ async def test_identical_panels_in_flight_share_one_fit() -> None:
     assert shared_c
     other = PanelCache.key(panel * 2, *args[1:])
     assert other != key
+
+
+def test_seasons_on_the_same_history_share_the_member_fits() -> None:
+    panel = _seasonal_panel(stores=3)
+    FITS.clear()
+    forecast_panel(panel, HORIZON, EngineConfig())
+    fitted = FITS.misses
+    core = len(EngineConfig().members)  # no series here is intermittent
+    assert fitted == panel.shape[1] * core
+    # Another horizon on the same history: every member's fit comes from the cache, and the
+    # forecast is the one a cold run gives.
+    longer = forecast_panel(panel, HORIZON + 4, EngineConfig())
+    assert FITS.misses == fitted
+    FITS.clear()
+    fresh = forecast_panel(panel, HORIZON + 4, EngineConfig())
+    assert np.array_equal(longer.point, fresh.point)
+    # One series' history changes (a re-forecast's new week): only that series is refitted.
+    changed = panel.copy()
+    changed.iloc[-1, 0] += 5
+    before = FITS.misses
+    forecast_panel(changed, HORIZON + 4, EngineConfig())
+    assert FITS.misses - before == core
+
+
+def test_the_backtest_rolls_the_whole_history_fit_from_each_origin() -> None:
+    panel = _seasonal_panel(stores=2)
+    result = forecast_panel(panel, HORIZON, EngineConfig(backtest_windows=2, backtest_step=6))
+    n = len(panel)
+    # Window k starts at its cutoff: its actuals are the history's weeks after it.
+    assert np.array_equal(result.actual[:, 0], panel.iloc[n - 12 : n - 4].to_numpy().T)
+    assert np.isnan(result.actual[:, 1, 6:]).all()  # weeks past the history
+    assert np.array_equal(result.actual[:, 1, :6], panel.iloc[n - 6 :].to_numpy().T)
+    # A seasonal member rolled to an origin keeps its yearly season (no re-decomposition).
+    mstl = result.members["mstl"][:, 0]
+    assert np.abs(mstl - result.actual[:, 0]).mean() < 0.2 * np.abs(result.actual[:, 0]).mean()
+
+
+def test_prophet_is_an_optional_member() -> None:
+    panel = _seasonal_panel(stores=1)
+    config = EngineConfig(members=("auto_ets", "prophet"))
+    result = forecast_panel(panel, HORIZON, config)
+    assert "prophet" in result.member_names
+    prophet = result.members["prophet"]
+    assert np.isfinite(prophet).all()
+    assert np.isfinite(result.sd).all()
+    # Its backtest is scored like every member's, and it can be chosen.
+    assert np.isfinite(result.backtest_mae["prophet"]).all()
+    error = np.abs(prophet[:, 0] - result.actual[:, 0]).mean()
+    assert error < np.abs(result.actual[:, 0]).mean() * 0.3
+
+
+def test_the_members_setting_is_checked() -> None:
+    assert ForecastSettings(members="auto_ets, prophet").engine_config().members == (
+        "auto_ets",
+        "prophet",
+    )
+    with pytest.raises(ValidationError, match="not fourier"):
+        ForecastSettings(members="auto_ets,fourier")
+    with pytest.raises(ValidationError, match="not croston"):
+        ForecastSettings(members="croston")

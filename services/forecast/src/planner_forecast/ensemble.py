@@ -34,6 +34,7 @@ import pandas as pd
 
 from planner_forecast.metrics import FloatArray
 from planner_forecast.models import (
+    BASELINES,
     INTERMITTENT,
     NEEDS_TWO_SEASONS,
     SEASON_PERIOD,
@@ -42,6 +43,7 @@ from planner_forecast.models import (
     build_member,
     has_native_intervals,
 )
+from planner_forecast.rolling import RollingOrigins
 
 Combination = Literal["mean", "median", "cv_best", "cv_weighted", "cv_top", "cv_subset"]
 Backend = Literal["local", "dask"]
@@ -62,6 +64,9 @@ class EngineConfig:
     members: tuple[MemberName, ...] = DEFAULT_MEMBERS
     combination: Combination = "cv_subset"
     top_k: int = 2
+    # `cv_subset` averages at least this many members: a mean of several models is a safer
+    # bet than the one that won a short backtest (docs/forecasting.md has the comparison).
+    min_subset: int = 3
     intermittent_members: tuple[MemberName, ...] = DEFAULT_INTERMITTENT
     # Share of zero weeks from which a series is treated as intermittent demand.
     intermittent_zero_share: float = 0.4
@@ -70,8 +75,6 @@ class EngineConfig:
     backtest_step: int = 13
     season_length: int = SEASON_PERIOD
     min_history_weeks: int = 16
-    # Fit the members that carry weight once more on the whole history for the season.
-    refit_season: bool = True
     n_jobs: int = 1
     backend: Backend = "local"
     # Address of a running Dask scheduler ("tcp://host:8786"); unset, `backend="dask"`
@@ -108,11 +111,12 @@ def _active_members(config: EngineConfig, history_weeks: int) -> list[MemberName
 
 
 def _layout(history_weeks: int, steps: int, config: EngineConfig) -> tuple[int, int]:
-    """(backtest windows, step between origins) that leave enough weeks to fit on.
+    """(backtest windows, step between origins) that leave enough weeks before each origin.
 
-    Every series is fitted at the first origin, so the windows never take away the second
-    season a history has: with 2 x 52 weeks or more, the fit keeps at least two seasons
-    (fewer windows, down to none, rather than a fit without the yearly season).
+    The members are fitted on the whole history and rolled forward from the origins, where
+    the seasonal ones estimate their season again on the weeks before the origin: with two
+    seasons of history or more, every origin keeps two seasons before it (fewer windows,
+    down to none, rather than a backtest without the yearly season).
     """
     step = max(1, min(steps, config.backtest_step))
     seasonal = history_weeks > 2 * config.season_length
@@ -124,7 +128,7 @@ def _layout(history_weeks: int, steps: int, config: EngineConfig) -> tuple[int, 
 
 
 def _long_frame(wide: pd.DataFrame, steps: int) -> pd.DataFrame:
-    """(unique_id, ds, y) with integer weeks; the season's weeks appended with no actual."""
+    """(unique_id, ds, y) with integer weeks; `steps` weeks appended with no actual."""
     n = len(wide)
     values = np.vstack([wide.to_numpy(dtype=float), np.full((steps, wide.shape[1]), np.nan)])
     ids = np.asarray(wide.columns, dtype=str)
@@ -153,59 +157,39 @@ def _statsforecast(
     return statsforecast_chunk(frame, models, kwargs | {}, method)
 
 
-def _run_cross_validation(
-    frame: pd.DataFrame,
-    models: list[Any],
-    *,
+def _rolling_forecast(
+    wide: pd.DataFrame,
+    names: list[MemberName],
+    cutoffs: tuple[int, ...],
     h: int,
-    windows: int,
-    step: int,
     config: EngineConfig,
 ) -> pd.DataFrame:
-    kwargs: dict[str, Any] = {
-        "h": h,
-        "n_windows": windows + 1,
-        "step_size": step,
-        "level": list(LEVELS),
-        "refit": False,
-    }
-    return _statsforecast(frame, models, kwargs, "cross_validation", config)
-
-
-def _refit_season(
-    wide: pd.DataFrame, names: list[str], steps: int, config: EngineConfig
-) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-    """The chosen members fitted again on the whole history: (points, spreads), (series, week).
-
-    The backtest's fits are `windows x step` weeks old by the season; the members that carry
-    weight are fitted once more on everything (on the Walmart stores the rolled-forward fits
-    lost to the same models fitted fresh: see docs/forecasting.md).
-    """
-    ids = [str(c) for c in wide.columns]
-    frame = _long_frame(wide, 0)
-    models = [build_member(name, config.season_length) for name in names]  # type: ignore[arg-type]
-    out = _statsforecast(frame, models, {"h": steps, "level": list(LEVELS)}, "forecast", config)
-    order = pd.Categorical(out["unique_id"].astype(str), categories=ids).codes
-    out = out.assign(_id=order).sort_values(["_id", "ds"], kind="stable")
-    shape = (len(ids), steps)
-    points = {name: out[name].to_numpy(dtype=float).reshape(shape) for name in names}
-    spreads = {
-        name: np.maximum(
-            out[f"{name}-hi-95"].to_numpy(dtype=float) - out[f"{name}-lo-95"].to_numpy(dtype=float),
-            0.0,
-        ).reshape(shape)
-        / (2 * Z_95)
+    """Every member on every column: the backtest windows and the season, one call."""
+    models = [
+        RollingOrigins(
+            build_member(name, config.season_length), h, cutoffs, has_native_intervals(name)
+        )
         for name in names
-        if f"{name}-hi-95" in out.columns
-    }
-    return points, spreads
+    ]
+    kwargs = {"h": h * (len(cutoffs) + 1), "level": list(LEVELS)}
+    return _statsforecast(_long_frame(wide, 0), models, kwargs, "forecast", config)
 
 
-def _cube(cv: pd.DataFrame, column: str, ids: list[str], windows: int, h: int) -> FloatArray:
-    """One column of the cross-validation frame as (series, window, week)."""
-    order = pd.Categorical(cv["unique_id"].astype(str), categories=ids).codes
-    frame = cv.assign(_id=order).sort_values(["_id", "cutoff", "ds"], kind="stable")
+def _cube(out: pd.DataFrame, column: str, ids: list[str], windows: int, h: int) -> FloatArray:
+    """One column of the rolled forecasts as (series, window, week)."""
+    order = pd.Categorical(out["unique_id"].astype(str), categories=ids).codes
+    frame = out.assign(_id=order).sort_values(["_id", "ds"], kind="stable")
     return frame[column].to_numpy(dtype=float, copy=True).reshape(len(ids), windows, h)
+
+
+def _actuals(history: FloatArray, cutoffs: tuple[int, ...], h: int) -> FloatArray:
+    """(series, window, week) actuals after each cutoff; the season's window has none."""
+    n, count = history.shape
+    actual = np.full((count, len(cutoffs) + 1, h), np.nan)
+    for k, cut in enumerate(cutoffs):
+        weeks = history[cut : min(cut + h, n)].T
+        actual[:, k, : weeks.shape[1]] = weeks
+    return actual
 
 
 def intermittent_series(wide: pd.DataFrame, config: EngineConfig) -> Any:
@@ -243,17 +227,22 @@ def _weights(
 
 
 def best_subset(
-    backtest: FloatArray, actual: FloatArray, scale: FloatArray, candidates: list[int]
+    backtest: FloatArray,
+    actual: FloatArray,
+    scale: FloatArray,
+    candidates: list[int],
+    min_size: int = 1,
 ) -> tuple[int, ...]:
     """The subset of `candidates` (member columns) whose mean backtests best on the panel.
 
     `backtest` is (series, member, week) over the backtest windows, `actual` (series, week).
     Scored by each series' MAE over its scale (a MASE), averaged over the series: one choice
     for the whole panel, pooled over hundreds of series-weeks, not a noisy one per series.
+    Subsets have at least `min_size` members (all candidates if there are fewer).
     """
     known = np.isfinite(actual)
     best: tuple[float, tuple[int, ...]] | None = None
-    for size in range(1, len(candidates) + 1):
+    for size in range(min(min_size, len(candidates)), len(candidates) + 1):
         for subset in combinations(candidates, size):
             mean = backtest[:, list(subset)].mean(axis=1)
             error = np.where(known, np.abs(mean - actual), np.nan)
@@ -273,7 +262,8 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
     n, count = wide.shape
     ids = [str(c) for c in wide.columns]
     windows, step = _layout(n, steps, config)
-    names = _active_members(config, n - windows * step)
+    cutoffs = tuple(n - k * step for k in range(windows, 0, -1))
+    names = _active_members(config, n)
     sparse_rows = intermittent_series(wide, config)
     # Each series is fitted only by the members that can be chosen for it: the intermittent
     # models on the sparse series, the core members on the rest.
@@ -283,27 +273,22 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         (sparse_rows, [m for m in names if m in config.intermittent_members]),
     ):
         if rows.any() and group:
-            models = [build_member(name, config.season_length) for name in group]
-            frame = _long_frame(wide.loc[:, rows], steps)
-            parts.append(
-                _run_cross_validation(
-                    frame, models, h=steps, windows=windows, step=step, config=config
-                )
-            )
-    cv = pd.concat(parts, ignore_index=True)
+            parts.append(_rolling_forecast(wide.loc[:, rows], group, cutoffs, steps, config))
+    rolled = pd.concat(parts, ignore_index=True)
     for name in names:
-        if name not in cv.columns:
-            cv[name] = np.nan
+        if name not in rolled.columns:
+            rolled[name] = np.nan
     total = windows + 1
-    actual = _cube(cv, "y", ids, total, steps)
+    history = wide.to_numpy(dtype=float)
+    actual = _actuals(history, cutoffs, steps)
     member_point: dict[str, FloatArray] = {
-        name: _cube(cv, name, ids, total, steps) for name in names
+        name: _cube(rolled, name, ids, total, steps) for name in names
     }
     member_sd: dict[str, FloatArray] = {}
     for name in names:
-        if has_native_intervals(name) and f"{name}-hi-95" in cv.columns:
-            spread = _cube(cv, f"{name}-hi-95", ids, total, steps) - _cube(
-                cv, f"{name}-lo-95", ids, total, steps
+        if has_native_intervals(name) and f"{name}-hi-95" in rolled.columns:
+            spread = _cube(rolled, f"{name}-hi-95", ids, total, steps) - _cube(
+                rolled, f"{name}-lo-95", ids, total, steps
             )
             member_sd[name] = np.maximum(spread, 0.0) / (2 * Z_95)
 
@@ -320,13 +305,17 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
             mae[:, j] = np.where(weeks > 0, total_error / np.maximum(weeks, 1), np.inf)
     mae = np.where(np.isfinite(mae), mae, np.inf)
 
-    history = wide.to_numpy(dtype=float)
     intermittent = sparse_rows
     core = np.array([name in config.members for name in names], dtype=float)
     sparse = np.array(
         [name in config.intermittent_members and name in INTERMITTENT for name in names],
         dtype=float,
     )
+    if not windows:
+        # Nothing to score on: the mean of the models, without the baselines (the backtest
+        # is what can show that a seasonal naive helps).
+        models = np.array([name not in BASELINES for name in names], dtype=float)
+        core = core * models if (core * models).any() else core
     eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :])
     combination: Combination = config.combination if windows else "mean"
     weights = _weights(mae, eligible, combination, config.top_k)
@@ -342,6 +331,7 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
                 actual[smooth, :windows].reshape(int(smooth.sum()), -1),
                 scale[smooth],
                 [j for j, name in enumerate(names) if name in config.members],
+                config.min_subset,
             )
             if smooth.any()
             else ()
@@ -353,17 +343,6 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         weights = np.where(
             intermittent[:, None], weights, eligible / np.maximum(eligible.sum(1, keepdims=True), 1)
         )
-    if config.refit_season and windows:
-        for rows in (~intermittent, intermittent):
-            chosen_names: list[str] = [n for j, n in enumerate(names) if weights[rows, j].any()]
-            if not rows.any() or not chosen_names:
-                continue
-            fresh, fresh_sd = _refit_season(wide.loc[:, rows], chosen_names, steps, config)
-            for member in chosen_names:
-                member_point[member][rows, -1] = fresh[member]
-                if member in fresh_sd and member in member_sd:
-                    member_sd[member][rows, -1] = fresh_sd[member]
-        stack = np.stack([member_point[name] for name in names], axis=1)
     if combination == "median":
         masked = np.where(eligible[:, :, None, None] > 0, stack, np.nan)
         point = np.nanmedian(masked, axis=1)

@@ -29,6 +29,7 @@ from statsforecast.models import (
 )
 
 from planner_forecast.metrics import FloatArray
+from planner_forecast.prophet_member import ProphetMember
 from planner_forecast.seasonal import Deseasonalised
 
 SEASON_PERIOD = 52
@@ -49,6 +50,7 @@ MemberName = Literal[
     "adida",
     "imapa",
     "tsb",
+    "prophet",
 ]
 MEMBER_NAMES: tuple[MemberName, ...] = (
     "auto_ets",
@@ -64,9 +66,12 @@ MEMBER_NAMES: tuple[MemberName, ...] = (
     "adida",
     "imapa",
     "tsb",
+    "prophet",
 )
 # Members that forecast demand which is mostly zero (sporadic store-level sales).
 INTERMITTENT: frozenset[MemberName] = frozenset({"croston", "adida", "imapa", "tsb"})
+# Benchmarks rather than models: a combination takes them only when its backtest says so.
+BASELINES: frozenset[MemberName] = frozenset({"seasonal_naive", "naive"})
 # Members that need two full seasons of history before they are fitted at all.
 NEEDS_TWO_SEASONS: frozenset[MemberName] = frozenset({"mstl"})
 
@@ -134,6 +139,8 @@ _FACTORIES: dict[MemberName, Callable[[int], Any]] = {
     "auto_theta": lambda m: AutoTheta(season_length=m, alias="auto_theta"),
     "dynamic_theta": lambda m: DynamicOptimizedTheta(season_length=m, alias="dynamic_theta"),
     "auto_arima": lambda m: AutoARIMA(season_length=m, alias="auto_arima"),
+    # statsforecast's MSTL.forward decomposes the given weeks again: from a backtest origin
+    # its seasonal components never saw the weeks after it.
     "mstl": lambda m: MSTL(season_length=m, trend_forecaster=AutoETS(model="ZZN"), alias="mstl"),
     "seasonal_naive": lambda m: ForwardSeasonalNaive(season_length=m, alias="seasonal_naive"),
     "naive": lambda m: Naive(alias="naive"),
@@ -141,6 +148,7 @@ _FACTORIES: dict[MemberName, Callable[[int], Any]] = {
     "adida": lambda m: ForwardADIDA(alias="adida"),
     "imapa": lambda m: ForwardIMAPA(alias="imapa"),
     "tsb": lambda m: ForwardTSB(alpha_d=0.2, alpha_p=0.2, alias="tsb"),
+    "prophet": lambda m: ProphetMember(alias="prophet", season_length=m),
 }
 
 

@@ -4,8 +4,8 @@
 mean deviation from a centred 2x52 moving average), fits `base` on what is left and adds the
 index back to its forecasts and intervals. It is what MSTL does with one season, minus the
 STL loess fits that make statsforecast's MSTL ~3x the cost of the ETS inside it. The index is
-a parameter: estimated at fit time, kept by `forward`, so a backtest rolled forward uses the
-index it was fitted with.
+estimated at fit time and again by `forward` on the weeks it is given, so a backtest origin's
+index never saw the weeks after it.
 """
 
 from __future__ import annotations
@@ -44,17 +44,20 @@ class Deseasonalised(_TS):  # type: ignore[misc]
         self.season_length = season_length
         self.alias = alias
 
-    def _season(self, start: int, h: int) -> FloatArray:
-        if self.index_ is None:
+    def _season(self, start: int, h: int, index: FloatArray | None = None) -> FloatArray:
+        index = self.index_ if index is None else index
+        if index is None:
             return np.zeros(h)
-        return np.asarray(self.index_[(np.arange(start, start + h)) % self.season_length])
+        return np.asarray(index[(np.arange(start, start + h)) % self.season_length])
 
-    def _adjust(self, y: FloatArray) -> FloatArray:
-        return np.asarray(y - self._season(0, y.size), dtype=float)
+    def _adjust(self, y: FloatArray, index: FloatArray | None = None) -> FloatArray:
+        return np.asarray(y - self._season(0, y.size, index), dtype=float)
 
-    def _restore(self, result: dict[str, Any], n: int, h: int) -> dict[str, Any]:
-        future = self._season(n, h)
-        past = self._season(0, n)
+    def _restore(
+        self, result: dict[str, Any], n: int, h: int, index: FloatArray | None = None
+    ) -> dict[str, Any]:
+        future = self._season(n, h, index)
+        past = self._season(0, n, index)
         out: dict[str, Any] = {}
         for key, value in result.items():
             if key.startswith("fitted"):
@@ -95,10 +98,16 @@ class Deseasonalised(_TS):  # type: ignore[misc]
         level: list[int] | None = None,
         fitted: bool = False,
     ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"y": self._adjust(y), "h": h, "fitted": fitted}
+        y = np.asarray(y, dtype=float)
+        # The seasonal index is estimated again on the weeks given: from a backtest origin it
+        # must not have seen the weeks after it (a whole-history index would make the
+        # backtest look better than the season will be). The base model's parameters are
+        # kept; its state is filtered over the given weeks.
+        index = self.index_ if y.size == self.n_ else seasonal_index(y, self.season_length)
+        kwargs: dict[str, Any] = {"y": self._adjust(y, index), "h": h, "fitted": fitted}
         if level:
             kwargs["level"] = level
-        return self._restore(self.model_.forward(**kwargs), y.size, h)
+        return self._restore(self.model_.forward(**kwargs), y.size, h, index)
 
     def forecast(
         self,
@@ -110,7 +119,7 @@ class Deseasonalised(_TS):  # type: ignore[misc]
         fitted: bool = False,
     ) -> dict[str, Any]:
         self.fit(y)
-        kwargs: dict[str, Any] = {"y": self._adjust(y), "h": h, "fitted": fitted}
-        if level:
-            kwargs["level"] = level
-        return self._restore(self.base.new().forecast(**kwargs), y.size, h)
+        result = self.predict(h=h, level=level)
+        if fitted:
+            result |= self.predict_in_sample()
+        return result

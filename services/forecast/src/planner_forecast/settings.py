@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
-from planner_forecast.ensemble import EngineConfig
+from planner_forecast.ensemble import DEFAULT_MEMBERS, EngineConfig
+from planner_forecast.models import INTERMITTENT, MEMBER_NAMES, MemberName
 from planner_shared.settings import ServiceSettings
+
+_CORE = [name for name in MEMBER_NAMES if name not in INTERMITTENT]
 
 
 def _env(name: str) -> AliasChoices:
@@ -26,8 +29,8 @@ class ForecastSettings(ServiceSettings):
     backend: Literal["local", "dask"] = Field(
         default="local",
         validation_alias=_env("backend"),
-        description="'local': statsforecast in the worker process; 'dask': the panel is "
-        "spread over a Dask cluster through statsforecast's fugue backend.",
+        description="'local': statsforecast in the worker process; 'dask': the panel's "
+        "statsforecast fits are spread over a Dask cluster, whole series per task.",
     )
     dask_address: str | None = Field(
         default=None,
@@ -88,8 +91,32 @@ class ForecastSettings(ServiceSettings):
         description="Service level the safety stock is sized for.",
     )
 
+    members: str = Field(
+        default=",".join(DEFAULT_MEMBERS),
+        validation_alias=_env("members"),
+        description="Comma-separated core members the combination chooses among (e.g. add "
+        "'prophet', an optional member; see docs/forecasting.md). Intermittent series keep "
+        "their own members.",
+    )
+
+    @field_validator("members")
+    @classmethod
+    def _known_members(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in MEMBER_NAMES or name in INTERMITTENT]
+        if not names or unknown:
+            raise ValueError(
+                f"members must name one or more of {', '.join(_CORE)}; "
+                f"not {', '.join(unknown) or 'nothing'}"
+            )
+        return ",".join(dict.fromkeys(names))
+
+    def member_names(self) -> tuple[MemberName, ...]:
+        return tuple(name for name in MEMBER_NAMES if name in self.members.split(","))
+
     def engine_config(self) -> EngineConfig:
         return EngineConfig(
+            members=self.member_names(),
             backend=self.backend,
             dask_address=self.dask_address,
             dask_partitions=self.dask_partitions,
