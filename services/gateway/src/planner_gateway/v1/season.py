@@ -445,7 +445,7 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
     w = season.require_workflow(f"markdown {markdown_id}")
     params = season.parameters
     proposals = await queries.markdowns(session, w.id)
-    memory: dict[str, Any] = (w.context or {}).get("sell_through") or {}
+    memory = await queries.latest_payload(session, w.id, "sell_through.computed")
     if proposals:
         m = proposals[-1]
         actual, target, elasticity = (
