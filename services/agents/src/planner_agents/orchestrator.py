@@ -390,6 +390,14 @@ class Orchestrator:
                     why=f"week {check.week_number}: {variance_fired(check)}",
                 )
                 return
+            else:
+                await say(
+                    ctx,
+                    event,
+                    "orchestrator",
+                    f"Week {check.week_number}: {variance_summary(check)}; no re-forecast while "
+                    "the markdown decision is pending",
+                )
         if state_of(workflow) is S.IN_SEASON and memory.season_over:
             self._complete(ctx, workflow, event, "the last week of the season is in")
 
