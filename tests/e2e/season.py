@@ -533,8 +533,8 @@ async def _check_history(season: Season) -> None:
     )
     assert weeks == dict.fromkeys(range(1, WEEKS + 1), len(ONCE_PER_WEEK)), weeks
 
-    # Each re-forecast was caused by the upload of the week whose variance exceeded the
-    # threshold (the first by week 4's); the planner never asked for one.
+    # Each re-forecast was decided by the orchestrator on the variance check of the week
+    # whose upload exceeded the threshold (the first, week 4's); the planner never asked.
     by_id = {e["event_id"]: e for e in events}
     assert counts["workflow.reforecast_requested"] == 0
     for e in events:
@@ -542,7 +542,10 @@ async def _check_history(season: Season) -> None:
         if e["type"] != "forecast.requested" or payload["run_number"] == 1:
             continue
         week = season.reforecast_weeks[payload["run_number"]]
-        cause = by_id[str(e["envelope"]["causation_id"])]
+        check = by_id[str(e["envelope"]["causation_id"])]
+        assert check["type"] == "variance.checked", (week, check["type"])
+        assert e["envelope"]["producer"] == "agents"
+        cause = by_id[str(check["envelope"]["causation_id"])]
         assert cause["event_id"] == season.uploads[week]["event_id"], (week, cause["type"])
         assert payload["reason"] == "variance"
         assert payload["actuals_through_week"] == week

@@ -256,6 +256,7 @@ class ExtractionRequested(Command):
     """Read a brief. The orchestrator sends it for a workflow's brief; the gateway sends it
     without a workflow for `POST /api/parameters/extract`, a request/reply the planner waits
     on, whose answer no one else acts on."""
+
     handled_by = "extraction"
     sent_by = frozenset({"agents", "gateway"})
     domain = Domain.EXTRACTION
