@@ -236,6 +236,7 @@ class Season:
         self.workflow_id = ""
         self.answered: set[str] = set()
         self.timings: list[tuple[str, float]] = []
+        self.weeks = 0  # the season's length, once its parameters are known
 
     async def wait(self, predicate: Match, after: int, what: str) -> Message:
         assert self.feed is not None
@@ -250,6 +251,19 @@ class Season:
         if is_failure(message) and not predicate(message):
             raise DemoError(f"the workflow reported an error: {message.get('error_message')}")
         return message
+
+    async def decided_to_reforecast(self, week: int, mark: int) -> bool:
+        """What the orchestrator made of a check past the threshold: a re-forecast, or none
+        (one under way, a markdown decision pending)."""
+        said = await self.wait(
+            lambda m: (
+                m.get("agent_key") == "orchestrator"
+                and str(m.get("message", "")).startswith(f"Week {week}: ")
+            ),
+            mark,
+            f"the orchestrator's decision on week {week}",
+        )
+        return "re-forecasting" in str(said.get("message", ""))
 
     async def extract(self, brief: str) -> dict[str, Any]:
         heading("1. The brief")
@@ -376,7 +390,12 @@ class Season:
             f"the variance check of week {week}",
         )
         self.timings.append((f"week {week} upload to variance", time.monotonic() - started))
-        if (checked.get("data") or {}).get("reforecast_run_number") is not None:
+        data = checked.get("data") or {}
+        if (
+            data.get("exceeded")
+            and week < self.weeks
+            and await self.decided_to_reforecast(week, mark)
+        ):
             await self.wait(
                 is_event("workflow.state_changed", from_state="reforecasting"),
                 mark,
@@ -564,6 +583,7 @@ async def run(args: argparse.Namespace) -> int:
             await season.start(args.brief, parameters, view)
             await season.plan()
             heading("4. The season, week by week")
+            season.weeks = parameters["forecast_horizon_weeks"]
             weeks = min(args.weeks or parameters["forecast_horizon_weeks"], len(files))
             for week, csv_file in enumerate(files[:weeks], start=1):
                 await season.play_week(week, csv_file, parameters["markdown_checkpoint_week"])

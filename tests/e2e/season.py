@@ -289,12 +289,12 @@ async def upload_week(
         within=STEP_SECONDS,
     )
     check = checked["data"]
+    # The forecast service reports the check; the orchestrator decides what it starts.
+    assert check["reforecast_run_number"] is None, check
     if week < DRIFT_WEEK:
         assert check["exceeded"] is False, check
     if week == DRIFT_WEEK:
-        # The drift alone starts the re-forecast: nobody asked for it.
         assert check["exceeded"] is True, check
-        assert check["reforecast_run_number"] == 2, check
         # The cold snap: knitwear and outerwear ran ahead of a total still within the
         # threshold, and the message says so rather than "variance above the threshold".
         fired = {c["category_code"] for c in check["categories"] if c["exceeded"]}
@@ -303,9 +303,32 @@ async def upload_week(
         text = checked["message"]
         assert text.startswith(f"week {week}: total "), text
         assert "above forecast (within 20%); KNIT " in text, text
-        assert text.endswith("above forecast → re-forecast run 2"), text
-    if (run := check["reforecast_run_number"]) is not None:
-        assert check["exceeded"] is True, check
+        assert text.endswith("above forecast → over the threshold"), text
+    run = None
+    if check["exceeded"] and week < WEEKS:
+        said = await expect(
+            feed,
+            lambda m: (
+                m.get("agent_key") == "orchestrator"
+                and str(m.get("message", "")).startswith(f"Week {week}: ")
+            ),
+            f"the orchestrator's decision on week {week}",
+            after=mark,
+            within=STEP_SECONDS,
+        )
+        if "re-forecasting" in said["message"]:
+            requested = await expect(
+                feed,
+                is_event("forecast.requested", reason="variance", actuals_through_week=week),
+                f"the re-forecast request of week {week}",
+                after=mark,
+                within=STEP_SECONDS,
+            )
+            run = requested["data"]["run_number"]
+    if week == DRIFT_WEEK:
+        # The drift alone starts the re-forecast: nobody asked for it.
+        assert run == 2, run
+    if run is not None:
         season.reforecast_weeks[run] = week
         await expect(
             feed,
@@ -510,8 +533,8 @@ async def _check_history(season: Season) -> None:
     )
     assert weeks == dict.fromkeys(range(1, WEEKS + 1), len(ONCE_PER_WEEK)), weeks
 
-    # Each re-forecast was caused by the upload of the week whose variance exceeded the
-    # threshold (the first by week 4's); the planner never asked for one.
+    # Each re-forecast was decided by the orchestrator on the variance check of the week
+    # whose upload exceeded the threshold (the first, week 4's); the planner never asked.
     by_id = {e["event_id"]: e for e in events}
     assert counts["workflow.reforecast_requested"] == 0
     for e in events:
@@ -519,7 +542,10 @@ async def _check_history(season: Season) -> None:
         if e["type"] != "forecast.requested" or payload["run_number"] == 1:
             continue
         week = season.reforecast_weeks[payload["run_number"]]
-        cause = by_id[str(e["envelope"]["causation_id"])]
+        check = by_id[str(e["envelope"]["causation_id"])]
+        assert check["type"] == "variance.checked", (week, check["type"])
+        assert e["envelope"]["producer"] == "agents"
+        cause = by_id[str(check["envelope"]["causation_id"])]
         assert cause["event_id"] == season.uploads[week]["event_id"], (week, cause["type"])
         assert payload["reason"] == "variance"
         assert payload["actuals_through_week"] == week

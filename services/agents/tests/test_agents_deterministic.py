@@ -19,7 +19,6 @@ from planner_agents.deterministic_model import (
 )
 from planner_agents.runner import AgentRunError, run_agent
 from planner_agents.sdk_specialists import SdkSpecialists
-from planner_agents.specialists import SeasonFacts
 from planner_agents.team import build_team, task_message
 from planner_shared.events import AgentName, CategoryVarianceResult, VarianceCheckedPayload
 from planner_shared.settings import OpenAISettings
@@ -300,7 +299,7 @@ async def test_instructions_render_this_seasons_facts(make_context: ContextFacto
 async def test_specialists_adapter_answers_the_orchestrators_protocol(
     offline: OpenAISettings, known: Any
 ) -> None:
-    facts = SeasonFacts(
+    facts = RunContext(
         workflow_id=uuid4(),
         parameters=known.parameters,
         forecast=known.forecast,

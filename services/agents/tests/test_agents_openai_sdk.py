@@ -13,7 +13,6 @@ import pytest
 from planner_agents.context import RunContext
 from planner_agents.runner import AgentRunError, ChatCompletionsProvider, run_agent
 from planner_agents.sdk_specialists import SdkSpecialists
-from planner_agents.specialists import SeasonFacts
 from planner_shared.events import AgentName
 from planner_shared.settings import OpenAISettings
 from planner_tools.testing.fake_openai import (
@@ -190,7 +189,7 @@ async def test_propose_markdown(fake: FakeOpenAIServer, make_context: ContextFac
 async def test_a_shared_provider_serves_several_runs(fake: FakeOpenAIServer, known: Any) -> None:
     settings = settings_for(fake)
     provider = ChatCompletionsProvider(settings)
-    facts = SeasonFacts(
+    facts = RunContext(
         workflow_id=uuid4(),
         parameters=known.parameters,
         forecast=known.forecast,

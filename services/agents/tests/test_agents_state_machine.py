@@ -12,12 +12,13 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from planner_agents.context import RunContext
 from planner_agents.orchestrator import Orchestrator
-from planner_agents.specialists import AgentReport, Progress, SeasonFacts
+from planner_agents.specialists import AgentReport, Progress
 from planner_shared.bus.consumer import DurableConsumer, Outcome, ensure_group
-from planner_shared.bus.router import MessageContext
+from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
-from planner_shared.db.models import VarianceCheck, Workflow, WorkflowTransition
+from planner_shared.db.models import Workflow, WorkflowTransition
 from planner_shared.events import (
     AgentFailed,
     AllocationCompleted,
@@ -87,12 +88,12 @@ class RecordingSpecialists:
         self.calls.append(task)
         return AgentReport(agent=agent, task=task, summary=f"{task} done", model="recording")  # type: ignore[arg-type]
 
-    async def review_forecast(self, facts: SeasonFacts, progress: Progress) -> AgentReport:
+    async def review_forecast(self, facts: RunContext, progress: Progress) -> AgentReport:
         await progress("demand", "reviewing")
         return self._report("demand", "review_forecast")
 
     async def propose_manufacturing(
-        self, facts: SeasonFacts, progress: Progress
+        self, facts: RunContext, progress: Progress
     ) -> tuple[AgentReport, ManufacturingProposal]:
         assert facts.forecast is not None
         assert facts.forecast.manufacturing is not None
@@ -105,11 +106,11 @@ class RecordingSpecialists:
             rationale="as recommended",
         )
 
-    async def summarise_allocation(self, facts: SeasonFacts, progress: Progress) -> AgentReport:
+    async def summarise_allocation(self, facts: RunContext, progress: Progress) -> AgentReport:
         return self._report("inventory", "summarise_allocation")
 
     async def propose_markdown(
-        self, facts: SeasonFacts, progress: Progress
+        self, facts: RunContext, progress: Progress
     ) -> tuple[AgentReport, MarkdownProposal | None]:
         assert facts.sell_through is not None
         return self._report("pricing", "propose_markdown"), MarkdownProposal(
@@ -133,12 +134,11 @@ async def _new_workflow(sessions: Sessions) -> UUID:
 async def _handle(
     sessions: Sessions, settings: PlannerSettings, orchestrator: Orchestrator, event: EventBase
 ) -> list[EventBase]:
-    handler = orchestrator.router().handler_for(event)
-    assert handler is not None
-    async with transaction(sessions) as session:
-        ctx = MessageContext(session=session, settings=settings, publisher=None, producer="agents")
-        await handler(event, ctx)
-    return ctx.emitted
+    emitted = await deliver(
+        orchestrator.router(), event, sessionmaker=sessions, settings=settings, producer="agents"
+    )
+    assert emitted is not None
+    return emitted
 
 
 async def _state(sessions: Sessions, workflow_id: UUID) -> str:
@@ -199,7 +199,7 @@ def _decided(workflow_id: UUID, kind: str, value: float) -> ApprovalDecided:
     )
 
 
-def _variance(workflow_id: UUID, week: int, variance: float, rerun: int | None) -> VarianceChecked:
+def _variance(workflow_id: UUID, week: int, variance: float) -> VarianceChecked:
     return VarianceChecked(
         workflow_id=workflow_id,
         producer="forecast",
@@ -209,7 +209,6 @@ def _variance(workflow_id: UUID, week: int, variance: float, rerun: int | None) 
             by_category={"KNIT": variance},
             threshold=0.2,
             exceeded=variance > 0.2,
-            reforecast_run_number=rerun,
         ),
     )
 
@@ -290,8 +289,12 @@ async def test_a_whole_season_walks_every_state_in_order(
         ),
         "in_season",
     )
-    await step(_variance(wf, 1, 0.05, None), "in_season")
-    await step(_variance(wf, 2, 0.35, 2), "reforecasting")
+    assert await step(_variance(wf, 1, 0.05), "in_season") == []
+    # The drift: the orchestrator decides the re-forecast and numbers it.
+    out = await step(_variance(wf, 2, 0.35), "reforecasting")
+    [rerun] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert (rerun.payload.run_number, rerun.payload.reason) == (2, "variance")
+    assert (rerun.payload.actuals_through_week, rerun.producer) == (2, "agents")
     # The checkpoint arrives while re-forecasting: the markdown waits for the new forecast.
     await step(
         SellThroughComputed(
@@ -311,8 +314,8 @@ async def test_a_whole_season_walks_every_state_in_order(
     [markdown] = [e for e in out if isinstance(e, ApprovalRequested)]
     assert markdown.payload.proposal.kind == "markdown"
     await step(_decided(wf, "markdown", 15), "in_season")
-    await step(_variance(wf, 3, 0.1, None), "in_season")
-    out = await step(_variance(wf, 4, 0.1, None), "completed")
+    await step(_variance(wf, 3, 0.1), "in_season")
+    out = await step(_variance(wf, 4, 0.1), "completed")
     [done] = [e for e in out if isinstance(e, WorkflowCompleted)]
     assert done.payload.manufacturing_quantity == 900
     assert done.payload.markdown_percentage == 15
@@ -408,7 +411,7 @@ async def test_finished_workflow_never_moves_again(
             workflow_id=wf, producer="gateway", payload=CancelRequestedPayload(requested_by="ann")
         ),
         _forecast(wf, 1),
-        _variance(wf, 1, 0.5, 2),
+        _variance(wf, 1, 0.5),
     ):
         out = await _handle(sessionmaker, settings, orchestrator, event)
         assert any(isinstance(e, WorkflowTransitionRefused) for e in out)
@@ -494,30 +497,47 @@ def _forecast_failed(workflow_id: UUID, run: int | None, reason: str) -> Forecas
     )
 
 
-async def test_a_second_variance_rerun_while_one_runs_is_refused_and_recorded(
+async def test_a_drift_while_a_rerun_runs_starts_no_other(
     sessionmaker: Sessions, settings: PlannerSettings
 ) -> None:
     orchestrator = Orchestrator(RecordingSpecialists())
     wf = await _in_season(sessionmaker)
-    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.35, 2))
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.35))
     assert await _state(sessionmaker, wf) == "reforecasting"
-    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.4, 3))
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.4))
     assert await _state(sessionmaker, wf) == "reforecasting"
-    [refusal] = [e for e in out if isinstance(e, WorkflowTransitionRefused)]
-    assert refusal.payload.reason == (
-        "week 3 asked for re-forecast run 3, but run 2 is already under way"
-    )
+    assert not any(isinstance(e, ForecastRequested | WorkflowTransitionRefused) for e in out)
     context = await _context(sessionmaker, wf)
     assert context["run_number"] == 2
     # The week's figures are kept all the same: they are facts, not a request.
     assert context["variance_by_week"] == {"2": 0.35, "3": 0.4}
     assert [(t.to_state, t.accepted) for t in await _transitions(sessionmaker, wf)] == [
         ("reforecasting", True),
-        ("reforecasting", False),
     ]
-    # Run 2 is still the one the season waits for.
+    # Run 2 is still the one the season waits for; the next drift takes run 3.
     await _handle(sessionmaker, settings, orchestrator, _forecast(wf, 2))
     assert await _state(sessionmaker, wf) == "in_season"
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.4))
+    [request] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert (request.payload.run_number, request.payload.actuals_through_week) == (3, 3)
+
+
+async def test_no_rerun_while_a_markdown_decision_waits_nor_after_the_last_week(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _in_season(sessionmaker)
+    async with transaction(sessionmaker) as session:
+        workflow = await session.get(Workflow, wf)
+        assert workflow is not None
+        workflow.state = "awaiting_markdown_approval"
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.5))
+    assert not any(isinstance(e, ForecastRequested) for e in out)
+    assert await _state(sessionmaker, wf) == "awaiting_markdown_approval"
+    other = await _in_season(sessionmaker)
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(other, 4, 0.5))
+    assert not any(isinstance(e, ForecastRequested) for e in out)
+    assert await _state(sessionmaker, other) == "completed"
 
 
 async def test_the_move_to_reforecasting_names_what_fired_and_on_which_side(
@@ -539,7 +559,7 @@ async def test_the_move_to_reforecasting_names_what_fired_and_on_which_side(
         workflow_id=wf,
         producer="forecast",
         payload=VarianceCheckedPayload(
-            week_number=4,
+            week_number=3,
             total_variance=390 / 7000,
             by_category={"KNIT": 0.29, "DRESS": 0.0167},
             threshold=0.2,
@@ -548,12 +568,11 @@ async def test_the_move_to_reforecasting_names_what_fired_and_on_which_side(
             actual_units=7390,
             total_exceeded=False,
             categories=[dress, knit],
-            reforecast_run_number=2,
         ),
     )
     await _handle(sessionmaker, settings, orchestrator, check)
     [move] = await _transitions(sessionmaker, wf)
-    assert move.reason == "week 4: KNIT 29.0% above forecast (threshold 20%)"
+    assert move.reason == "week 3: KNIT 29.0% above forecast (threshold 20%)"
 
 
 async def test_a_failed_rerun_leaves_the_season_on_the_previous_run(
@@ -562,7 +581,7 @@ async def test_a_failed_rerun_leaves_the_season_on_the_previous_run(
     specialists = RecordingSpecialists()
     orchestrator = Orchestrator(specialists)
     wf = await _in_season(sessionmaker)
-    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.998, 2))
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.998))
     # The checkpoint waits on the re-forecast; it must still be taken up when it fails.
     await _handle(
         sessionmaker,
@@ -617,7 +636,7 @@ async def test_a_failure_of_a_run_that_is_not_current_is_refused(
 ) -> None:
     orchestrator = Orchestrator(RecordingSpecialists())
     wf = await _in_season(sessionmaker)
-    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.5, 2))
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.5))
     out = await _handle(sessionmaker, settings, orchestrator, _forecast_failed(wf, 1, "late"))
     [refusal] = [e for e in out if isinstance(e, WorkflowTransitionRefused)]
     assert refusal.payload.reason == "forecast run 1 is not the current run 2"
@@ -645,26 +664,11 @@ async def test_the_initial_forecast_failing_still_fails_the_workflow(
     assert failed.payload.reason == "forecast failed: no data"
 
 
-async def test_a_planners_rerun_numbers_after_a_run_the_forecast_service_requested(
+async def test_planners_and_variance_reruns_are_numbered_in_one_sequence(
     sessionmaker: Sessions, settings: PlannerSettings
 ) -> None:
     orchestrator = Orchestrator(RecordingSpecialists())
     wf = await _in_season(sessionmaker)
-    # The forecast service requested run 2 for week 3; its variance.checked is not in yet.
-    async with transaction(sessionmaker) as session:
-        session.add(
-            VarianceCheck(
-                workflow_id=wf,
-                week_number=3,
-                forecast_units=1000,
-                actual_units=1500,
-                variance=0.5,
-                threshold=0.2,
-                exceeded=True,
-                by_category={},
-                reforecast_run_number=2,
-            )
-        )
     out = await _handle(
         sessionmaker,
         settings,
@@ -676,8 +680,12 @@ async def test_a_planners_rerun_numbers_after_a_run_the_forecast_service_request
         ),
     )
     [request] = [e for e in out if isinstance(e, ForecastRequested)]
-    assert request.payload.run_number == 3
-    # When the variance check arrives, its run is older than the planner's: refused.
-    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.5, 2))
-    assert any(isinstance(e, WorkflowTransitionRefused) for e in out)
+    assert (request.payload.run_number, request.payload.reason) == (2, "manual")
+    # A drift while the planner's run computes waits for it.
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.5))
+    assert not any(isinstance(e, ForecastRequested) for e in out)
+    await _handle(sessionmaker, settings, orchestrator, _forecast(wf, 2))
+    out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.5))
+    [request] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert (request.payload.run_number, request.payload.reason) == (3, "variance")
     assert (await _context(sessionmaker, wf))["run_number"] == 3

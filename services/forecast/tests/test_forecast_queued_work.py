@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.settings import ForecastSettings
-from planner_shared.bus.router import MessageContext
+from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import Forecast, Workflow
 from planner_shared.events import (
@@ -82,11 +82,12 @@ async def test_a_forecast_queued_before_the_workflow_ended_is_skipped(
         producer="agents",
         payload=AllocationRequestedPayload(parameters=_parameters(start), approved_quantity=100),
     )
-    async with transaction(sessionmaker) as session:
-        ctx = MessageContext(session=session, settings=settings, publisher=None, producer="t")
-        await handlers.on_forecast_requested(forecast, ctx)
-        await handlers.on_allocation_requested(allocation, ctx)
-    assert ctx.emitted == []
+    router = handlers.router()
+    for event in (forecast, allocation):
+        emitted = await deliver(
+            router, event, sessionmaker=sessionmaker, settings=settings, producer="t"
+        )
+        assert emitted == []
     assert pool.submitted == []
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Forecast)) == 0
@@ -106,10 +107,15 @@ async def test_a_season_too_far_ahead_fails_without_fitting(
             parameters=_parameters(start), run_number=1, reason="initial"
         ),
     )
-    async with transaction(sessionmaker) as session:
-        ctx = MessageContext(session=session, settings=settings, publisher=None, producer="t")
-        await ForecastHandlers(pool, settings).on_forecast_requested(event, ctx)
-    [failed] = ctx.emitted
+    emitted = await deliver(
+        ForecastHandlers(pool, settings).router(),
+        event,
+        sessionmaker=sessionmaker,
+        settings=settings,
+        producer="t",
+    )
+    assert emitted is not None
+    [failed] = emitted
     assert isinstance(failed, ForecastFailed)
     assert f"more than {MAX_WEEKS_AHEAD} weeks" in failed.payload.reason
     assert pool.submitted == []

@@ -1,26 +1,28 @@
-"""In-season re-forecasts on real PostgreSQL: one run number per claim even when uploads race,
-no second run while one is under way, a failed run closed, and a re-forecast that lacks a
-category's actuals keeping that category's forecast from history."""
+"""In-season re-forecasts on real PostgreSQL: a drift is reported, never acted on (the
+orchestrator decides and numbers the run); the run it requests is marked on the week's check
+and closed when it completes or fails; a re-forecast that lacks a category's actuals keeps
+that category's forecast from history; and no transaction is open while a panel fits."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.parallel import init_worker
 from planner_forecast.repository import week_start
 from planner_forecast.settings import ForecastSettings
-from planner_shared.bus.router import MessageContext
+from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     ActualsUpload,
@@ -32,7 +34,6 @@ from planner_shared.db.models import (
     WeeklyActual,
     Workflow,
 )
-from planner_shared.db.run_numbers import lock_run_numbers
 from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
@@ -159,14 +160,28 @@ async def _upload(
 async def _handle(
     sessions: Sessions, handlers: ForecastHandlers, settings: ForecastSettings, event: EventBase
 ) -> list[EventBase]:
-    handler = handlers.router().handler_for(event)
-    assert handler is not None
-    async with transaction(sessions) as session:
-        ctx = MessageContext(
-            session=session, settings=settings, publisher=None, producer="forecast"
-        )
-        await handler(event, ctx)
-    return ctx.emitted
+    emitted = await deliver(
+        handlers.router(), event, sessionmaker=sessions, settings=settings, producer="forecast"
+    )
+    assert emitted is not None
+    return emitted
+
+
+def _rerun(
+    workflow_id: UUID, params: SeasonParameters, run: int, week: int, codes: list[str] | None = None
+) -> ForecastRequested:
+    """The orchestrator's request for a variance re-forecast on the weeks so far."""
+    return ForecastRequested(
+        workflow_id=workflow_id,
+        producer="agents",
+        payload=ForecastRequestedPayload(
+            parameters=params,
+            run_number=run,
+            reason="variance",
+            category_codes=codes,
+            actuals_through_week=week,
+        ),
+    )
 
 
 def _of(kind: type[Any], events: list[EventBase]) -> list[Any]:
@@ -177,7 +192,7 @@ ON_PLAN = {"KNIT": 120, "DRESS": 120}
 DRIFT = {"KNIT": 240, "DRESS": 250}
 
 
-async def test_racing_uploads_claim_one_rerun_and_the_other_says_it_is_under_way(
+async def test_a_drift_is_reported_and_the_forecast_service_starts_nothing(
     service_settings: Any, sessionmaker: Sessions, pool: Executor
 ) -> None:
     settings: ForecastSettings = service_settings(ForecastSettings)
@@ -187,72 +202,33 @@ async def test_racing_uploads_claim_one_rerun_and_the_other_says_it_is_under_way
         out = await _handle(
             sessionmaker, handlers, settings, await _upload(sessionmaker, wf, week, ON_PLAN)
         )
-        assert not _of(ForecastRequested, out)
-    week4 = await _upload(sessionmaker, wf, 4, DRIFT)
-    week5 = await _upload(sessionmaker, wf, 5, DRIFT)
-    # Hold the run-number lock while both start, so neither can finish before the other
-    # has read what is claimed: the lock is all that keeps them from taking the same number.
-    async with transaction(sessionmaker) as blocker:
-        await lock_run_numbers(blocker, wf)
-        racing = [
-            asyncio.create_task(_handle(sessionmaker, handlers, settings, week))
-            for week in (week4, week5)
-        ]
-        await asyncio.sleep(0.5)
-        assert not any(task.done() for task in racing)
-    emitted = [e for task in racing for e in await task]
-
-    checks = {c.payload.week_number: c.payload for c in _of(VarianceChecked, emitted)}
-    assert checks[4].exceeded
-    assert checks[5].exceeded
-    [request] = _of(ForecastRequested, emitted)
-    assert (request.payload.run_number, request.payload.reason) == (2, "variance")
-    claimed = [w for w, c in checks.items() if c.reforecast_run_number == 2]
-    waiting = [w for w, c in checks.items() if c.reforecast_under_way == 2]
-    assert sorted(claimed + waiting) == [4, 5]
-    assert checks[waiting[0]].reforecast_run_number is None
-    assert request.payload.actuals_through_week == claimed[0]
+        [check] = _of(VarianceChecked, out)
+        assert not check.payload.exceeded
+    out = await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 4, DRIFT))
+    assert not _of(ForecastRequested, out)
+    [check] = _of(VarianceChecked, out)
+    assert check.payload.exceeded
+    # Facts only: whether and which run starts is the orchestrator's decision.
+    assert (check.payload.reforecast_run_number, check.payload.reforecast_under_way) == (None, None)
     # The check carries each category's side of the forecast, as the rule decided it.
-    knit = next(c for c in checks[4].categories if c.category_code == "KNIT")
+    knit = next(c for c in check.payload.categories if c.category_code == "KNIT")
     assert knit.direction == "above"
     assert knit.exceeded
     # Weeks 1-4 so far, cumulative, against run 1.
     assert (knit.forecast_units, knit.actual_units) == (WEEKLY_PLAN * 4, 120 * 3 + 240)
     async with sessionmaker() as session:
         rows = await session.scalars(select(VarianceCheck).order_by(VarianceCheck.week_number))
-        requested = {r.week_number: r.reforecast_run_number for r in rows.all()}
-    assert requested == {1: None, 2: None, 3: None, claimed[0]: 2, waiting[0]: None}
-
-    # Uploading the claiming week again keeps its claim: still under way, no new number.
-    out = await _handle(
-        sessionmaker, handlers, settings, await _upload(sessionmaker, wf, claimed[0], DRIFT)
-    )
-    assert not _of(ForecastRequested, out)
-    [again] = _of(VarianceChecked, out)
-    assert again.payload.reforecast_under_way == 2
+        assert [r.reforecast_run_number for r in rows.all()] == [None, None, None, None]
 
 
-async def test_a_failed_rerun_is_closed_and_the_next_drift_takes_a_new_number(
+async def test_a_failed_rerun_is_closed_on_the_check_that_started_it(
     service_settings: Any, sessionmaker: Sessions, pool: Executor
 ) -> None:
     settings: ForecastSettings = service_settings(ForecastSettings)
     handlers = ForecastHandlers(pool, settings)
     wf, params = await _season(sessionmaker)
-    out = await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, DRIFT))
-    [request] = _of(ForecastRequested, out)
-    assert request.payload.run_number == 2
-    broken = ForecastRequested(
-        workflow_id=wf,
-        producer="forecast",
-        payload=ForecastRequestedPayload(
-            parameters=params,
-            run_number=2,
-            reason="variance",
-            category_codes=["NOPE"],
-            actuals_through_week=1,
-        ),
-    )
-    out = await _handle(sessionmaker, handlers, settings, broken)
+    await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, DRIFT))
+    out = await _handle(sessionmaker, handlers, settings, _rerun(wf, params, 2, 1, ["NOPE"]))
     [failed] = _of(ForecastFailed, out)
     assert failed.payload.run_number == 2
     assert "unknown category codes: NOPE" in failed.payload.reason
@@ -260,31 +236,12 @@ async def test_a_failed_rerun_is_closed_and_the_next_drift_takes_a_new_number(
         row = await session.scalar(select(VarianceCheck).where(VarianceCheck.week_number == 1))
         assert row is not None
         assert (row.reforecast_run_number, row.reforecast_outcome) == (2, "failed")
-    # The orchestrator has put the season back in_season (its run_number stays 2).
-    async with transaction(sessionmaker) as session:
-        workflow = await session.get(Workflow, wf)
-        assert workflow is not None
-        workflow.context = {"run_number": 2}
-    out = await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 2, DRIFT))
-    [request] = _of(ForecastRequested, out)
-    assert request.payload.run_number == 3
-
-
-async def test_no_rerun_is_claimed_while_a_planners_rerun_runs(
-    service_settings: Any, sessionmaker: Sessions, pool: Executor
-) -> None:
-    settings: ForecastSettings = service_settings(ForecastSettings)
-    handlers = ForecastHandlers(pool, settings)
-    wf, _ = await _season(sessionmaker, state="reforecasting")
-    async with transaction(sessionmaker) as session:
-        workflow = await session.get(Workflow, wf)
-        assert workflow is not None
-        workflow.context = {"run_number": 2}
+    # Checked again, the week keeps the run it started.
     out = await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, DRIFT))
-    assert not _of(ForecastRequested, out)
-    [check] = _of(VarianceChecked, out)
-    assert check.payload.exceeded
-    assert (check.payload.reforecast_run_number, check.payload.reforecast_under_way) == (None, 2)
+    async with sessionmaker() as session:
+        row = await session.scalar(select(VarianceCheck).where(VarianceCheck.week_number == 1))
+        assert row is not None
+        assert row.reforecast_run_number == 2
 
 
 async def test_a_rerun_missing_a_categorys_actuals_keeps_its_forecast_from_history(
@@ -292,7 +249,7 @@ async def test_a_rerun_missing_a_categorys_actuals_keeps_its_forecast_from_histo
 ) -> None:
     settings: ForecastSettings = service_settings(ForecastSettings)
     handlers = ForecastHandlers(pool, settings)
-    wf, _ = await _season(sessionmaker)
+    wf, params = await _season(sessionmaker)
     # A week-1 file with a single row: far below the plan, and nothing at all for DRESS.
     out = await _handle(
         sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, {"KNIT": 1}, 1)
@@ -300,8 +257,8 @@ async def test_a_rerun_missing_a_categorys_actuals_keeps_its_forecast_from_histo
     [check] = _of(VarianceChecked, out)
     assert check.payload.total_variance == pytest.approx(1 - 1 / 240)
     assert all(c.direction == "below" for c in check.payload.categories)
-    [request] = _of(ForecastRequested, out)
-    out = await _handle(sessionmaker, handlers, settings, request)
+    assert not _of(ForecastRequested, out)
+    out = await _handle(sessionmaker, handlers, settings, _rerun(wf, params, 2, 1))
     assert not _of(ForecastFailed, out)
     [done] = _of(ForecastCompleted, out)
     by_code = {c.category_code: c for c in done.payload.categories}
@@ -329,3 +286,101 @@ async def test_a_rerun_missing_a_categorys_actuals_keeps_its_forecast_from_histo
     )
     [week2] = _of(VarianceChecked, out)
     assert {c.category_code for c in week2.payload.categories} == {"DRESS", "KNIT"}
+
+
+class GatedExecutor(Executor):
+    """Runs each fit in a thread once `release` is set, saying when one is waiting."""
+
+    def __init__(self) -> None:
+        self._threads = ThreadPoolExecutor(max_workers=1)
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        def gated() -> Any:
+            self.waiting.set()
+            assert self.release.wait(120), "the test never released the fit"
+            return fn(*args, **kwargs)
+
+        return self._threads.submit(gated)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+async def test_no_transaction_is_open_and_the_workflow_not_locked_while_a_panel_fits(
+    service_settings: Any, sessionmaker: Sessions
+) -> None:
+    settings: ForecastSettings = service_settings(ForecastSettings)
+    gate = GatedExecutor()
+    handlers = ForecastHandlers(gate, settings)
+    wf, params = await _season(sessionmaker, state="forecasting")
+    async with transaction(sessionmaker) as session:
+        # The initial run clusters the stores first: writes that used to lock the workflow
+        # row (a foreign key) for as long as the fit ran.
+        await session.execute(delete(Forecast).where(Forecast.workflow_id == wf))
+    initial = ForecastRequested(
+        workflow_id=wf,
+        producer="agents",
+        payload=ForecastRequestedPayload(parameters=params, run_number=1, reason="initial"),
+    )
+    try:
+        running = asyncio.create_task(_handle(sessionmaker, handlers, settings, initial))
+        while not gate.waiting.is_set():
+            assert not running.done(), running.result()
+            await asyncio.sleep(0.05)
+        async with sessionmaker() as other, other.begin():
+            locked = await other.scalar(
+                text("SELECT id FROM workflows WHERE id = :id FOR UPDATE NOWAIT"), {"id": wf}
+            )
+            assert locked == wf
+            open_elsewhere = await other.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                )
+            )
+            assert open_elsewhere == 0
+        gate.release.set()
+        out = await running
+    finally:
+        gate.release.set()
+        gate.shutdown()
+    [done] = _of(ForecastCompleted, out)
+    assert done.payload.run_number == 1
+    assert done.payload.cluster_count > 0
+    async with sessionmaker() as session:
+        stored = await session.scalar(
+            select(func.count()).select_from(Forecast).where(Forecast.workflow_id == wf)
+        )
+    assert stored == len(done.payload.categories)
+
+
+async def test_a_rerun_is_marked_on_its_week_while_it_fits(
+    service_settings: Any, sessionmaker: Sessions
+) -> None:
+    settings: ForecastSettings = service_settings(ForecastSettings)
+    gate = GatedExecutor()
+    handlers = ForecastHandlers(gate, settings)
+    wf, params = await _season(sessionmaker)
+    await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, DRIFT))
+    try:
+        running = asyncio.create_task(
+            _handle(sessionmaker, handlers, settings, _rerun(wf, params, 2, 1))
+        )
+        while not gate.waiting.is_set():
+            assert not running.done(), running.result()
+            await asyncio.sleep(0.05)
+        async with sessionmaker() as session:
+            row = await session.scalar(select(VarianceCheck).where(VarianceCheck.workflow_id == wf))
+            assert row is not None
+            assert (row.reforecast_run_number, row.reforecast_outcome) == (2, None)
+        gate.release.set()
+        await running
+    finally:
+        gate.release.set()
+        gate.shutdown()
+    async with sessionmaker() as session:
+        row = await session.scalar(select(VarianceCheck).where(VarianceCheck.workflow_id == wf))
+        assert row is not None
+        assert (row.reforecast_run_number, row.reforecast_outcome) == (2, "completed")

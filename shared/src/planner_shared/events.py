@@ -1,8 +1,11 @@
 """The event catalogue: every message on the bus, in one versioned envelope.
 
-Events are past tense (`forecast.completed`); commands are requests (`forecast.requested`).
-Each concrete event fixes its `type` literal and its payload model, and names the domain
-stream it travels on. `parse_event` reads any of them through one discriminated union.
+Events are past tense (`forecast.completed`): facts, for whoever listens. Commands
+(`Command` subclasses, e.g. `forecast.requested`) ask one service to act: each names the one
+service that handles it and the one that sends it, the owner of the decision (tested in
+tests/test_commands.py). Each concrete event fixes its `type` literal and its payload model,
+and names the domain stream it travels on. `parse_event` reads any of them through one
+discriminated union.
 Change payloads additively; a breaking change is a new `version` (and a new class).
 """
 
@@ -104,6 +107,12 @@ class EventBase(BaseModel):
     producer: str
     payload: Payload
 
+    @classmethod
+    def type_name(cls) -> str:
+        """The `type` literal of a concrete event class."""
+        name: str = cls.model_fields["type"].default
+        return name
+
     def caused(self, event_cls: builtins.type[E], payload: Any, producer: str) -> E:
         """Build the next event in this chain: same workflow, causation = this event."""
         # Every concrete event gives `type` its literal default; only the base lacks one.
@@ -124,6 +133,14 @@ class EventBase(BaseModel):
         return self
 
 
+class Command(EventBase):
+    """A request to act: exactly one service handles it (`handled_by`), and only the owner
+    of the decision sends it (`sent_by`, one service but where a docstring says why)."""
+
+    handled_by: ClassVar[str]
+    sent_by: ClassVar[frozenset[str]]
+
+
 # ---------------------------------------------------------------- workflow
 class WorkflowRequestedPayload(Payload):
     brief: str | None = None
@@ -134,7 +151,9 @@ class WorkflowRequestedPayload(Payload):
     requested_by: str
 
 
-class WorkflowRequested(EventBase):
+class WorkflowRequested(Command):
+    handled_by = "agents"
+    sent_by = frozenset({"gateway"})
     domain = Domain.WORKFLOW
     type: Literal["workflow.requested"] = "workflow.requested"
     payload: WorkflowRequestedPayload
@@ -145,7 +164,9 @@ class ReforecastRequestedPayload(Payload):
     requested_by: str
 
 
-class ReforecastRequested(EventBase):
+class ReforecastRequested(Command):
+    handled_by = "agents"
+    sent_by = frozenset({"gateway"})
     domain = Domain.WORKFLOW
     type: Literal["workflow.reforecast_requested"] = "workflow.reforecast_requested"
     payload: ReforecastRequestedPayload
@@ -156,7 +177,9 @@ class CancelRequestedPayload(Payload):
     requested_by: str
 
 
-class CancelRequested(EventBase):
+class CancelRequested(Command):
+    handled_by = "agents"
+    sent_by = frozenset({"gateway"})
     domain = Domain.WORKFLOW
     type: Literal["workflow.cancel_requested"] = "workflow.cancel_requested"
     payload: CancelRequestedPayload
@@ -229,7 +252,13 @@ class ExtractionRequestedPayload(Payload):
     ] = None
 
 
-class ExtractionRequested(EventBase):
+class ExtractionRequested(Command):
+    """Read a brief. The orchestrator sends it for a workflow's brief; the gateway sends it
+    without a workflow for `POST /api/parameters/extract`, a request/reply the planner waits
+    on, whose answer no one else acts on."""
+
+    handled_by = "extraction"
+    sent_by = frozenset({"agents", "gateway"})
     domain = Domain.EXTRACTION
     type: Literal["extraction.requested"] = "extraction.requested"
     payload: ExtractionRequestedPayload
@@ -270,7 +299,9 @@ class ForecastRequestedPayload(Payload):
     )
 
 
-class ForecastRequested(EventBase):
+class ForecastRequested(Command):
+    handled_by = "forecast"
+    sent_by = frozenset({"agents"})
     domain = Domain.FORECAST
     type: Literal["forecast.requested"] = "forecast.requested"
     payload: ForecastRequestedPayload
@@ -334,7 +365,9 @@ class AllocationRequestedPayload(Payload):
     approved_quantity: int = Field(ge=0)
 
 
-class AllocationRequested(EventBase):
+class AllocationRequested(Command):
+    handled_by = "forecast"
+    sent_by = frozenset({"agents"})
     domain = Domain.FORECAST
     type: Literal["allocation.requested"] = "allocation.requested"
     payload: AllocationRequestedPayload
@@ -384,7 +417,9 @@ class VarianceCheckedPayload(Payload):
     threshold: float
     exceeded: bool = Field(description="The rule fired: the total or a category is above.")
     reforecast_run_number: int | None = Field(
-        default=None, description="The re-forecast this check started, if it started one."
+        default=None,
+        description="Unset: the orchestrator decides on re-forecasts (`forecast.requested`). "
+        "Set on checks stored when the forecast service started them.",
     )
     # Added later: events stored before them parse with the defaults.
     forecast_units: float | None = None
@@ -393,8 +428,8 @@ class VarianceCheckedPayload(Payload):
     categories: list[CategoryVarianceResult] = []
     reforecast_under_way: int | None = Field(
         default=None,
-        description="The re-forecast already running when the rule fired: it was not "
-        "started again.",
+        description="Unset, as `reforecast_run_number`; on older checks, the re-forecast "
+        "already running when the rule fired.",
     )
 
 
@@ -520,7 +555,9 @@ class ApprovalRequestedPayload(Payload):
     proposal: Proposal
 
 
-class ApprovalRequested(EventBase):
+class ApprovalRequested(Command):
+    handled_by = "approvals"
+    sent_by = frozenset({"agents"})
     domain = Domain.APPROVALS
     type: Literal["approval.requested"] = "approval.requested"
     payload: ApprovalRequestedPayload
@@ -550,7 +587,9 @@ class DecisionSubmittedPayload(Payload):
     decided_by: str
 
 
-class DecisionSubmitted(EventBase):
+class DecisionSubmitted(Command):
+    handled_by = "approvals"
+    sent_by = frozenset({"gateway"})
     domain = Domain.APPROVALS
     type: Literal["approval.decision_submitted"] = "approval.decision_submitted"
     payload: DecisionSubmittedPayload
@@ -619,6 +658,13 @@ Event = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_CLASSES: tuple[type[EventBase], ...] = tuple(
+    cls for cls in (*EventBase.__subclasses__(), *Command.__subclasses__()) if cls is not Command
+)
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["type"].default: cls for cls in EVENT_CLASSES
+}
+COMMANDS: tuple[type[Command], ...] = tuple(Command.__subclasses__())
 
 
 def parse_event(data: bytes | str) -> EventBase:

@@ -84,9 +84,10 @@ class Decisions:
 
 @dataclass(frozen=True)
 class RunContext:
-    """One agent run's view of a season: read-only facts plus the decisions it records.
+    """A season as the agents see it: read-only facts plus the decisions a run records.
 
-    Build a fresh one per run: its `decisions` belong to that run alone.
+    The orchestrator gathers the facts; each run gets its own copy under the service's
+    policy (`sdk_specialists.run_context`): its `decisions` belong to that run alone.
     """
 
     workflow_id: UUID

@@ -3,43 +3,54 @@
 Every handler loads the workflow under a row lock, checks the event fits the current state
 (refusing and recording it otherwise), asks a specialist when reasoning is needed, and emits
 the next command through the outbox. Nothing blocks on another service: a step that needs
-one emits its request and the workflow continues when the result event arrives.
+one emits its request and the workflow continues when the result event arrives. It alone
+decides when to forecast and numbers the runs, a re-forecast on variance included.
+
+No transaction stays open while an agent runs (an LLM call may take its timeout, retries
+included). A handler that may ask an agent is phased (`agent_steps.py`): it decides in a short
+transaction; when it reaches an agent whose result it lacks, that transaction rolls back, the
+agent runs with none open, and the decision is made again from the start, under the lock,
+with the result at hand. The last decision commits; one whose facts changed meanwhile asks
+the agent again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import select
 
+from planner_agents.agent_steps import (
+    AgentSteps,
+    Call,
+    Step,
+    StepResult,
+    decide_with_agents,
+    say,
+)
+from planner_agents.context import RunContext
+from planner_agents.memory import memory_of, remember
 from planner_agents.markdown_inputs import season_elasticities
+from planner_agents.specialists import AgentReport, Progress, Specialists
 from planner_agents.repository import (
     expect,
     load_workflow,
     move,
     parameters_of,
     refuse,
-    remember,
     state_of,
 )
-from planner_agents.specialists import AgentReport, SeasonFacts, Specialists
+from planner_shared.bus.delivery import Delivery
 from planner_shared.bus.router import EventRouter, MessageContext
-from planner_shared.db.models import AgentRun, Category, Workflow
-from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
+from planner_shared.db.models import Category, Workflow
 from planner_shared.events import (
     AgentCompleted,
     AgentCompletedPayload,
     AgentFailed,
     AgentFailedPayload,
-    AgentName,
-    AgentProgress,
-    AgentProgressPayload,
-    AgentStarted,
-    AgentStartedPayload,
     AllocationCompleted,
-    AllocationCompletedPayload,
     AllocationFailed,
     AllocationRequested,
     AllocationRequestedPayload,
@@ -54,7 +65,6 @@ from planner_shared.events import (
     ExtractionRequested,
     ExtractionRequestedPayload,
     ForecastCompleted,
-    ForecastCompletedPayload,
     ForecastFailed,
     ForecastReason,
     ForecastRequested,
@@ -63,9 +73,7 @@ from planner_shared.events import (
     MarkdownProposal,
     ReforecastRequested,
     SellThroughComputed,
-    SellThroughComputedPayload,
     VarianceChecked,
-    VarianceCheckedPayload,
     WorkflowCancelled,
     WorkflowCancelledPayload,
     WorkflowCompleted,
@@ -82,8 +90,6 @@ S = WorkflowState
 
 # Extraction issues the planner must settle before a season is planned on them; a value that
 # was merely missing is defaulted, announced, and planning goes on.
-D = TypeVar("D")
-
 BLOCKING_ISSUES = frozenset({"contradictory", "out_of_range", "invalid"})
 
 
@@ -95,14 +101,14 @@ class Orchestrator:
         router = EventRouter()
         router.on(WorkflowRequested)(self.on_workflow_requested)
         router.on(ExtractionCompleted)(self.on_extraction_completed)
-        router.on(ExtractionFailed)(self.on_step_failed)
-        router.on(ForecastCompleted)(self.on_forecast_completed)
-        router.on(ForecastFailed)(self.on_step_failed)
+        router.phased(ExtractionFailed)(self.on_step_failed)
+        router.phased(ForecastCompleted)(self.on_forecast_completed)
+        router.phased(ForecastFailed)(self.on_step_failed)
         router.on(ApprovalDecided)(self.on_approval_decided)
-        router.on(AllocationCompleted)(self.on_allocation_completed)
-        router.on(AllocationFailed)(self.on_step_failed)
+        router.phased(AllocationCompleted)(self.on_allocation_completed)
+        router.phased(AllocationFailed)(self.on_step_failed)
         router.on(VarianceChecked)(self.on_variance_checked)
-        router.on(SellThroughComputed)(self.on_sell_through_computed)
+        router.phased(SellThroughComputed)(self.on_sell_through_computed)
         router.on(ReforecastRequested)(self.on_reforecast_requested)
         router.on(CancelRequested)(self.on_cancel_requested)
         return router
@@ -112,7 +118,7 @@ class Orchestrator:
         workflow = await load_workflow(ctx, event.workflow_id)
         if not expect(ctx, workflow, event, S.CREATED):
             return
-        await _say(ctx, event, "orchestrator", "Planning the season: reading what was given")
+        await say(ctx, event, "orchestrator", "Planning the season: reading what was given")
         if event.payload.parameters is not None:
             workflow.parameters = event.payload.parameters.model_dump(mode="json")
             self._request_forecast(ctx, workflow, event, run_number=1, reason="initial")
@@ -151,7 +157,7 @@ class Orchestrator:
             )
             return
         if extraction.defaulted:
-            await _say(
+            await say(
                 ctx,
                 event,
                 "orchestrator",
@@ -161,62 +167,85 @@ class Orchestrator:
         self._request_forecast(ctx, workflow, event, run_number=1, reason="initial")
 
     # ------------------------------------------------------------ forecasting
-    async def on_forecast_completed(self, event: ForecastCompleted, ctx: MessageContext) -> None:
+    async def on_forecast_completed(self, event: ForecastCompleted, delivery: Delivery) -> None:
+        async def decide(ctx: MessageContext, steps: AgentSteps) -> None:
+            await self._forecast_completed(event, ctx, steps)
+
+        await decide_with_agents(delivery, event, decide)
+
+    async def _forecast_completed(
+        self, event: ForecastCompleted, ctx: MessageContext, steps: AgentSteps
+    ) -> None:
         workflow = await load_workflow(ctx, event.workflow_id)
         forecast = event.payload
-        if forecast.run_number != workflow.context.get("run_number"):
+        memory = memory_of(workflow)
+        if forecast.run_number != memory.run_number:
             refuse(
                 ctx,
                 workflow,
                 event,
                 f"forecast run {forecast.run_number} is not the current run "
-                f"{workflow.context.get('run_number')}",
+                f"{memory.run_number or None}",
             )
             return
-        remember(workflow, forecast=forecast.model_dump(mode="json"))
+        memory.forecast = forecast
+        remember(workflow, memory)
         facts = await self._facts(ctx, workflow)
         if forecast.run_number == 1:
             if not expect(ctx, workflow, event, S.FORECASTING):
                 return
-            review = await self._run(
+            review = self._run(
                 ctx,
+                steps,
                 workflow,
                 event,
-                "demand",
-                "review_forecast",
-                self._specialists.review_forecast(facts, _progress(ctx, event)),
+                Step(
+                    "demand",
+                    "review_forecast",
+                    facts,
+                    self._report(self._specialists.review_forecast, facts),
+                ),
             )
             if review is None:
                 return
-            proposal = await self._run_pair(
+            ran = self._run(
                 ctx,
+                steps,
                 workflow,
                 event,
-                "inventory",
-                "propose_manufacturing",
-                self._specialists.propose_manufacturing(facts, _progress(ctx, event)),
+                Step(
+                    "inventory",
+                    "propose_manufacturing",
+                    facts,
+                    self._decision(self._specialists.propose_manufacturing, facts),
+                ),
             )
-            if proposal is None:
+            if ran is None:
                 return
+            proposal: ManufacturingProposal = ran.decision
             self._ask_approval(ctx, workflow, event, proposal, S.AWAITING_MANUFACTURING_APPROVAL)
             return
         if not expect(
             ctx, workflow, event, S.REFORECASTING, S.IN_SEASON, S.AWAITING_MARKDOWN_APPROVAL
         ):
             return
-        review = await self._run(
+        review = self._run(
             ctx,
+            steps,
             workflow,
             event,
-            "demand",
-            "review_reforecast",
-            self._specialists.review_forecast(facts, _progress(ctx, event)),
+            Step(
+                "demand",
+                "review_reforecast",
+                facts,
+                self._report(self._specialists.review_forecast, facts),
+            ),
         )
         if review is None:
             return
         if state_of(workflow) is S.REFORECASTING:
             move(ctx, workflow, S.IN_SEASON, event, "re-forecast done")
-            await self._resume_season(ctx, workflow, event)
+            await self._resume_season(ctx, steps, workflow, event)
 
     # ------------------------------------------------------------ approvals
     def _ask_approval(
@@ -244,11 +273,13 @@ class Orchestrator:
     async def on_approval_decided(self, event: ApprovalDecided, ctx: MessageContext) -> None:
         workflow = await load_workflow(ctx, event.workflow_id)
         decision = event.payload
+        memory = memory_of(workflow)
         if decision.kind is ApprovalKind.MANUFACTURING:
             if not expect(ctx, workflow, event, S.AWAITING_MANUFACTURING_APPROVAL):
                 return
             quantity = int(decision.decided_value)
-            remember(workflow, manufacturing_quantity=quantity)
+            memory.manufacturing_quantity = quantity
+            remember(workflow, memory)
             workflow.pending_input = None
             move(
                 ctx,
@@ -269,149 +300,179 @@ class Orchestrator:
             return
         if not expect(ctx, workflow, event, S.AWAITING_MARKDOWN_APPROVAL):
             return
-        remember(workflow, markdown_percentage=decision.decided_value, markdown_done=True)
+        memory.markdown_percentage = decision.decided_value
+        memory.markdown_done = True
+        remember(workflow, memory)
         workflow.pending_input = None
         reason = f"{decision.decided_by} set the markdown at {decision.decided_value:g}%"
-        if workflow.context.get("season_over"):
+        if memory.season_over:
             self._complete(ctx, workflow, event, reason)
         else:
             move(ctx, workflow, S.IN_SEASON, event, reason)
 
     # ------------------------------------------------------------ allocation and season
-    async def on_allocation_completed(
-        self, event: AllocationCompleted, ctx: MessageContext
-    ) -> None:
-        workflow = await load_workflow(ctx, event.workflow_id)
-        if not expect(ctx, workflow, event, S.ALLOCATING):
-            return
-        remember(workflow, allocation=event.payload.model_dump(mode="json"))
-        facts = await self._facts(ctx, workflow)
-        report = await self._run(
-            ctx,
-            workflow,
-            event,
-            "inventory",
-            "summarise_allocation",
-            self._specialists.summarise_allocation(facts, _progress(ctx, event)),
-        )
-        if report is not None:
-            move(ctx, workflow, S.IN_SEASON, event, "initial allocation shipped; season running")
+    async def on_allocation_completed(self, event: AllocationCompleted, delivery: Delivery) -> None:
+        async def decide(ctx: MessageContext, steps: AgentSteps) -> None:
+            workflow = await load_workflow(ctx, event.workflow_id)
+            if not expect(ctx, workflow, event, S.ALLOCATING):
+                return
+            memory = memory_of(workflow)
+            memory.allocation = event.payload
+            remember(workflow, memory)
+            facts = await self._facts(ctx, workflow)
+            report = self._run(
+                ctx,
+                steps,
+                workflow,
+                event,
+                Step(
+                    "inventory",
+                    "summarise_allocation",
+                    facts,
+                    self._report(self._specialists.summarise_allocation, facts),
+                ),
+            )
+            if report is not None:
+                move(
+                    ctx, workflow, S.IN_SEASON, event, "initial allocation shipped; season running"
+                )
+
+        await decide_with_agents(delivery, event, decide)
 
     async def on_variance_checked(self, event: VarianceChecked, ctx: MessageContext) -> None:
+        """The forecast service measured a week; whether the season re-forecasts is decided
+        here, and numbered here: one re-forecast at a time, none while a markdown decision
+        is pending, none after the last week."""
         workflow = await load_workflow(ctx, event.workflow_id)
         if not expect(
             ctx, workflow, event, S.IN_SEASON, S.REFORECASTING, S.AWAITING_MARKDOWN_APPROVAL
         ):
             return
         check = event.payload
-        weeks = {
-            **workflow.context.get("variance_by_week", {}),
-            str(check.week_number): check.total_variance,
+        memory = memory_of(workflow)
+        memory.variance_by_week = {
+            **memory.variance_by_week,
+            check.week_number: check.total_variance,
         }
-        if check.week_number >= workflow.context.get("last_week", 0):
-            remember(workflow, latest_variance=check.model_dump(mode="json"))
-        remember(
-            workflow,
-            variance_by_week=weeks,
-            last_week=max(check.week_number, workflow.context.get("last_week", 0)),
-        )
-        if check.week_number >= parameters_of(workflow).forecast_horizon_weeks:
-            remember(workflow, season_over=True)
-        run = check.reforecast_run_number
-        current = int(workflow.context.get("run_number", 1))
-        running = state_of(workflow) is S.REFORECASTING
-        if run is not None and (running or run <= current):
-            # Only possible when a planner's re-forecast took the next number first: the
-            # forecast service starts none while one is under way. The newer run goes on.
-            refuse(
-                ctx,
-                workflow,
-                event,
-                f"week {check.week_number} asked for re-forecast run {run}, but run {current} "
-                + ("is already under way" if running else "replaced it"),
-            )
-        elif run is not None:
-            remember(workflow, run_number=run)
-            await _say(
-                ctx,
-                event,
-                "orchestrator",
-                f"Week {check.week_number}: {variance_summary(check)}: re-forecasting with the "
-                f"actuals (run {run})",
-            )
-            if state_of(workflow) is S.IN_SEASON:
-                move(
+        if check.week_number >= memory.last_week:
+            memory.latest_variance = check
+        memory.last_week = max(check.week_number, memory.last_week)
+        horizon = parameters_of(workflow).forecast_horizon_weeks
+        if check.week_number >= horizon:
+            memory.season_over = True
+        remember(workflow, memory)
+        if check.exceeded and check.week_number < horizon:
+            if state_of(workflow) is S.REFORECASTING:
+                # The run under way covers this drift; the next week is checked against it.
+                await say(
+                    ctx,
+                    event,
+                    "orchestrator",
+                    f"Week {check.week_number}: {variance_summary(check)}; re-forecast run "
+                    f"{memory.run_number} is already under way",
+                )
+            elif state_of(workflow) is S.IN_SEASON:
+                run = memory.run_number + 1
+                await say(
+                    ctx,
+                    event,
+                    "orchestrator",
+                    f"Week {check.week_number}: {variance_summary(check)}: re-forecasting with "
+                    f"the actuals (run {run})",
+                )
+                self._request_forecast(
                     ctx,
                     workflow,
-                    S.REFORECASTING,
                     event,
-                    f"week {check.week_number}: {variance_fired(check)}",
+                    run_number=run,
+                    reason="variance",
+                    actuals_through_week=check.week_number,
+                    why=f"week {check.week_number}: {variance_fired(check)}",
                 )
-            return
-        if check.reforecast_under_way is not None:
-            await _say(
-                ctx,
-                event,
-                "orchestrator",
-                f"Week {check.week_number}: {variance_summary(check)}; re-forecast run "
-                f"{check.reforecast_under_way} is already under way",
-            )
-        if state_of(workflow) is S.IN_SEASON and workflow.context.get("season_over"):
+                return
+            else:
+                await say(
+                    ctx,
+                    event,
+                    "orchestrator",
+                    f"Week {check.week_number}: {variance_summary(check)}; no re-forecast while "
+                    "the markdown decision is pending",
+                )
+        if state_of(workflow) is S.IN_SEASON and memory.season_over:
             self._complete(ctx, workflow, event, "the last week of the season is in")
 
     async def on_sell_through_computed(
-        self, event: SellThroughComputed, ctx: MessageContext
+        self, event: SellThroughComputed, delivery: Delivery
     ) -> None:
-        workflow = await load_workflow(ctx, event.workflow_id)
-        if not expect(ctx, workflow, event, S.IN_SEASON, S.REFORECASTING):
-            return
-        remember(workflow, sell_through=event.payload.model_dump(mode="json"))
-        if state_of(workflow) is S.REFORECASTING:
-            # Decide the markdown on the re-forecast, once it is in.
-            remember(workflow, markdown_pending=True)
-            return
-        await self._checkpoint(ctx, workflow, event)
+        async def decide(ctx: MessageContext, steps: AgentSteps) -> None:
+            workflow = await load_workflow(ctx, event.workflow_id)
+            if not expect(ctx, workflow, event, S.IN_SEASON, S.REFORECASTING):
+                return
+            memory = memory_of(workflow)
+            memory.sell_through = event.payload
+            if state_of(workflow) is S.REFORECASTING:
+                # Decide the markdown on the re-forecast, once it is in.
+                memory.markdown_pending = True
+                remember(workflow, memory)
+                return
+            remember(workflow, memory)
+            await self._checkpoint(ctx, steps, workflow, event)
 
-    async def _checkpoint(self, ctx: MessageContext, workflow: Workflow, event: EventBase) -> None:
-        remember(workflow, markdown_pending=False)
-        sell_through = SellThroughComputedPayload.model_validate(workflow.context["sell_through"])
+        await decide_with_agents(delivery, event, decide)
+
+    async def _checkpoint(
+        self, ctx: MessageContext, steps: AgentSteps, workflow: Workflow, event: EventBase
+    ) -> None:
+        memory = memory_of(workflow)
+        memory.markdown_pending = False
+        remember(workflow, memory)
+        sell_through = memory.sell_through
+        assert sell_through is not None
         if not sell_through.below_target:
-            remember(workflow, markdown_done=True)
-            await _say(
+            memory.markdown_done = True
+            remember(workflow, memory)
+            await say(
                 ctx,
                 event,
                 "pricing",
                 f"Sell-through {sell_through.sell_through:.0%} meets the target "
                 f"{sell_through.target:.0%}: no markdown needed",
             )
-            if workflow.context.get("season_over"):
+            if memory.season_over:
                 self._complete(ctx, workflow, event, "season over, no markdown needed")
             return
         facts = await self._facts(ctx, workflow)
-        proposal = await self._run_pair(
+        ran = self._run(
             ctx,
+            steps,
             workflow,
             event,
-            "pricing",
-            "propose_markdown",
-            self._specialists.propose_markdown(facts, _progress(ctx, event)),
+            Step(
+                "pricing",
+                "propose_markdown",
+                facts,
+                self._decision(self._specialists.propose_markdown, facts),
+            ),
         )
         if state_of(workflow) in TERMINAL_STATES:
             return
+        proposal: MarkdownProposal | None = ran.decision if ran is not None else None
         if proposal is None:
-            remember(workflow, markdown_done=True)
-            if workflow.context.get("season_over"):
+            memory.markdown_done = True
+            remember(workflow, memory)
+            if memory.season_over:
                 self._complete(ctx, workflow, event, "season over, no markdown proposed")
             return
         self._ask_approval(ctx, workflow, event, proposal, S.AWAITING_MARKDOWN_APPROVAL)
 
     async def _resume_season(
-        self, ctx: MessageContext, workflow: Workflow, event: EventBase
+        self, ctx: MessageContext, steps: AgentSteps, workflow: Workflow, event: EventBase
     ) -> None:
         """Back in season: take up what waited on the re-forecast, or finish."""
-        if workflow.context.get("markdown_pending"):
-            await self._checkpoint(ctx, workflow, event)
-        elif workflow.context.get("season_over"):
+        memory = memory_of(workflow)
+        if memory.markdown_pending:
+            await self._checkpoint(ctx, steps, workflow, event)
+        elif memory.season_over:
             self._complete(ctx, workflow, event, "the last week of the season is in")
 
     # ------------------------------------------------------------ planner commands
@@ -421,16 +482,14 @@ class Orchestrator:
         workflow = await load_workflow(ctx, event.workflow_id)
         if not expect(ctx, workflow, event, S.IN_SEASON):
             return
-        # The forecast service numbers the re-forecasts variance starts: take the number
-        # after every run claimed so far, under the same lock.
-        await lock_run_numbers(ctx.session, workflow.id)
+        memory = memory_of(workflow)
         self._request_forecast(
             ctx,
             workflow,
             event,
-            run_number=await highest_claimed_run(ctx.session, workflow) + 1,
+            run_number=memory.run_number + 1,
             reason="manual",
-            actuals_through_week=int(workflow.context.get("last_week", 0)),
+            actuals_through_week=memory.last_week,
         )
 
     async def on_cancel_requested(self, event: CancelRequested, ctx: MessageContext) -> None:
@@ -451,16 +510,28 @@ class Orchestrator:
             )
 
     async def on_step_failed(
-        self, event: ExtractionFailed | ForecastFailed | AllocationFailed, ctx: MessageContext
+        self, event: ExtractionFailed | ForecastFailed | AllocationFailed, delivery: Delivery
     ) -> None:
         if event.workflow_id is None:
             return
+
+        async def decide(ctx: MessageContext, steps: AgentSteps) -> None:
+            await self._step_failed(event, ctx, steps)
+
+        await decide_with_agents(delivery, event, decide)
+
+    async def _step_failed(
+        self,
+        event: ExtractionFailed | ForecastFailed | AllocationFailed,
+        ctx: MessageContext,
+        steps: AgentSteps,
+    ) -> None:
         workflow = await load_workflow(ctx, event.workflow_id)
         if state_of(workflow) in TERMINAL_STATES:
             refuse(ctx, workflow, event, f"the workflow is already {workflow.state}")
             return
         if isinstance(event, ForecastFailed):
-            current = int(workflow.context.get("run_number", 1))
+            current = memory_of(workflow).run_number or 1
             run = event.payload.run_number or current
             if run != current:
                 refuse(
@@ -471,17 +542,23 @@ class Orchestrator:
                 )
                 return
             if run > 1:
-                await self._reforecast_failed(ctx, workflow, event, run)
+                await self._reforecast_failed(ctx, steps, workflow, event, run)
                 return
         step = event.type.split(".")[0]
         self._fail(ctx, workflow, event, f"{step} failed: {event.payload.reason}")
 
     async def _reforecast_failed(
-        self, ctx: MessageContext, workflow: Workflow, event: ForecastFailed, run: int
+        self,
+        ctx: MessageContext,
+        steps: AgentSteps,
+        workflow: Workflow,
+        event: ForecastFailed,
+        run: int,
     ) -> None:
         """A re-forecast that fails leaves the season on the plan it had: the order is made
         and allocated, and the next weeks are still checked against the previous run."""
-        previous = (workflow.context.get("forecast") or {}).get("run_number", run - 1)
+        forecast = memory_of(workflow).forecast
+        previous = forecast.run_number if forecast is not None else run - 1
         reason = (
             f"re-forecast run {run} failed: {event.payload.reason}; the season continues on "
             f"run {previous}"
@@ -493,7 +570,7 @@ class Orchestrator:
         )
         if state_of(workflow) is S.REFORECASTING:
             move(ctx, workflow, S.IN_SEASON, event, reason)
-            await self._resume_season(ctx, workflow, event)
+            await self._resume_season(ctx, steps, workflow, event)
 
     # ------------------------------------------------------------ helpers
     def _request_forecast(
@@ -505,11 +582,15 @@ class Orchestrator:
         run_number: int,
         reason: ForecastReason,
         actuals_through_week: int = 0,
+        why: str | None = None,
     ) -> None:
+        """Number and send a forecast run: the one place `forecast.requested` is sent."""
         target = S.FORECASTING if run_number == 1 else S.REFORECASTING
-        if not move(ctx, workflow, target, event, f"forecast run {run_number} ({reason})"):
+        if not move(ctx, workflow, target, event, why or f"forecast run {run_number} ({reason})"):
             return
-        remember(workflow, run_number=run_number)
+        memory = memory_of(workflow)
+        memory.run_number = run_number
+        remember(workflow, memory)
         ctx.emit(
             event.caused(
                 ForecastRequested,
@@ -529,15 +610,15 @@ class Orchestrator:
     ) -> None:
         if not move(ctx, workflow, S.COMPLETED, event, reason):
             return
-        memory = workflow.context
-        forecast = memory.get("forecast") or {}
+        memory = memory_of(workflow)
+        season_total = memory.forecast.season_total if memory.forecast is not None else None
         summary = (
-            f"Season complete: forecast {forecast.get('season_total', 0):,.0f} units over "
+            f"Season complete: forecast {season_total or 0:,.0f} units over "
             f"{parameters_of(workflow).forecast_horizon_weeks} weeks, "
-            f"{memory.get('manufacturing_quantity', 0):,} units manufactured, "
+            f"{memory.manufacturing_quantity or 0:,} units manufactured, "
             + (
-                f"markdown {memory['markdown_percentage']:g}%."
-                if memory.get("markdown_percentage") is not None
+                f"markdown {memory.markdown_percentage:g}%."
+                if memory.markdown_percentage is not None
                 else "no markdown."
             )
         )
@@ -546,9 +627,9 @@ class Orchestrator:
                 WorkflowCompleted,
                 WorkflowCompletedPayload(
                     summary=summary,
-                    season_total_forecast=forecast.get("season_total"),
-                    manufacturing_quantity=memory.get("manufacturing_quantity"),
-                    markdown_percentage=memory.get("markdown_percentage"),
+                    season_total_forecast=season_total,
+                    manufacturing_quantity=memory.manufacturing_quantity,
+                    markdown_percentage=memory.markdown_percentage,
                 ),
                 ctx.producer,
             )
@@ -566,105 +647,75 @@ class Orchestrator:
                 )
             )
 
-    async def _facts(self, ctx: MessageContext, workflow: Workflow) -> SeasonFacts:
-        memory = workflow.context
+    async def _facts(self, ctx: MessageContext, workflow: Workflow) -> RunContext:
+        memory = memory_of(workflow)
         categories = (await ctx.session.scalars(select(Category))).all()
-        sell_through = _maybe(SellThroughComputedPayload, memory.get("sell_through"))
         # Uploaded elasticities win, then the uploaded markdown history (markdown_inputs.py).
-        priced = await season_elasticities(ctx.session, workflow.id, categories, sell_through)
-        return SeasonFacts(
+        priced = await season_elasticities(
+            ctx.session, workflow.id, categories, memory.sell_through
+        )
+        return RunContext(
             workflow_id=workflow.id,
             parameters=parameters_of(workflow),
-            forecast=_maybe(ForecastCompletedPayload, memory.get("forecast")),
-            allocation=_maybe(AllocationCompletedPayload, memory.get("allocation")),
-            sell_through=sell_through,
+            forecast=memory.forecast,
+            allocation=memory.allocation,
+            sell_through=memory.sell_through,
             elasticities=priced.values,
             elasticity_sources=priced.sources,
             demand_lift_per_point=priced.lift_per_point,
-            variance_by_week={int(k): v for k, v in memory.get("variance_by_week", {}).items()},
-            latest_variance=_maybe(VarianceCheckedPayload, memory.get("latest_variance")),
+            variance_by_week=dict(memory.variance_by_week),
+            latest_variance=memory.latest_variance,
         )
 
-    async def _run(
+    @staticmethod
+    def _report(
+        ask: Callable[[RunContext, Progress], Awaitable[AgentReport]], facts: RunContext
+    ) -> Call:
+        async def call(progress: Progress) -> tuple[AgentReport, None]:
+            return await ask(facts, progress), None
+
+        return call
+
+    @staticmethod
+    def _decision(
+        ask: Callable[[RunContext, Progress], Awaitable[tuple[AgentReport, Any]]],
+        facts: RunContext,
+    ) -> Call:
+        async def call(progress: Progress) -> tuple[AgentReport, Any]:
+            return await ask(facts, progress)
+
+        return call
+
+    def _run(
         self,
         ctx: MessageContext,
+        steps: AgentSteps,
         workflow: Workflow,
         event: EventBase,
-        agent: AgentName,
-        task: str,
-        work: Awaitable[AgentReport],
-    ) -> AgentReport | None:
-        """Run one specialist step, visibly; a failure fails the workflow with the reason."""
-        await ctx.progress(
-            event.caused(AgentStarted, AgentStartedPayload(agent=agent, task=task), ctx.producer)
-        )
-        try:
-            report = await work
-        except Exception as exc:
-            log.exception("%s agent failed on %s", agent, task)
-            reason = f"the {agent} agent could not {task.replace('_', ' ')}: {exc}"
+        step: Step,
+    ) -> StepResult | None:
+        """One specialist step, visibly: its result, or None after a failure, which fails the
+        workflow. Raises StepNeededError while the step has not run on these facts."""
+        result = steps.result(step)
+        if result.error is not None or result.report is None:
+            reason = (
+                f"the {step.agent} agent could not {step.task.replace('_', ' ')}: {result.error}"
+            )
             ctx.emit(
                 event.caused(
-                    AgentFailed, AgentFailedPayload(agent=agent, reason=reason), ctx.producer
+                    AgentFailed, AgentFailedPayload(agent=step.agent, reason=reason), ctx.producer
                 )
             )
             self._fail(ctx, workflow, event, reason)
             return None
-        ctx.session.add(
-            AgentRun(
-                workflow_id=workflow.id,
-                agent=agent,
-                task=task,
-                model=report.model,
-                summary=report.summary,
-                reasoning={"tool_calls": report.tool_calls, "output": report.output},
-                completed_at=event.occurred_at,
-            )
-        )
+        report = result.report
         ctx.emit(
             event.caused(
                 AgentCompleted,
-                AgentCompletedPayload(agent=agent, summary=report.summary, output=report.output),
+                AgentCompletedPayload(
+                    agent=step.agent, summary=report.summary, output=report.output
+                ),
                 ctx.producer,
             )
         )
-        return report
-
-    async def _run_pair(
-        self,
-        ctx: MessageContext,
-        workflow: Workflow,
-        event: EventBase,
-        agent: AgentName,
-        task: str,
-        work: Awaitable[tuple[AgentReport, D]],
-    ) -> D | None:
-        """Like `_run`, for steps that also decide something (a proposal)."""
-        decisions: list[D] = []
-
-        async def report_only() -> AgentReport:
-            report, decision = await work
-            decisions.append(decision)
-            return report
-
-        report = await self._run(ctx, workflow, event, agent, task, report_only())
-        return decisions[0] if report is not None else None
-
-
-def _maybe(model: Any, document: dict[str, Any] | None) -> Any:
-    return model.model_validate(document) if document else None
-
-
-def _progress(ctx: MessageContext, event: EventBase) -> Any:
-    async def report(agent: AgentName, message: str) -> None:
-        await _say(ctx, event, agent, message)
-
-    return report
-
-
-async def _say(ctx: MessageContext, event: EventBase, agent: AgentName, message: str) -> None:
-    await ctx.progress(
-        event.caused(
-            AgentProgress, AgentProgressPayload(agent=agent, message=message), ctx.producer
-        )
-    )
+        return result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
@@ -45,11 +44,6 @@ def parameters_of(workflow: Workflow) -> SeasonParameters:
     if workflow.parameters is None:
         raise ValueError(f"workflow {workflow.id} has no parameters yet")
     return SeasonParameters.model_validate(workflow.parameters)
-
-
-def remember(workflow: Workflow, **values: Any) -> None:
-    # Reassign, not mutate: SQLAlchemy only notices a new JSONB value.
-    workflow.context = {**(workflow.context or {}), **values}
 
 
 def refuse(ctx: MessageContext, workflow: Workflow, event: EventBase, reason: str) -> None:

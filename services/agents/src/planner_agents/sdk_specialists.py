@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from agents import ModelProvider
 
-from planner_agents.context import AgentPolicy, RunContext
+from planner_agents.context import AgentPolicy, Decisions, RunContext
 from planner_agents.runner import AgentOutcome, AgentRunError, run_agent
-from planner_agents.specialists import AgentReport, Progress, SeasonFacts
+from planner_agents.specialists import AgentReport, Progress
 from planner_agents.team import AgentTask
 from planner_shared.events import ManufacturingProposal, MarkdownProposal
 from planner_shared.settings import OpenAISettings
 
 
-def run_context(facts: SeasonFacts, policy: AgentPolicy) -> RunContext:
-    return RunContext(
-        workflow_id=facts.workflow_id,
-        parameters=facts.parameters,
-        forecast=facts.forecast,
-        allocation=facts.allocation,
-        sell_through=facts.sell_through,
-        elasticities=dict(facts.elasticities),
-        elasticity_sources=dict(facts.elasticity_sources),
-        demand_lift_per_point=facts.demand_lift_per_point,
-        variance_by_week=dict(facts.variance_by_week),
-        latest_variance=facts.latest_variance,
-        policy=policy,
-    )
+def run_context(facts: RunContext, policy: AgentPolicy) -> RunContext:
+    """The facts under this service's policy, with decisions of this run's own."""
+    return replace(facts, policy=policy, decisions=Decisions())
 
 
 def report(outcome: AgentOutcome) -> AgentReport:
@@ -64,7 +54,7 @@ class SdkSpecialists:
         self._policy = policy or AgentPolicy()
         self._provider = provider
 
-    async def _run(self, task: AgentTask, facts: SeasonFacts, progress: Progress) -> AgentOutcome:
+    async def _run(self, task: AgentTask, facts: RunContext, progress: Progress) -> AgentOutcome:
         return await run_agent(
             task,
             run_context(facts, self._policy),
@@ -73,11 +63,11 @@ class SdkSpecialists:
             provider=self._provider,
         )
 
-    async def review_forecast(self, facts: SeasonFacts, progress: Progress) -> AgentReport:
+    async def review_forecast(self, facts: RunContext, progress: Progress) -> AgentReport:
         return report(await self._run("review_forecast", facts, progress))
 
     async def propose_manufacturing(
-        self, facts: SeasonFacts, progress: Progress
+        self, facts: RunContext, progress: Progress
     ) -> tuple[AgentReport, ManufacturingProposal]:
         outcome = await self._run("propose_manufacturing", facts, progress)
         proposal = outcome.decisions.manufacturing
@@ -85,11 +75,11 @@ class SdkSpecialists:
             raise AgentRunError("the inventory agent made no manufacturing proposal")
         return report(outcome), proposal
 
-    async def summarise_allocation(self, facts: SeasonFacts, progress: Progress) -> AgentReport:
+    async def summarise_allocation(self, facts: RunContext, progress: Progress) -> AgentReport:
         return report(await self._run("summarise_allocation", facts, progress))
 
     async def propose_markdown(
-        self, facts: SeasonFacts, progress: Progress
+        self, facts: RunContext, progress: Progress
     ) -> tuple[AgentReport, MarkdownProposal | None]:
         outcome = await self._run("propose_markdown", facts, progress)
         return report(outcome), outcome.decisions.markdown

@@ -3,24 +3,30 @@
 Domain failures (missing data, an impossible allocation) become `*.failed` events with a
 reason a planner can act on, and leave no partial results (a savepoint is rolled back);
 unexpected errors propagate, so the bus retries and finally dead-letters the message.
+
+A forecast run is phased (`planner_shared.bus.delivery`): its inputs are read in one short
+transaction, the fit runs with none open, and the results, the processed mark and the outbox
+commit in another. The service reports what it measured (`variance.checked`); whether a
+re-forecast starts is the orchestrator's decision, sent back as `forecast.requested`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Executor
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
-from planner_forecast.plan import Replenished, WeekOutcome, allocate, week_in
-from planner_forecast.season import PanelCache, run_forecast
+from planner_forecast.plan import Replenished, allocate, week_in
+from planner_forecast.season import PanelCache, fit, load_inputs, store_forecast
 from planner_forecast.settings import ForecastSettings
+from planner_shared.bus.delivery import Delivery
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Workflow
-from planner_shared.db.run_numbers import highest_claimed_run, lock_run_numbers
 from planner_shared.events import (
     ActualsUploaded,
     AgentFailed,
@@ -37,7 +43,6 @@ from planner_shared.events import (
     ForecastFailed,
     ForecastFailedPayload,
     ForecastRequested,
-    ForecastRequestedPayload,
     SellThroughComputed,
     VarianceChecked,
     VarianceCheckedPayload,
@@ -48,7 +53,13 @@ from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 DOMAIN_ERRORS = (repo.MissingDataError, AllocationError, ValueError)
 
 
-def _progress(ctx: MessageContext, event: EventBase):  # type: ignore[no-untyped-def]
+class _Reporter(Protocol):
+    producer: str
+
+    async def progress(self, event: EventBase) -> None: ...
+
+
+def _progress(ctx: _Reporter, event: EventBase):  # type: ignore[no-untyped-def]
     async def report(message: str, fraction: float | None) -> None:
         await ctx.progress(
             event.caused(
@@ -69,50 +80,73 @@ class ForecastHandlers:
 
     def router(self) -> EventRouter:
         router = EventRouter()
-        router.on(ForecastRequested)(self.on_forecast_requested)
+        router.phased(ForecastRequested)(self.on_forecast_requested)
         router.on(AllocationRequested)(self.on_allocation_requested)
         router.on(ActualsUploaded)(self.on_actuals_uploaded)
         return router
 
-    async def on_forecast_requested(self, event: ForecastRequested, ctx: MessageContext) -> None:
+    async def on_forecast_requested(self, event: ForecastRequested, delivery: Delivery) -> None:
         run = event.payload.run_number
-        if await _ended(ctx, event, f"forecast run {run}"):
+        what = f"forecast run {run}"
+        async with delivery.read() as session:
+            ended = await _ended_state(session, event)
+        if ended is not None:
+            await _skipped(delivery, event, what, ended)
             return
         problem = season_start_problem(
             event.payload.parameters.season_start_date, event.occurred_at.date()
         )
         if problem is not None:
-            await self._close_request(ctx, event, "failed")
-            ctx.emit(
-                event.caused(
-                    ForecastFailed,
-                    ForecastFailedPayload(reason=problem, run_number=run),
-                    ctx.producer,
-                )
-            )
+            await self._failed(delivery, event, problem)
             return
+        if event.workflow_id is not None and event.payload.reason == "variance":
+            # Seen at once, while the run computes: the week's check started it.
+            async with delivery.writing() as session:
+                await repo.record_run_requested(
+                    session, event.workflow_id, event.payload.actuals_through_week, run
+                )
         try:
-            async with ctx.session.begin_nested():
-                payload = await run_forecast(
-                    ctx.session,
-                    event,
-                    self._pool,
-                    self._settings,
-                    _progress(ctx, event),
-                    self._panels,
-                )
+            async with delivery.read() as session:
+                inputs = await load_inputs(session, event, self._settings)
+            fitted = await fit(
+                event, inputs, self._pool, self._settings, _progress(delivery, event), self._panels
+            )
         except DOMAIN_ERRORS as exc:
+            await self._failed(delivery, event, str(exc))
+            return
+        async with delivery.transaction() as ctx:
+            # Cancelled while the panel fitted: the results are for nobody.
+            if (ended := await _ended_state(ctx.session, event)) is not None:
+                await _skipped(delivery, event, what, ended)
+                return
+            try:
+                async with ctx.session.begin_nested():
+                    payload = await store_forecast(
+                        ctx.session, event, inputs, fitted, self._settings
+                    )
+            except DOMAIN_ERRORS as exc:
+                await self._close_request(ctx, event, "failed")
+                ctx.emit(
+                    event.caused(
+                        ForecastFailed,
+                        ForecastFailedPayload(reason=str(exc), run_number=run),
+                        ctx.producer,
+                    )
+                )
+                return
+            await self._close_request(ctx, event, "completed")
+            ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
+
+    async def _failed(self, delivery: Delivery, event: ForecastRequested, reason: str) -> None:
+        async with delivery.transaction() as ctx:
             await self._close_request(ctx, event, "failed")
             ctx.emit(
                 event.caused(
                     ForecastFailed,
-                    ForecastFailedPayload(reason=str(exc), run_number=run),
+                    ForecastFailedPayload(reason=reason, run_number=event.payload.run_number),
                     ctx.producer,
                 )
             )
-            return
-        await self._close_request(ctx, event, "completed")
-        ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
 
     @staticmethod
     async def _close_request(ctx: MessageContext, event: ForecastRequested, outcome: str) -> None:
@@ -151,16 +185,11 @@ class ForecastHandlers:
         week = event.payload.week_number
         try:
             async with ctx.session.begin_nested():
-                if event.workflow_id is not None:
-                    # Before reading what is claimed: another replica's upload or a planner's
-                    # re-forecast may be claiming the next run number right now.
-                    await lock_run_numbers(ctx.session, event.workflow_id)
                 workflow = await repo.workflow(ctx.session, event.workflow_id)
                 if workflow.parameters is None:
                     raise repo.MissingDataError("the workflow has no season parameters")
                 params = SeasonParameters.model_validate(workflow.parameters)
                 outcome = await week_in(ctx.session, workflow.id, params, week, self._settings)
-                rerun, under_way = await _claim_reforecast(ctx.session, workflow, params, outcome)
         except DOMAIN_ERRORS as exc:
             ctx.emit(
                 event.caused(
@@ -182,7 +211,6 @@ class ForecastHandlers:
                     by_category={c.category_code: c.variance for c in variance.categories},
                     threshold=variance.threshold,
                     exceeded=variance.exceeded,
-                    reforecast_run_number=rerun,
                     forecast_units=variance.forecast_units,
                     actual_units=variance.actual_units,
                     total_exceeded=variance.total_exceeded,
@@ -196,74 +224,46 @@ class ForecastHandlers:
                         )
                         for c in variance.categories
                     ],
-                    reforecast_under_way=under_way,
                 ),
                 ctx.producer,
             )
         )
-        if rerun is not None:
-            ctx.emit(
-                event.caused(
-                    ForecastRequested,
-                    ForecastRequestedPayload(
-                        parameters=params,
-                        run_number=rerun,
-                        reason="variance",
-                        category_codes=workflow.category_codes,
-                        actuals_through_week=week,
-                    ),
-                    ctx.producer,
-                )
-            )
         if outcome.replenishment:
             await _progress(ctx, event)(replenishment_message(week, outcome.replenishment), None)
         if outcome.sell_through is not None:
             ctx.emit(event.caused(SellThroughComputed, outcome.sell_through, ctx.producer))
 
 
-async def _ended(ctx: MessageContext, event: EventBase, what: str) -> bool:
-    """True when the workflow was cancelled (or has otherwise ended) while this request
-    waited in the queue: the work is skipped, not computed for nobody."""
+async def _ended_state(session: AsyncSession, event: EventBase) -> str | None:
+    """The workflow's state when it was cancelled (or has otherwise ended), else None."""
     if event.workflow_id is None:
-        return False
-    state = await ctx.session.scalar(select(Workflow.state).where(Workflow.id == event.workflow_id))
+        return None
+    state = await session.scalar(select(Workflow.state).where(Workflow.id == event.workflow_id))
     if state is None or WorkflowState(state) not in TERMINAL_STATES:
-        return False
-    await ctx.progress(
+        return None
+    return str(state)
+
+
+async def _skipped(reporter: _Reporter, event: EventBase, what: str, state: str) -> None:
+    await reporter.progress(
         event.caused(
             AgentProgress,
             AgentProgressPayload(
                 agent="forecast", message=f"Skipped {what}: the workflow is {state}"
             ),
-            ctx.producer,
+            reporter.producer,
         )
     )
+
+
+async def _ended(ctx: MessageContext, event: EventBase, what: str) -> bool:
+    """True when the workflow was cancelled (or has otherwise ended) while this request
+    waited in the queue: the work is skipped, not computed for nobody."""
+    state = await _ended_state(ctx.session, event)
+    if state is None:
+        return False
+    await _skipped(ctx, event, what, state)
     return True
-
-
-async def _claim_reforecast(
-    session: AsyncSession, workflow: Workflow, params: SeasonParameters, outcome: WeekOutcome
-) -> tuple[int | None, int | None]:
-    """(the re-forecast run this week starts, the run already under way), under the
-    workflow's run-number lock.
-
-    A fired rule starts a re-forecast when weeks remain to forecast, the season is running
-    normally (not waiting on a markdown decision) and no re-forecast is under way: one under
-    way covers this drift, and the next week is checked against its plan.
-    """
-    if not outcome.variance.exceeded or outcome.check.week_number >= params.forecast_horizon_weeks:
-        return None, None
-    under_way = await repo.requested_run_pending(session, workflow.id)
-    if under_way is None and workflow.state == WorkflowState.REFORECASTING:
-        under_way = int((workflow.context or {}).get("run_number") or 0) or None
-    if under_way is not None:
-        return None, under_way
-    if workflow.state != WorkflowState.IN_SEASON:
-        return None, None
-    run = await highest_claimed_run(session, workflow) + 1
-    outcome.check.reforecast_run_number = run
-    outcome.check.reforecast_outcome = None
-    return run, None
 
 
 def replenishment_message(week: int, replenished: Mapping[str, Replenished]) -> str:

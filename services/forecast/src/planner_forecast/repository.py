@@ -112,22 +112,22 @@ async def store_demand(
 
 
 async def latest_stored_run(session: AsyncSession, workflow_id: UUID) -> int:
-    """The newest completed run (0 before any). Not the next run's number: a run requested
-    and not yet completed is not stored (see planner_shared.db.run_numbers)."""
+    """The newest completed run (0 before any). Not the next run's number: the orchestrator
+    numbers the runs, and a run requested and not yet completed is not stored."""
     latest = await session.scalar(
         select(func.max(Forecast.run_number)).where(Forecast.workflow_id == workflow_id)
     )
     return int(latest or 0)
 
 
-async def requested_run_pending(session: AsyncSession, workflow_id: UUID) -> int | None:
-    """The re-forecast a variance check requested that has neither completed nor failed."""
-    return await session.scalar(
-        select(func.max(VarianceCheck.reforecast_run_number)).where(
-            VarianceCheck.workflow_id == workflow_id,
-            VarianceCheck.reforecast_run_number.is_not(None),
-            VarianceCheck.reforecast_outcome.is_(None),
-        )
+async def record_run_requested(
+    session: AsyncSession, workflow_id: UUID, week_number: int, run_number: int
+) -> None:
+    """Mark on a week's variance check the re-forecast the orchestrator started on it."""
+    await session.execute(
+        update(VarianceCheck)
+        .where(VarianceCheck.workflow_id == workflow_id, VarianceCheck.week_number == week_number)
+        .values(reforecast_run_number=run_number, reforecast_outcome=None)
     )
 
 

@@ -1,11 +1,12 @@
 """Season forecasting: one reconciled store-level panel per run, then clusters and the order.
 
-A run clusters the stores (the first run; later runs keep its clusters), loads every store x
-category history of the season's categories, forecasts them as one panel with their cluster
-and category totals in the process pool (hierarchy.py), and stores per category the
-reconciled total (the `forecasts` rows, as before) with each store's and cluster's reconciled
-season forecast and interval in its diagnostics, which allocation and the manufacturing
-plan read.
+A run reads its inputs (`load_inputs`), then with no transaction open clusters the stores
+(the first run; later runs keep its clusters) and forecasts every store x category history
+of the season's categories as one panel with their cluster and category totals in the
+process pool (hierarchy.py, `fit`), and at last writes in a short transaction
+(`store_forecast`) per category the reconciled total (the `forecasts` rows) with each store's
+and cluster's reconciled season forecast and interval in its diagnostics, which allocation and
+the manufacturing plan read.
 
 A re-forecast after week k appends the uploaded store actuals to the history (a store with no
 row in an uploaded week sold nothing) and forecasts the remaining weeks. Categories with no
@@ -214,18 +215,40 @@ def _member_label(names: list[str], weights: np.ndarray) -> tuple[str, dict[str,
     return ("ensemble" if len(active) > 1 else active[0] if active else "none"), used
 
 
-async def run_forecast(
-    session: AsyncSession,
-    event: ForecastRequested,
-    pool: Executor,
-    settings: ForecastSettings,
-    progress: Progress,
-    cache: PanelCache | None = None,
-) -> ForecastCompletedPayload:
+@dataclass(frozen=True)
+class ForecastInputs:
+    """What a run reads before it fits: read in a short transaction, used after it closed."""
+
+    categories: list[Category]
+    # Run 1's clusters, kept by later runs (store code -> label); empty on the first run,
+    # which clusters `store_features` first.
+    labels: dict[str, int]
+    store_features: tuple[pd.DataFrame, dict[str, UUID]] | None
+    groups: list[_Group]
+    previous: dict[UUID, float]
+    actual_to_date: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _CategoryResult:
+    summary: CategoryForecastSummary
+    forecast: dict[str, Any]  # repo.replace_forecast's arguments
+
+
+@dataclass(frozen=True)
+class ForecastFit:
+    """A run's results, computed with no transaction open, to store in a short one."""
+
+    clustering: ClusteringResult | None
+    categories: list[_CategoryResult]
+
+
+async def load_inputs(
+    session: AsyncSession, event: ForecastRequested, settings: ForecastSettings
+) -> ForecastInputs:
     request = event.payload
     assert event.workflow_id is not None
     categories = await repo.categories(session, request.category_codes)
-    by_code = {c.code: c for c in categories}
     previous = (
         {
             f.category_id: f.season_total
@@ -234,66 +257,110 @@ async def run_forecast(
         if request.run_number > 1
         else {}
     )
-    clusters_k = 0
     labels = await repo.cluster_labels(session, event.workflow_id) if request.run_number > 1 else {}
-    if not labels:
-        clustering = await cluster(
-            session, event.workflow_id, settings, before=request.parameters.season_start_date
+    features = (
+        None
+        if labels
+        else await store_features(
+            session, event.workflow_id, before=request.parameters.season_start_date
         )
-        labels, clusters_k = dict(clustering.labels), clustering.k
+    )
+    return ForecastInputs(
+        categories=categories,
+        labels=labels,
+        store_features=features,
+        groups=await _groups(session, event, categories),
+        previous=previous,
+        actual_to_date=await _actual_to_date(session, event, categories),
+    )
+
+
+async def fit(
+    event: ForecastRequested,
+    inputs: ForecastInputs,
+    pool: Executor,
+    settings: ForecastSettings,
+    progress: Progress,
+    cache: PanelCache | None = None,
+) -> ForecastFit:
+    """Cluster (first run) and fit the panels; touches no database."""
+    labels, clustering = inputs.labels, None
+    if inputs.store_features is not None:
+        clustering = cluster_stores(inputs.store_features[0], k=settings.cluster_k)
+        labels = dict(clustering.labels)
         await progress(
             f"Clustered the stores into {clustering.k} groups: "
             + "; ".join(f"{c.name} ({c.size})" for c in clustering.clusters),
             None,
         )
-    groups = await _groups(session, event, categories)
+    by_code = {c.code: c for c in inputs.categories}
     config = settings.engine_config()
     cache = cache or PanelCache(0)
-    series = sum(g.bottom.shape[1] for g in groups)
+    series = sum(g.bottom.shape[1] for g in inputs.groups)
     await progress(
-        f"Forecasting {series} store series of {len(categories)} categories as one panel, "
-        f"reconciled store -> cluster -> category ({settings.reconciliation})",
+        f"Forecasting {series} store series of {len(inputs.categories)} categories as one "
+        f"panel, reconciled store -> cluster -> category ({settings.reconciliation})",
         0.0,
     )
-    actual_to_date = await _actual_to_date(session, event, categories)
-    summaries: list[CategoryForecastSummary] = []
-    for done, group in enumerate(groups, start=1):
+    results: list[_CategoryResult] = []
+    for done, group in enumerate(inputs.groups, start=1):
         args = (group.bottom, labels, group.steps, group.season_weeks, config)
         key = PanelCache.key(*args, settings.reconciliation)
         result, shared = await cache.get(key, pool, *args, settings.reconciliation)
         for code in group.codes:
-            summaries.append(
-                await _store_category(
-                    session,
+            category = by_code[code]
+            results.append(
+                _category_result(
                     event,
-                    by_code[code],
+                    category,
                     result,
                     group,
-                    previous.get(by_code[code].id),
-                    actual_to_date.get(code, 0.0),
+                    inputs.previous.get(category.id),
+                    inputs.actual_to_date.get(code, 0.0),
                     shared,
                 )
             )
-            summary = summaries[-1]
+            summary = results[-1].summary
             await progress(
-                f"{by_code[code].name} ({code}): {summary.season_total:,.0f} units over the "
+                f"{category.name} ({code}): {summary.season_total:,.0f} units over the "
                 f"season ({summary.method}, 80% interval {summary.lower_80:,.0f}-"
                 f"{summary.upper_80:,.0f})",
-                done / len(groups),
+                done / len(inputs.groups),
             )
-    summaries.sort(key=lambda s: s.category_code)
+    return ForecastFit(clustering=clustering, categories=results)
+
+
+async def store_forecast(
+    session: AsyncSession,
+    event: ForecastRequested,
+    inputs: ForecastInputs,
+    fitted: ForecastFit,
+    settings: ForecastSettings,
+) -> ForecastCompletedPayload:
+    """Write a fitted run (clusters, forecasts, the order's plan); the run's event payload."""
+    request = event.payload
+    assert event.workflow_id is not None
+    clusters_k = 0
+    if fitted.clustering is not None and inputs.store_features is not None:
+        await store_clusters(
+            session, event.workflow_id, fitted.clustering, inputs.store_features[1]
+        )
+        clusters_k = fitted.clustering.k
+    for result in fitted.categories:
+        await repo.replace_forecast(session, **result.forecast)
+    summaries = sorted((r.summary for r in fitted.categories), key=lambda s: s.category_code)
     recommendation = None
     if request.run_number == 1:
         recommendation = await plan_manufacturing(
             session,
             event.workflow_id,
-            categories,
+            inputs.categories,
             summaries,
             settings,
             season_start=request.parameters.season_start_date,
             horizon_weeks=request.parameters.forecast_horizon_weeks,
         )
-    previous_total = sum(previous.values()) if previous else None
+    previous_total = sum(inputs.previous.values()) if inputs.previous else None
     return ForecastCompletedPayload(
         run_number=request.run_number,
         reason=request.reason,
@@ -316,8 +383,7 @@ async def _actual_to_date(
     return {c.code: float(totals.get(c.id, 0.0)) for c in categories}
 
 
-async def _store_category(
-    session: AsyncSession,
+def _category_result(
     event: ForecastRequested,
     category: Category,
     result: HierarchyForecast,
@@ -325,7 +391,7 @@ async def _store_category(
     before: float | None,
     actual_to_date: float,
     shared: bool,
-) -> CategoryForecastSummary:
+) -> _CategoryResult:
     request = event.payload
     params = request.parameters
     assert event.workflow_id is not None
@@ -391,15 +457,14 @@ async def _store_category(
             "previous_season_total": before,
             "change_pct": (season_total - before) / before if before else None,
         }
-    await repo.replace_forecast(
-        session,
-        workflow_id=event.workflow_id,
-        run_number=request.run_number,
-        category_id=category.id,
-        reason=request.reason,
-        season_total=season_total,
-        method=method,
-        diagnostics={
+    forecast = {
+        "workflow_id": event.workflow_id,
+        "run_number": request.run_number,
+        "category_id": category.id,
+        "reason": request.reason,
+        "season_total": season_total,
+        "method": method,
+        "diagnostics": {
             "weights": weights,
             "backtest_wape": backtest,
             "fallback_reason": fallback_reason,
@@ -416,9 +481,9 @@ async def _store_category(
             "stores": stores,
             "clusters": clusters,
         },
-        weeks=weeks,
-    )
-    return CategoryForecastSummary(
+        "weeks": weeks,
+    }
+    summary = CategoryForecastSummary(
         category_code=code,
         season_total=season_total,
         lower_80=offset + float(result.season_lower_80[total]),
@@ -430,6 +495,7 @@ async def _store_category(
         backtest_wape=backtest,
         fallback_reason=fallback_reason,
     )
+    return _CategoryResult(summary=summary, forecast=forecast)
 
 
 async def store_features(
@@ -454,14 +520,12 @@ async def store_features(
     return frame, {s.code: s.id for s in stores}
 
 
-async def cluster(
+async def store_clusters(
     session: AsyncSession,
     workflow_id: UUID,
-    settings: ForecastSettings,
-    before: date | None = None,
-) -> ClusteringResult:
-    frame, ids = await store_features(session, workflow_id, before)
-    result = cluster_stores(frame, k=settings.cluster_k)
+    result: ClusteringResult,
+    ids: dict[str, UUID],
+) -> None:
     await repo.replace_clusters(
         session,
         workflow_id,
@@ -476,7 +540,6 @@ async def cluster(
         ],
         {ids[code]: label for code, label in result.labels.items()},
     )
-    return result
 
 
 async def plan_manufacturing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -437,3 +438,18 @@ async def history(
         )
         for e in rows
     ]
+
+
+async def latest_payload(
+    session: AsyncSession, workflow_id: UUID, event_type: str
+) -> dict[str, Any]:
+    """The payload of the workflow's newest event of a type, from the relayed history;
+    empty when there is none. (The orchestrator's memory is its own: read the events.)"""
+    envelope = await session.scalar(
+        select(WorkflowEvent.envelope)
+        .where(WorkflowEvent.workflow_id == workflow_id, WorkflowEvent.type == event_type)
+        .order_by(WorkflowEvent.seq.desc())
+        .limit(1)
+    )
+    payload: dict[str, Any] = (envelope or {}).get("payload") or {}
+    return payload

@@ -3,7 +3,8 @@
 Each service reads its streams in its own consumer group, one consumer per replica. For every
 message: parse it (a message that is not a valid event is dead-lettered at once), skip it if
 this group already processed its event_id, else run the handler, record `processed_events`
-and stage emitted events in the outbox, all in one transaction, then XACK. A handler that
+and stage emitted events in the outbox, all in one transaction, then XACK (a phased handler
+computes before that transaction opens: see delivery.py). A handler that
 raises leaves the message pending; a second subscriber claims pending messages idle longer
 than `claim_idle_ms` (XAUTOCLAIM) and retries them; once a message has been delivered
 `max_deliveries` times and still fails, it moves to `<stream>.dlq` with the error.
@@ -33,10 +34,10 @@ from redis.typing import EncodableT, FieldT
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from planner_shared.bus.delivery import run_route
 from planner_shared.bus.publisher import EventPublisher
-from planner_shared.bus.router import EventRouter, MessageContext
+from planner_shared.bus.router import EventRouter, Route
 from planner_shared.bus.streams import dlq_name, stream_name
-from planner_shared.db.engine import transaction
 from planner_shared.db.models import ProcessedEvent
 from planner_shared.events import EventBase, parse_event
 from planner_shared.logging import log_context
@@ -192,8 +193,8 @@ class DurableConsumer:
         except ValidationError as exc:
             await self._dead_letter(stream, message_id, body, f"invalid event: {exc}", None)
             return Outcome.DEAD_LETTERED
-        handler = self._router.handler_for(event)
-        if handler is None:
+        route = self._router.route_for(event)
+        if route is None:
             return Outcome.IGNORED
         deliveries = await self.deliveries(stream, message_id)
         with log_context(workflow_id=event.workflow_id, event_id=event.event_id):
@@ -205,7 +206,7 @@ class DurableConsumer:
             started = time.perf_counter()
             try:
                 async with self._keep_claimed(stream, message_id):
-                    outcome = await self._handle_once(event, handler)
+                    outcome = await self._handle_once(event, route)
             except Exception as exc:
                 EVENTS_HANDLED.labels(self.group, event.type, "error").inc()
                 reason = f"{type(exc).__name__}: {exc}"
@@ -226,20 +227,19 @@ class DurableConsumer:
             log.info("event %s %s", event.type, outcome.value)
             return outcome
 
-    async def _handle_once(self, event: EventBase, handler: Any) -> Outcome:
+    async def _handle_once(self, event: EventBase, route: Route) -> Outcome:
         try:
-            async with transaction(self._sessionmaker) as session:
-                if await session.get(ProcessedEvent, (self.group, event.event_id)) is not None:
-                    return Outcome.DUPLICATE
-                context = MessageContext(
-                    session=session,
-                    settings=self._settings,
-                    publisher=self._publisher,
-                    producer=self._producer,
-                )
-                await handler(event, context)
-                session.add(ProcessedEvent(consumer_group=self.group, event_id=event.event_id))
-                await session.flush()
+            emitted = await run_route(
+                route,
+                event,
+                sessionmaker=self._sessionmaker,
+                settings=self._settings,
+                publisher=self._publisher,
+                producer=self._producer,
+                group=self.group,
+            )
+            if emitted is None:
+                return Outcome.DUPLICATE
         except IntegrityError:
             # Another replica committed the same event first: its effects stand, ours roll back.
             async with self._sessionmaker() as session:

@@ -1,7 +1,10 @@
 """Maps event types to the plain async functions that handle them.
 
-Handlers know nothing of FastStream or Redis: they get the event and a MessageContext (an
-open transaction plus `emit`) and can be called directly in tests.
+Handlers know nothing of FastStream or Redis. Most get the event and a MessageContext (an
+open transaction plus `emit`). A handler whose work is long (a model fit, an LLM run) is
+registered with `phased` and gets a `Delivery` instead (`planner_shared.bus.delivery`): it
+reads, computes with no transaction open, then commits in a short one. Either kind runs
+directly in tests through `delivery.deliver`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class MessageContext:
     publisher: EventPublisher | None
     producer: str
     emitted: list[EventBase] = field(default_factory=list)
+    # Progress already published by an earlier attempt of the same delivery (a phased
+    # handler that replays its decision): not published twice.
+    progress_seen: set[str] | None = None
 
     def emit(self, *events: EventBase) -> None:
         """Stage events in the outbox: they are published only if the handler commits."""
@@ -38,33 +44,73 @@ class MessageContext:
     async def progress(self, event: EventBase) -> None:
         """Publish at once, outside the transaction: progress is ephemeral and must be seen
         while the work is still running, so it cannot wait for the commit."""
-        if self.publisher is not None:
-            await self.publisher.publish(event)
+        await publish_progress(self.publisher, event, self.progress_seen)
 
 
-Handler = Callable[[Any, MessageContext], Awaitable[None]]
+async def publish_progress(
+    publisher: EventPublisher | None, event: EventBase, seen: set[str] | None = None
+) -> None:
+    """Publish a progress event now; once only, when `seen` holds what was published."""
+    if seen is not None:
+        key = f"{event.type}:{event.payload.model_dump_json()}"
+        if key in seen:
+            return
+        seen.add(key)
+    if publisher is not None:
+        await publisher.publish(event)
+
+
+Handler = Callable[[Any, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    # True: the handler takes a Delivery and opens its own short transaction.
+    phased: bool = False
 
 
 class EventRouter:
     def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
+        self._routes: dict[str, Route] = {}
         self._domains: set[Domain] = set()
 
     def on(
         self, event_cls: type[EventT]
     ) -> Callable[[Callable[[EventT, MessageContext], Awaitable[None]]], Handler]:
+        """Register a handler that runs inside the message transaction."""
+
         def register(fn: Callable[[EventT, MessageContext], Awaitable[None]]) -> Handler:
-            event_type = event_cls.model_fields["type"].default
-            if event_type in self._handlers:
-                raise ValueError(f"a handler for {event_type} is already registered")
-            self._handlers[event_type] = fn
-            self._domains.add(event_cls.domain)
+            self._add(event_cls, Route(fn))
             return fn
 
         return register
 
+    def phased(
+        self, event_cls: type[EventT]
+    ) -> Callable[[Callable[[EventT, Any], Awaitable[None]]], Handler]:
+        """Register a handler that does long work outside any transaction: it gets a
+        `Delivery` and commits its effects in the delivery's short transaction."""
+
+        def register(fn: Callable[[EventT, Any], Awaitable[None]]) -> Handler:
+            self._add(event_cls, Route(fn, phased=True))
+            return fn
+
+        return register
+
+    def _add(self, event_cls: type[EventBase], route: Route) -> None:
+        event_type = event_cls.model_fields["type"].default
+        if event_type in self._routes:
+            raise ValueError(f"a handler for {event_type} is already registered")
+        self._routes[event_type] = route
+        self._domains.add(event_cls.domain)
+
+    def route_for(self, event: EventBase) -> Route | None:
+        return self._routes.get(event.type)
+
     def handler_for(self, event: EventBase) -> Handler | None:
-        return self._handlers.get(event.type)
+        route = self._routes.get(event.type)
+        return route.handler if route is not None else None
 
     @property
     def domains(self) -> set[Domain]:
@@ -72,4 +118,4 @@ class EventRouter:
 
     @property
     def event_types(self) -> list[str]:
-        return sorted(self._handlers)
+        return sorted(self._routes)

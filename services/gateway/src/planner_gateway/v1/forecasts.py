@@ -56,7 +56,11 @@ def _mape(diagnostics: dict[str, Any]) -> float | None:
 async def _demand_summary(session: AsyncSession, season: lookup.Season) -> str:
     summary = await session.scalar(
         select(AgentRun.summary)
-        .where(AgentRun.workflow_id == season.v1.workflow_id, AgentRun.agent == "demand")
+        .where(
+            AgentRun.workflow_id == season.v1.workflow_id,
+            AgentRun.agent == "demand",
+            AgentRun.completed_at.is_not(None),
+        )
         .order_by(AgentRun.started_at.desc())
         .limit(1)
     )

@@ -486,7 +486,7 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
     w = season.require_workflow(f"markdown {markdown_id}")
     params = season.parameters
     proposals = await repository.markdowns(session, w.id)
-    memory: dict[str, Any] = (w.context or {}).get("sell_through") or {}
+    memory = await repository.latest_payload(session, w.id, "sell_through.computed")
     if proposals:
         m = proposals[-1]
         actual, target, elasticity = (
