@@ -80,18 +80,11 @@ class _Reforecast:
     """`forward` for models without fitted parameters: forecast again from the given history."""
 
     def forward(
-        self,
-        y: FloatArray,
-        h: int,
-        X: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        X_future: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        level: list[int] | None = None,
-        fitted: bool = False,
+        self, y: FloatArray, h: int, level: list[int] | None = None, **rest: Any
     ) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"y": y, "h": h, "X": X, "X_future": X_future, "fitted": fitted}
         if level is not None:
-            kwargs["level"] = level
-        result: dict[str, Any] = self.forecast(**kwargs)  # type: ignore[attr-defined]
+            rest["level"] = level
+        result: dict[str, Any] = self.forecast(y=y, h=h, **rest)  # type: ignore[attr-defined]
         return result
 
 
@@ -99,32 +92,29 @@ class ForwardSeasonalNaive(_Reforecast, SeasonalNaive):  # type: ignore[misc]
     pass
 
 
-class ForwardCroston(_Reforecast, CrostonOptimized):  # type: ignore[misc]
-    def forecast(self, **kwargs: Any) -> dict[str, Any]:
-        kwargs.pop("level", None)  # no native intervals; the engine calibrates them
-        result: dict[str, Any] = super().forecast(**kwargs)
-        return result
+class _NoIntervals(_Reforecast):
+    """The intermittent models have no native intervals; the engine calibrates theirs."""
 
-
-class ForwardADIDA(_Reforecast, ADIDA):  # type: ignore[misc]
     def forecast(self, **kwargs: Any) -> dict[str, Any]:
         kwargs.pop("level", None)
-        result: dict[str, Any] = super().forecast(**kwargs)
+        result: dict[str, Any] = super().forecast(**kwargs)  # type: ignore[misc]
         return result
 
 
-class ForwardIMAPA(_Reforecast, IMAPA):  # type: ignore[misc]
-    def forecast(self, **kwargs: Any) -> dict[str, Any]:
-        kwargs.pop("level", None)
-        result: dict[str, Any] = super().forecast(**kwargs)
-        return result
+class ForwardCroston(_NoIntervals, CrostonOptimized):  # type: ignore[misc]
+    pass
 
 
-class ForwardTSB(_Reforecast, TSB):  # type: ignore[misc]
-    def forecast(self, **kwargs: Any) -> dict[str, Any]:
-        kwargs.pop("level", None)
-        result: dict[str, Any] = super().forecast(**kwargs)
-        return result
+class ForwardADIDA(_NoIntervals, ADIDA):  # type: ignore[misc]
+    pass
+
+
+class ForwardIMAPA(_NoIntervals, IMAPA):  # type: ignore[misc]
+    pass
+
+
+class ForwardTSB(_NoIntervals, TSB):  # type: ignore[misc]
+    pass
 
 
 _FACTORIES: dict[MemberName, Callable[[int], Any]] = {

@@ -83,10 +83,8 @@ class ProphetMember(_TS):  # type: ignore[misc]
         self,
         y: FloatArray,
         h: int,
-        X: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        X_future: Any = None,  # noqa: N803 (statsforecast passes these by name)
         level: list[int] | None = None,
-        fitted: bool = False,
+        **_: Any,  # statsforecast's exogenous and in-sample arguments: Prophet takes neither
     ) -> dict[str, Any]:
         return self.fit(y).predict(h, level=level)
 
@@ -94,10 +92,8 @@ class ProphetMember(_TS):  # type: ignore[misc]
         self,
         y: FloatArray,
         h: int,
-        X: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        X_future: Any = None,  # noqa: N803 (statsforecast passes these by name)
         level: list[int] | None = None,
-        fitted: bool = False,
+        **_: Any,  # statsforecast's exogenous and in-sample arguments: Prophet takes neither
     ) -> dict[str, Any]:
         if len(y) == self.n_:
             return self.predict(h, level=level)

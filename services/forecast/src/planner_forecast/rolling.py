@@ -138,10 +138,8 @@ class RollingOrigins(_TS):  # type: ignore[misc]
         self,
         y: FloatArray,
         h: int,
-        X: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        X_future: Any = None,  # noqa: N803 (statsforecast passes these by name)
         level: list[int] | None = None,
-        fitted: bool = False,
+        **_: Any,  # statsforecast's exogenous and in-sample arguments: not used here
     ) -> dict[str, Any]:
         if h != self.h * (len(self.cutoffs) + 1):
             raise ValueError(f"horizon {h} is not {len(self.cutoffs) + 1} windows of {self.h}")

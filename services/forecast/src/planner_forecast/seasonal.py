@@ -93,10 +93,9 @@ class Deseasonalised(_TS):  # type: ignore[misc]
         self,
         y: FloatArray,
         h: int,
-        X: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        X_future: Any = None,  # noqa: N803 (statsforecast passes these by name)
         level: list[int] | None = None,
         fitted: bool = False,
+        **_: Any,  # statsforecast's exogenous arguments: the base models here take none
     ) -> dict[str, Any]:
         y = np.asarray(y, dtype=float)
         # The seasonal index is estimated again on the weeks given: from a backtest origin it
@@ -113,10 +112,9 @@ class Deseasonalised(_TS):  # type: ignore[misc]
         self,
         y: FloatArray,
         h: int,
-        X: Any = None,  # noqa: N803 (statsforecast passes these by name)
-        X_future: Any = None,  # noqa: N803 (statsforecast passes these by name)
         level: list[int] | None = None,
         fitted: bool = False,
+        **_: Any,  # statsforecast's exogenous arguments: the base models here take none
     ) -> dict[str, Any]:
         self.fit(y)
         result = self.predict(h=h, level=level)
