@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from planner_agents.context import RunContext
 from planner_agents.orchestrator import Orchestrator
 from planner_agents.specialists import AgentReport, Progress
-from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import AgentRun, Workflow
 from planner_shared.events import (
@@ -33,6 +32,7 @@ from planner_shared.events import (
     WorkflowTransitionRefused,
 )
 from planner_shared.settings import PlannerSettings
+from planner_tools.testing.delivery import deliver
 
 from .test_agents_state_machine import PARAMETERS
 

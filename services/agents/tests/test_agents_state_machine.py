@@ -16,7 +16,6 @@ from planner_agents.context import RunContext
 from planner_agents.orchestrator import Orchestrator
 from planner_agents.specialists import AgentReport, Progress
 from planner_shared.bus.consumer import DurableConsumer, Outcome, ensure_group
-from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import Workflow, WorkflowTransition
 from planner_shared.events import (
@@ -65,6 +64,7 @@ from planner_shared.parameters import (
     SeasonParameters,
 )
 from planner_shared.settings import PlannerSettings
+from planner_tools.testing.delivery import deliver
 
 Sessions = async_sessionmaker[AsyncSession]
 

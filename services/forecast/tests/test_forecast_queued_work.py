@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.settings import ForecastSettings
-from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import Forecast, Workflow
 from planner_shared.events import (
@@ -26,6 +25,7 @@ from planner_shared.events import (
     ForecastRequestedPayload,
 )
 from planner_shared.parameters import MAX_WEEKS_AHEAD, SeasonParameters
+from planner_tools.testing.delivery import deliver
 
 Sessions = async_sessionmaker[AsyncSession]
 

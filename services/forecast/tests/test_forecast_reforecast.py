@@ -22,7 +22,6 @@ from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.parallel import init_worker
 from planner_forecast.repository import week_start
 from planner_forecast.settings import ForecastSettings
-from planner_shared.bus.delivery import deliver
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     ActualsUpload,
@@ -45,6 +44,7 @@ from planner_shared.events import (
     VarianceChecked,
 )
 from planner_shared.parameters import SeasonParameters
+from planner_tools.testing.delivery import deliver
 from planner_tools.testing.world import seed_world
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -31,9 +31,8 @@ from planner_agents.agent_steps import (
     say,
 )
 from planner_agents.context import RunContext
-from planner_agents.memory import memory_of, remember
 from planner_agents.markdown_inputs import season_elasticities
-from planner_agents.specialists import AgentReport, Progress, Specialists
+from planner_agents.memory import memory_of, remember
 from planner_agents.repository import (
     expect,
     load_workflow,
@@ -42,6 +41,7 @@ from planner_agents.repository import (
     refuse,
     state_of,
 )
+from planner_agents.specialists import AgentReport, Progress, Specialists
 from planner_shared.bus.delivery import Delivery
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Category, Workflow

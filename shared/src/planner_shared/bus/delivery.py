@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_shared.bus.publisher import EventPublisher
-from planner_shared.bus.router import EventRouter, MessageContext, Route, publish_progress
+from planner_shared.bus.router import MessageContext, Route, publish_progress
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import ProcessedEvent
 from planner_shared.events import EventBase
@@ -141,28 +141,3 @@ async def run_route(
     except AlreadyProcessedError:
         return None
     return delivery.emitted
-
-
-async def deliver(
-    router: EventRouter,
-    event: EventBase,
-    *,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: PlannerSettings,
-    producer: str,
-    publisher: EventPublisher | None = None,
-    group: str | None = None,
-) -> list[EventBase] | None:
-    """Run `event` through the router's handler, without Redis (tests, tools)."""
-    route = router.route_for(event)
-    if route is None:
-        raise LookupError(f"no handler for {event.type}")
-    return await run_route(
-        route,
-        event,
-        sessionmaker=sessionmaker,
-        settings=settings,
-        publisher=publisher,
-        producer=producer,
-        group=group,
-    )
