@@ -79,7 +79,9 @@ class ForecastHandlers:
         self._panels = PanelCache(settings.cache_size)
 
     def router(self) -> EventRouter:
-        router = EventRouter()
+        # As many season fits in flight as the pool has workers: one message at a time would
+        # leave all but one worker idle while seasons queue.
+        router = EventRouter(concurrency=self._settings.workers)
         router.phased(ForecastRequested)(self.on_forecast_requested)
         router.on(AllocationRequested)(self.on_allocation_requested)
         router.on(ActualsUploaded)(self.on_actuals_uploaded)

@@ -124,25 +124,34 @@ class DurableConsumer:
             name = name.decode() if isinstance(name, bytes) else str(name)
             if (
                 name != self.consumer_name
+                and name not in self._own_readers()
                 and int(consumer["pending"]) == 0
                 and int(consumer["idle"]) > idle_ms
             ):
                 await self._redis.xgroup_delconsumer(stream, self.group, name)
                 log.info("retired idle consumer %s of %s on %s", name, self.group, stream)
 
+    def _own_readers(self) -> set[str]:
+        return {f"{self.consumer_name}-{slot}" for slot in range(1, self._router.concurrency)}
+
     def register(self, broker: RedisBroker) -> None:
         """Subscribe to every stream the router needs: new messages, and claimed ones.
 
-        New messages are read one at a time (`max_records=1`): a replica holds only the
-        message it works on, whose idle time it keeps resetting (`_keep_claimed`). Read in
+        New messages are read one at a time per reader (`max_records=1`, one reader unless
+        the router's `concurrency` says more): a replica holds only the messages it works on,
+        whose idle time it keeps resetting (`_keep_claimed`). Read in
         batches, the rest of a batch would sit pending and idle behind a long forecast until
         the claimer of another replica took it and computed it a second time."""
+        readers = [(False, i) for i in range(self._router.concurrency)] + [(True, 0)]
         for stream in self.streams:
-            for claim in (False, True):
+            for claim, slot in readers:
+                # A router with room for several messages at once (`concurrency`) gets that
+                # many readers of new messages, each holding one: consumers `name`, `name-1`...
+                consumer = self.consumer_name if slot == 0 else f"{self.consumer_name}-{slot}"
                 sub = StreamSub(
                     stream,
                     group=self.group,
-                    consumer=self.consumer_name,
+                    consumer=consumer,
                     polling_interval=max(self._settings.claim_idle_ms // 3, 50) if claim else 100,
                     min_idle_time=self._settings.claim_idle_ms if claim else None,
                     max_records=1,

@@ -71,7 +71,12 @@ class Route:
 
 
 class EventRouter:
-    def __init__(self) -> None:
+    def __init__(self, concurrency: int = 1) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        # New messages a replica of this service works on at once: 1 unless its handlers wait
+        # on something with room for more (the forecast service's process pool).
+        self.concurrency = concurrency
         self._routes: dict[str, Route] = {}
         self._domains: set[Domain] = set()
 
