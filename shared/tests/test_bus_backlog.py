@@ -78,3 +78,53 @@ async def test_a_backlog_is_worked_once_per_message(
     assert [n for n in started.values() if n > 1] == []
     stream = stream_for(replicas[0].settings, AgentProgress)
     assert int(await redis_client.xlen(dlq_name(stream))) == 0
+
+
+async def test_a_router_with_room_for_more_works_that_many_at_once(
+    sessionmaker: Any,
+    service_settings: Callable[..., Any],
+    redis_client: aioredis.Redis,
+) -> None:
+    """One replica whose router has `concurrency=3` (the forecast service's pool workers)
+    holds three long jobs at once, never more, and still works each job once."""
+    started: Counter[UUID] = Counter()
+    running = 0
+    most = 0
+
+    @asynccontextmanager
+    async def wide_router(runtime: Runtime) -> AsyncIterator[EventRouter]:
+        router = EventRouter(concurrency=3)
+
+        @router.on(AgentProgress)
+        async def work(event: AgentProgress, ctx: MessageContext) -> None:
+            nonlocal running, most
+            started[event.event_id] += 1
+            running += 1
+            most = max(most, running)
+            try:
+                await asyncio.sleep(JOB_SECONDS)
+            finally:
+                running -= 1
+
+        yield router
+
+    group = f"{GROUP}-wide"
+    workflow_id = await new_workflow(sessionmaker)
+    events = [progress(workflow_id, f"job {n}") for n in range(6)]
+    settings = service_settings(ServiceSettings, replica_name="wide-replica")
+    async with open_runtime(group, settings, wide_router) as runtime:
+        for event in events:
+            await runtime.publisher.publish(event)
+
+        async def all_done() -> bool:
+            async with sessionmaker() as session:
+                done = await session.scalar(
+                    select(func.count()).where(ProcessedEvent.consumer_group == group)
+                )
+            return done == len(events)
+
+        await wait_for(all_done, within=len(events) * JOB_SECONDS + 20)
+        await asyncio.sleep(1.0)
+    assert most == 3
+    assert set(started) == {e.event_id for e in events}
+    assert [n for n in started.values() if n > 1] == []
