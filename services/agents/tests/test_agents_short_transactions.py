@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID, uuid4
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_agents.context import RunContext
@@ -20,18 +20,14 @@ from planner_shared.events import (
     ApprovalRequested,
     CancelRequested,
     CancelRequestedPayload,
-    CategoryForecastSummary,
     EventBase,
-    ForecastCompleted,
-    ForecastCompletedPayload,
-    ManufacturingLine,
     ManufacturingProposal,
-    ManufacturingRecommendation,
     MarkdownProposal,
     WorkflowCancelled,
     WorkflowTransitionRefused,
 )
 from planner_shared.settings import PlannerSettings
+from planner_tools.testing.checks import assert_workflow_row_free, forecast_completed
 from planner_tools.testing.delivery import deliver
 
 from .test_agents_state_machine import PARAMETERS
@@ -77,38 +73,6 @@ class GatedSpecialists:
         raise NotImplementedError
 
 
-def _forecast_done(workflow_id: UUID) -> ForecastCompleted:
-    line = ManufacturingLine(
-        category_code="KNIT",
-        forecast_units=1000,
-        safety_stock_pct=10,
-        stock_on_hand=100,
-        quantity=1000,
-    )
-    return ForecastCompleted(
-        workflow_id=workflow_id,
-        producer="forecast",
-        payload=ForecastCompletedPayload(
-            run_number=1,
-            reason="initial",
-            season_total=1000,
-            categories=[
-                CategoryForecastSummary(
-                    category_code="KNIT",
-                    season_total=1000,
-                    lower_80=900,
-                    upper_80=1100,
-                    lower_95=850,
-                    upper_95=1150,
-                    method="ensemble",
-                )
-            ],
-            cluster_count=3,
-            manufacturing=ManufacturingRecommendation(total_quantity=1000, lines=[line]),
-        ),
-    )
-
-
 async def _forecasting(sessions: Sessions) -> UUID:
     async with transaction(sessions) as session:
         workflow = Workflow(
@@ -151,22 +115,11 @@ async def test_no_transaction_is_open_and_the_workflow_not_locked_while_an_agent
     specialists = GatedSpecialists()
     orchestrator = Orchestrator(specialists)
     wf = await _forecasting(sessionmaker)
-    done = _forecast_done(wf)
+    done = forecast_completed(wf)
     handling = asyncio.create_task(_handle(sessionmaker, settings, orchestrator, done))
     await asyncio.wait_for(specialists.reviewing.wait(), 30)
     try:
-        async with sessionmaker() as other, other.begin():
-            locked = await other.scalar(
-                text("SELECT id FROM workflows WHERE id = :id FOR UPDATE NOWAIT"), {"id": wf}
-            )
-            assert locked == wf
-            open_elsewhere = await other.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-                )
-            )
-            assert open_elsewhere == 0
+        await assert_workflow_row_free(sessionmaker, wf)
         # The agent at work is visible: what `current_agent` reads.
         assert await _running(sessionmaker, wf) == ["demand"]
     finally:
@@ -203,7 +156,7 @@ async def test_a_cancel_during_an_agent_run_wins_and_the_run_commits_nothing(
     orchestrator = Orchestrator(specialists)
     wf = await _forecasting(sessionmaker)
     handling = asyncio.create_task(
-        _handle(sessionmaker, settings, orchestrator, _forecast_done(wf))
+        _handle(sessionmaker, settings, orchestrator, forecast_completed(wf))
     )
     await asyncio.wait_for(specialists.reviewing.wait(), 30)
     try:

@@ -28,21 +28,16 @@ from planner_shared.events import (
     ApprovalRequested,
     CancelRequested,
     CancelRequestedPayload,
-    CategoryForecastSummary,
     CategoryVarianceResult,
     DecisionAction,
     EventBase,
     ExtractionCompleted,
     ExtractionCompletedPayload,
     ExtractionRequested,
-    ForecastCompleted,
-    ForecastCompletedPayload,
     ForecastFailed,
     ForecastFailedPayload,
     ForecastRequested,
-    ManufacturingLine,
     ManufacturingProposal,
-    ManufacturingRecommendation,
     MarkdownProposal,
     ReforecastRequested,
     ReforecastRequestedPayload,
@@ -64,6 +59,7 @@ from planner_shared.parameters import (
     SeasonParameters,
 )
 from planner_shared.settings import PlannerSettings
+from planner_tools.testing.checks import forecast_completed
 from planner_tools.testing.delivery import deliver
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -146,40 +142,6 @@ async def _state(sessions: Sessions, workflow_id: UUID) -> str:
         workflow = await session.get(Workflow, workflow_id)
         assert workflow is not None
         return workflow.state
-
-
-def _forecast(workflow_id: UUID, run: int) -> ForecastCompleted:
-    line = ManufacturingLine(
-        category_code="KNIT",
-        forecast_units=1000,
-        safety_stock_pct=10.0,
-        stock_on_hand=100,
-        quantity=1000,
-    )
-    return ForecastCompleted(
-        workflow_id=workflow_id,
-        producer="forecast",
-        payload=ForecastCompletedPayload(
-            run_number=run,
-            reason="initial" if run == 1 else "variance",
-            season_total=1000,
-            categories=[
-                CategoryForecastSummary(
-                    category_code="KNIT",
-                    season_total=1000,
-                    lower_80=900,
-                    upper_80=1100,
-                    lower_95=850,
-                    upper_95=1150,
-                    method="ensemble",
-                )
-            ],
-            cluster_count=3,
-            manufacturing=ManufacturingRecommendation(total_quantity=1000, lines=[line])
-            if run == 1
-            else None,
-        ),
-    )
 
 
 def _decided(workflow_id: UUID, kind: str, value: float) -> ApprovalDecided:
@@ -269,7 +231,7 @@ async def test_a_whole_season_walks_every_state_in_order(
     out = await step(_extraction(wf, []), "forecasting")
     [request] = [e for e in out if isinstance(e, ForecastRequested)]
     assert request.payload.run_number == 1
-    out = await step(_forecast(wf, 1), "awaiting_manufacturing_approval")
+    out = await step(forecast_completed(wf, 1), "awaiting_manufacturing_approval")
     [approval] = [e for e in out if isinstance(e, ApprovalRequested)]
     assert approval.payload.proposal.kind == "manufacturing"
     out = await step(_decided(wf, "manufacturing", 900), "allocating")
@@ -310,7 +272,7 @@ async def test_a_whole_season_walks_every_state_in_order(
         ),
         "reforecasting",
     )
-    out = await step(_forecast(wf, 2), "awaiting_markdown_approval")
+    out = await step(forecast_completed(wf, 2), "awaiting_markdown_approval")
     [markdown] = [e for e in out if isinstance(e, ApprovalRequested)]
     assert markdown.payload.proposal.kind == "markdown"
     await step(_decided(wf, "markdown", 15), "in_season")
@@ -410,7 +372,7 @@ async def test_finished_workflow_never_moves_again(
         CancelRequested(
             workflow_id=wf, producer="gateway", payload=CancelRequestedPayload(requested_by="ann")
         ),
-        _forecast(wf, 1),
+        forecast_completed(wf, 1),
         _variance(wf, 1, 0.5),
     ):
         out = await _handle(sessionmaker, settings, orchestrator, event)
@@ -462,7 +424,7 @@ async def _in_season(sessions: Sessions) -> UUID:
             parameters=PARAMETERS.model_dump(mode="json"),
             context={
                 "run_number": 1,
-                "forecast": _forecast(uuid4(), 1).payload.model_dump(mode="json"),
+                "forecast": forecast_completed(uuid4(), 1).payload.model_dump(mode="json"),
             },
         )
         session.add(workflow)
@@ -515,7 +477,7 @@ async def test_a_drift_while_a_rerun_runs_starts_no_other(
         ("reforecasting", True),
     ]
     # Run 2 is still the one the season waits for; the next drift takes run 3.
-    await _handle(sessionmaker, settings, orchestrator, _forecast(wf, 2))
+    await _handle(sessionmaker, settings, orchestrator, forecast_completed(wf, 2))
     assert await _state(sessionmaker, wf) == "in_season"
     out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.4))
     [request] = [e for e in out if isinstance(e, ForecastRequested)]
@@ -684,7 +646,7 @@ async def test_planners_and_variance_reruns_are_numbered_in_one_sequence(
     # A drift while the planner's run computes waits for it.
     out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.5))
     assert not any(isinstance(e, ForecastRequested) for e in out)
-    await _handle(sessionmaker, settings, orchestrator, _forecast(wf, 2))
+    await _handle(sessionmaker, settings, orchestrator, forecast_completed(wf, 2))
     out = await _handle(sessionmaker, settings, orchestrator, _variance(wf, 3, 0.5))
     [request] = [e for e in out if isinstance(e, ForecastRequested)]
     assert (request.payload.run_number, request.payload.reason) == (3, "variance")

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast.handlers import ForecastHandlers
@@ -44,6 +44,7 @@ from planner_shared.events import (
     VarianceChecked,
 )
 from planner_shared.parameters import SeasonParameters
+from planner_tools.testing.checks import assert_workflow_row_free
 from planner_tools.testing.delivery import deliver
 from planner_tools.testing.world import seed_world
 
@@ -329,18 +330,7 @@ async def test_no_transaction_is_open_and_the_workflow_not_locked_while_a_panel_
         while not gate.waiting.is_set():
             assert not running.done(), running.result()
             await asyncio.sleep(0.05)
-        async with sessionmaker() as other, other.begin():
-            locked = await other.scalar(
-                text("SELECT id FROM workflows WHERE id = :id FOR UPDATE NOWAIT"), {"id": wf}
-            )
-            assert locked == wf
-            open_elsewhere = await other.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-                )
-            )
-            assert open_elsewhere == 0
+        await assert_workflow_row_free(sessionmaker, wf)
         gate.release.set()
         out = await running
     finally:
