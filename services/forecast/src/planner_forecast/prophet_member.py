@@ -71,29 +71,18 @@ class ProphetMember(_TS):  # type: ignore[misc]
                 out[f"hi-{lv}"] = np.percentile(draws, 100 - tail, axis=1)
         return out
 
-    def predict(
-        self,
-        h: int,
-        X: Any = None,  # noqa: N803
-        level: list[int] | None = None,
-    ) -> dict[str, Any]:
+    def predict(self, h: int, level: list[int] | None = None, **_: Any) -> dict[str, Any]:
         return self._predict(self.model_, self.n_, h, level)
 
+    # statsforecast also passes exogenous and in-sample arguments: not used here (`**_`).
     def forecast(
-        self,
-        y: FloatArray,
-        h: int,
-        level: list[int] | None = None,
-        **_: Any,  # statsforecast's exogenous and in-sample arguments: Prophet takes neither
+        self, y: FloatArray, h: int, level: list[int] | None = None, **_: Any
     ) -> dict[str, Any]:
         return self.fit(y).predict(h, level=level)
 
+    # statsforecast also passes exogenous and in-sample arguments: not used here (`**_`).
     def forward(
-        self,
-        y: FloatArray,
-        h: int,
-        level: list[int] | None = None,
-        **_: Any,  # statsforecast's exogenous and in-sample arguments: Prophet takes neither
+        self, y: FloatArray, h: int, level: list[int] | None = None, **_: Any
     ) -> dict[str, Any]:
         if len(y) == self.n_:
             return self.predict(h, level=level)

@@ -134,12 +134,9 @@ class RollingOrigins(_TS):  # type: ignore[misc]
         self.intervals = intervals
         self.alias = member.alias
 
+    # statsforecast also passes exogenous and in-sample arguments: not used here (`**_`).
     def forecast(
-        self,
-        y: FloatArray,
-        h: int,
-        level: list[int] | None = None,
-        **_: Any,  # statsforecast's exogenous and in-sample arguments: not used here
+        self, y: FloatArray, h: int, level: list[int] | None = None, **_: Any
     ) -> dict[str, Any]:
         if h != self.h * (len(self.cutoffs) + 1):
             raise ValueError(f"horizon {h} is not {len(self.cutoffs) + 1} windows of {self.h}")
