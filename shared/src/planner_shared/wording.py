@@ -20,6 +20,7 @@ from typing import Any
 from planner_shared.events import (
     ActualsUploaded,
     AllocationCompleted,
+    AllocationCompletedPayload,
     AllocationRequested,
     ApprovalDecided,
     ApprovalRequested,
@@ -134,6 +135,15 @@ def _amount(kind: str, value: float) -> str:
     return f"{value:,.0f} units"
 
 
+def allocation_summary(allocation: AllocationCompletedPayload) -> str:
+    """An allocation in a planner's words: the relay's sentence and the forecast service's
+    last progress step both say it this way."""
+    return (
+        f"allocated {allocation.store_units:,} units to {allocation.store_count} stores, "
+        f"{allocation.dc_holdback_units:,} held at the DC"
+    )
+
+
 def _describe_state(e: WorkflowStateChanged) -> str:
     p = e.payload
     return f"workflow {p.from_state.value} -> {p.to_state.value}: {p.reason}"
@@ -170,10 +180,7 @@ _DESCRIBERS: dict[type[EventBase], Callable[[Any], str]] = {
     ),
     ForecastCompleted: _describe_forecast,
     AllocationRequested: lambda e: f"allocation of {e.payload.approved_quantity:,} units requested",
-    AllocationCompleted: lambda e: (
-        f"allocated {e.payload.store_units:,} units to {e.payload.store_count} stores, "
-        f"{e.payload.dc_holdback_units:,} held at the DC"
-    ),
+    AllocationCompleted: lambda e: allocation_summary(e.payload),
     VarianceChecked: _describe_variance,
     SellThroughComputed: lambda e: (
         f"week {e.payload.week_number} sell-through {e.payload.sell_through:.1%} "

@@ -48,6 +48,7 @@ from planner_shared.events import (
     VarianceCheckedPayload,
 )
 from planner_shared.parameters import SeasonParameters, season_start_problem
+from planner_shared.wording import allocation_summary
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 DOMAIN_ERRORS = (repo.MissingDataError, AllocationError, ValueError)
@@ -176,11 +177,7 @@ class ForecastHandlers:
         except DOMAIN_ERRORS as exc:
             ctx.emit(event.caused(AllocationFailed, FailedPayload(reason=str(exc)), ctx.producer))
             return
-        await _progress(ctx, event)(
-            f"Allocated {payload.store_units:,} units to {payload.store_count} stores; "
-            f"{payload.dc_holdback_units:,} held at the DC",
-            1.0,
-        )
+        await _progress(ctx, event)(allocation_summary(payload).capitalize(), 1.0)
         ctx.emit(event.caused(AllocationCompleted, payload, ctx.producer))
 
     async def on_actuals_uploaded(self, event: ActualsUploaded, ctx: MessageContext) -> None:

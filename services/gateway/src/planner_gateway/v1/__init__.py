@@ -11,7 +11,10 @@ docs/frontend-v1.md has the whole mapping.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 
 from planner_gateway.v1 import catalog, forecasts, parameters, season, stream, uploads, workflows
 from planner_gateway.v1.errors import V1ErrorBodies
@@ -21,8 +24,23 @@ PREFIX = "/api/v1"
 TAG = "frontend contract v1"
 
 
+class V1Error(BaseModel):
+    """Every v1 error answer (errors.py): a string `detail`, our code, each problem."""
+
+    detail: str
+    code: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+# Declared on every v1 path, so the document says what the client gets: the string `detail`,
+# not FastAPI's default validation body (a list under `detail`).
+V1_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": V1Error, "description": "Invalid input; `detail` says what, `errors` each"}
+}
+
+
 def router() -> APIRouter:
-    v1 = APIRouter(prefix=PREFIX, tags=[TAG])
+    v1 = APIRouter(prefix=PREFIX, tags=[TAG], responses=V1_ERRORS)
     for resource in (parameters, workflows, forecasts, uploads, season, catalog):
         v1.include_router(resource.router)
     # Last: the paths the contract names without a shape, after every defined path.
