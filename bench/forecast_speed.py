@@ -47,7 +47,7 @@ from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
 from planner_forecast.models import build_member
 from planner_forecast.panel import bottom_panel
 from planner_forecast.parallel import init_worker, numba_cache, warm_up
-from planner_forecast.rolling import FITS
+from planner_forecast.rolling import clear_caches
 
 HORIZON = 12
 BEFORE_SECONDS = 92.0  # ten seasons' last manufacturing proposal before this engine (issue 16)
@@ -99,7 +99,7 @@ def panel_ratio(repeat: int) -> float:
         t = time.monotonic()
         bare_fit(history, config)
         bare.append(time.monotonic() - t)
-        FITS.clear()  # cold: every member fitted on every series, nothing from a run before
+        clear_caches()  # cold: every member fitted on every series, nothing from a run before
         t = time.monotonic()
         forecast_hierarchy(bottom, clusters, HORIZON, config)
         engine.append(time.monotonic() - t)

@@ -17,7 +17,7 @@ from planner_forecast.ensemble import EngineConfig, best_subset, forecast_panel
 from planner_forecast.hierarchy import forecast_hierarchy
 from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
 from planner_forecast.panel import NotWeeklyError, bottom_panel, season_offset
-from planner_forecast.rolling import FALLBACKS, FITS
+from planner_forecast.rolling import FALLBACKS, FITS, FORWARDS, clear_caches
 from planner_forecast.season import PanelCache
 from planner_forecast.settings import ForecastSettings
 
@@ -44,7 +44,7 @@ def test_the_combination_beats_the_naive_forecasts_out_of_sample() -> None:
     panel = _seasonal_panel()
     history, future = panel.iloc[:-HORIZON], panel.iloc[-HORIZON:].to_numpy().T
     FALLBACKS.clear()
-    FITS.clear()
+    clear_caches()
     result = forecast_panel(history, HORIZON, EngineConfig())
     # Every member fitted and rolled forward: none fell back to the last value.
     assert not FALLBACKS
@@ -171,7 +171,7 @@ async def test_identical_panels_in_flight_share_one_fit() -> None:
 
 def test_seasons_on_the_same_history_share_the_member_fits() -> None:
     panel = _seasonal_panel(stores=3)
-    FITS.clear()
+    clear_caches()
     forecast_panel(panel, HORIZON, EngineConfig())
     fitted = FITS.misses
     core = len(EngineConfig().members)  # no series here is intermittent
@@ -180,9 +180,19 @@ def test_seasons_on_the_same_history_share_the_member_fits() -> None:
     # forecast is the one a cold run gives.
     longer = forecast_panel(panel, HORIZON + 4, EngineConfig())
     assert FITS.misses == fitted
-    FITS.clear()
+    clear_caches()
     fresh = forecast_panel(panel, HORIZON + 4, EngineConfig())
     assert np.array_equal(longer.point, fresh.point)
+    assert np.array_equal(longer.sd, fresh.sd)
+    # A horizon in the same 13-week rounding: the forwards come from the cache too, cut.
+    forwards = FORWARDS.misses
+    shorter = forecast_panel(panel, HORIZON + 2, EngineConfig())
+    assert FORWARDS.misses == forwards
+    assert FORWARDS.hits > 0
+    clear_caches()
+    cold = forecast_panel(panel, HORIZON + 2, EngineConfig())
+    assert np.array_equal(shorter.point, cold.point)
+    assert np.array_equal(shorter.sd, cold.sd)
     # One series' history changes (a re-forecast's new week): only that series is refitted.
     changed = panel.copy()
     changed.iloc[-1, 0] += 5

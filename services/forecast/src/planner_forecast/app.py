@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from planner_forecast.handlers import ForecastHandlers
-from planner_forecast.parallel import init_worker, numba_cache, warm_up
+from planner_forecast.parallel import Lanes, init_worker, numba_cache, warm_up
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.router import EventRouter
 from planner_shared.runtime import RouterSetup, Runtime, create_service_app
@@ -22,11 +21,12 @@ SERVICE_NAME = "forecast"
 def forecast_setup(settings: ForecastSettings) -> RouterSetup:
     @asynccontextmanager
     async def setup(runtime: Runtime) -> AsyncIterator[EventRouter]:
-        # Model fits are CPU-bound: they run in worker processes, off the event loop.
+        # Model fits are CPU-bound: they run in worker processes, off the event loop, each
+        # season's series split across all of them (parallel.Lanes).
         # `spawn` because forking a process that runs an event loop and threads is unsafe.
         numba_cache()  # inherited by the spawned workers
-        with ProcessPoolExecutor(
-            max_workers=settings.workers,
+        with Lanes(
+            settings.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
         ) as pool:

@@ -25,6 +25,7 @@ and calibrates their width on the backtest windows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
@@ -117,8 +118,13 @@ def _layout(history_weeks: int, steps: int, config: EngineConfig) -> tuple[int, 
     the seasonal ones estimate their season again on the weeks before the origin: with two
     seasons of history or more, every origin keeps two seasons before it (fewer windows,
     down to none, rather than a backtest without the yearly season).
+
+    The step does not depend on the season's length: seasons planned on the same history
+    with other horizons then share their origins, and with them every forward pass
+    (rolling.FORWARDS). A season shorter than the step leaves weeks between the windows
+    unscored.
     """
-    step = max(1, min(steps, config.backtest_step))
+    step = max(1, config.backtest_step)
     seasonal = history_weeks > 2 * config.season_length
     floor = 2 * config.season_length + 1 if seasonal else config.min_history_weeks
     windows = config.backtest_windows
@@ -141,15 +147,23 @@ def _long_frame(wide: pd.DataFrame, steps: int) -> pd.DataFrame:
     )
 
 
+# Runs one statsforecast call (frame, models, kwargs, method) somewhere: in this process, on
+# the service's worker lanes (parallel.Lanes.statsforecast), on Dask.
+Runner = Callable[[pd.DataFrame, list[Any], dict[str, Any], str], pd.DataFrame]
+
+
 def _statsforecast(
     frame: pd.DataFrame,
     models: list[Any],
     kwargs: dict[str, Any],
     method: str,
     config: EngineConfig,
+    run: Runner | None = None,
 ) -> pd.DataFrame:
     from planner_forecast.parallel import dask_statsforecast, statsforecast_chunk
 
+    if run is not None and config.backend == "local":
+        return run(frame, models, kwargs, method)
     if config.backend == "dask":
         return dask_statsforecast(
             frame, models, kwargs, method, config.dask_partitions, config.dask_address
@@ -163,16 +177,18 @@ def _rolling_forecast(
     cutoffs: tuple[int, ...],
     h: int,
     config: EngineConfig,
+    run: Runner | None = None,
 ) -> pd.DataFrame:
     """Every member on every column: the backtest windows and the season, one call."""
+    back = tuple(len(wide) - cut for cut in cutoffs)
     models = [
         RollingOrigins(
-            build_member(name, config.season_length), h, cutoffs, has_native_intervals(name)
+            build_member(name, config.season_length), h, back, has_native_intervals(name)
         )
         for name in names
     ]
     kwargs = {"h": h * (len(cutoffs) + 1), "level": list(LEVELS)}
-    return _statsforecast(_long_frame(wide, 0), models, kwargs, "forecast", config)
+    return _statsforecast(_long_frame(wide, 0), models, kwargs, "forecast", config, run)
 
 
 def _cube(out: pd.DataFrame, column: str, ids: list[str], windows: int, h: int) -> FloatArray:
@@ -252,10 +268,13 @@ def best_subset(
     return best[1] if best is not None else tuple(candidates)
 
 
-def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> PanelForecast:
+def forecast_panel(
+    wide: pd.DataFrame, steps: int, config: EngineConfig, run: Runner | None = None
+) -> PanelForecast:
     """Forecast `steps` weeks of every column of `wide` (rows: consecutive weeks, no gaps).
 
-    The backtest windows are `steps` weeks long; their scores decide the combination.
+    The backtest windows are `steps` weeks long; their scores decide the combination. `run`
+    runs the statsforecast calls elsewhere (the service's lanes); default: `config.backend`.
     """
     if steps < 1:
         raise ValueError("the season must have at least one week")
@@ -273,7 +292,7 @@ def forecast_panel(wide: pd.DataFrame, steps: int, config: EngineConfig) -> Pane
         (sparse_rows, [m for m in names if m in config.intermittent_members]),
     ):
         if rows.any() and group:
-            parts.append(_rolling_forecast(wide.loc[:, rows], group, cutoffs, steps, config))
+            parts.append(_rolling_forecast(wide.loc[:, rows], group, cutoffs, steps, config, run))
     rolled = pd.concat(parts, ignore_index=True)
     for name in names:
         if name not in rolled.columns:

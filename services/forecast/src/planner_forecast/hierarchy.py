@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from planner_forecast.ensemble import EngineConfig, PanelForecast, forecast_panel
+from planner_forecast.ensemble import EngineConfig, PanelForecast, Runner, forecast_panel
 from planner_forecast.metrics import FloatArray
 from planner_forecast.models import Z_80, Z_95
 
@@ -176,6 +176,7 @@ def forecast_hierarchy(
     config: EngineConfig,
     reconciliation: Reconciliation = "mint_shrink",
     season_weeks: int | None = None,
+    run: Runner | None = None,
 ) -> HierarchyForecast:
     """Coherent forecasts of `steps` weeks for every store series and its aggregates.
 
@@ -187,7 +188,7 @@ def forecast_hierarchy(
         raise ValueError("season_weeks must be between 1 and steps")
     skip = steps - season_weeks
     nodes, summing, history = build_nodes(bottom, clusters)
-    base = forecast_panel(history, steps, config)
+    base = forecast_panel(history, steps, config, run)
     projector_p, w_matrix, used = _projection(reconciliation, summing, base)
     projector = summing @ projector_p  # (node, node)
     point = np.einsum("ij,jwh->iwh", projector, base.point)

@@ -7,6 +7,12 @@ Use `init_worker` as the `initializer` of every `ProcessPoolExecutor` that runs 
 and `warm_up` once per worker at start-up, so the first season does not pay for imports and
 numba's compilation.
 
+The service runs its workers as `Lanes`: one single-process pool per worker, and every
+statsforecast call of a season split across all of them by series, each series always to the
+same lane. One season then uses every core, and a series' fits and forwards stay cached in
+the one process that will be asked for them again (rolling.FITS / FORWARDS are per process):
+ten seasons on the same history fit it once, on all cores, instead of once per worker.
+
 A worker dies with the service that started it: a `kill -9` of the service leaves no worker
 running on (each holds a few hundred MB), re-parented to PID 1 and out of anyone's sight.
 Linux sends the death signal when the thread that started the worker ends: the pool starts
@@ -26,6 +32,11 @@ import signal
 import threading
 import time
 import warnings
+import zlib
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from itertools import count
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +181,57 @@ def _client(address: str) -> Any:
     from distributed import Client
 
     return Client(address, set_as_default=False)  # type: ignore[no-untyped-call]
+
+
+class Lanes(Executor):
+    """`workers` processes, each its own single-process pool; statsforecast calls split by series.
+
+    `submit` hands whole jobs to the lanes in turn (the warm-up). `statsforecast` is a
+    `Runner` (ensemble.py): it splits the panel's series by a stable hash of their id, runs
+    each share on its lane and concatenates the results, so a series always lands in the
+    process that holds its cached fits. Submit from the event loop's thread first (the
+    warm-up): a lane's process is started by the thread that first submits to it, and dies
+    with that thread (`die_with_parent`).
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        mp_context: BaseContext | None = None,
+        initializer: Callable[[], None] | None = init_worker,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("at least one lane")
+        self._lanes = [
+            ProcessPoolExecutor(max_workers=1, mp_context=mp_context, initializer=initializer)
+            for _ in range(workers)
+        ]
+        self._turn = count()
+
+    @property
+    def workers(self) -> int:
+        return len(self._lanes)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._lanes[next(self._turn) % len(self._lanes)].submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for lane in self._lanes:
+            lane.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def lane_of(self, unique_id: str) -> int:
+        return zlib.crc32(unique_id.encode()) % len(self._lanes)
+
+    def statsforecast(
+        self, frame: pd.DataFrame, models: list[Any], kwargs: dict[str, Any], method: str
+    ) -> pd.DataFrame:
+        ids = frame["unique_id"].astype(str)
+        lane = np.fromiter((self.lane_of(i) for i in ids.unique()), dtype=int)
+        by_id = dict(zip(ids.unique(), lane, strict=True))
+        which = ids.map(by_id).to_numpy()
+        futures = [
+            self._lanes[k].submit(statsforecast_chunk, frame[which == k], models, kwargs, method)
+            for k in range(len(self._lanes))
+            if (which == k).any()
+        ]
+        return pd.concat([f.result() for f in futures], ignore_index=True)

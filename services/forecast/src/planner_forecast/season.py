@@ -16,6 +16,7 @@ actuals at all keep a forecast of the whole season from their history, in a seco
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import math
 import pickle
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.clustering import ClusteringResult, cluster_stores
-from planner_forecast.ensemble import EngineConfig
+from planner_forecast.ensemble import EngineConfig, Runner
 from planner_forecast.hierarchy import HierarchyForecast, forecast_hierarchy, node_summary
 from planner_forecast.manufacturing import (
     StoreDemand,
@@ -41,6 +42,7 @@ from planner_forecast.manufacturing import (
 )
 from planner_forecast.metrics import wape
 from planner_forecast.panel import bottom_panel, season_offset, week_starts
+from planner_forecast.parallel import Lanes
 from planner_forecast.settings import ForecastSettings
 from planner_shared.db.models import Category, ManufacturingOrder
 from planner_shared.events import (
@@ -61,8 +63,10 @@ def fit_panel(
     season_weeks: int,
     config: EngineConfig,
     reconciliation: str,
+    run: Runner | None = None,
 ) -> HierarchyForecast:
-    """The pool's job: a whole reconciled panel (top level, so a worker process can run it)."""
+    """A whole reconciled panel: in a worker process (top level, so one can run it), or here
+    with its statsforecast calls on the lanes (`run`)."""
     return forecast_hierarchy(
         bottom,
         clusters,
@@ -70,6 +74,7 @@ def fit_panel(
         config,
         reconciliation,  # type: ignore[arg-type]
         season_weeks=season_weeks,
+        run=run,
     )
 
 
@@ -97,10 +102,7 @@ class PanelCache:
             return self._done[key], True
         if key in self._running:
             return await asyncio.shield(self._running[key]), True
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[HierarchyForecast] = asyncio.ensure_future(
-            loop.run_in_executor(pool, fit_panel, *args)
-        )
+        future: asyncio.Future[HierarchyForecast] = asyncio.ensure_future(_run(pool, args))
         if self._size:
             self._running[key] = future
         try:
@@ -112,6 +114,15 @@ class PanelCache:
             while len(self._done) > self._size:
                 self._done.popitem(last=False)
         return result, False
+
+
+async def _run(pool: Executor, args: tuple[Any, ...]) -> HierarchyForecast:
+    if isinstance(pool, Lanes):
+        # The panel's statsforecast calls go to every lane, split by series; what is left
+        # (combination, reconciliation: array work of a fraction of a second) runs in a
+        # thread here.
+        return await asyncio.to_thread(functools.partial(fit_panel, run=pool.statsforecast), *args)
+    return await asyncio.get_running_loop().run_in_executor(pool, fit_panel, *args)
 
 
 @dataclass(frozen=True)
