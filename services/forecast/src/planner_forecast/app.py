@@ -32,10 +32,7 @@ def forecast_setup(settings: ForecastSettings) -> RouterSetup:
         ) as pool:
             # Warm every worker before the first season arrives: imports and numba's
             # compilation otherwise land on the first planner's forecast.
-            loop = asyncio.get_running_loop()
-            await asyncio.gather(
-                *(loop.run_in_executor(pool, warm_up, i) for i in range(settings.workers))
-            )
+            await asyncio.gather(*map(asyncio.wrap_future, pool.on_each(warm_up)))
             yield ForecastHandlers(pool, settings).router()
 
     return setup

@@ -130,6 +130,22 @@ def warm_up(_: int = 0) -> float:
     return float(result.season_total.sum())
 
 
+def cache_counts() -> dict[str, int]:
+    """This process's fit and forward cache figures, and its fallbacks to the last value (for
+    a lane: `Lanes.on_each`)."""
+    from planner_forecast.rolling import FALLBACKS, FITS, FORWARDS
+
+    return {
+        "fits": len(FITS),
+        "fit_hits": FITS.hits,
+        "fit_misses": FITS.misses,
+        "forwards": len(FORWARDS),
+        "forward_hits": FORWARDS.hits,
+        "forward_misses": FORWARDS.misses,
+        "fallbacks": sum(FALLBACKS.values()),
+    }
+
+
 def statsforecast_chunk(
     frame: pd.DataFrame, models: list[Any], kwargs: dict[str, Any], method: str
 ) -> pd.DataFrame:
@@ -214,6 +230,10 @@ class Lanes(Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         return self._lanes[next(self._turn) % len(self._lanes)].submit(fn, *args, **kwargs)
+
+    def on_each(self, fn: Callable[..., Any], /, *args: Any) -> list[Future[Any]]:
+        """`fn(*args)` once on every lane (the warm-up; a lane's cache figures)."""
+        return [lane.submit(fn, *args) for lane in self._lanes]
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         for lane in self._lanes:

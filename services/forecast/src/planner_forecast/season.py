@@ -41,6 +41,7 @@ from planner_forecast.manufacturing import (
     split_store_units,
 )
 from planner_forecast.metrics import wape
+from planner_forecast.observability import report_lanes
 from planner_forecast.panel import bottom_panel, season_offset, week_starts
 from planner_forecast.parallel import Lanes
 from planner_forecast.settings import ForecastSettings
@@ -121,7 +122,11 @@ async def _run(pool: Executor, args: tuple[Any, ...]) -> HierarchyForecast:
         # The panel's statsforecast calls go to every lane, split by series; what is left
         # (combination, reconciliation: array work of a fraction of a second) runs in a
         # thread here.
-        return await asyncio.to_thread(functools.partial(fit_panel, run=pool.statsforecast), *args)
+        result = await asyncio.to_thread(
+            functools.partial(fit_panel, run=pool.statsforecast), *args
+        )
+        await report_lanes(pool)
+        return result
     return await asyncio.get_running_loop().run_in_executor(pool, fit_panel, *args)
 
 
