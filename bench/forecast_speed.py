@@ -18,9 +18,10 @@ fit, and ten seasons started together against the figure before this engine (92 
    one panel and shares it: identical inputs, identical forecast); N seasons with N different
    horizons on the same history (every panel reconciled on its own; the member fits and
    forwards shared through the lanes' caches); N seasons starting a week apart, each earlier
-   than the last (N different histories: every series of every season fitted). Target, for the first two: the last of
-   them at least 4x sooner than 92 s, the last of ten before this engine on this machine.
-   The third has no target: it shows what ten seasons of ten different histories cost.
+   than the last (N different histories: every series of every season fitted). Target, for
+   the first two: the last of them at least 4x sooner than 92 s, the last of ten before this
+   engine on this machine. The third has no target: it shows what ten seasons of ten
+   different histories cost.
 
 Other processes share the 2 cores: the load average is printed with the figures.
 """

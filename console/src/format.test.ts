@@ -44,6 +44,14 @@ describe("the brief's parameters", () => {
     expect(back.parameters).toEqual({ ...PARAMETERS, markdown_threshold: 0.55 });
   });
 
+  it("sends an empty checkpoint as null (no markdown this season) and shows null as empty", () => {
+    const editable = toEditable({ ...PARAMETERS, markdown_checkpoint_week: null });
+    expect(editable.markdown_checkpoint_week).toBe("");
+    expect(fromEditable(editable).parameters).toEqual({ ...PARAMETERS, markdown_checkpoint_week: null });
+    const typed = fromEditable({ ...editable, markdown_checkpoint_week: "six" });
+    expect(typed.problems?.markdown_checkpoint_week).toContain("or empty for no markdown");
+  });
+
   it("refuses a holdback typed as a fraction, and other mistakes, field by field", () => {
     const editable = toEditable(PARAMETERS);
     const result = fromEditable({

@@ -56,7 +56,8 @@ export function toEditable(p: SeasonParameters): EditableParameters {
     season_start_date: p.season_start_date,
     replenishment_strategy: p.replenishment_strategy,
     dc_holdback_percentage: String(p.dc_holdback_percentage),
-    markdown_checkpoint_week: String(p.markdown_checkpoint_week),
+    // No checkpoint (null): the field stays empty, and an empty field sends null.
+    markdown_checkpoint_week: p.markdown_checkpoint_week === null ? "" : String(p.markdown_checkpoint_week),
     markdown_threshold_percent: String(Math.round(p.markdown_threshold * 1000) / 10),
   };
 }
@@ -85,9 +86,12 @@ export function fromEditable(
   const problems: ParameterProblems = {};
   const horizon = wholeNumber(e.forecast_horizon_weeks, 1, 52);
   if (typeof horizon === "string") problems.forecast_horizon_weeks = `Season length must be ${horizon}.`;
-  const checkpoint = wholeNumber(e.markdown_checkpoint_week, 1, 52);
-  if (typeof checkpoint === "string") problems.markdown_checkpoint_week = `Checkpoint week must be ${checkpoint}.`;
-  else if (typeof horizon === "number" && checkpoint > horizon)
+  // An empty checkpoint is a season without markdown (no checkpoint, no pricing step).
+  const noMarkdown = e.markdown_checkpoint_week.trim() === "";
+  const checkpoint = noMarkdown ? null : wholeNumber(e.markdown_checkpoint_week, 1, 52);
+  if (typeof checkpoint === "string")
+    problems.markdown_checkpoint_week = `Checkpoint week must be ${checkpoint}, or empty for no markdown this season.`;
+  else if (checkpoint !== null && typeof horizon === "number" && checkpoint > horizon)
     problems.markdown_checkpoint_week = `Checkpoint week ${checkpoint} is after the season's ${horizon} weeks.`;
   const holdback = percentValue(e.dc_holdback_percentage);
   if (typeof holdback === "string") problems.dc_holdback_percentage = `DC holdback must be ${holdback}.`;
@@ -104,7 +108,7 @@ export function fromEditable(
       season_start_date: e.season_start_date,
       replenishment_strategy: e.replenishment_strategy as SeasonParameters["replenishment_strategy"],
       dc_holdback_percentage: holdback as number,
-      markdown_checkpoint_week: checkpoint as number,
+      markdown_checkpoint_week: checkpoint as number | null,
       // The API takes the target as a fraction (0-1).
       markdown_threshold: Math.round((threshold as number) * 10) / 1000,
     },

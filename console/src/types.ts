@@ -37,7 +37,8 @@ export interface SeasonParameters {
   season_start_date: string;
   replenishment_strategy: "none" | "weekly" | "bi_weekly";
   dc_holdback_percentage: number;
-  markdown_checkpoint_week: number;
+  /** null: no markdown this season (no checkpoint, no pricing step). */
+  markdown_checkpoint_week: number | null;
   markdown_threshold: number;
   season_end_date?: string;
 }

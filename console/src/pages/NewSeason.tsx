@@ -15,7 +15,12 @@ const FIELDS: { key: keyof EditableParameters; source: string; label: string; un
   { key: "season_start_date", source: "season_start_date", label: "Season start" },
   { key: "replenishment_strategy", source: "replenishment_strategy", label: "Replenishment" },
   { key: "dc_holdback_percentage", source: "dc_holdback_percentage", label: "Kept at the DC", unit: "%" },
-  { key: "markdown_checkpoint_week", source: "markdown_checkpoint_week", label: "Markdown checkpoint", unit: "week" },
+  {
+    key: "markdown_checkpoint_week",
+    source: "markdown_checkpoint_week",
+    label: "Markdown checkpoint (empty: no markdown)",
+    unit: "week",
+  },
   { key: "markdown_threshold_percent", source: "markdown_threshold", label: "Target sell-through at the checkpoint", unit: "%" },
 ];
 

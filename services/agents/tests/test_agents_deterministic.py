@@ -64,6 +64,10 @@ async def test_review_forecast(make_context: ContextFactory, offline: OpenAISett
         "3 categories. By category: DRESS 6,000 (50%), 80% interval 4,000-8,000, ensemble of "
         "prophet 60% and arima 40%;"
     )
+    # The engine's default: a mean of members with equal weights, named as a list.
+    assert "KNIT 2,000 (17%), 80% interval 1,800-2,300, mean of prophet and arima" in (
+        outcome.summary
+    )
     assert "Against the same weeks last season: DRESS +33%, TOPS +3%, KNIT +0%." in outcome.summary
     assert "High risk: TOPS: forecast fell back to seasonal_naive" in outcome.summary
     assert outcome.decisions.manufacturing is None

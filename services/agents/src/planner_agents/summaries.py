@@ -22,9 +22,16 @@ def _method(c: CategoryForecastView) -> str:
     used = {m: w for m, w in c.weights.items() if w > 0}
     if c.fallback_reason or len(used) < 2:
         return c.method
-    return "ensemble of " + " and ".join(
-        f"{m} {w:.0%}" for m, w in sorted(used.items(), key=lambda kv: -kv[1])
-    )
+    ranked = sorted(used.items(), key=lambda kv: -kv[1])
+    if max(used.values()) - min(used.values()) < 0.005:
+        # The engine's default averages a subset of its members with equal weights.
+        return "mean of " + _listing([m for m, _ in ranked])
+    return "ensemble of " + _listing([f"{m} {w:.0%}" for m, w in ranked])
+
+
+def _listing(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def forecast_review(season: SeasonView, forecast: ForecastView, risks: RiskReport) -> str:
