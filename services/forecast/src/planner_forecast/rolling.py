@@ -124,12 +124,14 @@ class ForwardCache(_Lru):
         y: FloatArray,
         h: int,
         level: tuple[int, ...],
+        whole: bool = False,
     ) -> dict[str, Any]:
+        """`fit`'s forecast of `h` weeks after `y`; `whole`: `y` is what it was fitted on."""
         longest = -(-h // FORWARD_ROUNDING) * FORWARD_ROUNDING
         key = (fit_key, y.size, level, longest)
         found = self.get(key)
         if found is None:
-            found = _forward(fit, alias, y, longest, list(level) or None)
+            found = _forward(fit, alias, y, longest, list(level) or None, whole)
             self.put(key, found)
         return {name: values[:h] for name, values in found.items()}
 
@@ -171,16 +173,18 @@ def _fit(member: Any, y: FloatArray) -> Any:
 
 
 def _forward(
-    fit: Any, alias: str, y: FloatArray, h: int, level: list[int] | None
+    fit: Any, alias: str, y: FloatArray, h: int, level: list[int] | None, whole: bool = False
 ) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"y": y, "h": h}
+    kwargs: dict[str, Any] = {"h": h}
     if level:
         kwargs["level"] = level
     try:
-        result: dict[str, Any] = fit.forward(**kwargs)
+        # From the end of the history it was fitted on, a fit's forward (the state filtered
+        # again over the same weeks, MSTL's decomposition made again) is its prediction.
+        result: dict[str, Any] = fit.predict(**kwargs) if whole else fit.forward(y=y, **kwargs)
     except Exception as error:  # a member that cannot roll to this origin: the last value
         _fell_back(alias, error)
-        result = Naive().forecast(**kwargs)
+        result = Naive().forecast(y=y, **kwargs)
     return result
 
 
@@ -227,7 +231,8 @@ class RollingOrigins(_TS):  # type: ignore[misc]
             if cut < self.floor:
                 parts.append({name: np.full(self.h, np.nan) for name in ["mean", *bounds]})
                 continue
-            parts.append(FORWARDS.forward(fit, key, self.alias, y[:cut], self.h, wanted))
+            whole = cut == y.size
+            parts.append(FORWARDS.forward(fit, key, self.alias, y[:cut], self.h, wanted, whole))
         out: dict[str, Any] = {"mean": np.concatenate([p["mean"] for p in parts])}
         for bound in bounds:
             out[bound] = (
