@@ -171,25 +171,62 @@ def dask_statsforecast(
     partitions: int,
     address: str | None,
 ) -> pd.DataFrame:
-    """A statsforecast call on the panel spread over a Dask cluster, whole series per task.
+    """A statsforecast call on the panel spread over a Dask cluster: statsforecast's own
+    distributed backend (fugue on Dask), whole series per task.
 
     With an address, connects (once per process) to that scheduler; without, uses the client
     already current in this process (a test's LocalCluster) and refuses to run without one.
-    Each task runs statsforecast on its share of the series; the frames come back and are
-    concatenated, so everything after the fits (the combination chosen on the whole panel,
-    reconciliation, calibration) is the same as on one machine.
+    The panel goes to the cluster as a Dask DataFrame of `partitions` partitions; statsforecast
+    fits each partition's series on a worker and the forecasts come back here, so everything
+    after the fits (the combination chosen on the whole panel, reconciliation, calibration) is
+    the same as on one machine.
     """
+    import dask.dataframe as dd
     from distributed import default_client
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
 
+    _whole_partitions_to_statsforecast()
     client = _client(address) if address else default_client()  # type: ignore[no-untyped-call]
-    ids = np.asarray(frame["unique_id"].drop_duplicates(), dtype=str)
-    shares = [part for part in np.array_split(ids, max(1, min(partitions, ids.size))) if part.size]
-    chunks = [frame[frame["unique_id"].isin(part)] for part in shares]
-    futures = client.map(
-        statsforecast_chunk, chunks, models=models, kwargs=kwargs, method=method, pure=False
-    )
-    parts: list[pd.DataFrame] = client.gather(futures)
-    return pd.concat(parts, ignore_index=True)
+    ids = frame["unique_id"].drop_duplicates()
+    count = max(1, min(partitions, ids.size))
+    spread = dd.from_pandas(frame, npartitions=count, sort=False)  # type: ignore[no-untyped-call]
+    sf = StatsForecast(models=models, freq=1, fallback_model=Naive())
+    with client.as_current(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        result = getattr(sf, method)(df=spread, **kwargs).compute()
+    # fugue's schema carries the forecasts as float32 and the ids as nullable strings.
+    out = pd.DataFrame(result).reset_index(drop=True)
+    numbers = [c for c in out.columns if c not in ("unique_id", "ds")]
+    out[numbers] = out[numbers].astype(float)
+    out["ds"] = out["ds"].astype(np.int64)
+    out["unique_id"] = out["unique_id"].astype(str)
+    return out
+
+
+@functools.cache
+def _whole_partitions_to_statsforecast() -> None:
+    """Have statsforecast's fugue backend hand whole partitions to statsforecast (`coarse`).
+
+    statsforecast partitions the panel by series id with fugue's default algorithm, which on
+    Dask is a `groupby(id).apply`: under pandas 3 that no longer passes the id column to the
+    function, and fugue stops with "FugueBug: partitioned dataframe has different number of
+    columns" (fugue 0.9.4, statsforecast 2.0.1, the newest that resolve with pandas 3).
+    `coarse` partitioning keeps every series whole inside one partition and hands the
+    partition over as it is; statsforecast forecasts a frame of many series anyway. Remove
+    when fugue's Dask engine passes the keys under pandas 3.
+    """
+    import statsforecast.distributed.fugue as backend
+
+    original = backend.transform
+
+    def transform(*args: Any, partition: Any = None, **kwargs: Any) -> Any:
+        if isinstance(partition, dict) and "algo" not in partition:
+            partition = {**partition, "algo": "coarse"}
+        return original(*args, partition=partition, **kwargs)
+
+    backend.transform = transform
 
 
 @functools.cache

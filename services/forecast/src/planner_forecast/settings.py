@@ -24,13 +24,14 @@ class ForecastSettings(ServiceSettings):
         ge=1,
         le=32,
         validation_alias=_env("workers"),
-        description="Processes that fit season panels (one season's panel per process at a time).",
+        description="Worker processes (lanes) that fit the models: every season's series are "
+        "split across all of them.",
     )
     backend: Literal["local", "dask"] = Field(
         default="local",
         validation_alias=_env("backend"),
-        description="'local': statsforecast in the worker process; 'dask': the panel's "
-        "statsforecast fits are spread over a Dask cluster, whole series per task.",
+        description="'local': statsforecast in the worker lanes; 'dask': statsforecast's own "
+        "fugue backend on a Dask cluster, whole series per partition.",
     )
     dask_address: str | None = Field(
         default=None,
