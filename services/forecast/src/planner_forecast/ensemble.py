@@ -55,6 +55,7 @@ DEFAULT_MEMBERS: tuple[MemberName, ...] = (
     "theta_sa",
     "dynamic_theta",
     "mstl",
+    "arima_sa",
     "seasonal_naive",
 )
 DEFAULT_INTERMITTENT: tuple[MemberName, ...] = ("croston", "tsb", "imapa")
