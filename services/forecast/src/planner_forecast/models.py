@@ -197,7 +197,11 @@ _FACTORIES: dict[MemberName, Callable[[int], Any]] = {
     "theta_sa": lambda m: Deseasonalised(
         DynamicOptimizedTheta(season_length=1), m, alias="theta_sa"
     ),
-    "arima_sa": lambda m: Deseasonalised(AutoARIMA(season_length=1), m, alias="arima_sa"),
+    # The order search by conditional sum of squares, maximum likelihood for the chosen model
+    # only (R's auto.arima does so on series longer than 150): 40 % cheaper, ~15x AutoETS.
+    "arima_sa": lambda m: Deseasonalised(
+        AutoARIMA(season_length=1, approximation=True), m, alias="arima_sa"
+    ),
     "auto_theta": lambda m: AutoTheta(season_length=m, alias="auto_theta"),
     "dynamic_theta": lambda m: DynamicOptimizedTheta(season_length=m, alias="dynamic_theta"),
     "auto_arima": lambda m: AutoARIMA(season_length=m, alias="auto_arima"),
