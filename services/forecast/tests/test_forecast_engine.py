@@ -70,6 +70,17 @@ def test_best_subset_picks_the_mean_that_backtests_best() -> None:
     assert best_subset(backtest, actual, np.ones(2), [0, 1, 2]) == (0, 1)
 
 
+def test_best_subset_scores_a_series_on_the_members_it_has() -> None:
+    # Member 2 has no backtest on series 0 (too short for it): there a subset's mean is over
+    # its other members, rather than the series dropping out of that subset's score.
+    actual = np.array([[10.0], [20.0]])
+    backtest = np.array([[[10.0], [14.0], [np.nan]], [[24.0], [20.0], [20.0]]])
+    assert best_subset(backtest, actual, np.ones(2), [0, 1, 2], min_size=2) == (0, 2)
+    # A series with no scored week at all does not count.
+    unknown = np.array([[np.nan], [20.0]])
+    assert best_subset(backtest, unknown, np.ones(2), [0, 1, 2], min_size=2) == (1, 2)
+
+
 def test_mostly_zero_series_use_the_intermittent_models() -> None:
     rng = np.random.default_rng(0)
     panel = _seasonal_panel(stores=2).iloc[:, :2].copy()

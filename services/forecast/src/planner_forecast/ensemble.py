@@ -55,6 +55,7 @@ DEFAULT_MEMBERS: tuple[MemberName, ...] = (
     "theta_sa",
     "dynamic_theta",
     "mstl",
+    "arima_sa",
     "seasonal_naive",
 )
 DEFAULT_INTERMITTENT: tuple[MemberName, ...] = ("croston", "tsb", "imapa")
@@ -125,26 +126,64 @@ def _layout(history_weeks: int, steps: int, config: EngineConfig) -> tuple[int, 
     unscored.
     """
     step = max(1, config.backtest_step)
-    seasonal = history_weeks > 2 * config.season_length
-    floor = 2 * config.season_length + 1 if seasonal else config.min_history_weeks
+    floor = _floor(history_weeks, config)
     windows = config.backtest_windows
     while windows > 0 and history_weeks - windows * step < floor:
         windows -= 1
     return windows, step
 
 
+def _floor(history_weeks: int, config: EngineConfig) -> int:
+    """Fewest weeks a backtest origin leaves before it, for a series of this length: two
+    seasons for a series longer than two seasons, else `min_history_weeks`."""
+    seasonal = history_weeks > 2 * config.season_length
+    return 2 * config.season_length + 1 if seasonal else config.min_history_weeks
+
+
 def _long_frame(wide: pd.DataFrame, steps: int) -> pd.DataFrame:
-    """(unique_id, ds, y) with integer weeks; `steps` weeks appended with no actual."""
+    """(unique_id, ds, y) with integer weeks; `steps` weeks appended with no actual.
+
+    A series that starts later than the panel (leading NaN in `wide`) has no rows before its
+    first week: statsforecast fits each series on its own history (a ragged long frame).
+    """
     n = len(wide)
     values = np.vstack([wide.to_numpy(dtype=float), np.full((steps, wide.shape[1]), np.nan)])
     ids = np.asarray(wide.columns, dtype=str)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "unique_id": np.tile(ids, n + steps),
             "ds": np.repeat(np.arange(n + steps, dtype=np.int64), len(ids)),
             "y": values.reshape(-1),
         }
     )
+    if steps:
+        return frame
+    kept: pd.DataFrame = frame[np.isfinite(frame["y"].to_numpy())].reset_index(drop=True)
+    return kept
+
+
+def series_lengths(wide: pd.DataFrame) -> Any:
+    """Weeks of history of each column: from its first finite week to the end of the panel.
+
+    The panel is aligned at its end: a series may start late (leading NaN) but every series
+    ends on the panel's last week. Gaps inside a series are interpolated by the caller.
+    """
+    finite = np.isfinite(wide.to_numpy(dtype=float))
+    if not len(wide):
+        return np.zeros(wide.shape[1], dtype=int)
+    if (~finite[-1]).any():
+        bad = [str(c) for c, ok in zip(wide.columns, finite[-1], strict=True) if not ok][:3]
+        raise ValueError(f"series {', '.join(bad)} do not end on the panel's last week")
+    first = np.argmax(finite, axis=0)
+    return len(wide) - first
+
+
+def _fill_gaps(wide: pd.DataFrame) -> pd.DataFrame:
+    """Interpolate weeks missing inside a series (unknown, not zero); leading NaN stay."""
+    values = wide.to_numpy(dtype=float)
+    if np.isfinite(values).all():
+        return wide
+    return wide.astype(float).interpolate(limit_area="inside")
 
 
 # Runs one statsforecast call (frame, models, kwargs, method) somewhere: in this process, on
@@ -178,12 +217,20 @@ def _rolling_forecast(
     h: int,
     config: EngineConfig,
     run: Runner | None = None,
+    floor: int = 1,
 ) -> pd.DataFrame:
-    """Every member on every column: the backtest windows and the season, one call."""
+    """Every member on every column: the backtest windows and the season, one call.
+
+    An origin that leaves a series fewer than `floor` weeks before it has no forecast there.
+    """
     back = tuple(len(wide) - cut for cut in cutoffs)
     models = [
         RollingOrigins(
-            build_member(name, config.season_length), h, back, has_native_intervals(name)
+            build_member(name, config.season_length),
+            h,
+            back,
+            has_native_intervals(name),
+            floor=floor,
         )
         for name in names
     ]
@@ -209,9 +256,15 @@ def _actuals(history: FloatArray, cutoffs: tuple[int, ...], h: int) -> FloatArra
 
 
 def intermittent_series(wide: pd.DataFrame, config: EngineConfig) -> Any:
-    """Which columns are mostly zero weeks (the intermittent members forecast those)."""
+    """Which columns are mostly zero weeks (the intermittent members forecast those).
+
+    The share is over each series' own weeks (weeks before a late start do not count).
+    """
     history = wide.to_numpy(dtype=float)
-    share = np.mean(history == 0, axis=0) if len(wide) else np.ones(wide.shape[1])
+    finite = np.isfinite(history)
+    count = finite.sum(axis=0)
+    zeros = (finite & (history == 0)).sum(axis=0)
+    share = np.where(count > 0, zeros / np.maximum(count, 1), 1.0)
     return (share >= config.intermittent_zero_share) & bool(config.intermittent_members)
 
 
@@ -254,18 +307,71 @@ def best_subset(
     `backtest` is (series, member, week) over the backtest windows, `actual` (series, week).
     Scored by each series' MAE over its scale (a MASE), averaged over the series: one choice
     for the whole panel, pooled over hundreds of series-weeks, not a noisy one per series.
-    Subsets have at least `min_size` members (all candidates if there are fewer).
+    Subsets have at least `min_size` members (all candidates if there are fewer). NaN (a
+    window a series is too short for, a member not fitted on it) is left out: a series' mean
+    is over the subset's members it has, and a series with no scored week does not count.
     """
     known = np.isfinite(actual)
     best: tuple[float, tuple[int, ...]] | None = None
     for size in range(min(min_size, len(candidates)), len(candidates) + 1):
         for subset in combinations(candidates, size):
-            mean = backtest[:, list(subset)].mean(axis=1)
-            error = np.where(known, np.abs(mean - actual), np.nan)
-            score = float(np.nanmean(np.nanmean(error, axis=1) / scale))
+            part = backtest[:, list(subset)]
+            finite = np.isfinite(part)
+            count = finite.sum(axis=1)
+            mean = np.where(finite, part, 0.0).sum(axis=1) / np.maximum(count, 1)
+            seen = known & (count > 0)
+            weeks = seen.sum(axis=1)
+            error = np.where(seen, np.abs(mean - np.where(known, actual, 0.0)), 0.0).sum(axis=1)
+            scored = weeks > 0
+            if not scored.any():
+                continue
+            score = float(np.mean(error[scored] / weeks[scored] / scale[scored]))
             if np.isfinite(score) and (best is None or score < best[0] - 1e-12):
                 best = (score, subset)
     return best[1] if best is not None else tuple(candidates)
+
+
+def _group_forecasts(
+    wide: pd.DataFrame,
+    lengths: Any,
+    sparse_rows: Any,
+    cutoffs: tuple[int, ...],
+    steps: int,
+    config: EngineConfig,
+    run: Runner | None,
+) -> tuple[pd.DataFrame, list[MemberName]]:
+    """The rolled forecasts of every series, fitted in groups of the same members and floor.
+
+    A series gets the core members (the intermittent ones if it is sparse), without those
+    that need more history than it has (MSTL: two seasons); its origins keep `_floor` weeks
+    before them. Series too short for any backtest (under `min_history_weeks`) still get the
+    season's forecast; their backtest windows are dropped by the caller.
+    """
+    parts = []
+    names: list[MemberName] = []
+    seasonal = lengths > 2 * config.season_length
+    short = lengths < config.min_history_weeks
+    for sparse in (False, True):
+        pool = config.intermittent_members if sparse else config.members
+        for kind in ("seasonal", "plain", "short"):
+            rows = (sparse_rows == sparse) & {
+                "seasonal": seasonal,
+                "plain": ~seasonal & ~short,
+                "short": short,
+            }[kind]
+            if not rows.any():
+                continue
+            weeks = int(lengths[rows].max())
+            group = [m for m in _active_members(config, weeks) if m in pool]
+            if not group:
+                continue
+            floor = 1 if kind == "short" else _floor(weeks, config)
+            parts.append(
+                _rolling_forecast(wide.loc[:, rows], group, cutoffs, steps, config, run, floor)
+            )
+            names += [m for m in group if m not in names]
+    rolled = pd.concat(parts, ignore_index=True)
+    return rolled, names
 
 
 def forecast_panel(
@@ -273,27 +379,25 @@ def forecast_panel(
 ) -> PanelForecast:
     """Forecast `steps` weeks of every column of `wide` (rows: consecutive weeks, no gaps).
 
+    The panel is aligned at its end: a column may start late (leading NaN; it is fitted on
+    its own weeks only, a ragged panel) and a week missing inside a column is interpolated.
     The backtest windows are `steps` weeks long; their scores decide the combination. `run`
     runs the statsforecast calls elsewhere (the service's lanes); default: `config.backend`.
     """
     if steps < 1:
         raise ValueError("the season must have at least one week")
+    wide = _fill_gaps(wide)
     n, count = wide.shape
     ids = [str(c) for c in wide.columns]
-    windows, step = _layout(n, steps, config)
+    lengths = series_lengths(wide)
+    longest = int(lengths.max()) if count else n
+    windows, step = _layout(longest, steps, config)
     cutoffs = tuple(n - k * step for k in range(windows, 0, -1))
-    names = _active_members(config, n)
     sparse_rows = intermittent_series(wide, config)
     # Each series is fitted only by the members that can be chosen for it: the intermittent
     # models on the sparse series, the core members on the rest.
-    parts = []
-    for rows, group in (
-        (~sparse_rows, [m for m in names if m in config.members]),
-        (sparse_rows, [m for m in names if m in config.intermittent_members]),
-    ):
-        if rows.any() and group:
-            parts.append(_rolling_forecast(wide.loc[:, rows], group, cutoffs, steps, config, run))
-    rolled = pd.concat(parts, ignore_index=True)
+    rolled, _ = _group_forecasts(wide, lengths, sparse_rows, cutoffs, steps, config, run)
+    names = _active_members(config, longest)
     for name in names:
         if name not in rolled.columns:
             rolled[name] = np.nan
@@ -303,6 +407,10 @@ def forecast_panel(
     member_point: dict[str, FloatArray] = {
         name: _cube(rolled, name, ids, total, steps) for name in names
     }
+    # A series shorter than `min_history_weeks` has no backtest worth scoring.
+    too_short = lengths < config.min_history_weeks
+    for cube in member_point.values():
+        cube[too_short, :windows] = np.nan
     member_sd: dict[str, FloatArray] = {}
     for name in names:
         if has_native_intervals(name) and f"{name}-hi-95" in rolled.columns:
@@ -310,6 +418,10 @@ def forecast_panel(
                 rolled, f"{name}-lo-95", ids, total, steps
             )
             member_sd[name] = np.maximum(spread, 0.0) / (2 * Z_95)
+    # Which members forecast each series' season (the others were not fitted on it).
+    available = np.stack(
+        [np.isfinite(member_point[name][:, -1]).all(axis=1) for name in names], axis=1
+    ).astype(float)
 
     # Backtest MAE per series and member over the windows with actuals.
     mae = np.full((count, len(names)), np.inf)
@@ -323,6 +435,9 @@ def forecast_panel(
             # A member not fitted on a series (the other group's) has no error there: inf.
             mae[:, j] = np.where(weeks > 0, total_error / np.maximum(weeks, 1), np.inf)
     mae = np.where(np.isfinite(mae), mae, np.inf)
+    stack = np.stack([member_point[name] for name in names], axis=1)  # (n, m, w, h)
+    has_backtest = np.asarray(np.isfinite(stack[:, :, :windows]).any(axis=(1, 2, 3)))
+    scored = windows > 0 and bool(has_backtest[~sparse_rows].any())
 
     intermittent = sparse_rows
     core = np.array([name in config.members for name in names], dtype=float)
@@ -330,34 +445,34 @@ def forecast_panel(
         [name in config.intermittent_members and name in INTERMITTENT for name in names],
         dtype=float,
     )
+    models = np.array([name not in BASELINES for name in names], dtype=float)
+    plain = core * models if (core * models).any() else core
     if not windows:
         # Nothing to score on: the mean of the models, without the baselines (the backtest
         # is what can show that a seasonal naive helps).
-        models = np.array([name not in BASELINES for name in names], dtype=float)
-        core = core * models if (core * models).any() else core
-    eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :])
+        core = plain
+    eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :]) * available
     combination: Combination = config.combination if windows else "mean"
     weights = _weights(mae, eligible, combination, config.top_k)
 
-    stack = np.stack([member_point[name] for name in names], axis=1)  # (n, m, w, h)
     if combination == "cv_subset" and windows:
-        scale = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0) if n > 1 else np.ones(count)
-        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        chosen_subset: np.ndarray = plain
         smooth = ~intermittent
-        chosen = (
-            best_subset(
+        if scored:
+            scale = _naive_scale(history)
+            chosen = best_subset(
                 stack[smooth, :, :windows].reshape(int(smooth.sum()), len(names), -1),
                 actual[smooth, :windows].reshape(int(smooth.sum()), -1),
                 scale[smooth],
                 [j for j, name in enumerate(names) if name in config.members],
                 config.min_subset,
             )
-            if smooth.any()
-            else ()
-        )
-        subset = np.zeros(len(names))
-        subset[list(chosen)] = 1.0
-        eligible = np.where(intermittent[:, None], sparse[None, :], subset[None, :])
+            chosen_subset = np.zeros(len(names))
+            chosen_subset[list(chosen)] = 1.0
+        subset = chosen_subset[None, :] * available
+        # A series that has none of the chosen members (too short for them): its models.
+        subset = np.where(subset.sum(axis=1, keepdims=True) > 0, subset, plain * available)
+        eligible = np.where(intermittent[:, None], sparse[None, :] * available, subset)
         weights = _weights(mae, eligible, "cv_best", 1)
         weights = np.where(
             intermittent[:, None], weights, eligible / np.maximum(eligible.sum(1, keepdims=True), 1)
@@ -367,6 +482,8 @@ def forecast_panel(
         point = np.nanmedian(masked, axis=1)
     else:
         point = np.einsum("nm,nmwh->nwh", weights, np.where(np.isfinite(stack), stack, 0.0))
+    # Windows a series has no backtest for stay unknown (not zero).
+    point = np.where(np.isfinite(stack).any(axis=1), point, np.nan)
 
     # Interval spread: the weighted members' own spreads; a series whose members have none
     # (the intermittent models) takes its history's spread, which calibration then scales.
@@ -382,7 +499,7 @@ def forecast_panel(
         / np.where(w_total > 0, w_total, 1),
         np.where(has_sd, sd_stack, 0.0).sum(axis=1) / np.maximum(has_sd.sum(axis=1), 1),
     )
-    history_sd = history.std(axis=0) if n > 1 else np.zeros(count)
+    history_sd = _nan_std(history)
     no_spread = ~has_sd.any(axis=1)
     sd = np.where(no_spread, history_sd[:, None, None], sd)
     sd = np.where(np.isfinite(sd), sd, 0.0)
@@ -399,9 +516,32 @@ def forecast_panel(
         windows=windows,
         diagnostics={
             "history_weeks": n,
+            "series_weeks": [int(lengths.min()), int(lengths.max())] if count else [0, 0],
             "backtest_windows": windows,
             "backtest_step_weeks": step,
             "members": list(names),
             "combination": combination,
         },
     )
+
+
+def _naive_scale(history: FloatArray) -> FloatArray:
+    """Each column's in-sample mean absolute one-week change (NaN weeks left out); 1 if none."""
+    if len(history) < 2:
+        return np.ones(history.shape[1])
+    diffs = np.abs(np.diff(history, axis=0))
+    seen = np.isfinite(diffs)
+    total = np.where(seen, diffs, 0.0).sum(axis=0)
+    scale = total / np.maximum(seen.sum(axis=0), 1)
+    return np.where(seen.any(axis=0) & (scale > 0), scale, 1.0)
+
+
+def _nan_std(history: FloatArray) -> FloatArray:
+    """Each column's standard deviation over its finite weeks (0 with fewer than two)."""
+    seen = np.isfinite(history)
+    count = seen.sum(axis=0)
+    if not len(history):
+        return np.zeros(history.shape[1])
+    mean = np.where(seen, history, 0.0).sum(axis=0) / np.maximum(count, 1)
+    var = np.where(seen, (history - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1)
+    return np.where(count > 1, np.sqrt(var), 0.0)

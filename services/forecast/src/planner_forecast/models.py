@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 from statsforecast.models import (
+    _TS,
     ADIDA,
     IMAPA,
     MSTL,
@@ -30,7 +31,7 @@ from statsforecast.models import (
 
 from planner_forecast.metrics import FloatArray
 from planner_forecast.prophet_member import ProphetMember
-from planner_forecast.seasonal import Deseasonalised
+from planner_forecast.seasonal import Deseasonalised, season_strength
 
 SEASON_PERIOD = 52
 Z_80 = NormalDist().inv_cdf(0.90)
@@ -117,6 +118,77 @@ class ForwardTSB(_NoIntervals, TSB):  # type: ignore[misc]
     pass
 
 
+class SeasonGatedMSTL(_TS):  # type: ignore[misc]
+    """MSTL where the series has a yearly season worth modelling, its trend model elsewhere.
+
+    MSTL always fits a 52-week seasonal component; on a series without a season (a random
+    walk, a price) that component is the noise of the yearly wander and is added to every
+    forecast. The gate is the deseasonalised members' test (`season_strength`, the share of
+    the classical index that stands out of its own noise): below `threshold` the trend
+    forecaster alone is fitted on the raw series. Decided once per fit (on the whole
+    history), like the other parameters the backtest rolls forward.
+    """
+
+    def __init__(
+        self, season_length: int, trend_forecaster: Any, alias: str, threshold: float = 0.5
+    ) -> None:
+        self.season_length = season_length
+        self.trend_forecaster = trend_forecaster
+        self.alias = alias
+        self.threshold = threshold
+
+    def fit(self, y: FloatArray, X: Any = None) -> SeasonGatedMSTL:  # noqa: N803
+        y = np.asarray(y, dtype=float)
+        self.seasonal_ = season_strength(y, self.season_length) >= self.threshold
+        model = (
+            MSTL(season_length=self.season_length, trend_forecaster=self.trend_forecaster)
+            if self.seasonal_
+            else self.trend_forecaster.new()
+        )
+        self.model_ = model.fit(y=y)
+        return self
+
+    def predict(
+        self,
+        h: int,
+        X: Any = None,  # noqa: N803
+        level: list[int] | None = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self.model_.predict(h=h, level=level)
+        return result
+
+    def predict_in_sample(self, level: list[int] | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.model_.predict_in_sample(level=level)
+        return result
+
+    def forward(
+        self,
+        y: FloatArray,
+        h: int,
+        level: list[int] | None = None,
+        fitted: bool = False,
+        **_: Any,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self.model_.forward(
+            y=np.asarray(y, dtype=float), h=h, level=level, fitted=fitted
+        )
+        return result
+
+    def forecast(
+        self,
+        y: FloatArray,
+        h: int,
+        level: list[int] | None = None,
+        fitted: bool = False,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self.fit(y)
+        result = self.predict(h=h, level=level)
+        if fitted:
+            result |= self.predict_in_sample(level=level)
+        return result
+
+
 _FACTORIES: dict[MemberName, Callable[[int], Any]] = {
     # Weekly data has a 52-week season; ETS cannot carry 52 seasonal states cheaply (or
     # robustly) and AutoARIMA's seasonal search costs seconds per series, so both model the
@@ -125,13 +197,18 @@ _FACTORIES: dict[MemberName, Callable[[int], Any]] = {
     "theta_sa": lambda m: Deseasonalised(
         DynamicOptimizedTheta(season_length=1), m, alias="theta_sa"
     ),
-    "arima_sa": lambda m: Deseasonalised(AutoARIMA(season_length=1), m, alias="arima_sa"),
+    # The order search by conditional sum of squares, maximum likelihood for the chosen model
+    # only (R's auto.arima does so on series longer than 150): 40 % cheaper, ~15x AutoETS.
+    "arima_sa": lambda m: Deseasonalised(
+        AutoARIMA(season_length=1, approximation=True), m, alias="arima_sa"
+    ),
     "auto_theta": lambda m: AutoTheta(season_length=m, alias="auto_theta"),
     "dynamic_theta": lambda m: DynamicOptimizedTheta(season_length=m, alias="dynamic_theta"),
     "auto_arima": lambda m: AutoARIMA(season_length=m, alias="auto_arima"),
     # statsforecast's MSTL.forward decomposes the given weeks again: from a backtest origin
-    # its seasonal components never saw the weeks after it.
-    "mstl": lambda m: MSTL(season_length=m, trend_forecaster=AutoETS(model="ZZN"), alias="mstl"),
+    # its seasonal components never saw the weeks after it. Gated: on a series without a
+    # yearly season, its trend model (AutoETS, no season) on the raw series.
+    "mstl": lambda m: SeasonGatedMSTL(m, AutoETS(model="ZZN"), alias="mstl"),
     "seasonal_naive": lambda m: ForwardSeasonalNaive(season_length=m, alias="seasonal_naive"),
     "naive": lambda m: Naive(alias="naive"),
     "croston": lambda m: ForwardCroston(alias="croston"),
