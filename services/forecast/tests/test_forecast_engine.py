@@ -195,7 +195,7 @@ def test_seasons_on_the_same_history_share_the_member_fits() -> None:
     fresh = forecast_panel(panel, HORIZON + 4, EngineConfig())
     assert np.array_equal(longer.point, fresh.point)
     assert np.array_equal(longer.sd, fresh.sd)
-    # A horizon in the same 13-week rounding: the forwards come from the cache too, cut.
+    # A horizon in the same 26-week rounding: the forwards come from the cache too, cut.
     forwards = FORWARDS.misses
     shorter = forecast_panel(panel, HORIZON + 2, EngineConfig())
     assert FORWARDS.misses == forwards

@@ -67,7 +67,7 @@ def test_a_season_on_the_lanes_is_the_season_in_one_process(lanes: Lanes) -> Non
     members = len(config.members)
     assert sum(c["fits"] for c in counts) == series * members
 
-    # Another season on the same history, another horizon in the same 13-week rounding: no
+    # Another season on the same history, another horizon in the same 26-week rounding: no
     # lane fits or rolls anything forward again, and the forecast is its cold run's.
     second = forecast_hierarchy(panel, clusters, 12, config, run=lanes.statsforecast)
     assert [(c["fit_misses"], c["forward_misses"]) for c in _counts(lanes)] == [

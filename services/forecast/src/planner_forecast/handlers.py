@@ -80,9 +80,10 @@ class ForecastHandlers:
         self._panels = PanelCache(settings.cache_size)
 
     def router(self) -> EventRouter:
-        # As many season fits in flight as the pool has workers: one message at a time would
-        # leave all but one worker idle while seasons queue.
-        router = EventRouter(concurrency=self._settings.workers)
+        # Two seasons in flight per worker lane: every season's fits use all the lanes, and
+        # while one season reads its history or writes its forecast (database work, no lane)
+        # the next one's fits keep the lanes busy.
+        router = EventRouter(concurrency=2 * self._settings.workers)
         router.phased(ForecastRequested)(self.on_forecast_requested)
         router.on(AllocationRequested)(self.on_allocation_requested)
         router.on(ActualsUploaded)(self.on_actuals_uploaded)

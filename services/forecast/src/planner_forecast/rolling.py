@@ -38,7 +38,7 @@ from planner_forecast.metrics import FloatArray
 FIT_CACHE_SIZE = 50_000
 # Forwards are small (a few arrays of weeks): several per fit.
 FORWARD_CACHE_SIZE = 200_000
-FORWARD_ROUNDING = 13
+FORWARD_ROUNDING = 26
 log = logging.getLogger(__name__)
 # Fits and forwards that failed and gave the last value instead, by member, in this process.
 FALLBACKS: Counter[str] = Counter()
@@ -107,10 +107,10 @@ class ForwardCache(_Lru):
     Seasons planned on the same history differ mostly in their horizon: their backtest
     origins and the end of the history are the same, and so are the fit's forecasts from
     there, up to the shorter horizon. Each forward is computed for the horizon rounded up to
-    `FORWARD_ROUNDING` weeks and cut to the one asked, so that a season of 20 weeks after one
-    of 18 costs slices, not forward passes (the point and bounds of week k do not depend on
-    how many weeks follow). The rounding is part of the key: the same request always gets
-    the same numbers, from the cache or not.
+    `FORWARD_ROUNDING` weeks (half a year: most seasons fall in one rounding) and cut to the
+    one asked, so that a season of 20 weeks after one of 12 costs slices, not forward passes
+    (the point and bounds of week k do not depend on how many weeks follow). The rounding is
+    part of the key: the same request always gets the same numbers, from the cache or not.
     """
 
     def __init__(self, size: int = FORWARD_CACHE_SIZE) -> None:
