@@ -31,7 +31,7 @@ from statsforecast.models import (
 
 from planner_forecast.metrics import FloatArray
 from planner_forecast.prophet_member import ProphetMember
-from planner_forecast.seasonal import Deseasonalised, season_strength
+from planner_forecast.seasonal import Deseasonalised, FitThenPredict, season_strength
 
 SEASON_PERIOD = 52
 Z_80 = NormalDist().inv_cdf(0.90)
@@ -118,7 +118,7 @@ class ForwardTSB(_NoIntervals, TSB):  # type: ignore[misc]
     pass
 
 
-class SeasonGatedMSTL(_TS):  # type: ignore[misc]
+class SeasonGatedMSTL(FitThenPredict, _TS):  # type: ignore[misc]
     """MSTL where the series has a yearly season worth modelling, its trend model elsewhere.
 
     MSTL always fits a 52-week seasonal component; on a series without a season (a random
@@ -172,20 +172,6 @@ class SeasonGatedMSTL(_TS):  # type: ignore[misc]
         result: dict[str, Any] = self.model_.forward(
             y=np.asarray(y, dtype=float), h=h, level=level, fitted=fitted
         )
-        return result
-
-    def forecast(
-        self,
-        y: FloatArray,
-        h: int,
-        level: list[int] | None = None,
-        fitted: bool = False,
-        **_: Any,
-    ) -> dict[str, Any]:
-        self.fit(y)
-        result = self.predict(h=h, level=level)
-        if fitted:
-            result |= self.predict_in_sample(level=level)
         return result
 
 

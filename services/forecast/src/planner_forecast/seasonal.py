@@ -94,7 +94,25 @@ def season_strength(y: FloatArray, period: int) -> float:
     return 0.0 if found is None else season_shrinkage(*found)
 
 
-class Deseasonalised(_TS):  # type: ignore[misc]
+class FitThenPredict:
+    """statsforecast's one-shot `forecast` for a wrapper model: `fit`, then `predict`."""
+
+    def forecast(
+        self,
+        y: FloatArray,
+        h: int,
+        level: list[int] | None = None,
+        fitted: bool = False,
+        **_: Any,  # statsforecast's exogenous arguments: the wrapped models here take none
+    ) -> dict[str, Any]:
+        self.fit(y)  # type: ignore[attr-defined]
+        result: dict[str, Any] = self.predict(h=h, level=level)  # type: ignore[attr-defined]
+        if fitted:
+            result |= self.predict_in_sample(level=level)  # type: ignore[attr-defined]
+        return result
+
+
+class Deseasonalised(FitThenPredict, _TS):  # type: ignore[misc]
     """`base` on the seasonally adjusted series; `base` must have `fit`/`predict`/`forward`."""
 
     def __init__(self, base: Any, season_length: int, alias: str) -> None:
@@ -165,17 +183,3 @@ class Deseasonalised(_TS):  # type: ignore[misc]
         if level:
             kwargs["level"] = level
         return self._restore(self.model_.forward(**kwargs), y.size, h, index)
-
-    def forecast(
-        self,
-        y: FloatArray,
-        h: int,
-        level: list[int] | None = None,
-        fitted: bool = False,
-        **_: Any,  # statsforecast's exogenous arguments: the base models here take none
-    ) -> dict[str, Any]:
-        self.fit(y)
-        result = self.predict(h=h, level=level)
-        if fitted:
-            result |= self.predict_in_sample()
-        return result
