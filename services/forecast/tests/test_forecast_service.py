@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast.app import SERVICE_NAME, forecast_setup
+from planner_forecast.ensemble import EngineConfig
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.streams import decode_entry, stream_for
 from planner_shared.db.engine import transaction
@@ -162,6 +163,11 @@ async def test_forecast_allocation_and_in_season_steps(
             assert summary.lower_95 <= summary.lower_80 <= summary.season_total
             assert summary.season_total <= summary.upper_80 <= summary.upper_95
             assert summary.season_total > 0
+            # Only the members fitted on the category's total are shown, each with a weight
+            # and a backtest error of its own (no intermittent model at 0 % on a dense total).
+            assert set(summary.weights) == set(summary.backtest_wape)
+            assert set(summary.weights) <= set(EngineConfig().members)
+            assert all(error > 0 for error in summary.backtest_wape.values())
         assert forecast.cluster_count >= 2
         assert forecast.manufacturing is not None
         for line in forecast.manufacturing.lines:

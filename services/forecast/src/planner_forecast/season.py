@@ -414,8 +414,15 @@ def _category_result(
     code = category.code
     [total] = result.index("total", code)
     base = result.base
-    names = base.member_names
-    method, weights = _member_label(names, base.weights[total])
+    # The members fitted on the category's total: the intermittent ones forecast only sparse
+    # series, and a member without a forecast has neither a weight nor a backtest to show.
+    fitted = [
+        j
+        for j, name in enumerate(base.member_names)
+        if np.isfinite(base.members[name][total]).any()
+    ]
+    names = [base.member_names[j] for j in fitted]
+    method, weights = _member_label(names, base.weights[total][fitted])
     skip = group.steps - group.season_weeks
     known = base.actual[total, : base.windows]
     backtest = {
