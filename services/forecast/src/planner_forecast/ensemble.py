@@ -114,7 +114,7 @@ def _active_members(config: EngineConfig, history_weeks: int) -> list[MemberName
     return [n for n in names if two_seasons or n not in NEEDS_TWO_SEASONS]
 
 
-def _layout(history_weeks: int, steps: int, config: EngineConfig) -> tuple[int, int]:
+def _layout(history_weeks: int, config: EngineConfig) -> tuple[int, int]:
     """(backtest windows, step between origins) that leave enough weeks before each origin.
 
     The members are fitted on the whole history and rolled forward from the origins, where
@@ -393,7 +393,7 @@ def forecast_panel(
     ids = [str(c) for c in wide.columns]
     lengths = series_lengths(wide)
     longest = int(lengths.max()) if count else n
-    windows, step = _layout(longest, steps, config)
+    windows, step = _layout(longest, config)
     cutoffs = tuple(n - k * step for k in range(windows, 0, -1))
     sparse_rows = intermittent_series(wide, config)
     # Each series is fitted only by the members that can be chosen for it: the intermittent

@@ -16,6 +16,8 @@ from prometheus_client import Gauge
 from planner_forecast.parallel import Lanes, cache_counts
 
 log = logging.getLogger(__name__)
+# Reports in flight (the event loop keeps only weak references to tasks).
+_REPORTS: set[asyncio.Task[list[dict[str, int]]]] = set()
 
 LANE_CACHE = Gauge(
     "planner_forecast_lane_cache",
@@ -42,3 +44,17 @@ async def report_lanes(lanes: Lanes) -> list[dict[str, int]]:
         extra={"lanes": figures},
     )
     return figures
+
+
+def report_lanes_soon(lanes: Lanes) -> None:
+    """`report_lanes` in the background: its jobs queue behind the seasons' fits on the
+    lanes, and a season's forecast must not wait for them."""
+    task = asyncio.ensure_future(report_lanes(lanes))
+    _REPORTS.add(task)
+    task.add_done_callback(_reported)
+
+
+def _reported(task: asyncio.Task[list[dict[str, int]]]) -> None:
+    _REPORTS.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("lane cache figures not read: %r", task.exception())

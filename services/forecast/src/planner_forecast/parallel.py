@@ -283,9 +283,7 @@ class Lanes(Executor):
         self, frame: pd.DataFrame, models: list[Any], kwargs: dict[str, Any], method: str
     ) -> pd.DataFrame:
         ids = frame["unique_id"].astype(str)
-        lane = np.fromiter((self.lane_of(i) for i in ids.unique()), dtype=int)
-        by_id = dict(zip(ids.unique(), lane, strict=True))
-        which = ids.map(by_id).to_numpy()
+        which = ids.map({i: self.lane_of(i) for i in ids.unique()}).to_numpy()
         futures = [
             self._lanes[k].submit(statsforecast_chunk, frame[which == k], models, kwargs, method)
             for k in range(len(self._lanes))

@@ -41,7 +41,7 @@ from planner_forecast.manufacturing import (
     split_store_units,
 )
 from planner_forecast.metrics import wape
-from planner_forecast.observability import report_lanes
+from planner_forecast.observability import report_lanes_soon
 from planner_forecast.panel import bottom_panel, season_offset, week_starts
 from planner_forecast.parallel import Lanes
 from planner_forecast.settings import ForecastSettings
@@ -125,7 +125,7 @@ async def _run(pool: Executor, args: tuple[Any, ...]) -> HierarchyForecast:
         result = await asyncio.to_thread(
             functools.partial(fit_panel, run=pool.statsforecast), *args
         )
-        await report_lanes(pool)
+        report_lanes_soon(pool)
         return result
     return await asyncio.get_running_loop().run_in_executor(pool, fit_panel, *args)
 
