@@ -7,6 +7,7 @@ import {
   errorsByRow,
   fractionAsPercent,
   fromEditable,
+  modelLabel,
   percent,
   previewCsv,
   runChanges,
@@ -117,5 +118,17 @@ describe("cookies", () => {
   it("reads the CSRF cookie", () => {
     expect(readCookie("a=1; planner_csrf=abc%3D; b=2", "planner_csrf")).toBe("abc=");
     expect(readCookie("a=1", "planner_csrf")).toBeNull();
+  });
+});
+
+describe("modelLabel", () => {
+  it("names the engine's members in a planner's words", () => {
+    expect(modelLabel("seasonal_naive")).toBe("Same week last year");
+    expect(modelLabel("arima_sa")).toBe("ARIMA");
+    expect(modelLabel("croston")).toBe("Croston (sparse demand)");
+  });
+
+  it("keeps a member it does not know readable", () => {
+    expect(modelLabel("new_model")).toBe("new model");
   });
 });

@@ -35,6 +35,29 @@ export function signedFraction(value: number | null | undefined): string {
   return value > 0 ? `+${text}` : text;
 }
 
+// The forecast engine's member names (services/forecast models.py) in a planner's words; the
+// engine's name stays in the cell's title for whoever reads docs/forecasting.md.
+const MODEL_LABELS: Record<string, string> = {
+  auto_ets: "Exponential smoothing",
+  theta_sa: "Theta",
+  arima_sa: "ARIMA",
+  mstl: "Seasonal decomposition (MSTL)",
+  seasonal_naive: "Same week last year",
+  naive: "Last week repeated",
+  auto_theta: "Theta, seasonal",
+  dynamic_theta: "Dynamic theta, seasonal",
+  auto_arima: "Seasonal ARIMA",
+  croston: "Croston (sparse demand)",
+  adida: "ADIDA (sparse demand)",
+  imapa: "IMAPA (sparse demand)",
+  tsb: "TSB (sparse demand)",
+  prophet: "Prophet",
+};
+
+export function modelLabel(name: string): string {
+  return MODEL_LABELS[name] ?? name.replace(/_/g, " ");
+}
+
 export function stateLabel(state: string): string {
   return state.replace(/_/g, " ");
 }

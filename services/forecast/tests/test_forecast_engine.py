@@ -13,7 +13,13 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from planner_forecast.ensemble import EngineConfig, best_subset, forecast_panel
+from planner_forecast.ensemble import (
+    EngineConfig,
+    PanelForecast,
+    best_subset,
+    forecast_panel,
+    stacked_weights,
+)
 from planner_forecast.hierarchy import forecast_hierarchy
 from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
 from planner_forecast.panel import NotWeeklyError, bottom_panel, season_offset
@@ -79,6 +85,59 @@ def test_best_subset_scores_a_series_on_the_members_it_has() -> None:
     # A series with no scored week at all does not count.
     unknown = np.array([[np.nan], [20.0]])
     assert best_subset(backtest, unknown, np.ones(2), [0, 1, 2], min_size=2) == (1, 2)
+
+
+def test_stacked_weights_find_the_mix_that_fits_the_backtest() -> None:
+    rng = np.random.default_rng(0)
+    actual = rng.uniform(50, 150, size=(30, 13))
+    high = actual * 1.10
+    low = actual * 0.95
+    wild = actual + rng.normal(0, 40, size=actual.shape)
+    backtest = np.stack([high, low, wild], axis=1)
+    # A third of `high` and two thirds of `low` is exact (1.10 / 3 + 0.95 * 2 / 3 = 1);
+    # no equal-weight subset is.
+    weights = stacked_weights(backtest, actual, np.ones(30), [0, 1, 2])
+    assert np.allclose(weights, [1 / 3, 2 / 3, 0.0], atol=0.01)
+    # A member that is not a candidate gets no weight; a thinned panel finds the same mix.
+    assert stacked_weights(backtest, actual, np.ones(30), [0, 2])[1] == 0.0
+    thinned = stacked_weights(backtest, actual, np.ones(30), [0, 1, 2], max_points=120)
+    assert np.allclose(thinned, weights, atol=0.02)
+
+
+def test_stacked_weights_leave_out_the_weeks_a_candidate_has_no_forecast_for() -> None:
+    actual = np.array([[10.0, 10.0], [20.0, 20.0]])
+    # Member 1 is exact where it forecasts; member 0 is off by 5 everywhere. Series 1 has no
+    # forecast of member 1: its weeks are left out instead of counting as an error.
+    backtest = np.array([[[15.0, 15.0], [10.0, 10.0]], [[25.0, 25.0], [np.nan, np.nan]]])
+    assert np.allclose(stacked_weights(backtest, actual, np.ones(2), [0, 1]), [0.0, 1.0])
+    # Nothing scored: equal weights over the candidates.
+    unknown = np.full_like(actual, np.nan)
+    assert np.allclose(stacked_weights(backtest, unknown, np.ones(2), [0, 1]), [0.5, 0.5])
+
+
+def test_the_stacked_default_is_the_subset_mean_shrunk_toward_the_stacked_weights() -> None:
+    panel = _seasonal_panel(stores=4)
+    history = panel.iloc[:-HORIZON]
+    subset = forecast_panel(history, HORIZON, EngineConfig(combination="cv_subset"))
+    unshrunk = forecast_panel(history, HORIZON, EngineConfig(stack_share=0.0))
+    default = forecast_panel(history, HORIZON, EngineConfig())
+    # No share for the stacked weights: exactly the subset's mean.
+    assert np.allclose(unshrunk.point, subset.point, equal_nan=True)
+    assert np.allclose(default.weights.sum(axis=1), 1.0)
+    assert (default.weights >= 0).all()
+    # Half of the weight follows the stack, so the default differs from the plain mean and
+    # its backtest MASE (what both minimise) is no worse than the subset's: the absolute error
+    # is convex in the weights, and the subset's weights were among the stack's candidates.
+    windows = default.windows
+    known = default.actual[:, :windows]
+    scale = np.abs(np.diff(history.to_numpy(), axis=0)).mean(axis=0)
+
+    def mase(result: PanelForecast) -> float:
+        error = np.abs(result.point[:, :windows] - known).mean(axis=(1, 2))
+        return float(np.mean(error / scale))
+
+    assert mase(default) <= mase(subset) + 1e-9
+    assert not np.allclose(default.weights, subset.weights)
 
 
 def test_mostly_zero_series_use_the_intermittent_models() -> None:

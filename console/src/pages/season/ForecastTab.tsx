@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
-import { fractionAsPercent, units } from "../../format";
+import { fractionAsPercent, modelLabel, units } from "../../format";
 import { useApi } from "../../hooks";
 import type { CategoryForecastChart, Cluster, ForecastChart } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
@@ -54,7 +54,7 @@ function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
         <tbody>
           {models.map((m) => (
             <tr key={m}>
-              <td>{m.replace(/_/g, " ")}</td>
+              <td title={m}>{modelLabel(m)}</td>
               <td>{chart.weights[m] === undefined ? "–" : chart.weights[m].toFixed(2)}</td>
               <td>{fractionAsPercent(chart.backtest_errors[m])}</td>
             </tr>

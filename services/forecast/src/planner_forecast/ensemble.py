@@ -13,7 +13,14 @@ Per series, the members' backtest errors choose the combination (`Combination`):
 - `mean` / `median`: of the core members, ignoring the backtest (robust, no selection noise);
 - `cv_best`: the member with the lowest backtest MAE;
 - `cv_weighted`: weights proportional to 1 / backtest MAE^2 over the core members;
-- `cv_top`: the mean of the `top_k` members with the lowest backtest MAE.
+- `cv_top`: the mean of the `top_k` members with the lowest backtest MAE;
+- `cv_subset`: the mean of the subset of members (at least `min_subset`) whose mean backtests
+  best over the whole panel;
+- `cv_stack` (default): weights fitted on the whole panel's backtest (the simplex weights with
+  the least mean absolute scaled error, `stacked_weights`), shrunk halfway toward the
+  `cv_subset` mean. Stacking alone can put all the weight on a member that dominates the
+  panel; the shrinkage toward an equal-weight mean is the classic remedy for the noise in
+  estimated combination weights.
 Sparse series (mostly zero weeks, `intermittent_zero_share`) use the intermittent members
 (Croston, ADIDA, IMAPA, TSB) instead, chosen the same way. The benchmark that picked the
 default is bench/forecast_accuracy.py; its table is in docs/forecasting.md.
@@ -46,19 +53,22 @@ from planner_forecast.models import (
 )
 from planner_forecast.rolling import RollingOrigins
 
-Combination = Literal["mean", "median", "cv_best", "cv_weighted", "cv_top", "cv_subset"]
+Combination = Literal["mean", "median", "cv_best", "cv_weighted", "cv_top", "cv_subset", "cv_stack"]
 Backend = Literal["local", "dask"]
 LEVELS = (80, 95)
 
 # dynamic_theta (Theta with its own seasonality test) is not a default member: it was never in
 # the subset chosen on the public proxy, scored worst of the models on Walmart and the sample,
-# and cost 15 % of a panel's fits (docs/forecasting.md).
+# and cost 15 % of a panel's fits (docs/forecasting.md). The last value (`naive`) is a member:
+# it costs nothing to fit, and on random-walk-like series (prices, rates) it is what the
+# stacked weights lean on.
 DEFAULT_MEMBERS: tuple[MemberName, ...] = (
     "auto_ets",
     "theta_sa",
     "mstl",
     "arima_sa",
     "seasonal_naive",
+    "naive",
 )
 DEFAULT_INTERMITTENT: tuple[MemberName, ...] = ("croston", "tsb", "imapa")
 
@@ -66,8 +76,12 @@ DEFAULT_INTERMITTENT: tuple[MemberName, ...] = ("croston", "tsb", "imapa")
 @dataclass(frozen=True)
 class EngineConfig:
     members: tuple[MemberName, ...] = DEFAULT_MEMBERS
-    combination: Combination = "cv_subset"
+    combination: Combination = "cv_stack"
     top_k: int = 2
+    # `cv_stack`: the share of the stacked weights in the final ones (the rest: the
+    # `cv_subset` mean). Half is the usual shrinkage toward equal weights; docs/forecasting.md
+    # has the comparison with either end.
+    stack_share: float = 0.5
     # `cv_subset` averages at least this many members: a mean of several models is a safer
     # bet than the one that won a short backtest (docs/forecasting.md has the comparison).
     min_subset: int = 3
@@ -333,6 +347,75 @@ def best_subset(
     return best[1] if best is not None else tuple(candidates)
 
 
+def _subset_errors(
+    backtest: FloatArray, actual: FloatArray, scale: FloatArray, candidates: list[int]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The backtest weeks every candidate forecasts: (points, candidate) forecasts and the
+    actuals, both over the series' scale, and each point's weight (one over the series'
+    scored weeks and the number of scored series, so the weights sum to one per panel and
+    each series counts once, as in `best_subset`)."""
+    part = backtest[:, candidates] / scale[:, None, None]
+    target = actual / scale[:, None]
+    ok = np.isfinite(part).all(axis=1) & np.isfinite(target)
+    weeks = ok.sum(axis=1)
+    scored = int((weeks > 0).sum())
+    rows, cols = np.nonzero(ok)
+    forecasts = part[rows, :, cols]
+    weight = 1.0 / (weeks[rows] * max(scored, 1))
+    return forecasts, target[rows, cols], weight
+
+
+def stacked_weights(
+    backtest: FloatArray,
+    actual: FloatArray,
+    scale: FloatArray,
+    candidates: list[int],
+    max_points: int = 60_000,
+) -> FloatArray:
+    """Simplex weights over `candidates` (member columns) whose weighted forecast has the
+    least mean absolute scaled error over the panel's backtest: a linear program.
+
+    `backtest` is (series, member, week), `actual` (series, week), as for `best_subset`;
+    weeks a candidate has no forecast for are left out. A panel with more than `max_points`
+    scored weeks is thinned to that many, evenly spaced (the weights are a handful of numbers:
+    tens of thousands of errors pin them down). Returns one weight per member column, zero
+    off the candidates; equal weights if nothing is scored or the program fails.
+    """
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    members = backtest.shape[1]
+    out = np.zeros(members)
+    equal = np.zeros(members)
+    equal[candidates] = 1.0 / max(len(candidates), 1)
+    forecasts, target, weight = _subset_errors(backtest, actual, scale, candidates)
+    if len(target) > max_points:
+        keep = np.linspace(0, len(target) - 1, max_points).round().astype(int)
+        forecasts, target, weight = forecasts[keep], target[keep], weight[keep]
+    if not len(target) or len(candidates) == 1:
+        return equal
+    # Variables: the weights, then one absolute error per point (|X w - y| <= u).
+    points, k = forecasts.shape
+    eye = sparse.identity(points, format="csr")
+    upper = sparse.vstack(
+        [sparse.hstack([forecasts, -eye]), sparse.hstack([-forecasts, -eye])], format="csr"
+    )
+    result = linprog(
+        c=np.concatenate([np.zeros(k), weight / weight.sum()]),
+        A_ub=upper,
+        b_ub=np.concatenate([target, -target]),
+        A_eq=np.concatenate([np.ones(k), np.zeros(points)])[None, :],
+        b_eq=[1.0],
+        bounds=[(0.0, 1.0)] * k + [(0.0, None)] * points,
+        method="highs",
+    )
+    if not result.success:
+        return equal
+    solved = np.clip(result.x[:k], 0.0, None)
+    out[candidates] = solved / solved.sum() if solved.sum() > 0 else 1.0 / k
+    return out
+
+
 def _group_forecasts(
     wide: pd.DataFrame,
     lengths: Any,
@@ -374,6 +457,36 @@ def _group_forecasts(
             names += [m for m in group if m not in names]
     rolled = pd.concat(parts, ignore_index=True)
     return rolled, names
+
+
+def _panel_weights(
+    stack: FloatArray,
+    actual: FloatArray,
+    history: FloatArray,
+    intermittent: Any,
+    names: list[MemberName],
+    windows: int,
+    scored: bool,
+    plain: FloatArray,
+    config: EngineConfig,
+) -> FloatArray:
+    """One weight per member for the whole panel's smooth series (`cv_subset`/`cv_stack`):
+    chosen on their backtest windows; the models' mean when nothing could be scored."""
+    if not scored:
+        return plain / max(float(plain.sum()), 1.0)
+    smooth = ~intermittent
+    count = int(smooth.sum())
+    backtest = stack[smooth, :, :windows].reshape(count, len(names), -1)
+    known = actual[smooth, :windows].reshape(count, -1)
+    scale = _naive_scale(history)[smooth]
+    candidates = [j for j, name in enumerate(names) if name in config.members]
+    chosen = best_subset(backtest, known, scale, candidates, config.min_subset)
+    weights = np.zeros(len(names))
+    weights[list(chosen)] = 1.0 / len(chosen)
+    if config.combination == "cv_stack":
+        stacked = stacked_weights(backtest, known, scale, candidates)
+        weights = config.stack_share * stacked + (1 - config.stack_share) * weights
+    return weights
 
 
 def forecast_panel(
@@ -457,27 +570,17 @@ def forecast_panel(
     combination: Combination = config.combination if windows else "mean"
     weights = _weights(mae, eligible, combination, config.top_k)
 
-    if combination == "cv_subset" and windows:
-        chosen_subset: np.ndarray = plain
-        smooth = ~intermittent
-        if scored:
-            scale = _naive_scale(history)
-            chosen = best_subset(
-                stack[smooth, :, :windows].reshape(int(smooth.sum()), len(names), -1),
-                actual[smooth, :windows].reshape(int(smooth.sum()), -1),
-                scale[smooth],
-                [j for j, name in enumerate(names) if name in config.members],
-                config.min_subset,
-            )
-            chosen_subset = np.zeros(len(names))
-            chosen_subset[list(chosen)] = 1.0
-        subset = chosen_subset[None, :] * available
+    if combination in ("cv_subset", "cv_stack") and windows:
+        panel_weights = _panel_weights(
+            stack, actual, history, intermittent, names, windows, scored, plain, config
+        )
+        subset = panel_weights[None, :] * available
         # A series that has none of the chosen members (too short for them): its models.
         subset = np.where(subset.sum(axis=1, keepdims=True) > 0, subset, plain * available)
-        eligible = np.where(intermittent[:, None], sparse[None, :] * available, subset)
+        eligible = np.where(intermittent[:, None], sparse[None, :] * available, subset > 0)
         weights = _weights(mae, eligible, "cv_best", 1)
         weights = np.where(
-            intermittent[:, None], weights, eligible / np.maximum(eligible.sum(1, keepdims=True), 1)
+            intermittent[:, None], weights, subset / np.maximum(subset.sum(1, keepdims=True), 1e-12)
         )
     if combination == "median":
         masked = np.where(eligible[:, :, None, None] > 0, stack, np.nan)

@@ -108,7 +108,7 @@ def limit_native_threads() -> None:
     on top would oversubscribe the cores and spin against each other.
     """
     numba_cache()
-    import scipy.linalg  # type: ignore[import-untyped]  # noqa: F401
+    import scipy.linalg  # noqa: F401
 
     threadpool_limits(limits=1)
 
