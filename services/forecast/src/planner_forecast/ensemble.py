@@ -120,6 +120,8 @@ class PanelForecast:
     intermittent: Any = field(default_factory=lambda: np.zeros(0, dtype=bool))
     windows: int = 0
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    # Weeks of history before each window (the backtest origins, then the whole history).
+    origins: tuple[int, ...] = ()
 
 
 def _active_members(config: EngineConfig, history_weeks: int) -> list[MemberName]:
@@ -619,6 +621,7 @@ def forecast_panel(
         member_names=list(names),
         intermittent=intermittent,
         windows=windows,
+        origins=(*cutoffs, n),
         diagnostics={
             "history_weeks": n,
             "series_weeks": [int(lengths.min()), int(lengths.max())] if count else [0, 0],

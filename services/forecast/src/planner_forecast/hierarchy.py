@@ -26,7 +26,7 @@ import pandas as pd
 
 from planner_forecast.ensemble import EngineConfig, PanelForecast, Runner, forecast_panel
 from planner_forecast.metrics import FloatArray
-from planner_forecast.models import Z_80, Z_95
+from planner_forecast.models import SEASON_PERIOD, Z_80, Z_95
 
 Reconciliation = Literal["mint_shrink", "wls_struct", "ols", "bottom_up", "none"]
 NodeKind = Literal["total", "cluster", "store"]
@@ -159,6 +159,38 @@ def _reconciled_sd(projector: FloatArray, sd: FloatArray, corr: FloatArray | Non
     return out.reshape(sd.shape)
 
 
+def _level_ratio(history: FloatArray, point: FloatArray, origins: tuple[int, ...]) -> FloatArray:
+    """Each forecast week's level against its series' mean over the year before the window's
+    origin (node, window, week), clipped to 0.2-5; 1 where there is no such mean.
+
+    The members model the deseasonalised series with additive errors, so their spread is the
+    same in a peak week as in a trough, while retail errors grow with the volume: the widths
+    are scaled by this ratio (`_scaled_spreads`) before they are calibrated.
+    """
+    ratio = np.ones_like(point)
+    for w, origin in enumerate(origins):
+        year = history[max(0, origin - SEASON_PERIOD) : origin]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = np.nanmean(np.where(np.isfinite(year), year, np.nan), axis=0)
+            part = point[:, w] / np.where(level > 0, level, np.nan)[:, None]
+        ratio[:, w] = np.where(np.isfinite(part), np.clip(part, 0.2, 5.0), 1.0)
+    return ratio
+
+
+def _scaled_spreads(sd: FloatArray, ratio: FloatArray, skip: int) -> tuple[FloatArray, FloatArray]:
+    """Weekly spreads and season-total spreads that grow with the forecast's level.
+
+    Weekly: with the square root of the level ratio, as count noise does (a Poisson
+    variance is its mean). Season totals: with the ratio itself, the weeks' spreads summed
+    (weeks moving together): a season total's error is mostly a level error, a share of the
+    volume. On the sample's held-out origins this took the stores' season-total 80 %
+    coverage from 70 % to 79 % and kept the weekly one at nominal (docs/forecasting.md).
+    """
+    weekly = sd * np.sqrt(ratio)
+    season = (sd * ratio)[:, :, skip:].sum(axis=2)
+    return weekly, season
+
+
 def _calibrate(score: FloatArray, nominal: int, fallback: float = 1.0) -> tuple[float, int]:
     """Multiplier of a z-width so that it covers `nominal` % of the backtest scores."""
     finite = score[np.isfinite(score)]
@@ -200,8 +232,8 @@ def forecast_hierarchy(
     if w_matrix is not None:
         spread = np.sqrt(np.clip(np.diag(w_matrix), 1e-12, None))
         corr = w_matrix / np.outer(spread, spread)
-    sd = _reconciled_sd(projector, base.sd, corr)
-    season_sd = sd[:, :, skip:].sum(axis=2)  # weeks moving together: the honest spread
+    ratio = _level_ratio(history.to_numpy(dtype=float), point, base.origins)
+    sd, season_sd = _scaled_spreads(_reconciled_sd(projector, base.sd, corr), ratio, skip)
 
     kinds = np.array([n.kind for n in nodes])
     windows = base.windows
