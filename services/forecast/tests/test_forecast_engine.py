@@ -177,6 +177,29 @@ def test_the_hierarchy_adds_up_and_its_intervals_are_calibrated() -> None:
     assert result.backtest_coverage["weekly_95"] == pytest.approx(0.95, abs=0.05)
 
 
+def test_interval_widths_grow_with_the_forecast_level() -> None:
+    # Two seasons and a half of a strong yearly season: the forecast's peak weeks sell about
+    # twice its trough weeks. Their intervals are wider in proportion to the square root of
+    # the level (count noise), not equal as the deseasonalised members' own spreads are.
+    t = np.arange(140)
+    rng = np.random.default_rng(5)
+    data = {}
+    for i in range(4):
+        level = 100 + 20 * i
+        seasonal = level * (1 + 0.35 * np.sin(2 * np.pi * t / 52))
+        data[f"S{i:02d}|KNIT"] = np.maximum(seasonal + rng.normal(0, 0.04 * level, t.size), 0)
+    panel = pd.DataFrame(data, index=pd.date_range("2022-01-03", periods=t.size, freq="7D"))
+    result = forecast_hierarchy(panel, {f"S{i:02d}": 0 for i in range(4)}, 26, EngineConfig())
+    store = result.index("store", "KNIT")[0]
+    width = result.upper_80[store] - result.lower_80[store]
+    point = result.point[store]
+    peak, trough = int(np.argmax(point)), int(np.argmin(point))
+    assert point[peak] > 1.6 * point[trough]
+    ratio = width[peak] / width[trough]
+    assert ratio == pytest.approx(np.sqrt(point[peak] / point[trough]), rel=0.25)
+    assert ratio > 1.2
+
+
 def test_a_monthly_history_is_refused_where_it_is_loaded() -> None:
     rows = pd.DataFrame(
         {

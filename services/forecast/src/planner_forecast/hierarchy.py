@@ -6,11 +6,13 @@ hierarchicalforecast's MinTrace (default `mint_shrink`, its covariance estimated
 backtest errors) makes them add up, with coherent Gaussian intervals (the `normality` sampler's
 covariance S P W_h P' S', computed here for every backtest window at once).
 
-Widths are then calibrated, split conformal style, on the backtest windows: for each level of
-the hierarchy and each nominal level (80 %, 95 %) the interval is scaled so that it covers that
-share of the backtest's weekly actuals, and the season-total interval (the weekly spreads
-summed, i.e. weeks moving together) is scaled the same way on whole-window totals. The benchmark
-(bench/forecast_accuracy.py) measures coverage on origins the calibration never saw.
+The spreads grow with each week's forecast level (`_scaled_spreads`: the members' own are the
+same in a peak week as in a trough). Widths are then calibrated, split conformal style, on the
+backtest windows: for each level of the hierarchy and each nominal level (80 %, 95 %) the
+interval is scaled so that it covers that share of the backtest's weekly actuals, and the
+season-total interval (the weekly spreads summed, i.e. weeks moving together) is scaled the
+same way on whole-window totals. The benchmark (bench/forecast_accuracy.py) measures coverage
+on origins the calibration never saw.
 
 Negative reconciled store forecasts are cut to zero and the aggregates summed again from the
 stores, so coherence survives the cut.
