@@ -140,6 +140,9 @@ def test_a_whole_season_in_the_console(
 
     page.get_by_role("link", name="Forecast").click()
     expect(page.get_by_test_id("forecast-DRES")).to_contain_text("Backtest error")
+    # The models in a planner's words, not the engine's member names.
+    expect(page.get_by_test_id("forecast-DRES")).to_contain_text("Same week last year")
+    expect(page.get_by_test_id("forecast-DRES")).not_to_contain_text("seasonal naive")
     expect(page.get_by_test_id("cluster").first).to_be_visible()
     page.wait_for_timeout(300)
     shots.take(page, "04-forecast")

@@ -19,7 +19,10 @@ function rows(chart: CategoryForecastChart) {
 }
 
 function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
-  const models = Object.keys({ ...chart.weights, ...chart.backtest_errors });
+  // Heaviest first; a model with no weight (scored only) after those with one.
+  const models = Object.keys({ ...chart.weights, ...chart.backtest_errors }).sort(
+    (a, b) => (chart.weights[b] ?? -1) - (chart.weights[a] ?? -1),
+  );
   return (
     <div className="card" data-testid={`forecast-${chart.category_code}`}>
       <div className="row between">
