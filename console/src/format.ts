@@ -36,7 +36,8 @@ export function signedFraction(value: number | null | undefined): string {
 }
 
 // The forecast engine's member names (services/forecast models.py) in a planner's words; the
-// engine's name stays in the cell's title for whoever reads docs/forecasting.md.
+// engine's name stays in the cell's title for whoever reads docs/forecasting.md. The agents'
+// sentences use the same words (services/agents planner_agents/model_names.py).
 const MODEL_LABELS: Record<string, string> = {
   auto_ets: "Exponential smoothing",
   theta_sa: "Theta",

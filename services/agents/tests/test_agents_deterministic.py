@@ -62,14 +62,14 @@ async def test_review_forecast(make_context: ContextFactory, offline: OpenAISett
     assert outcome.summary.startswith(
         "Forecast run 1 (initial) for the 12-week season from 2027-03-01: 12,000 units across "
         "3 categories. By category: DRESS 6,000 (50%), 80% interval 4,000-8,000, ensemble of "
-        "prophet 60% and arima 40%;"
+        "Prophet 60% and ARIMA 40%;"
     )
-    # The engine's default: a mean of members with equal weights, named as a list.
-    assert "KNIT 2,000 (17%), 80% interval 1,800-2,300, mean of prophet and arima" in (
+    # Equal weights: a mean of members, named as a list, in a planner's words.
+    assert "KNIT 2,000 (17%), 80% interval 1,800-2,300, mean of Prophet and ARIMA" in (
         outcome.summary
     )
     assert "Against the same weeks last season: DRESS +33%, TOPS +3%, KNIT +0%." in outcome.summary
-    assert "High risk: TOPS: forecast fell back to seasonal_naive" in outcome.summary
+    assert "High risk: TOPS: forecast fell back to same week last year" in outcome.summary
     assert outcome.decisions.manufacturing is None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from planner_agents.bounds import quantity_bounds
 from planner_agents.context import ForecastRisk, MissingFactError, RiskSeverity, RunContext
+from planner_agents.model_names import model_label
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -181,7 +182,10 @@ def assess_forecast_risks(ctx: RunContext) -> list[ForecastRisk]:
                     severity="high",
                     measure=None,
                     threshold=None,
-                    message=f"{code}: forecast fell back to {c.method} ({c.fallback_reason})",
+                    message=(
+                        f"{code}: forecast fell back to {model_label(c.method)} "
+                        f"({c.fallback_reason})"
+                    ),
                 )
             )
         if c.interval_80_width_ratio is not None:

@@ -5,6 +5,7 @@ Every sentence is built from figures a tool returned, nothing else.
 
 from __future__ import annotations
 
+from planner_agents.model_names import model_label
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -21,12 +22,12 @@ from planner_agents.schemas import (
 def _method(c: CategoryForecastView) -> str:
     used = {m: w for m, w in c.weights.items() if w > 0}
     if c.fallback_reason or len(used) < 2:
-        return c.method
+        return model_label(c.method)
     ranked = sorted(used.items(), key=lambda kv: -kv[1])
     if max(used.values()) - min(used.values()) < 0.005:
-        # The engine's default averages a subset of its members with equal weights.
-        return "mean of " + _listing([m for m, _ in ranked])
-    return "ensemble of " + _listing([f"{m} {w:.0%}" for m, w in ranked])
+        # Equal weights (the `cv_subset` combination): a mean, named as a list.
+        return "mean of " + _listing([model_label(m) for m, _ in ranked])
+    return "ensemble of " + _listing([f"{model_label(m)} {w:.0%}" for m, w in ranked])
 
 
 def _listing(items: list[str]) -> str:
