@@ -9,7 +9,8 @@ the season's forecast is the same model that was scored. What it gives up: the s
 forecast uses parameters estimated without the last `windows x step` weeks (their level and
 season state are still updated by them).
 
-Per series, the members' backtest errors choose the combination (`Combination`):
+The members' backtest errors choose the combination (`Combination`), per series or over the
+panel:
 - `mean` / `median`: of the core members, ignoring the backtest (robust, no selection noise);
 - `cv_best`: the member with the lowest backtest MAE;
 - `cv_weighted`: weights proportional to 1 / backtest MAE^2 over the core members;
@@ -22,8 +23,10 @@ Per series, the members' backtest errors choose the combination (`Combination`):
   panel; the shrinkage toward an equal-weight mean is the classic remedy for the noise in
   estimated combination weights.
 Sparse series (mostly zero weeks, `intermittent_zero_share`) use the intermittent members
-(Croston, ADIDA, IMAPA, TSB) instead, chosen the same way. The benchmark that picked the
-default is bench/forecast_accuracy.py; its table is in docs/forecasting.md.
+(Croston, ADIDA, IMAPA, TSB) instead, the best of them by their own backtest. The benchmark
+that picked the default is bench/forecast_combinations.py (every rule on the same fits); the
+default against each member and AutoARIMA is bench/forecast_accuracy.py; both tables are in
+docs/forecasting.md.
 
 Intervals: each member's own intervals (Vincentised, i.e. averaged quantile by quantile with
 the combination weights) give the shape; the hierarchy step (hierarchy.py) reconciles them
