@@ -1,13 +1,12 @@
-"""Panel forecasts: every member on every series at once, combined per series by backtest.
+"""Panel forecasts: every member on every series at once, combined by their backtest.
 
-One statsforecast `cross_validation` call does the whole job. The panel is padded with the
-season's weeks (no actuals yet) and the backtest windows are laid so that the last one *is*
-the season: each series and member is fitted once, at the first origin, and that fit rolls
-forward (`refit=False`: parameters kept, state updated on the newer weeks) over the later
-origins and finally the whole history. So the backtest costs forward passes, not fits, and
-the season's forecast is the same model that was scored. What it gives up: the season's
-forecast uses parameters estimated without the last `windows x step` weeks (their level and
-season state are still updated by them).
+One statsforecast `forecast` call over the panel does the fitting: each member, wrapped in
+`rolling.RollingOrigins`, is fitted once per series on the whole history and that fit is rolled
+forward (`forward`: parameters kept, state filtered over the given weeks) from each backtest
+origin and from the end of the history. So the backtest costs forward passes, not fits, and the
+season's forecast is the model that was scored. What the backtest re-estimates at each origin,
+because it could otherwise see the future: the deseasonalised members' seasonal index and
+MSTL's decomposition; what stays optimistic is the smoothing parameters (docs/forecasting.md).
 
 The members' backtest errors choose the combination (`Combination`), per series or over the
 panel:
@@ -29,8 +28,8 @@ default against each member and AutoARIMA is bench/forecast_accuracy.py; both ta
 docs/forecasting.md.
 
 Intervals: each member's own intervals (Vincentised, i.e. averaged quantile by quantile with
-the combination weights) give the shape; the hierarchy step (hierarchy.py) reconciles them
-and calibrates their width on the backtest windows.
+the combination weights) give the shape; the hierarchy step (hierarchy.py) reconciles them,
+scales them with each week's level and calibrates their width on the backtest windows.
 """
 
 from __future__ import annotations
