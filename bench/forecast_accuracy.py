@@ -44,10 +44,11 @@ A model that fails on a series (MSTL on one shorter than two seasons) forecasts 
 value there (statsforecast's fallback). MASE as in M4: each series' MAE over an origin's
 weeks over its in-sample one-week naive MAE (`MASE`), also over the seasonal naive (lag 52)
 one (`sMASE`, as the tables above); mean over origins, then over series. WAPE per series
-over all origins, averaged over series. Run without arguments, the benchmark also runs the
-shipped public proxy (data/benchmarks/weekly_public.csv, see its README) and prints whether
-the default's MASE is below naive's and AutoARIMA's there; that verdict is the exit status
-of `--csv` runs only.
+over all origins, averaged over series. Coverage: the share of weekly actuals inside the
+default's 80 % and 95 % intervals, all series and origins. Run without arguments, the
+benchmark also runs the shipped public proxy (data/benchmarks/weekly_public.csv, see its
+README) and prints whether the default's MASE is below naive's and AutoARIMA's there; that
+verdict is the exit status of `--csv` runs only.
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ def run_csv(
     n_arima = len(arima_ids)
     members = list(dict.fromkeys([*EngineConfig().members, "naive", "seasonal_naive"]))
     errors: dict[str, list[FloatArray]] = {}
+    covered = {80: 0, 95: 0}  # weekly actuals inside the default's intervals, and of how many
+    covered_of = {80: 0, 95: 0}
     started = time.monotonic()
     timing: dict[str, float] = {}
     for k in range(origins, 0, -1):
@@ -288,6 +291,16 @@ def run_csv(
         point = np.full((len(ids), h), np.nan)
         point[out_rows, np.tile(np.arange(h), len(ids))] = out["point"].to_numpy(float)
         forecasts["default"] = point
+        for level in (80, 95):
+            bounds = []
+            for side in ("lo", "hi"):
+                values = np.full((len(ids), h), np.nan)
+                values[out_rows, np.tile(np.arange(h), len(ids))] = out[f"{side}-{level}"]
+                bounds.append(values)
+            known = np.isfinite(actual)
+            inside = (actual >= bounds[0]) & (actual <= bounds[1])
+            covered[level] += int(inside[known].sum())
+            covered_of[level] += int(known.sum())
         t0 = time.monotonic()
         models: list[object] = [build_member(name, SEASON) for name in members]  # type: ignore[arg-type]
         models += [
@@ -357,6 +370,8 @@ def run_csv(
         for name in ("default", "sf_auto_arima", "sf_mean3", "naive"):
             m, sm, w = sub[name]
             print(f"{name:<20}{m:>9.4f}{sm:>9.4f}{w:>9.4f}")
+    coverage = " / ".join(f"{covered[lv] / max(covered_of[lv], 1):.1%}" for lv in (80, 95))
+    print(f"\n{label}: coverage of the default's weekly 80 % / 95 % intervals: {coverage}")
     ok = full["default"][0] < full["naive"][0] and sub["default"][0] < sub["sf_auto_arima"][0]
     beaten = [n for n, v in full.items() if n != "default" and v[0] <= full["default"][0]]
     print(
