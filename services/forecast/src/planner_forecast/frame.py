@@ -30,11 +30,10 @@ import pandas as pd
 
 from planner_forecast.ensemble import EngineConfig, PanelForecast, forecast_panel
 from planner_forecast.metrics import FloatArray
-from planner_forecast.models import Z_80, Z_95
+from planner_forecast.models import Z_BY_LEVEL, conformal_multiplier
 from planner_forecast.panel import NotWeeklyError
 
 COLUMNS = ("unique_id", "ds", "point", "lo-80", "hi-80", "lo-95", "hi-95")
-_Z = {80: Z_80, 95: Z_95}
 
 
 def _week_numbers(frame: pd.DataFrame) -> tuple[Any, bool]:
@@ -99,15 +98,7 @@ def _calibration(base: PanelForecast) -> dict[int, float]:
     sd = base.sd[:, :windows]
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.abs(actual - base.point[:, :windows]) / np.where(sd > 0, sd, np.nan)
-    finite = score[np.isfinite(score)]
-    out = {}
-    for level in (80, 95):
-        if finite.size < 10:
-            out[level] = 1.0
-            continue
-        q = min(1.0, level / 100 * (finite.size + 1) / finite.size)
-        out[level] = float(np.quantile(finite, q) / _Z[level])
-    return out
+    return {level: conformal_multiplier(score, level)[0] for level in (80, 95)}
 
 
 def forecast_frame(df: pd.DataFrame, h: int, config: EngineConfig | None = None) -> pd.DataFrame:
@@ -131,7 +122,7 @@ def forecast_frame(df: pd.DataFrame, h: int, config: EngineConfig | None = None)
         ds = end + pd.to_timedelta(7 * steps, unit="D") if dated else int(end) + steps
         part = {"unique_id": key, "ds": ds, "point": point[i]}
         for level in (80, 95):
-            half = _Z[level] * multiplier[level] * sd[i]
+            half = Z_BY_LEVEL[level] * multiplier[level] * sd[i]
             part[f"lo-{level}"] = point[i] - half
             part[f"hi-{level}"] = point[i] + half
         rows.append(pd.DataFrame(part))

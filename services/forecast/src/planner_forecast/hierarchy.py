@@ -28,11 +28,10 @@ import pandas as pd
 
 from planner_forecast.ensemble import EngineConfig, PanelForecast, Runner, forecast_panel
 from planner_forecast.metrics import FloatArray
-from planner_forecast.models import SEASON_PERIOD, Z_80, Z_95
+from planner_forecast.models import SEASON_PERIOD, Z_80, Z_95, Z_BY_LEVEL, conformal_multiplier
 
 Reconciliation = Literal["mint_shrink", "wls_struct", "ols", "bottom_up", "none"]
 NodeKind = Literal["total", "cluster", "store"]
-_Z = {80: Z_80, 95: Z_95}
 
 
 @dataclass(frozen=True)
@@ -193,16 +192,6 @@ def _scaled_spreads(sd: FloatArray, ratio: FloatArray, skip: int) -> tuple[Float
     return weekly, season
 
 
-def _calibrate(score: FloatArray, nominal: int, fallback: float = 1.0) -> tuple[float, int]:
-    """Multiplier of a z-width so that it covers `nominal` % of the backtest scores."""
-    finite = score[np.isfinite(score)]
-    if finite.size < 10:
-        return fallback, int(finite.size)
-    # The finite-sample conformal quantile, (n + 1) q / n.
-    q = min(1.0, nominal / 100 * (finite.size + 1) / finite.size)
-    return float(np.quantile(finite, q) / _Z[nominal]), int(finite.size)
-
-
 def forecast_hierarchy(
     bottom: pd.DataFrame,
     clusters: dict[str, int],
@@ -260,9 +249,9 @@ def forecast_hierarchy(
         )
         entry: dict[str, float] = {}
         for j, level in enumerate((80, 95)):
-            weekly, n_week = _calibrate(week_score, level)
+            weekly, n_week = conformal_multiplier(week_score, level)
             # Few whole-window totals per series: pooled over the level's series.
-            season, n_season = _calibrate(season_score, level, fallback=weekly)
+            season, n_season = conformal_multiplier(season_score, level, fallback=weekly)
             weekly_mult[rows, j] = weekly
             season_mult[rows, j] = season
             entry[f"weekly_{level}"] = weekly
@@ -283,7 +272,7 @@ def forecast_hierarchy(
         known = actual[:, :windows]
         mask = np.isfinite(known)
         for j, level in enumerate((80, 95)):
-            half = _Z[level] * weekly_mult[:, j][:, None, None] * sd[:, :windows]
+            half = Z_BY_LEVEL[level] * weekly_mult[:, j][:, None, None] * sd[:, :windows]
             inside = np.abs(known - point[:, :windows]) <= half
             coverage[f"weekly_{level}"] = float(inside[mask].mean()) if mask.any() else float("nan")
     return HierarchyForecast(

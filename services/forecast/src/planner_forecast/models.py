@@ -217,6 +217,22 @@ def has_native_intervals(name: MemberName) -> bool:
     return name not in INTERMITTENT
 
 
+Z_BY_LEVEL = {80: Z_80, 95: Z_95}
+
+
+def conformal_multiplier(
+    score: FloatArray, nominal: int, fallback: float = 1.0
+) -> tuple[float, int]:
+    """Multiplier of a z-width (`Z_BY_LEVEL[nominal]`) so that it covers `nominal` % of the
+    backtest's scores (|error| / spread), and how many finite scores there were; `fallback`
+    with fewer than 10. The finite-sample conformal quantile, (n + 1) q / n."""
+    finite = score[np.isfinite(score)]
+    if finite.size < 10:
+        return fallback, int(finite.size)
+    q = min(1.0, nominal / 100 * (finite.size + 1) / finite.size)
+    return float(np.quantile(finite, q) / Z_BY_LEVEL[nominal]), int(finite.size)
+
+
 def normal_bounds(point: FloatArray, sd: FloatArray) -> dict[str, FloatArray]:
     """80 % and 95 % bounds of a normal forecast distribution."""
     return {
