@@ -97,10 +97,13 @@ def score(label: str, wide: pd.DataFrame, h: int, origins: int) -> dict[str, flo
             warnings.simplefilter("ignore", RuntimeWarning)
             scale = np.nanmean(np.abs(np.diff(history, axis=0)), axis=0)
         scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        results = {name: forecast_panel(train, h, config) for name, config in RULES.items()}
-        base = results[DEFAULT]
-        if not base.windows:
+        base = forecast_panel(train, h, RULES[DEFAULT])
+        if not base.windows:  # every rule is the models' mean there: nothing to compare
             continue
+        results = {
+            name: base if name == DEFAULT else forecast_panel(train, h, config)
+            for name, config in RULES.items()
+        }
         for name, result in results.items():
             scores.setdefault(name, []).append(_mase(result.point[:, -1], actual, scale))
         for member in base.member_names:
