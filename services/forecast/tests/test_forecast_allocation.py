@@ -1,4 +1,4 @@
-"""Allocation sums exactly and respects minimums; replenishment follows the strategy."""
+"""Allocation sums exactly and respects minimums (replenishment: test_stock_ledger.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from planner_forecast.allocation import (
     allocate_season,
     holdback_units,
     largest_remainder,
-    plan_replenishment,
-    simulate_replenishment,
     split_with_minimums,
 )
 
@@ -115,41 +113,3 @@ def test_season_allocation_per_category() -> None:
     assert result["DENIM"].by_store == {"a": 20, "b": 20}
     with pytest.raises(AllocationError, match="no store demand"):
         allocate_season({"SHOES": 10}, 0.0, demand, 0)
-
-
-SALES = {
-    1: {"a": 10.0, "b": 4.4},
-    2: {"a": 6.0, "b": 5.5},
-    3: {"a": 8.0},
-    4: {"a": 2.0, "b": 1.0},
-}
-
-
-def test_no_replenishment_ships_nothing() -> None:
-    assert simulate_replenishment("none", 4, 1000, SALES) == []
-
-
-def test_weekly_replenishment_replaces_each_weeks_sales() -> None:
-    plan = simulate_replenishment("weekly", 4, 1000, SALES)
-    # No delivery after the last week: the season is over.
-    assert [d.week_number for d in plan] == [1, 2, 3]
-    assert plan[0].shipments == {"a": 10, "b": 4}
-    assert plan[1].shipments == {"a": 6, "b": 6}  # 5.5 rounds half up
-    assert plan[2].shipments == {"a": 8}
-    assert plan[-1].dc_stock_after == 1000 - 14 - 12 - 8
-
-
-def test_bi_weekly_replenishment_covers_two_weeks_on_even_weeks() -> None:
-    plan = simulate_replenishment("bi_weekly", 5, 1000, SALES)
-    assert [(d.week_number, d.covers_weeks) for d in plan] == [(2, [1, 2]), (4, [3, 4])]
-    assert plan[0].shipments == {"a": 16, "b": 10}  # 4.4 + 5.5 = 9.9 -> 10
-    assert plan[1].shipments == {"a": 10, "b": 1}
-
-
-def test_short_dc_stock_is_shared_in_proportion() -> None:
-    delivery = plan_replenishment("weekly", 1, 4, 7, {1: {"a": 10.0, "b": 4.0}})
-    assert delivery is not None
-    assert delivery.requested == {"a": 10, "b": 4}
-    assert delivery.shipments == {"a": 5, "b": 2}
-    assert (delivery.dc_stock_after, delivery.shortfall) == (0, 7)
-    assert plan_replenishment("weekly", 4, 4, 7, SALES) is None

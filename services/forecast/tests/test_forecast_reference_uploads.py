@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast import plan, repository, season
-from planner_forecast.allocation import plan_replenishment, transit_weeks
+from planner_forecast.allocation import transit_weeks
 from planner_forecast.settings import ForecastSettings
 from planner_shared.db.engine import transaction
 from planner_shared.db.frontend_v1 import UploadedLeadTime, UploadedSafetyStock
@@ -355,16 +355,3 @@ async def test_uploaded_lead_times_set_the_dc_ship_by_date_and_the_replenishment
 
 def test_replenishment_timing_rule() -> None:
     assert [transit_weeks(d) for d in (None, 0, 7, 8, 14, 15)] == [1, 1, 1, 2, 2, 3]
-    sales = {5: {"a": 4.0, "b": 6.0}}
-    delivery = plan_replenishment("weekly", 5, 6, 100, sales, {"a": 1, "b": 2})
-    assert delivery is not None
-    assert delivery.shipments == {"a": 4}
-    assert delivery.arrives == {"a": 6}
-    assert delivery.too_late == {"b": 6}
-    assert delivery.dc_stock_after == 96
-    assert delivery.shortfall == 0
-    # Without lead times: the old rule, every store a week.
-    old = plan_replenishment("weekly", 5, 6, 100, sales)
-    assert old is not None
-    assert old.shipments == {"a": 4, "b": 6}
-    assert old.too_late == {}

@@ -11,10 +11,9 @@ Rules:
   then the leftover units one each to the largest remainders (ties: larger demand, then code).
 - If the store pool cannot cover every store's minimum, `AllocationError` is raised with the
   shortfall; the holdback is never raided silently.
-- Replenishment replaces what each store sold since its last delivery (sell one, ship one), at
-  the end of every week (`weekly`), of every second week (`bi_weekly`) or never (`none`); no
-  delivery after the last week. When the DC holds less than asked, it is shared in proportion
-  to the requests, by the same largest-remainder rule.
+- Replenishment is posted by the stock ledger (planner_shared.stock.ledger): what each store
+  sold since its last delivery (sell one, ship one), shared by the largest remainder when the
+  DC holds less than asked.
 - Lead time: a delivery shipped at the end of week w arrives for week w + `transit_weeks`
   (ceil(lead_time_days / 7), at least 1: up to 7 days it is in the store for the next week,
   8-14 days the week after). A store's request whose delivery would arrive after the last
@@ -31,9 +30,7 @@ import math
 from collections.abc import Mapping
 from fractions import Fraction
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from planner_shared.parameters import ReplenishmentStrategy
+from pydantic import BaseModel, ConfigDict
 
 
 class AllocationError(ValueError):
@@ -212,24 +209,6 @@ def allocate_season(
 
 
 # ----------------------------------------------------------------------------- replenishment
-class ReplenishmentWeek(BaseModel):
-    """One delivery from the DC, shipped at the end of `week_number` for the next week."""
-
-    model_config = ConfigDict(frozen=True)
-
-    week_number: int
-    covers_weeks: list[int]
-    requested: dict[str, int]
-    shipments: dict[str, int]
-    dc_stock_before: int
-    dc_stock_after: int
-    shortfall: int
-    # Week each shipped store's delivery arrives in (week_number + its transit weeks).
-    arrives: dict[str, int] = Field(default_factory=dict)
-    # Requests not shipped because the delivery would arrive after the season's last week.
-    too_late: dict[str, int] = Field(default_factory=dict)
-
-
 def transit_weeks(lead_time_days: int | None) -> int:
     """Weeks from shipping (end of week w) to arrival (week w + transit); see the rules."""
     if lead_time_days is None:
@@ -242,81 +221,3 @@ def transit_weeks(lead_time_days: int | None) -> int:
 def last_shipping_week(horizon_weeks: int, transit: int) -> int:
     """The last week at whose end a delivery still arrives within the season (0: none)."""
     return max(horizon_weeks - transit, 0)
-
-
-def covered_weeks(
-    strategy: ReplenishmentStrategy | str, week_number: int, horizon_weeks: int
-) -> list[int]:
-    """The weeks whose sales a delivery at the end of `week_number` replaces (may be none)."""
-    strategy = ReplenishmentStrategy(strategy)
-    if week_number < 1 or week_number >= horizon_weeks or strategy is ReplenishmentStrategy.NONE:
-        return []
-    if strategy is ReplenishmentStrategy.WEEKLY:
-        return [week_number]
-    return [week_number - 1, week_number] if week_number % 2 == 0 else []
-
-
-def plan_replenishment(
-    strategy: ReplenishmentStrategy | str,
-    week_number: int,
-    horizon_weeks: int,
-    dc_stock: int,
-    sales_by_week: Mapping[int, Mapping[str, float]],
-    transit: Mapping[str, int] | None = None,
-) -> ReplenishmentWeek | None:
-    """The delivery due at the end of `week_number`, or None when none is due.
-
-    `sales_by_week` maps season week to units sold per store (weeks not given count as no
-    sales). Requests are the units sold in the covered weeks, rounded half up per store.
-    `transit` is each store's transit weeks (`transit_weeks`; 1 when not given): a request
-    whose delivery would arrive after the last week is left at the DC (`too_late`).
-    """
-    if dc_stock < 0:
-        raise AllocationError("DC stock must not be negative")
-    weeks = covered_weeks(strategy, week_number, horizon_weeks)
-    if not weeks:
-        return None
-    sold: dict[str, Fraction] = {}
-    for week in weeks:
-        for store, units in sales_by_week.get(week, {}).items():
-            sold[store] = sold.get(store, Fraction(0)) + _exact(units)
-    requested = {store: int(units + Fraction(1, 2)) for store, units in sorted(sold.items())}
-    arrival = {store: week_number + (transit or {}).get(store, 1) for store in requested}
-    in_time = {s: u for s, u in requested.items() if arrival[s] <= horizon_weeks}
-    too_late = {s: u for s, u in requested.items() if s not in in_time and u}
-    asked = sum(in_time.values())
-    if asked <= dc_stock:
-        shipments = dict(in_time)
-    else:
-        shipments = largest_remainder(dc_stock, {s: float(u) for s, u in in_time.items()})
-    shipped = sum(shipments.values())
-    return ReplenishmentWeek(
-        week_number=week_number,
-        covers_weeks=weeks,
-        requested=requested,
-        shipments=shipments,
-        dc_stock_before=dc_stock,
-        dc_stock_after=dc_stock - shipped,
-        shortfall=asked - shipped,
-        arrives={s: arrival[s] for s in shipments},
-        too_late=too_late,
-    )
-
-
-def simulate_replenishment(
-    strategy: ReplenishmentStrategy | str,
-    horizon_weeks: int,
-    dc_stock: int,
-    sales_by_week: Mapping[int, Mapping[str, float]],
-    transit: Mapping[str, int] | None = None,
-) -> list[ReplenishmentWeek]:
-    """Every delivery of the season for the given (actual or forecast) weekly store sales."""
-    plan: list[ReplenishmentWeek] = []
-    for week in range(1, horizon_weeks + 1):
-        delivery = plan_replenishment(
-            strategy, week, horizon_weeks, dc_stock, sales_by_week, transit
-        )
-        if delivery is not None:
-            plan.append(delivery)
-            dc_stock = delivery.dc_stock_after
-    return plan

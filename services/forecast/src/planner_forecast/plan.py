@@ -14,7 +14,6 @@ from planner_forecast import repository as repo
 from planner_forecast.allocation import (
     allocate_season,
     largest_remainder,
-    plan_replenishment,
     transit_weeks,
 )
 from planner_forecast.settings import ForecastSettings
@@ -30,6 +29,8 @@ from planner_shared.events import (
     SellThroughComputedPayload,
 )
 from planner_shared.parameters import SeasonParameters
+from planner_shared.stock.ledger import covers
+from planner_shared.stock.season import load_season_stock
 
 
 async def allocate(
@@ -212,7 +213,7 @@ async def week_in(
     check.by_category = {c.category_code: c.model_dump(mode="json") for c in result.categories} | {
         "_compared_weeks": [first, week]
     }
-    replenishment = await _replenish(session, workflow_id, params, week, sold, categories)
+    replenishment = await _replenish(session, workflow_id, params, week)
     checkpoint = None
     if week == params.markdown_checkpoint_week:
         checkpoint = await _sell_through(session, workflow_id, params, week, sold, categories)
@@ -231,42 +232,28 @@ async def _replenish(
     workflow_id: UUID,
     params: SeasonParameters,
     week: int,
-    sold: Any,
-    categories: dict[UUID, Any],
 ) -> dict[str, Replenished]:
-    orders = {o.category_id: o for o in await repo.manufacturing_orders(session, workflow_id)}
-    allocated = await repo.allocated_units(session, workflow_id)
-    stores = {s.id: s.code for s in await repo.stores(session)}
-    store_id = {code: sid for sid, code in stores.items()}
+    """Record the DC's delivery at the end of `week` as the stock ledger posts it (one rule
+    for the record, the forward plan and every reader: planner_shared.stock.ledger)."""
+    if not covers(params.replenishment_strategy, week, params.forecast_horizon_weeks):
+        return {}
+    stock = await load_season_stock(session, workflow_id)
+    categories = {c.code: c.id for c in await repo.categories(session, None)}
+    store_id = {s.code: s.id for s in await repo.stores(session)}
     shipped: dict[str, Replenished] = {}
     rows = []
-    for category_id, order in orders.items():
-        mine = allocated[allocated.category_id == category_id]
-        initial = int(mine[mine.kind == "initial"]["units"].sum())
-        earlier = mine[(mine.kind == "replenishment") & (mine.week_number != week)]
-        dc_stock = max(int(order.approved_quantity or 0) - initial - int(earlier["units"].sum()), 0)
-        sales = sold[sold.category_id == category_id]
-        by_week: dict[int, dict[str, float]] = {}
-        for store, week_number, units in zip(
-            sales.store_id, sales.week_number, sales.units_sold, strict=True
-        ):
-            by_week.setdefault(int(week_number), {})[stores[store]] = float(units)
-        plan = plan_replenishment(
-            params.replenishment_strategy,
-            week,
-            params.forecast_horizon_weeks,
-            dc_stock,
-            by_week,
-            store_transit(order),
+    for code in sorted(stock.categories):
+        ledger = stock.ledger(code, weeks_in=week)
+        units = ledger.shipped[week - 1]
+        shipped[code] = Replenished(
+            shipped=round(float(units.sum())), left_at_dc=round(float(ledger.dc_closing[week - 1]))
         )
-        if plan is None:
-            continue
-        code = categories[category_id].code
-        units = sum(plan.shipments.values())
-        shipped[code] = Replenished(shipped=units, left_at_dc=dc_stock - units)
-        rows += [(store_id[s], category_id, units) for s, units in plan.shipments.items() if units]
-    if rows or shipped:
-        await repo.replace_allocations(session, workflow_id, "replenishment", week, rows)
+        rows += [
+            (store_id[store], categories[code], round(float(u)))
+            for store, u in zip(ledger.stores, units, strict=True)
+            if u >= 1
+        ]
+    await repo.replace_allocations(session, workflow_id, "replenishment", week, rows)
     return shipped
 
 
@@ -284,9 +271,14 @@ async def _sell_through(
     stores_units = {
         categories[o.category_id].code: int(initial.get(o.category_id, 0)) for o in orders
     }
+    # The DC holds what the order kept back and the stock it had before the order: the
+    # season's units are both, so sell-through never passes 100 %.
     dc_units = {
         categories[o.category_id].code: max(
-            int(o.approved_quantity or 0) - int(initial.get(o.category_id, 0)), 0
+            int(o.approved_quantity or 0)
+            + int(o.stock_on_hand or 0)
+            - int(initial.get(o.category_id, 0)),
+            0,
         )
         for o in orders
     }

@@ -5,6 +5,10 @@ the season, ...) before the first write, and a breach raises the same `CsvValida
 the file validation, naming row, column and reason; nothing is written then. Nothing here
 commits: the caller owns the transaction (it may flush).
 
+Sales are checked against the stock ledger (stock_check.py): a row selling more than its
+store held is refused, unless it carries the store's count (`on_hand`), which records the
+difference as a stock adjustment.
+
 Weekly actuals replace the workflow's rows for that week, so uploading a week twice leaves one
 week's worth; every upload is kept in `actuals_uploads` as the audit trail.
 
@@ -27,6 +31,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planner_gateway.stock_check import check_week_stock, record_adjustments
 from planner_shared.datasets.csv_formats import (
     MAX_REPORTED_ERRORS,
     CsvError,
@@ -96,6 +101,9 @@ class ActualsLoad:
     """Same content (same sha256) as the latest earlier upload of this week."""
     zero_filled: int = 0
     """Store/category pairs absent from the rows, stored as 0 units (`missing_as_zero`)."""
+    stock_adjustments: int = 0
+    """Rows whose store count (`on_hand`) differed from the ledger: adjustments recorded."""
+    adjusted_units: int = 0
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,7 @@ async def load_weekly_actuals(
     missing, expected, stores, categories = await _missing_pairs(session, rows, season)
     if missing and not missing_as_zero:
         raise IncompleteWeekError(week, missing, expected)
+    adjustments = await check_week_stock(session, workflow_id, week, rows)
 
     # Two uploads of the same week at once would both delete, then collide on insert:
     # serialise them on a lock that ends with the transaction.
@@ -275,6 +284,16 @@ async def load_weekly_actuals(
         for store, category in missing
     ]
     await session.execute(insert(WeeklyActual), values)
+    await record_adjustments(
+        session,
+        workflow_id=workflow_id,
+        week=week,
+        upload_id=upload_id,
+        adjustments=adjustments,
+        stores=stores,
+        categories=categories,
+        recorded_by=uploaded_by,
+    )
     return ActualsLoad(
         upload_id=upload_id,
         workflow_id=workflow_id,
@@ -285,6 +304,8 @@ async def load_weekly_actuals(
         replaced_rows=len(replaced),
         same_as_previous=previous == digest,
         zero_filled=len(missing),
+        stock_adjustments=len(adjustments),
+        adjusted_units=sum(a.units for a in adjustments),
     )
 
 

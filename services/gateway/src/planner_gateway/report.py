@@ -20,12 +20,15 @@ from planner_gateway.schemas.report import (
     SeasonReport,
 )
 from planner_gateway.season_data import SeasonData, load
+from planner_gateway.stock import season_money
 from planner_shared.db.models import VarianceCheck
 
 UNITS = {"manufacturing": "units", "markdown": "percent"}
 
 
-def _outcome(data: SeasonData, key: str) -> CategoryOutcome:
+def _outcome(
+    data: SeasonData, key: str, available: dict[str, float] | None = None
+) -> CategoryOutcome:
     codes = data.codes if key == TOTAL else [key]
     pairs: list[tuple[float, float]] = []
     actual = 0.0
@@ -65,14 +68,32 @@ def _outcome(data: SeasonData, key: str) -> CategoryOutcome:
         manufactured_units=manufactured,
         actual_units=actual,
         weeks_in=len(data.weeks_in),
-        sell_through_fraction=round(actual / manufactured, 4) if manufactured else None,
+        sell_through_fraction=_sell_through(actual, codes, manufactured, available),
         wape_fraction=None if accuracy.wape is None else round(accuracy.wape, 4),
         bias_fraction=None if accuracy.bias is None else round(accuracy.bias, 4),
     )
 
 
+def _sell_through(
+    sold: float, codes: list[str], manufactured: int | None, available: dict[str, float] | None
+) -> float | None:
+    """Sold over what the season held: the ledger's units available once it exists."""
+    held = sum(available.get(c, 0.0) for c in codes) if available else manufactured
+    return round(sold / held, 4) if held else None
+
+
 async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonReport:
     data = await load(session, workflow_id)
+    money = await season_money(session, workflow_id)
+    available = (
+        {
+            c.category_code: c.units_sold / c.sell_through_fraction
+            for c in money.actual.by_category
+            if c.sell_through_fraction
+        }
+        if money is not None
+        else None
+    )
     w = data.workflow
     over = await session.scalars(
         select(VarianceCheck.week_number)
@@ -88,7 +109,8 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
         parameters=w.parameters,
         horizon_weeks=data.horizon,
         weeks_in=len(data.weeks_in),
-        categories=[_outcome(data, TOTAL)] + [_outcome(data, c) for c in data.codes],
+        categories=[_outcome(data, TOTAL, available)]
+        + [_outcome(data, c, available) for c in data.codes],
         decisions=[
             DecisionLine(
                 kind=a.kind,
@@ -116,6 +138,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
             for r in data.run_info
         ],
         weeks_over_threshold=list(over),
+        money=money,
     )
 
 
@@ -129,6 +152,19 @@ _CATEGORY_METRICS = (
     ("sell_through_fraction", "fraction"),
     ("wape_fraction", "fraction"),
     ("bias_fraction", "fraction"),
+)
+
+
+_MONEY_METRICS = (
+    ("units_sold", "units"),
+    ("lost_sales", "units"),
+    ("leftover_units", "units"),
+    ("revenue", "currency"),
+    ("gross_margin", "currency"),
+    ("markdown_cost", "currency"),
+    ("leftover_value", "currency"),
+    ("season_margin", "currency"),
+    ("gmroi", "ratio"),
 )
 
 
@@ -158,6 +194,22 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
                 "",
                 "",
             )
+    if report.money is not None:
+        for period in ("planned", "actual", "projected"):
+            figures = getattr(report.money, period)
+            for line in (figures.total, *figures.by_category):
+                for metric, unit in _MONEY_METRICS:
+                    value = getattr(line, metric)
+                    yield (
+                        "money",
+                        line.category_code,
+                        f"{period}_{metric}",
+                        "" if value is None else value,
+                        unit,
+                        "",
+                        "",
+                        "",
+                    )
     for r in report.forecast_runs:
         yield (
             "forecast_run",

@@ -49,6 +49,8 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _INT_MAX = 2_147_483_647
 _PRICE_MAX = Decimal("99999999.99")
 _ELASTICITY_MAX = Decimal("999.999")
+# A demand that grows more than 20% per 1% of price cut is no retail category's.
+_DEMAND_ELASTICITY_MAX = Decimal("20")
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}")
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -162,6 +164,9 @@ class CategoryRow:
     unit_price: float
     price_elasticity: float
     stock_on_hand: int
+    unit_cost: float | None = None
+    salvage_value: float | None = None
+    demand_elasticity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +186,9 @@ class WeeklyActualRow:
     week_number: int
     units_sold: int
     week_start: date | None = None
+    on_hand: int | None = None
+    """The store's own count at the end of the week; a difference from the ledger is posted
+    as a stock adjustment (docs/stock.md)."""
 
 
 RowT = TypeVar("RowT")
@@ -286,6 +294,28 @@ def _positive_decimal(maximum: Decimal, places: int) -> FieldParser:
     return parse
 
 
+def _money(value: str, ctx: _Context) -> float:
+    number = _number(value, ctx)
+    if number < 0:
+        raise _CellError("must not be negative")
+    rounded = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if rounded > _PRICE_MAX:
+        raise _CellError(f"must be at most {_PRICE_MAX}")
+    return float(rounded)
+
+
+def _demand_elasticity(value: str, ctx: _Context) -> float:
+    number = _number(value, ctx)
+    if number >= 0:
+        raise _CellError(
+            "must be negative: the demand's price elasticity (-2 means a 1% lower price sells "
+            "2% more)"
+        )
+    if number < -_DEMAND_ELASTICITY_MAX:
+        raise _CellError(f"must be at least -{_DEMAND_ELASTICITY_MAX}")
+    return float(number.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
 def _date(value: str) -> date:
     text = value.strip()
     if not text:
@@ -373,6 +403,19 @@ _SPECS: dict[CsvKind, _Spec] = {
                 required=False,
                 default=0,
             ),
+            _Column("unit_cost", _money, ("cost", "cost_price"), required=False),
+            _Column(
+                "salvage_value",
+                _money,
+                ("salvage", "clearance_price", "salvage_price"),
+                required=False,
+            ),
+            _Column(
+                "demand_elasticity",
+                _demand_elasticity,
+                ("price_elasticity_of_demand",),
+                required=False,
+            ),
         ),
         ("category_code",),
         CategoryRow,
@@ -400,6 +443,12 @@ _SPECS: dict[CsvKind, _Spec] = {
             _Column("week_number", _whole(1, 52), ("week", "week_no", "season_week")),
             _Column("units_sold", _whole(0), ("units", "quantity", "quantity_sold", "qty", "sold")),
             _Column("week_start", _any_date, ("week_start_date", "date"), required=False),
+            _Column(
+                "on_hand",
+                _whole(0),
+                ("stock_on_hand", "store_count", "counted_stock", "closing_stock"),
+                required=False,
+            ),
         ),
         ("store_code", "category_code", "week_number"),
         WeeklyActualRow,

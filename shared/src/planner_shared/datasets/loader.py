@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Boolean, literal_column, or_, select
+from sqlalchemy import Boolean, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,8 +62,11 @@ async def _upsert(
     values: Sequence[Mapping[str, object]],
     key: Sequence[str],
     updated: Sequence[str],
+    keep_when_null: Sequence[str] = (),
 ) -> LoadCounts:
     """Insert or update by `key`, counting inserts and real changes (equal rows are left be).
+
+    Columns in `keep_when_null` keep their stored value when the file leaves them out.
 
     `xmax = 0` holds for a row this statement inserted; a conflicting row whose values are
     all equal fails the update's WHERE, is not touched and is not returned.
@@ -71,10 +74,16 @@ async def _upsert(
     inserted = changed = 0
     table = model.__table__
     rows = insert(table)
+    new = {
+        name: func.coalesce(rows.excluded[name], table.c[name])
+        if name in keep_when_null
+        else rows.excluded[name]
+        for name in updated
+    }
     upsert = rows.on_conflict_do_update(
         index_elements=list(key),
-        set_={name: rows.excluded[name] for name in updated},
-        where=or_(*(table.c[name].is_distinct_from(rows.excluded[name]) for name in updated)),
+        set_=new,
+        where=or_(*(table.c[name].is_distinct_from(new[name]) for name in updated)),
     ).returning(literal_column("xmax = 0", Boolean))
     if values:
         # One statement, many parameter sets: SQLAlchemy batches them into multi-row
@@ -116,8 +125,32 @@ async def load_stores(session: AsyncSession, rows: Sequence[StoreRow]) -> LoadCo
     )
 
 
+def check_category_money(rows: Sequence[CategoryRow]) -> None:
+    """A unit costs less than its price, and clears at no more than its price."""
+    errors = ErrorCollector()
+    for r in rows:
+        if r.unit_cost is not None and r.unit_cost >= r.unit_price:
+            errors.add(
+                r.row,
+                "unit_cost",
+                f"must be below the unit_price ({r.unit_price:.2f}): a unit sold at full "
+                "price must earn a margin",
+                f"{r.unit_cost:.2f}",
+            )
+        if r.salvage_value is not None and r.salvage_value >= r.unit_price:
+            errors.add(
+                r.row,
+                "salvage_value",
+                f"must be below the unit_price ({r.unit_price:.2f}): clearance sells below "
+                "full price",
+                f"{r.salvage_value:.2f}",
+            )
+    errors.raise_if_any()
+
+
 async def load_categories(session: AsyncSession, rows: Sequence[CategoryRow]) -> LoadCounts:
     require_unique(rows, ("category_code",))
+    check_category_money(rows)
     values = [
         {
             "id": uuid4(),
@@ -126,6 +159,9 @@ async def load_categories(session: AsyncSession, rows: Sequence[CategoryRow]) ->
             "unit_price": r.unit_price,
             "price_elasticity": r.price_elasticity,
             "stock_on_hand": r.stock_on_hand,
+            "unit_cost": r.unit_cost,
+            "salvage_value": r.salvage_value,
+            "demand_elasticity": r.demand_elasticity,
         }
         for r in rows
     ]
@@ -134,7 +170,16 @@ async def load_categories(session: AsyncSession, rows: Sequence[CategoryRow]) ->
         Category,
         values,
         ("code",),
-        ("name", "unit_price", "price_elasticity", "stock_on_hand"),
+        (
+            "name",
+            "unit_price",
+            "price_elasticity",
+            "stock_on_hand",
+            "unit_cost",
+            "salvage_value",
+            "demand_elasticity",
+        ),
+        keep_when_null=("unit_cost", "salvage_value", "demand_elasticity"),
     )
 
 

@@ -58,6 +58,7 @@ OWNERS: dict[str, str] = {
     # In season: the uploads of the gateway, the decisions of the approvals service.
     "actuals_uploads": GATEWAY,
     "weekly_actuals": GATEWAY,
+    "stock_adjustments": GATEWAY,
     "approvals": APPROVALS,
     # The relay's durable history, the gateway's own request state.
     "workflow_events": GATEWAY,
@@ -111,10 +112,21 @@ class Category(UUIDKey, CreatedAt, Base):
         comment="Markdown points per point of sell-through gap (positive).",
     )
     stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    # Money (migration 0006): what a unit costs the retailer and what an unsold one fetches at
+    # the end-of-season clearance; null for categories uploaded before they were asked for.
+    unit_cost: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+    salvage_value: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+    demand_elasticity: Mapped[float | None] = mapped_column(
+        Numeric(6, 3, asdecimal=False),
+        comment="The demand's price elasticity (negative: -2 means a 1% lower price sells 2% "
+        "more); not the markdown rule's points per point of gap.",
+    )
 
     __table_args__ = (
         CheckConstraint("unit_price > 0", name="price_positive"),
         CheckConstraint("stock_on_hand >= 0", name="stock_non_negative"),
+        CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="cost_non_negative"),
+        CheckConstraint("salvage_value IS NULL OR salvage_value >= 0", name="salvage_non_negative"),
     )
 
 
@@ -311,6 +323,31 @@ class WeeklyActual(Base):
         CheckConstraint("units_sold >= 0", name="units_non_negative"),
         Index("ix_weekly_actuals_workflow_week", "workflow_id", "week_number"),
     )
+
+
+class StockAdjustment(Base):
+    """Units a store's count says it holds beyond (or short of) the ledger, posted as a
+    receipt of its week: an explicit, audited correction, never a silent one (docs/stock.md)."""
+
+    __tablename__ = "stock_adjustments"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    store_id: Mapped[UUID] = mapped_column(ForeignKey("stores.id"))
+    category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id"))
+    week_number: Mapped[int]
+    units: Mapped[int] = mapped_column(comment="Positive: units found; negative: units missing.")
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(
+        String(32), comment="'on_hand' (a count in an upload) or 'manual'."
+    )
+    upload_id: Mapped[UUID | None] = mapped_column(ForeignKey("actuals_uploads.id"))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (Index("ix_stock_adjustments_workflow_week", "workflow_id", "week_number"),)
 
 
 class VarianceCheck(UUIDKey, CreatedAt, Base):

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from planner_gateway.api import charts, commands, data, ops, report, resources, session, workflows
+from planner_gateway.api import (
+    charts,
+    commands,
+    data,
+    ops,
+    report,
+    resources,
+    session,
+    stock,
+    workflows,
+)
 
 PREFIX = "/api"
 
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for area in (workflows, resources, commands, data, ops, session, charts, report):
+    for area in (workflows, resources, commands, data, ops, session, charts, report, stock):
         api.include_router(area.router)
     return api

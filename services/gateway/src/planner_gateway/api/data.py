@@ -280,6 +280,13 @@ semicolon or tab separated; UTF-8 with or without BOM):
 | `week_number` | 1 to the season's length, the same on every row |
 | `units_sold` | a whole number >= 0 |
 | `week_start` | optional; if given, the Monday the week starts on |
+| `on_hand` | optional; the store's own count at the end of the week |
+
+**Sales within stock.** A row may not sell more than its store held that week on the stock
+ledger (opening stock plus what arrived): such rows are refused with 422
+`sales_beyond_stock`, each named. Correct the file, or give the store's count in `on_hand`:
+the difference from the ledger is then recorded as an audited stock adjustment
+(`stock_adjustments` in the answer; `GET /api/workflows/{id}/stock`).
 
 **Complete weeks only.** The file must have a row for every store and every category of the
 season: the variance check compares the week with the forecast of all of them, so a missing
@@ -381,6 +388,8 @@ async def upload_weekly_actuals(
         replaced_rows=load.replaced_rows,
         same_as_previous=load.same_as_previous,
         zero_filled=load.zero_filled,
+        stock_adjustments=load.stock_adjustments,
+        adjusted_units=load.adjusted_units,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
         event_id=event.event_id,
         reforecast_event_id=rerun.event_id if rerun else None,

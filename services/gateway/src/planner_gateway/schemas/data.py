@@ -61,6 +61,8 @@ class WeeklyActualsUploaded(BaseModel):
                     "replaced_rows": 0,
                     "same_as_previous": False,
                     "zero_filled": 0,
+                    "stock_adjustments": 0,
+                    "adjusted_units": 0,
                     "variance_url": f"/api/workflows/{EXAMPLE_WORKFLOW_ID}/variance?week=4",
                     "event_id": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
                     "file": {
@@ -90,6 +92,14 @@ class WeeklyActualsUploaded(BaseModel):
         default=0,
         description="Store/category pairs the file left out, stored as 0 units because the "
         "upload sent `missing_as_zero=true`; always 0 otherwise (an incomplete file is refused).",
+    )
+    stock_adjustments: int = Field(
+        default=0,
+        description="Rows whose store count (`on_hand`) differed from the stock ledger: each "
+        "difference recorded as a stock adjustment of the week.",
+    )
+    adjusted_units: int = Field(
+        default=0, description="The adjustments' net units (positive: more than the ledger)."
     )
     variance_url: str = Field(
         description="Where the variance check of this week appears once the forecast service "

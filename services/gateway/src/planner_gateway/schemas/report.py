@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from planner_gateway.schemas.resources import _examples, example_of
+from planner_gateway.schemas.stock import SeasonMoney
 from planner_shared.parameters import FRACTION_SCHEMA
 
 
@@ -39,7 +40,11 @@ class CategoryOutcome(BaseModel):
     manufactured_units: int | None
     actual_units: float
     weeks_in: int
-    sell_through_fraction: float | None = Field(json_schema_extra=FRACTION_SCHEMA)
+    sell_through_fraction: float | None = Field(
+        description="Units sold over units the season held (the order, the DC's stock on hand "
+        "and stock adjustments).",
+        json_schema_extra=FRACTION_SCHEMA,
+    )
     wape_fraction: float | None = Field(
         description="sum |actual - forecast| / sum actual over the weeks in, against the "
         "forecast in force each week.",
@@ -114,6 +119,7 @@ class SeasonReport(BaseModel):
             "decisions": [example_of(DecisionLine)],
             "forecast_runs": [example_of(ReforecastLine)],
             "weeks_over_threshold": [4],
+            "money": example_of(SeasonMoney),
         }
     )
 
@@ -129,3 +135,8 @@ class SeasonReport(BaseModel):
     decisions: list[DecisionLine]
     forecast_runs: list[ReforecastLine]
     weeks_over_threshold: list[int]
+    money: SeasonMoney | None = Field(
+        default=None,
+        description="Revenue, margin, markdown cost, leftover value and GMROI, planned against "
+        "actual, from the stock ledger; null before the order is allocated.",
+    )

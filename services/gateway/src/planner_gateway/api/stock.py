@@ -1,0 +1,42 @@
+"""The season's stock ledger: stock by store, category and week, the DC, the forward plan."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from planner_gateway import stock
+from planner_gateway.auth import CurrentPrincipal
+from planner_gateway.deps import ReadSession
+from planner_gateway.errors import responses
+from planner_gateway.schemas.stock import StockView
+
+router = APIRouter(tags=["stock"])
+
+
+@router.get(
+    "/workflows/{workflow_id}/stock",
+    response_model=StockView,
+    responses=responses(404, 409, 422),
+    summary="The stock ledger: every store and the DC by week, weeks in as they happened and "
+    "the rest as the forward plan with its 80 % band; stock alerts",
+)
+async def season_stock(
+    workflow_id: UUID,
+    _: CurrentPrincipal,
+    session: ReadSession,
+    store: Annotated[str | None, Query(max_length=32, description="One store's rows.")] = None,
+    category: Annotated[
+        str | None, Query(max_length=32, description="One category (its code).")
+    ] = None,
+    week: Annotated[int | None, Query(ge=1, le=52, description="One week of the season.")] = None,
+) -> StockView:
+    return await stock.stock_view(
+        session,
+        workflow_id,
+        store=store.upper() if store else None,
+        category=category.upper() if category else None,
+        week=week,
+    )

@@ -1,0 +1,381 @@
+"""A season's ledger inputs, read from the tables of their owners (docs/stock.md).
+
+The forecast service owns allocation and replenishment, so it owns the ledger; the ledger's
+balances are never stored (they are derived from the postings every time), so every reader
+(the forecast service's replenishment, the gateway's stock and report reads, the upload
+check, the agents) builds the same ledger from the same rows with `load_season_stock`:
+
+- receipts: `allocations` (the initial allocation, kind 'initial') and `stock_adjustments`;
+  replenishment is not read back but derived by the ledger's rule, so a week whose delivery
+  the forecast service has not recorded yet is still right;
+- sales: `weekly_actuals`;
+- expected demand: each week's forecast in force (the newest run fitted before the week was
+  in), split across stores by each store's share of the run's reconciled season forecast;
+  the 80 % band uses the same split of the week's interval;
+- money: `categories` (price, unit cost, salvage value, the demand's price elasticity) and
+  the decided markdown (`approvals`), which applies from the week after its checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from uuid import UUID
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from planner_shared.db.models import (
+    Allocation,
+    Approval,
+    Category,
+    Forecast,
+    ForecastWeek,
+    ManufacturingOrder,
+    StockAdjustment,
+    Store,
+    WeeklyActual,
+    Workflow,
+)
+from planner_shared.parameters import ReplenishmentStrategy
+from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
+
+DEFAULT_TRANSIT_WEEKS = 1
+
+
+@dataclass(frozen=True)
+class CategoryMoney:
+    code: str
+    name: str
+    unit_price: float
+    unit_cost: float | None
+    salvage_value: float | None
+    demand_elasticity: float | None
+    manufactured: int
+    stock_on_hand: int
+
+    def demand_multiplier(self, markdown_fraction: float) -> float:
+        """Demand at `markdown_fraction` off the price over demand at full price: constant
+        elasticity, (1 - d) ** elasticity; 1 when the elasticity is unknown."""
+        if self.demand_elasticity is None or markdown_fraction <= 0:
+            return 1.0
+        return float((1.0 - markdown_fraction) ** self.demand_elasticity)
+
+
+@dataclass(frozen=True)
+class DemandPaths:
+    """Expected store demand of every season week, [horizon, stores]: point and 80 % band."""
+
+    point: Array
+    lower: Array
+    upper: Array
+
+
+@dataclass(frozen=True)
+class SeasonStock:
+    workflow_id: UUID
+    horizon: int
+    weeks_in: int
+    strategy: ReplenishmentStrategy
+    checkpoint_week: int | None
+    stores: list[str]
+    transit: np.ndarray
+    categories: dict[str, CategoryMoney]
+    inputs: dict[str, CategoryStockInputs]
+    paths: dict[str, DemandPaths]
+    planned: dict[str, Array]  # the first run's demand: the plan the order was decided on
+    markdown: dict[str, Array] = field(default_factory=dict)  # [horizon] fraction off price
+    adjusted_units: int = 0
+
+    def demand_with_markdown(
+        self, code: str, demand: Array, markdown: Array | None = None
+    ) -> Array:
+        """`demand` lifted by the markdown of each week that is not yet in."""
+        schedule = self.markdown.get(code) if markdown is None else markdown
+        if schedule is None:
+            return demand
+        money = self.categories[code]
+        factor = np.array([money.demand_multiplier(float(d)) for d in schedule])
+        lifted: Array = demand * factor[:, None]
+        lifted[: self.weeks_in] = demand[: self.weeks_in]
+        return lifted
+
+    def ledger(
+        self,
+        code: str,
+        *,
+        path: str = "point",
+        markdown: Array | None = None,
+        demand: Array | None = None,
+        weeks_in: int | None = None,
+    ) -> CategoryLedger:
+        """The category's ledger on one demand path ('point', 'lower', 'upper', 'planned'),
+        under the decided markdown or the one given, or on an explicit `demand`."""
+        base = self.inputs[code]
+        if demand is None:
+            paths = self.paths[code]
+            demand = (
+                self.planned[code]
+                if path == "planned"
+                else {"point": paths.point, "lower": paths.lower, "upper": paths.upper}[path]
+            )
+            demand = self.demand_with_markdown(code, demand, markdown)
+        inputs = replace(base, demand=demand)
+        if weeks_in is not None:
+            inputs = replace(inputs, actual_sales=base.actual_sales[:weeks_in])
+        return build_category(inputs)
+
+    def markdown_schedule(self, fraction: float, from_week: int) -> Array:
+        """A schedule of `fraction` off the price from `from_week` (1-based) to the end."""
+        schedule = np.zeros(self.horizon)
+        schedule[max(from_week - 1, 0) :] = fraction
+        return schedule
+
+
+class NoStockYetError(LookupError):
+    """The season has no allocation yet: its ledger starts when the order is decided."""
+
+
+async def load_season_stock(
+    session: AsyncSession, workflow_id: UUID, *, replacing_week: int | None = None
+) -> SeasonStock:
+    """The season's ledger inputs. `replacing_week`: a week being uploaded again, whose
+    adjustments from the stores' counts are left out (the new upload counts it anew)."""
+    workflow = await session.get(Workflow, workflow_id)
+    if workflow is None:
+        raise LookupError(f"workflow {workflow_id} not found")
+    params = workflow.parameters or {}
+    horizon = int(params.get("forecast_horizon_weeks") or 0)
+    orders = list(
+        (
+            await session.scalars(
+                select(ManufacturingOrder).where(ManufacturingOrder.workflow_id == workflow_id)
+            )
+        ).all()
+    )
+    initial_rows = (
+        await session.execute(
+            select(Allocation.store_id, Allocation.category_id, Allocation.units).where(
+                Allocation.workflow_id == workflow_id, Allocation.kind == "initial"
+            )
+        )
+    ).all()
+    if not horizon or not orders or not initial_rows:
+        raise NoStockYetError(
+            "the season has no allocation yet: its stock ledger starts once the "
+            "manufacturing order is decided and allocated"
+        )
+    store_rows = (await session.execute(select(Store.id, Store.code).order_by(Store.code))).all()
+    stores = [code for _, code in store_rows]
+    store_index = {sid: i for i, (sid, _) in enumerate(store_rows)}
+    by_id = {c.id: c for c in (await session.scalars(select(Category))).all()}
+    order_of = {o.category_id: o for o in orders}
+    codes = sorted(by_id[cid].code for cid in order_of)
+    id_of = {by_id[cid].code: cid for cid in order_of}
+    n = len(stores)
+
+    transit = np.full(n, DEFAULT_TRANSIT_WEEKS, dtype=np.int64)
+    for order in orders:
+        for store, row in ((order.reasoning or {}).get("stores") or {}).items():
+            if isinstance(row, dict) and row.get("transit_weeks") and store in stores:
+                transit[stores.index(store)] = max(int(row["transit_weeks"]), 1)
+
+    initial = {code: np.zeros(n) for code in codes}
+    for sid, cid, units in initial_rows:
+        if cid in order_of and sid in store_index:
+            initial[by_id[cid].code][store_index[sid]] += units
+
+    actual_rows = (
+        await session.execute(
+            select(
+                WeeklyActual.store_id,
+                WeeklyActual.category_id,
+                WeeklyActual.week_number,
+                WeeklyActual.units_sold,
+            ).where(WeeklyActual.workflow_id == workflow_id)
+        )
+    ).all()
+    weeks_present = {int(w) for _, _, w, _ in actual_rows}
+    weeks_in = 0
+    while weeks_in + 1 in weeks_present and weeks_in < horizon:
+        weeks_in += 1
+    actual = {code: np.zeros((weeks_in, n)) for code in codes}
+    for sid, cid, week, units in actual_rows:
+        if cid in order_of and sid in store_index and week <= weeks_in:
+            actual[by_id[cid].code][week - 1, store_index[sid]] += units
+
+    adjustments = {code: np.zeros((horizon, n)) for code in codes}
+    adjusted = 0
+    query = select(
+        StockAdjustment.store_id,
+        StockAdjustment.category_id,
+        StockAdjustment.week_number,
+        StockAdjustment.units,
+    ).where(StockAdjustment.workflow_id == workflow_id)
+    if replacing_week is not None:
+        query = query.where(
+            ~(
+                (StockAdjustment.week_number == replacing_week)
+                & (StockAdjustment.source == "on_hand")
+            )
+        )
+    for sid, cid, week, units in (await session.execute(query)).all():
+        if cid in order_of and sid in store_index and 1 <= week <= horizon:
+            adjustments[by_id[cid].code][week - 1, store_index[sid]] += units
+            adjusted += abs(units)
+
+    paths, planned = await _demand(session, workflow_id, horizon, stores, by_id, codes)
+    markdown = await _markdown(session, workflow_id, params, horizon, codes)
+    strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
+    inputs: dict[str, CategoryStockInputs] = {}
+    money: dict[str, CategoryMoney] = {}
+    for code in codes:
+        cid = id_of[code]
+        category, order = by_id[cid], order_of[cid]
+        manufactured = int(order.approved_quantity or 0)
+        on_hand = int(order.stock_on_hand or 0)
+        dc_opening = float(manufactured + on_hand - initial[code].sum())
+        inputs[code] = CategoryStockInputs(
+            code=code,
+            stores=stores,
+            horizon=horizon,
+            strategy=strategy,
+            initial=initial[code],
+            dc_opening=max(dc_opening, 0.0),
+            transit=transit,
+            actual_sales=actual[code],
+            demand=paths[code].point,
+            adjustments=adjustments[code],
+        )
+        money[code] = CategoryMoney(
+            code=code,
+            name=category.name,
+            unit_price=float(category.unit_price),
+            unit_cost=_maybe(category.unit_cost),
+            salvage_value=_maybe(category.salvage_value),
+            demand_elasticity=_maybe(category.demand_elasticity),
+            manufactured=manufactured,
+            stock_on_hand=on_hand,
+        )
+    checkpoint = params.get("markdown_checkpoint_week")
+    return SeasonStock(
+        workflow_id=workflow_id,
+        horizon=horizon,
+        weeks_in=weeks_in,
+        strategy=strategy,
+        checkpoint_week=int(checkpoint) if checkpoint else None,
+        stores=stores,
+        transit=transit,
+        categories=money,
+        inputs=inputs,
+        paths=paths,
+        planned=planned,
+        markdown=markdown,
+        adjusted_units=adjusted,
+    )
+
+
+def _maybe(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+async def _demand(
+    session: AsyncSession,
+    workflow_id: UUID,
+    horizon: int,
+    stores: Sequence[str],
+    categories: Mapping[UUID, Category],
+    codes: Sequence[str],
+) -> tuple[dict[str, DemandPaths], dict[str, Array]]:
+    forecasts = list(
+        (await session.scalars(select(Forecast).where(Forecast.workflow_id == workflow_id))).all()
+    )
+    weeks = (
+        await session.execute(
+            select(
+                ForecastWeek.forecast_id,
+                ForecastWeek.week_number,
+                ForecastWeek.point,
+                ForecastWeek.lower_80,
+                ForecastWeek.upper_80,
+            ).where(ForecastWeek.forecast_id.in_([f.id for f in forecasts]))
+        )
+    ).all()
+    bands: dict[UUID, dict[int, tuple[float, float, float]]] = {}
+    for fid, week, mid, low, high in weeks:
+        bands.setdefault(fid, {})[int(week)] = (float(mid), float(low), float(high))
+    n = len(stores)
+    paths: dict[str, DemandPaths] = {}
+    planned: dict[str, Array] = {}
+    for code in codes:
+        runs = sorted(
+            (f for f in forecasts if categories[f.category_id].code == code),
+            key=lambda f: f.run_number,
+        )
+        point: Array = np.zeros((horizon, n))
+        lower: Array = np.zeros((horizon, n))
+        upper: Array = np.zeros((horizon, n))
+        first: Array = np.zeros((horizon, n))
+        for week in range(1, horizon + 1):
+            run = _in_force(runs, bands, week)
+            if run is None:
+                continue
+            share = _shares(run, stores)
+            p, lo, hi = bands[run.id][week]
+            point[week - 1], lower[week - 1], upper[week - 1] = (
+                max(p, 0.0) * share,
+                max(lo, 0.0) * share,
+                max(hi, 0.0) * share,
+            )
+            if runs and week in bands.get(runs[0].id, {}):
+                first[week - 1] = max(bands[runs[0].id][week][0], 0.0) * _shares(runs[0], stores)
+        paths[code] = DemandPaths(point, lower, upper)
+        planned[code] = first
+    return paths, planned
+
+
+def _in_force(
+    runs: Sequence[Forecast], bands: Mapping[UUID, Mapping[int, object]], week: int
+) -> Forecast | None:
+    """The newest run fitted before `week` was in that forecasts it."""
+    best = None
+    for run in runs:
+        elapsed = int((run.diagnostics or {}).get("weeks_elapsed") or 0)
+        if elapsed < week and week in bands.get(run.id, {}):
+            best = run
+    return best
+
+
+def _shares(run: Forecast, stores: Sequence[str]) -> Array:
+    """Each store's share of the run's reconciled season forecast (equal when none)."""
+    rows = (run.diagnostics or {}).get("stores") or {}
+    values = np.array(
+        [max(float((rows.get(s) or {}).get("season_total") or 0.0), 0.0) for s in stores]
+    )
+    total = values.sum()
+    return values / total if total > 0 else np.full(len(stores), 1.0 / max(len(stores), 1))
+
+
+async def _markdown(
+    session: AsyncSession,
+    workflow_id: UUID,
+    params: Mapping[str, object],
+    horizon: int,
+    codes: Sequence[str],
+) -> dict[str, Array]:
+    """The decided markdown of each category as a schedule: from the week after the checkpoint
+    to the end of the season."""
+    decided = await session.scalar(
+        select(Approval.decided_value).where(
+            Approval.workflow_id == workflow_id,
+            Approval.kind == "markdown",
+            Approval.status == "decided",
+        )
+    )
+    checkpoint = params.get("markdown_checkpoint_week")
+    if not decided or not checkpoint:
+        return {}
+    schedule = np.zeros(horizon)
+    schedule[int(str(checkpoint)) :] = float(decided) / 100.0
+    return {code: schedule.copy() for code in codes}
