@@ -1,7 +1,7 @@
 """`make demo`: play one season through the gateway's public API and WebSocket, live.
 
     python scripts/demo.py [--yes] [--base-url http://127.0.0.1:8000] [--brief TEXT]
-                           [--weeks N] [--timeout S]
+                           [--weeks N] [--timeout S] [--save-weeks DIR]
 
 If nothing answers at the base URL (a loopback one), the stack is started first with
 `python scripts/run_local.py up`, as `make run` does. Then, as a planner would:
@@ -12,9 +12,11 @@ If nothing answers at the base URL (a loopback one), the stack is started first 
    workflow's WebSocket (`/ws/workflows/{id}?token=&since=start`) is shown live;
 3. at each `human_input_required` (the manufacturing order, the markdown) the demo asks you
    to accept or modify the value; with `--yes`, or when stdin is not a terminal, it accepts;
-4. the season's weeks are uploaded one by one from data/sample/weekly_actuals_by_week/ with
-   `POST /api/data/weekly-actuals`, each followed by its variance check (week 4's cold snap
-   starts a re-forecast by itself) and, at the checkpoint, the sell-through check;
+4. the season's weeks are uploaded one by one with `POST /api/data/weekly-actuals`, each
+   written by `GET /api/workflows/{id}/sample-actuals.csv?week=N` (the sample's demand capped by
+   what this season put in each store: sales a store could make; `--save-weeks DIR` keeps
+   them), each followed by its variance check (week 4's cold snap starts a re-forecast by
+   itself) and, at the checkpoint, the sell-through check;
 5. a short report: forecast per category, manufacturing decision, allocation, variance and
    re-forecasts, markdown decision.
 
@@ -29,6 +31,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -50,12 +53,11 @@ from planner_client import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-WEEKS_DIR = ROOT / "data" / "sample" / "weekly_actuals_by_week"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # The sample season (data/sample/README.md): 12 weeks from Monday 2026-03-02.
 DEFAULT_BRIEF = (
     "Plan our 12-week spring 2026 season starting Monday, March 2, 2026. Replenish the stores "
-    "weekly from the DC and hold back 40% of the order at the distribution centre. Check "
+    "weekly from the DC and hold back 45% of the order at the distribution centre. Check "
     "sell-through at week 6: if it is below 60%, propose a markdown."
 )
 # The brief is read as of two weeks before the season, when a planner would write it.
@@ -574,7 +576,7 @@ async def run(args: argparse.Namespace) -> int:
         auto = True
         note("stdin is not a terminal: every proposal is approved automatically (as --yes)")
     view = LiveView()
-    files = sorted(WEEKS_DIR.glob("week_*.csv"))
+    weeks_dir = Path(args.save_weeks) if args.save_weeks else Path(tempfile.mkdtemp())
     async with GatewayClient(args.base_url) as client:
         started_stack = await ensure_stack(client)
         season = Season(client, Decider(auto, view), args.timeout)
@@ -584,8 +586,13 @@ async def run(args: argparse.Namespace) -> int:
             await season.plan()
             heading("4. The season, week by week")
             season.weeks = parameters["forecast_horizon_weeks"]
-            weeks = min(args.weeks or parameters["forecast_horizon_weeks"], len(files))
-            for week, csv_file in enumerate(files[:weeks], start=1):
+            weeks = min(args.weeks or season.weeks, season.weeks)
+            for week in range(1, weeks + 1):
+                # The sample's demand capped by what this season put in each store: sales a
+                # store could make (GET .../sample-actuals.csv).
+                csv_file = weeks_dir / f"week_{week:02d}.csv"
+                text = await client.sample_week(season.workflow_id, week)
+                await asyncio.to_thread(csv_file.write_text, text)
                 await season.play_week(week, csv_file, parameters["markdown_checkpoint_week"])
             if weeks >= parameters["forecast_horizon_weeks"]:
                 await season.finish(weeks)
@@ -609,6 +616,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--timeout", type=float, default=300.0, help="seconds to wait for each step"
+    )
+    parser.add_argument(
+        "--save-weeks",
+        default=None,
+        help="keep the uploaded week files in this folder (data/sample/weekly_actuals_by_week "
+        "regenerates the sample's)",
     )
     args = parser.parse_args(argv)
     try:

@@ -44,7 +44,7 @@ def only_error(kind: CsvKind, data: bytes) -> CsvError:
         ("stores.csv", CsvKind.STORES, 50),
         ("categories.csv", CsvKind.CATEGORIES, 4),
         ("historical_sales.csv", CsvKind.HISTORICAL_SALES, 50 * 4 * 156),
-        ("weekly_actuals.csv", CsvKind.WEEKLY_ACTUALS, 50 * 4 * 12),
+        ("season_demand.csv", CsvKind.WEEKLY_ACTUALS, 50 * 4 * 12),
         ("weekly_actuals_by_week/week_04.csv", CsvKind.WEEKLY_ACTUALS, 50 * 4),
     ],
 )

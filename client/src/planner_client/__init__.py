@@ -165,6 +165,13 @@ class GatewayClient:
         )
         return result
 
+    async def sample_week(self, workflow_id: UUID | str, week: int) -> str:
+        """The sample's week as the season's stores could sell it (a CSV to upload)."""
+        text: str = await self.request(
+            "GET", f"/api/workflows/{workflow_id}/sample-actuals.csv", params={"week": week}
+        )
+        return text
+
     async def upload_week(
         self,
         workflow_id: UUID | str,

@@ -318,21 +318,33 @@ async def test_markdown_projection(gateway: Gateway, sessionmaker: Sessions) -> 
     workflow_id = await _seed(sessionmaker)
     path = f"/api/workflows/{workflow_id}/markdowns/projection?markdown_pct="
     none = await _get(gateway, path + "0")
-    # Without a markdown: sold so far plus the forecast for week 4, within the stock.
     assert none["baseline_sell_through_fraction"] == none["projected_sell_through_fraction"]
-    assert none["sell_through_fraction"] == 0.7929  # 555 / 700
+    assert none["margin_gain"] == 0.0
     knit = {c["category_code"]: c for c in none["categories"]}["KNIT"]
-    assert knit["baseline_units"] == 195.0  # 145 sold + 50 forecast
+    # On the ledger: 145 sold, then week 4's forecast of 50 split over three stores, within
+    # each store's stock: S003 holds 9 of its 16.7 (the DC ran dry in week 2).
+    assert knit["baseline_units"] == 186.7
+    assert knit["available_units"] == 200  # the order (its plan found no stock on hand)
     projection = await _get(gateway, path + "20")
     knit = {c["category_code"]: c for c in projection["categories"]}["KNIT"]
-    # 20 points at elasticity 1.2 add 200 x 20 / 120 = 33.3 units, capped at the 200 there are.
-    assert knit["projected_units"] == 200.0
-    assert knit["projected_revenue"] == pytest.approx(145 * 49 + 55 * 49 * 0.8)
-    assert projection["baseline_revenue"] == pytest.approx(500 * 79 + 195 * 49)
-    assert projection["projected_revenue"] == pytest.approx(
-        410 * 79 + 90 * 79 * 0.8 + 145 * 49 + 55 * 49 * 0.8
+    # 20 % off at a demand elasticity of -1.5 lifts week 4 by 0.8 ** -1.5 = 1.40: S001 sells
+    # 23.3 of its 30, S002 and S003 what they hold (16 and 9).
+    lifted = 50 / 3 * 0.8**-1.5
+    assert knit["projected_units"] == pytest.approx(145 + lifted + 16 + 9, abs=0.1)
+    assert knit["projected_revenue"] == pytest.approx(
+        145 * 49 + (lifted + 25) * 49 * 0.8, abs=0.5
     )
-    assert projection["projected_sell_through_fraction"] == 1.0
+    assert projection["projected_revenue"] == pytest.approx(
+        sum(c["projected_revenue"] for c in projection["categories"]), abs=0.05
+    )
+    assert projection["margin_gain"] == pytest.approx(
+        projection["projected_season_margin"] - projection["baseline_season_margin"], abs=0.05
+    )
+    depths = [c["markdown_pct"] for c in projection["candidates"]]
+    assert depths == [0, 5, 10, 15, 20, 25, 30, 35, 40]
+    margins = {c["markdown_pct"]: c["season_margin"] for c in projection["candidates"]}
+    assert margins[projection["best_for_margin_pct"]] == max(margins.values())
+    assert margins[projection["best_for_margin_pct"]] >= margins[0]
     for bad, words in (("0.2", "looks like a fraction"), ("120", "less than or equal")):
         refused = await gateway.client.get(path + bad, headers=READER)
         assert refused.status_code == 422

@@ -58,24 +58,6 @@ def test_dc_balance_subtracts_each_weeks_shipments() -> None:
     ]
 
 
-def test_a_markdown_adds_what_the_rule_promises_within_the_stock() -> None:
-    outlook = fig.CategoryOutlook(
-        code="A", elasticity=2.0, unit_price=10.0, available=1000, sold=400, remaining_forecast=300
-    )
-    none = fig.project_markdown(outlook, 0)
-    assert none.baseline_units == none.projected_units == 700
-    assert none.projected_revenue == none.baseline_revenue == 7000
-    ten = fig.project_markdown(outlook, 10)
-    # 10 points at elasticity 2 close 5 points of sell-through: 50 more units.
-    assert ten.projected_units == pytest.approx(750)
-    assert ten.projected_sell_through == pytest.approx(0.75)
-    assert ten.projected_revenue == pytest.approx(400 * 10 + 350 * 9)
-    capped = fig.project_markdown(outlook, 100)
-    assert capped.projected_units == 1000
-    flat = fig.project_markdown(fig.CategoryOutlook("B", 0.0, 10.0, 100, 10, 10), 20)
-    assert flat.projected_units == flat.baseline_units == 20
-
-
 def test_csv_cells_never_start_a_formula() -> None:
     assert _cell("=HYPERLINK()") == "'=HYPERLINK()"
     assert _cell("-4") == "'-4"

@@ -353,9 +353,18 @@ def allocation_view(ctx: RunContext) -> AllocationView:
         note=(
             f"{allocation.store_units:,} units to {allocation.store_count} stores "
             f"(about {average:,.0f} each), {allocation.dc_holdback_units:,} ({share:.0%}) held "
-            f"at the DC for {p.replenishment_strategy.value} replenishment"
+            f"at the DC for {p.replenishment_strategy.value} replenishment" + _stock_risks(ctx)
         ),
     )
+
+
+def _stock_risks(ctx: RunContext) -> str:
+    """The forward plan's stock-out risks, or that it sees none."""
+    if ctx.stock is None:
+        return ""
+    if not ctx.stock.risks:
+        return ". Stock ledger: no stock-out projected for any store or the DC"
+    return ". Stock-out risks on the forward plan: " + "; ".join(ctx.stock.risks)
 
 
 # ---------------------------------------------------------------- pricing
@@ -455,17 +464,21 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
     )
     ctx.decisions.markdown_assessed = True
     formula = computation.explain()
-    if computation.percentage <= 0:
+    percentage, margin_note = _for_margin(ctx, computation.percentage)
+    if percentage <= 0:
         ctx.decisions.markdown = None
         return MarkdownResult(
-            percentage=0.0, formula=formula, proposal=None, note=f"No markdown: {formula}"
+            percentage=0.0,
+            formula=formula,
+            proposal=None,
+            note=f"No markdown: {formula}{margin_note}",
         )
     written = rationale.strip()
     priced = _elasticity_origin(ctx, view)
-    rule = f"Rule: {formula}. {priced}" if priced else f"Rule: {formula}."
+    rule = f"Rule: {formula}{margin_note}. {priced}" if priced else f"Rule: {formula}{margin_note}."
     sources = sorted({c.elasticity_source for c in view.categories if c.elasticity_source})
     proposal = MarkdownProposal(
-        percentage=computation.percentage,
+        percentage=percentage,
         max_percentage=view.max_markdown_percentage,
         week_number=view.week_number,
         sell_through=view.sell_through,
@@ -477,8 +490,44 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
     )
     ctx.decisions.markdown = proposal
     return MarkdownResult(
-        percentage=computation.percentage,
+        percentage=percentage,
         formula=formula,
         proposal=proposal,
-        note=f"Proposed a {computation.percentage:g}% markdown for approval ({formula})",
+        note=f"Proposed a {percentage:g}% markdown for approval ({formula}{margin_note})",
+    )
+
+
+def _money(value: float) -> str:
+    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+
+
+def _for_margin(ctx: RunContext, rule_percentage: float) -> tuple[float, str]:
+    """The depth to propose: the rule's, or a shallower one (down to none) when the stock
+    ledger expects it to earn more season margin, so a markdown that lowers the expected
+    margin is never proposed; with the margin figures in words."""
+    margins = ctx.stock.margins if ctx.stock is not None else {}
+    if rule_percentage <= 0 or not margins or any(v is None for v in margins.values()):
+        return rule_percentage, ""
+    known = {d: m for d, m in margins.items() if m is not None}
+    allowed = [d for d in known if d <= rule_percentage + 1e-9]
+    best = max(allowed, key=lambda d: (known[d], -d))
+    base = known.get(0.0)
+    if base is None:
+        return rule_percentage, ""
+    if best == rule_percentage:
+        gain = known[best] - base
+        return best, (
+            f"; expected season margin {_money(known[best])} against {_money(base)} with no "
+            f"markdown ({'+' if gain >= 0 else ''}{_money(gain)})"
+        )
+    lost = known[rule_percentage] - base
+    if best <= 0:
+        return 0.0, (
+            f"; but {rule_percentage:g}% would change the expected season margin by "
+            f"{_money(lost)} against no markdown ({_money(base)}), so none is proposed"
+        )
+    return best, (
+        f"; {rule_percentage:g}% would earn {_money(known[rule_percentage])} of season margin, "
+        f"{best:g}% earns the most: {_money(known[best])} against {_money(base)} with no "
+        f"markdown (+{_money(known[best] - base)})"
     )

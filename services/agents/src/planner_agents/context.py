@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner_agents.stock_facts import StockFacts
 from planner_shared.events import (
     AllocationCompletedPayload,
     CategoryForecastSummary,
@@ -105,6 +106,9 @@ class RunContext:
     # Sales of the same season weeks last year per category: the seasonal-naive baseline the
     # forecast is compared with. Empty when the caller has no such history.
     last_season_totals: dict[str, float] = field(default_factory=dict)
+    # The stock ledger's risks and the margin of each markdown depth; None before the
+    # allocation (stock_facts.py).
+    stock: StockFacts | None = None
     policy: AgentPolicy = field(default_factory=AgentPolicy)
     decisions: Decisions = field(default_factory=Decisions)
 

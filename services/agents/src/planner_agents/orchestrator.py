@@ -42,6 +42,7 @@ from planner_agents.repository import (
     state_of,
 )
 from planner_agents.specialists import AgentReport, Progress, Specialists
+from planner_agents.stock_facts import stock_facts
 from planner_shared.bus.delivery import Delivery
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Category, Workflow
@@ -665,6 +666,8 @@ class Orchestrator:
             demand_lift_per_point=priced.lift_per_point,
             variance_by_week=dict(memory.variance_by_week),
             latest_variance=memory.latest_variance,
+            # Every depth up to 100 %: the policy's cap is applied where the depth is chosen.
+            stock=await stock_facts(ctx.session, workflow.id, 100.0),
         )
 
     @staticmethod

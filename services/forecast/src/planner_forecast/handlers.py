@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
-from planner_forecast.plan import Replenished, allocate, week_in
+from planner_forecast.plan import Replenished, allocate, stock_alerts, week_in
 from planner_forecast.season import PanelCache, fit, load_inputs, store_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.delivery import Delivery
@@ -179,6 +179,8 @@ class ForecastHandlers:
             ctx.emit(event.caused(AllocationFailed, FailedPayload(reason=str(exc)), ctx.producer))
             return
         await _progress(ctx, event)(allocation_summary(payload).capitalize(), 1.0)
+        for alert in await stock_alerts(ctx.session, event.workflow_id):
+            await _progress(ctx, event)(alert, None)
         ctx.emit(event.caused(AllocationCompleted, payload, ctx.producer))
 
     async def on_actuals_uploaded(self, event: ActualsUploaded, ctx: MessageContext) -> None:
@@ -230,6 +232,8 @@ class ForecastHandlers:
         )
         if outcome.replenishment:
             await _progress(ctx, event)(replenishment_message(week, outcome.replenishment), None)
+        for alert in outcome.alerts:
+            await _progress(ctx, event)(alert, None)
         if outcome.sell_through is not None:
             ctx.emit(event.caused(SellThroughComputed, outcome.sell_through, ctx.producer))
 

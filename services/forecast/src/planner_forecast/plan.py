@@ -3,7 +3,7 @@ variance check, re-forecast trigger, replenishment from the DC, sell-through."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from planner_shared.events import (
 )
 from planner_shared.parameters import SeasonParameters
 from planner_shared.stock.ledger import covers
+from planner_shared.stock.outlook import stock_risks
 from planner_shared.stock.season import load_season_stock
 
 
@@ -150,6 +151,8 @@ class WeekOutcome:
     replenishment: dict[str, Replenished]
     sell_through: SellThroughComputedPayload | None
     check: VarianceCheck
+    # The forward plan's stock alerts after this week, in a planner's words.
+    alerts: list[str] = field(default_factory=list)
 
 
 async def _plan_covering(session: AsyncSession, workflow_id: UUID, week: int) -> list[Forecast]:
@@ -224,7 +227,14 @@ async def week_in(
         replenishment=replenishment,
         sell_through=checkpoint,
         check=check,
+        alerts=await stock_alerts(session, workflow_id),
     )
+
+
+async def stock_alerts(session: AsyncSession, workflow_id: UUID) -> list[str]:
+    """The ledger's alerts on the forward plan in force, each with what to do."""
+    stock = await load_season_stock(session, workflow_id)
+    return [f"Stock alert: {a.message}; {a.action}" for a in stock_risks(stock)]
 
 
 async def _replenish(

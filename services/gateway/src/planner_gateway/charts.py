@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
-from planner_gateway.errors import ApiError, not_found
+from planner_gateway.errors import not_found
 from planner_gateway.repository import clusters, get_workflow
 from planner_gateway.schemas.charts import (
     TOTAL,
@@ -22,6 +22,7 @@ from planner_gateway.schemas.charts import (
     ForecastChart,
     ForecastCurvePoint,
     HistoryPoint,
+    MarkdownCandidate,
     MarkdownCategoryProjection,
     MarkdownProjection,
     Phase,
@@ -36,6 +37,7 @@ from planner_gateway.schemas.charts import (
     WeekPoint,
 )
 from planner_gateway.season_data import SeasonData, load, planning_done_at
+from planner_gateway.stock import season_stock
 from planner_shared.db.models import (
     Allocation,
     HistoricalSale,
@@ -45,6 +47,8 @@ from planner_shared.db.models import (
 )
 from planner_shared.db.models import StoreCluster as Cluster
 from planner_shared.db.models import WeeklyActual as Actual
+from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
+from planner_shared.stock import outlook
 from planner_shared.workflow import WorkflowState
 
 HISTORY_WEEKS = 52
@@ -354,71 +358,92 @@ async def store_detail(session: AsyncSession, workflow_id: UUID, store_code: str
 
 
 MARKDOWN_METHOD = (
-    "markdown rule read backwards: d points of markdown add d / (elasticity x 100) of the "
-    "available units to what the current forecast sells by the end of the season, at the "
-    "marked-down price"
+    "stock ledger: from the week after the weeks in, each week's expected demand is lifted by "
+    "(1 - markdown) ** the category's demand elasticity and sold within each store's stock at "
+    "the marked-down price; the leftover is cleared at salvage value. Season margin = revenue "
+    "+ leftover at salvage - the cost of every unit (docs/stock.md)"
 )
+
+
+def _share(units: float, available: float) -> float:
+    return round(units / available, 4) if available else 0.0
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 async def markdown_projection(
     session: AsyncSession, workflow_id: UUID, markdown_pct: float
 ) -> MarkdownProjection:
     data = await load(session, workflow_id)
-    if not data.manufactured:
-        raise ApiError(
-            409,
-            "no manufacturing order has been decided yet: a markdown has nothing to act on",
-            code="not_in_season",
-        )
-    last_week = max(data.weeks_in, default=0)
-    projections = []
-    for code in sorted(data.manufactured):
-        remaining = 0.0
-        for week in range(last_week + 1, data.horizon + 1):
-            run = fig.in_force(data.runs, week) if data.runs else None
-            if run is not None and (band := run.weeks.get(code, {}).get(week)) is not None:
-                remaining += band.point
-        outlook = fig.CategoryOutlook(
-            code=code,
-            elasticity=data.elasticities.get(code, 0.0),
-            unit_price=data.prices.get(code, 0.0),
-            available=data.manufactured[code],
-            sold=sum(data.actuals.get(code, {}).values()),
-            remaining_forecast=remaining,
-        )
-        projections.append(fig.project_markdown(outlook, markdown_pct))
-    available = sum(p.outlook.available for p in projections)
-    sold = sum(p.outlook.sold for p in projections)
-
-    def share(units: float) -> float:
-        return round(units / available, 4) if available else 0.0
-
+    stock = await season_stock(session, workflow_id)
+    start = stock.weeks_in + 1
+    base = outlook.markdown_outcome(stock, 0.0, start)
+    marked = outlook.markdown_outcome(stock, markdown_pct, start)
+    candidates = outlook.markdown_outcomes(
+        stock, outlook.candidate_depths(DEFAULT_MAX_MARKDOWN_PERCENTAGE), start
+    )
+    best = outlook.best_for_margin(candidates, DEFAULT_MAX_MARKDOWN_PERCENTAGE)
+    available = base.total.units_available
+    sold = sum(float(stock.inputs[c].actual_sales.sum()) for c in stock.categories)
+    margin_gain = (
+        None
+        if marked.margin is None or base.margin is None
+        else round(marked.margin - base.margin, 2)
+    )
     return MarkdownProjection(
         workflow_id=workflow_id,
         markdown_pct=markdown_pct,
         checkpoint_week=data.checkpoint_week,
-        sell_through_fraction=share(sold),
+        sell_through_fraction=_share(sold, available),
         target_sell_through_fraction=data.target,
-        baseline_sell_through_fraction=share(sum(p.baseline_units for p in projections)),
-        projected_sell_through_fraction=share(sum(p.projected_units for p in projections)),
-        baseline_revenue=round(sum(p.baseline_revenue for p in projections), 2),
-        projected_revenue=round(sum(p.projected_revenue for p in projections), 2),
+        baseline_sell_through_fraction=_share(base.total.units_sold, available),
+        projected_sell_through_fraction=_share(marked.total.units_sold, available),
+        baseline_revenue=round(base.total.revenue, 2),
+        projected_revenue=round(marked.total.revenue, 2),
         method=MARKDOWN_METHOD,
         categories=[
             MarkdownCategoryProjection(
-                category_code=p.outlook.code,
-                elasticity=p.outlook.elasticity,
-                unit_price=p.outlook.unit_price,
-                available_units=p.outlook.available,
-                sold_units=p.outlook.sold,
-                baseline_units=round(p.baseline_units, 1),
-                projected_units=round(p.projected_units, 1),
-                baseline_sell_through_fraction=round(p.baseline_sell_through, 4),
-                projected_sell_through_fraction=round(p.projected_sell_through, 4),
-                baseline_revenue=round(p.baseline_revenue, 2),
-                projected_revenue=round(p.projected_revenue, 2),
+                category_code=code,
+                elasticity=data.elasticities.get(code, 0.0),
+                demand_elasticity=money.demand_elasticity,
+                unit_price=money.unit_price,
+                unit_cost=money.unit_cost,
+                salvage_value=money.salvage_value,
+                available_units=round(base.by_category[code].units_available),
+                sold_units=float(stock.inputs[code].actual_sales.sum()),
+                baseline_units=round(base.by_category[code].units_sold, 1),
+                projected_units=round(marked.by_category[code].units_sold, 1),
+                baseline_sell_through_fraction=round(base.by_category[code].sell_through or 0.0, 4),
+                projected_sell_through_fraction=round(
+                    marked.by_category[code].sell_through or 0.0, 4
+                ),
+                baseline_revenue=round(base.by_category[code].revenue, 2),
+                projected_revenue=round(marked.by_category[code].revenue, 2),
+                baseline_leftover_units=round(base.by_category[code].leftover_units, 1),
+                projected_leftover_units=round(marked.by_category[code].leftover_units, 1),
+                baseline_season_margin=_r(base.by_category[code].season_margin),
+                projected_season_margin=_r(marked.by_category[code].season_margin),
             )
-            for p in projections
+            for code, money in sorted(stock.categories.items())
+        ],
+        baseline_season_margin=_r(base.margin),
+        projected_season_margin=_r(marked.margin),
+        margin_gain=margin_gain,
+        best_for_margin_pct=None if best is None else best.percentage,
+        candidates=[
+            MarkdownCandidate(
+                markdown_pct=o.percentage,
+                sell_through_fraction=None
+                if o.total.sell_through is None
+                else round(o.total.sell_through, 4),
+                revenue=round(o.total.revenue, 2),
+                season_margin=_r(o.margin),
+                leftover_units=round(o.total.leftover_units, 1),
+                lost_sales=round(o.total.lost_sales, 1),
+            )
+            for o in candidates
         ],
     )
 

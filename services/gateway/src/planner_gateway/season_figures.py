@@ -7,11 +7,7 @@
   (sum forecast - sum actual) / sum actual (above 0 the forecast ran high). Both fractions.
 - Sell-through by week: units sold so far over the units manufactured (stores and DC), as the
   forecast service computes it at the checkpoint.
-- A markdown's projected effect follows the markdown rule backwards: the rule asks for
-  (gap x elasticity x 100) points of markdown to close a sell-through gap, so d points are
-  expected to add d / (elasticity x 100) of the available units to what the current forecast
-  sells by the end of the season (never more than the units there are), at the marked-down
-  price. Revenue counts the units already sold at full price.
+- A markdown's projected effect is computed on the stock ledger (planner_shared.stock.outlook).
 """
 
 from __future__ import annotations
@@ -118,47 +114,3 @@ def dc_balance(
             sent += units
         rows.append((week, sent, dict(sorted(left.items()))))
     return rows
-
-
-@dataclass(frozen=True)
-class CategoryOutlook:
-    code: str
-    elasticity: float
-    unit_price: float
-    available: int
-    sold: float
-    remaining_forecast: float
-
-
-@dataclass(frozen=True)
-class CategoryProjection:
-    outlook: CategoryOutlook
-    baseline_units: float
-    projected_units: float
-    baseline_revenue: float
-    projected_revenue: float
-
-    @property
-    def baseline_sell_through(self) -> float:
-        return self.baseline_units / self.outlook.available if self.outlook.available else 0.0
-
-    @property
-    def projected_sell_through(self) -> float:
-        return self.projected_units / self.outlook.available if self.outlook.available else 0.0
-
-
-def project_markdown(outlook: CategoryOutlook, markdown_pct: float) -> CategoryProjection:
-    """A category's end-of-season units and revenue without and with `markdown_pct`."""
-    available = float(outlook.available)
-    baseline = min(available, outlook.sold + outlook.remaining_forecast)
-    lift = available * markdown_pct / (outlook.elasticity * 100) if outlook.elasticity > 0 else 0.0
-    projected = min(available, baseline + lift)
-    price = outlook.unit_price
-    marked = price * (1 - markdown_pct / 100)
-    return CategoryProjection(
-        outlook=outlook,
-        baseline_units=baseline,
-        projected_units=projected,
-        baseline_revenue=outlook.sold * price + (baseline - outlook.sold) * price,
-        projected_revenue=outlook.sold * price + (projected - outlook.sold) * marked,
-    )

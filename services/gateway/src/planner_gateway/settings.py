@@ -85,6 +85,12 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias=_alias("max_upload_bytes")
     )
+    sample_demand_file: str = Field(
+        default="data/sample/season_demand.csv",
+        validation_alias=_alias("sample_demand_file"),
+        description="The sample season's demand, from which a season's sample week is made "
+        "(GET /api/workflows/{id}/sample-actuals.csv); relative to the working directory.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

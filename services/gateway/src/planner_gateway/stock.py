@@ -6,8 +6,11 @@ the report, the agents and the upload check read the same ledger (docs/stock.md)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from uuid import UUID
 
 import numpy as np
@@ -28,6 +31,7 @@ from planner_gateway.schemas.stock import (
     UnitsBand,
 )
 from planner_shared.stock import alerts as stock_alerts
+from planner_shared.stock import sample
 from planner_shared.stock.ledger import CategoryLedger
 from planner_shared.stock.money import MoneyFigures, figures, total
 from planner_shared.stock.season import NoStockYetError, SeasonStock, load_season_stock
@@ -257,3 +261,27 @@ async def season_money(session: AsyncSession, workflow_id: UUID) -> SeasonMoney 
     except NoStockYetError:
         return None
     return money_figures(stock)
+
+
+def _read_demand(path: Path) -> dict[tuple[str, str, int], int] | None:
+    return sample.read_demand(path) if path.is_file() else None
+
+
+async def sample_week(session: AsyncSession, workflow_id: UUID, week: int, demand_file: str) -> str:
+    """The sample's week `week` as this season's stores could sell it (stock.sample)."""
+    stock = await season_stock(session, workflow_id)
+    demand = await asyncio.to_thread(_read_demand, Path(demand_file))
+    if demand is None:
+        raise ApiError(
+            404,
+            f"the sample's demand file {demand_file} is not on this server",
+            code="not_found",
+        )
+    if not 1 <= week <= stock.horizon:
+        raise ApiError(
+            422, f"week {week} is outside this {stock.horizon}-week season", code="invalid_week"
+        )
+    workflow = await get_workflow(session, workflow_id)
+    start = (workflow.parameters or {}).get("season_start_date")
+    rows = sample.season_week(stock, demand, week)
+    return sample.week_csv(rows, week, date.fromisoformat(start) if start else None)

@@ -157,6 +157,7 @@ def build_category(inputs: CategoryStockInputs) -> CategoryLedger:
     )
     dc_open, dc_close, dc_short = np.zeros(horizon), np.zeros(horizon), np.zeros(horizon)
     transit = np.maximum(inputs.transit.astype(np.int64), 1)
+    lags = [(int(lag), transit == lag) for lag in np.unique(transit)]
     dc = float(inputs.dc_opening)
     stock = np.zeros(n)
     for w in range(horizon):
@@ -189,11 +190,9 @@ def build_category(inputs: CategoryStockInputs) -> CategoryLedger:
             dc_short[w] = asked.sum() - sent.sum()
             dc -= float(sent.sum())
             shipped[w] = sent
-            for lag in np.unique(transit):
-                arrive = w + int(lag)
-                if arrive < horizon:
-                    mask = transit == lag
-                    arriving[arrive, mask] += sent[mask]
+            for lag, mask in lags:
+                if w + lag < horizon:
+                    arriving[w + lag, mask] += sent[mask]
         dc_close[w] = dc
     _estimate_lost(sales[:k], closing[:k], demand[:k], lost[:k])
     return CategoryLedger(

@@ -8,11 +8,14 @@ in a fixed order, `\\n` line endings):
 - `stores.csv`: 50 stores in 5 regions; size and weekly traffic follow the store's format
   (flagship, mall, high street, outlet);
 - `categories.csv`: outerwear, knitwear, dresses, accessories, with price, markdown
-  elasticity and the stock left at the DC (a few weeks of the coming season's demand);
+  elasticity, the stock left at the DC (a few weeks of the coming season's demand), unit
+  cost, salvage value and the demand's price elasticity;
 - `historical_sales.csv`: units per store, category and week for the 156 weeks from Monday
   2023-03-06 to the week of 2026-02-23;
-- `weekly_actuals.csv`, and the same rows one file per week in `weekly_actuals_by_week/`:
-  the 12-week spring season that follows, from Monday 2026-03-02 (week 1) to 2026-05-18.
+- `season_demand.csv`: what each store would sell, with stock enough, in the 12-week spring
+  season that follows, from Monday 2026-03-02 (week 1) to 2026-05-18. The weekly files a
+  season uploads (`weekly_actuals_by_week/`) are this demand capped by the stock the season
+  put in each store: `python -m planner_tools.datasets.season_weeks` writes them.
 
 How a week's units are made (store s, category c, week t):
 
@@ -97,6 +100,12 @@ class CategorySpec:
     name: str
     unit_price: float
     price_elasticity: float
+    unit_cost: float
+    """What a unit costs the retailer (landed)."""
+    salvage_value: float
+    """What an unsold unit fetches at the end-of-season clearance."""
+    demand_elasticity: float
+    """The demand's price elasticity: -2 sells 2 % more for each 1 % off the price."""
     base_units: float
     """Mean weekly units of an average store at the middle of the seasonal curve."""
     peak: date
@@ -123,6 +132,9 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         name="Outerwear",
         unit_price=189.00,
         price_elasticity=1.6,
+        unit_cost=76.00,
+        salvage_value=38.00,
+        demand_elasticity=-1.6,
         base_units=16.0,
         peak=date(2000, 12, 10),
         swing=0.85,
@@ -139,6 +151,9 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         name="Knitwear",
         unit_price=69.00,
         price_elasticity=1.4,
+        unit_cost=26.00,
+        salvage_value=14.00,
+        demand_elasticity=-1.8,
         base_units=22.0,
         peak=date(2000, 11, 25),
         swing=0.65,
@@ -155,6 +170,9 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         name="Dresses",
         unit_price=79.00,
         price_elasticity=1.2,
+        unit_cost=30.00,
+        salvage_value=16.00,
+        demand_elasticity=-2.2,
         base_units=30.0,
         peak=date(2000, 6, 1),
         swing=0.55,
@@ -171,6 +189,9 @@ CATEGORIES: tuple[CategorySpec, ...] = (
         name="Accessories",
         unit_price=29.00,
         price_elasticity=1.0,
+        unit_cost=9.00,
+        salvage_value=5.00,
+        demand_elasticity=-1.3,
         base_units=40.0,
         peak=date(2000, 12, 15),
         swing=0.12,
@@ -424,6 +445,9 @@ def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) 
     return count
 
 
+DEMAND_FILE = "season_demand.csv"
+
+
 def write_sample(out: Path, seed: int = SEED) -> dict[str, int]:
     """Write every file of the sample data set under `out`; rows written per file."""
     data = generate(seed)
@@ -438,7 +462,16 @@ def write_sample(out: Path, seed: int = SEED) -> dict[str, int]:
         ),
         "categories.csv": _write(
             out / "categories.csv",
-            ("category_code", "name", "unit_price", "price_elasticity", "stock_on_hand"),
+            (
+                "category_code",
+                "name",
+                "unit_price",
+                "price_elasticity",
+                "stock_on_hand",
+                "unit_cost",
+                "salvage_value",
+                "demand_elasticity",
+            ),
             (
                 (
                     c.code,
@@ -446,6 +479,9 @@ def write_sample(out: Path, seed: int = SEED) -> dict[str, int]:
                     f"{c.unit_price:.2f}",
                     f"{c.price_elasticity:.3f}",
                     stock_on_hand(data, c),
+                    f"{c.unit_cost:.2f}",
+                    f"{c.salvage_value:.2f}",
+                    f"{c.demand_elasticity:.3f}",
                 )
                 for c in CATEGORIES
             ),
@@ -456,19 +492,13 @@ def write_sample(out: Path, seed: int = SEED) -> dict[str, int]:
             ((s, c, w.isoformat(), u) for s, c, w, u in data.history),
         ),
     }
-    actuals_header = ("store_code", "category_code", "week_number", "week_start", "units_sold")
-    counts["weekly_actuals.csv"] = _write(
-        out / "weekly_actuals.csv",
-        actuals_header,
+    # What each store would sell with stock enough; the weeks a season uploads are this capped
+    # by what the season put in the store (planner_shared.stock.sample, `season_weeks`).
+    counts[DEMAND_FILE] = _write(
+        out / DEMAND_FILE,
+        ("store_code", "category_code", "week_number", "week_start", "units_sold"),
         ((s, c, n, w.isoformat(), u) for s, c, n, w, u in data.actuals),
     )
-    for number in range(1, SEASON_WEEKS + 1):
-        name = f"weekly_actuals_by_week/week_{number:02d}.csv"
-        counts[name] = _write(
-            out / name,
-            actuals_header,
-            ((s, c, n, w.isoformat(), u) for s, c, n, w, u in data.actuals if n == number),
-        )
     return counts
 
 

@@ -140,9 +140,9 @@ async def seed_reference(sessionmaker: Sessions) -> dict[str, UUID]:
             )
             session.add(store)
             ids[store.code] = store.id
-        for code, name, price, elasticity in [
-            ("DRESS", "Dresses", 79.0, 1.8),
-            ("KNIT", "Knitwear", 49.0, 1.2),
+        for code, name, price, elasticity, cost, salvage, demand in [
+            ("DRESS", "Dresses", 79.0, 1.8, 30.0, 15.0, -2.0),
+            ("KNIT", "Knitwear", 49.0, 1.2, 20.0, 10.0, -1.5),
         ]:
             category = Category(
                 id=uuid4(),
@@ -151,6 +151,9 @@ async def seed_reference(sessionmaker: Sessions) -> dict[str, UUID]:
                 unit_price=price,
                 price_elasticity=elasticity,
                 stock_on_hand=100,
+                unit_cost=cost,
+                salvage_value=salvage,
+                demand_elasticity=demand,
             )
             session.add(category)
             ids[code] = category.id

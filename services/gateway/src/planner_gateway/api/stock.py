@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from planner_gateway import stock
 from planner_gateway.auth import CurrentPrincipal
-from planner_gateway.deps import ReadSession
+from planner_gateway.deps import ReadSession, StateDep
 from planner_gateway.errors import responses
 from planner_gateway.schemas.stock import StockView
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["stock"])
 @router.get(
     "/workflows/{workflow_id}/stock",
     response_model=StockView,
-    responses=responses(404, 409, 422),
+    responses=responses(404, 409),
     summary="The stock ledger: every store and the DC by week, weeks in as they happened and "
     "the rest as the forward plan with its 80 % band; stock alerts",
 )
@@ -39,4 +39,26 @@ async def season_stock(
         store=store.upper() if store else None,
         category=category.upper() if category else None,
         week=week,
+    )
+
+
+@router.get(
+    "/workflows/{workflow_id}/sample-actuals.csv",
+    responses=responses(404, 409) | {200: {"content": {"text/csv": {}}}},
+    response_class=Response,
+    summary="A week of the sample season as this season's stores could sell it: the sample's "
+    "demand capped by the stock the season put in each store (a file to upload)",
+)
+async def sample_actuals(
+    workflow_id: UUID,
+    _: CurrentPrincipal,
+    session: ReadSession,
+    state: StateDep,
+    week: Annotated[int, Query(ge=1, le=52, description="The season week to write.")],
+) -> Response:
+    text = await stock.sample_week(session, workflow_id, week, state.settings.sample_demand_file)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="week_{week:02d}.csv"'},
     )

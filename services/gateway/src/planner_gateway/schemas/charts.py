@@ -360,12 +360,28 @@ class MarkdownCategoryProjection(BaseModel):
             "projected_sell_through_fraction": 0.7667,
             "baseline_revenue": 1824900.0,
             "projected_revenue": 2004630.0,
+            "demand_elasticity": -2.2,
+            "unit_cost": 30.0,
+            "salvage_value": 16.0,
+            "baseline_leftover_units": 12900.0,
+            "projected_leftover_units": 8400.0,
+            "baseline_season_margin": 1041000.0,
+            "projected_season_margin": 1102000.0,
         }
     )
 
     category_code: str
-    elasticity: float
+    elasticity: float = Field(
+        description="The markdown rule's points of markdown per point of sell-through gap."
+    )
+    demand_elasticity: float | None = Field(
+        default=None,
+        description="The demand's price elasticity the projection lifts demand by "
+        "((1 - markdown) ** elasticity); null: no lift known.",
+    )
     unit_price: float
+    unit_cost: float | None = None
+    salvage_value: float | None = None
     available_units: int
     sold_units: float
     baseline_units: float = Field(description="Sold by the end of the season without markdown.")
@@ -374,6 +390,36 @@ class MarkdownCategoryProjection(BaseModel):
     projected_sell_through_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
     baseline_revenue: float
     projected_revenue: float
+    baseline_leftover_units: float = 0.0
+    projected_leftover_units: float = 0.0
+    baseline_season_margin: float | None = Field(
+        default=None,
+        description="Revenue plus the leftover at salvage less the cost of every unit, "
+        "without the markdown.",
+    )
+    projected_season_margin: float | None = None
+
+
+class MarkdownCandidate(BaseModel):
+    """The season at one markdown depth, on the stock ledger."""
+
+    model_config = _examples(
+        {
+            "markdown_pct": 15.0,
+            "sell_through_fraction": 0.91,
+            "revenue": 4302100.0,
+            "season_margin": 2410400.0,
+            "leftover_units": 6900.0,
+            "lost_sales": 3100.0,
+        }
+    )
+
+    markdown_pct: float = Field(json_schema_extra=PERCENT_SCHEMA)
+    sell_through_fraction: float | None = Field(json_schema_extra=FRACTION_SCHEMA)
+    revenue: float
+    season_margin: float | None
+    leftover_units: float
+    lost_sales: float
 
 
 class MarkdownProjection(BaseModel):
@@ -390,8 +436,13 @@ class MarkdownProjection(BaseModel):
             "projected_sell_through_fraction": 0.93,
             "baseline_revenue": 4120500.0,
             "projected_revenue": 4302100.0,
-            "method": "markdown rule read backwards: ...",
+            "method": "stock ledger: ...",
             "categories": [example_of(MarkdownCategoryProjection)],
+            "baseline_season_margin": 2301000.0,
+            "projected_season_margin": 2410400.0,
+            "margin_gain": 109400.0,
+            "best_for_margin_pct": 15.0,
+            "candidates": [example_of(MarkdownCandidate)],
         }
     )
 
@@ -408,6 +459,23 @@ class MarkdownProjection(BaseModel):
     projected_revenue: float
     method: str
     categories: list[MarkdownCategoryProjection]
+    baseline_season_margin: float | None = Field(
+        default=None, description="Expected season margin with no markdown."
+    )
+    projected_season_margin: float | None = Field(
+        default=None, description="Expected season margin with this markdown."
+    )
+    margin_gain: float | None = Field(
+        default=None,
+        description="What the markdown gains (negative: loses) in expected season margin.",
+    )
+    best_for_margin_pct: float | None = Field(
+        default=None,
+        description="The depth (0 to the cap, in 5 % steps) with the highest expected season "
+        "margin; null when a category lacks a cost or salvage value.",
+        json_schema_extra=PERCENT_SCHEMA,
+    )
+    candidates: list[MarkdownCandidate] = Field(default_factory=list)
 
 
 Phase = Literal["pre_season", "in_season", "completed", "failed", "cancelled"]

@@ -1,0 +1,69 @@
+"""What a decision does to the season's ledger: the markdown's margin at each depth, and the
+season's stock risks. The agents, the console and the report read these same figures.
+
+A markdown of depth d from week w on lifts each later week's expected demand by
+(1 - d) ** elasticity (the category's demand elasticity), sells on the ledger (never more than
+the stores hold) at the marked-down price, and leaves the rest to clearance at salvage value.
+Its worth is the season margin (money.py) against the same ledger with no markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from planner_shared.stock.alerts import StockAlert, alerts
+from planner_shared.stock.money import MoneyFigures, figures, total
+from planner_shared.stock.season import SeasonStock
+
+
+@dataclass(frozen=True)
+class MarkdownOutcome:
+    """The season's figures at one markdown depth (percent), by category and in total."""
+
+    percentage: float
+    by_category: dict[str, MoneyFigures]
+    total: MoneyFigures
+
+    @property
+    def margin(self) -> float | None:
+        return self.total.season_margin
+
+
+def markdown_outcome(stock: SeasonStock, percentage: float, from_week: int) -> MarkdownOutcome:
+    """Every category marked down by `percentage` from `from_week` to the season's end."""
+    schedule = stock.markdown_schedule(percentage / 100.0, from_week)
+    by_category = {
+        code: figures(stock.ledger(code, markdown=schedule), money, schedule)
+        for code, money in stock.categories.items()
+    }
+    return MarkdownOutcome(percentage, by_category, total(by_category.values()))
+
+
+def markdown_outcomes(
+    stock: SeasonStock, depths: Iterable[float], from_week: int
+) -> list[MarkdownOutcome]:
+    return [markdown_outcome(stock, d, from_week) for d in depths]
+
+
+def candidate_depths(max_percentage: float, step: float = 5.0) -> list[float]:
+    """0, step, 2 x step, ... up to the cap."""
+    count = int(max_percentage // step)
+    return [round(i * step, 6) for i in range(count + 1)]
+
+
+def best_for_margin(outcomes: list[MarkdownOutcome], up_to: float) -> MarkdownOutcome | None:
+    """Of the depths no deeper than `up_to`, the one with the highest season margin (the
+    shallower on a tie); None when margins cannot be computed (no cost or salvage value)."""
+    allowed = [o for o in outcomes if o.percentage <= up_to + 1e-9]
+    if not allowed or any(o.margin is None for o in allowed):
+        return None
+    return max(allowed, key=lambda o: (o.margin or 0.0, -o.percentage))
+
+
+def stock_risks(stock: SeasonStock) -> list[StockAlert]:
+    """Every category's alerts on the point forward plan."""
+    found: list[StockAlert] = []
+    for code in sorted(stock.categories):
+        found += alerts(stock.ledger(code), stock.transit)
+    return found
