@@ -331,9 +331,7 @@ async def test_markdown_projection(gateway: Gateway, sessionmaker: Sessions) -> 
     # 23.3 of its 30, S002 and S003 what they hold (16 and 9).
     lifted = 50 / 3 * 0.8**-1.5
     assert knit["projected_units"] == pytest.approx(145 + lifted + 16 + 9, abs=0.1)
-    assert knit["projected_revenue"] == pytest.approx(
-        145 * 49 + (lifted + 25) * 49 * 0.8, abs=0.5
-    )
+    assert knit["projected_revenue"] == pytest.approx(145 * 49 + (lifted + 25) * 49 * 0.8, abs=0.5)
     assert projection["projected_revenue"] == pytest.approx(
         sum(c["projected_revenue"] for c in projection["categories"]), abs=0.05
     )
