@@ -350,6 +350,7 @@ def allocation_view(ctx: RunContext) -> AllocationView:
         planned_holdback_percentage=p.dc_holdback_percentage,
         replenishment_strategy=p.replenishment_strategy,
         by_category=dict(allocation.by_category),
+        stock_risks=None if ctx.stock is None else list(ctx.stock.risks),
         note=(
             f"{allocation.store_units:,} units to {allocation.store_count} stores "
             f"(about {average:,.0f} each), {allocation.dc_holdback_units:,} ({share:.0%}) held "
@@ -471,6 +472,7 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
             percentage=0.0,
             formula=formula,
             proposal=None,
+            margin=margin_note,
             note=f"No markdown: {formula}{margin_note}",
         )
     written = rationale.strip()
@@ -493,6 +495,7 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
         percentage=percentage,
         formula=formula,
         proposal=proposal,
+        margin=margin_note,
         note=f"Proposed a {percentage:g}% markdown for approval ({formula}{margin_note})",
     )
 

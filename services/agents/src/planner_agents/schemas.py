@@ -108,6 +108,11 @@ class AllocationView(ToolResult):
     planned_holdback_percentage: float
     replenishment_strategy: ReplenishmentStrategy
     by_category: dict[str, int]
+    stock_risks: list[str] | None = Field(
+        default=None,
+        description="The stock ledger's alerts on the forward plan (stores projected to run "
+        "out within their lead time, the DC running empty); empty: none; null: not known.",
+    )
 
 
 class CategorySellThrough(BaseModel):
@@ -147,4 +152,9 @@ class MarkdownResult(ToolResult):
     formula: str
     proposal: MarkdownProposal | None = Field(
         description="None when the rule asks for no markdown."
+    )
+    margin: str = Field(
+        default="",
+        description="What the depth earns in expected season margin against no markdown, on "
+        "the stock ledger; why a shallower depth than the rule's was chosen, if one was.",
     )

@@ -125,6 +125,10 @@ def allocation_summary(season: SeasonView, view: AllocationView) -> str:
     )
     if categories:
         text += f" By category: {categories}."
+    if view.stock_risks:
+        text += " Stock-out risks: " + "; ".join(view.stock_risks) + "."
+    elif view.stock_risks is not None:
+        text += " The stock ledger projects no stock-out in any store or at the DC."
     return text
 
 
@@ -151,9 +155,9 @@ def markdown_summary(view: SellThroughView, result: MarkdownResult) -> str:
     if view.season_elasticity is not None:
         text += f" Demand-weighted price elasticity {view.season_elasticity:g}."
     if result.proposal is None:
-        return f"{text} The markdown rule gives no markdown ({result.formula}); none proposed."
+        return f"{text} The markdown rule gives {result.formula}{result.margin}; none proposed."
     return (
-        f"{text} The markdown rule gives {result.formula}: proposed a "
+        f"{text} The markdown rule gives {result.formula}{result.margin}: proposed a "
         f"{result.percentage:g}% markdown for approval (maximum "
         f"{view.max_markdown_percentage:g}%)."
     )
