@@ -76,7 +76,7 @@ def who_settings(service_settings: Callable[..., Any]) -> GatewaySettings:
     settings: GatewaySettings = service_settings(
         GatewaySettings,
         api_keys=WHO_KEYS,
-        four_eyes=True,
+        four_eyes="on",
         sign_in_failures=3,
         sign_in_window_seconds=2,
         reply_timeout_seconds=0.5,
@@ -224,8 +224,8 @@ def test_four_eyes_is_on_in_production_and_off_elsewhere_unless_set(
     assert build(Environment.PRODUCTION).four_eyes_enabled is True
     assert build(Environment.DEVELOPMENT).four_eyes_enabled is False
     assert build(Environment.TEST).four_eyes_enabled is False
-    assert build(Environment.DEVELOPMENT, four_eyes=True).four_eyes_enabled is True
-    assert build(Environment.PRODUCTION, four_eyes=False).four_eyes_enabled is False
+    assert build(Environment.DEVELOPMENT, four_eyes="on").four_eyes_enabled is True
+    assert build(Environment.PRODUCTION, four_eyes="off").four_eyes_enabled is False
 
 
 async def test_wrong_keys_are_rate_limited_per_address(
