@@ -298,3 +298,26 @@ async def test_the_v1_stream_rate_limits_incoming_frames(
     assert code == CLOSE_POLICY
     # Closed after the burst and CLIENT_DROP_LIMIT over it, not after 2,000 frames read.
     assert CLIENT_BURST + CLIENT_DROP_LIMIT < 2000
+
+
+async def test_wrong_websocket_tokens_count_too(
+    who_settings: GatewaySettings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    workflow_id = await new_workflow(sessionmaker)
+
+    async def close_code(token: str) -> int | None:
+        async with connect(server.ws(workflow_id, f"token={token}"), proxy=None) as ws:
+            try:
+                await asyncio.wait_for(ws.recv(), 5)
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+        return None
+
+    async with serve(who_settings) as server:
+        for _ in range(who_settings.sign_in_failures):
+            assert await close_code("guess-0123456789") == 4401
+        # Over the limit, the right key is refused the same way, and so is a REST call.
+        assert await close_code("reader-key-0123456789") == 4401
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+            blocked = await client.get("/api/me", headers=PLANNER)
+        assert blocked.status_code == 429, blocked.text

@@ -11,9 +11,9 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
   most replayed on connect with ?since=, the newest);
-- FOUR_EYES (auto: on in production, off otherwise; or on, off): the one who started a season may not decide
-  its approvals; SIGN_IN_FAILURES (10) wrong keys per client address in SIGN_IN_WINDOW_SECONDS
-  (60), then 429 with Retry-After;
+- FOUR_EYES (auto: on in production, off otherwise; or on, off): the one who started a
+  season may not decide its approvals; SIGN_IN_FAILURES (10) wrong keys per client address in
+  SIGN_IN_WINDOW_SECONDS (60), then 429 with Retry-After;
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response, status
 from planner_gateway import console_sessions
 from planner_gateway.auth import CurrentPrincipal, authenticate, gateway_settings
 from planner_gateway.deps import WriteSession, get_state
-from planner_gateway.errors import ApiError, ErrorResponse, responses
+from planner_gateway.errors import ApiError, responses
 from planner_gateway.schemas.session import MeRead, SessionCreate
 from planner_gateway.settings import Role
 from planner_gateway.sign_in_guard import client_address
@@ -43,14 +43,7 @@ def _me(
 @router.post(
     "/session",
     response_model=MeRead,
-    responses=responses()
-    | {
-        429: {
-            "model": ErrorResponse,
-            "description": "Too many wrong keys from this address (`too_many_failed_sign_ins`); "
-            "wait `Retry-After` seconds",
-        }
-    },
+    responses=responses(),
     summary="Sign in: exchange an API key for a session cookie",
 )
 async def create_session(
