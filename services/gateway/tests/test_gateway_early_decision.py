@@ -14,11 +14,13 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+import httpx
 from sqlalchemy import select
 
 from planner_approvals.app import SERVICE_NAME as APPROVALS
 from planner_approvals.app import setup as approvals_setup
 from planner_approvals.settings import ApprovalsSettings
+from planner_gateway.settings import GatewaySettings
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import Approval, ProcessedEvent, Workflow
 from planner_shared.events import (
@@ -30,7 +32,13 @@ from planner_shared.events import (
 )
 from planner_shared.runtime import open_runtime
 from planner_tools.testing.bus_probe import wait_for
-from planner_tools.testing.gateway import APPROVER, Gateway, Sessions, new_workflow
+from planner_tools.testing.gateway import (
+    APPROVER,
+    Gateway,
+    Sessions,
+    new_workflow,
+    running_gateway,
+)
 
 MANUFACTURING = ManufacturingProposal(
     quantity=1000,
@@ -190,3 +198,45 @@ async def test_a_decision_nobody_waits_for_is_still_refused(
             assert refused.json()["error"]["code"] == "no_pending_approval"
         assert await _approvals_of(sessionmaker, in_season) == []
         assert await _approvals_of(sessionmaker, other_kind) == []
+
+
+async def test_two_approvals_replicas_open_one_approval_each_time(
+    gateway_settings: GatewaySettings,
+    sessionmaker: Sessions,
+    service_settings: Callable[..., Any],
+) -> None:
+    """The request and the decision taken by two replicas at once: one approval, decided."""
+    first: ApprovalsSettings = service_settings(ApprovalsSettings, replica_name="one")
+    second: ApprovalsSettings = service_settings(ApprovalsSettings, replica_name="two")
+    # Eight decisions at once on a busy machine: time enough that only a stall is a 202.
+    patient = gateway_settings.model_copy(update={"reply_timeout_seconds": 20.0})
+    async with (
+        running_gateway(patient) as gateway,
+        open_runtime(APPROVALS, first, approvals_setup) as approvals,
+        open_runtime(APPROVALS, second, approvals_setup),
+    ):
+        seasons = [await new_workflow(sessionmaker, "forecasting") for _ in range(8)]
+        requests = [
+            await _await_decision(
+                sessionmaker, season, "awaiting_manufacturing_approval", MANUFACTURING
+            )
+            for season in seasons
+        ]
+        answers = await asyncio.gather(
+            *(
+                gateway.client.post(
+                    "/api/approvals/manufacturing",
+                    json={"workflow_id": str(season), "action": "accept"},
+                    headers=APPROVER,
+                )
+                for season in seasons
+            ),
+            *(approvals.publisher.publish(request) for request in requests),
+        )
+        for answer in answers[: len(seasons)]:
+            assert isinstance(answer, httpx.Response)
+            assert answer.status_code == 200, answer.text
+        for season, request in zip(seasons, requests, strict=True):
+            await wait_for(partial(_consumed, sessionmaker, request.event_id))
+            [approval] = await _approvals_of(sessionmaker, season)
+            assert approval.status == "decided"
