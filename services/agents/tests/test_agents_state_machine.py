@@ -234,6 +234,15 @@ async def test_a_whole_season_walks_every_state_in_order(
     out = await step(forecast_completed(wf, 1), "awaiting_manufacturing_approval")
     [approval] = [e for e in out if isinstance(e, ApprovalRequested)]
     assert approval.payload.proposal.kind == "manufacturing"
+    # Committed with the state: what a decision that overtakes the request opens it from.
+    async with sessionmaker() as session:
+        waiting = await session.get(Workflow, wf)
+        assert waiting is not None
+        assert waiting.pending_input == {
+            "kind": "manufacturing",
+            "proposal": approval.payload.proposal.model_dump(mode="json"),
+            "request_event_id": str(approval.event_id),
+        }
     out = await step(_decided(wf, "manufacturing", 900), "allocating")
     [allocation] = [e for e in out if isinstance(e, AllocationRequested)]
     assert allocation.payload.approved_quantity == 900

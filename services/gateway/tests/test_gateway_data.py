@@ -230,7 +230,7 @@ async def test_oversize_unknown_workflow_wrong_role_and_state_are_refused(
 
     status, body = await upload_week(gateway, workflow_id, week_csv(1), headers=APPROVER)
     assert status == 403, body
-    assert "planner role" in str(body)
+    assert "planner or operator role" in str(body)
 
     status, body = await upload_week(gateway, "not-a-uuid", week_csv(1))
     assert status == 422, body

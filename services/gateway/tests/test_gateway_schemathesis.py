@@ -86,6 +86,9 @@ def gateway_url(database_url: str, redis_server: str, worker_id_tag: str) -> Ite
         reply_timeout_seconds=10,
         reader_block_ms=100,
         max_upload_bytes=64 * 1024,
+        # Its generated sign-ins send wrong keys by the dozen: past the default limit every
+        # later case would be answered 429 instead of exercising its endpoint.
+        sign_in_failures=1_000_000,
         log_json=False,
         log_level="WARNING",
     )

@@ -261,15 +261,17 @@ class Orchestrator:
             ctx, workflow, waiting_state, event, f"waiting for the {proposal.kind} decision"
         ):
             return
+        request = event.caused(
+            ApprovalRequested, ApprovalRequestedPayload(proposal=proposal), ctx.producer
+        )
+        # Written with the state, in this transaction: a decision that overtakes the request
+        # on the bus finds the proposal here (the approvals service opens the approval from it).
         workflow.pending_input = {
             "kind": proposal.kind,
             "proposal": proposal.model_dump(mode="json"),
+            "request_event_id": str(request.event_id),
         }
-        ctx.emit(
-            event.caused(
-                ApprovalRequested, ApprovalRequestedPayload(proposal=proposal), ctx.producer
-            )
-        )
+        ctx.emit(request)
 
     async def on_approval_decided(self, event: ApprovalDecided, ctx: MessageContext) -> None:
         workflow = await load_workflow(ctx, event.workflow_id)

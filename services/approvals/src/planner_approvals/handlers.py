@@ -1,4 +1,11 @@
-"""Approvals handlers: open an approval when an agent asks, apply a human's decision once."""
+"""Approvals handlers: open an approval when an agent asks, apply a human's decision once.
+
+A decision may overtake its `approval.requested` on the bus: the planner sees the state turn
+awaiting (committed with the request in the outbox) and decides before the request is
+relayed and consumed. Such a decision opens the approval itself, from the proposal the
+workflow carries, and is applied; the request, when it arrives, finds the approval there.
+Both handlers hold the same advisory lock, so exactly one of them opens it.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,13 @@ from planner_approvals.repository import (
     DECIDED,
     PENDING,
     add_approval,
+    awaited_proposal,
     find_approval,
+    lock_approval,
     record_decision,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
+from planner_shared.db.models import Approval
 from planner_shared.events import (
     ApprovalDecided,
     ApprovalDecidedPayload,
@@ -28,6 +38,7 @@ from planner_shared.events import (
 
 async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
     proposal = event.payload.proposal
+    await lock_approval(ctx.session, event.workflow_id, proposal.kind)
     existing = await find_approval(ctx.session, event.workflow_id, proposal.kind)
     if existing is not None:
         # One approval per workflow and kind: a repeated request re-announces the open one
@@ -51,6 +62,26 @@ async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
     )
 
 
+async def _open_ahead_of_request(event: DecisionSubmitted, ctx: MessageContext) -> Approval | None:
+    """The approval of a workflow that waits for this decision but whose request has not been
+    consumed yet, opened from the workflow's proposal (announced as the request would)."""
+    awaited = await awaited_proposal(ctx.session, event.workflow_id, event.payload.kind.value)
+    if awaited is None:
+        return None
+    proposal, request_id = awaited
+    approval = await add_approval(
+        ctx.session, event.workflow_id, proposal, request_id or event.event_id
+    )
+    ctx.emit(
+        event.caused(
+            ApprovalPending,
+            ApprovalPendingPayload(approval_id=approval.id, proposal=proposal),
+            ctx.producer,
+        )
+    )
+    return approval
+
+
 def _refuse(event: DecisionSubmitted, ctx: MessageContext, error: DecisionError) -> None:
     ctx.emit(
         event.caused(
@@ -66,7 +97,10 @@ def _refuse(event: DecisionSubmitted, ctx: MessageContext, error: DecisionError)
 async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
     decision = event.payload
     kind = decision.kind
+    await lock_approval(ctx.session, event.workflow_id, kind.value)
     approval = await find_approval(ctx.session, event.workflow_id, kind.value)
+    if approval is None:
+        approval = await _open_ahead_of_request(event, ctx)
     if approval is None:
         return _refuse(
             event,

@@ -5,15 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_approvals.decisions import bounds, proposed_value
-from planner_shared.db.models import Approval
-from planner_shared.events import DecisionSubmittedPayload, ManufacturingProposal, MarkdownProposal
+from planner_shared.db.models import Approval, Workflow
+from planner_shared.events import (
+    ApprovalRequestedPayload,
+    DecisionSubmittedPayload,
+    ManufacturingProposal,
+    MarkdownProposal,
+)
 
 PENDING = "pending"
 DECIDED = "decided"
+
+
+async def lock_approval(session: AsyncSession, workflow_id: object, kind: str) -> None:
+    """Serialise the handlers that may open a workflow's approval of `kind` (the request and
+    an early decision), until the transaction ends: a row lock cannot, the row may not exist."""
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(func.hashtextextended(f"approval:{workflow_id}:{kind}", 0))
+        )
+    )
 
 
 async def find_approval(session: AsyncSession, workflow_id: object, kind: str) -> Approval | None:
@@ -57,3 +72,26 @@ def record_decision(
     approval.reason = decision.reason
     approval.decided_by = decision.decided_by
     approval.decided_at = at
+
+
+async def awaited_proposal(
+    session: AsyncSession, workflow_id: object, kind: str
+) -> tuple[ManufacturingProposal | MarkdownProposal, UUID | None] | None:
+    """The proposal the workflow waits on for `kind`, and the id of its `approval.requested`.
+
+    The orchestrator writes it in the transaction that moves the workflow to awaiting, so a
+    decision sent once the state reads awaiting finds it even when the request itself is
+    still on its way (read only: the workflow is the orchestrator's)."""
+    row = (
+        await session.execute(
+            select(Workflow.state, Workflow.pending_input).where(Workflow.id == workflow_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    state, pending = row
+    if state != f"awaiting_{kind}_approval" or not pending or pending.get("kind") != kind:
+        return None
+    proposal = ApprovalRequestedPayload.model_validate({"proposal": pending["proposal"]}).proposal
+    request_id = pending.get("request_event_id")
+    return proposal, UUID(request_id) if request_id else None

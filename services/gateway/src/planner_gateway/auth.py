@@ -1,9 +1,13 @@
 """Who is calling: a bearer API key with roles, or a console session cookie.
 
 planner: start, re-forecast and cancel workflows, upload data. approver: decide approvals.
-operator: the debug endpoints. Any valid key may read. The WebSocket accepts the same key as
-`?token=`, as `Authorization: Bearer <key>`, or as the subprotocol pair `bearer, <key>` (what
-a browser can send), or the console's session cookie.
+operator: the debug endpoints, and any season's writes. Any valid key may read. Which season a
+planner may write to, and who may decide on it: `planner_gateway.access`. The WebSocket
+accepts the same key as `?token=`, as `Authorization: Bearer <key>`, or as the subprotocol
+pair `bearer, <key>` (what a browser can send), or the console's session cookie.
+
+Wrong keys are counted per client address; past a limit every key from it gets 429 for a
+while (`sign_in_guard`).
 
 A console signs in with `POST /api/session` (`console_sessions`): the cookie then stands for
 the key. A write (any method but GET, HEAD, OPTIONS) made with the cookie must carry the
@@ -26,8 +30,10 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from starlette.requests import HTTPConnection
 
 from planner_gateway import console_sessions
+from planner_gateway.deps import get_state
 from planner_gateway.errors import ApiError
 from planner_gateway.settings import GatewaySettings, Role
+from planner_gateway.sign_in_guard import client_address
 
 WS_SUBPROTOCOL = "bearer"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -93,7 +99,15 @@ async def websocket_principal(conn: HTTPConnection) -> tuple[Principal | None, s
     settings = gateway_settings(conn)
     token, subprotocol = websocket_token(conn)
     if token is not None:
-        return authenticate(settings, token), subprotocol
+        guard, address = get_state(conn).sign_ins, client_address(conn)
+        try:
+            guard.refuse_if_seen_blocked(address)
+        except ApiError:
+            return None, subprotocol
+        principal = authenticate(settings, token)
+        if principal is None:
+            await guard.failed(address)
+        return principal, subprotocol
     if not same_origin(conn, settings):
         return None, None
     found = await session_principal(conn)
@@ -127,8 +141,11 @@ async def current_principal(
 ) -> Principal:
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is not None:
+        guard, address = get_state(request).sign_ins, client_address(request)
+        guard.refuse_if_seen_blocked(address)
         principal = authenticate(gateway_settings(request), credentials.credentials)
         if principal is None:
+            await guard.failed(address)
             raise ApiError(401, "unknown API key", headers=unauthorized)
         return principal
     if cookie is None:
@@ -169,7 +186,19 @@ def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+def require_any(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.roles & set(roles):
+            needs = " or ".join(role.value for role in roles)
+            raise ApiError(403, f"this action needs the {needs} role; {principal.name} lacks it")
+        return principal
+
+    return check
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Planner = Annotated[Principal, Depends(require(Role.PLANNER))]
 Approver = Annotated[Principal, Depends(require(Role.APPROVER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+# A write on a season: its planner, or an operator (planner_gateway.access says which seasons).
+SeasonWriter = Annotated[Principal, Depends(require_any(Role.PLANNER, Role.OPERATOR))]

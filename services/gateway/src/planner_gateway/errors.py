@@ -311,6 +311,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or unknown API key",
         403: "The key lacks the role this endpoint needs",
         422: "Invalid input; `details` names each problem",
+        429: "Too many wrong keys from this address (`too_many_failed_sign_ins`): every key "
+        "it sends is refused until `Retry-After` seconds have passed",
     }.items()
 }
 

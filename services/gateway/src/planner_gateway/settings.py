@@ -11,6 +11,9 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
   most replayed on connect with ?since=, the newest);
+- FOUR_EYES (auto: on in production, off otherwise; or on, off): the one who started a
+  season may not decide its approvals; SIGN_IN_FAILURES (10) wrong keys per client address in
+  SIGN_IN_WINDOW_SECONDS (60), then 429 with Retry-After;
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
 
@@ -152,11 +155,33 @@ class GatewaySettings(ServiceSettings):
         validation_alias=_alias("session_cookie_secure"),
         description="Mark the session cookies Secure (HTTPS only): auto is in production only.",
     )
+    four_eyes: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        validation_alias=_alias("four_eyes"),
+        description="Refuse a decision by the one who started the season (403 four_eyes): "
+        "auto is on in production only.",
+    )
+    sign_in_failures: int = Field(
+        default=10,
+        ge=1,
+        validation_alias=_alias("sign_in_failures"),
+        description="Wrong keys one client address may send in sign_in_window_seconds; past "
+        "it every key it sends is refused with 429 and Retry-After until the window ends.",
+    )
+    sign_in_window_seconds: int = Field(
+        default=60, ge=1, le=24 * 3600, validation_alias=_alias("sign_in_window_seconds")
+    )
     console_dir: str = Field(
         default="",
         validation_alias=_alias("console_dir"),
         description="The built console (console/dist) served at /; by default the repository's.",
     )
+
+    @property
+    def four_eyes_enabled(self) -> bool:
+        if self.four_eyes == "auto":
+            return self.environment is Environment.PRODUCTION
+        return self.four_eyes == "on"
 
     def _secrets(self) -> dict[str, str]:
         return {f"the API key of {grant.name}": key for key, grant in self.api_keys.items()}

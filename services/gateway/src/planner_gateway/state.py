@@ -9,6 +9,7 @@ from planner_gateway.relay.hub import ConnectionHub
 from planner_gateway.relay.reader import StreamReader
 from planner_gateway.relay.replies import ReplyRegistry
 from planner_gateway.settings import GatewaySettings
+from planner_gateway.sign_in_guard import SignInGuard
 from planner_shared.runtime import Runtime
 
 
@@ -18,6 +19,7 @@ class GatewayState:
     hub: ConnectionHub
     replies: ReplyRegistry
     reader: StreamReader
+    sign_ins: SignInGuard
 
     @classmethod
     def build(cls, runtime: Runtime, settings: GatewaySettings) -> GatewayState:
@@ -32,4 +34,10 @@ class GatewayState:
             block_ms=settings.reader_block_ms,
             catchup_seconds=settings.history_catchup_seconds,
         )
-        return cls(settings=settings, hub=hub, replies=replies, reader=reader)
+        return cls(
+            settings=settings,
+            hub=hub,
+            replies=replies,
+            reader=reader,
+            sign_ins=SignInGuard(runtime.redis, settings),
+        )

@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.access import refuse_own_decision
 from planner_gateway.auth import Approver, Planner, Principal
 from planner_gateway.deps import RuntimeDep, StateDep
 from planner_gateway.errors import ApiError, ErrorBody, ErrorResponse, code_for, responses
@@ -186,7 +187,8 @@ async def _decide(
     key: str | None,
 ) -> JSONResponse:
     async with runtime.sessionmaker() as session:
-        await get_workflow(session, body.workflow_id)
+        workflow = await get_workflow(session, body.workflow_id)
+    refuse_own_decision(workflow.created_by, principal, workflow.id, state.settings)
     request: EventBase = DecisionSubmitted(
         workflow_id=body.workflow_id,
         producer=SERVICE_NAME,
@@ -227,6 +229,11 @@ async def _decide(
 
 
 DECISION_RESPONSES = responses(404, 409, 503) | {
+    403: {
+        "model": ErrorResponse,
+        "description": "The key lacks the approver role, or started this season and "
+        "four-eyes is on (`four_eyes`)",
+    },
     202: {
         "model": CommandPending,
         "description": "Sent, but not answered within the reply timeout: it may still be "

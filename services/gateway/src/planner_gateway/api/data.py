@@ -28,9 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.access import refuse_foreign_write
 from planner_gateway.actuals import ActualsLoad, IncompleteWeekError, load_weekly_actuals
 from planner_gateway.audit import record_sales_upload, stored_sales
-from planner_gateway.auth import Planner
+from planner_gateway.auth import Planner, SeasonWriter
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.plausibility import Quantity, refuse_implausible
@@ -318,7 +319,7 @@ nothing.
 )
 async def upload_weekly_actuals(
     file: CsvFile,
-    principal: Planner,
+    principal: SeasonWriter,
     uow: UnitOfWork,
     state: StateDep,
     workflow_id: Annotated[UUID, Form(description="The season the actuals belong to.")],
@@ -347,6 +348,7 @@ async def upload_weekly_actuals(
         )
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
+    refuse_foreign_write(workflow.created_by, principal, workflow_id, "upload actuals to")
     _refuse_state(WorkflowState(workflow.state), workflow_id)
     try:
         load = await load_weekly_actuals(

@@ -3,7 +3,8 @@
 Sign-in exchanges an API key for two cookies: `planner_session` (HttpOnly, SameSite=Lax, the
 session itself) and `planner_csrf` (readable by the page, SameSite=Strict, to repeat as the
 `X-CSRF-Token` header on writes). Both expire with the session
-(`PLANNER_GATEWAY_SESSION_TTL_SECONDS`, 8 hours by default).
+(`PLANNER_GATEWAY_SESSION_TTL_SECONDS`, 8 hours by default). Too many wrong keys from one
+address get 429 with `Retry-After` (`planner_gateway.sign_in_guard`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from fastapi import APIRouter, Request, Response, status
 
 from planner_gateway import console_sessions
 from planner_gateway.auth import CurrentPrincipal, authenticate, gateway_settings
-from planner_gateway.deps import WriteSession
+from planner_gateway.deps import WriteSession, get_state
 from planner_gateway.errors import ApiError, responses
 from planner_gateway.schemas.session import MeRead, SessionCreate
 from planner_gateway.settings import Role
+from planner_gateway.sign_in_guard import client_address
 
 router = APIRouter(tags=["session"])
 
@@ -48,8 +50,11 @@ async def create_session(
     body: SessionCreate, request: Request, response: Response, session: WriteSession
 ) -> MeRead:
     settings = gateway_settings(request)
+    guard, address = get_state(request).sign_ins, client_address(request)
+    await guard.refuse_if_blocked(address)
     principal = authenticate(settings, body.api_key)
     if principal is None:
+        await guard.failed(address)
         raise ApiError(401, "unknown API key", code="unknown_api_key")
     grant = settings.api_keys[body.api_key]
     signed = await console_sessions.sign_in(session, settings, body.api_key, grant)

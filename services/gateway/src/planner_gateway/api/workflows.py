@@ -21,7 +21,8 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
-from planner_gateway.auth import CurrentPrincipal, Planner, Principal
+from planner_gateway.access import refuse_foreign_write
+from planner_gateway.auth import CurrentPrincipal, Planner, Principal, SeasonWriter
 from planner_gateway.deps import ReadSession, UnitOfWork
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.idempotency import IdempotencyKeyHeader, claim, digest, replayed, settle
@@ -36,7 +37,6 @@ from planner_gateway.schemas.workflows import (
     WorkflowRead,
     WorkflowSummary,
 )
-from planner_gateway.settings import Role
 from planner_shared.bus.router import MessageContext
 from planner_shared.db.models import AgentRun, Category, IdempotencyKey, Workflow
 from planner_shared.events import (
@@ -75,23 +75,6 @@ def _refuse_in_state(workflow: Workflow, target: WorkflowState, what: str) -> Wo
 async def _unknown_categories(session: AsyncSession, codes: list[str]) -> list[str]:
     known = set(await session.scalars(select(Category.code).where(Category.code.in_(codes))))
     return [code for code in codes if code not in known]
-
-
-def refuse_foreign_cancel(workflow: Workflow, principal: Principal) -> None:
-    """Who may cancel: the planner who started the workflow, or an operator (who runs the
-    system for everyone). Another planner may not stop a colleague's season."""
-    if Role.OPERATOR in principal.roles:
-        return
-    if Role.PLANNER not in principal.roles:
-        raise ApiError(403, f"this action needs the planner role; {principal.name} lacks it")
-    if workflow.created_by == principal.name:
-        return
-    raise ApiError(
-        403,
-        f"workflow {workflow.id} was started by {workflow.created_by}; only they or an "
-        f"operator may cancel it, not {principal.name}",
-        code="not_your_workflow",
-    )
 
 
 async def _claim(
@@ -220,7 +203,7 @@ async def start_forecast(
 )
 async def reforecast(
     body: ReforecastCreate,
-    principal: Planner,
+    principal: SeasonWriter,
     uow: UnitOfWork,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> CommandAccepted | JSONResponse:
@@ -229,6 +212,7 @@ async def reforecast(
     if key_row is not None and key_row.status_code is not None:
         return replayed(key_row)
     workflow = await get_workflow(session, body.workflow_id, lock=True)
+    refuse_foreign_write(workflow.created_by, principal, workflow.id, "re-forecast")
     state = _refuse_in_state(workflow, WorkflowState.REFORECASTING, "re-forecast")
     event = ReforecastRequested(
         workflow_id=workflow.id,
@@ -248,7 +232,7 @@ async def reforecast(
 )
 async def cancel(
     workflow_id: UUID,
-    principal: CurrentPrincipal,
+    principal: SeasonWriter,
     uow: UnitOfWork,
     body: CancelCreate | None = None,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -260,7 +244,7 @@ async def cancel(
     if key_row is not None and key_row.status_code is not None:
         return replayed(key_row)
     workflow = await get_workflow(session, workflow_id, lock=True)
-    refuse_foreign_cancel(workflow, principal)
+    refuse_foreign_write(workflow.created_by, principal, workflow.id, "cancel")
     state = _refuse_in_state(workflow, WorkflowState.CANCELLED, "cancellation")
     event = CancelRequested(
         workflow_id=workflow.id,

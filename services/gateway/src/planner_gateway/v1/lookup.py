@@ -27,6 +27,11 @@ class Season:
         return self.v1.v1_id
 
     @property
+    def owner(self) -> str:
+        """Who started the season: its planner, who alone writes to it (planner_gateway.access)."""
+        return self.workflow.created_by if self.workflow else self.v1.created_by
+
+    @property
     def state(self) -> WorkflowState | None:
         return WorkflowState(self.workflow.state) if self.workflow else None
 

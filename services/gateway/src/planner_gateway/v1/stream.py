@@ -15,7 +15,9 @@ client's development build opens two per tab).
 Heartbeat: liveness is the protocol's own ping frames, sent by uvicorn, which browsers answer
 by themselves. A `{"type": "ping"}` message every `ws_heartbeat_seconds` is information;
 the client need not answer (a `pong` is accepted), and nothing closes a socket because no
-pong came. Anything the client sends is read and ignored.
+pong came. Anything the client sends is read and ignored, within the budget of `/ws`
+(`CLIENT_RATE` a second, bursts of `CLIENT_BURST`): past it one `error` message says so, the
+excess is dropped, and `CLIENT_DROP_LIMIT` messages over it close the socket with 1008.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from datetime import datetime
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
+from planner_gateway.api.socket import CLIENT_BURST, CLIENT_DROP_LIMIT, CLIENT_RATE, CLOSE_POLICY
 from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_runtime, get_state
 from planner_gateway.errors import ApiError
+from planner_gateway.frame_budget import FrameBudget, Verdict
 from planner_gateway.relay.hub import Subscription
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.v1 import lookup, units
@@ -45,6 +49,13 @@ router = APIRouter()
 
 class _GoneError(Exception):
     pass
+
+
+class _ClosingError(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 class V1Connection:
@@ -82,6 +93,10 @@ class V1Connection:
                 raise _GoneError
         except* _GoneError:
             pass
+        except* _ClosingError as closing:
+            first = closing.exceptions[0]
+            assert isinstance(first, _ClosingError)
+            close = (first.code, first.reason)
         if close is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._ws.close(close[0], close[1][:120]), 2.0)
@@ -115,10 +130,25 @@ class V1Connection:
         return executed
 
     async def _receive_loop(self) -> None:
+        budget = FrameBudget(CLIENT_RATE, CLIENT_BURST, CLIENT_DROP_LIMIT)
         while True:
             frame = await self._ws.receive()
             if frame["type"] == "websocket.disconnect":
                 raise _GoneError
+            verdict = budget.spend()
+            if verdict is Verdict.FIRST_DROP:
+                await self._send(
+                    {
+                        "type": "error",
+                        "workflow_id": self._ctx.v1_id,
+                        "timestamp": timestamp(),
+                        "agent": None,
+                        "error_message": f"rate_limited: at most {CLIENT_RATE:g} messages a "
+                        f"second (bursts of {CLIENT_BURST}); the ones over are dropped",
+                    }
+                )
+            elif verdict is Verdict.CLOSE:
+                raise _ClosingError(CLOSE_POLICY, "too many messages")
 
     async def _heartbeat_loop(self) -> None:
         while True:

@@ -40,9 +40,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
+from planner_gateway.access import refuse_foreign_write
 from planner_gateway.actuals import load_weekly_actuals
 from planner_gateway.api.data import ACCEPTS_ACTUALS, _refuse_gap
-from planner_gateway.auth import Planner, Principal
+from planner_gateway.auth import Principal, SeasonWriter
 from planner_gateway.deps import StateDep, WriteSession
 from planner_gateway.errors import ApiError
 from planner_gateway.repository import weeks_with_actuals
@@ -437,6 +438,7 @@ async def _upload(
         )
     data = await _read(file, max_bytes)
     season = await lookup.season(session, workflow_id, lock=True)
+    refuse_foreign_write(season.owner, principal, season.v1_id, "upload to")
     now = datetime.now(UTC)
     if file_type not in COLUMNS:
         known = ", ".join(AGENT_FILE_TYPES[agent])
@@ -529,7 +531,7 @@ def _route(agent: str) -> None:
         workflow_id: str,
         file: CsvUpload,
         file_type: FileType,
-        principal: Planner,
+        principal: SeasonWriter,
         session: WriteSession,
         state: StateDep,
         request: Request,

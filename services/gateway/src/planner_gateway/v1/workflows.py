@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planner_gateway.access import refuse_foreign_write
 from planner_gateway.api.workflows import create_workflow
-from planner_gateway.auth import CurrentPrincipal, Planner
+from planner_gateway.auth import CurrentPrincipal, Planner, SeasonWriter
 from planner_gateway.deps import UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError
 from planner_gateway.relay.messages import AGENT_LABELS
@@ -149,9 +150,10 @@ async def status_of(session: AsyncSession, season: lookup.Season) -> WorkflowSta
     response_model=WorkflowStatus,
     summary="§7 Start a pending workflow (repeating it is harmless)",
 )
-async def execute(workflow_id: str, principal: Planner, uow: UnitOfWork) -> WorkflowStatus:
+async def execute(workflow_id: str, principal: SeasonWriter, uow: UnitOfWork) -> WorkflowStatus:
     session = uow.session
     season = await lookup.season(session, workflow_id, lock=True)
+    refuse_foreign_write(season.owner, principal, season.v1_id, "execute")
     if season.workflow is None:
         v1: V1Workflow = season.v1
         workflow, _event = await create_workflow(
