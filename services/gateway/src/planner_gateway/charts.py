@@ -37,7 +37,7 @@ from planner_gateway.schemas.charts import (
     WeekPoint,
 )
 from planner_gateway.season_data import SeasonData, load, planning_done_at
-from planner_gateway.stock import season_stock
+from planner_gateway.stock import season_stock, stock_glance
 from planner_shared.db.models import (
     Allocation,
     HistoricalSale,
@@ -476,7 +476,9 @@ def _waiting_for(state: WorkflowState, weeks_in: int, horizon: int) -> WaitingFo
     return None
 
 
-async def overview(session: AsyncSession, workflow_id: UUID) -> SeasonOverview:
+async def overview(
+    session: AsyncSession, workflow_id: UUID, *, with_stock: bool = False
+) -> SeasonOverview:
     # Light on purpose: the seasons list asks this of every season.
     w = await get_workflow(session, workflow_id)
     state = WorkflowState(w.state)
@@ -516,4 +518,5 @@ async def overview(session: AsyncSession, workflow_id: UUID) -> SeasonOverview:
         pre_season_planning_done_at=done_at,
         waiting_for=_waiting_for(state, weeks_in, horizon),
         error=w.error,
+        stock=await stock_glance(session, workflow_id) if with_stock else None,
     )

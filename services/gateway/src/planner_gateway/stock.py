@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway.errors import ApiError
 from planner_gateway.repository import get_workflow
+from planner_gateway.schemas.charts import StockGlance
 from planner_gateway.schemas.stock import (
     CategoryStock,
     DcRow,
@@ -34,6 +35,7 @@ from planner_shared.stock import alerts as stock_alerts
 from planner_shared.stock import sample
 from planner_shared.stock.ledger import CategoryLedger
 from planner_shared.stock.money import MoneyFigures, figures, total
+from planner_shared.stock.outlook import stock_risks
 from planner_shared.stock.season import NoStockYetError, SeasonStock, load_season_stock
 
 TOTAL = "TOTAL"
@@ -285,3 +287,23 @@ async def sample_week(session: AsyncSession, workflow_id: UUID, week: int, deman
     start = (workflow.parameters or {}).get("season_start_date")
     rows = sample.season_week(stock, demand, week)
     return sample.week_csv(rows, week, date.fromisoformat(start) if start else None)
+
+
+async def stock_glance(session: AsyncSession, workflow_id: UUID) -> StockGlance | None:
+    """The overview's stock and money, or None before the allocation."""
+    try:
+        stock = await load_season_stock(session, workflow_id)
+    except NoStockYetError:
+        return None
+    money = money_figures(stock)
+    actual, projected = money.actual.total, money.projected.total
+    return StockGlance(
+        sell_through_fraction=actual.sell_through_fraction,
+        revenue_to_date=actual.revenue,
+        gross_margin_to_date=actual.gross_margin,
+        projected_revenue=projected.revenue,
+        projected_season_margin=projected.season_margin,
+        projected_lost_sales=projected.lost_sales,
+        projected_leftover_units=projected.leftover_units,
+        alerts=[a.message for a in stock_risks(stock)],
+    )

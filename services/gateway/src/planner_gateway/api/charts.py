@@ -52,7 +52,7 @@ async def list_seasons(
 async def season_overview(
     workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
 ) -> SeasonOverview:
-    return await charts.overview(session, workflow_id)
+    return await charts.overview(session, workflow_id, with_stock=True)
 
 
 @router.get(

@@ -488,6 +488,32 @@ class WaitingFor(BaseModel):
     what: str
 
 
+class StockGlance(BaseModel):
+    """The season's stock and money at a glance, from the ledger (docs/stock.md)."""
+
+    model_config = _examples(
+        {
+            "sell_through_fraction": 0.41,
+            "revenue_to_date": 2310400.0,
+            "gross_margin_to_date": 1402100.0,
+            "projected_revenue": 5120400.0,
+            "projected_season_margin": 3050200.0,
+            "projected_lost_sales": 2310.0,
+            "projected_leftover_units": 4120.0,
+            "alerts": ["OUTW: the DC is projected to run empty in week 7, ..."],
+        }
+    )
+
+    sell_through_fraction: float | None = Field(json_schema_extra=FRACTION_SCHEMA)
+    revenue_to_date: float
+    gross_margin_to_date: float | None
+    projected_revenue: float
+    projected_season_margin: float | None
+    projected_lost_sales: float
+    projected_leftover_units: float
+    alerts: list[str]
+
+
 class SeasonOverview(BaseModel):
     """A season at a glance: where it is, how far, and who must act next."""
 
@@ -527,6 +553,11 @@ class SeasonOverview(BaseModel):
     pre_season_planning_done_at: datetime | None
     waiting_for: WaitingFor | None
     error: str | None
+    stock: StockGlance | None = Field(
+        default=None,
+        description="Stock and money from the ledger, once the order is allocated; in the "
+        "one season's overview only (the seasons list leaves it out).",
+    )
 
 
 class SeasonList(BaseModel):
