@@ -103,9 +103,7 @@ async def test_implausible_history_is_refused_unless_allowed(
     assert allowed.json()["updated"] == 1
 
 
-async def test_no_upload_passes_the_hard_ceiling(
-    gateway: Gateway, sessionmaker: Sessions
-) -> None:
+async def test_no_upload_passes_the_hard_ceiling(gateway: Gateway, sessionmaker: Sessions) -> None:
     """Issue 22.5: `allow_implausible` has a ceiling (2^31 - 1 units were once stored)."""
     await seed_reference(sessionmaker)
     assert (await _upload_history(gateway, HISTORY)).status_code == 200
