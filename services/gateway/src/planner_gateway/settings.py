@@ -11,6 +11,8 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
   most replayed on connect with ?since=, the newest);
+- MAX_MARKDOWN (40; PLANNER_AGENTS_MAX_MARKDOWN wins): the markdown rule's cap, as the pricing
+  agent applies it;
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
 
@@ -26,6 +28,7 @@ from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
 from planner_shared.settings import Environment, ServiceSettings
 
 
@@ -145,6 +148,17 @@ class GatewaySettings(ServiceSettings):
         default="auto",
         validation_alias=_alias("session_cookie_secure"),
         description="Mark the session cookies Secure (HTTPS only): auto is in production only.",
+    )
+    max_markdown_percentage: float = Field(
+        default=DEFAULT_MAX_MARKDOWN_PERCENTAGE,
+        ge=0,
+        le=100,
+        # The pricing agent's variable first: one setting, both services.
+        validation_alias=AliasChoices(
+            "PLANNER_AGENTS_MAX_MARKDOWN", "PLANNER_GATEWAY_MAX_MARKDOWN"
+        ),
+        description="The markdown rule's cap, for a recalculation before any proposal (after "
+        "one, the proposal's cap).",
     )
     console_dir: str = Field(
         default="",
