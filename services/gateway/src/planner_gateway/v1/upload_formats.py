@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -175,7 +176,10 @@ def _int(text: str) -> int:
 
 
 def _float(text: str) -> float:
-    return float(finite_number(text))
+    value = float(finite_number(text))
+    if not math.isfinite(value):  # 1e999: a finite decimal, but no float holds it
+        raise ValueError(f"{text} is too large")
+    return value
 
 
 _PARSERS: dict[ColumnType, Callable[[str], Any]] = {"int": _int, "float": _float, "str": str}
