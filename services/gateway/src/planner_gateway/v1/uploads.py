@@ -35,14 +35,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, UploadFile
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway.auth import Planner, Principal
 from planner_gateway.deps import StateDep, UnitOfWork
 from planner_gateway.errors import ApiError
-from planner_gateway.services import actuals
+from planner_gateway.services import actuals, reference_data
 from planner_gateway.v1 import catalog, lookup
 from planner_gateway.v1.schemas import UploadAnswer, UploadError
 from planner_gateway.v1.upload_formats import (
@@ -55,15 +54,6 @@ from planner_gateway.v1.upload_formats import (
 )
 from planner_shared.bus.router import MessageContext
 from planner_shared.datasets.csv_formats import CsvValidationError, WeeklyActualRow
-from planner_shared.db.frontend_v1 import (
-    ReferenceUpload,
-    UploadedDcInventory,
-    UploadedElasticity,
-    UploadedLeadTime,
-    UploadedMarkdownHistory,
-    UploadedSafetyStock,
-    UploadedStoreProfile,
-)
 from planner_shared.db.models import Category, Store
 from planner_shared.workflow import WorkflowState
 
@@ -182,112 +172,72 @@ def _as_fraction(rows: list[dict[str, Any]], column: str) -> list[float]:
     return [v / 100.0 for v in values] if any(v > 1 for v in values) else values
 
 
-async def _replace(
-    session: AsyncSession, model: Any, workflow_id: UUID, rows: list[dict[str, Any]]
-) -> None:
-    await session.execute(delete(model).where(model.workflow_id == workflow_id))
-    session.add_all(model(workflow_id=workflow_id, **row) for row in rows)
-
-
-async def _store_reference(
-    session: AsyncSession,
-    file_type: str,
-    workflow_id: UUID,
-    checked: Checked,
-    found: dict[str, Any],
-) -> None:
+def _records(
+    file_type: str, checked: Checked, found: dict[str, Any]
+) -> list[reference_data.Record]:
+    """The file's rows in the domain's terms: our ids for codes, fractions for percentages,
+    the store profile's `cluster_id` as its segment."""
     rows = checked.rows
     stores = found["stores"]
     if file_type == "store_profiles":
-        await _replace(
-            session,
-            UploadedStoreProfile,
-            workflow_id,
-            [
-                {
-                    "store_id": stores[r["store_id"].upper()].id,
-                    "store_name": r["store_name"],
-                    "region": r["region"],
-                    "size_sqft": r["size_sqft"],
-                    "segment": r["cluster_id"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "dc_inventory":
-        await _replace(
-            session,
-            UploadedDcInventory,
-            workflow_id,
-            [
-                {
-                    "sku": r["sku"],
-                    "dc_location": r["dc_location"],
-                    "category_id": found["skus"][r["sku"]].id,
-                    "available_units": r["available_units"],
-                    "reserved_units": r["reserved_units"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "lead_times":
-        await _replace(
-            session,
-            UploadedLeadTime,
-            workflow_id,
-            [
-                {
-                    "store_id": stores[r["store_id"].upper()].id,
-                    "dc_location": r["dc_location"],
-                    "lead_time_days": r["lead_time_days"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "safety_stock":
-        await _replace(
-            session,
-            UploadedSafetyStock,
-            workflow_id,
-            [
-                {
-                    "store_id": stores[r["store_id"].upper()].id,
-                    "safety_stock_units": r["safety_stock_units"],
-                    "reorder_point": r["reorder_point"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "elasticity":
+        return [
+            reference_data.StoreProfile(
+                store_id=stores[r["store_id"].upper()].id,
+                store_name=r["store_name"],
+                region=r["region"],
+                size_sqft=r["size_sqft"],
+                segment=r["cluster_id"],
+            )
+            for r in rows
+        ]
+    if file_type == "dc_inventory":
+        return [
+            reference_data.DcStock(
+                sku=r["sku"],
+                dc_location=r["dc_location"],
+                category_id=found["skus"][r["sku"]].id,
+                available_units=r["available_units"],
+                reserved_units=r["reserved_units"],
+            )
+            for r in rows
+        ]
+    if file_type == "lead_times":
+        return [
+            reference_data.LeadTime(
+                store_id=stores[r["store_id"].upper()].id,
+                dc_location=r["dc_location"],
+                lead_time_days=r["lead_time_days"],
+            )
+            for r in rows
+        ]
+    if file_type == "safety_stock":
+        return [
+            reference_data.SafetyStock(
+                store_id=stores[r["store_id"].upper()].id,
+                safety_stock_units=r["safety_stock_units"],
+                reorder_point=r["reorder_point"],
+            )
+            for r in rows
+        ]
+    if file_type == "elasticity":
         by_category: dict[UUID, float] = {}
         for r in rows:
             by_category[found["categories"][r["category"]].id] = r["elasticity_coefficient"]
-        await _replace(
-            session,
-            UploadedElasticity,
-            workflow_id,
-            [{"category_id": c, "elasticity": e} for c, e in by_category.items()],
+        return [reference_data.Elasticity(c, e) for c, e in by_category.items()]
+    assert file_type == "markdown_history", file_type
+    fractions = {
+        c: _as_fraction(rows, c) for c in ("markdown_pct", "sell_through_pct", "demand_lift_pct")
+    }
+    return [
+        reference_data.MarkdownOutcome(
+            row_number=r["_row"],
+            week=r["week"],
+            markdown_pct=fractions["markdown_pct"][i],
+            sell_through_pct=fractions["sell_through_pct"][i],
+            demand_lift_pct=fractions["demand_lift_pct"][i],
         )
-    elif file_type == "markdown_history":
-        fractions = {
-            c: _as_fraction(rows, c)
-            for c in ("markdown_pct", "sell_through_pct", "demand_lift_pct")
-        }
-        await _replace(
-            session,
-            UploadedMarkdownHistory,
-            workflow_id,
-            [
-                {
-                    "row_number": r["_row"],
-                    "week": r["week"],
-                    "markdown_pct": fractions["markdown_pct"][i],
-                    "sell_through_pct": fractions["sell_through_pct"][i],
-                    "demand_lift_pct": fractions["demand_lift_pct"][i],
-                }
-                for i, r in enumerate(rows)
-            ],
-        )
+        for i, r in enumerate(rows)
+    ]
 
 
 async def _season_category(session: AsyncSession, season: lookup.Season) -> str | Problem:
@@ -453,35 +403,25 @@ async def _upload(
                 await _store_sales(uow, season, checked, name, digest, principal)
             )
         else:
-            await _store_reference(session, file_type, season.v1.workflow_id, checked, found)
+            await reference_data.replace(
+                session, season.v1.workflow_id, _records(file_type, checked, found)
+            )
         if checked.problems:
             await savepoint.rollback()
             return _answer(season.v1_id, file_type, name, len(data), checked, now)
-        await session.execute(
-            insert(ReferenceUpload)
-            .values(
-                workflow_id=season.v1.workflow_id,
+        await reference_data.record_upload(
+            session,
+            season.v1.workflow_id,
+            reference_data.UploadRecord(
                 file_type=file_type,
-                file_name=name[:255],
+                file_name=name,
                 size_bytes=len(data),
                 row_count=len(checked.rows),
                 columns=checked.columns,
                 sha256=digest,
                 uploaded_by=principal.name,
                 uploaded_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=["workflow_id", "file_type"],
-                set_={
-                    "file_name": name[:255],
-                    "size_bytes": len(data),
-                    "row_count": len(checked.rows),
-                    "columns": checked.columns,
-                    "sha256": digest,
-                    "uploaded_by": principal.name,
-                    "uploaded_at": now,
-                },
-            )
+            ),
         )
     return _answer(season.v1_id, file_type, name, len(data), checked, now)
 
