@@ -202,6 +202,43 @@ def _out_of_bounds(file_type: str, typed: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _typed(
+    spec: tuple[tuple[str, ColumnType], ...],
+    position: dict[str, int],
+    cells: list[str],
+    number: int,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Row `number`'s cells by their column types; a `DATA_TYPE_MISMATCH` per cell that is
+    not one (the row then lacks that column)."""
+    typed: dict[str, Any] = {"_row": number}
+    for name, kind in spec:
+        index = position[name]
+        raw = cells[index].strip() if index < len(cells) else ""
+        try:
+            if raw == "":
+                raise ValueError
+            typed[name] = _PARSERS[kind](raw)
+        except ValueError:
+            what = (
+                "is empty"
+                if raw == ""
+                else f"{raw!r} is not a {_EXPECTED[kind]}"
+                + ("" if kind == "str" else " (a finite number)")
+            )
+            problems.append(
+                Problem(
+                    "DATA_TYPE_MISMATCH",
+                    f"{name} {what}",
+                    row=number,
+                    column=name,
+                    expected_type=_EXPECTED[kind],
+                    actual_value=raw,
+                )
+            )
+    return typed
+
+
 def check(file_type: str, data: bytes) -> Checked:
     """Check a whole file of `file_type` (a key of COLUMNS)."""
     result = Checked()
@@ -239,31 +276,7 @@ def check(file_type: str, data: bytes) -> Checked:
         return result
     seen: dict[tuple[Any, ...], int] = {}
     for number, cells in enumerate(body, start=1):
-        typed: dict[str, Any] = {"_row": number}
-        for name, kind in spec:
-            index = position[name]
-            raw = cells[index].strip() if index < len(cells) else ""
-            try:
-                if raw == "":
-                    raise ValueError
-                typed[name] = _PARSERS[kind](raw)
-            except ValueError:
-                what = (
-                    "is empty"
-                    if raw == ""
-                    else f"{raw!r} is not a {_EXPECTED[kind]}"
-                    + ("" if kind == "str" else " (a finite number)")
-                )
-                result.problems.append(
-                    Problem(
-                        "DATA_TYPE_MISMATCH",
-                        f"{name} {what}",
-                        row=number,
-                        column=name,
-                        expected_type=_EXPECTED[kind],
-                        actual_value=raw,
-                    )
-                )
+        typed = _typed(spec, position, cells, number, result.problems)
         if len(typed) != len(spec) + 1:
             continue
         if out := _out_of_bounds(file_type, typed):

@@ -225,6 +225,10 @@ def _records(
             by_category[found["categories"][r["category"]].id] = r["elasticity_coefficient"]
         return [reference_data.Elasticity(c, e) for c, e in by_category.items()]
     assert file_type == "markdown_history", file_type
+    return _markdown_outcomes(rows)
+
+
+def _markdown_outcomes(rows: list[dict[str, Any]]) -> list[reference_data.Record]:
     fractions = {
         c: _as_fraction(rows, c) for c in ("markdown_pct", "sell_through_pct", "demand_lift_pct")
     }
