@@ -88,7 +88,7 @@ async def test_implausible_history_is_refused_unless_allowed(
 ) -> None:
     await seed_reference(sessionmaker)
     assert (await _upload_history(gateway, HISTORY)).status_code == 200
-    typo = b"store_code,category_code,week_start,units\nS001,DRESS,2026-03-09,2147483647\n"
+    typo = b"store_code,category_code,week_start,units\nS001,DRESS,2026-03-09,214748\n"
     refused = await _upload_history(gateway, typo)
     assert refused.status_code == 422
     error = refused.json()["error"]
@@ -96,11 +96,60 @@ async def test_implausible_history_is_refused_unless_allowed(
     assert error["details"][0]["row"] == 2
     assert "at most 1,000" in error["message"]
     assert await count(sessionmaker, HistoricalSale) == 3
-    # Ten times the store's best week is still plausible, and so is a new store's 1,000.
-    assert (await _upload_history(gateway, typo.replace(b"2147483647", b"400"))).status_code == 200
+    # Twenty times the store's median week is still plausible, and so is a new store's 1,000.
+    assert (await _upload_history(gateway, typo.replace(b"214748", b"800"))).status_code == 200
     allowed = await _upload_history(gateway, typo, allow_implausible="true")
     assert allowed.status_code == 200, allowed.text
     assert allowed.json()["updated"] == 1
+
+
+async def test_no_upload_passes_the_hard_ceiling(gateway: Gateway, sessionmaker: Sessions) -> None:
+    """Issue 22.5: `allow_implausible` has a ceiling (2^31 - 1 units were once stored)."""
+    await seed_reference(sessionmaker)
+    assert (await _upload_history(gateway, HISTORY)).status_code == 200
+    typo = b"store_code,category_code,week_start,units\nS001,DRESS,2026-03-09,2147483647\n"
+    for form in ({}, {"allow_implausible": "true"}):
+        refused = await _upload_history(gateway, typo, **form)
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "quantity_over_ceiling"
+        assert error["details"][0]["row"] == 2
+        assert "1,000,000" in error["message"]
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    rows = [
+        f"{store},{category},1,2027-03-01,{2147483647 if store == 'S002' else 10}"
+        for store in ("S001", "S002", "S003")
+        for category in ("DRESS", "KNIT")
+    ]
+    week = "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
+    response = await gateway.client.post(
+        "/api/data/weekly-actuals",
+        data={"workflow_id": str(workflow_id), "allow_implausible": "true"},
+        files={"file": ("week.csv", week.encode(), "text/csv")},
+        headers=PLANNER,
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "quantity_over_ceiling"
+    assert await count(sessionmaker, HistoricalSale) == 3
+    assert await count(sessionmaker, WeeklyActual) == 0
+
+
+async def test_a_history_upload_does_not_raise_the_bound_tenfold(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    """Issue 22.5: the bound follows the store's typical week, so a week at the bound does not
+    lift the bound of the next upload by the same factor (with the best week it did)."""
+    await seed_reference(sessionmaker)
+    weeks = "".join(f"S001,DRESS,2026-01-{day:02d},100\n" for day in (5, 12, 19, 26))
+    history = f"store_code,category_code,week_start,units\n{weeks}".encode()
+    assert (await _upload_history(gateway, history)).status_code == 200
+    at_bound = b"store_code,category_code,week_start,units\nS001,DRESS,2026-08-03,2000\n"
+    assert (await _upload_history(gateway, at_bound)).status_code == 200
+    # Ten times the week just stored: within a best-week bound (20,000), over the median's.
+    escalated = at_bound.replace(b"2026-08-03,2000", b"2026-08-10,20000")
+    refused = await _upload_history(gateway, escalated)
+    assert refused.status_code == 422, refused.text
+    assert "at most 2,000" in refused.json()["error"]["message"]
 
 
 async def test_an_implausible_week_of_actuals_is_refused(
@@ -109,7 +158,7 @@ async def test_an_implausible_week_of_actuals_is_refused(
     await seed_reference(sessionmaker)
     workflow_id = await new_workflow(sessionmaker, "in_season")
     rows = [
-        f"{store},{category},1,2027-03-01,{2147483647 if store == 'S002' else 10}"
+        f"{store},{category},1,2027-03-01,{214748 if store == 'S002' else 10}"
         for store in ("S001", "S002", "S003")
         for category in ("DRESS", "KNIT")
     ]

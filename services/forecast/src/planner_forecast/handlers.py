@@ -73,6 +73,25 @@ def _progress(ctx: _Reporter, event: EventBase):  # type: ignore[no-untyped-def]
     return report
 
 
+def _given_up(what: str, error: str) -> str:
+    return f"{what} failed on every delivery and was given up ({error})"
+
+
+def forecast_given_up(event: ForecastRequested, error: str, producer: str) -> EventBase:
+    """A forecast request dead-lettered: `forecast.failed`, so the season fails visibly."""
+    reason = _given_up(f"forecast run {event.payload.run_number}", error)
+    return event.caused(
+        ForecastFailed,
+        ForecastFailedPayload(reason=reason, run_number=event.payload.run_number),
+        producer,
+    )
+
+
+def allocation_given_up(event: AllocationRequested, error: str, producer: str) -> EventBase:
+    reason = _given_up("the allocation", error)
+    return event.caused(AllocationFailed, FailedPayload(reason=reason), producer)
+
+
 class ForecastHandlers:
     def __init__(self, pool: Executor, settings: ForecastSettings) -> None:
         self._pool = pool
@@ -84,8 +103,8 @@ class ForecastHandlers:
         # while one season reads its history or writes its forecast (database work, no lane)
         # the next one's fits keep the lanes busy.
         router = EventRouter(concurrency=2 * self._settings.workers)
-        router.phased(ForecastRequested)(self.on_forecast_requested)
-        router.on(AllocationRequested)(self.on_allocation_requested)
+        router.phased(ForecastRequested, gives_up=forecast_given_up)(self.on_forecast_requested)
+        router.on(AllocationRequested, gives_up=allocation_given_up)(self.on_allocation_requested)
         router.on(ActualsUploaded)(self.on_actuals_uploaded)
         return router
 

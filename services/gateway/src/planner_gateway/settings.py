@@ -14,6 +14,8 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
 - FOUR_EYES (auto: on in production, off otherwise; or on, off): the one who started a
   season may not decide its approvals; SIGN_IN_FAILURES (10) wrong keys per client address in
   SIGN_IN_WINDOW_SECONDS (60), then 429 with Retry-After;
+- MAX_MARKDOWN (40; PLANNER_AGENTS_MAX_MARKDOWN wins): the markdown rule's cap, as the pricing
+  agent applies it;
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
 
@@ -29,6 +31,7 @@ from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
 from planner_shared.settings import Environment, ServiceSettings
 
 
@@ -170,6 +173,17 @@ class GatewaySettings(ServiceSettings):
     )
     sign_in_window_seconds: int = Field(
         default=60, ge=1, le=24 * 3600, validation_alias=_alias("sign_in_window_seconds")
+    )
+    max_markdown_percentage: float = Field(
+        default=DEFAULT_MAX_MARKDOWN_PERCENTAGE,
+        ge=0,
+        le=100,
+        # The pricing agent's variable first: one setting, both services.
+        validation_alias=AliasChoices(
+            "PLANNER_AGENTS_MAX_MARKDOWN", "PLANNER_GATEWAY_MAX_MARKDOWN"
+        ),
+        description="The markdown rule's cap, for a recalculation before any proposal (after "
+        "one, the proposal's cap).",
     )
     console_dir: str = Field(
         default="",

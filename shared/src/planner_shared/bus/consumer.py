@@ -7,7 +7,9 @@ and stage emitted events in the outbox, all in one transaction, then XACK (a pha
 computes before that transaction opens: see delivery.py). A handler that
 raises leaves the message pending; a second subscriber claims pending messages idle longer
 than `claim_idle_ms` (XAUTOCLAIM) and retries them; once a message has been delivered
-`max_deliveries` times and still fails, it moves to `<stream>.dlq` with the error.
+`max_deliveries` times and still fails, it moves to `<stream>.dlq` with the error, and a
+request whose route says how it `gives_up` is answered with that failure event (through the
+outbox), so a season waiting on it fails visibly instead of waiting forever.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_shared.bus.delivery import run_route
+from planner_shared.bus.outbox import add_to_outbox
 from planner_shared.bus.publisher import EventPublisher
 from planner_shared.bus.router import EventRouter, Route
 from planner_shared.bus.streams import dlq_name, stream_name
+from planner_shared.db.engine import transaction
 from planner_shared.db.models import ProcessedEvent
 from planner_shared.events import EventBase, parse_event
 from planner_shared.logging import log_context
@@ -306,6 +310,12 @@ class DurableConsumer:
             event=event,
             maxlen=self._settings.stream_maxlen,
         )
+        route = self._router.route_for(event) if event is not None else None
+        if event is not None and route is not None and route.gives_up is not None:
+            failure = route.gives_up(event, error, self._producer)
+            async with transaction(self._sessionmaker) as session:
+                add_to_outbox(session, self._settings, [failure])
+            log.error("answered the dead-lettered %s with %s", event.type, failure.type)
 
 
 async def write_dead_letter(

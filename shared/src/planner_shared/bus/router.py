@@ -61,6 +61,8 @@ async def publish_progress(
 
 
 Handler = Callable[[Any, Any], Awaitable[None]]
+GivesUp = Callable[[Any, str, str], EventBase]
+"""(the request, why it failed for good, the producer) -> the failure event to send."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class Route:
     handler: Handler
     # True: the handler takes a Delivery and opens its own short transaction.
     phased: bool = False
+    # A request that is dead-lettered still gets an answer: whoever waits on it (the
+    # orchestrator, for a forecast) learns it failed for good instead of waiting forever.
+    gives_up: GivesUp | None = None
 
 
 class EventRouter:
@@ -81,24 +86,25 @@ class EventRouter:
         self._domains: set[Domain] = set()
 
     def on(
-        self, event_cls: type[EventT]
+        self, event_cls: type[EventT], *, gives_up: GivesUp | None = None
     ) -> Callable[[Callable[[EventT, MessageContext], Awaitable[None]]], Handler]:
-        """Register a handler that runs inside the message transaction."""
+        """Register a handler that runs inside the message transaction; `gives_up` makes
+        the event sent when the message is dead-lettered (see `Route`)."""
 
         def register(fn: Callable[[EventT, MessageContext], Awaitable[None]]) -> Handler:
-            self._add(event_cls, Route(fn))
+            self._add(event_cls, Route(fn, gives_up=gives_up))
             return fn
 
         return register
 
     def phased(
-        self, event_cls: type[EventT]
+        self, event_cls: type[EventT], *, gives_up: GivesUp | None = None
     ) -> Callable[[Callable[[EventT, Any], Awaitable[None]]], Handler]:
         """Register a handler that does long work outside any transaction: it gets a
         `Delivery` and commits its effects in the delivery's short transaction."""
 
         def register(fn: Callable[[EventT, Any], Awaitable[None]]) -> Handler:
-            self._add(event_cls, Route(fn, phased=True))
+            self._add(event_cls, Route(fn, phased=True, gives_up=gives_up))
             return fn
 
         return register

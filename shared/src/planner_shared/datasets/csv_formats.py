@@ -496,6 +496,18 @@ def _decode(data: bytes, max_bytes: int | None) -> tuple[str, bool]:
     return text, had_bom
 
 
+def read_text(data: bytes, max_bytes: int | None = DEFAULT_MAX_BYTES) -> str:
+    """A file's text by the rules of every upload (UTF-8, a BOM dropped, UTF-16 refused with
+    how to save it); `CsvValidationError` says why not."""
+    return _decode(data, max_bytes)[0]
+
+
+def finite_number(value: str) -> Decimal:
+    """A cell as a number: blank, text, NaN and Infinity refused (`ValueError` with the
+    reason a planner reads)."""
+    return _number(value, _Context(decimal_comma=False))
+
+
 def _sniff_delimiter(header_line: str, aliases: Mapping[str, str]) -> str:
     """The delimiter under which the header names the most known columns (comma on a tie)."""
 

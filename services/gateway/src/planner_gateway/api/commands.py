@@ -1,8 +1,7 @@
 """Endpoints answered by another service over the bus: extraction and approval decisions.
 
-The command is published directly (the gateway keeps no state for it) and the answer is the
-first event of an expected type whose `causation_id` is the command's `event_id`, seen by
-this process's stream reader. No answer within `reply_timeout_seconds`: an extraction
+The command is published and its answer awaited by `services.decisions` (the v1 approvals
+decide through it too). No answer within `reply_timeout_seconds`: an extraction
 (which changes nothing) is a 504; a decision (which may still be applied) is a 202 saying
 where to look, and with an `Idempotency-Key` a retry gets its outcome and never applies it
 twice (`planner_gateway.idempotency`).
@@ -10,18 +9,15 @@ twice (`planner_gateway.idempotency`).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from planner_gateway import SERVICE_NAME
-from planner_gateway.access import refuse_own_decision
 from planner_gateway.auth import Approver, Planner, Principal
 from planner_gateway.deps import RuntimeDep, StateDep
-from planner_gateway.errors import ApiError, ErrorBody, ErrorResponse, code_for, responses
+from planner_gateway.errors import ErrorBody, ErrorResponse, code_for, responses
 from planner_gateway.idempotency import (
     CommandPending,
     IdempotencyKeyHeader,
@@ -31,7 +27,6 @@ from planner_gateway.idempotency import (
     settle,
     stored_answer,
 )
-from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.commands import (
     DecisionRead,
     ExtractionRead,
@@ -39,6 +34,7 @@ from planner_gateway.schemas.commands import (
     ManufacturingDecision,
     MarkdownDecision,
 )
+from planner_gateway.services import decisions, extraction
 from planner_gateway.state import GatewayState
 from planner_shared.db.engine import transaction
 from planner_shared.events import (
@@ -46,12 +42,7 @@ from planner_shared.events import (
     ApprovalKind,
     DecisionRefused,
     DecisionSubmitted,
-    DecisionSubmittedPayload,
     EventBase,
-    ExtractionCompleted,
-    ExtractionFailed,
-    ExtractionRequested,
-    ExtractionRequestedPayload,
     event_from_dict,
 )
 from planner_shared.runtime import Runtime
@@ -59,35 +50,6 @@ from planner_shared.runtime import Runtime
 router = APIRouter()
 
 REFUSAL_CODES = {404: "no_pending_approval", 409: "already_decided", 422: "decision_refused"}
-
-
-async def ask(
-    state: GatewayState,
-    runtime: Runtime,
-    request: EventBase,
-    answers: tuple[type[EventBase], ...],
-    service: str,
-) -> EventBase:
-    if not state.reader.alive():
-        raise ApiError(
-            503,
-            "the gateway is not reading the bus right now, so it cannot receive the answer; "
-            "see GET /api/health",
-            code="reader_unavailable",
-            headers={"Retry-After": "5"},
-        )
-    timeout = state.settings.reply_timeout_seconds
-    with state.replies.expect(request.event_id, answers) as answer:
-        await runtime.publisher.publish(request)
-        try:
-            return await asyncio.wait_for(answer, timeout)
-        except TimeoutError:
-            raise ApiError(
-                504,
-                f"no answer from the {service} service within {timeout:g}s; "
-                "it may be down or overloaded",
-                code="gateway_timeout",
-            ) from None
 
 
 # `extraction.failed` says why and whether retrying may help, no more: retryable is 503,
@@ -113,25 +75,12 @@ EXTRACT_RESPONSES = responses(503, 504) | {
 async def extract_parameters(
     body: ExtractRequest, _: Planner, state: StateDep, runtime: RuntimeDep
 ) -> ExtractionRead:
-    request = ExtractionRequested(
-        producer=SERVICE_NAME,
-        payload=ExtractionRequestedPayload(
-            brief=body.brief,
-            reference_date=body.reference_date.isoformat() if body.reference_date else None,
-        ),
+    return await extraction.extract(
+        state,
+        runtime,
+        body.brief,
+        body.reference_date.isoformat() if body.reference_date else None,
     )
-    answer = await ask(
-        state, runtime, request, (ExtractionCompleted, ExtractionFailed), "extraction"
-    )
-    if isinstance(answer, ExtractionFailed):
-        if answer.payload.retryable:
-            raise ApiError(503, answer.payload.reason, code="extraction_unavailable")
-        raise ApiError(422, answer.payload.reason, code="extraction_failed")
-    assert isinstance(answer, ExtractionCompleted)
-    return ExtractionRead.of(request.event_id, answer.payload.extraction)
-
-
-DECISION_ANSWERS: tuple[type[EventBase], ...] = (ApprovalDecided, DecisionRefused)
 
 
 def _decision_answer(answer: EventBase) -> tuple[int, dict[str, Any]]:
@@ -186,19 +135,9 @@ async def _decide(
     runtime: Runtime,
     key: str | None,
 ) -> JSONResponse:
-    async with runtime.sessionmaker() as session:
-        workflow = await get_workflow(session, body.workflow_id)
-    refuse_own_decision(workflow.created_by, principal, workflow.id, state.settings)
-    request: EventBase = DecisionSubmitted(
-        workflow_id=body.workflow_id,
-        producer=SERVICE_NAME,
-        payload=DecisionSubmittedPayload(
-            kind=kind,
-            action=body.action,
-            value=body.value,
-            reason=body.reason,
-            decided_by=principal.name,
-        ),
+    await decisions.require_workflow(runtime, body.workflow_id, principal, state.settings)
+    request = decisions.command(
+        kind, body.workflow_id, body.action, body.value, body.reason, principal
     )
     endpoint = f"approvals/{kind.value}"
     answer: EventBase | None = None
@@ -209,16 +148,15 @@ async def _decide(
                 return replayed(row)
             if row.event is not None:
                 # A retry: the command first sent, so it is applied at most once.
-                request = event_from_dict(row.event)
+                stored = event_from_dict(row.event)
+                assert isinstance(stored, DecisionSubmitted)
+                request = stored
             answer = await stored_answer(
-                session, body.workflow_id, request.event_id, DECISION_ANSWERS
+                session, body.workflow_id, request.event_id, decisions.DECISION_ANSWERS
             )
     if answer is None:
-        try:
-            answer = await ask(state, runtime, request, DECISION_ANSWERS, "approvals")
-        except ApiError as exc:
-            if exc.code != "gateway_timeout":
-                raise
+        answer = await decisions.submit(state, runtime, request)
+        if answer is None:
             return _pending(request, body.workflow_id, key, state.settings.reply_timeout_seconds)
     status, response = _decision_answer(answer)
     if key is not None:

@@ -10,7 +10,7 @@ The endpoints then check the file itself against `max_upload_bytes` exactly.
 
 A weekly-actuals upload replaces any earlier upload of the same week (it never adds to it) and
 stages `actuals.uploaded` in the outbox with the rows; the forecast service then runs the
-variance check and, past the threshold, requests the re-forecast by itself. The week must cover
+variance check and, past the threshold, the orchestrator starts a re-forecast. The week must cover
 every store and category of the season (422 `incomplete_week`) unless the planner sends
 `missing_as_zero=true`; a week that skips an earlier one is refused after the load, which the
 refusal rolls back with the rest of the transaction (409 `missing_weeks`).
@@ -24,19 +24,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.routing import APIRoute
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import SERVICE_NAME
-from planner_gateway.access import refuse_foreign_write
-from planner_gateway.actuals import ActualsLoad, IncompleteWeekError, load_weekly_actuals
+from planner_gateway.actuals import IncompleteWeekError
 from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner, SeasonWriter
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
-from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
-from planner_gateway.plausibility import Quantity, refuse_implausible
-from planner_gateway.repository import get_workflow, weeks_with_actuals
+from planner_gateway.errors import ApiError, ErrorDetail, responses
+from planner_gateway.plausibility import HARD_CEILING, Quantity, refuse_implausible
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
+from planner_gateway.services import actuals
 from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
@@ -45,25 +41,9 @@ from planner_shared.datasets.csv_formats import (
     parse_csv,
 )
 from planner_shared.datasets.loader import load_historical_sales
-from planner_shared.db.models import VarianceCheck, Workflow
-from planner_shared.events import (
-    ActualsUploaded,
-    ActualsUploadedPayload,
-    ReforecastRequested,
-    ReforecastRequestedPayload,
-)
-from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 router = APIRouter(prefix="/data", tags=["data"])
 
-# Weeks of actuals are accepted once the allocation is done and until the season closes.
-ACCEPTS_ACTUALS = frozenset(
-    {
-        WorkflowState.IN_SEASON,
-        WorkflowState.REFORECASTING,
-        WorkflowState.AWAITING_MARKDOWN_APPROVAL,
-    }
-)
 READ_CHUNK = 1024 * 1024
 # What a multipart body carries besides the file: boundaries, part headers (with the file
 # name) and the form fields. Generous: it only bounds how much is read before refusing.
@@ -165,8 +145,9 @@ CsvFile = Annotated[
 AllowImplausible = Annotated[
     bool,
     Form(
-        description="Store rows above the plausibility bound (10x the store's best week of "
-        "the category in the history, at least 1,000 units) instead of refusing the file."
+        description="Store rows above the plausibility bound (20x the store's median week of "
+        "the category in the history, at least 1,000 units) instead of refusing the file; "
+        f"never past {HARD_CEILING:,} units in a row."
     ),
 ]
 
@@ -185,11 +166,11 @@ async def upload_historical_sales(
     allow_implausible: AllowImplausible = False,
 ) -> HistoricalSalesUploaded:
     parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state.settings.max_upload_bytes)
-    if not allow_implausible:
-        await refuse_implausible(
-            session,
-            [Quantity(r.row, r.store_code, r.category_code, r.units, "units") for r in parsed.rows],
-        )
+    await refuse_implausible(
+        session,
+        [Quantity(r.row, r.store_code, r.category_code, r.units, "units") for r in parsed.rows],
+        allow_implausible=allow_implausible,
+    )
     before = await stored_sales(session, parsed.rows)
     try:
         counts = await load_historical_sales(session, parsed.rows)
@@ -208,65 +189,6 @@ async def upload_historical_sales(
         inserted=counts.inserted,
         updated=counts.updated,
         unchanged=counts.unchanged,
-    )
-
-
-def _refuse_state(workflow_state: WorkflowState, workflow_id: UUID) -> None:
-    if workflow_state in ACCEPTS_ACTUALS:
-        return
-    hint = (
-        "the season is over"
-        if workflow_state in TERMINAL_STATES
-        else "actuals are accepted once the manufacturing order is approved and allocated"
-    )
-    needs = one_of([s.value for s in WorkflowState if s in ACCEPTS_ACTUALS])
-    raise wrong_state(workflow_id, workflow_state.value, "an upload of weekly actuals", needs, hint)
-
-
-def _refuse_gap(week: int, stored: list[int]) -> None:
-    """Variance is over the weeks so far, so a week may not skip one before it."""
-    missing = sorted(set(range(1, week)) - set(stored))
-    if missing:
-        listed = ", ".join(str(w) for w in missing)
-        raise ApiError(
-            409,
-            f"week {week} cannot be uploaded before week {listed}: "
-            "the variance check runs over every week so far",
-            code="missing_weeks",
-        )
-
-
-async def _rerun_corrected_week(
-    session: AsyncSession, workflow: Workflow, load: ActualsLoad, requested_by: str
-) -> ReforecastRequested | None:
-    """A corrected week runs again what its wrong figures started.
-
-    When the first upload of a week pushed the variance past the threshold, the re-forecast
-    it started was fitted on those figures, and it stays the season's newest forecast even
-    after the week is corrected (its check now within the threshold would start nothing). So
-    a re-upload with other figures of a week whose check requested a run requests one more,
-    on the corrected actuals. Only while the season runs normally (`in_season`): with a
-    re-forecast still under way the orchestrator would refuse it, and the next week's check
-    runs against that run anyway.
-    """
-    if not load.replaced_previous or load.same_as_previous:
-        return None
-    run = await session.scalar(
-        select(VarianceCheck.reforecast_run_number).where(
-            VarianceCheck.workflow_id == workflow.id,
-            VarianceCheck.week_number == load.week_number,
-        )
-    )
-    if run is None or WorkflowState(workflow.state) is not WorkflowState.IN_SEASON:
-        return None
-    return ReforecastRequested(
-        workflow_id=workflow.id,
-        producer=SERVICE_NAME,
-        payload=ReforecastRequestedPayload(
-            reason=f"week {load.week_number} corrected: re-forecast run {run} was fitted on "
-            "the figures it replaced",
-            requested_by=requested_by,
-        ),
     )
 
 
@@ -336,50 +258,24 @@ async def upload_weekly_actuals(
     ] = False,
     allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
-    session = uow.session
     parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
-    if not allow_implausible:
-        await refuse_implausible(
-            session,
-            [
-                Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold")
-                for r in parsed.rows
-            ],
-        )
-    # Locked so a state change (or a second upload) cannot interleave with this one.
-    workflow = await get_workflow(session, workflow_id, lock=True)
-    refuse_foreign_write(workflow.created_by, principal, workflow_id, "upload actuals to")
-    _refuse_state(WorkflowState(workflow.state), workflow_id)
     try:
-        load = await load_weekly_actuals(
-            session,
+        uploaded = await actuals.upload_week(
+            uow,
             workflow_id=workflow_id,
             rows=parsed.rows,
             filename=_filename(file),
-            uploaded_by=principal.name,
+            principal=principal,
             sha256=parsed.sha256,
             week_number=week_number,
             missing_as_zero=missing_as_zero,
+            allow_implausible=allow_implausible,
         )
     except IncompleteWeekError as exc:
         raise _incomplete_week(exc) from None
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
-    # Checked after the load (which knows the week); a refusal rolls the load back.
-    _refuse_gap(load.week_number, await weeks_with_actuals(session, workflow_id))
-    event = ActualsUploaded(
-        workflow_id=workflow_id,
-        producer=SERVICE_NAME,
-        payload=ActualsUploadedPayload(
-            upload_id=load.upload_id,
-            week_number=load.week_number,
-            row_count=load.row_count,
-            replaced_previous=load.replaced_previous,
-            uploaded_by=principal.name,
-        ),
-    )
-    rerun = await _rerun_corrected_week(session, workflow, load, principal.name)
-    uow.emit(event, *([rerun] if rerun else []))
+    load, rerun = uploaded.load, uploaded.rerun
     return WeeklyActualsUploaded(
         upload_id=load.upload_id,
         workflow_id=workflow_id,
@@ -393,7 +289,7 @@ async def upload_weekly_actuals(
         stock_adjustments=load.stock_adjustments,
         adjusted_units=load.adjusted_units,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
-        event_id=event.event_id,
+        event_id=uploaded.event.event_id,
         reforecast_event_id=rerun.event_id if rerun else None,
         file=_file_read(file, parsed),
     )

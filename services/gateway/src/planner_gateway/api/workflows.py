@@ -12,7 +12,7 @@ import base64
 import binascii
 from datetime import date, datetime
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -37,18 +37,16 @@ from planner_gateway.schemas.workflows import (
     WorkflowRead,
     WorkflowSummary,
 )
-from planner_shared.bus.router import MessageContext
-from planner_shared.db.models import AgentRun, Category, IdempotencyKey, Workflow
+from planner_gateway.services import seasons
+from planner_shared.db.models import AgentRun, IdempotencyKey, Workflow
 from planner_shared.events import (
     CancelRequested,
     CancelRequestedPayload,
     EventBase,
     ReforecastRequested,
     ReforecastRequestedPayload,
-    WorkflowRequested,
-    WorkflowRequestedPayload,
 )
-from planner_shared.parameters import SeasonParameters, season_start_problem
+from planner_shared.parameters import season_start_problem
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -70,11 +68,6 @@ def _refuse_in_state(workflow: Workflow, target: WorkflowState, what: str) -> Wo
         else one_of(sorted(s.value for s in allowed))
     )
     raise wrong_state(workflow.id, state.value, f"a {what}", needs)
-
-
-async def _unknown_categories(session: AsyncSession, codes: list[str]) -> list[str]:
-    known = set(await session.scalars(select(Category.code).where(Category.code.in_(codes))))
-    return [code for code in codes if code not in known]
 
 
 async def _claim(
@@ -99,52 +92,6 @@ def _accepted(
     if key_row is not None:
         settle(key_row, 202, accepted.model_dump(mode="json"))
     return accepted
-
-
-async def create_workflow(
-    uow: MessageContext,
-    *,
-    requested_by: str,
-    brief: str | None,
-    parameters: SeasonParameters | None,
-    codes: list[str] | None,
-    workflow_id: UUID | None = None,
-) -> tuple[Workflow, WorkflowRequested]:
-    """A new workflow and its `workflow.requested` command in the outbox (also the contract
-    v1 execute's way in, with the id it reserved)."""
-    session = uow.session
-    if codes and (unknown := await _unknown_categories(session, codes)):
-        raise ApiError(
-            422,
-            f"unknown category {', '.join(unknown)}",
-            details=[
-                ErrorDetail(field="category_codes", value=code, message="no such category")
-                for code in unknown
-            ],
-        )
-    workflow = Workflow(
-        id=workflow_id or uuid4(),
-        state=WorkflowState.CREATED.value,
-        brief=brief,
-        parameters=parameters.model_dump(mode="json") if parameters else None,
-        category_codes=codes,
-        created_by=requested_by,
-        context={},
-    )
-    session.add(workflow)
-    event = WorkflowRequested(
-        workflow_id=workflow.id,
-        producer=SERVICE_NAME,
-        payload=WorkflowRequestedPayload(
-            brief=brief,
-            parameters=parameters,
-            category_codes=codes,
-            requested_by=requested_by,
-        ),
-    )
-    uow.emit(event)
-    await session.flush()
-    return workflow, event
 
 
 @router.post(
@@ -174,7 +121,7 @@ async def start_forecast(
             problem,
             details=[ErrorDetail(field="parameters.season_start_date", message=problem)],
         )
-    workflow, event = await create_workflow(
+    workflow, event = await seasons.create_workflow(
         uow,
         requested_by=principal.name,
         brief=body.brief,

@@ -4,8 +4,9 @@ mounted at `/api/v1` as an adapter over the gateway's own queries and commands.
 Modules by role: `ids` (v1 ids <-> our UUIDs), `units` (every unit, enum and state
 translation), `errors` (the `detail` error bodies), `schemas` (the wire shapes), and one
 router per resource: `parameters`, `workflows`, `stream` (the WebSocket), `forecasts`
-(forecasts and clusters), `uploads`, `season` (variance, allocations, markdowns,
-approvals), `catalog` (categories, stores, health, and the 404 of undefined paths).
+(forecasts and clusters), `uploads`, `season` (variance, allocations, markdowns),
+`approvals` (the design's approvals), `catalog` (categories, stores, health, and the 404
+of undefined paths).
 docs/frontend-v1.md has the whole mapping.
 """
 
@@ -16,7 +17,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from planner_gateway.v1 import catalog, forecasts, parameters, season, stream, uploads, workflows
+from planner_gateway.v1 import (
+    approvals,
+    catalog,
+    forecasts,
+    parameters,
+    season,
+    stream,
+    uploads,
+    workflows,
+)
 from planner_gateway.v1.errors import V1ErrorBodies
 from planner_gateway.v1.limits import UPLOAD_MARK, RestorePath, V1UploadLimit
 
@@ -41,7 +51,7 @@ V1_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def router() -> APIRouter:
     v1 = APIRouter(prefix=PREFIX, tags=[TAG], responses=V1_ERRORS)
-    for resource in (parameters, workflows, forecasts, uploads, season, catalog):
+    for resource in (parameters, workflows, forecasts, uploads, season, approvals, catalog):
         v1.include_router(resource.router)
     # Last: the paths the contract names without a shape, after every defined path.
     v1.include_router(catalog.undefined_router())

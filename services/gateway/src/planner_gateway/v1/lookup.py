@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_gateway.errors import ApiError
 from planner_gateway.v1 import ids, units
+from planner_shared.db.engine import transaction
 from planner_shared.db.frontend_v1 import V1Workflow
 from planner_shared.db.models import Workflow
 from planner_shared.parameters import SeasonParameters
@@ -75,3 +76,10 @@ async def season(
         await session.refresh(v1, with_for_update=True)
     workflow = await session.get(Workflow, v1.workflow_id, with_for_update=lock or None)
     return Season(v1, workflow)
+
+
+async def season_kept(sessionmaker: async_sessionmaker[AsyncSession], raw_id: str) -> Season:
+    """`season`, in a transaction of its own that keeps the v1 mapping a first v1 use of a
+    UUID makes (for an endpoint that reads with a read session, or holds none open)."""
+    async with transaction(sessionmaker) as session:
+        return await season(session, raw_id)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from planner_gateway.api.commands import extract_parameters
 from planner_gateway.auth import Planner
 from planner_gateway.deps import RuntimeDep, StateDep
 from planner_gateway.errors import ApiError
-from planner_gateway.schemas.commands import ExtractionRead, ExtractRequest
+from planner_gateway.schemas.commands import ExtractionRead
+from planner_gateway.services import extraction
 from planner_gateway.v1 import units
 from planner_gateway.v1.schemas import ExtractAnswer, ExtractBody, ExtractedParameters
 from planner_shared.parameters import ParameterSource
@@ -57,7 +57,7 @@ def answer_of(extraction: ExtractionRead) -> ExtractAnswer:
     summary="§5 Season brief in, the seven parameters in the client's units out",
 )
 async def extract(
-    body: ExtractBody, principal: Planner, state: StateDep, runtime: RuntimeDep
+    body: ExtractBody, _: Planner, state: StateDep, runtime: RuntimeDep
 ) -> ExtractAnswer:
     if not body.user_input.strip():
         raise ApiError(400, "user_input is blank: describe the season in a sentence or two")
@@ -67,11 +67,9 @@ async def extract(
             f"user_input is {len(body.user_input)} characters; at most {MAX_INPUT} are read",
         )
     try:
-        extraction = await extract_parameters(
-            ExtractRequest(brief=body.user_input), principal, state, runtime
-        )
+        extracted = await extraction.extract(state, runtime, body.user_input, None)
     except ApiError as exc:
         if exc.status_code == 422:  # the extraction service refused the brief
             raise ApiError(400, exc.message) from None
         raise
-    return answer_of(extraction)
+    return answer_of(extracted)

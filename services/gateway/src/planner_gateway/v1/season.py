@@ -1,12 +1,11 @@
 """Part C: §13/§14 variance, §15 allocation plan, §16 replenishment approvals, §17 markdown
-analysis, §20 the design's approvals; over the gateway's queries and its decision command.
+analysis; over the gateway's queries (§20, the design's approvals, is approvals.py).
 
 Every path takes any id of the workflow (`wf_`, `fc_`, `al_`, `md_`, or our UUID).
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,16 +13,13 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import repository
-from planner_gateway.api.commands import decide_manufacturing, decide_markdown
-from planner_gateway.auth import Approver, CurrentPrincipal, Planner
-from planner_gateway.deps import ReadSession, RuntimeDep, StateDep, WriteSession
+from planner_gateway.auth import CurrentPrincipal, Planner
+from planner_gateway.deps import WriteSession
 from planner_gateway.errors import ApiError
-from planner_gateway.schemas.commands import ManufacturingDecision, MarkdownDecision
 from planner_gateway.schemas.resources import ManufacturingOrderRead, MarkdownRead
 from planner_gateway.v1 import ids, lookup, plan_data, units
 from planner_gateway.v1.messages import timestamp
@@ -31,11 +27,7 @@ from planner_gateway.v1.schemas import (
     AllocationAnswer,
     DcWarning,
     HighVarianceStore,
-    ManufacturingApprovalAnswer,
-    ManufacturingApprovalBody,
     MarkdownAnswer,
-    MarkdownApprovalAnswer,
-    MarkdownApprovalBody,
     ReplenishmentApproval,
     ReplenishmentApprovalBody,
     ReplenishmentWeek,
@@ -48,9 +40,7 @@ from planner_gateway.v1.schemas import (
 )
 from planner_shared.db.frontend_v1 import UploadedMarkdownHistory, UploadedSafetyStock
 from planner_shared.db.models import Allocation, Category, Store, VarianceCheck, WeeklyActual
-from planner_shared.events import DecisionAction
 from planner_shared.markdown import (
-    compute_markdown,
     lift_per_markdown_point,
     sell_through_after_markdown,
 )
@@ -552,141 +542,3 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
         ),
         timestamp=timestamp(),
     )
-
-
-# ---------------------------------------------------------------- §20 design approvals
-def _decided(response: JSONResponse) -> dict[str, Any]:
-    """The decision `/api` answered, or its refusal as a v1 error."""
-    body = json.loads(bytes(response.body))
-    if response.status_code == 200:
-        return dict(body)
-    if response.status_code == 202:
-        raise ApiError(504, "the decision was sent but not confirmed in time; it may still apply")
-    error = body.get("error", {}) if isinstance(body, dict) else {}
-    raise ApiError(response.status_code, str(error.get("message") or "decision refused"))
-
-
-async def _season_for_approval(session: AsyncSession, raw_id: str) -> lookup.Season:
-    try:
-        return await lookup.season(session, raw_id)
-    except ApiError:
-        raise ApiError(400, f"unknown workflow {raw_id}") from None
-
-
-@router.post(
-    "/approvals/manufacturing",
-    response_model=ManufacturingApprovalAnswer,
-    summary="§20 Recalculate (modify) or approve (accept) the manufacturing order",
-)
-async def manufacturing_approval(
-    body: ManufacturingApprovalBody,
-    principal: Approver,
-    session: ReadSession,
-    state: StateDep,
-    runtime: RuntimeDep,
-) -> ManufacturingApprovalAnswer:
-    season = await _season_for_approval(session, body.workflow_id)
-    w = season.require_workflow("the manufacturing order")
-    orders = await repository.manufacturing_orders(session, w.id)
-    if not orders:
-        raise ApiError(
-            409, f"workflow {season.v1_id} has no manufacturing order yet ({season.status})"
-        )
-    forecast_total = int(sum(o.forecast_units for o in orders))
-    proposed = sum(o.recommended_quantity for o in orders)
-    proposed_ssp = units.fraction(sum(o.safety_stock_pct for o in orders) / len(orders))
-    ssp = body.safety_stock_pct if body.safety_stock_pct is not None else proposed_ssp
-    # The design's recalculation: floor(forecast total x (1 + safety stock)).
-    quantity = proposed if body.safety_stock_pct is None else int(forecast_total * (1 + ssp))
-    reasoning = (
-        f"forecast {forecast_total:,} units with {ssp:.0%} safety stock: {quantity:,} units"
-        + (
-            ""
-            if body.safety_stock_pct is not None
-            else " (the proposed order, stock on hand deducted)"
-        )
-    )
-    if body.action == "modify":
-        return ManufacturingApprovalAnswer(
-            workflow_id=season.v1_id,
-            action="modify",
-            manufacturing_qty=quantity,
-            safety_stock_pct=ssp,
-            forecast_total=forecast_total,
-            reasoning=reasoning,
-            status="recalculated",
-        )
-    await session.commit()  # a first v1 use of a UUID made its mapping; keep it
-    decided = await decide_manufacturing(
-        ManufacturingDecision(
-            workflow_id=w.id,
-            action=DecisionAction.ACCEPT if quantity == proposed else DecisionAction.MODIFY,
-            value=None if quantity == proposed else float(quantity),
-            reason="approved through contract v1",
-        ),
-        principal,
-        state,
-        runtime,
-    )
-    return ManufacturingApprovalAnswer(
-        workflow_id=season.v1_id,
-        action="accept",
-        manufacturing_qty=int(_decided(decided)["decided_value"]),
-        safety_stock_pct=ssp,
-        forecast_total=forecast_total,
-        reasoning=reasoning,
-        status="approved",
-    )
-
-
-@router.post(
-    "/approvals/markdown",
-    response_model=MarkdownApprovalAnswer,
-    summary="§20 Recalculate (modify) or approve (accept) the markdown",
-)
-async def markdown_approval(
-    body: MarkdownApprovalBody,
-    principal: Approver,
-    session: ReadSession,
-    state: StateDep,
-    runtime: RuntimeDep,
-) -> MarkdownApprovalAnswer:
-    season = await _season_for_approval(session, body.workflow_id)
-    w = season.require_workflow("the markdown")
-    computed = compute_markdown(
-        body.target_sell_through_pct, body.actual_sell_through_pct, body.elasticity_coefficient
-    )
-    markdown_fraction = units.fraction(computed.percentage)
-    proposals = await repository.markdowns(session, w.id)
-    domain_lift = proposals[-1].demand_lift_per_point if proposals else None
-    lift = DEFAULT_LIFT_PER_POINT if domain_lift is None else domain_lift
-    reasoning = (
-        f"gap {computed.gap:.1%} x elasticity {body.elasticity_coefficient:g} = "
-        f"{computed.raw_percentage:g}%, rounded and capped: {computed.percentage:g}%"
-    )
-    answer = MarkdownApprovalAnswer(
-        workflow_id=season.v1_id,
-        action=body.action,
-        recommended_markdown_pct=markdown_fraction,
-        elasticity_coefficient=body.elasticity_coefficient,
-        gap_pct=round(computed.gap, 6),
-        expected_demand_lift_pct=round(markdown_fraction * lift, 6),
-        reasoning=reasoning,
-        status="recalculated",
-    )
-    if body.action == "modify":
-        return answer
-    await session.commit()
-    markdown_decided = await decide_markdown(
-        MarkdownDecision(
-            workflow_id=w.id,
-            action=DecisionAction.MODIFY,
-            value=computed.percentage,
-            reason="approved through contract v1",
-        ),
-        principal,
-        state,
-        runtime,
-    )
-    _decided(markdown_decided)
-    return answer.model_copy(update={"status": "approved"})

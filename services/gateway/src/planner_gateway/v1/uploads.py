@@ -34,40 +34,32 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from fastapi import APIRouter, File, Form, UploadFile
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import SERVICE_NAME
 from planner_gateway.access import refuse_foreign_write
-from planner_gateway.actuals import load_weekly_actuals
-from planner_gateway.api.data import ACCEPTS_ACTUALS, _refuse_gap
 from planner_gateway.auth import Principal, SeasonWriter
-from planner_gateway.deps import StateDep, WriteSession
+from planner_gateway.deps import StateDep, UnitOfWork
 from planner_gateway.errors import ApiError
-from planner_gateway.repository import weeks_with_actuals
+from planner_gateway.services import actuals, reference_data
 from planner_gateway.v1 import catalog, lookup
 from planner_gateway.v1.schemas import UploadAnswer, UploadError
-from planner_gateway.v1.upload_formats import AGENT_FILE_TYPES, COLUMNS, Checked, Problem, check
-from planner_shared.bus.outbox import add_to_outbox
-from planner_shared.datasets.csv_formats import CsvValidationError, WeeklyActualRow
-from planner_shared.db.frontend_v1 import (
-    ReferenceUpload,
-    UploadedDcInventory,
-    UploadedElasticity,
-    UploadedLeadTime,
-    UploadedMarkdownHistory,
-    UploadedSafetyStock,
-    UploadedStoreProfile,
+from planner_gateway.v1.upload_formats import (
+    AGENT_FILE_TYPES,
+    COLUMNS,
+    MAX_DC_UNITS,
+    Checked,
+    Problem,
+    check,
 )
+from planner_shared.bus.router import MessageContext
+from planner_shared.datasets.csv_formats import CsvValidationError, WeeklyActualRow
 from planner_shared.db.models import Category, Store
-from planner_shared.events import ActualsUploaded, ActualsUploadedPayload
 from planner_shared.workflow import WorkflowState
 
 router = APIRouter()
 
-MAX_ELASTICITY = 10.0
 READ_CHUNK = 1024 * 1024
 
 
@@ -99,18 +91,22 @@ def _store_ids(stores: dict[str, Store], checked: Checked, column: str = "store_
             )
 
 
-def _at_least(checked: Checked, column: str, minimum: float, strict: bool = False) -> None:
+def _dc_totals(checked: Checked, skus: dict[str, Category]) -> None:
+    """Each row is bounded (upload_formats.BOUNDS); so is a category's stock over them, which
+    planning sums (the stock on hand the manufacturing order deducts)."""
+    totals: defaultdict[str, int] = defaultdict(int)
     for row in checked.rows:
-        value = row[column]
-        if value < minimum or (strict and value == minimum):
-            bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+        if (c := skus.get(row["sku"])) is not None:
+            totals[c.code] += row["available_units"] - row["reserved_units"]
+    for code, total in sorted(totals.items()):
+        if total > MAX_DC_UNITS:
             checked.problems.append(
                 Problem(
                     "OTHER",
-                    f"{column} must be {bound}",
-                    row=row["_row"],
-                    column=column,
-                    actual_value=str(value),
+                    f"the DC stock of {code} over the file's rows is {total:,} units, more "
+                    f"than {MAX_DC_UNITS:,}",
+                    column="available_units",
+                    actual_value=str(total),
                 )
             )
 
@@ -132,11 +128,7 @@ async def _domain_checks(session: AsyncSession, file_type: str, checked: Checked
     found: dict[str, Any] = {"stores": stores}
     if file_type in ("sales_data", "store_profiles", "lead_times", "safety_stock"):
         _store_ids(stores, checked)
-    if file_type == "store_profiles":
-        _at_least(checked, "size_sqft", 0, strict=True)
     if file_type == "dc_inventory":
-        _at_least(checked, "available_units", 0)
-        _at_least(checked, "reserved_units", 0)
         skus: dict[str, Category] = {}
         for row in checked.rows:
             if (c := _sku_category(row["sku"], categories)) is None:
@@ -154,11 +146,7 @@ async def _domain_checks(session: AsyncSession, file_type: str, checked: Checked
             else:
                 skus[row["sku"]] = c
         found["skus"] = skus
-    if file_type == "lead_times":
-        _at_least(checked, "lead_time_days", 0)
-    if file_type == "safety_stock":
-        _at_least(checked, "safety_stock_units", 0)
-        _at_least(checked, "reorder_point", 0)
+        _dc_totals(checked, skus)
     if file_type == "elasticity":
         named: dict[str, Category] = {}
         for row in checked.rows:
@@ -175,26 +163,7 @@ async def _domain_checks(session: AsyncSession, file_type: str, checked: Checked
                 )
                 continue
             named[row["category"]] = c
-            value = row["elasticity_coefficient"]
-            if not 0 < value <= MAX_ELASTICITY:
-                checked.problems.append(
-                    Problem(
-                        "OTHER",
-                        f"elasticity_coefficient must be above 0 and at most {MAX_ELASTICITY:g}",
-                        row=row["_row"],
-                        column="elasticity_coefficient",
-                        actual_value=str(value),
-                    )
-                )
         found["categories"] = named
-    if file_type == "markdown_history":
-        for column in ("markdown_pct", "sell_through_pct", "demand_lift_pct"):
-            _at_least(checked, column, 0)
-        _at_least(checked, "week", 1)
-    if file_type == "sales_data":
-        for column in ("week", "sales_units", "inventory_on_hand"):
-            _at_least(checked, column, 1 if column == "week" else 0)
-        _at_least(checked, "sales_revenue", 0)
     return found
 
 
@@ -204,117 +173,81 @@ def _as_fraction(rows: list[dict[str, Any]], column: str) -> list[float]:
     return [v / 100.0 for v in values] if any(v > 1 for v in values) else values
 
 
-async def _replace(
-    session: AsyncSession, model: Any, workflow_id: UUID, rows: list[dict[str, Any]]
-) -> None:
-    await session.execute(delete(model).where(model.workflow_id == workflow_id))
-    session.add_all(model(workflow_id=workflow_id, **row) for row in rows)
-
-
-async def _store_reference(
-    session: AsyncSession,
-    file_type: str,
-    workflow_id: UUID,
-    checked: Checked,
-    found: dict[str, Any],
-) -> None:
+def _records(
+    file_type: str, checked: Checked, found: dict[str, Any]
+) -> list[reference_data.Record]:
+    """The file's rows in the domain's terms: our ids for codes, fractions for percentages,
+    the store profile's `cluster_id` as its segment."""
     rows = checked.rows
     stores = found["stores"]
     if file_type == "store_profiles":
-        await _replace(
-            session,
-            UploadedStoreProfile,
-            workflow_id,
-            [
-                {
-                    "store_id": stores[r["store_id"].upper()].id,
-                    "store_name": r["store_name"],
-                    "region": r["region"],
-                    "size_sqft": r["size_sqft"],
-                    "segment": r["cluster_id"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "dc_inventory":
-        await _replace(
-            session,
-            UploadedDcInventory,
-            workflow_id,
-            [
-                {
-                    "sku": r["sku"],
-                    "dc_location": r["dc_location"],
-                    "category_id": found["skus"][r["sku"]].id,
-                    "available_units": r["available_units"],
-                    "reserved_units": r["reserved_units"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "lead_times":
-        await _replace(
-            session,
-            UploadedLeadTime,
-            workflow_id,
-            [
-                {
-                    "store_id": stores[r["store_id"].upper()].id,
-                    "dc_location": r["dc_location"],
-                    "lead_time_days": r["lead_time_days"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "safety_stock":
-        await _replace(
-            session,
-            UploadedSafetyStock,
-            workflow_id,
-            [
-                {
-                    "store_id": stores[r["store_id"].upper()].id,
-                    "safety_stock_units": r["safety_stock_units"],
-                    "reorder_point": r["reorder_point"],
-                }
-                for r in rows
-            ],
-        )
-    elif file_type == "elasticity":
+        return [
+            reference_data.StoreProfile(
+                store_id=stores[r["store_id"].upper()].id,
+                store_name=r["store_name"],
+                region=r["region"],
+                size_sqft=r["size_sqft"],
+                segment=r["cluster_id"],
+            )
+            for r in rows
+        ]
+    if file_type == "dc_inventory":
+        return [
+            reference_data.DcStock(
+                sku=r["sku"],
+                dc_location=r["dc_location"],
+                category_id=found["skus"][r["sku"]].id,
+                available_units=r["available_units"],
+                reserved_units=r["reserved_units"],
+            )
+            for r in rows
+        ]
+    if file_type == "lead_times":
+        return [
+            reference_data.LeadTime(
+                store_id=stores[r["store_id"].upper()].id,
+                dc_location=r["dc_location"],
+                lead_time_days=r["lead_time_days"],
+            )
+            for r in rows
+        ]
+    if file_type == "safety_stock":
+        return [
+            reference_data.SafetyStock(
+                store_id=stores[r["store_id"].upper()].id,
+                safety_stock_units=r["safety_stock_units"],
+                reorder_point=r["reorder_point"],
+            )
+            for r in rows
+        ]
+    if file_type == "elasticity":
         by_category: dict[UUID, float] = {}
         for r in rows:
             by_category[found["categories"][r["category"]].id] = r["elasticity_coefficient"]
-        await _replace(
-            session,
-            UploadedElasticity,
-            workflow_id,
-            [{"category_id": c, "elasticity": e} for c, e in by_category.items()],
+        return [reference_data.Elasticity(c, e) for c, e in by_category.items()]
+    assert file_type == "markdown_history", file_type
+    return _markdown_outcomes(rows)
+
+
+def _markdown_outcomes(rows: list[dict[str, Any]]) -> list[reference_data.Record]:
+    fractions = {
+        c: _as_fraction(rows, c) for c in ("markdown_pct", "sell_through_pct", "demand_lift_pct")
+    }
+    return [
+        reference_data.MarkdownOutcome(
+            row_number=r["_row"],
+            week=r["week"],
+            markdown_pct=fractions["markdown_pct"][i],
+            sell_through_pct=fractions["sell_through_pct"][i],
+            demand_lift_pct=fractions["demand_lift_pct"][i],
         )
-    elif file_type == "markdown_history":
-        fractions = {
-            c: _as_fraction(rows, c)
-            for c in ("markdown_pct", "sell_through_pct", "demand_lift_pct")
-        }
-        await _replace(
-            session,
-            UploadedMarkdownHistory,
-            workflow_id,
-            [
-                {
-                    "row_number": r["_row"],
-                    "week": r["week"],
-                    "markdown_pct": fractions["markdown_pct"][i],
-                    "sell_through_pct": fractions["sell_through_pct"][i],
-                    "demand_lift_pct": fractions["demand_lift_pct"][i],
-                }
-                for i, r in enumerate(rows)
-            ],
-        )
+        for i, r in enumerate(rows)
+    ]
 
 
 async def _season_category(session: AsyncSession, season: lookup.Season) -> str | Problem:
     w = season.workflow
-    if w is None or WorkflowState(w.state) not in ACCEPTS_ACTUALS:
+    if w is None or not actuals.takes_actuals(WorkflowState(w.state)):
         return Problem(
             "OTHER",
             f"sales_data are the season's weekly actuals: accepted while the season runs (after "
@@ -330,18 +263,43 @@ async def _season_category(session: AsyncSession, season: lookup.Season) -> str 
     return codes[0]
 
 
+def _week_problems(week: int, exc: Exception) -> list[Problem]:
+    """A refused week in the contract's terms; rows counted after the header."""
+    if isinstance(exc, CsvValidationError):
+        return [
+            Problem(
+                "OTHER",
+                f"week {week}: {e.reason}",
+                row=(e.row - 1) if e.row else None,
+                column=e.column,
+            )
+            for e in exc.errors
+        ] or [Problem("OTHER", f"week {week}: {exc}")]
+    assert isinstance(exc, ApiError)
+    return [
+        Problem(
+            "OTHER",
+            f"week {week}: {d.message}",
+            row=(d.row - 1) if d.row else None,
+            column="sales_units" if d.column == "units_sold" else d.column,
+            actual_value=d.value,
+        )
+        for d in exc.details
+    ] or [Problem("OTHER", exc.message)]
+
+
 async def _store_sales(
-    session: AsyncSession,
-    request: Request,
+    uow: MessageContext,
     season: lookup.Season,
     checked: Checked,
     file_name: str,
     digest: str,
     principal: Principal,
 ) -> list[Problem]:
-    """One domain weekly-actuals upload per week of the file, in week order; any refusal
-    refuses the file (the caller rolls every week back)."""
-    category = await _season_category(session, season)
+    """One weekly-actuals upload per week of the file, in week order, by the rules of
+    `POST /api/data/weekly-actuals` (services.actuals); any refusal refuses the file (the
+    caller rolls every week back)."""
+    category = await _season_category(uow.session, season)
     if isinstance(category, Problem):
         return [category]
     w = season.require_workflow("sales_data")
@@ -356,45 +314,19 @@ async def _store_sales(
                 units_sold=r["sales_units"],
             )
         )
-    events = []
     for week in sorted(by_week):
         try:
-            load = await load_weekly_actuals(
-                session,
+            await actuals.upload_week(
+                uow,
                 workflow_id=w.id,
                 rows=by_week[week],
                 filename=file_name,
-                uploaded_by=principal.name,
+                principal=principal,
                 sha256=hashlib.sha256(f"{digest}:{week}".encode()).hexdigest(),
                 week_number=week,
             )
-            _refuse_gap(load.week_number, await weeks_with_actuals(session, w.id))
-        except CsvValidationError as exc:
-            return [
-                Problem(
-                    "OTHER",
-                    f"week {week}: {e.reason}",
-                    row=(e.row - 1) if e.row else None,
-                    column=e.column,
-                )
-                for e in exc.errors
-            ] or [Problem("OTHER", f"week {week}: {exc}")]
-        except ApiError as exc:
-            return [Problem("OTHER", exc.message)]
-        events.append(
-            ActualsUploaded(
-                workflow_id=w.id,
-                producer=SERVICE_NAME,
-                payload=ActualsUploadedPayload(
-                    upload_id=load.upload_id,
-                    week_number=load.week_number,
-                    row_count=load.row_count,
-                    replaced_previous=load.replaced_previous,
-                    uploaded_by=principal.name,
-                ),
-            )
-        )
-    add_to_outbox(session, request.app.state.runtime.settings, events)
+        except (CsvValidationError, ApiError) as exc:
+            return _week_problems(week, exc)
     return []
 
 
@@ -427,10 +359,10 @@ async def _upload(
     file: UploadFile,
     file_type: str,
     principal: Principal,
-    session: AsyncSession,
-    request: Request,
+    uow: MessageContext,
     max_bytes: int,
 ) -> UploadAnswer:
+    session = uow.session
     name = file.filename or ""
     if not name.lower().endswith(".csv"):
         raise ApiError(
@@ -474,38 +406,28 @@ async def _upload(
     async with session.begin_nested() as savepoint:
         if file_type == "sales_data":
             checked.problems.extend(
-                await _store_sales(session, request, season, checked, name, digest, principal)
+                await _store_sales(uow, season, checked, name, digest, principal)
             )
         else:
-            await _store_reference(session, file_type, season.v1.workflow_id, checked, found)
+            await reference_data.replace(
+                session, season.v1.workflow_id, _records(file_type, checked, found)
+            )
         if checked.problems:
             await savepoint.rollback()
             return _answer(season.v1_id, file_type, name, len(data), checked, now)
-        await session.execute(
-            insert(ReferenceUpload)
-            .values(
-                workflow_id=season.v1.workflow_id,
+        await reference_data.record_upload(
+            session,
+            season.v1.workflow_id,
+            reference_data.UploadRecord(
                 file_type=file_type,
-                file_name=name[:255],
+                file_name=name,
                 size_bytes=len(data),
                 row_count=len(checked.rows),
                 columns=checked.columns,
                 sha256=digest,
                 uploaded_by=principal.name,
                 uploaded_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=["workflow_id", "file_type"],
-                set_={
-                    "file_name": name[:255],
-                    "size_bytes": len(data),
-                    "row_count": len(checked.rows),
-                    "columns": checked.columns,
-                    "sha256": digest,
-                    "uploaded_by": principal.name,
-                    "uploaded_at": now,
-                },
-            )
+            ),
         )
     return _answer(season.v1_id, file_type, name, len(data), checked, now)
 
@@ -532,19 +454,11 @@ def _route(agent: str) -> None:
         file: CsvUpload,
         file_type: FileType,
         principal: SeasonWriter,
-        session: WriteSession,
+        uow: UnitOfWork,
         state: StateDep,
-        request: Request,
     ) -> UploadAnswer:
         return await _upload(
-            agent,
-            workflow_id,
-            file,
-            file_type,
-            principal,
-            session,
-            request,
-            state.settings.max_upload_bytes,
+            agent, workflow_id, file, file_type, principal, uow, state.settings.max_upload_bytes
         )
 
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway.access import refuse_foreign_write
-from planner_gateway.api.workflows import create_workflow
 from planner_gateway.auth import CurrentPrincipal, Planner, SeasonWriter
 from planner_gateway.deps import UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError
 from planner_gateway.relay.messages import AGENT_LABELS
+from planner_gateway.services import seasons
 from planner_gateway.v1 import catalog, ids, lookup, units
 from planner_gateway.v1.schemas import (
     CreateBody,
@@ -156,7 +156,7 @@ async def execute(workflow_id: str, principal: SeasonWriter, uow: UnitOfWork) ->
     refuse_foreign_write(season.owner, principal, season.v1_id, "execute")
     if season.workflow is None:
         v1: V1Workflow = season.v1
-        workflow, _event = await create_workflow(
+        workflow, _event = await seasons.create_workflow(
             uow,
             requested_by=principal.name,
             brief=None,

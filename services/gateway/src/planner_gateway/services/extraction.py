@@ -1,0 +1,37 @@
+"""A season brief read by the extraction service: `/api/parameters/extract` and v1
+`/parameters/extract` both ask here."""
+
+from __future__ import annotations
+
+from planner_gateway import SERVICE_NAME
+from planner_gateway.errors import ApiError
+from planner_gateway.schemas.commands import ExtractionRead
+from planner_gateway.services.replies import ask
+from planner_gateway.state import GatewayState
+from planner_shared.events import (
+    ExtractionCompleted,
+    ExtractionFailed,
+    ExtractionRequested,
+    ExtractionRequestedPayload,
+)
+from planner_shared.runtime import Runtime
+
+
+async def extract(
+    state: GatewayState, runtime: Runtime, brief: str, reference_date: str | None
+) -> ExtractionRead:
+    """The parameters the brief gives, or 503 `extraction_unavailable` (worth a retry) or
+    422 `extraction_failed` (the brief itself was refused)."""
+    request = ExtractionRequested(
+        producer=SERVICE_NAME,
+        payload=ExtractionRequestedPayload(brief=brief, reference_date=reference_date),
+    )
+    answer = await ask(
+        state, runtime, request, (ExtractionCompleted, ExtractionFailed), "extraction"
+    )
+    if isinstance(answer, ExtractionFailed):
+        if answer.payload.retryable:
+            raise ApiError(503, answer.payload.reason, code="extraction_unavailable")
+        raise ApiError(422, answer.payload.reason, code="extraction_failed")
+    assert isinstance(answer, ExtractionCompleted)
+    return ExtractionRead.of(request.event_id, answer.payload.extraction)
