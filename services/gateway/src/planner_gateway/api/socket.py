@@ -160,6 +160,10 @@ class WorkflowConnection:
             return  # the bare-text pong of the Phase 3 design's clients
         try:
             data = json.loads(text)
+        except RecursionError:
+            # Deep nesting inside the size limit ("[[[[..."): refused like any unreadable frame.
+            await self._reply_error("invalid_json", "the message is nested too deeply")
+            return
         except ValueError:
             data = None
         if not isinstance(data, dict):

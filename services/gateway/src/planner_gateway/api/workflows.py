@@ -26,6 +26,7 @@ from planner_gateway.deps import ReadSession, UnitOfWork
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.idempotency import IdempotencyKeyHeader, claim, digest, replayed, settle
 from planner_gateway.repository import get_workflow
+from planner_gateway.schemas.bounds import PG_BIGINT_MAX
 from planner_gateway.schemas.workflows import (
     CancelCreate,
     CommandAccepted,
@@ -362,7 +363,7 @@ async def list_workflows(
     ] = None,
     created_by: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=PG_BIGINT_MAX)] = None,
     cursor: str | None = None,
 ) -> WorkflowPage:
     if offset is not None and cursor is not None:
