@@ -21,6 +21,7 @@ from planner_gateway.api import data, socket
 from planner_gateway.body_limit import BodyLimit
 from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
+from planner_gateway.outage import OutageAnswer
 from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import GatewayState
@@ -116,6 +117,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         protect_routers=False,
     )
     v1.install_inner(app)
+    app.add_middleware(OutageAnswer)
     # Added before CORS, so CORS wraps them and a 413 or 422 carries the CORS headers too.
     app.add_middleware(
         RequestGuard,

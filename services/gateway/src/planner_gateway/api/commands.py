@@ -20,7 +20,14 @@ from fastapi.responses import JSONResponse
 from planner_gateway import SERVICE_NAME
 from planner_gateway.auth import Approver, Planner, Principal
 from planner_gateway.deps import RuntimeDep, StateDep
-from planner_gateway.errors import ApiError, ErrorBody, ErrorResponse, code_for, responses
+from planner_gateway.errors import (
+    RETRY_AFTER_SECONDS,
+    ApiError,
+    ErrorBody,
+    ErrorResponse,
+    code_for,
+    responses,
+)
 from planner_gateway.idempotency import (
     CommandPending,
     IdempotencyKeyHeader,
@@ -30,6 +37,7 @@ from planner_gateway.idempotency import (
     settle,
     stored_answer,
 )
+from planner_gateway.outage import require_database
 from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.commands import (
     DecisionRead,
@@ -112,6 +120,7 @@ EXTRACT_RESPONSES = responses(503, 504) | {
 async def extract_parameters(
     body: ExtractRequest, _: Planner, state: StateDep, runtime: RuntimeDep
 ) -> ExtractionRead:
+    await require_database(runtime, "extraction")
     request = ExtractionRequested(
         producer=SERVICE_NAME,
         payload=ExtractionRequestedPayload(
@@ -124,7 +133,12 @@ async def extract_parameters(
     )
     if isinstance(answer, ExtractionFailed):
         if answer.payload.retryable:
-            raise ApiError(503, answer.payload.reason, code="extraction_unavailable")
+            raise ApiError(
+                503,
+                answer.payload.reason,
+                code="extraction_unavailable",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         raise ApiError(422, answer.payload.reason, code="extraction_failed")
     assert isinstance(answer, ExtractionCompleted)
     return ExtractionRead.of(request.event_id, answer.payload.extraction)
