@@ -99,6 +99,7 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
         yield None
     finally:
         state.hub.close_all()
+        state.parses.close()
 
 
 API_PREFIXES = (api.PREFIX,)

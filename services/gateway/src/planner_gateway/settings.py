@@ -7,6 +7,8 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
   localhost and 127.0.0.1);
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
 - MAX_UPLOAD_BYTES (10 MiB): CSV upload limit; MAX_BODY_BYTES (1 MiB): any other request body;
+- UPLOAD_PARSE_WORKERS (2): uploads parsed at once, off the event loop; UPLOAD_PARSE_QUEUE (8):
+  uploads waiting for a parse slot before the next one is refused with 503 and Retry-After;
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (unused), WS_QUEUE_SIZE (1000 messages
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
@@ -90,6 +92,20 @@ class GatewaySettings(ServiceSettings):
         ge=1024,
         validation_alias=_alias("max_body_bytes"),
         description="Largest request body outside the uploads (413 past it).",
+    )
+    upload_parse_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        validation_alias=_alias("upload_parse_workers"),
+        description="Uploaded files parsed at once, on worker threads (not the event loop).",
+    )
+    upload_parse_queue: int = Field(
+        default=8,
+        ge=0,
+        le=1000,
+        validation_alias=_alias("upload_parse_queue"),
+        description="Uploads that may wait for a parse slot; one more is refused with 503.",
     )
     ws_heartbeat_seconds: float = Field(
         default=30.0, gt=0, validation_alias=_alias("ws_heartbeat_seconds")

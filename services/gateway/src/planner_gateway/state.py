@@ -1,10 +1,12 @@
-"""What the gateway holds while it runs: the hub, the reply registry and the stream reader."""
+"""What the gateway holds while it runs: the hub, the reply registry, the stream reader and
+the pool that parses uploads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from planner_gateway.handlers import relay_handler
+from planner_gateway.parse_pool import ParsePool
 from planner_gateway.relay.hub import ConnectionHub
 from planner_gateway.relay.reader import StreamReader
 from planner_gateway.relay.replies import ReplyRegistry
@@ -18,6 +20,7 @@ class GatewayState:
     hub: ConnectionHub
     replies: ReplyRegistry
     reader: StreamReader
+    parses: ParsePool
 
     @classmethod
     def build(cls, runtime: Runtime, settings: GatewaySettings) -> GatewayState:
@@ -32,4 +35,5 @@ class GatewayState:
             block_ms=settings.reader_block_ms,
             catchup_seconds=settings.history_catchup_seconds,
         )
-        return cls(settings=settings, hub=hub, replies=replies, reader=reader)
+        parses = ParsePool(settings.upload_parse_workers, settings.upload_parse_queue)
+        return cls(settings=settings, hub=hub, replies=replies, reader=reader, parses=parses)

@@ -43,7 +43,7 @@ from planner_gateway import SERVICE_NAME
 from planner_gateway.actuals import load_weekly_actuals
 from planner_gateway.api.data import ACCEPTS_ACTUALS, _refuse_gap
 from planner_gateway.auth import Planner, Principal
-from planner_gateway.deps import StateDep, WriteSession
+from planner_gateway.deps import StateDep, WriteSession, get_parse_pool
 from planner_gateway.errors import ApiError
 from planner_gateway.repository import weeks_with_actuals
 from planner_gateway.v1 import catalog, lookup
@@ -454,7 +454,7 @@ async def _upload(
             problems=[Problem("OTHER", f"{file_type} belongs to the {owner} upload, not {agent}")]
         )
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
-    checked = check(file_type, data)
+    checked = await get_parse_pool(request).run(check, file_type, data)
     if checked.problems:
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     if file_type == "competitor_prices":
