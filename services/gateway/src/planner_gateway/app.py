@@ -62,7 +62,7 @@ with `type`, `workflow_id`, `timestamp`, `event_id`; `{"type": "ping"}` every 30
 frames. `since` replays at most the newest `PLANNER_GATEWAY_WS_REPLAY_LIMIT` events (1000);
 a longer history starts with an `error` of code `replay_truncated` giving `skipped` and the
 `events_url` that lists them. Close codes: 4401 bad key, 4404 unknown workflow, 4400 unknown
-`since`, 4429 too slow, 1009 a client message over
+`since`, 4429 too slow, 1013 try again later (server busy), 1009 a client message over
 `PLANNER_GATEWAY_WS_MAX_MESSAGE_BYTES` (64 KiB).
 
 **Contract v1** (`/api/v1`, tag *frontend contract v1*): the study's React client, as

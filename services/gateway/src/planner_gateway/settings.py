@@ -12,7 +12,9 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (unused), WS_QUEUE_SIZE (1000 messages
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
-  most replayed on connect with ?since=, the newest);
+  most replayed on connect with ?since=, the newest); WS_DB_CONCURRENCY (4): sockets reading
+  the database at once (handshake checks, replay pages); WS_HANDSHAKE_WAIT_SECONDS (10): how
+  long a socket waits for its turn before it is closed with 1013 (try again later);
 - READER_BLOCK_MS (1000), HISTORY_CATCHUP_SECONDS (3600): how far back the stream reader
   looks at startup for events missing from the history; OUTBOX_BACKLOG_WARNING (1000).
 
@@ -137,6 +139,22 @@ class GatewaySettings(ServiceSettings):
         validation_alias=_alias("ws_replay_limit"),
         description="Most events replayed on connect with ?since=; older ones are announced "
         "(a replay_truncated message) and left to GET /api/workflows/{id}/events.",
+    )
+    ws_db_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        validation_alias=_alias("ws_db_concurrency"),
+        description="Sockets reading the database at once (handshake checks, replay pages); "
+        "the rest of the pool stays with the REST requests.",
+    )
+    ws_handshake_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        validation_alias=_alias("ws_handshake_wait_seconds"),
+        description="How long a socket waits for a database read before it is closed with "
+        "1013 (try again later).",
     )
     reader_block_ms: int = Field(
         default=1000, ge=10, le=30_000, validation_alias=_alias("reader_block_ms")

@@ -1,5 +1,5 @@
 """What the gateway holds while it runs: the hub, the reply registry, the stream reader and
-the pool that parses uploads."""
+the pool that parses uploads, and the gate of the sockets' database reads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from planner_gateway.handlers import relay_handler
 from planner_gateway.parse_pool import ParsePool
 from planner_gateway.relay.hub import ConnectionHub
 from planner_gateway.relay.reader import StreamReader
+from planner_gateway.relay.replay import SocketReads
 from planner_gateway.relay.replies import ReplyRegistry
 from planner_gateway.settings import GatewaySettings
 from planner_shared.runtime import Runtime
@@ -21,6 +22,7 @@ class GatewayState:
     replies: ReplyRegistry
     reader: StreamReader
     parses: ParsePool
+    socket_reads: SocketReads
 
     @classmethod
     def build(cls, runtime: Runtime, settings: GatewaySettings) -> GatewayState:
@@ -36,4 +38,14 @@ class GatewayState:
             catchup_seconds=settings.history_catchup_seconds,
         )
         parses = ParsePool(settings.upload_parse_workers, settings.upload_parse_queue)
-        return cls(settings=settings, hub=hub, replies=replies, reader=reader, parses=parses)
+        socket_reads = SocketReads(
+            runtime.sessionmaker, settings.ws_db_concurrency, settings.ws_handshake_wait_seconds
+        )
+        return cls(
+            settings=settings,
+            hub=hub,
+            replies=replies,
+            reader=reader,
+            parses=parses,
+            socket_reads=socket_reads,
+        )
