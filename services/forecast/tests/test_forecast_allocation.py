@@ -14,6 +14,7 @@ from planner_forecast.allocation import (
     holdback_units,
     largest_remainder,
     plan_replenishment,
+    refuse_holdback_leaving_too_little,
     simulate_replenishment,
     split_with_minimums,
 )
@@ -153,3 +154,14 @@ def test_short_dc_stock_is_shared_in_proportion() -> None:
     assert delivery.shipments == {"a": 5, "b": 2}
     assert (delivery.dc_stock_after, delivery.shortfall) == (0, 7)
     assert plan_replenishment("weekly", 4, 4, 7, SALES) is None
+
+
+def test_a_holdback_that_leaves_the_stores_short_is_refused_at_the_proposal() -> None:
+    """Issue 22, point 11: found when the order is proposed, not after it is approved."""
+    with pytest.raises(AllocationError, match=r"99.9999% DC holdback leaves the stores 0"):
+        refuse_holdback_leaving_too_little({"DRESS": 12_000, "KNIT": 8_000}, 99.9999, 40, 2)
+    # What allocate_category would accept passes: 45% of 12,000 leaves 6,600 for 80 units.
+    refuse_holdback_leaving_too_little({"DRESS": 12_000, "KNIT": 8_000}, 45, 40, 2)
+    allocate_category("DRESS", 12_000, 45, {f"S{i}": 1.0 for i in range(40)}, 2)
+    # An order too small for the stores whatever the holdback is not the holdback's fault.
+    refuse_holdback_leaving_too_little({"DRESS": 50}, 99.9999, 40, 2)

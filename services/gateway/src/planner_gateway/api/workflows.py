@@ -37,6 +37,7 @@ from planner_gateway.schemas.workflows import (
     WorkflowRead,
     WorkflowSummary,
 )
+from planner_gateway.season_checks import refuse_season_before_history
 from planner_gateway.settings import Role
 from planner_shared.bus.router import MessageContext
 from planner_shared.db.models import AgentRun, Category, IdempotencyKey, Workflow
@@ -192,6 +193,8 @@ async def start_forecast(
             problem,
             details=[ErrorDetail(field="parameters.season_start_date", message=problem)],
         )
+    if body.parameters is not None:
+        await refuse_season_before_history(session, body.parameters, body.categories())
     workflow, event = await create_workflow(
         uow,
         requested_by=principal.name,
