@@ -21,6 +21,7 @@ from planner_gateway.api import data, socket
 from planner_gateway.body_limit import BodyLimit
 from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
+from planner_gateway.openapi_statuses import declare_edge_statuses
 from planner_gateway.outage import OutageAnswer
 from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
@@ -145,6 +146,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
+    declare_edge_statuses(app)
     # Last: the console answers only the paths nothing else does.
     mount_console(app, settings)
     return app
