@@ -13,6 +13,7 @@ from planner_forecast.allocation import (
     allocate_season,
     holdback_units,
     largest_remainder,
+    refuse_holdback_leaving_too_little,
     split_with_minimums,
 )
 
@@ -113,3 +114,14 @@ def test_season_allocation_per_category() -> None:
     assert result["DENIM"].by_store == {"a": 20, "b": 20}
     with pytest.raises(AllocationError, match="no store demand"):
         allocate_season({"SHOES": 10}, 0.0, demand, 0)
+
+
+def test_a_holdback_that_leaves_the_stores_short_is_refused_at_the_proposal() -> None:
+    """Issue 22, point 11: found when the order is proposed, not after it is approved."""
+    with pytest.raises(AllocationError, match=r"99.9999% DC holdback leaves the stores 0"):
+        refuse_holdback_leaving_too_little({"DRESS": 12_000, "KNIT": 8_000}, 99.9999, 40, 2)
+    # What allocate_category would accept passes: 45% of 12,000 leaves 6,600 for 80 units.
+    refuse_holdback_leaving_too_little({"DRESS": 12_000, "KNIT": 8_000}, 45, 40, 2)
+    allocate_category("DRESS", 12_000, 45, {f"S{i}": 1.0 for i in range(40)}, 2)
+    # An order too small for the stores whatever the holdback is not the holdback's fault.
+    refuse_holdback_leaving_too_little({"DRESS": 50}, 99.9999, 40, 2)

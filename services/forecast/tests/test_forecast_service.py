@@ -38,6 +38,7 @@ from planner_shared.events import (
     AllocationRequestedPayload,
     EventBase,
     ForecastCompleted,
+    ForecastFailed,
     ForecastRequested,
     ForecastRequestedPayload,
     SellThroughComputed,
@@ -268,3 +269,33 @@ async def test_forecast_allocation_and_in_season_steps(
             assert units[biggest] >= units[smallest]
             share = units[biggest] / sum(units.values())
             assert share == pytest.approx(target[biggest] / sum(target.values()), abs=0.02)
+
+
+async def test_a_season_before_the_history_fails_with_that_reason(
+    service_settings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    """Issue 22, point 11: not "no historical sales", but where the history begins."""
+    settings: ForecastSettings = service_settings(ForecastSettings, workers=1)
+    async with transaction(sessionmaker) as session:
+        world = await seed_world(session)
+        workflow = Workflow(id=uuid4(), state="forecasting", created_by="ann", context={})
+        session.add(workflow)
+    params = SeasonParameters(
+        forecast_horizon_weeks=8,
+        season_start_date=world.first_week - timedelta(weeks=4),
+        replenishment_strategy="weekly",
+        dc_holdback_percentage=30,
+        markdown_checkpoint_week=2,
+        markdown_threshold=0.9,
+    )
+    stream = stream_for(settings, ForecastRequested)
+    async with open_runtime(SERVICE_NAME, settings, forecast_setup(settings)) as runtime:
+        await runtime.publisher.publish(
+            ForecastRequested(
+                workflow_id=workflow.id,
+                producer="agents",
+                payload=ForecastRequestedPayload(parameters=params, run_number=1, reason="initial"),
+            )
+        )
+        failed = await _one(redis_client, stream, ForecastFailed, run_number=1)
+    assert f"history begins {world.first_week.isoformat()}" in failed.payload.reason

@@ -157,8 +157,9 @@ def test_extract_documents_only_the_statuses_it_answers(
 ) -> None:
     spec = create_app(gateway_settings).openapi()
     documented = spec["paths"]["/api/parameters/extract"]["post"]["responses"]
-    # 502 is not among them: no reply of the extraction service maps to it.
-    assert set(documented) == {"200", "401", "403", "422", "503", "504"}
+    # 502 is not among them: no reply of the extraction service maps to it. 400, 413 and 415
+    # are the body's own refusals (unreadable, too large, not JSON).
+    assert set(documented) == {"200", "400", "401", "403", "413", "415", "422", "503", "504"}
     assert "extraction_failed" in documented["422"]["description"]
 
 

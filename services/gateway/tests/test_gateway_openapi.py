@@ -75,3 +75,26 @@ async def test_the_weekly_actuals_upload_is_described(gateway: Gateway) -> None:
     assert form["properties"]["missing_as_zero"]["default"] is False
     answer = spec["components"]["schemas"]["WeeklyActualsUploaded"]
     assert "zero_filled" in answer["properties"]
+
+
+async def test_every_operation_declares_what_the_layers_around_it_answer(
+    gateway: Gateway,
+) -> None:
+    """Issue 22: the statuses a client really gets are in the document, in its API's shape
+    (schemathesis's status code check runs against the same document)."""
+    spec = (await gateway.client.get("/openapi.json")).json()
+    operations = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if path.startswith("/api/") and not path.endswith("/health")
+    ]
+    assert len(operations) > 50
+    for path, method, operation in operations:
+        declared = operation["responses"]
+        assert {"401", "403", "503"} <= set(declared), (method, path)
+        if "requestBody" in operation:
+            assert {"400", "413", "422"} <= set(declared), (method, path)
+        error = "V1Error" if path.startswith("/api/v1/") else "ErrorResponse"
+        schema = declared["503"]["content"]["application/json"]["schema"]["$ref"]
+        assert schema.endswith(f"/{error}"), (method, path)

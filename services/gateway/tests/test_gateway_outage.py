@@ -18,6 +18,7 @@ from planner_tools.testing.gateway import (
     Gateway,
     Sessions,
     running_gateway,
+    serve,
     wait_until,
 )
 from planner_tools.testing.outage import TcpProxy
@@ -107,3 +108,88 @@ async def test_an_outage_is_503_with_retry_after(
 
     await wait_until(recovered, within=30)
     assert (await gateway.client.get("/ready")).status_code == 200
+
+
+async def test_extraction_during_a_database_outage_is_503_before_the_reply_timeout(
+    service_settings: Callable[..., Any], sessionmaker: Sessions
+) -> None:
+    """Issue 22, point 8: the extraction service cannot answer without PostgreSQL, so the
+    planner is told at once, not with a 504 once the reply timeout has run out."""
+    base: GatewaySettings = service_settings(GatewaySettings)
+    async with TcpProxy.for_url(base.database_url) as database:
+        from planner_tools.testing.gateway import KEYS
+
+        settings: GatewaySettings = service_settings(
+            GatewaySettings,
+            api_keys=KEYS,
+            database_url=database.url_for(base.database_url),
+            reply_timeout_seconds=60.0,
+            reader_block_ms=100,
+        )
+        async with running_gateway(settings) as gateway:
+            await database.cut()
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            response = await asyncio.wait_for(
+                gateway.client.post(
+                    "/api/parameters/extract",
+                    json={"brief": "A 12-week spring season starting 2027-03-01."},
+                    headers=PLANNER,
+                ),
+                settings.reply_timeout_seconds,
+            )
+            elapsed = loop.time() - started
+            assert response.status_code == 503, response.text
+            assert response.headers["retry-after"] == "5"
+            assert "PostgreSQL" in response.json()["error"]["message"]
+            assert elapsed < settings.reply_timeout_seconds / 2
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str
+) -> tuple[int, dict[str, str]]:
+    """One HTTP/1.1 request on an open connection; its status and headers (body read)."""
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: {PLANNER['Authorization']}"
+        "\r\n\r\n".encode()
+    )
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), ANSWER_WITHIN)
+    status_line, *lines = head.decode().split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines if x)}
+    await reader.readexactly(int(headers["content-length"]))
+    return int(status_line.split()[1]), headers
+
+
+async def test_a_503_keeps_the_connection_open_or_says_it_closes(
+    service_settings: Callable[..., Any], sessionmaker: Sessions
+) -> None:
+    """Issue 22, point 8: a client with keep-alive is not left with a dropped connection."""
+    base: GatewaySettings = service_settings(GatewaySettings)
+    async with TcpProxy.for_url(base.database_url) as database:
+        from planner_tools.testing.gateway import KEYS
+
+        settings: GatewaySettings = service_settings(
+            GatewaySettings,
+            api_keys=KEYS,
+            database_url=database.url_for(base.database_url),
+            reader_block_ms=100,
+        )
+        async with serve(settings) as server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            try:
+                assert (await _exchange(reader, writer, "/api/workflows"))[0] == 200
+                await database.cut()
+                for _ in range(3):
+                    status, headers = await _exchange(reader, writer, "/api/workflows")
+                    assert status == 503
+                    assert headers["retry-after"] == "5"
+                    assert headers.get("connection", "keep-alive").lower() != "close"
+                await database.restore()
+
+                async def served() -> bool:
+                    return (await _exchange(reader, writer, "/api/workflows"))[0] == 200
+
+                await wait_until(served, within=30)
+            finally:
+                writer.close()

@@ -3,8 +3,10 @@
 A real gateway (uvicorn on loopback, in a thread of its own) on this worker's database, with
 reference data and a workflow in each state so the generated requests reach real work. Every
 operation gets `EXAMPLES` generated requests, each sent with every key (planner, approver,
-operator, a key with no role, and none); the test fails on any 5xx answer and on any answer
-that does not match the documented response schema. The extraction (offline parser) and
+operator, a key with no role, and none); the test fails on any 5xx answer, on any answer
+that does not match the documented response schema, and on any status the operation does not
+declare (planner_gateway.openapi_statuses declares what the layers around every endpoint
+answer). The extraction (offline parser) and
 approvals services run beside it, so the commands answered over the bus get real answers.
 """
 
@@ -20,7 +22,10 @@ import pytest
 import schemathesis
 import uvicorn
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from planner_approvals.app import create_app as create_approvals_app
 from planner_approvals.settings import ApprovalsSettings
@@ -130,5 +135,5 @@ def test_no_5xx_and_every_answer_matches_its_schema(case: Any, gateway_url: str)
         case.call_and_validate(
             base_url=gateway_url,
             headers=headers,
-            checks=[not_a_server_error, response_schema_conformance],
+            checks=[not_a_server_error, response_schema_conformance, status_code_conformance],
         )

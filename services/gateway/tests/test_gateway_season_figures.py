@@ -63,5 +63,9 @@ def test_csv_cells_never_start_a_formula() -> None:
     assert _cell("-4") == "'-4"
     assert _cell("+1") == "'+1"
     assert _cell("@x") == "'@x"
+    # Issue 22, point 11: a tab or carriage return first is stripped, then the formula runs.
+    assert _cell("\t=cmd|' /C calc'!A0") == "'\t=cmd|' /C calc'!A0"
+    assert _cell("\r=1+1") == "'\r=1+1"
+    assert _cell("a\tb") == "a\tb"
     assert _cell("promo") == "promo"
     assert _cell(-4.0) == -4.0

@@ -2,12 +2,17 @@
 
 The ids live in context variables so every line logged while a message is handled carries
 them, whichever module logs it.
+
+No secret reaches a log line: every line (uvicorn's access and WebSocket lines included, which
+carry the request's URL) is passed through `redact`, which masks the value of a query
+parameter named like a credential (`?token=`, `api_key=`, ...) and of a `Bearer` header.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +25,23 @@ _event_id: ContextVar[str | None] = ContextVar("event_id", default=None)
 
 # One service per process: a plain global, so lines from any task or thread carry it.
 _SERVICE_NAME: list[str | None] = [None]
+
+REDACTED = "[redacted]"
+# A credential in a query string (`?token=...&`), in a form body or as a header value; the
+# value ends at the next separator, quote, backslash (a JSON-escaped quote) or space.
+_SECRET_PARAMETER = re.compile(
+    r"(?i)(?<![A-Za-z0-9_])("
+    r"token|access_token|api_key|apikey|api-key|key|password|secret|session|csrf_token"
+    r")(=|%3D)[^&;\s\"'\\]+"
+)
+_BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20|\+)[A-Za-z0-9._~+/=-]+")
+
+
+def redact(text: str) -> str:
+    """`text` with every credential it carries replaced by `[redacted]`."""
+    text = _SECRET_PARAMETER.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+    return _BEARER.sub(lambda m: f"{m[1]} {REDACTED}", text)
+
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -53,12 +75,12 @@ class JsonFormatter(logging.Formatter):
         )
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return redact(json.dumps(line, default=str))
 
 
 class _ContextTextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        text = redact(super().format(record))
         ids = [f"{k}={v.get()}" for k, v in (("wf", _workflow_id), ("ev", _event_id)) if v.get()]
         return f"{text} [{' '.join(ids)}]" if ids else text
 

@@ -121,6 +121,24 @@ def holdback_units(approved_quantity: int, holdback_percentage: float) -> int:
     return int(exact + Fraction(1, 2))
 
 
+def refuse_holdback_leaving_too_little(
+    quantities: Mapping[str, int], holdback_percentage: float, stores: int, min_display: int
+) -> None:
+    """`AllocationError` when the DC holdback would leave a category's proposed order short of
+    the stores' minimum display: found when the order is proposed, so the planner learns it
+    before anyone approves an order that could not be allocated (a 99.9999% holdback leaves
+    the stores nothing of any order a season makes)."""
+    need = stores * min_display
+    for code, quantity in sorted(quantities.items()):
+        pool = quantity - holdback_units(quantity, holdback_percentage)
+        if quantity >= need > pool:
+            raise AllocationError(
+                f"the {holdback_percentage:g}% DC holdback leaves the stores {pool} of the "
+                f"{quantity} units proposed for {code}, short of the minimum display of {need} "
+                f"({min_display} in each of {stores} stores): lower the DC holdback"
+            )
+
+
 def allocate_category(
     category_code: str,
     approved_quantity: int,

@@ -92,6 +92,9 @@ async def store_demand(
     cut_off = [HistoricalSale.week_start < before] if before is not None else []
     latest = await session.scalar(select(func.max(HistoricalSale.week_start)).where(*cut_off))
     if latest is None:
+        first = await session.scalar(select(func.min(HistoricalSale.week_start)))
+        if first is not None and before is not None:
+            raise MissingDataError(season_before_history(before, first))
         raise MissingDataError("no historical sales loaded: run `make seed` or upload them")
     since = pd.Timestamp(latest) - pd.Timedelta(weeks=last_weeks - 1)
     rows = (
@@ -358,6 +361,23 @@ async def uploaded_lead_times(session: AsyncSession, workflow_id: UUID) -> dict[
         .group_by(UploadedLeadTime.store_id)
     )
     return {store_id: int(days) for store_id, days in rows}
+
+
+def season_before_history(season_start: date, first_week: date) -> str:
+    return (
+        f"the season starts {season_start.isoformat()}, but the sales history begins "
+        f"{first_week.isoformat()}: a season is forecast from the weeks before it"
+    )
+
+
+async def first_history_week(session: AsyncSession, category_ids: Sequence[UUID]) -> date | None:
+    """The first week of the categories' sales history; None without any."""
+    first: date | None = await session.scalar(
+        select(func.min(HistoricalSale.week_start)).where(
+            HistoricalSale.category_id.in_(category_ids)
+        )
+    )
+    return first
 
 
 async def store_history(

@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
+from planner_forecast.allocation import refuse_holdback_leaving_too_little
 from planner_forecast.clustering import ClusteringResult, cluster_stores
 from planner_forecast.ensemble import EngineConfig, Runner
 from planner_forecast.hierarchy import HierarchyForecast, forecast_hierarchy, node_summary
@@ -183,6 +184,9 @@ async def _groups(
     )
     bottom = bottom_panel(history)
     if bottom.empty:
+        first = await repo.first_history_week(session, [c.id for c in categories])
+        if first is not None:
+            raise repo.MissingDataError(repo.season_before_history(params.season_start_date, first))
         raise repo.MissingDataError(
             "no historical sales for the season's categories: run `make seed` or upload them"
         )
@@ -375,6 +379,12 @@ async def store_forecast(
             settings,
             season_start=request.parameters.season_start_date,
             horizon_weeks=request.parameters.forecast_horizon_weeks,
+        )
+        refuse_holdback_leaving_too_little(
+            {line.category_code: line.quantity for line in recommendation.lines},
+            request.parameters.dc_holdback_percentage,
+            len(await repo.stores(session)),
+            settings.min_display_units,
         )
     previous_total = sum(inputs.previous.values()) if inputs.previous else None
     return ForecastCompletedPayload(

@@ -21,6 +21,8 @@ from planner_gateway.api import data, socket
 from planner_gateway.body_limit import BodyLimit
 from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
+from planner_gateway.openapi_statuses import declare_edge_statuses
+from planner_gateway.outage import OutageAnswer
 from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import GatewayState
@@ -61,7 +63,7 @@ with `type`, `workflow_id`, `timestamp`, `event_id`; `{"type": "ping"}` every 30
 frames. `since` replays at most the newest `PLANNER_GATEWAY_WS_REPLAY_LIMIT` events (1000);
 a longer history starts with an `error` of code `replay_truncated` giving `skipped` and the
 `events_url` that lists them. Close codes: 4401 bad key, 4404 unknown workflow, 4400 unknown
-`since`, 4429 too slow, 1009 a client message over
+`since`, 4429 too slow, 1013 try again later (server busy), 1009 a client message over
 `PLANNER_GATEWAY_WS_MAX_MESSAGE_BYTES` (64 KiB).
 
 **Contract v1** (`/api/v1`, tag *frontend contract v1*): the study's React client, as
@@ -98,6 +100,7 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
         yield None
     finally:
         state.hub.close_all()
+        state.parses.close()
 
 
 API_PREFIXES = (api.PREFIX,)
@@ -116,6 +119,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         protect_routers=False,
     )
     v1.install_inner(app)
+    app.add_middleware(OutageAnswer)
     # Added before CORS, so CORS wraps them and a 413 or 422 carries the CORS headers too.
     app.add_middleware(
         RequestGuard,
@@ -142,6 +146,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     install_error_handlers(app)
+    declare_edge_statuses(app)
     # Last: the console answers only the paths nothing else does.
     mount_console(app, settings)
     return app

@@ -16,6 +16,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from planner_gateway.parse_pool import ParsePool
 from planner_gateway.state import GatewayState
 from planner_shared.bus.router import MessageContext
 from planner_shared.db.engine import transaction
@@ -29,6 +30,11 @@ def get_runtime(conn: HTTPConnection) -> Runtime:
 
 def get_state(conn: HTTPConnection) -> GatewayState:
     return get_runtime(conn).part(GatewayState)
+
+
+def get_parse_pool(conn: HTTPConnection) -> ParsePool:
+    """Where uploaded files are parsed, off the event loop (planner_gateway.parse_pool)."""
+    return get_state(conn).parses
 
 
 async def read_session(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:

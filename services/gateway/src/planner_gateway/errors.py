@@ -71,6 +71,9 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+MAX_LISTED_PROBLEMS = 20
+"""Problems of a request listed in `details` at most; the message gives the total."""
+
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -220,11 +223,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     if (refusal := _not_json(request, errors) or _bad_json(errors)) is not None:
         return await _api_error(request, refusal)
-    details = _validation_details(errors)
-    noun = "problem" if len(details) == 1 else "problems"
-    return error_response(
-        422, "validation_error", f"the request has {len(details)} {noun}", details
-    )
+    # A body of a million unknown keys must not get an answer larger than itself.
+    details = _validation_details(errors[:MAX_LISTED_PROBLEMS])
+    noun = "problem" if len(errors) == 1 else "problems"
+    message = f"the request has {len(errors)} {noun}"
+    if len(errors) > MAX_LISTED_PROBLEMS:
+        message += f"; the first {MAX_LISTED_PROBLEMS} are listed"
+    return error_response(422, "validation_error", message, details)
 
 
 RETRY_AFTER_SECONDS = 5

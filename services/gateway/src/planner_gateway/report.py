@@ -235,9 +235,13 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
         )
 
 
+# A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or
+# a carriage return once it has stripped that (OWASP's list): a reason must stay text.
+FORMULA_STARTS = frozenset({"=", "+", "-", "@", "\t", "\r"})
+
+
 def _cell(value: object) -> object:
-    # A spreadsheet runs a cell starting with = + - @ as a formula: a reason must stay text.
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@"}:
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -7,10 +7,14 @@ Environment variables (all optional in development), prefixed PLANNER_GATEWAY_:
   localhost and 127.0.0.1);
 - REPLY_TIMEOUT_SECONDS (30): how long extraction and approval answers are awaited;
 - MAX_UPLOAD_BYTES (10 MiB): CSV upload limit; MAX_BODY_BYTES (1 MiB): any other request body;
+- UPLOAD_PARSE_WORKERS (2): uploads parsed at once, off the event loop; UPLOAD_PARSE_QUEUE (8):
+  uploads waiting for a parse slot before the next one is refused with 503 and Retry-After;
 - WS_HEARTBEAT_SECONDS (30), WS_PONG_TIMEOUT_SECONDS (unused), WS_QUEUE_SIZE (1000 messages
   buffered per client before it is dropped as too slow), WS_MAX_MESSAGE_BYTES (64 KiB: a
   larger client message closes the connection with 1009), WS_REPLAY_LIMIT (1000 events at
-  most replayed on connect with ?since=, the newest);
+  most replayed on connect with ?since=, the newest); WS_DB_CONCURRENCY (4): sockets reading
+  the database at once (handshake checks, replay pages); WS_HANDSHAKE_WAIT_SECONDS (10): how
+  long a socket waits for its turn before it is closed with 1013 (try again later);
 - FOUR_EYES (auto: on in production, off otherwise; or on, off): the one who started a
   season may not decide its approvals; SIGN_IN_FAILURES (10) wrong keys per client address in
   SIGN_IN_WINDOW_SECONDS (60), then 429 with Retry-After;
@@ -103,6 +107,20 @@ class GatewaySettings(ServiceSettings):
         validation_alias=_alias("max_body_bytes"),
         description="Largest request body outside the uploads (413 past it).",
     )
+    upload_parse_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        validation_alias=_alias("upload_parse_workers"),
+        description="Uploaded files parsed at once, on worker threads (not the event loop).",
+    )
+    upload_parse_queue: int = Field(
+        default=8,
+        ge=0,
+        le=1000,
+        validation_alias=_alias("upload_parse_queue"),
+        description="Uploads that may wait for a parse slot; one more is refused with 503.",
+    )
     ws_heartbeat_seconds: float = Field(
         default=30.0, gt=0, validation_alias=_alias("ws_heartbeat_seconds")
     )
@@ -133,6 +151,22 @@ class GatewaySettings(ServiceSettings):
         validation_alias=_alias("ws_replay_limit"),
         description="Most events replayed on connect with ?since=; older ones are announced "
         "(a replay_truncated message) and left to GET /api/workflows/{id}/events.",
+    )
+    ws_db_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        validation_alias=_alias("ws_db_concurrency"),
+        description="Sockets reading the database at once (handshake checks, replay pages); "
+        "the rest of the pool stays with the REST requests.",
+    )
+    ws_handshake_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        validation_alias=_alias("ws_handshake_wait_seconds"),
+        description="How long a socket waits for a database read before it is closed with "
+        "1013 (try again later).",
     )
     reader_block_ms: int = Field(
         default=1000, ge=10, le=30_000, validation_alias=_alias("reader_block_ms")

@@ -12,6 +12,7 @@ from planner_gateway import charts
 from planner_gateway.auth import CurrentPrincipal
 from planner_gateway.deps import ReadSession
 from planner_gateway.errors import ApiError, ErrorDetail, responses
+from planner_gateway.schemas.bounds import PG_INT_MAX
 from planner_gateway.schemas.charts import (
     AllocationChart,
     ForecastChart,
@@ -77,7 +78,8 @@ async def forecast_chart(
     _: CurrentPrincipal,
     session: ReadSession,
     run: Annotated[
-        int | None, Query(ge=1, description="A run number; the newest by default.")
+        int | None,
+        Query(ge=1, le=PG_INT_MAX, description="A run number; the newest by default."),
     ] = None,
 ) -> ForecastChart:
     return await charts.forecast_chart(session, workflow_id, run)

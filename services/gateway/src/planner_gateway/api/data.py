@@ -33,6 +33,7 @@ from planner_gateway.errors import ApiError, ErrorDetail, responses
 from planner_gateway.plausibility import HARD_CEILING, Quantity, refuse_implausible
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_gateway.services import actuals
+from planner_gateway.state import GatewayState
 from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
@@ -119,10 +120,12 @@ def _incomplete_week(exc: IncompleteWeekError) -> ApiError:
     return ApiError(422, message, code=exc.code, details=details)
 
 
-async def _parse(kind: CsvKind, upload: UploadFile, max_bytes: int) -> ParsedCsv[Any]:
+async def _parse(kind: CsvKind, upload: UploadFile, state: GatewayState) -> ParsedCsv[Any]:
+    max_bytes = state.settings.max_upload_bytes
     data = await _read_limited(upload, max_bytes)
     try:
-        return parse_csv(kind, data, max_bytes=max_bytes)
+        # Off the event loop: seconds of parsing must not stall every other request.
+        return await state.parses.run(parse_csv, kind, data, max_bytes=max_bytes)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
 
@@ -155,7 +158,7 @@ AllowImplausible = Annotated[
 @router.post(
     "/historical-sales",
     response_model=HistoricalSalesUploaded,
-    responses=responses(413),
+    responses=responses(413, 503),
     summary="Upload weekly historical sales (store_code, category_code, week_start, units)",
 )
 async def upload_historical_sales(
@@ -165,7 +168,7 @@ async def upload_historical_sales(
     state: StateDep,
     allow_implausible: AllowImplausible = False,
 ) -> HistoricalSalesUploaded:
-    parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state.settings.max_upload_bytes)
+    parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state)
     await refuse_implausible(
         session,
         [Quantity(r.row, r.store_code, r.category_code, r.units, "units") for r in parsed.rows],
@@ -235,7 +238,7 @@ nothing.
     "/weekly-actuals",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WeeklyActualsUploaded,
-    responses=responses(404, 409, 413),
+    responses=responses(404, 409, 413, 503),
     summary="Upload one week of a season's actuals; runs the variance check",
     description=WEEKLY_ACTUALS_DESCRIPTION,
 )
@@ -258,7 +261,7 @@ async def upload_weekly_actuals(
     ] = False,
     allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
-    parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
+    parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state)
     try:
         uploaded = await actuals.upload_week(
             uow,

@@ -16,6 +16,7 @@ from planner_gateway import repository
 from planner_gateway.auth import CurrentPrincipal
 from planner_gateway.deps import ReadSession
 from planner_gateway.errors import ApiError, not_found, responses
+from planner_gateway.schemas.bounds import PG_BIGINT_MAX, PG_INT_MAX
 from planner_gateway.schemas.resources import (
     AllocationPlanRead,
     ApprovalList,
@@ -55,7 +56,9 @@ async def workflow_forecasts(
     workflow_id: UUID,
     _: CurrentPrincipal,
     session: ReadSession,
-    run_number: Annotated[int | None, Query(ge=1, description="Default: the latest run.")] = None,
+    run_number: Annotated[
+        int | None, Query(ge=1, le=PG_INT_MAX, description="Default: the latest run.")
+    ] = None,
     all_runs: bool = False,
 ) -> ForecastList:
     await repository.get_workflow(session, workflow_id)
@@ -167,7 +170,10 @@ async def workflow_events(
     workflow_id: UUID,
     _: CurrentPrincipal,
     session: ReadSession,
-    after: Annotated[int, Query(ge=0, description="Return events with seq greater than this.")] = 0,
+    after: Annotated[
+        int,
+        Query(ge=0, le=PG_BIGINT_MAX, description="Return events with seq greater than this."),
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,
 ) -> EventPage:

@@ -10,19 +10,21 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from planner_gateway.auth import websocket_principal
-from planner_gateway.deps import get_runtime, get_state
+from planner_gateway.deps import get_state
+from planner_gateway.relay import replay
 from planner_gateway.relay.hub import Subscription
-from planner_gateway.relay.messages import Frame, control, encode, to_message
+from planner_gateway.relay.messages import Frame, control
+from planner_gateway.relay.replay import CLOSE_TRY_AGAIN, SocketBusyError, SocketReads
 from planner_gateway.settings import GatewaySettings
 from planner_shared.db.models import Workflow, WorkflowEvent
-from planner_shared.events import event_from_dict
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class WorkflowConnection:
         websocket: WebSocket,
         subscription: Subscription,
         settings: GatewaySettings,
-        replay: list[Frame],
+        replay: AsyncIterator[list[Frame]] | None,
     ) -> None:
         self._ws = websocket
         self._subscription = subscription
@@ -109,11 +111,16 @@ class WorkflowConnection:
 
     async def _send_loop(self) -> None:
         replayed: set[str] = set()
-        for frame in self._replay:
-            if frame.event_id is not None:
-                replayed.add(frame.event_id)
-            await self._send_text(frame.text)
-        self._replay = []
+        if self._replay is not None:
+            try:
+                async for page in self._replay:
+                    for frame in page:
+                        if frame.event_id is not None:
+                            replayed.add(frame.event_id)
+                        await self._send_text(frame.text)
+            except SocketBusyError as busy:
+                raise _CloseError(CLOSE_TRY_AGAIN, str(busy)) from None
+            self._replay = None
         queue = self._subscription.queue
         while True:
             frame = await queue.get()
@@ -160,6 +167,10 @@ class WorkflowConnection:
             return  # the bare-text pong of the Phase 3 design's clients
         try:
             data = json.loads(text)
+        except RecursionError:
+            # Deep nesting inside the size limit ("[[[[..."): refused like any unreadable frame.
+            await self._reply_error("invalid_json", "the message is nested too deeply")
+            return
         except ValueError:
             data = None
         if not isinstance(data, dict):
@@ -192,7 +203,7 @@ class WorkflowConnection:
         raise _CloseError(self._subscription.drop_code, self._subscription.drop_reason)
 
 
-async def _since_seq(websocket: WebSocket, workflow_id: UUID, since: str | None) -> int | None:
+async def _since_seq(reads: SocketReads, workflow_id: UUID, since: str | None) -> int | None:
     """The history position to replay from: None for live only; raises _CloseError if unknown."""
     if since is None or since == "":
         return None
@@ -202,7 +213,7 @@ async def _since_seq(websocket: WebSocket, workflow_id: UUID, since: str | None)
         event_id = UUID(since)
     except ValueError:
         raise _CloseError(CLOSE_BAD_SINCE, "since must be an event_id or 'start'") from None
-    async with get_runtime(websocket).sessionmaker() as session:
+    async with reads.session() as session:
         seq = await session.scalar(
             select(WorkflowEvent.seq).where(
                 WorkflowEvent.event_id == event_id, WorkflowEvent.workflow_id == workflow_id
@@ -213,55 +224,26 @@ async def _since_seq(websocket: WebSocket, workflow_id: UUID, since: str | None)
     return int(seq)
 
 
-async def _history(websocket: WebSocket, workflow_id: UUID, after: int, limit: int) -> list[Frame]:
-    """The newest `limit` events after `after`, oldest first; preceded by a `replay_truncated`
-    notice when older ones were left out."""
-    async with get_runtime(websocket).sessionmaker() as session:
-        # One query, so the count and the rows come from the same snapshot.
-        rows = (
-            await session.execute(
-                select(WorkflowEvent.envelope, func.count().over())
-                .where(WorkflowEvent.workflow_id == workflow_id, WorkflowEvent.seq > after)
-                .order_by(WorkflowEvent.seq.desc())
-                .limit(limit)
-            )
-        ).all()
-    messages = [to_message(event_from_dict(envelope)) for envelope, _total in reversed(rows)]
-    skipped = int(rows[0][1]) - len(rows) if rows else 0
-    frames = [encode(message) for message in messages]
-    if skipped:
-        frames.insert(0, encode(_truncated(workflow_id, after, skipped, limit, messages[0])))
-    return frames
-
-
-def _truncated(
-    workflow_id: UUID, after: int, skipped: int, limit: int, first: dict[str, Any]
-) -> dict[str, Any]:
-    url = f"/api/workflows/{workflow_id}/events?after={after}"
-    return control(
-        "error",
-        str(workflow_id),
-        code="replay_truncated",
-        error_message=(
-            f"{skipped} older events were not replayed (the replay holds the newest {limit}); "
-            f"GET {url} lists them, up to event {first['event_id']} where the replay starts"
-        ),
-        skipped=skipped,
-        replay_limit=limit,
-        events_url=url,
-        first_replayed_event_id=first["event_id"],
-    )
-
-
-async def _workflow_exists(websocket: WebSocket, raw_id: str) -> UUID:
+async def _workflow_exists(reads: SocketReads, raw_id: str) -> UUID:
     try:
         workflow_id = UUID(raw_id)
     except ValueError:
         raise _CloseError(CLOSE_UNKNOWN_WORKFLOW, "unknown workflow") from None
-    async with get_runtime(websocket).sessionmaker() as session:
+    async with reads.session() as session:
         if await session.get(Workflow, workflow_id) is None:
             raise _CloseError(CLOSE_UNKNOWN_WORKFLOW, "unknown workflow")
     return workflow_id
+
+
+async def _replay(
+    reads: SocketReads, workflow_id: UUID, after: int | None, limit: int
+) -> AsyncIterator[list[Frame]]:
+    """The history after `after`, a page at a time (nothing for a live-only connection)."""
+    if after is None:
+        return
+    plan = await replay.plan(reads, workflow_id, after, limit)
+    async for page in replay.pages(reads, plan):
+        yield page
 
 
 @router.websocket("/ws/workflows/{workflow_id}", name="workflow_socket")
@@ -272,8 +254,12 @@ async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | N
     try:
         if principal is None:
             raise _CloseError(CLOSE_UNAUTHORIZED, "missing or unknown API key")
-        workflow = await _workflow_exists(websocket, workflow_id)
-        after = await _since_seq(websocket, workflow, since)
+        workflow = await _workflow_exists(state.socket_reads, workflow_id)
+        after = await _since_seq(state.socket_reads, workflow, since)
+    except SocketBusyError as busy:
+        await websocket.accept(subprotocol=subprotocol)
+        await websocket.close(CLOSE_TRY_AGAIN, str(busy))
+        return
     except _CloseError as refused:
         # Accept before refusing: a close code is only visible to the client after the
         # handshake (a refused handshake is a bare HTTP 403 that browsers do not expose).
@@ -285,12 +271,9 @@ async def workflow_socket(websocket: WebSocket, workflow_id: str, since: str | N
     subscription = state.hub.subscribe(workflow)
     try:
         await websocket.accept(subprotocol=subprotocol)
-        limit = state.settings.ws_replay_limit
-        replay = [] if after is None else await _history(websocket, workflow, after, limit)
-        connection = WorkflowConnection(websocket, subscription, state.settings, replay)
-        log.info(
-            "websocket opened for %s by %s (replaying %s)", workflow, principal.name, len(replay)
-        )
+        history = _replay(state.socket_reads, workflow, after, state.settings.ws_replay_limit)
+        connection = WorkflowConnection(websocket, subscription, state.settings, history)
+        log.info("websocket opened for %s by %s (since %s)", workflow, principal.name, after)
         await connection.serve()
     finally:
         state.hub.unsubscribe(subscription)

@@ -27,6 +27,7 @@ from planner_gateway.deps import ReadSession, UnitOfWork
 from planner_gateway.errors import ApiError, ErrorDetail, one_of, responses, wrong_state
 from planner_gateway.idempotency import IdempotencyKeyHeader, claim, digest, replayed, settle
 from planner_gateway.repository import get_workflow
+from planner_gateway.schemas.bounds import PG_BIGINT_MAX
 from planner_gateway.schemas.workflows import (
     CancelCreate,
     CommandAccepted,
@@ -37,6 +38,7 @@ from planner_gateway.schemas.workflows import (
     WorkflowRead,
     WorkflowSummary,
 )
+from planner_gateway.season_checks import refuse_season_before_history
 from planner_gateway.services import seasons
 from planner_shared.db.models import AgentRun, IdempotencyKey, Workflow
 from planner_shared.events import (
@@ -121,6 +123,8 @@ async def start_forecast(
             problem,
             details=[ErrorDetail(field="parameters.season_start_date", message=problem)],
         )
+    if body.parameters is not None:
+        await refuse_season_before_history(session, body.parameters, body.categories())
     workflow, event = await seasons.create_workflow(
         uow,
         requested_by=principal.name,
@@ -293,7 +297,7 @@ async def list_workflows(
     ] = None,
     created_by: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=PG_BIGINT_MAX)] = None,
     cursor: str | None = None,
 ) -> WorkflowPage:
     if offset is not None and cursor is not None:

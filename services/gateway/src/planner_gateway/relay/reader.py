@@ -11,6 +11,10 @@ to store while it answers everything else (a value jsonb cannot hold, say), goes
 operator API lists and replays it like any dead letter. Only an outage (the database or Redis
 not answering) makes it wait and retry, so the history never skips an event it could store.
 
+An event is relayed once: one delivered again (at-least-once delivery, or the outbox publishing
+a day again after a Redis loss) is stored once and not handed on a second time
+(planner_gateway.relay.dedupe); a reply is handed on again, where it is a no-op.
+
 At startup it first stores what the history lacks: entries from shortly before the newest
 stored event (at most `history_catchup_seconds` back) up to the streams' current ends, without
 fanning them out, then reads live from those ends. A gateway restart thus leaves no hole in
@@ -27,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar, cast
+from uuid import UUID
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
@@ -35,6 +40,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_gateway.metrics import EVENTS_RELAYED
+from planner_gateway.relay.dedupe import REPUBLISHED_AFTER, RecentIds
 from planner_shared.bus.consumer import write_dead_letter
 from planner_shared.bus.streams import all_streams, decode_entry, dlq_name
 from planner_shared.db.engine import transaction
@@ -93,6 +99,8 @@ class StreamReader:
         self.failures = 0
         self.events_read = 0
         self.dead_lettered = 0
+        self.duplicates_dropped = 0
+        self._relayed = RecentIds()
 
     # ------------------------------------------------------------------ health
     def alive(self) -> bool:
@@ -138,6 +146,8 @@ class StreamReader:
                     self._on_event(read.event)
                 except Exception:
                     log.exception("failed to relay event %s", read.event.event_id)
+                if read.event.workflow_id is not None:
+                    self._relayed.add(read.event.event_id)
 
     async def _take(self, response: list[tuple[bytes, list[Entry]]]) -> list[Read]:
         """Parse and store one XREAD answer, then move the positions past it; all again on a
@@ -152,9 +162,42 @@ class StreamReader:
         # interleaves the streams by Redis's clock (the entry id), then by the event's
         # time when two streams share a millisecond.
         events = list(heapq.merge(*per_stream, key=lambda read: read.order))
-        await self._store_each(events)
+        stored = await self._store_each(events)
+        fresh = await self._not_yet_relayed(events, stored)
         self.positions.update(ends)
-        return events
+        return fresh
+
+    async def _not_yet_relayed(self, events: Sequence[Read], stored: set[UUID]) -> list[Read]:
+        """The events to hand on: all but workflow events relayed before (see the module
+        docstring of planner_gateway.relay.dedupe)."""
+        again = {
+            read.event.event_id
+            for read in events
+            if read.event.workflow_id is not None and read.event.event_id not in stored
+        }
+        seen = {event_id for event_id in again if event_id in self._relayed}
+        if again - seen:
+            async with self._sessionmaker() as session:
+                seen |= set(
+                    await session.scalars(
+                        select(WorkflowEvent.event_id).where(
+                            WorkflowEvent.event_id.in_(again - seen),
+                            WorkflowEvent.stored_at < func.now() - REPUBLISHED_AFTER,
+                        )
+                    )
+                )
+        fresh: list[Read] = []
+        for read in events:
+            # An event delivered twice within one read is handed on once, too.
+            if read.event.event_id in seen:
+                self.duplicates_dropped += 1
+                continue
+            if read.event.workflow_id is not None:
+                seen.add(read.event.event_id)
+            fresh.append(read)
+        if len(fresh) < len(events):
+            log.info("dropped %s events relayed before", len(events) - len(fresh))
+        return fresh
 
     async def _xread(self) -> list[tuple[bytes, list[Entry]]]:
         positions: dict[Any, Any] = dict(self.positions)
@@ -181,7 +224,7 @@ class StreamReader:
                     await self._redis.xrange(stream, min=low, max=ends[stream], count=BATCH),
                 )
                 events = await self._parse([(stream, mid, fields) for mid, fields in items])
-                stored += await self._store_each(events)
+                stored += len(await self._store_each(events))
                 if len(items) < BATCH:
                     break
                 low = "(" + items[-1][0].decode()
@@ -211,19 +254,20 @@ class StreamReader:
         self.events_read += len(events)
         return events
 
-    async def _store_each(self, events: Sequence[Read]) -> int:
+    async def _store_each(self, events: Sequence[Read]) -> set[UUID]:
         """Store the batch; if the database refuses it while it answers, store the events one
         by one and dead-letter each it refuses, so one bad event holds up none of the rest.
-        Raises (for `_with_retry` to wait) only while the database does not answer."""
+        Raises (for `_with_retry` to wait) only while the database does not answer.
+        Returns the ids of the events stored now (not those the history already held)."""
         try:
             return await self._store(events)
         except Exception:
             if not await self._database_answers():
                 raise
-        stored = 0
+        stored: set[UUID] = set()
         for read in events:
             try:
-                stored += await self._store([read])
+                stored |= await self._store([read])
             except Exception as exc:
                 if not await self._database_answers():
                     raise
@@ -277,7 +321,7 @@ class StreamReader:
         )
         self.dead_lettered += 1
 
-    async def _store(self, events: Sequence[Read]) -> int:
+    async def _store(self, events: Sequence[Read]) -> set[UUID]:
         rows = [
             {
                 "event_id": read.event.event_id,
@@ -291,15 +335,15 @@ class StreamReader:
             if read.event.workflow_id is not None
         ]
         if not rows:
-            return 0
+            return set()
         async with transaction(self._sessionmaker) as session:
-            result = await session.execute(
+            result = await session.scalars(
                 insert(WorkflowEvent)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["event_id"])
-                .returning(WorkflowEvent.seq)
+                .returning(WorkflowEvent.event_id)
             )
-            return len(result.all())
+            return set(result.all())
 
     async def _with_retry(self, what: str, action: Callable[[], Awaitable[T]]) -> T:
         """Keep trying while the database or Redis is down: history must not skip events."""

@@ -142,7 +142,8 @@ class _Decision(BaseModel):
     reason: str | None = Field(
         default=None, max_length=2000, description="Why; required when modifying."
     )
-    value: float | None = None
+    # Strict: a JSON string ("70000") is refused, not read as the number it spells.
+    value: float | None = Field(default=None, strict=True)
 
     @model_validator(mode="after")
     def _value_when_modifying(self) -> Self:
@@ -170,6 +171,7 @@ class ManufacturingDecision(_Decision):
     value: float | None = Field(
         default=None,
         ge=0,
+        strict=True,
         validation_alias=AliasChoices("value", "quantity"),
         description="The quantity to order (action 'modify'); within the proposal's bounds.",
     )
@@ -195,6 +197,7 @@ class MarkdownDecision(_Decision):
         default=None,
         ge=0,
         le=100,
+        strict=True,
         validation_alias=AliasChoices("value", "percentage"),
         description="The markdown in percent (action 'modify'), up to the proposal's maximum: "
         "15 is 15%; a value between 0 and 1 is refused as a fraction.",

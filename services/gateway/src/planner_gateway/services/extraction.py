@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from planner_gateway import SERVICE_NAME
-from planner_gateway.errors import ApiError
+from planner_gateway.errors import RETRY_AFTER_SECONDS, ApiError
+from planner_gateway.outage import require_database
 from planner_gateway.schemas.commands import ExtractionRead
 from planner_gateway.services.replies import ask
 from planner_gateway.state import GatewayState
@@ -22,6 +23,8 @@ async def extract(
 ) -> ExtractionRead:
     """The parameters the brief gives, or 503 `extraction_unavailable` (worth a retry) or
     422 `extraction_failed` (the brief itself was refused)."""
+    # No database, no request/reply (its outbox is there): say so now, not after the timeout.
+    await require_database(runtime, "extraction")
     request = ExtractionRequested(
         producer=SERVICE_NAME,
         payload=ExtractionRequestedPayload(brief=brief, reference_date=reference_date),
@@ -31,7 +34,12 @@ async def extract(
     )
     if isinstance(answer, ExtractionFailed):
         if answer.payload.retryable:
-            raise ApiError(503, answer.payload.reason, code="extraction_unavailable")
+            raise ApiError(
+                503,
+                answer.payload.reason,
+                code="extraction_unavailable",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         raise ApiError(422, answer.payload.reason, code="extraction_failed")
     assert isinstance(answer, ExtractionCompleted)
     return ExtractionRead.of(request.event_id, answer.payload.extraction)

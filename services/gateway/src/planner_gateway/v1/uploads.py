@@ -42,6 +42,7 @@ from planner_gateway.access import refuse_foreign_write
 from planner_gateway.auth import Principal, SeasonWriter
 from planner_gateway.deps import StateDep, UnitOfWork
 from planner_gateway.errors import ApiError
+from planner_gateway.parse_pool import ParsePool
 from planner_gateway.services import actuals, reference_data
 from planner_gateway.v1 import catalog, lookup
 from planner_gateway.v1.schemas import UploadAnswer, UploadError
@@ -361,6 +362,7 @@ async def _upload(
     principal: Principal,
     uow: MessageContext,
     max_bytes: int,
+    parses: ParsePool,
 ) -> UploadAnswer:
     session = uow.session
     name = file.filename or ""
@@ -388,7 +390,7 @@ async def _upload(
             problems=[Problem("OTHER", f"{file_type} belongs to the {owner} upload, not {agent}")]
         )
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
-    checked = check(file_type, data)
+    checked = await parses.run(check, file_type, data)
     if checked.problems:
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     if file_type == "competitor_prices":
@@ -458,7 +460,14 @@ def _route(agent: str) -> None:
         state: StateDep,
     ) -> UploadAnswer:
         return await _upload(
-            agent, workflow_id, file, file_type, principal, uow, state.settings.max_upload_bytes
+            agent,
+            workflow_id,
+            file,
+            file_type,
+            principal,
+            uow,
+            state.settings.max_upload_bytes,
+            state.parses,
         )
 
 
