@@ -159,7 +159,7 @@ def test_extract_documents_only_the_statuses_it_answers(
     documented = spec["paths"]["/api/parameters/extract"]["post"]["responses"]
     # 502 is not among them: no reply of the extraction service maps to it. 400, 413 and 415
     # are the body's own refusals (unreadable, too large, not JSON).
-    assert set(documented) == {"200", "400", "401", "403", "413", "415", "422", "503", "504"}
+    assert set(documented) == {"200", "400", "401", "403", "413", "415", "422", "429", "503", "504"}
     assert "extraction_failed" in documented["422"]["description"]
 
 
