@@ -40,6 +40,7 @@ from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
     CsvValidationError,
+    ErrorCollector,
     ParsedCsv,
     parse_csv,
 )
@@ -138,10 +139,12 @@ def _incomplete_week(exc: IncompleteWeekError) -> ApiError:
     return ApiError(422, message, code=exc.code, details=details)
 
 
-async def _parse(kind: CsvKind, upload: UploadFile, max_bytes: int) -> ParsedCsv[Any]:
+async def _parse(
+    kind: CsvKind, upload: UploadFile, max_bytes: int, row_errors: ErrorCollector | None = None
+) -> ParsedCsv[Any]:
     data = await _read_limited(upload, max_bytes)
     try:
-        return parse_csv(kind, data, max_bytes=max_bytes)
+        return parse_csv(kind, data, max_bytes=max_bytes, row_errors=row_errors)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
 
@@ -329,8 +332,12 @@ async def upload_weekly_actuals(
     allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
     session = uow.session
-    parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes)
-    if not allow_implausible:
+    # The rows' problems wait for the season's checks, so one answer lists every kind.
+    problems = ErrorCollector()
+    parsed = await _parse(
+        CsvKind.WEEKLY_ACTUALS, file, state.settings.max_upload_bytes, row_errors=problems
+    )
+    if not allow_implausible and not problems:
         await refuse_implausible(
             session,
             [
@@ -351,6 +358,7 @@ async def upload_weekly_actuals(
             sha256=parsed.sha256,
             week_number=week_number,
             missing_as_zero=missing_as_zero,
+            errors=problems,
         )
     except IncompleteWeekError as exc:
         raise _incomplete_week(exc) from None
