@@ -112,7 +112,7 @@ export function SeasonPage() {
               </span>
               {overview.waiting_for && (
                 <span className={`waiting who-${overview.waiting_for.who}`} data-testid="waiting-for">
-                  waiting for the {overview.waiting_for.who}: {overview.waiting_for.what}
+                  waiting for the {overview.waiting_for.who}: {plainWords(overview.waiting_for.what)}
                 </span>
               )}
             </div>

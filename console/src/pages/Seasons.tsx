@@ -5,6 +5,7 @@ import { LoadFailed } from "../feedback";
 import { fractionAsPercent, stateLabel } from "../format";
 import { useApi } from "../hooks";
 import { formatDate, isoWeekLabel } from "../locale";
+import { plainWords } from "../messages";
 import type { SeasonOverview } from "../types";
 
 export function Seasons() {
@@ -60,10 +61,10 @@ export function Seasons() {
                 <td>
                   {s.waiting_for ? (
                     <span className={`who-${s.waiting_for.who}`}>
-                      <b>{s.waiting_for.who}</b>: {s.waiting_for.what}
+                      <b>{s.waiting_for.who}</b>: {plainWords(s.waiting_for.what)}
                     </span>
                   ) : (
-                    <span className="muted">{s.error ?? "nobody"}</span>
+                    <span className="muted">{s.error ? plainWords(s.error) : "nobody"}</span>
                   )}
                 </td>
                 <td>{s.created_by}</td>

@@ -291,6 +291,10 @@ naming how many store/category pairs are missing and the first of them. For a we
 stores really sold nothing (closed, say), send `missing_as_zero=true`: the missing pairs are
 stored as 0 units and `zero_filled` in the answer says how many.
 
+A file with errors is refused whole with one 422 `invalid_csv` naming every problem at once,
+each with its row and column: unreadable values, repeated rows, unknown stores and categories,
+rows of another week (a header problem alone, since it makes every row doubtful).
+
 Uploading a week again **replaces** its earlier upload (`replaced_previous`), never adds to it;
 earlier weeks may be corrected at any time, but a week may not skip one: week 3 before week 2
 is refused with 409 `missing_weeks`. Accepted while the season runs (`in_season`,
