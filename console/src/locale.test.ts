@@ -56,8 +56,9 @@ describe("one date and number format, from the locale", () => {
     expect(amount(75845, "units", "en-US")).toBe("75,845 units");
     expect(amount(75845, "units", "de-DE")).toBe("75.845 units");
     expect(amount(30, "%", "en-US")).toBe("30%");
-    expect(formatDate("2026-03-02", "en-US")).toBe("Mar 2, 2026");
-    expect(formatDate("2026-03-02", "en-GB")).toBe("2 Mar 2026");
+    expect(formatDate("2026-03-02", "en-US")).toBe("03/02/2026");
+    expect(formatDate("2026-03-02", "en-GB")).toBe("02/03/2026");
+    expect(formatDate("2026-03-02", "de-DE")).toBe("02.03.2026");
   });
 
   it("numbers weeks as ISO 8601 does", () => {

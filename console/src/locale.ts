@@ -105,15 +105,16 @@ function isDay(value: string | Date): boolean {
   return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
 }
 
+// Numeric day, month and year in the locale's order: the form the browser's own date field
+// shows, so the season start typed there reads like every other date of the console.
+const DAY: Intl.DateTimeFormatOptions = { year: "numeric", month: "2-digit", day: "2-digit" };
+
 export function formatDate(value: string | Date, locale: string = LOCALE): string {
-  return new Intl.DateTimeFormat(locale, {
-    dateStyle: "medium",
-    timeZone: isDay(value) ? "UTC" : undefined,
-  }).format(asDate(value));
+  return new Intl.DateTimeFormat(locale, { ...DAY, timeZone: isDay(value) ? "UTC" : undefined }).format(asDate(value));
 }
 
 export function formatDateTime(value: string | Date, locale: string = LOCALE): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(asDate(value));
+  return new Intl.DateTimeFormat(locale, { ...DAY, hour: "2-digit", minute: "2-digit" }).format(asDate(value));
 }
 
 export function formatTime(value: string | Date, locale: string = LOCALE): string {
