@@ -58,6 +58,12 @@ function neededHeadline(m: LiveMessage): string {
   return `An approver's decision is needed on ${NEEDED[kind] ?? kind}${proposed ? ` (proposed: ${proposed})` : ""}`;
 }
 
+/** The first sentence of an agent's summary: the rest is in the step's detail. */
+export function firstSentence(text: string): string {
+  const end = text.search(/[.;]\s+(?=[A-Z])/);
+  return end > 0 ? `${text.slice(0, end)}.` : text;
+}
+
 /** The messages (oldest first) as planner-level steps (oldest first). */
 export function feedSteps(messages: LiveMessage[]): Step[] {
   const steps: Step[] = [];
@@ -93,8 +99,11 @@ export function feedSteps(messages: LiveMessage[]): Step[] {
       continue;
     }
     if (agentKey === "orchestrator" && m.type === "agent_progress") {
-      // The orchestrator's own sentences say what the season does next: a step each.
-      push(base(m, "event", sentence(m.message ?? ""))).detail.push(m);
+      // The orchestrator's routing ("Handed propose_manufacturing to the inventory agent") is
+      // how the work got to an agent, not a step of the season: under the step before it.
+      const last = steps.at(-1);
+      if (last) last.detail.push(m);
+      else push(base(m, "event", sentence(m.message ?? ""))).detail.push(m);
       continue;
     }
     if (agentKey && (m.type === "agent_started" || m.type === "agent_progress" || m.type === "agent_completed")) {
@@ -106,13 +115,24 @@ export function feedSteps(messages: LiveMessage[]): Step[] {
       step.detail.push(m);
       if (m.type === "agent_completed") {
         step.kind = "done";
-        step.headline = sentence(m.message ?? `${m.agent} finished`);
+        step.headline = firstSentence(sentence(m.message ?? `${m.agent} finished`));
         step.timestamp = m.timestamp;
         open.delete(agentKey);
       }
       continue;
     }
     if (m.event_type && PLANNER_EVENTS.has(m.event_type)) {
+      // A service's result closes the work it showed under way (the forecast engine's fits).
+      const working = [...open.entries()].find(([, step]) => step.who === m.agent);
+      if (working) {
+        const [key, step] = working;
+        step.kind = "done";
+        step.headline = sentence(m.message ?? m.event_type);
+        step.timestamp = m.timestamp;
+        step.detail.push(m);
+        open.delete(key);
+        continue;
+      }
       const kind: StepKind = m.event_type === "approval.decided" ? "decided" : "event";
       push(base(m, kind, sentence(m.message ?? m.event_type))).detail.push(m);
       continue;

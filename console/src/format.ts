@@ -269,7 +269,7 @@ export function niceTop(values: (number | null | undefined)[]): number {
   if (max === 0) return 1;
   const padded = max * 1.08;
   const step = 10 ** Math.floor(Math.log10(padded));
-  const nice = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * step >= padded) ?? 10;
+  const nice = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10].find((m) => m * step >= padded) ?? 10;
   return nice * step;
 }
 

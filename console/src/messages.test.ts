@@ -139,6 +139,22 @@ describe("the live feed at the planner's level", () => {
     expect(steps.flatMap((s) => s.detail).length).toBe(messages.length);
   });
 
+  it("folds the orchestrator's routing, closes a service's work with its result, and keeps the first sentence", () => {
+    const steps = feedSteps([
+      { type: "agent_progress", event_id: "a", agent: "Orchestrator", agent_key: "orchestrator", message: "Planning the season: reading what was given" },
+      { type: "agent_progress", event_id: "b", agent: "Forecast Engine", agent_key: "forecast", message: "Fitting 5 models for 4 categories" },
+      { type: "agent_progress", event_id: "c", event_type: "forecast.completed", agent: "Forecast Engine", message: "forecast run 1 (initial): season total 78,479 units" },
+      { type: "agent_progress", event_id: "d", agent: "Orchestrator", agent_key: "orchestrator", message: "Routing review_forecast to the demand agent" },
+      { type: "agent_completed", event_id: "e", agent: "Demand Agent", agent_key: "demand", message: "Forecast run 1: 78,479 units. By category: DRES 31,312 (40%)" },
+    ]);
+    expect(steps.map((s) => [s.kind, s.headline])).toEqual([
+      ["event", "Planning the season: reading what was given"],
+      ["done", "Forecast run 1 (initial): season total 78,479 units"],
+      ["done", "Forecast run 1: 78,479 units."],
+    ]);
+    expect(steps[1].detail.map((m) => m.event_id)).toEqual(["b", "c", "d"]);
+  });
+
   it("keeps an agent at work as a step under way", () => {
     const steps = feedSteps(messages.slice(2, 4));
     expect(steps).toHaveLength(1);
