@@ -58,6 +58,18 @@ function neededHeadline(m: LiveMessage): string {
   return `An approver's decision is needed on ${NEEDED[kind] ?? kind}${proposed ? ` (proposed: ${proposed})` : ""}`;
 }
 
+/** The messages in the order they happened: after a dropped connection the replay may deliver
+ * some after later ones. A message without a time keeps its place after the one before it. */
+function inOrder(messages: LiveMessage[]): LiveMessage[] {
+  let last = 0;
+  const timed = messages.map((m, i) => {
+    const t = m.timestamp ? Date.parse(m.timestamp) : Number.NaN;
+    if (!Number.isNaN(t)) last = t;
+    return { m, t: Number.isNaN(t) ? last : t, i };
+  });
+  return timed.sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.m);
+}
+
 /** The first sentence of an agent's summary: the rest is in the step's detail. */
 export function firstSentence(text: string): string {
   const end = text.search(/[.;]\s+(?=[A-Z])/);
@@ -82,7 +94,7 @@ export function feedSteps(messages: LiveMessage[]): Step[] {
     detail: [],
   });
 
-  for (const m of messages) {
+  for (const m of inOrder(messages)) {
     const agentKey = typeof m.agent_key === "string" ? m.agent_key : null;
     if (m.type === "human_input_required") {
       const step = push(base(m, "needed", neededHeadline(m), "approver"));

@@ -155,6 +155,11 @@ describe("the live feed at the planner's level", () => {
     expect(steps[1].detail.map((m) => m.event_id)).toEqual(["b", "c", "d"]);
   });
 
+  it("puts a replayed message back in the order it happened", () => {
+    const late = messages.slice(0, 5).reverse();
+    expect(feedSteps(late).map((s) => s.kind)).toEqual(["event", "done"]);
+  });
+
   it("keeps an agent at work as a step under way", () => {
     const steps = feedSteps(messages.slice(2, 4));
     expect(steps).toHaveLength(1);
