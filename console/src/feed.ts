@@ -36,6 +36,10 @@ const PLANNER_EVENTS = new Set([
   "approval.decision_refused",
 ]);
 
+// Services that report progress without a start and end with a result event (forecast.completed,
+// extraction.completed): their progress is work under way until that event.
+const SERVICES = new Set(["forecast", "extraction"]);
+
 const NEEDED: Record<string, string> = {
   manufacturing: "the manufacturing order",
   markdown: "the markdown",
@@ -120,6 +124,12 @@ export function feedSteps(messages: LiveMessage[]): Step[] {
     }
     if (agentKey && (m.type === "agent_started" || m.type === "agent_progress" || m.type === "agent_completed")) {
       let step = open.get(agentKey);
+      if (!step && m.type === "agent_progress" && !SERVICES.has(agentKey)) {
+        // An agent's word outside a run ("Sell-through 35% meets the target 20%: no markdown
+        // needed") is a step of its own, not work under way.
+        push(base(m, "event", sentence(m.message ?? ""))).detail.push(m);
+        continue;
+      }
       if (!step) {
         step = push(base(m, "working", `${m.agent ?? agentKey} is at work: ${plainWords(m.message ?? "")}`));
         open.set(agentKey, step);

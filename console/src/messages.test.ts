@@ -155,6 +155,13 @@ describe("the live feed at the planner's level", () => {
     expect(steps[1].detail.map((m) => m.event_id)).toEqual(["b", "c", "d"]);
   });
 
+  it("says an agent's word outside a run as a step of its own", () => {
+    const steps = feedSteps([
+      { type: "agent_progress", event_id: "p", agent: "Pricing Agent", agent_key: "pricing", message: "Sell-through 35% meets the target 20%: no markdown needed" },
+    ]);
+    expect(steps.map((s) => [s.kind, s.headline])).toEqual([["event", "Sell-through 35% meets the target 20%: no markdown needed"]]);
+  });
+
   it("puts a replayed message back in the order it happened", () => {
     const late = messages.slice(0, 5).reverse();
     expect(feedSteps(late).map((s) => s.kind)).toEqual(["event", "done"]);
