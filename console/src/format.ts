@@ -253,7 +253,8 @@ export interface Checkpoint {
 /** What the checkpoint decided, as the Markdown tab and the report say it. */
 export function checkpointLine(c: Checkpoint): string {
   const outcome = c.below_target ? "below the target: markdown proposed" : "no markdown";
-  return `Checkpoint week ${c.week_number}: ${fractionAsPercent(c.sell_through, 0)} against ${fractionAsPercent(c.target, 0)}, ${outcome}`;
+  // The sell-through as the Markdown tab's figures write it (one decimal), the target as set.
+  return `Checkpoint week ${c.week_number}: ${fractionAsPercent(c.sell_through)} against ${fractionAsPercent(c.target, 0)}, ${outcome}`;
 }
 
 /** The newest checkpoint among stored events (`GET /events?type=sell_through.computed`). */

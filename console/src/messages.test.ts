@@ -87,10 +87,10 @@ describe("a file's errors all at once, grouped by kind", () => {
 describe("the checkpoint leaves a trace", () => {
   it("says a passed checkpoint as passed, without markdown", () => {
     expect(checkpointLine({ week_number: 8, sell_through: 0.652, target: 0.55, below_target: false })).toBe(
-      "Checkpoint week 8: 65% against 55%, no markdown",
+      "Checkpoint week 8: 65.2% against 55%, no markdown",
     );
     expect(checkpointLine({ week_number: 6, sell_through: 0.41, target: 0.6, below_target: true })).toBe(
-      "Checkpoint week 6: 41% against 60%, below the target: markdown proposed",
+      "Checkpoint week 6: 41.0% against 60%, below the target: markdown proposed",
     );
   });
 
