@@ -4,6 +4,7 @@ import { ApiError } from "./api";
 import { feedSteps, waitingStep } from "./feed";
 import { checkpointLine, latestCheckpoint, niceTop, tooltipUnits } from "./format";
 import { groupFileProblems, plainWords, plannerMessage } from "./messages";
+import { commitment } from "./pages/season/Decision";
 import type { LiveMessage } from "./types";
 
 describe("every message in the planner's words", () => {
@@ -172,5 +173,31 @@ describe("the live feed at the planner's level", () => {
     expect(steps).toHaveLength(1);
     expect(steps[0].kind).toBe("working");
     expect(steps[0].headline).toBe("Inventory Agent is at work: size the order");
+  });
+});
+
+describe("an irreversible decision names what it commits", () => {
+  const approval = {
+    approval_id: "a",
+    kind: "markdown" as const,
+    status: "pending" as const,
+    proposal: { week_number: 6 },
+    proposed_value: 15,
+    min_value: 0,
+    max_value: 40,
+    action: null,
+    decided_value: null,
+    reason: null,
+    decided_by: null,
+    decided_at: null,
+  };
+
+  it("says the order's quantity and the markdown's depth and start", () => {
+    expect(commitment("manufacturing", 82000, { ...approval, kind: "manufacturing" })).toBe(
+      "Order 82,000 units from manufacturing? The stores' allocation starts from this quantity at once; the order cannot be changed afterwards.",
+    );
+    expect(commitment("markdown", 15, approval)).toBe(
+      "Mark prices down by 15% from week 7 in every store? The markdown cannot be taken back this season.",
+    );
   });
 });
