@@ -479,7 +479,7 @@ def test_a_checkpoint_passed_without_markdown_leaves_its_trace(
         events = wait_for(checkpoint, FORECAST_MS / 1000, "the checkpoint of week 4")
     payload = events[-1]["envelope"]["payload"]  # type: ignore[index]
     assert payload["below_target"] is False, payload
-    said = f"Checkpoint week 4: {payload['sell_through']:.0%} against 20%, no markdown"
+    said = f"Checkpoint week 4: {payload['sell_through']:.1%} against 20%, no markdown"
 
     page = browser.new_page()
     sign_in(page, stack, PLANNER_KEY)
