@@ -3,13 +3,24 @@
 // with the gateway's validation errors placed on their cells, and chart rows.
 
 import type { ErrorDetail } from "./api";
+import { LOCALE, formatNumber, parseNumber } from "./locale";
 import type { SeasonParameters, Series, WeekPoint } from "./types";
 
-const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+// Every figure in the browser's locale (locale.ts), the same in tables, charts and tooltips.
+const integer = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+const money = new Intl.NumberFormat(LOCALE, { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+
+function percentFormat(digits: number, signed = false): Intl.NumberFormat {
+  return new Intl.NumberFormat(LOCALE, {
+    style: "percent",
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+    signDisplay: signed ? "exceptZero" : "auto",
+  });
+}
 
 export function units(value: number | null | undefined): string {
-  return value === null || value === undefined ? "–" : integer.format(value);
+  return value === null || value === undefined || Number.isNaN(value) ? "–" : integer.format(value);
 }
 
 export function currency(value: number | null | undefined): string {
@@ -19,20 +30,19 @@ export function currency(value: number | null | undefined): string {
 /** A fraction (0-1) as a percent: 0.468 -> "46.8%". */
 export function fractionAsPercent(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined) return "–";
-  return `${(value * 100).toFixed(digits)}%`;
+  return percentFormat(digits).format(value);
 }
 
 /** A value already in percent: 15 -> "15%". */
 export function percent(value: number | null | undefined): string {
   if (value === null || value === undefined) return "–";
-  return `${Number.isInteger(value) ? value : value.toFixed(1)}%`;
+  return percentFormat(Number.isInteger(value) ? 0 : 1).format(value / 100);
 }
 
 /** A signed fraction as a percent with its side: -0.099 -> "-9.9%". */
 export function signedFraction(value: number | null | undefined): string {
   if (value === null || value === undefined) return "–";
-  const text = fractionAsPercent(value);
-  return value > 0 ? `+${text}` : text;
+  return percentFormat(1, true).format(value);
 }
 
 // The forecast engine's member names (services/forecast models.py) in a planner's words; the
@@ -63,6 +73,11 @@ export function stateLabel(state: string): string {
   return state.replace(/_/g, " ");
 }
 
+/** A replenishment strategy as a planner says it. */
+export function strategyLabel(strategy: string): string {
+  return { none: "no replenishment", weekly: "weekly", bi_weekly: "every two weeks" }[strategy] ?? strategy.replace(/_/g, " ");
+}
+
 // ------------------------------------------------------------------ the brief's parameters
 /** The parameters as the planner edits them: every share in percent. */
 export interface EditableParameters {
@@ -89,17 +104,20 @@ export function toEditable(p: SeasonParameters): EditableParameters {
 export type ParameterProblems = Partial<Record<keyof EditableParameters, string>>;
 
 function wholeNumber(text: string, low: number, high: number): number | string {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value)) return "a whole number";
+  const value = parseNumber(text).value;
+  if (value === null || !Number.isInteger(value)) return "a whole number";
   if (value < low || value > high) return `between ${low} and ${high}`;
   return value;
 }
 
 function percentValue(text: string): number | string {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) return "a number of percent";
+  const value = parseNumber(text).value;
+  if (value === null) return "a number of percent";
   if (value < 0 || value > 100) return "between 0 and 100 (percent)";
-  if (value > 0 && value < 1) return `in percent: ${text} looks like a fraction, type ${value * 100} for ${value * 100}%`;
+  if (value > 0 && value < 1) {
+    const meant = formatNumber(value * 100, LOCALE, 1);
+    return `in percent: ${text.trim()} looks like a fraction, type ${meant} for ${meant}%`;
+  }
   return value;
 }
 
@@ -124,7 +142,7 @@ export function fromEditable(
   if (!/^\d{4}-\d{2}-\d{2}$/.test(e.season_start_date) || Number.isNaN(Date.parse(e.season_start_date)))
     problems.season_start_date = "Season start must be a date (YYYY-MM-DD).";
   if (!["none", "weekly", "bi_weekly"].includes(e.replenishment_strategy))
-    problems.replenishment_strategy = "Replenishment must be none, weekly or bi-weekly.";
+    problems.replenishment_strategy = "Replenishment must be none, weekly or every two weeks.";
   if (Object.keys(problems).length > 0) return { parameters: null, problems };
   return {
     parameters: {
@@ -221,4 +239,43 @@ export function runChanges(points: WeekPoint[]): { week: number; run: number }[]
 
 export function seriesByKey(series: Series[], key: string): Series | undefined {
   return series.find((s) => s.key === key);
+}
+
+// ------------------------------------------------------------------ the markdown checkpoint
+/** The forecast service's sell-through at the checkpoint (event `sell_through.computed`). */
+export interface Checkpoint {
+  week_number: number;
+  sell_through: number;
+  target: number;
+  below_target: boolean;
+}
+
+/** What the checkpoint decided, as the Markdown tab and the report say it. */
+export function checkpointLine(c: Checkpoint): string {
+  const outcome = c.below_target ? "below the target: markdown proposed" : "no markdown";
+  // The sell-through as the Markdown tab's figures write it (one decimal), the target as set.
+  return `Checkpoint week ${c.week_number}: ${fractionAsPercent(c.sell_through)} against ${fractionAsPercent(c.target, 0)}, ${outcome}`;
+}
+
+/** The newest checkpoint among stored events (`GET /events?type=sell_through.computed`). */
+export function latestCheckpoint(page: { events: { envelope: Record<string, unknown> }[] } | null): Checkpoint | null {
+  const last = page?.events.at(-1);
+  return last ? (last.envelope.payload as Checkpoint) : null;
+}
+
+// ------------------------------------------------------------------ chart scales and tooltips
+/** A y-axis top that holds every value with a little room, on a round figure. */
+export function niceTop(values: (number | null | undefined)[]): number {
+  const max = Math.max(0, ...values.filter((v): v is number => typeof v === "number" && Number.isFinite(v)));
+  if (max === 0) return 1;
+  const padded = max * 1.08;
+  const step = 10 ** Math.floor(Math.log10(padded));
+  const nice = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10].find((m) => m * step >= padded) ?? 10;
+  return nice * step;
+}
+
+/** A tooltip's figure as the tables write it; a band as "low – high". */
+export function tooltipUnits(value: unknown): string {
+  if (Array.isArray(value)) return `${units(Number(value[0]))} – ${units(Number(value[1]))}`;
+  return typeof value === "number" ? units(value) : String(value ?? "–");
 }

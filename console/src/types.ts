@@ -313,4 +313,5 @@ export interface UploadAnswer {
   row_count: number;
   units_sold: number;
   replaced_previous: boolean;
+  zero_filled?: number;
 }

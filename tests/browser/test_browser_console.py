@@ -1,6 +1,8 @@
 """The console in real Chromium against the five services: a whole season played in the
-browser, a planner who sees no approve button (and whom the API refuses), and a live view that
-resumes after its socket dropped mid-season, missing nothing."""
+browser (numbers typed as shown, bounds and confirmations, a file with four kinds of error), a
+planner who sees no approve button (and whom the API refuses), an unknown season, a live view
+that resumes after its socket dropped mid-season, missing nothing, and a markdown checkpoint
+passed without markdown that leaves its trace."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import csv
 import io
 import re
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +35,9 @@ PARAMETERS = {
     "season_start_date": "2026-03-02",
     "replenishment_strategy": "weekly",
     "dc_holdback_percentage": 45,
-    "markdown_checkpoint_week": 6,
-    "markdown_threshold": 0.6,
+    # Checked at week 4 against a low target: the checkpoint passes, with no markdown.
+    "markdown_checkpoint_week": 4,
+    "markdown_threshold": 0.2,
 }
 WEEKS = SAMPLE_DIR / "weekly_actuals_by_week"
 FORECAST_MS = 240_000
@@ -157,13 +161,30 @@ def test_a_whole_season_in_the_console(
     sign_in(page, stack, APPROVER_KEY)
     open_tab(page, stack, workflow_id, "manufacturing")
     proposal = pending(stack, workflow_id, "manufacturing")
-    quantity = min(int(proposal["proposed_value"] * 1.05), int(proposal["max_value"]))
+    low, high = int(proposal["min_value"]), int(proposal["max_value"])
+    nudged = min(int(proposal["proposed_value"] * 1.05), high)
+    quantity = 82_000 if low <= 82_000 <= high else nudged
     expect(page.get_by_test_id("manufacturing")).to_contain_text("Reasoning")
+    expect(page.get_by_test_id("manufacturing")).not_to_contain_text("bi_weekly")
     page.get_by_test_id("modify").click()
-    page.fill("input[name=value]", str(quantity))
+    # Out of bounds: refused while typing, with the reason; the button cannot send it.
+    page.fill("input[name=value]", f"{high + 13_000:,}")
+    expect(page.get_by_test_id("value-problem")).to_contain_text(f"At most {high:,} units")
+    expect(page.get_by_test_id("submit-modify")).to_be_disabled()
+    # Typed as the page shows numbers, thousands separator and all.
+    page.fill("input[name=value]", f"{quantity:,}")
+    expect(page.get_by_test_id("value-problem")).to_have_count(0)
     page.fill("textarea[name=reason]", "outerwear promotion in week 3")
+    expect(page.get_by_test_id("submit-modify")).to_have_text(f"Decide {quantity:,} units…")
     shots.take(page, "05-manufacturing-approval")
     page.get_by_test_id("submit-modify").click()
+    # Irreversible: confirmed, naming what it commits; nothing is sent before.
+    expect(page.get_by_test_id("confirm-panel")).to_contain_text(
+        f"Order {quantity:,} units from manufacturing?"
+    )
+    assert pending(stack, workflow_id, "manufacturing")["status"] == "pending"
+    shots.take(page, "05b-manufacturing-confirm")
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("decision")).to_contain_text("dev-approver")
     expect(page.get_by_test_id("decision")).to_contain_text(f"{quantity:,}")
 
@@ -181,22 +202,37 @@ def test_a_whole_season_in_the_console(
     shots.take(page, "06-allocation")
 
     open_tab(page, stack, workflow_id, "in-season")
-    # A week with errors: each shown against its row and column, nothing stored.
+    # A week with four kinds of error, all in one answer, grouped by kind, each against its
+    # row and column; nothing stored.
     rows = week_file(1).read_text().splitlines()
     broken = rows[:]
     broken[2] = re.sub(r",\d+$", ",-4", broken[2])  # spreadsheet row 3: negative units
     cells = broken[4].split(",")
     broken[4] = ",".join([*cells[:2], "one", *cells[3:]])  # row 5: a week that is not a number
+    broken[6] = re.sub(r"^S\d+,", "S999,", broken[6])  # row 7: a store nobody knows
+    broken[8] = re.sub(r"^(S\d+),\w+,", r"\1,HATS,", broken[8])  # row 9: an unknown category
+    broken.append(broken[10])  # row 202: row 11 again
     bad = tmp_path / "week_01_bad.csv"
     bad.write_text("\n".join(broken) + "\n")
     upload(page, bad)
-    errors = page.get_by_test_id("upload-errors")
-    expect(errors).to_contain_text("units_sold")
-    negative = errors.locator("tr", has_text="-4")
+    answer = page.get_by_test_id("upload-error")
+    expect(answer).to_contain_text("The file was not stored")
+    values = page.get_by_test_id("problems-values")
+    expect(values).to_contain_text("Values that cannot be read (2)")
+    negative = values.locator("tr", has_text="-4")
     expect(negative.locator("td.bad-cell[data-column=units_sold]")).to_have_count(1)
-    wordy = errors.locator("tr", has_text="one")
+    wordy = values.locator("tr", has_text="one")
     expect(wordy.locator("td.bad-cell[data-column=week_number]")).to_have_count(1)
-    expect(errors.locator("td.bad-cell")).to_have_count(2)
+    stores = page.get_by_test_id("problems-stores")
+    expect(stores).to_contain_text("S999 is not a known store")
+    expect(stores.locator("td.bad-cell[data-column=store_code]")).to_have_count(1)
+    expect(stores.locator("tr", has_text="S999").locator("td").first).to_have_text("7")
+    categories = page.get_by_test_id("problems-categories")
+    expect(categories).to_contain_text("HATS is not a known category")
+    expect(categories.locator("tr", has_text="HATS").locator("td").first).to_have_text("9")
+    repeated = page.get_by_test_id("problems-repeated")
+    expect(repeated).to_contain_text("The same store, category and week as row 11")
+    expect(answer).not_to_contain_text("Value error")
     shots.take(page, "07-upload-errors")
     with api(stack, PLANNER_KEY) as client:
         assert client.get(f"/api/workflows/{workflow_id}/overview").json()["weeks_in"] == 0
@@ -223,9 +259,22 @@ def test_a_whole_season_in_the_console(
     open_tab(page, stack, workflow_id, "markdown")
     expect(page.get_by_test_id("projected-sell-through")).to_contain_text("%")
     expect(page.get_by_test_id("projected-revenue")).to_contain_text("$")
+    expect(page.get_by_test_id("checkpoint")).to_contain_text("markdown proposed")
+    markdown = pending(stack, workflow_id, "markdown")
+    page.get_by_test_id("modify").click()
+    page.fill("input[name=value]", f"{markdown['max_value'] + 5:g}")
+    expect(page.get_by_test_id("value-problem")).to_contain_text("At most")
+    expect(page.get_by_test_id("submit-modify")).to_be_disabled()
+    page.get_by_role("button", name="Cancel").click()
     shots.take(page, "09-markdown")
     page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("confirm-panel")).to_contain_text("Mark prices down by")
+    page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("decision")).to_contain_text("dev-approver")
+    # An approver starts no season: the list offers no button for it.
+    page.get_by_role("link", name="Seasons").first.click()
+    expect(page.get_by_test_id("seasons")).to_be_visible()
+    expect(page.get_by_role("link", name="New season")).to_have_count(0)
 
     sign_out(page)
     sign_in(page, stack, PLANNER_KEY)
@@ -245,6 +294,7 @@ def test_a_whole_season_in_the_console(
     expect(report).to_contain_text(f"{quantity:,}")
     expect(report).to_contain_text("outerwear promotion in week 3")
     expect(page.get_by_test_id("report-categories")).to_contain_text("All categories")
+    expect(page.get_by_test_id("checkpoint")).to_contain_text("Checkpoint week 6")
     page.wait_for_timeout(300)
     shots.take(page, "10-report")
     with page.expect_download() as download:
@@ -306,6 +356,14 @@ def test_a_planner_sees_no_approve_button_and_the_api_refuses(
     assert answer["status"] == 403
     assert "approver" in answer["body"]["error"]["message"]
     assert pending(browser_stack, waiting_season, "manufacturing")["status"] == "pending"
+
+    # A season id nobody knows: said as not found, with the way back.
+    page.goto(f"{browser_stack.gateway_url}/seasons/{uuid.uuid4()}/forecast")
+    expect(page.get_by_test_id("not-found")).to_contain_text("Not found")
+    expect(page.get_by_text("Loading the forecast")).to_have_count(0)
+    shots.take(page, "13-unknown-season")
+    page.get_by_role("link", name="Back to the seasons").click()
+    expect(page.get_by_test_id("seasons")).to_be_visible()
 
 
 def test_a_dropped_socket_resumes_mid_season_and_misses_nothing(
@@ -377,3 +435,70 @@ def test_a_dropped_socket_resumes_mid_season_and_misses_nothing(
     ids = shown()
     assert len(ids) == len(set(ids)), "an event was shown twice"
     assert set(ids) == set(history)
+
+
+def test_a_checkpoint_passed_without_markdown_leaves_its_trace(
+    browser: BrowserContext, browser_stack: Stack, waiting_season: str, shots: Shots
+) -> None:
+    """The sample's weeks 1-4 against a 20 % target at week 4: no markdown, and the Markdown
+    tab, the in-season chart and the report say so."""
+    stack = browser_stack
+    with api(stack, APPROVER_KEY) as approver:
+        if pending(stack, waiting_season, "manufacturing")["status"] == "pending":
+            decided = approver.post(
+                "/api/approvals/manufacturing",
+                json={"workflow_id": waiting_season, "action": "accept"},
+            )
+            assert decided.status_code == 200, decided.text
+    with api(stack, PLANNER_KEY) as planner:
+
+        def checkpoint() -> list[Any]:
+            events: list[Any] = planner.get(
+                f"/api/workflows/{waiting_season}/events",
+                params={"type": "sell_through.computed"},
+            ).json()["events"]
+            return events
+
+        def weeks_in() -> int:
+            return int(planner.get(f"/api/workflows/{waiting_season}/overview").json()["weeks_in"])
+
+        for week in range(weeks_in() + 1, 5):
+            wait_for(
+                lambda: (
+                    planner.get(f"/api/workflows/{waiting_season}").json()["state"] == "in_season"
+                ),
+                FORECAST_MS / 1000,
+                "the season in season",
+            )
+            answer = planner.post(
+                "/api/data/weekly-actuals",
+                data={"workflow_id": waiting_season},
+                files={"file": (f"week_{week}.csv", week_file(week).read_bytes(), "text/csv")},
+            )
+            assert answer.status_code == 202, answer.text
+        events = wait_for(checkpoint, FORECAST_MS / 1000, "the checkpoint of week 4")
+    payload = events[-1]["envelope"]["payload"]  # type: ignore[index]
+    assert payload["below_target"] is False, payload
+    said = f"Checkpoint week 4: {payload['sell_through']:.1%} against 20%, no markdown"
+
+    page = browser.new_page()
+    sign_in(page, stack, PLANNER_KEY)
+    open_tab(page, stack, waiting_season, "markdown")
+    expect(page.get_by_test_id("checkpoint")).to_have_text(said)
+    shots.take(page, "14-checkpoint-no-markdown")
+    open_tab(page, stack, waiting_season, "in-season")
+    expect(page.get_by_test_id("actual-vs-forecast")).to_contain_text("checkpoint: no markdown")
+    expect(page.get_by_test_id("sell-through").get_by_test_id("checkpoint")).to_have_text(said)
+    page.wait_for_timeout(300)
+    shots.take(page, "15-in-season-checkpoint")
+    open_tab(page, stack, waiting_season, "report")
+    expect(page.get_by_test_id("checkpoint")).to_have_text(said)
+    # The live feed: steps at the planner's level, the agents' tool calls folded under them.
+    open_tab(page, stack, waiting_season, "live")
+    steps = page.get_by_test_id("step")
+    expect(steps.first).to_be_visible()
+    expect(page.get_by_test_id("feed")).to_contain_text(re.compile("week 4 sell-through", re.I))
+    toggle = page.get_by_test_id("step-toggle").first
+    toggle.click()
+    expect(toggle).to_have_text("hide the detail")
+    shots.take(page, "16-live-steps")

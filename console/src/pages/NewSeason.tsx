@@ -3,7 +3,10 @@ import { useNavigate } from "react-router-dom";
 
 import { ApiError, api } from "../api";
 import { useAuth } from "../auth";
+import { ErrorBox } from "../feedback";
 import { type EditableParameters, type ParameterProblems, fromEditable, toEditable } from "../format";
+import { formatDate, isoWeekLabel } from "../locale";
+import { plainWords } from "../messages";
 import type { Extraction } from "../types";
 
 const EXAMPLE =
@@ -24,6 +27,13 @@ const FIELDS: { key: keyof EditableParameters; source: string; label: string; un
   { key: "markdown_threshold_percent", source: "markdown_threshold", label: "Target sell-through at the checkpoint", unit: "%" },
 ];
 
+// The API's names for the brief's fields -> this screen's labels, for the gateway's refusals.
+const CONTROLS: Record<string, string> = {
+  brief: "The brief",
+  ...Object.fromEntries(FIELDS.map((f) => [f.source, f.label.replace(/ \(.*\)$/, "")])),
+  markdown_threshold_percent: "Target sell-through at the checkpoint",
+};
+
 export function NewSeason() {
   const { me } = useAuth();
   const navigate = useNavigate();
@@ -34,7 +44,12 @@ export function NewSeason() {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
-  if (!me?.can_plan) return <p className="error">Starting a season needs the planner role.</p>;
+  if (!me?.can_plan)
+    return (
+      <p className="error" data-testid="needs-planner">
+        Starting a season needs the planner role.
+      </p>
+    );
 
   async function read() {
     setBusy(true);
@@ -82,16 +97,7 @@ export function NewSeason() {
       <button onClick={() => void read()} disabled={busy || brief.trim() === ""}>
         Read the brief
       </button>
-      {error && (
-        <div className="error" role="alert">
-          {error.message}
-          {error.details.map((d, i) => (
-            <div key={i} className="small">
-              {d.field ? <code>{d.field}</code> : null} {d.message}
-            </div>
-          ))}
-        </div>
-      )}
+      {error && <ErrorBox error={error} what={extraction ? "the new season" : "the brief"} controls={CONTROLS} />}
       {extraction && values && (
         <div className="card" data-testid="parameters">
           <div className="row between">
@@ -103,7 +109,7 @@ export function NewSeason() {
           </div>
           {extraction.issues.filter((i) => !i.field).map((i, n) => (
             <p key={n} className="warning">
-              {i.kind}: {i.message}
+              {plainWords(i.message)}
             </p>
           ))}
           <table className="table params">
@@ -132,7 +138,7 @@ export function NewSeason() {
                         >
                           <option value="none">none</option>
                           <option value="weekly">weekly</option>
-                          <option value="bi_weekly">bi-weekly</option>
+                          <option value="bi_weekly">every two weeks</option>
                         </select>
                       ) : (
                         <input
@@ -147,17 +153,22 @@ export function NewSeason() {
                         />
                       )}{" "}
                       {f.unit && <span className="muted">{f.unit}</span>}
+                      {f.key === "season_start_date" && /^\d{4}-\d{2}-\d{2}$/.test(values.season_start_date) && (
+                        <div className="small muted" data-testid="start-shown">
+                          {formatDate(values.season_start_date)} · ISO week {isoWeekLabel(values.season_start_date)}
+                        </div>
+                      )}
                       {problems[f.key] && <div className="error small">{problems[f.key]}</div>}
                     </td>
                     <td>{field ? `${Math.round(field.confidence * 100)}%` : "–"}</td>
                     <td>
                       {field ? <span className={`pill src-${field.source}`}>{field.source}</span> : "–"}
-                      {field?.evidence && <div className="small muted">“{field.evidence}”</div>}
+                      {field?.evidence && <div className="small muted">“{plainWords(field.evidence)}”</div>}
                     </td>
                     <td>
                       {issues.map((i, n) => (
                         <div key={n} className="warning small">
-                          {i.kind}: {i.message}
+                          {plainWords(i.message)}
                         </div>
                       ))}
                     </td>

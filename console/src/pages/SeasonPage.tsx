@@ -1,8 +1,11 @@
 import { useEffect, useMemo, useState } from "react";
 import { NavLink, Navigate, Route, Routes, useParams } from "react-router-dom";
 
+import { LoadFailed } from "../feedback";
 import { fractionAsPercent, stateLabel } from "../format";
 import { useApi } from "../hooks";
+import { formatDate, isoWeekLabel } from "../locale";
+import { plainWords } from "../messages";
 import { type FeedStatus, LiveFeed, socketBase } from "../live";
 import type { LiveMessage, SeasonOverview, Workflow } from "../types";
 import { AllocationTab } from "./season/AllocationTab";
@@ -68,7 +71,7 @@ export function SeasonPage() {
     };
   }, [id]);
 
-  const { data: workflow, reload: reloadWorkflow } = useApi<Workflow>(`/api/workflows/${id}`, version);
+  const { data: workflow, error: workflowError, reload: reloadWorkflow } = useApi<Workflow>(`/api/workflows/${id}`, version);
   const { data: overview, reload: reloadOverview } = useApi<SeasonOverview>(`/api/workflows/${id}/overview`, version);
   const context = useMemo<SeasonContext>(
     () => ({
@@ -85,12 +88,15 @@ export function SeasonPage() {
     [id, version, workflow, overview, reloadWorkflow, reloadOverview],
   );
 
+  // Only before anything was read: a season that was shown stays shown through a failed refresh.
+  if (workflowError && !workflow) return <LoadFailed error={workflowError} what="season" onRetry={context.refresh} />;
+  const start = workflow?.parameters?.season_start_date;
   return (
     <section>
       <div className="season-head">
         <div>
-          <h1>
-            Season {workflow?.parameters?.season_start_date ?? ""}{" "}
+          <h1 data-testid="season-title">
+            {start ? `Season starting ${formatDate(start)} (${isoWeekLabel(start)})` : "Season"}{" "}
             <span className="muted small">{id.slice(0, 8)}</span>
           </h1>
           {overview && (
@@ -106,12 +112,12 @@ export function SeasonPage() {
               </span>
               {overview.waiting_for && (
                 <span className={`waiting who-${overview.waiting_for.who}`} data-testid="waiting-for">
-                  waiting for the {overview.waiting_for.who}: {overview.waiting_for.what}
+                  waiting for the {overview.waiting_for.who}: {plainWords(overview.waiting_for.what)}
                 </span>
               )}
             </div>
           )}
-          {workflow?.error && <p className="error">{workflow.error}</p>}
+          {workflow?.error && <p className="error">{plainWords(workflow.error)}</p>}
         </div>
         <span className={`feed feed-${status}`} data-testid="feed-status">
           ● {status}

@@ -1,23 +1,30 @@
 import { Link } from "react-router-dom";
 
+import { useAuth } from "../auth";
+import { LoadFailed } from "../feedback";
 import { fractionAsPercent, stateLabel } from "../format";
 import { useApi } from "../hooks";
+import { formatDate, isoWeekLabel } from "../locale";
+import { plainWords } from "../messages";
 import type { SeasonOverview } from "../types";
 
 export function Seasons() {
-  const { data, error } = useApi<{ items: SeasonOverview[] }>("/api/seasons");
-  if (error) return <p className="error">{error.message}</p>;
+  const { me } = useAuth();
+  const { data, error, reload } = useApi<{ items: SeasonOverview[] }>("/api/seasons");
+  if (!data && error) return <LoadFailed error={error} what="seasons" onRetry={reload} />;
   if (!data) return <p className="muted">Loading seasons…</p>;
   return (
     <section>
       <div className="row between">
         <h1>Seasons</h1>
-        <Link className="button" to="/new">
-          New season
-        </Link>
+        {me?.can_plan && (
+          <Link className="button" to="/new" data-testid="new-season">
+            New season
+          </Link>
+        )}
       </div>
       {data.items.length === 0 ? (
-        <p className="muted">No season yet. Start one from a brief.</p>
+        <p className="muted">{me?.can_plan ? "No season yet. Start one from a brief." : "No season yet: a planner starts one."}</p>
       ) : (
         <table className="table" data-testid="seasons">
           <thead>
@@ -35,7 +42,8 @@ export function Seasons() {
               <tr key={s.workflow_id}>
                 <td>
                   <Link to={`/seasons/${s.workflow_id}`}>
-                    {s.season_start_date ?? "—"} · {s.horizon_weeks ?? "?"} weeks
+                    {s.season_start_date ? `${formatDate(s.season_start_date)} (${isoWeekLabel(s.season_start_date)})` : "—"} ·{" "}
+                    {s.horizon_weeks ?? "?"} weeks
                   </Link>
                 </td>
                 <td>
@@ -53,10 +61,10 @@ export function Seasons() {
                 <td>
                   {s.waiting_for ? (
                     <span className={`who-${s.waiting_for.who}`}>
-                      <b>{s.waiting_for.who}</b>: {s.waiting_for.what}
+                      <b>{s.waiting_for.who}</b>: {plainWords(s.waiting_for.what)}
                     </span>
                   ) : (
-                    <span className="muted">{s.error ?? "nobody"}</span>
+                    <span className="muted">{s.error ? plainWords(s.error) : "nobody"}</span>
                   )}
                 </td>
                 <td>{s.created_by}</td>

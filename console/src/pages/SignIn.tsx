@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 
 import { ApiError } from "../api";
 import { useAuth } from "../auth";
+import { plannerMessage } from "../messages";
 
 export function SignIn() {
   const { signIn } = useAuth();
@@ -16,7 +17,8 @@ export function SignIn() {
     try {
       await signIn(key.trim());
     } catch (e) {
-      setError(e instanceof ApiError && e.status === 401 ? "That API key is not known." : String(e));
+      const error = e instanceof ApiError ? e : new ApiError(0, "network", String(e));
+      setError(error.status === 401 ? "That API key is not known." : plannerMessage(error, "signing in").summary);
     } finally {
       setBusy(false);
     }

@@ -215,6 +215,38 @@ async def test_bad_files_name_row_column_and_reason_and_store_nothing(
     await assert_nothing_stored(sessionmaker, workflow_id)
 
 
+async def test_every_kind_of_error_in_a_file_comes_back_in_one_answer(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    """Unreadable values, a repeated row, an unknown store and an unknown category: one
+    upload names all of them (not the values first and the codes after those are fixed)."""
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    header = "store_code,category_code,week_number,week_start,units_sold\n"
+    rows = [
+        "S001,DRESS,1,2027-03-01,-4",  # row 2: negative units
+        "S001,KNIT,one,2027-03-01,4",  # row 3: a week that is not a number
+        "S002,DRESS,1,2027-03-01,4",
+        "S002,DRESS,1,2027-03-01,5",  # row 5: the same as row 4
+        "S999,KNIT,1,2027-03-01,4",  # row 6: unknown store
+        "S003,HATS,1,2027-03-01,4",  # row 7: unknown category
+    ]
+    status, body = await upload_week(gateway, workflow_id, (header + "\n".join(rows)).encode())
+    assert status == 422, body
+    error = body["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "invalid_csv"
+    found = {(d["row"], d["column"]) for d in error["details"]}
+    assert {
+        (2, "units_sold"),
+        (3, "week_number"),
+        (5, "store_code, category_code, week_number"),
+        (6, "store_code"),
+        (7, "category_code"),
+    } <= found, error["details"]
+    await assert_nothing_stored(sessionmaker, workflow_id)
+
+
 async def test_oversize_unknown_workflow_wrong_role_and_state_are_refused(
     gateway: Gateway, sessionmaker: Sessions
 ) -> None:

@@ -1,13 +1,15 @@
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
-import { fractionAsPercent, percent, units } from "../../format";
+import { LoadFailed } from "../../feedback";
+import { fractionAsPercent, percent, tooltipUnits, units } from "../../format";
 import { useApi } from "../../hooks";
 import type { AllocationChart, StoreAllocation, StoreDetail } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
 function StorePanel({ season, code, onClose }: { season: SeasonContext; code: string; onClose: () => void }) {
-  const { data } = useApi<StoreDetail>(`/api/workflows/${season.id}/stores/${code}`, season.version);
+  const { data, error, reload } = useApi<StoreDetail>(`/api/workflows/${season.id}/stores/${code}`, season.version);
+  if (!data && error) return <LoadFailed error={error} what={`store ${code}`} onRetry={reload} />;
   if (!data) return <div className="card">Loading {code}…</div>;
   return (
     <div className="card drill" data-testid="store-detail">
@@ -39,12 +41,12 @@ function StorePanel({ season, code, onClose }: { season: SeasonContext; code: st
               <td>{units(c.initial_units)}</td>
               <td className="small">
                 {Object.entries(c.replenishment_by_week)
-                  .map(([w, u]) => `w${w}: ${u}`)
+                  .map(([w, u]) => `w${w}: ${units(u)}`)
                   .join(", ") || "–"}
               </td>
               <td className="small">
                 {Object.entries(c.actual_by_week)
-                  .map(([w, u]) => `w${w}: ${u}`)
+                  .map(([w, u]) => `w${w}: ${units(u)}`)
                   .join(", ") || "–"}
               </td>
               <td>{fractionAsPercent(c.sell_through_fraction)}</td>
@@ -57,13 +59,14 @@ function StorePanel({ season, code, onClose }: { season: SeasonContext; code: st
 }
 
 export function AllocationTab({ season }: { season: SeasonContext }) {
-  const { data } = useApi<AllocationChart>(`/api/workflows/${season.id}/charts/allocation`, season.version);
+  const { data, error, reload } = useApi<AllocationChart>(`/api/workflows/${season.id}/charts/allocation`, season.version);
   const { data: plan } = useApi<{ store_allocations: StoreAllocation[] } | null>(
     `/api/workflows/${season.id}/allocations`,
     season.version,
   );
   const [store, setStore] = useState<string | null>(null);
-  if (!data) return <p className="muted">Loading…</p>;
+  if (!data && error) return <LoadFailed error={error} what="allocation" onRetry={reload} />;
+  if (!data) return <p className="muted">Loading the allocation…</p>;
   if (data.initial_units === 0) return <p className="muted">Nothing allocated yet: the order must be decided first.</p>;
   const categories = [...new Set(data.clusters.flatMap((c) => Object.keys(c.by_category)))].sort();
   const colours = ["#4338ca", "#0891b2", "#d97706", "#be123c", "#15803d", "#7c3aed"];
@@ -91,8 +94,8 @@ export function AllocationTab({ season }: { season: SeasonContext }) {
             <BarChart data={clusterRows} margin={{ left: 8, right: 8 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
               <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
-              <YAxis width={60} />
-              <Tooltip />
+              <YAxis width={60} tickFormatter={(v: number) => units(v)} />
+              <Tooltip formatter={(v) => tooltipUnits(v)} />
               <Legend />
               {categories.map((c, i) => (
                 <Bar key={c} dataKey={c} stackId="initial" fill={colours[i % colours.length]} isAnimationActive={false} />
@@ -107,8 +110,8 @@ export function AllocationTab({ season }: { season: SeasonContext }) {
             <LineChart data={data.dc_by_week} margin={{ left: 8, right: 8 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
               <XAxis dataKey="week_number" />
-              <YAxis width={60} />
-              <Tooltip />
+              <YAxis width={60} tickFormatter={(v: number) => units(v)} />
+              <Tooltip formatter={(v) => tooltipUnits(v)} />
               <Legend />
               <Line dataKey="dc_units" name="left at the DC" stroke="#4338ca" strokeWidth={2} isAnimationActive={false} />
               <Line dataKey="shipped_units" name="shipped to stores" stroke="#d97706" isAnimationActive={false} />

@@ -1,25 +1,38 @@
-// Accept or modify a pending approval; shown only to those with the approver role.
+// Accept or modify a pending approval; shown only to those with the approver role. The value is
+// read as typed in the browser's locale and checked against the bounds while it is typed; a
+// decision cannot be taken back, so it is confirmed with what it commits spelled out.
 
 import { useState } from "react";
 
 import { ApiError, api } from "../../api";
 import { useAuth } from "../../auth";
+import { ErrorBox } from "../../feedback";
+import { amount, checkAmount, formatDateTime } from "../../locale";
+import { plainWords } from "../../messages";
 import type { Approval } from "../../types";
 
-function amount(value: number, unit: string): string {
-  const figure = value.toLocaleString("en-US");
-  return unit === "%" ? `${figure}%` : `${figure} ${unit}`;
-}
+type Unit = "units" | "%";
+type Kind = "manufacturing" | "markdown";
 
-export function DecidedLine({ approval, unit }: { approval: Approval; unit: string }) {
+const CONTROLS = { value: "New value", reason: "Reason" };
+
+export function DecidedLine({ approval, unit }: { approval: Approval; unit: Unit }) {
   return (
     <p className="ok" data-testid="decision">
       Decided by <b>{approval.decided_by}</b>
-      {approval.decided_at ? ` on ${new Date(approval.decided_at).toLocaleString("en-GB")}` : ""}:{" "}
-      {approval.action} at <b>{amount(approval.decided_value ?? 0, unit)}</b>
+      {approval.decided_at ? ` on ${formatDateTime(approval.decided_at)}` : ""}:{" "}
+      {approval.action === "modify" ? "modified to" : "accepted at"} <b>{amount(approval.decided_value ?? 0, unit)}</b>
       {approval.reason ? ` — “${approval.reason}”` : ""}
     </p>
   );
+}
+
+/** What a decision commits, in a sentence: the confirmation's question. */
+export function commitment(kind: Kind, value: number, approval: Approval): string {
+  if (kind === "manufacturing")
+    return `Order ${amount(value, "units")} from manufacturing? The stores' allocation starts from this quantity at once; the order cannot be changed afterwards.`;
+  const week = approval.proposal.week_number;
+  return `Mark prices down by ${amount(value, "%")}${typeof week === "number" ? ` from week ${week + 1}` : ""} in every store? The markdown cannot be taken back this season.`;
 }
 
 export function DecisionForm({
@@ -32,50 +45,86 @@ export function DecisionForm({
 }: {
   workflowId: string;
   approval: Approval;
-  kind: "manufacturing" | "markdown";
-  unit: string;
+  kind: Kind;
+  unit: Unit;
   onDecided: () => void;
   onValueChange?: (value: number) => void;
 }) {
   const { me } = useAuth();
   const [modifying, setModifying] = useState(false);
-  const [value, setValue] = useState(String(approval.proposed_value));
+  const [text, setText] = useState(amount(approval.proposed_value, unit).replace(/ units$/, ""));
   const [reason, setReason] = useState("");
+  const [confirming, setConfirming] = useState<{ action: "accept" | "modify"; value: number } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
   if (!me?.can_approve) {
     return (
       <p className="muted" data-testid="not-approver">
-        Waiting for an approver. Your roles ({me?.roles.join(", ") || "none"}) do not include deciding.
+        Waiting for an approver: deciding needs the approver role, and yours are {me?.roles.join(", ") || "none"}.
       </p>
     );
   }
 
-  async function decide(action: "accept" | "modify") {
+  const range = kind === "manufacturing" ? "the order's allowed range" : "the markdown's allowed range";
+  const checked = checkAmount(text, {
+    min: approval.min_value,
+    max: approval.max_value,
+    unit,
+    whole: unit === "units",
+    range,
+  });
+  const needsReason = reason.trim() === "";
+
+  async function decide(action: "accept" | "modify", value: number) {
     setBusy(true);
     setError(null);
     const body: Record<string, unknown> = { workflow_id: workflowId, action };
     if (action === "modify") {
-      body.value = Number(value);
+      body.value = value;
       body.reason = reason;
     }
     try {
       await api.post(`/api/approvals/${kind}`, body);
+      setConfirming(null);
       onDecided();
     } catch (e) {
-      setError(e as ApiError);
+      setConfirming(null);
+      setError(e instanceof ApiError ? e : new ApiError(0, "network", String(e)));
     } finally {
       setBusy(false);
     }
+  }
+
+  if (confirming) {
+    return (
+      <div className="decision confirm" data-testid="confirm-panel">
+        <p>
+          <b>{commitment(kind, confirming.value, approval)}</b>
+        </p>
+        {confirming.action === "modify" && <p className="small muted">Your reason, recorded with your name: “{reason}”</p>}
+        <div className="row gap">
+          <button onClick={() => void decide(confirming.action, confirming.value)} disabled={busy} data-testid="confirm">
+            Yes, commit {amount(confirming.value, unit)}
+          </button>
+          <button className="secondary" onClick={() => setConfirming(null)} disabled={busy}>
+            Go back
+          </button>
+        </div>
+      </div>
+    );
   }
 
   return (
     <div className="decision" data-testid="decision-form">
       {!modifying ? (
         <div className="row gap">
-          <button onClick={() => void decide("accept")} disabled={busy} data-testid="accept">
-            Accept {amount(approval.proposed_value, unit)}
+          <button
+            onClick={() => setConfirming({ action: "accept", value: approval.proposed_value })}
+            disabled={busy}
+            data-testid="accept"
+          >
+            Accept {amount(approval.proposed_value, unit)}…
           </button>
           <button className="secondary" onClick={() => setModifying(true)} disabled={busy} data-testid="modify">
             Modify…
@@ -88,21 +137,36 @@ export function DecisionForm({
             <input
               name="value"
               inputMode="decimal"
-              value={value}
+              value={text}
+              aria-invalid={checked.problem !== null}
               onChange={(e) => {
-                setValue(e.target.value);
-                const n = Number(e.target.value);
-                if (Number.isFinite(n)) onValueChange?.(n);
+                setText(e.target.value);
+                const now = checkAmount(e.target.value, { min: approval.min_value, max: approval.max_value, unit, whole: unit === "units", range });
+                if (now.value !== null) onValueChange?.(now.value);
               }}
             />
           </label>
+          {checked.problem !== null && (
+            <p className="error small" data-testid="value-problem">
+              {checked.problem}
+            </p>
+          )}
           <label>
             Reason (recorded with your name)
             <textarea name="reason" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
           </label>
+          {checked.value !== null && needsReason && (
+            <p className="muted small" data-testid="reason-needed">
+              A modified value needs a reason.
+            </p>
+          )}
           <div className="row gap">
-            <button onClick={() => void decide("modify")} disabled={busy || reason.trim() === ""} data-testid="submit-modify">
-              Decide {amount(Number(value), unit)}
+            <button
+              onClick={() => checked.value !== null && setConfirming({ action: "modify", value: checked.value })}
+              disabled={busy || checked.value === null || needsReason}
+              data-testid="submit-modify"
+            >
+              {checked.value !== null ? `Decide ${amount(checked.value, unit)}…` : "Decide…"}
             </button>
             <button className="secondary" onClick={() => setModifying(false)} disabled={busy}>
               Cancel
@@ -110,16 +174,11 @@ export function DecisionForm({
           </div>
         </div>
       )}
-      {error && (
-        <div className="error" role="alert">
-          {error.message}
-          {error.details.map((d, i) => (
-            <div className="small" key={i}>
-              {d.field}: {d.message}
-            </div>
-          ))}
-        </div>
-      )}
+      {error && <ErrorBox error={error} what="the decision" controls={CONTROLS} />}
     </div>
   );
+}
+
+export function Reasoning({ text }: { text: string }) {
+  return <p className="reasoning">{plainWords(text)}</p>;
 }

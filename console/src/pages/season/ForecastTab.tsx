@@ -1,8 +1,10 @@
 import { useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
-import { fractionAsPercent, modelLabel, units } from "../../format";
+import { LoadFailed } from "../../feedback";
+import { fractionAsPercent, modelLabel, tooltipUnits, units } from "../../format";
 import { useApi } from "../../hooks";
+import { formatDate, isoWeekLabel } from "../../locale";
 import type { CategoryForecastChart, Cluster, ForecastChart } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
@@ -36,9 +38,9 @@ function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
       <ResponsiveContainer width="100%" height={240}>
         <ComposedChart data={rows(chart)} margin={{ left: 8, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-          <XAxis dataKey="date" minTickGap={40} />
-          <YAxis width={60} />
-          <Tooltip />
+          <XAxis dataKey="date" minTickGap={40} tickFormatter={(d: string) => isoWeekLabel(d)} />
+          <YAxis width={60} tickFormatter={(v: number) => units(v)} />
+          <Tooltip formatter={(v) => tooltipUnits(v)} labelFormatter={(d) => `${formatDate(String(d))} (${isoWeekLabel(String(d))})`} />
           <Legend />
           <Area dataKey="band95" name="95% band" stroke="none" fill="#c7d2fe" fillOpacity={0.5} isAnimationActive={false} />
           <Area dataKey="band80" name="80% band" stroke="none" fill="#818cf8" fillOpacity={0.45} isAnimationActive={false} />
@@ -71,8 +73,9 @@ function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
 export function ForecastTab({ season }: { season: SeasonContext }) {
   const [run, setRun] = useState<number | null>(null);
   const path = `/api/workflows/${season.id}/charts/forecast${run ? `?run=${run}` : ""}`;
-  const { data } = useApi<ForecastChart>(path, season.version);
+  const { data, error, reload } = useApi<ForecastChart>(path, season.version);
   const { data: clusters } = useApi<{ clusters: Cluster[] }>(`/api/workflows/${season.id}/clusters`, season.version);
+  if (!data && error) return <LoadFailed error={error} what="forecast" onRetry={reload} />;
   if (!data) return <p className="muted">Loading the forecast…</p>;
   if (data.categories.length === 0) return <p className="muted">No forecast yet: the forecast service is at work.</p>;
   return (

@@ -15,26 +15,32 @@ import {
 
 import { ApiError, api } from "../../api";
 import { useAuth } from "../../auth";
+import { ErrorBox, LoadFailed } from "../../feedback";
 import {
   type CsvPreview,
-  cellHasError,
   chartRows,
-  errorsByRow,
   fractionAsPercent,
+  niceTop,
+  percent,
   previewCsv,
   runChanges,
   seriesByKey,
   signedFraction,
+  tooltipUnits,
   units,
 } from "../../format";
 import { useApi } from "../../hooks";
-import type { UploadAnswer, WeeklyChart } from "../../types";
+import { seasonWeek } from "../../locale";
+import { groupFileProblems } from "../../messages";
+import type { Markdown, UploadAnswer, WeeklyChart } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
+import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
 
 function Upload({ season }: { season: SeasonContext }) {
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [zero, setZero] = useState(false);
+  const [plausible, setPlausible] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [answer, setAnswer] = useState<UploadAnswer | null>(null);
   const [busy, setBusy] = useState(false);
@@ -54,18 +60,19 @@ function Upload({ season }: { season: SeasonContext }) {
     form.append("workflow_id", season.id);
     form.append("file", file);
     if (zero) form.append("missing_as_zero", "true");
+    if (plausible) form.append("allow_implausible", "true");
     try {
       setAnswer(await api.upload<UploadAnswer>("/api/data/weekly-actuals", form));
       season.refresh();
     } catch (e) {
-      setError(e as ApiError);
+      setError(e instanceof ApiError ? e : new ApiError(0, "network", String(e)));
     } finally {
       setBusy(false);
     }
   }
 
-  const errors = errorsByRow(error?.details ?? []);
-  const rowsWithErrors = preview ? preview.rows.map((r, i) => ({ r, i })).filter(({ i }) => errors.has(i + 2)) : [];
+  const groups = groupFileProblems(error?.details ?? []);
+  const cells = (row: number | null) => (row !== null && preview ? preview.rows[row - 2] : undefined);
   return (
     <div className="card" data-testid="upload">
       <h3>Upload a week of actuals</h3>
@@ -78,56 +85,59 @@ function Upload({ season }: { season: SeasonContext }) {
         <label className="inline small">
           <input type="checkbox" checked={zero} onChange={(e) => setZero(e.target.checked)} /> stores left out sold nothing
         </label>
+        <label className="inline small">
+          <input type="checkbox" checked={plausible} onChange={(e) => setPlausible(e.target.checked)} /> the figures are right
+          (allow unusually large quantities)
+        </label>
         <button onClick={() => void send()} disabled={!file || busy} data-testid="send-upload">
           Upload
         </button>
       </div>
       {answer && (
         <p className="ok" data-testid="upload-ok">
-          Week {answer.week_number} stored: {answer.row_count} rows, {units(answer.units_sold)} units
-          {answer.replaced_previous ? " (replacing the earlier upload)" : ""}.
+          Week {answer.week_number} stored: {units(answer.row_count)} rows, {units(answer.units_sold)} units
+          {answer.replaced_previous ? " (replacing the earlier upload)" : ""}
+          {answer.zero_filled ? `; ${units(answer.zero_filled)} store and category pairs without a row stored as 0` : ""}.
         </p>
       )}
       {error && (
-        <div className="error" role="alert" data-testid="upload-error">
-          <p>{error.message}</p>
-          {errors.get(0)?.map((e, i) => (
-            <p key={i} className="small">
-              {e.message}
-            </p>
-          ))}
-          {preview && rowsWithErrors.length > 0 && (
-            <table className="table compact csv" data-testid="upload-errors">
-              <thead>
-                <tr>
-                  <th>Row</th>
-                  {preview.header.map((h) => (
-                    <th key={h}>{h}</th>
-                  ))}
-                  <th>Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rowsWithErrors.map(({ r, i }) => (
-                  <tr key={i}>
-                    <td>{i + 2}</td>
-                    {preview.header.map((h, c) => (
-                      <td key={h} className={cellHasError(errors, i, h) ? "bad-cell" : ""} data-column={h}>
-                        {r[c]}
-                      </td>
-                    ))}
-                    <td className="small">
-                      {(errors.get(i + 2) ?? []).map((e, n) => (
-                        <div key={n}>
-                          <b>{e.column}</b>: {e.message}
-                        </div>
-                      ))}
-                    </td>
+        <div data-testid="upload-error">
+          <ErrorBox error={new ApiError(error.status, error.code, error.message)} what="the upload" />
+          {groups.map((g) => (
+            <div key={g.kind} className="problem-group" data-testid={`problems-${g.kind}`}>
+              <h4>
+                {g.title} <span className="muted small">({g.problems.length})</span>
+              </h4>
+              <table className="table compact csv" data-testid="upload-errors">
+                <thead>
+                  <tr>
+                    <th>Row</th>
+                    <th>Column</th>
+                    {preview?.header.map((h) => <th key={h}>{h}</th>)}
+                    <th>Problem</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+                </thead>
+                <tbody>
+                  {g.problems.map((p, n) => (
+                    <tr key={n}>
+                      <td>{p.row ?? "–"}</td>
+                      <td>{p.column ?? "–"}</td>
+                      {preview?.header.map((h, c) => (
+                        <td
+                          key={h}
+                          className={p.column?.split(", ").includes(h) ? "bad-cell" : ""}
+                          data-column={h}
+                        >
+                          {cells(p.row)?.[c] ?? ""}
+                        </td>
+                      ))}
+                      <td className="small">{p.message}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
         </div>
       )}
     </div>
@@ -136,14 +146,22 @@ function Upload({ season }: { season: SeasonContext }) {
 
 export function InSeasonTab({ season }: { season: SeasonContext }) {
   const { me } = useAuth();
-  const { data } = useApi<WeeklyChart>(`/api/workflows/${season.id}/charts/weekly`, season.version);
+  const { data, error, reload } = useApi<WeeklyChart>(`/api/workflows/${season.id}/charts/weekly`, season.version);
+  const { data: markdowns } = useApi<{ markdowns: Markdown[] }>(`/api/workflows/${season.id}/markdowns`, season.version);
+  const checkpoint = useCheckpoint(season);
   const [key, setKey] = useState("TOTAL");
   const inSeason = ["in_season", "reforecasting", "awaiting_markdown_approval"].includes(season.overview?.state ?? "");
-  if (!data) return <p className="muted">Loading…</p>;
+  if (!data && error) return <LoadFailed error={error} what="season's weeks" onRetry={reload} />;
+  if (!data) return <p className="muted">Loading the season's weeks…</p>;
   const series = seriesByKey(data.series, key) ?? data.series[0];
   const rows = series ? chartRows(series.points) : [];
   const changes = series ? runChanges(series.points) : [];
   const threshold = data.variance_threshold_fraction;
+  const top = niceTop(rows.flatMap((r) => [r.forecast, r.planned, r.actual, r.band95?.[1], r.band80?.[1]]));
+  // A decided markdown applies from the week after its checkpoint.
+  const decided = (markdowns?.markdowns ?? []).filter((m) => m.decided_markdown_pct !== null && m.decided_markdown_pct > 0);
+  const start = season.workflow?.parameters?.season_start_date;
+  const weekLabel = (week: unknown) => seasonWeek(start, Number(week));
   return (
     <div>
       {me?.can_plan && inSeason && <Upload season={season} />}
@@ -169,8 +187,8 @@ export function InSeasonTab({ season }: { season: SeasonContext }) {
           <ComposedChart data={rows} margin={{ left: 8, right: 16 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
             <XAxis dataKey="week" />
-            <YAxis width={60} />
-            <Tooltip />
+            <YAxis width={60} domain={[0, top]} tickFormatter={(v: number) => units(v)} />
+            <Tooltip formatter={(v) => tooltipUnits(v)} labelFormatter={weekLabel} />
             <Legend />
             <Area dataKey="band95" name="95% band" stroke="none" fill="#c7d2fe" fillOpacity={0.5} isAnimationActive={false} />
             <Area dataKey="band80" name="80% band" stroke="none" fill="#818cf8" fillOpacity={0.45} isAnimationActive={false} />
@@ -186,6 +204,23 @@ export function InSeasonTab({ season }: { season: SeasonContext }) {
                 label={{ value: `re-forecast run ${c.run}`, position: "insideTopLeft", fill: "#b45309", fontSize: 11 }}
               />
             ))}
+            {decided.map((m) => (
+              <ReferenceLine
+                key={`markdown-${m.week_number}`}
+                x={m.week_number + 1}
+                stroke="#be123c"
+                strokeDasharray="2 2"
+                label={{ value: `markdown ${percent(m.decided_markdown_pct)}`, position: "insideBottomLeft", fill: "#be123c", fontSize: 11 }}
+              />
+            ))}
+            {checkpoint && !checkpoint.below_target && (
+              <ReferenceLine
+                x={checkpoint.week_number}
+                stroke="#15803d"
+                strokeDasharray="2 2"
+                label={{ value: "checkpoint: no markdown", position: "insideBottomLeft", fill: "#15803d", fontSize: 11 }}
+              />
+            )}
           </ComposedChart>
         </ResponsiveContainer>
       </div>
@@ -234,7 +269,7 @@ export function InSeasonTab({ season }: { season: SeasonContext }) {
               <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
               <XAxis dataKey="week" />
               <YAxis width={50} unit="%" domain={[0, 100]} />
-              <Tooltip />
+              <Tooltip formatter={(v) => percent(Number(v))} labelFormatter={weekLabel} />
               <ReferenceLine
                 y={data.target_sell_through_fraction * 100}
                 stroke="#15803d"
@@ -246,9 +281,10 @@ export function InSeasonTab({ season }: { season: SeasonContext }) {
                 stroke="#6b7280"
                 label={{ value: "checkpoint", position: "insideTopRight", fill: "#6b7280", fontSize: 11 }}
               />
-              <Line dataKey="sellThrough" name="sell-through %" stroke="#15803d" strokeWidth={2} isAnimationActive={false} />
+              <Line dataKey="sellThrough" name="sell-through" stroke="#15803d" strokeWidth={2} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
+          {checkpoint && <CheckpointLine checkpoint={checkpoint} />}
         </div>
       </div>
     </div>

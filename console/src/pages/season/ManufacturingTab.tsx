@@ -1,8 +1,9 @@
+import { LoadFailed } from "../../feedback";
 import { percent, units } from "../../format";
 import { useApi } from "../../hooks";
 import type { Approval } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
-import { DecidedLine, DecisionForm } from "./Decision";
+import { DecidedLine, DecisionForm, Reasoning } from "./Decision";
 
 interface Line {
   category_code: string;
@@ -13,9 +14,10 @@ interface Line {
 }
 
 export function ManufacturingTab({ season }: { season: SeasonContext }) {
-  const { data } = useApi<{ approvals: Approval[] }>(`/api/workflows/${season.id}/approvals`, season.version);
+  const { data, error, reload } = useApi<{ approvals: Approval[] }>(`/api/workflows/${season.id}/approvals`, season.version);
   const approval = data?.approvals.find((a) => a.kind === "manufacturing");
-  if (!data) return <p className="muted">Loading…</p>;
+  if (!data && error) return <LoadFailed error={error} what="manufacturing proposal" onRetry={reload} />;
+  if (!data) return <p className="muted">Loading the manufacturing proposal…</p>;
   if (!approval) return <p className="muted">No order proposed yet: the forecast and the inventory agent come first.</p>;
   const lines = (approval.proposal.lines as Line[] | undefined) ?? [];
   return (
@@ -32,7 +34,7 @@ export function ManufacturingTab({ season }: { season: SeasonContext }) {
         </div>
         <div>
           <span className="label">Status</span>
-          {approval.status}
+          {approval.status === "decided" ? "decided" : "waiting for an approver"}
         </div>
       </div>
       <table className="table">
@@ -58,7 +60,7 @@ export function ManufacturingTab({ season }: { season: SeasonContext }) {
         </tbody>
       </table>
       <h3>Reasoning</h3>
-      <p className="reasoning">{String(approval.proposal.rationale ?? "")}</p>
+      <Reasoning text={String(approval.proposal.rationale ?? "")} />
       {approval.status === "decided" ? (
         <DecidedLine approval={approval} unit="units" />
       ) : (

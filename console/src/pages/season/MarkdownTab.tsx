@@ -1,19 +1,34 @@
 import { useEffect, useState } from "react";
 
-import { currency, fractionAsPercent, percent } from "../../format";
+import { ErrorBox, LoadFailed } from "../../feedback";
+import { type Checkpoint, checkpointLine, currency, fractionAsPercent, latestCheckpoint, percent } from "../../format";
 import { useApi } from "../../hooks";
 import type { Approval, Markdown, MarkdownProjection } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
-import { DecidedLine, DecisionForm } from "./Decision";
+import { DecidedLine, DecisionForm, Reasoning } from "./Decision";
+
+type EventPage = { events: { envelope: Record<string, unknown> }[] };
+
+/** The checkpoint's outcome, whether or not it proposed a markdown. */
+export function useCheckpoint(season: SeasonContext): Checkpoint | null {
+  const { data } = useApi<EventPage>(`/api/workflows/${season.id}/events?type=sell_through.computed`, season.version);
+  return latestCheckpoint(data);
+}
+
+export function CheckpointLine({ checkpoint }: { checkpoint: Checkpoint }) {
+  return (
+    <p className={checkpoint.below_target ? "warning" : "ok"} data-testid="checkpoint">
+      {checkpointLine(checkpoint)}
+    </p>
+  );
+}
 
 function Projection({ season, depth }: { season: SeasonContext; depth: number }) {
-  const valid = Number.isFinite(depth) && depth >= 0 && depth <= 100 && !(depth > 0 && depth < 1);
-  const { data, error } = useApi<MarkdownProjection>(
-    valid ? `/api/workflows/${season.id}/markdowns/projection?markdown_pct=${depth}` : null,
+  const { data, error, reload } = useApi<MarkdownProjection>(
+    `/api/workflows/${season.id}/markdowns/projection?markdown_pct=${depth}`,
     season.version,
   );
-  if (!valid) return <p className="error small">A markdown is in percent, 0 to 100.</p>;
-  if (error) return <p className="error small">{error.message}</p>;
+  if (error) return <ErrorBox error={error} what="the projection" onRetry={reload} />;
   if (!data) return <p className="muted">Projecting…</p>;
   return (
     <div data-testid="projection">
@@ -54,15 +69,30 @@ function Projection({ season, depth }: { season: SeasonContext; depth: number })
 }
 
 export function MarkdownTab({ season }: { season: SeasonContext }) {
-  const { data } = useApi<{ markdowns: Markdown[] }>(`/api/workflows/${season.id}/markdowns`, season.version);
+  const { data, error, reload } = useApi<{ markdowns: Markdown[] }>(`/api/workflows/${season.id}/markdowns`, season.version);
   const { data: approvals } = useApi<{ approvals: Approval[] }>(`/api/workflows/${season.id}/approvals`, season.version);
+  const checkpoint = useCheckpoint(season);
   const markdown = data?.markdowns.at(-1);
   const approval = approvals?.approvals.find((a) => a.approval_id === markdown?.approval_id);
   const [depth, setDepth] = useState<number | null>(null);
   useEffect(() => setDepth(null), [markdown?.approval_id]);
-  if (!data) return <p className="muted">Loading…</p>;
+  if (!data && error) return <LoadFailed error={error} what="markdowns" onRetry={reload} />;
+  if (!data) return <p className="muted">Loading the markdowns…</p>;
   if (!markdown || !approval)
-    return <p className="muted">No markdown proposed: it comes at the checkpoint week, when sell-through is below the target.</p>;
+    return (
+      <div className="card" data-testid="markdown">
+        <h2>Markdown</h2>
+        {checkpoint ? (
+          <CheckpointLine checkpoint={checkpoint} />
+        ) : (
+          <p className="muted">
+            {season.workflow?.parameters?.markdown_checkpoint_week
+              ? `No checkpoint yet: at week ${season.workflow.parameters.markdown_checkpoint_week}, sell-through is compared with the target, and a markdown is proposed if it is below.`
+              : "No markdown checkpoint this season."}
+          </p>
+        )}
+      </div>
+    );
   const shown = depth ?? markdown.decided_markdown_pct ?? markdown.recommended_markdown_pct;
   return (
     <div className="card" data-testid="markdown">
@@ -85,7 +115,8 @@ export function MarkdownTab({ season }: { season: SeasonContext }) {
           {markdown.elasticity_coefficient.toFixed(2)}
         </div>
       </div>
-      <p className="reasoning">{markdown.reasoning}</p>
+      {checkpoint && <CheckpointLine checkpoint={checkpoint} />}
+      <Reasoning text={markdown.reasoning} />
       <Projection season={season} depth={shown} />
       {approval.status === "decided" ? (
         <DecidedLine approval={approval} unit="%" />

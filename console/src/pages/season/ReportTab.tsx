@@ -1,18 +1,21 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
-import { fractionAsPercent, signedFraction, stateLabel, units } from "../../format";
+import { LoadFailed } from "../../feedback";
+import { fractionAsPercent, signedFraction, stateLabel, tooltipUnits, units } from "../../format";
 import { useApi } from "../../hooks";
+import { amount, formatDateTime } from "../../locale";
 import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
+import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
 
-function amount(value: number, unit: "units" | "percent"): string {
-  const figure = value.toLocaleString("en-US");
-  return unit === "percent" ? `${figure}%` : `${figure} units`;
-}
+const DECISIONS: Record<string, string> = { manufacturing: "Manufacturing order", markdown: "Markdown" };
+const HOW: Record<string, string> = { accept: "accepted", modify: "modified", pending: "waiting for an approver" };
 
 export function ReportTab({ season }: { season: SeasonContext }) {
-  const { data } = useApi<SeasonReport>(`/api/workflows/${season.id}/report`, season.version);
-  if (!data) return <p className="muted">Loading…</p>;
+  const { data, error, reload } = useApi<SeasonReport>(`/api/workflows/${season.id}/report`, season.version);
+  const checkpoint = useCheckpoint(season);
+  if (!data && error) return <LoadFailed error={error} what="season report" onRetry={reload} />;
+  if (!data) return <p className="muted">Loading the season report…</p>;
   const categories = data.categories.filter((c) => c.category_code !== "TOTAL");
   return (
     <div className="card" data-testid="report">
@@ -58,8 +61,8 @@ export function ReportTab({ season }: { season: SeasonContext }) {
         <BarChart data={categories} margin={{ left: 8, right: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="category_code" />
-          <YAxis width={60} />
-          <Tooltip />
+          <YAxis width={60} tickFormatter={(v: number) => units(v)} />
+          <Tooltip formatter={(v) => tooltipUnits(v)} />
           <Legend />
           <Bar dataKey="planned_units" name="planned" fill="#9ca3af" isAnimationActive={false} />
           <Bar dataKey="manufactured_units" name="manufactured" fill="#4338ca" isAnimationActive={false} />
@@ -82,17 +85,23 @@ export function ReportTab({ season }: { season: SeasonContext }) {
         <tbody>
           {data.decisions.map((d, i) => (
             <tr key={`${d.kind}-${i}`}>
-              <td>{d.kind}</td>
+              <td>{DECISIONS[d.kind] ?? d.kind}</td>
               <td>{amount(d.proposed_value, d.unit)}</td>
-              <td>{d.decided_value === null ? "pending" : amount(d.decided_value, d.unit)}</td>
-              <td>{d.action ?? d.status}</td>
+              <td>{d.decided_value === null ? "–" : amount(d.decided_value, d.unit)}</td>
+              <td>{HOW[d.action ?? d.status] ?? d.action ?? d.status}</td>
               <td>{d.decided_by ?? "–"}</td>
-              <td>{d.decided_at ? new Date(d.decided_at).toLocaleString("en-GB") : "–"}</td>
+              <td>{d.decided_at ? formatDateTime(d.decided_at) : "–"}</td>
               <td>{d.reason ?? ""}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      <h3>Markdown checkpoint</h3>
+      {checkpoint ? (
+        <CheckpointLine checkpoint={checkpoint} />
+      ) : (
+        <p className="muted small" data-testid="checkpoint-none">Not reached.</p>
+      )}
       <h3>Forecast runs</h3>
       <ul className="small">
         {data.forecast_runs.map((r) => (

@@ -133,7 +133,8 @@ def _check_week(
     """The one week the rows are for: `week_number`, or the week the rows all name."""
     week = week_number if week_number is not None else (rows[0].week_number if rows else None)
     if week is None:
-        errors.add(None, None, "the upload has no rows")
+        if not errors:  # no row passed the file's checks: those errors say why
+            errors.add(None, None, "the upload has no rows")
         return None
     last = season.weeks or 52
     if not 1 <= week <= last:
@@ -203,19 +204,23 @@ async def load_weekly_actuals(
     sha256: str | None = None,
     week_number: int | None = None,
     missing_as_zero: bool = False,
+    errors: ErrorCollector | None = None,
 ) -> ActualsLoad:
     """Store one week of actuals for a workflow, replacing any earlier upload of that week.
 
     Without `week_number` the rows must all name the same week. `sha256` is the uploaded
     file's digest (`ParsedCsv.sha256`); without it one is computed from the rows. The rows
     must cover every store and season category (`IncompleteWeekError` otherwise); with
-    `missing_as_zero` the pairs they leave out are stored as 0 units instead.
+    `missing_as_zero` the pairs they leave out are stored as 0 units instead. `errors` holds
+    problems already found in the file (`parse_csv(row_errors=...)`): the rules here add to
+    them and one `CsvValidationError` names every kind at once.
     """
     workflow = await session.get(Workflow, workflow_id)
     if workflow is None:
         raise UnknownWorkflowError(f"workflow {workflow_id} not found")
-    require_unique(rows, ("store_code", "category_code", "week_number"))
-    errors = ErrorCollector()
+    if errors is None:
+        require_unique(rows, ("store_code", "category_code", "week_number"))
+        errors = ErrorCollector()
     season = _season(workflow)
     week = _check_week(rows, week_number, season, errors)
     await check_references(session, rows, errors)

@@ -632,12 +632,17 @@ def _join(names: Sequence[str]) -> str:
 
 
 def _parse(
-    spec: _Spec, data: bytes, *, max_bytes: int | None, allow_extra_columns: bool
+    spec: _Spec,
+    data: bytes,
+    *,
+    max_bytes: int | None,
+    allow_extra_columns: bool,
+    row_errors: ErrorCollector | None,
 ) -> ParsedCsv[Any]:
     text, had_bom = _decode(data, max_bytes)
     delimiter = _sniff_delimiter(_first_line(text), ALIASES[spec.kind])
     ctx = _Context(decimal_comma=delimiter == ";")
-    errors = ErrorCollector()
+    errors = ErrorCollector() if row_errors is None else row_errors
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = _records(reader, errors)
     # Blank lines before the header are tolerated; the header is the first row with content.
@@ -669,7 +674,8 @@ def _parse(
         rows.append(spec.build(row=number, **values))
     if not data_rows:
         errors.add(None, None, "the file has a header but no data rows")
-    errors.raise_if_any()
+    if row_errors is None:
+        errors.raise_if_any()
     return ParsedCsv(
         kind=spec.kind,
         rows=tuple(rows),
@@ -704,14 +710,22 @@ def parse_csv(
     *,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     allow_extra_columns: bool = False,
+    row_errors: ErrorCollector | None = None,
 ) -> ParsedCsv[Any]:
     """Validate a whole file of `kind`: typed rows, or `CsvValidationError` listing why not.
 
     `max_bytes=None` lifts the size limit (for trusted local files). With
     `allow_extra_columns`, columns this kind does not know are ignored instead of refused.
+    With `row_errors`, the problems of the rows go there and the rows that passed come back,
+    so the caller's own checks (unknown codes, ...) can join them in one answer; problems with
+    the file as a whole (size, encoding, header) still raise at once.
     """
     return _parse(
-        _SPECS[CsvKind(kind)], data, max_bytes=max_bytes, allow_extra_columns=allow_extra_columns
+        _SPECS[CsvKind(kind)],
+        data,
+        max_bytes=max_bytes,
+        allow_extra_columns=allow_extra_columns,
+        row_errors=row_errors,
     )
 
 

@@ -18,6 +18,7 @@ refusal rolls back with the rest of the transaction (409 `missing_weeks`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Annotated, Any
 from uuid import UUID
@@ -38,6 +39,7 @@ from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
     CsvValidationError,
+    ErrorCollector,
     ParsedCsv,
     parse_csv,
 )
@@ -120,12 +122,19 @@ def _incomplete_week(exc: IncompleteWeekError) -> ApiError:
     return ApiError(422, message, code=exc.code, details=details)
 
 
-async def _parse(kind: CsvKind, upload: UploadFile, state: GatewayState) -> ParsedCsv[Any]:
+async def _parse(
+    kind: CsvKind,
+    upload: UploadFile,
+    state: GatewayState,
+    row_errors: ErrorCollector | None = None,
+) -> ParsedCsv[Any]:
     max_bytes = state.settings.max_upload_bytes
     data = await _read_limited(upload, max_bytes)
     try:
         # Off the event loop: seconds of parsing must not stall every other request.
-        return await state.parses.run(parse_csv, kind, data, max_bytes=max_bytes)
+        return await state.parses.run(
+            functools.partial(parse_csv, row_errors=row_errors), kind, data, max_bytes=max_bytes
+        )
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
 
@@ -221,6 +230,10 @@ naming how many store/category pairs are missing and the first of them. For a we
 stores really sold nothing (closed, say), send `missing_as_zero=true`: the missing pairs are
 stored as 0 units and `zero_filled` in the answer says how many.
 
+A file with errors is refused whole with one 422 `invalid_csv` naming every problem at once,
+each with its row and column: unreadable values, repeated rows, unknown stores and categories,
+rows of another week (a header problem alone, since it makes every row doubtful).
+
 Uploading a week again **replaces** its earlier upload (`replaced_previous`), never adds to it;
 earlier weeks may be corrected at any time, but a week may not skip one: week 3 before week 2
 is refused with 409 `missing_weeks`. Accepted while the season runs (`in_season`,
@@ -261,7 +274,9 @@ async def upload_weekly_actuals(
     ] = False,
     allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
-    parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state)
+    # The rows' problems wait for the season's checks, so one answer lists every kind.
+    problems = ErrorCollector()
+    parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state, row_errors=problems)
     try:
         uploaded = await actuals.upload_week(
             uow,
@@ -273,6 +288,7 @@ async def upload_weekly_actuals(
             week_number=week_number,
             missing_as_zero=missing_as_zero,
             allow_implausible=allow_implausible,
+            errors=problems,
         )
     except IncompleteWeekError as exc:
         raise _incomplete_week(exc) from None

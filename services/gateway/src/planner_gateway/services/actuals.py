@@ -23,7 +23,7 @@ from planner_gateway.errors import ApiError, one_of, wrong_state
 from planner_gateway.plausibility import Quantity, refuse_implausible
 from planner_gateway.repository import get_workflow, weeks_with_actuals
 from planner_shared.bus.router import MessageContext
-from planner_shared.datasets.csv_formats import WeeklyActualRow
+from planner_shared.datasets.csv_formats import ErrorCollector, WeeklyActualRow
 from planner_shared.db.models import VarianceCheck, Workflow
 from planner_shared.events import (
     ActualsUploaded,
@@ -126,6 +126,7 @@ async def upload_week(
     week_number: int | None = None,
     missing_as_zero: bool = False,
     allow_implausible: bool = False,
+    errors: ErrorCollector | None = None,
 ) -> WeekUploaded:
     """Store one week and stage `actuals.uploaded` (and a corrected week's re-run).
 
@@ -135,11 +136,16 @@ async def upload_week(
     """
     session = uow.session
     uploaded_by = principal.name
-    await refuse_implausible(
-        session,
-        [Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold") for r in rows],
-        allow_implausible=allow_implausible,
-    )
+    # With the file's own problems already found, those come first, in one answer.
+    if not errors:
+        await refuse_implausible(
+            session,
+            [
+                Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold")
+                for r in rows
+            ],
+            allow_implausible=allow_implausible,
+        )
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     refuse_foreign_write(workflow.created_by, principal, workflow_id, "upload actuals to")
@@ -153,6 +159,7 @@ async def upload_week(
         sha256=sha256,
         week_number=week_number,
         missing_as_zero=missing_as_zero,
+        errors=errors,
     )
     # Checked after the load (which knows the week); a refusal rolls the load back.
     refuse_gap(load.week_number, await weeks_with_actuals(session, workflow_id))
