@@ -297,6 +297,12 @@ class ForecastRequestedPayload(Payload):
     actuals_through_week: int = Field(
         default=0, ge=0, description="Weeks of in-season actuals the re-forecast uses."
     )
+    started_by_week: int | None = Field(
+        default=None,
+        ge=1,
+        description="The week whose variance check (or correction) started this re-forecast; "
+        "the orchestrator records it, none for the initial and manual runs.",
+    )
 
 
 class ForecastRequested(Command):
@@ -460,6 +466,10 @@ class ActualsUploadedPayload(Payload):
     row_count: int
     replaced_previous: bool
     uploaded_by: str
+    same_as_previous: bool = Field(
+        default=False,
+        description="The upload replaced the week with the very same figures: nothing to redo.",
+    )
 
 
 class ActualsUploaded(EventBase):
