@@ -422,21 +422,11 @@ class VarianceCheckedPayload(Payload):
     by_category: dict[str, float] = Field(description="Category code -> variance (absolute).")
     threshold: float
     exceeded: bool = Field(description="The rule fired: the total or a category is above.")
-    reforecast_run_number: int | None = Field(
-        default=None,
-        description="Unset: the orchestrator decides on re-forecasts (`forecast.requested`). "
-        "Set on checks stored when the forecast service started them.",
-    )
     # Added later: events stored before them parse with the defaults.
     forecast_units: float | None = None
     actual_units: float | None = None
     total_exceeded: bool | None = None
     categories: list[CategoryVarianceResult] = []
-    reforecast_under_way: int | None = Field(
-        default=None,
-        description="Unset, as `reforecast_run_number`; on older checks, the re-forecast "
-        "already running when the rule fired.",
-    )
 
 
 class VarianceChecked(EventBase):

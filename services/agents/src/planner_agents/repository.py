@@ -59,7 +59,7 @@ class SeasonRepository:
         )
 
     def save(self, season: Season) -> None:
-        row = self._rows[season.id]
+        row: Workflow = self._rows[season.id]
         row.state = season.state.value
         # Whole values, not mutations: SQLAlchemy only notices a new JSONB value.
         row.context = season.memory.model_dump(mode="json", exclude_defaults=True)

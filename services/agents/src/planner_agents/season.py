@@ -236,9 +236,11 @@ class Season:
         elif event.payload.brief:
             if self._move(S.EXTRACTING, event, "extracting the season parameters"):
                 self._emit(
-                    event,
-                    ExtractionRequested,
-                    ExtractionRequestedPayload(brief=event.payload.brief),
+                    event.caused(
+                        ExtractionRequested,
+                        ExtractionRequestedPayload(brief=event.payload.brief),
+                        self.producer,
+                    )
                 )
         else:
             self._fail(event, "the request has neither a brief nor parameters")
@@ -314,7 +316,11 @@ class Season:
         if not self._move(waiting_state, event, f"waiting for the {proposal.kind} decision"):
             return
         self.pending_proposal = proposal
-        self._emit(event, ApprovalRequested, ApprovalRequestedPayload(proposal=proposal))
+        self._emit(
+            event.caused(
+                ApprovalRequested, ApprovalRequestedPayload(proposal=proposal), self.producer
+            )
+        )
 
     def _approval_decided(self, event: ApprovalDecided) -> None:
         decision = event.payload
@@ -327,11 +333,13 @@ class Season:
             reason = f"{decision.decided_by} approved {quantity} units ({decision.action})"
             if self._move(S.ALLOCATING, event, reason):
                 self._emit(
-                    event,
-                    AllocationRequested,
-                    AllocationRequestedPayload(
-                        parameters=self._parameters(), approved_quantity=quantity
-                    ),
+                    event.caused(
+                        AllocationRequested,
+                        AllocationRequestedPayload(
+                            parameters=self._parameters(), approved_quantity=quantity
+                        ),
+                        self.producer,
+                    )
                 )
             return
         if not self._expect(event, S.AWAITING_MARKDOWN_APPROVAL):
@@ -506,11 +514,13 @@ class Season:
         reason = event.payload.reason or f"cancelled by {event.payload.requested_by}"
         if self._move(S.CANCELLED, event, reason):
             self._emit(
-                event,
-                WorkflowCancelled,
-                WorkflowCancelledPayload(
-                    reason=event.payload.reason, cancelled_by=event.payload.requested_by
-                ),
+                event.caused(
+                    WorkflowCancelled,
+                    WorkflowCancelledPayload(
+                        reason=event.payload.reason, cancelled_by=event.payload.requested_by
+                    ),
+                    self.producer,
+                )
             )
 
     def _step_failed(
@@ -542,7 +552,11 @@ class Season:
             f"re-forecast run {run} failed: {event.payload.reason}; the season continues on "
             f"run {previous}"
         )
-        self._emit(event, AgentFailed, AgentFailedPayload(agent="orchestrator", reason=reason))
+        self._emit(
+            event.caused(
+                AgentFailed, AgentFailedPayload(agent="orchestrator", reason=reason), self.producer
+            )
+        )
         if self.state is S.REFORECASTING:
             self._move(S.IN_SEASON, event, reason)
             return self._resume_season(event, agents)
@@ -577,14 +591,20 @@ class Season:
             return AgentNeeded(agent=agent, task=task, facts=facts)
         if result.error is not None or result.report is None:
             reason = f"the {agent} agent could not {task.replace('_', ' ')}: {result.error}"
-            self._emit(event, AgentFailed, AgentFailedPayload(agent=agent, reason=reason))
+            self._emit(
+                event.caused(
+                    AgentFailed, AgentFailedPayload(agent=agent, reason=reason), self.producer
+                )
+            )
             self._fail(event, reason)
             return None
         report = result.report
         self._emit(
-            event,
-            AgentCompleted,
-            AgentCompletedPayload(agent=agent, summary=report.summary, output=report.output),
+            event.caused(
+                AgentCompleted,
+                AgentCompletedPayload(agent=agent, summary=report.summary, output=report.output),
+                self.producer,
+            )
         )
         return result
 
@@ -610,16 +630,18 @@ class Season:
                 started_by_week: run_number,
             }
         self._emit(
-            event,
-            ForecastRequested,
-            ForecastRequestedPayload(
-                parameters=self._parameters(),
-                run_number=run_number,
-                reason=reason,
-                category_codes=self.category_codes,
-                actuals_through_week=actuals_through_week,
-                started_by_week=started_by_week,
-            ),
+            event.caused(
+                ForecastRequested,
+                ForecastRequestedPayload(
+                    parameters=self._parameters(),
+                    run_number=run_number,
+                    reason=reason,
+                    category_codes=self.category_codes,
+                    actuals_through_week=actuals_through_week,
+                    started_by_week=started_by_week,
+                ),
+                self.producer,
+            )
         )
 
     def _complete(self, event: EventBase, reason: str) -> None:
@@ -638,14 +660,16 @@ class Season:
             f"{memory.manufacturing_quantity or 0:,} units manufactured, {markdown}"
         )
         self._emit(
-            event,
-            WorkflowCompleted,
-            WorkflowCompletedPayload(
-                summary=summary,
-                season_total_forecast=season_total,
-                manufacturing_quantity=memory.manufacturing_quantity,
-                markdown_percentage=memory.markdown_percentage,
-            ),
+            event.caused(
+                WorkflowCompleted,
+                WorkflowCompletedPayload(
+                    summary=summary,
+                    season_total_forecast=season_total,
+                    manufacturing_quantity=memory.manufacturing_quantity,
+                    markdown_percentage=memory.markdown_percentage,
+                ),
+                self.producer,
+            )
         )
 
     def _fail(self, event: EventBase, reason: str) -> None:
@@ -653,9 +677,11 @@ class Season:
         if self._move(S.FAILED, event, reason):
             self.error = reason
             self._emit(
-                event,
-                WorkflowFailed,
-                WorkflowFailedPayload(reason=reason, failed_in_state=failed_in),
+                event.caused(
+                    WorkflowFailed,
+                    WorkflowFailedPayload(reason=reason, failed_in_state=failed_in),
+                    self.producer,
+                )
             )
 
     def _expect(self, event: EventBase, *states: WorkflowState) -> bool:
@@ -683,9 +709,11 @@ class Season:
             Transition(current, target, True, event.event_id, event.type, reason)
         )
         self._emit(
-            event,
-            WorkflowStateChanged,
-            StateChangedPayload(from_state=current, to_state=target, reason=reason),
+            event.caused(
+                WorkflowStateChanged,
+                StateChangedPayload(from_state=current, to_state=target, reason=reason),
+                self.producer,
+            )
         )
         return True
 
@@ -695,15 +723,17 @@ class Season:
             Transition(self.state, self.state, False, event.event_id, event.type, reason)
         )
         self._emit(
-            event,
-            WorkflowTransitionRefused,
-            TransitionRefusedPayload(
-                current_state=self.state, event_type=event.type, reason=reason
-            ),
+            event.caused(
+                WorkflowTransitionRefused,
+                TransitionRefusedPayload(
+                    current_state=self.state, event_type=event.type, reason=reason
+                ),
+                self.producer,
+            )
         )
 
-    def _emit(self, event: EventBase, event_cls: type[EventBase], payload: object) -> None:
-        self._events.append(event.caused(event_cls, payload, self.producer))
+    def _emit(self, caused: EventBase) -> None:
+        self._events.append(caused)
 
     def _say(self, event: EventBase, agent: AgentName, message: str) -> None:
         self._progress.append(

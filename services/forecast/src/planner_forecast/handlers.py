@@ -103,12 +103,6 @@ class ForecastHandlers:
         if problem is not None:
             await self._failed(delivery, event, problem)
             return
-        if event.workflow_id is not None and event.payload.reason == "variance":
-            # Seen at once, while the run computes: the week's check started it.
-            async with delivery.writing() as session:
-                await repo.record_run_requested(
-                    session, event.workflow_id, event.payload.actuals_through_week, run
-                )
         try:
             async with delivery.read() as session:
                 inputs = await load_inputs(session, event, self._settings)
@@ -129,7 +123,6 @@ class ForecastHandlers:
                         ctx.session, event, inputs, fitted, self._settings
                     )
             except DOMAIN_ERRORS as exc:
-                await self._close_request(ctx, event, "failed")
                 ctx.emit(
                     event.caused(
                         ForecastFailed,
@@ -138,26 +131,16 @@ class ForecastHandlers:
                     )
                 )
                 return
-            await self._close_request(ctx, event, "completed")
             ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
 
     async def _failed(self, delivery: Delivery, event: ForecastRequested, reason: str) -> None:
         async with delivery.transaction() as ctx:
-            await self._close_request(ctx, event, "failed")
             ctx.emit(
                 event.caused(
                     ForecastFailed,
                     ForecastFailedPayload(reason=reason, run_number=event.payload.run_number),
                     ctx.producer,
                 )
-            )
-
-    @staticmethod
-    async def _close_request(ctx: MessageContext, event: ForecastRequested, outcome: str) -> None:
-        # A variance check that requested this run stops counting it as under way.
-        if event.workflow_id is not None and event.payload.run_number > 1:
-            await repo.record_run_outcome(
-                ctx.session, event.workflow_id, event.payload.run_number, outcome
             )
 
     async def on_allocation_requested(

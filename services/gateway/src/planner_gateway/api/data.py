@@ -24,11 +24,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.routing import APIRoute
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
-from planner_gateway.actuals import ActualsLoad, IncompleteWeekError, load_weekly_actuals
+from planner_gateway.actuals import IncompleteWeekError, load_weekly_actuals
 from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
@@ -44,12 +42,9 @@ from planner_shared.datasets.csv_formats import (
     parse_csv,
 )
 from planner_shared.datasets.loader import load_historical_sales
-from planner_shared.db.models import VarianceCheck, Workflow
 from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
-    ReforecastRequested,
-    ReforecastRequestedPayload,
 )
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
@@ -235,40 +230,6 @@ def _refuse_gap(week: int, stored: list[int]) -> None:
         )
 
 
-async def _rerun_corrected_week(
-    session: AsyncSession, workflow: Workflow, load: ActualsLoad, requested_by: str
-) -> ReforecastRequested | None:
-    """A corrected week runs again what its wrong figures started.
-
-    When the first upload of a week pushed the variance past the threshold, the re-forecast
-    it started was fitted on those figures, and it stays the season's newest forecast even
-    after the week is corrected (its check now within the threshold would start nothing). So
-    a re-upload with other figures of a week whose check requested a run requests one more,
-    on the corrected actuals. Only while the season runs normally (`in_season`): with a
-    re-forecast still under way the orchestrator would refuse it, and the next week's check
-    runs against that run anyway.
-    """
-    if not load.replaced_previous or load.same_as_previous:
-        return None
-    run = await session.scalar(
-        select(VarianceCheck.reforecast_run_number).where(
-            VarianceCheck.workflow_id == workflow.id,
-            VarianceCheck.week_number == load.week_number,
-        )
-    )
-    if run is None or WorkflowState(workflow.state) is not WorkflowState.IN_SEASON:
-        return None
-    return ReforecastRequested(
-        workflow_id=workflow.id,
-        producer=SERVICE_NAME,
-        payload=ReforecastRequestedPayload(
-            reason=f"week {load.week_number} corrected: re-forecast run {run} was fitted on "
-            "the figures it replaced",
-            requested_by=requested_by,
-        ),
-    )
-
-
 WEEKLY_ACTUALS_DESCRIPTION = """\
 One week of a season's sales, one file per week. Columns (header names in any case; comma,
 semicolon or tab separated; UTF-8 with or without BOM):
@@ -295,7 +256,9 @@ is refused with 409 `missing_weeks`. Accepted while the season runs (`in_season`
 
 **202** means the week is stored and `actuals.uploaded` is queued: the forecast service runs
 the variance check next (a `variance.checked` progress message on the WebSocket, then the
-result at `variance_url`) and, past the threshold, starts a re-forecast by itself. A refused
+result at `variance_url`); past the threshold, the orchestrator starts a re-forecast. A
+corrected week whose first figures started a re-forecast is re-forecast again on the
+corrected figures (decided by the orchestrator from this upload's event). A refused
 file (422 `invalid_csv` naming row, column and reason; `incomplete_week`; 409; 413) stores
 nothing.
 """
@@ -366,11 +329,11 @@ async def upload_weekly_actuals(
             week_number=load.week_number,
             row_count=load.row_count,
             replaced_previous=load.replaced_previous,
+            same_as_previous=load.same_as_previous,
             uploaded_by=principal.name,
         ),
     )
-    rerun = await _rerun_corrected_week(session, workflow, load, principal.name)
-    uow.emit(event, *([rerun] if rerun else []))
+    uow.emit(event)
     return WeeklyActualsUploaded(
         upload_id=load.upload_id,
         workflow_id=workflow_id,
@@ -383,6 +346,5 @@ async def upload_weekly_actuals(
         zero_filled=load.zero_filled,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
         event_id=event.event_id,
-        reforecast_event_id=rerun.event_id if rerun else None,
         file=_file_read(file, parsed),
     )

@@ -389,6 +389,7 @@ async def _store_sales(
                     week_number=load.week_number,
                     row_count=load.row_count,
                     replaced_previous=load.replaced_previous,
+                    same_as_previous=load.same_as_previous,
                     uploaded_by=principal.name,
                 ),
             )
