@@ -25,7 +25,7 @@ test: install ## Run the whole test suite: the console's unit tests, then pytest
 	$(PY) pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: lint
-lint: install ## ruff (lint + format check) and mypy strict
+lint: install ## ruff (lint + format check) and mypy strict, the tests included
 	$(PY) ruff check .
 	$(PY) ruff format --check .
 	$(PY) mypy

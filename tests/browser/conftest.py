@@ -138,7 +138,7 @@ def wait_for(predicate: object, within: float, what: str, every: float = 0.5) ->
     deadline = time.monotonic() + within
     last: object = None
     while time.monotonic() < deadline:
-        last = predicate()  # type: ignore[operator]
+        last = predicate()
         if last:
             return last
         time.sleep(every)

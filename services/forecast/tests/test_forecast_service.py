@@ -47,13 +47,16 @@ from planner_shared.events import (
 from planner_shared.parameters import SeasonParameters
 from planner_shared.runtime import open_runtime
 from planner_tools.testing.bus_probe import wait_for
+from planner_tools.testing.streams import stream_entries
 from planner_tools.testing.world import seed_world
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _events(redis: aioredis.Redis, stream: str) -> list[EventBase]:
-    return [parse_event(decode_entry(fields)) for _id, fields in await redis.xrange(stream)]
+    return [
+        parse_event(decode_entry(fields)) for _id, fields in await stream_entries(redis, stream)
+    ]
 
 
 async def _one(

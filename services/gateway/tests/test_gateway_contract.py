@@ -3,6 +3,7 @@ settings that refuse development keys in production, and the WebSocket message m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -128,7 +129,7 @@ def test_production_refuses_development_and_short_keys() -> None:
     assert ok.api_keys["k" * 32].name == "bob"
 
 
-def _variance(week: int, units: dict[str, tuple[float, float]]) -> VarianceCheckedPayload:
+def _variance(week: int, units: Mapping[str, tuple[float, float]]) -> VarianceCheckedPayload:
     """A check as the forecast service reports it: (forecast, actual) units by category."""
     threshold = 0.2
     categories = [

@@ -91,7 +91,7 @@ async def test_bodies_outside_uploads_are_capped(gateway: Gateway) -> None:
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks():
         for _ in range(limit // 1000 + 2):
             yield b"x" * 1000
 
