@@ -30,6 +30,11 @@ lint: install ## ruff (lint + format check) and mypy strict, the tests included
 	$(PY) ruff format --check .
 	$(PY) mypy
 
+.PHONY: console-types
+console-types: install ## Regenerate the console's API types from the gateway's OpenAPI document
+	@bash scripts/console.sh deps
+	$(PY) python scripts/openapi_types.py
+
 .PHONY: format
 format: install ## Format the code
 	$(PY) ruff format .
