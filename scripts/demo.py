@@ -14,7 +14,7 @@ If nothing answers at the base URL (a loopback one), the stack is started first 
    to accept or modify the value; with `--yes`, or when stdin is not a terminal, it accepts;
 4. the season's weeks are uploaded one by one from data/sample/weekly_actuals_by_week/ with
    `POST /api/data/weekly-actuals`, each followed by its variance check (week 4's cold snap
-   starts a re-forecast by itself) and, at the checkpoint, the sell-through check;
+   makes the orchestrator start a re-forecast) and, at the checkpoint, the sell-through check;
 5. a short report: forecast per category, manufacturing decision, allocation, variance and
    re-forecasts, markdown decision.
 

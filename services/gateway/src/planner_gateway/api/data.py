@@ -10,7 +10,9 @@ The endpoints then check the file itself against `max_upload_bytes` exactly.
 
 A weekly-actuals upload replaces any earlier upload of the same week (it never adds to it) and
 stages `actuals.uploaded` in the outbox with the rows; the forecast service then runs the
-variance check and, past the threshold, requests the re-forecast by itself. The week must cover
+variance check and reports it, and the orchestrator (agents service) decides whether the
+season re-forecasts: past the threshold, or on a corrected week whose first figures started
+one. The week must cover
 every store and category of the season (422 `incomplete_week`) unless the planner sends
 `missing_as_zero=true`; a week that skips an earlier one is refused after the load, which the
 refusal rolls back with the rest of the transaction (409 `missing_weeks`).
