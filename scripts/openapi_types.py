@@ -1,7 +1,9 @@
-"""The console's API types, generated from the gateway's OpenAPI document.
+"""The console's API types, generated from the gateway's OpenAPI document (and its model
+labels from planner_shared.model_labels, the one list the agents use too).
 
-    python scripts/openapi_types.py          write console/openapi.json and console/src/api-types.ts
-    python scripts/openapi_types.py --check  exit 1 when either differs from what the gateway serves
+    python scripts/openapi_types.py          write console/openapi.json, console/src/api-types.ts
+                                             and console/src/model-labels.ts
+    python scripts/openapi_types.py --check  exit 1 when one differs from what Python serves
 
 The document is the gateway's own (`create_app().openapi()`, what `/openapi.json` answers);
 openapi-typescript (a console dev dependency) turns it into `api-types.ts`, so a field renamed
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONSOLE = ROOT / "console"
 DOCUMENT = CONSOLE / "openapi.json"
 TYPES = CONSOLE / "src" / "api-types.ts"
+LABELS = CONSOLE / "src" / "model-labels.ts"
 GENERATOR = CONSOLE / "node_modules" / ".bin" / "openapi-typescript"
 HEADER = (
     "// Generated from the gateway's OpenAPI document by scripts/openapi_types.py\n"
@@ -35,6 +38,20 @@ def document() -> str:
 
     spec = create_app(GatewaySettings()).openapi()
     return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def model_labels() -> str:
+    from planner_shared.model_labels import MODEL_LABELS
+
+    entries = "".join(f"  {name}: {json.dumps(label)},\n" for name, label in MODEL_LABELS.items())
+    return (
+        HEADER.replace("the gateway's OpenAPI document", "planner_shared.model_labels").replace(
+            "change the gateway's schemas instead", "change the Python list instead"
+        )
+        + "export const MODEL_LABELS: Record<string, string> = {\n"
+        + entries
+        + "};\n"
+    )
 
 
 def typescript(spec: str) -> str:
@@ -60,11 +77,11 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail on drift, write nothing")
     args = parser.parse_args()
     spec = document()
-    types = typescript(spec)
+    outputs = ((DOCUMENT, spec), (TYPES, typescript(spec)), (LABELS, model_labels()))
     if args.check:
         stale = [
             str(path.relative_to(ROOT))
-            for path, text in ((DOCUMENT, spec), (TYPES, types))
+            for path, text in outputs
             if not path.exists() or path.read_text() != text
         ]
         if stale:
@@ -74,9 +91,9 @@ def main() -> int:
             )
             return 1
         return 0
-    DOCUMENT.write_text(spec)
-    TYPES.write_text(types)
-    print(f"wrote {DOCUMENT.relative_to(ROOT)} and {TYPES.relative_to(ROOT)}")
+    for path, text in outputs:
+        path.write_text(text)
+    print("wrote " + ", ".join(str(path.relative_to(ROOT)) for path, _ in outputs))
     return 0
 
 

@@ -23,3 +23,6 @@ def test_the_console_types_match_the_gateways_openapi_document() -> None:
     # The generated file holds the gateway's schemas, e.g. the weekly chart's variance marks.
     assert "VarianceMark: {" in types
     assert "reforecast_run_number: number | null;" in types
+    # The model labels: one list, the agents' (planner_shared.model_labels).
+    labels = (ROOT / "console" / "src" / "model-labels.ts").read_text()
+    assert 'auto_theta: "seasonal theta",' in labels

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from planner_agents.bounds import quantity_bounds
 from planner_agents.context import ForecastRisk, MissingFactError, RiskSeverity, RunContext
-from planner_agents.model_names import model_label
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -28,6 +27,7 @@ from planner_shared.events import (
     MarkdownProposal,
 )
 from planner_shared.markdown import compute_markdown
+from planner_shared.model_labels import model_label
 from planner_shared.parameters import ReplenishmentStrategy
 from planner_shared.wording import variance_summary
 
