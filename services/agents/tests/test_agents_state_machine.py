@@ -20,6 +20,7 @@ from planner_shared.db.engine import transaction
 from planner_shared.db.models import Workflow, WorkflowTransition
 from planner_shared.events import (
     AgentFailed,
+    AgentName,
     AllocationCompleted,
     AllocationCompletedPayload,
     AllocationRequested,
@@ -80,9 +81,9 @@ class RecordingSpecialists:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def _report(self, agent: str, task: str) -> AgentReport:
+    def _report(self, agent: AgentName, task: str) -> AgentReport:
         self.calls.append(task)
-        return AgentReport(agent=agent, task=task, summary=f"{task} done", model="recording")  # type: ignore[arg-type]
+        return AgentReport(agent=agent, task=task, summary=f"{task} done", model="recording")
 
     async def review_forecast(self, facts: RunContext, progress: Progress) -> AgentReport:
         await progress("demand", "reviewing")

@@ -12,7 +12,7 @@ re-forecast starts is the orchestrator's decision, sent back as `forecast.reques
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Protocol
 
@@ -60,7 +60,7 @@ class _Reporter(Protocol):
     async def progress(self, event: EventBase) -> None: ...
 
 
-def _progress(ctx: _Reporter, event: EventBase):  # type: ignore[no-untyped-def]
+def _progress(ctx: _Reporter, event: EventBase) -> Callable[[str, float | None], Awaitable[None]]:
     async def report(message: str, fraction: float | None) -> None:
         await ctx.progress(
             event.caused(
