@@ -35,6 +35,10 @@ console-types: install ## Regenerate the console's API types from the gateway's 
 	@bash scripts/console.sh deps
 	$(PY) python scripts/openapi_types.py
 
+.PHONY: fitness
+fitness: ## The code's health figures: duplicate pairs (if `duplicates` is installed), functions over 60 lines, type: ignore
+	@$(PY) python scripts/fitness.py
+
 .PHONY: format
 format: install ## Format the code
 	$(PY) ruff format .
