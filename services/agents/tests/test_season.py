@@ -3,7 +3,6 @@ No PostgreSQL, no Redis, no agent runtime: agent steps are answered by a fake he
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -23,10 +22,7 @@ from planner_shared.events import (
     AgentFailed,
     AllocationCompleted,
     AllocationCompletedPayload,
-    ApprovalDecided,
-    ApprovalDecidedPayload,
     ApprovalRequested,
-    DecisionAction,
     EventBase,
     ForecastFailed,
     ForecastFailedPayload,
@@ -35,8 +31,6 @@ from planner_shared.events import (
     MarkdownProposal,
     SellThroughComputed,
     SellThroughComputedPayload,
-    VarianceChecked,
-    VarianceCheckedPayload,
     WorkflowCompleted,
     WorkflowFailed,
     WorkflowRequested,
@@ -47,7 +41,7 @@ from planner_shared.events import (
 from planner_shared.workflow import WorkflowState
 from planner_tools.testing.checks import forecast_completed
 
-from .test_agents_state_machine import PARAMETERS
+from .test_agents_state_machine import PARAMETERS, _decided, _variance
 
 S = WorkflowState
 
@@ -101,37 +95,6 @@ def _season(state: WorkflowState = S.CREATED, **memory: object) -> Season:
         state=state,
         memory=WorkflowMemory.model_validate(memory),
         parameters=None if state is S.CREATED else PARAMETERS,
-    )
-
-
-def _variance(workflow_id: UUID, week: int, variance: float) -> VarianceChecked:
-    return VarianceChecked(
-        workflow_id=workflow_id,
-        producer="forecast",
-        payload=VarianceCheckedPayload(
-            week_number=week,
-            total_variance=variance,
-            by_category={"KNIT": variance},
-            threshold=0.2,
-            exceeded=variance > 0.2,
-        ),
-    )
-
-
-def _decided(workflow_id: UUID, kind: str, value: float) -> ApprovalDecided:
-    return ApprovalDecided(
-        workflow_id=workflow_id,
-        producer="approvals",
-        payload=ApprovalDecidedPayload(
-            approval_id=uuid4(),
-            kind=kind,
-            action=DecisionAction.MODIFY,
-            proposed_value=value,
-            decided_value=value,
-            reason="r",
-            decided_by="ann",
-            decided_at=datetime.now(UTC),
-        ),
     )
 
 
