@@ -25,10 +25,19 @@ test: install ## Run the whole test suite: the console's unit tests, then pytest
 	$(PY) pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: lint
-lint: install ## ruff (lint + format check) and mypy strict
+lint: install ## ruff (lint + format check) and mypy strict, the tests included
 	$(PY) ruff check .
 	$(PY) ruff format --check .
 	$(PY) mypy
+
+.PHONY: console-types
+console-types: install ## Regenerate the console's API types from the gateway's OpenAPI document
+	@bash scripts/console.sh deps
+	$(PY) python scripts/openapi_types.py
+
+.PHONY: fitness
+fitness: ## The code's health figures: duplicate pairs (if `duplicates` is installed), functions over 60 lines, type: ignore
+	@$(PY) python scripts/fitness.py
 
 .PHONY: format
 format: install ## Format the code

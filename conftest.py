@@ -102,7 +102,7 @@ async def redis_client(settings: PlannerSettings) -> AsyncIterator[aioredis.Redi
 def service_settings(settings: PlannerSettings) -> ServiceSettingsFactory:
     """Build any service's settings class on this test's database, Redis and prefix."""
 
-    def build(cls: type[S] = ServiceSettings, **overrides: object) -> S:  # type: ignore[assignment]
+    def build(cls: type[PlannerSettings] = ServiceSettings, **overrides: object) -> PlannerSettings:
         return cls(**(settings.model_dump() | overrides))
 
     return build

@@ -60,6 +60,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ from planner_forecast.clustering import cluster_stores
 from planner_forecast.ensemble import EngineConfig
 from planner_forecast.hierarchy import build_nodes, forecast_hierarchy
 from planner_forecast.metrics import FloatArray, seasonal_naive_scale
-from planner_forecast.models import build_member
+from planner_forecast.models import MemberName, build_member
 from planner_forecast.panel import bottom_panel
 from planner_forecast.parallel import init_worker, numba_cache
 
@@ -122,7 +123,7 @@ def bare_forecast(
             "y": history.to_numpy(dtype=float).reshape(-1),
         }
     )
-    models = [build_member(name, SEASON) for name in names]  # type: ignore[arg-type]
+    models = [build_member(cast(MemberName, name), SEASON) for name in names]
     sf = StatsForecast(models=models, freq=1, n_jobs=n_jobs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -302,7 +303,7 @@ def run_csv(
             covered[level] += int(inside[known].sum())
             covered_of[level] += int(known.sum())
         t0 = time.monotonic()
-        models: list[object] = [build_member(name, SEASON) for name in members]  # type: ignore[arg-type]
+        models: list[object] = [build_member(m, SEASON) for m in members]
         models += [
             AutoETS(season_length=SEASON, alias="sf_auto_ets"),
             AutoTheta(season_length=SEASON, alias="sf_auto_theta"),

@@ -3,6 +3,7 @@
 #   scripts/console.sh build     Node and npm from Debian when missing, `npm ci`, `vite build`
 #   scripts/console.sh test      the same, plus Debian's chromium for the browser tests, then
 #                                the console's unit tests (vitest)
+#   scripts/console.sh deps      Node, npm and `npm ci` only (for scripts/openapi_types.py)
 # Idempotent: `npm ci` runs only when package-lock.json changed, the build only when a source
 # did. Nothing is downloaded outside the package registries (Debian, npm).
 set -euo pipefail
@@ -35,6 +36,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "console: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+[ "$mode" = "deps" ] && exit 0
 if [ ! -f dist/index.html ] || [ -n "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer dist/index.html -print -quit)" ]; then
   echo "console: building"
   npm run --silent build >/dev/null

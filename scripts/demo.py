@@ -15,8 +15,8 @@ If nothing answers at the base URL (a loopback one), the stack is started first 
 4. the season's weeks are uploaded one by one with `POST /api/data/weekly-actuals`, each
    written by `GET /api/workflows/{id}/sample-actuals.csv?week=N` (the sample's demand capped by
    what this season put in each store: sales a store could make; `--save-weeks DIR` keeps
-   them), each followed by its variance check (week 4's cold snap starts a re-forecast by
-   itself) and, at the checkpoint, the sell-through check;
+   them), each followed by its variance check (week 4's cold snap makes the orchestrator start a
+   re-forecast) and, at the checkpoint, the sell-through check;
 5. a short report: forecast per category, manufacturing decision, allocation, variance and
    re-forecasts, markdown decision.
 

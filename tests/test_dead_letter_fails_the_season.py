@@ -5,9 +5,10 @@ Real Redis and PostgreSQL: the consumer, its retries and the outbox as they run.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 import redis.asyncio as aioredis
@@ -69,7 +70,7 @@ async def _failure_in_outbox(sessionmaker: Sessions, request_id: UUID) -> Foreca
 
 
 async def test_a_dead_lettered_forecast_fails_the_season_visibly(
-    service_settings,  # type: ignore[no-untyped-def]
+    service_settings: Callable[..., Any],
     sessionmaker: Sessions,
     redis_client: aioredis.Redis,
     settings: PlannerSettings,

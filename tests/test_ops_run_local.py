@@ -56,7 +56,7 @@ processes = _scripts_module("runstack.processes")
 
 @pytest.fixture
 def layout(tmp_path: Path) -> ModuleType:
-    return layout_mod.Layout(tmp_path / "var")  # type: ignore[no-any-return]
+    return layout_mod.Layout(tmp_path / "var")
 
 
 @pytest.fixture

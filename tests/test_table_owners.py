@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -22,7 +23,7 @@ from planner_shared.db.models import BUS, CREATORS, OWNERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("gateway", "extraction", "forecast", "agents", "approvals")
-MODELS = {mapper.class_.__name__: mapper.local_table.name for mapper in Base.registry.mappers}
+MODELS = {mapper.class_.__name__: mapper.class_.__tablename__ for mapper in Base.registry.mappers}
 COLUMNS = {
     mapper.class_.__name__: {attr.key for attr in mapper.column_attrs}
     for mapper in Base.registry.mappers
@@ -119,7 +120,8 @@ def _writes_in(path: Path, tree: ast.Module, returns: dict[str, str]) -> list[Wr
                         and (model := rows.get(target.value.id))
                         and target.attr in COLUMNS[model]
                     ):
-                        found.append((MODELS[model], "update", f"{where}:{inner.lineno}"))
+                        line = cast(ast.stmt, inner).lineno
+                        found.append((MODELS[model], "update", f"{where}:{line}"))
     return found
 
 

@@ -126,6 +126,8 @@ describe("modelLabel", () => {
     expect(modelLabel("seasonal_naive")).toBe("Same week last year");
     expect(modelLabel("arima_sa")).toBe("ARIMA");
     expect(modelLabel("croston")).toBe("Croston (sparse demand)");
+    // The agents' words (planner_shared.model_labels), started with a capital in a cell.
+    expect(modelLabel("auto_theta")).toBe("Seasonal theta");
   });
 
   it("keeps a member it does not know readable", () => {

@@ -5,6 +5,7 @@
 import type { ErrorDetail } from "./api";
 import { LOCALE, formatNumber, parseNumber } from "./locale";
 import type { SeasonParameters, Series, WeekPoint } from "./types";
+import { MODEL_LABELS } from "./model-labels";
 
 // Every figure in the browser's locale (locale.ts), the same in tables, charts and tooltips.
 const integer = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
@@ -45,28 +46,12 @@ export function signedFraction(value: number | null | undefined): string {
   return percentFormat(1, true).format(value);
 }
 
-// The forecast engine's member names (services/forecast models.py) in a planner's words; the
-// engine's name stays in the cell's title for whoever reads docs/forecasting.md. The agents'
-// sentences use the same words (services/agents planner_agents/model_names.py).
-const MODEL_LABELS: Record<string, string> = {
-  auto_ets: "Exponential smoothing",
-  theta_sa: "Theta",
-  arima_sa: "ARIMA",
-  mstl: "Seasonal decomposition (MSTL)",
-  seasonal_naive: "Same week last year",
-  naive: "Last week repeated",
-  auto_theta: "Theta, seasonal",
-  dynamic_theta: "Dynamic theta, seasonal",
-  auto_arima: "Seasonal ARIMA",
-  croston: "Croston (sparse demand)",
-  adida: "ADIDA (sparse demand)",
-  imapa: "IMAPA (sparse demand)",
-  tsb: "TSB (sparse demand)",
-  prophet: "Prophet",
-};
-
+// The forecast engine's member names in a planner's words, generated from the one list the
+// agents' sentences use too (planner_shared.model_labels); the engine's name stays in the
+// cell's title for whoever reads docs/forecasting.md.
 export function modelLabel(name: string): string {
-  return MODEL_LABELS[name] ?? name.replace(/_/g, " ");
+  const label = MODEL_LABELS[name];
+  return label === undefined ? name.replace(/_/g, " ") : label.charAt(0).toUpperCase() + label.slice(1);
 }
 
 export function stateLabel(state: string): string {

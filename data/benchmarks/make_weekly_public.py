@@ -74,7 +74,9 @@ def main() -> None:
     path = Path(pm_stocks.__file__).parent / "data" / "msft.tar.gz"
     with tarfile.open(path) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith(".csv"))
-        msft = pd.read_csv(io.BytesIO(tar.extractfile(member).read()))  # type: ignore[union-attr]
+        archived = tar.extractfile(member)
+        assert archived is not None, f"{member.name} is not a regular file"
+        msft = pd.read_csv(io.BytesIO(archived.read()))
     msft_s = weekly(
         pd.Series(msft["Close"].to_numpy(float), index=pd.to_datetime(msft["Date"])), "last"
     )

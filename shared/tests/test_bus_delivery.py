@@ -31,12 +31,15 @@ from planner_tools.testing.bus_probe import (
     progress,
     wait_for,
 )
+from planner_tools.testing.streams import stream_entries
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _events_on(redis: aioredis.Redis, stream: str) -> list[object]:
-    return [parse_event(decode_entry(fields)) for _id, fields in await redis.xrange(stream)]
+    return [
+        parse_event(decode_entry(fields)) for _id, fields in await stream_entries(redis, stream)
+    ]
 
 
 async def _no_pending(redis: aioredis.Redis, stream: str) -> bool:
@@ -116,7 +119,7 @@ async def test_handler_that_keeps_failing_is_dead_lettered_with_its_error(
         await runtime.publisher.publish(event)
         await wait_for(lambda: _has_entries(redis_client, dlq_name(stream), 1))
         await wait_for(lambda: _no_pending(redis_client, stream))
-    [(_id, fields)] = await redis_client.xrange(dlq_name(stream))
+    [(_id, fields)] = await stream_entries(redis_client, dlq_name(stream))
     assert fields[b"error"] == b"RuntimeError: asked to fail"
     assert fields[b"event_id"].decode() == str(event.event_id)
     assert fields[b"group"].decode() == GROUP
@@ -132,7 +135,7 @@ async def test_message_that_is_not_an_event_is_dead_lettered_at_once(
     async with open_runtime(GROUP, settings, bus_router) as runtime:
         await runtime.publisher.publish_raw(stream, {"type": "agent.progress", "payload": {}})
         await wait_for(lambda: _has_entries(redis_client, dlq_name(stream), 1))
-    [(_id, fields)] = await redis_client.xrange(dlq_name(stream))
+    [(_id, fields)] = await stream_entries(redis_client, dlq_name(stream))
     assert fields[b"error"].startswith(b"invalid event:")
     assert b"producer" in fields[b"error"]
 

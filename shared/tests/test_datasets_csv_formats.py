@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,9 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SALES_HEADER = "store_code,category_code,week_start,units\n"
 
 
-def errors_of(kind: CsvKind, data: bytes, **kwargs: int) -> list[CsvError]:
+def errors_of(kind: CsvKind, data: bytes, **kwargs: Any) -> list[CsvError]:
     with pytest.raises(CsvValidationError) as caught:
-        parse_csv(kind, data, **kwargs)  # type: ignore[arg-type]
+        parse_csv(kind, data, **kwargs)
     return caught.value.errors
 
 

@@ -28,7 +28,7 @@ async def test_database_is_migrated_to_head(
     assert tables >= 20
 
 
-async def test_redis_prefix_is_unique_per_test(settings: PlannerSettings, redis_client) -> None:  # type: ignore[no-untyped-def]
+async def test_redis_prefix_is_unique_per_test(settings: PlannerSettings, redis_client) -> None:
     stream = settings.stream("workflow")
     assert stream.startswith(settings.stream_prefix)
     assert await redis_client.exists(stream) == 0

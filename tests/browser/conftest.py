@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Playwright, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 from planner_tools.testing import database as testdb
 from planner_tools.testing.stack import Stack, seed_database
@@ -122,9 +122,9 @@ class Shots:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
-    def take(self, page: object, name: str) -> Path:
+    def take(self, page: Page, name: str) -> Path:
         path = self.directory / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        page.screenshot(path=str(path), full_page=True)
         return path
 
 
@@ -138,7 +138,7 @@ def wait_for(predicate: object, within: float, what: str, every: float = 0.5) ->
     deadline = time.monotonic() + within
     last: object = None
     while time.monotonic() < deadline:
-        last = predicate()  # type: ignore[operator]
+        last = predicate()
         if last:
             return last
         time.sleep(every)

@@ -477,7 +477,7 @@ def test_a_checkpoint_passed_without_markdown_leaves_its_trace(
             )
             assert answer.status_code == 202, answer.text
         events = wait_for(checkpoint, FORECAST_MS / 1000, "the checkpoint of week 4")
-    payload = events[-1]["envelope"]["payload"]  # type: ignore[index]
+    payload = events[-1]["envelope"]["payload"]
     assert payload["below_target"] is False, payload
     said = f"Checkpoint week 4: {payload['sell_through']:.1%} against 20%, no markdown"
 

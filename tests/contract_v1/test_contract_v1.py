@@ -1,4 +1,4 @@
-"""Contract v1 (../shared/contracts/frontend-v1.md), played against the running stack the way
+"""Contract v1 (docs/frontend-v1.md), played against the running stack the way
 the study's React client plays it: extract with `user_input`, create with the client's exact
 body, open the socket (twice, as its development build does) before execute, upload, execute,
 follow the socket without ever sending a frame for over a minute, then read the forecast

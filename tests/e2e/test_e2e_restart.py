@@ -43,7 +43,7 @@ async def restart(stack: Stack, name: str, season: s.Season) -> None:
 async def test_a_season_survives_services_killed_mid_work(e2e_stack: Stack) -> None:
     async def gateway_outage() -> None:
         # Once the upload is on the bus (the socket shows it), the gateway dies; the forecast
-        # service checks the week and starts the re-forecast while it is down.
+        # service checks the week and the orchestrator starts the re-forecast while it is down.
         await s.expect(
             season.socket,
             is_event("actuals.uploaded", week_number=s.DRIFT_WEEK),

@@ -106,8 +106,8 @@ async def test_tool_calls_round_trip(fake: FakeOpenAIServer) -> None:
     assert choice.finish_reason == "tool_calls"
     calls = choice.message.tool_calls
     assert calls is not None
-    assert [c.function.name for c in calls] == ["get_weather", "get_time"]  # type: ignore[union-attr]
-    assert json.loads(calls[0].function.arguments) == {"city": "Lyon"}  # type: ignore[union-attr]
+    assert [c.function.name for c in calls] == ["get_weather", "get_time"]
+    assert json.loads(calls[0].function.arguments) == {"city": "Lyon"}
     assert calls[1].id == "call_fixed"
     assert calls[0].id != calls[1].id
     await client.close()

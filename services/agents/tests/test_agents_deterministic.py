@@ -255,7 +255,6 @@ def _week_one_check() -> VarianceCheckedPayload:
         actual_units=920,
         total_exceeded=False,
         categories=categories,
-        reforecast_run_number=2,
     )
 
 

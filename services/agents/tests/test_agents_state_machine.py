@@ -19,7 +19,10 @@ from planner_shared.bus.consumer import DurableConsumer, Outcome, ensure_group
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import Workflow, WorkflowTransition
 from planner_shared.events import (
+    ActualsUploaded,
+    ActualsUploadedPayload,
     AgentFailed,
+    AgentName,
     AllocationCompleted,
     AllocationCompletedPayload,
     AllocationRequested,
@@ -80,9 +83,9 @@ class RecordingSpecialists:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def _report(self, agent: str, task: str) -> AgentReport:
+    def _report(self, agent: AgentName, task: str) -> AgentReport:
         self.calls.append(task)
-        return AgentReport(agent=agent, task=task, summary=f"{task} done", model="recording")  # type: ignore[arg-type]
+        return AgentReport(agent=agent, task=task, summary=f"{task} done", model="recording")
 
     async def review_forecast(self, facts: RunContext, progress: Progress) -> AgentReport:
         await progress("demand", "reviewing")
@@ -660,3 +663,38 @@ async def test_planners_and_variance_reruns_are_numbered_in_one_sequence(
     [request] = [e for e in out if isinstance(e, ForecastRequested)]
     assert (request.payload.run_number, request.payload.reason) == (3, "variance")
     assert (await _context(sessionmaker, wf))["run_number"] == 3
+
+
+async def test_a_corrected_week_reruns_the_reforecast_its_wrong_figures_started(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    """The orchestrator records which week started which run, in its stored memory, and
+    decides from the upload's own event that a corrected week needs another run."""
+    orchestrator = Orchestrator(RecordingSpecialists())
+    wf = await _in_season(sessionmaker)
+
+    def upload(same: bool) -> ActualsUploaded:
+        return ActualsUploaded(
+            workflow_id=wf,
+            producer="gateway",
+            payload=ActualsUploadedPayload(
+                upload_id=uuid4(),
+                week_number=2,
+                row_count=6,
+                replaced_previous=True,
+                same_as_previous=same,
+                uploaded_by="ann",
+            ),
+        )
+
+    await _handle(sessionmaker, settings, orchestrator, _variance(wf, 2, 0.35))
+    await _handle(sessionmaker, settings, orchestrator, forecast_completed(wf, 2))
+    assert await _state(sessionmaker, wf) == "in_season"
+    assert (await _context(sessionmaker, wf))["reforecast_weeks"] == {"2": 2}
+    # The same figures again: nothing the season ran on changed.
+    assert await _handle(sessionmaker, settings, orchestrator, upload(same=True)) == []
+    out = await _handle(sessionmaker, settings, orchestrator, upload(same=False))
+    [rerun] = [e for e in out if isinstance(e, ForecastRequested)]
+    assert (rerun.payload.run_number, rerun.payload.started_by_week) == (3, 2)
+    assert await _state(sessionmaker, wf) == "reforecasting"
+    assert (await _context(sessionmaker, wf))["reforecast_weeks"] == {"2": 3}

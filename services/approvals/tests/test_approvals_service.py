@@ -28,6 +28,7 @@ from planner_shared.events import (
 )
 from planner_shared.runtime import open_runtime
 from planner_tools.testing.bus_probe import new_workflow, wait_for
+from planner_tools.testing.streams import stream_entries
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -49,7 +50,7 @@ PROPOSAL = ManufacturingProposal(
 
 
 async def _reply_to(redis: aioredis.Redis, stream: str, request: EventBase) -> EventBase | None:
-    for _id, fields in await redis.xrange(stream):
+    for _id, fields in await stream_entries(redis, stream):
         event = parse_event(decode_entry(fields))
         if event.causation_id == request.event_id:
             return event

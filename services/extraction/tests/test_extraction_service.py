@@ -23,6 +23,7 @@ from planner_shared.runtime import open_runtime
 from planner_shared.settings import OpenAISettings
 from planner_tools.testing.bus_probe import wait_for
 from planner_tools.testing.fake_openai import FakeOpenAIServer, json_reply
+from planner_tools.testing.streams import stream_entries
 
 Sessions = async_sessionmaker[AsyncSession]
 BRIEF = (
@@ -49,7 +50,7 @@ async def _reply(redis: aioredis.Redis, stream: str, request: EventBase) -> Even
 
 
 async def _find(redis: aioredis.Redis, stream: str, request: EventBase) -> EventBase | None:
-    for _id, fields in await redis.xrange(stream):
+    for _id, fields in await stream_entries(redis, stream):
         event = parse_event(decode_entry(fields))
         if event.causation_id == request.event_id:
             return event

@@ -288,7 +288,8 @@ def test_seasons_on_the_same_history_share_the_member_fits() -> None:
     assert np.array_equal(shorter.sd, cold.sd)
     # One series' history changes (a re-forecast's new week): only that series is refitted.
     changed = panel.copy()
-    changed.iloc[-1, 0] += 5
+    first = changed.columns[0]
+    changed[first] = changed[first].where(changed.index != changed.index[-1], changed[first] + 5)
     before = FITS.misses
     forecast_panel(changed, HORIZON + 4, EngineConfig())
     assert FITS.misses - before == core

@@ -235,7 +235,7 @@ async def test_uploaded_safety_stock_replaces_the_computed_one_in_the_order_and_
     async with sessionmaker() as session:
         code_of = {s.id: s.code for s in await session.scalars(select(Store))}
         knit_id = next(c.id for c in categories if c.code == "KNIT")
-        units = {
+        allocated = {
             code_of[s]: n
             for s, n in (
                 await session.execute(
@@ -246,9 +246,9 @@ async def test_uploaded_safety_stock_replaces_the_computed_one_in_the_order_and_
             ).all()
         }
     keys = {"S001": 400 + 72.0, "S002": 200.0, "S003": 100 + computed["KNIT"]["S003"]}
-    pool = sum(units.values())
+    pool = sum(allocated.values())
     for store, key in keys.items():
-        assert units[store] == pytest.approx(pool * key / sum(keys.values()), abs=1)
+        assert allocated[store] == pytest.approx(pool * key / sum(keys.values()), abs=1)
 
 
 async def test_uploaded_lead_times_set_the_dc_ship_by_date_and_the_replenishment_cut_off(

@@ -209,8 +209,6 @@ async def test_a_drift_is_reported_and_the_forecast_service_starts_nothing(
     assert not _of(ForecastRequested, out)
     [check] = _of(VarianceChecked, out)
     assert check.payload.exceeded
-    # Facts only: whether and which run starts is the orchestrator's decision.
-    assert (check.payload.reforecast_run_number, check.payload.reforecast_under_way) == (None, None)
     # The check carries each category's side of the forecast, as the rule decided it.
     knit = next(c for c in check.payload.categories if c.category_code == "KNIT")
     assert knit.direction == "above"
@@ -219,10 +217,16 @@ async def test_a_drift_is_reported_and_the_forecast_service_starts_nothing(
     assert (knit.forecast_units, knit.actual_units) == (WEEKLY_PLAN * 4, 120 * 3 + 240)
     async with sessionmaker() as session:
         rows = await session.scalars(select(VarianceCheck).order_by(VarianceCheck.week_number))
-        assert [r.reforecast_run_number for r in rows.all()] == [None, None, None, None]
+        # Facts only, one check a week: whether a run starts is the orchestrator's decision.
+        assert [(r.week_number, r.exceeded) for r in rows.all()] == [
+            (1, False),
+            (2, False),
+            (3, False),
+            (4, True),
+        ]
 
 
-async def test_a_failed_rerun_is_closed_on_the_check_that_started_it(
+async def test_a_failed_rerun_reports_its_run_and_reason(
     service_settings: Any, sessionmaker: Sessions, pool: Executor
 ) -> None:
     settings: ForecastSettings = service_settings(ForecastSettings)
@@ -233,16 +237,7 @@ async def test_a_failed_rerun_is_closed_on_the_check_that_started_it(
     [failed] = _of(ForecastFailed, out)
     assert failed.payload.run_number == 2
     assert "unknown category codes: NOPE" in failed.payload.reason
-    async with sessionmaker() as session:
-        row = await session.scalar(select(VarianceCheck).where(VarianceCheck.week_number == 1))
-        assert row is not None
-        assert (row.reforecast_run_number, row.reforecast_outcome) == (2, "failed")
-    # Checked again, the week keeps the run it started.
-    out = await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, DRIFT))
-    async with sessionmaker() as session:
-        row = await session.scalar(select(VarianceCheck).where(VarianceCheck.week_number == 1))
-        assert row is not None
-        assert row.reforecast_run_number == 2
+    assert not _of(ForecastCompleted, out)
 
 
 async def test_a_rerun_missing_a_categorys_actuals_keeps_its_forecast_from_history(
@@ -273,9 +268,6 @@ async def test_a_rerun_missing_a_categorys_actuals_keeps_its_forecast_from_histo
         by_code["KNIT"].fallback_reason
     )
     async with sessionmaker() as session:
-        row = await session.scalar(select(VarianceCheck).where(VarianceCheck.week_number == 1))
-        assert row is not None
-        assert row.reforecast_outcome == "completed"
         stored = {
             f.diagnostics["weeks_elapsed"]
             for f in (await session.scalars(select(Forecast).where(Forecast.run_number == 2))).all()
@@ -344,33 +336,3 @@ async def test_no_transaction_is_open_and_the_workflow_not_locked_while_a_panel_
             select(func.count()).select_from(Forecast).where(Forecast.workflow_id == wf)
         )
     assert stored == len(done.payload.categories)
-
-
-async def test_a_rerun_is_marked_on_its_week_while_it_fits(
-    service_settings: Any, sessionmaker: Sessions
-) -> None:
-    settings: ForecastSettings = service_settings(ForecastSettings)
-    gate = GatedExecutor()
-    handlers = ForecastHandlers(gate, settings)
-    wf, params = await _season(sessionmaker)
-    await _handle(sessionmaker, handlers, settings, await _upload(sessionmaker, wf, 1, DRIFT))
-    try:
-        running = asyncio.create_task(
-            _handle(sessionmaker, handlers, settings, _rerun(wf, params, 2, 1))
-        )
-        while not gate.waiting.is_set():
-            assert not running.done(), running.result()
-            await asyncio.sleep(0.05)
-        async with sessionmaker() as session:
-            row = await session.scalar(select(VarianceCheck).where(VarianceCheck.workflow_id == wf))
-            assert row is not None
-            assert (row.reforecast_run_number, row.reforecast_outcome) == (2, None)
-        gate.release.set()
-        await running
-    finally:
-        gate.release.set()
-        gate.shutdown()
-    async with sessionmaker() as session:
-        row = await session.scalar(select(VarianceCheck).where(VarianceCheck.workflow_id == wf))
-        assert row is not None
-        assert (row.reforecast_run_number, row.reforecast_outcome) == (2, "completed")

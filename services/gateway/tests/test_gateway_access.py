@@ -13,15 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from planner_gateway.settings import GatewaySettings
-from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     HistoricalSale,
     OutboxMessage,
     ReferenceChange,
-    VarianceCheck,
     WeeklyActual,
 )
-from planner_shared.events import ReforecastRequested
+from planner_shared.events import ActualsUploaded
 from planner_tools.testing.gateway import (
     KEYS,
     OPERATOR,
@@ -205,9 +203,11 @@ async def test_only_its_planner_or_an_operator_cancels_a_workflow(
     assert by_operator.status_code == 202, by_operator.text
 
 
-async def test_a_corrected_week_reruns_the_reforecast_its_wrong_figures_started(
+async def test_a_corrected_week_tells_the_orchestrator_what_changed_and_decides_nothing(
     gateway: Gateway, sessionmaker: Sessions
 ) -> None:
+    """Whether a corrected week is re-forecast is the orchestrator's decision (it knows which
+    week started which run); the upload's own event carries what it needs to decide."""
     await seed_reference(sessionmaker)
     workflow_id = await new_workflow(sessionmaker, "in_season")
 
@@ -221,7 +221,7 @@ async def test_a_corrected_week_reruns_the_reforecast_its_wrong_figures_started(
             "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
         ).encode()
 
-    async def upload(content: bytes) -> dict[str, Any]:
+    async def upload(content: bytes) -> ActualsUploaded:
         response = await gateway.client.post(
             "/api/data/weekly-actuals",
             data={"workflow_id": str(workflow_id), "allow_implausible": "true"},
@@ -230,38 +230,24 @@ async def test_a_corrected_week_reruns_the_reforecast_its_wrong_figures_started(
         )
         assert response.status_code == 202, response.text
         body: dict[str, Any] = response.json()
-        return body
+        assert "reforecast_event_id" not in body
+        async with sessionmaker() as session:
+            staged = (
+                await session.scalars(
+                    select(OutboxMessage).where(
+                        OutboxMessage.envelope["workflow_id"].astext == str(workflow_id)
+                    )
+                )
+            ).all()
+        staged_types = [row.envelope["type"] for row in staged]
+        assert "workflow.reforecast_requested" not in staged_types
+        [row] = [r for r in staged if r.event_id == UUID(body["event_id"])]
+        return ActualsUploaded.model_validate(row.envelope)
 
-    wrong = await upload(week(900))
-    assert wrong["reforecast_event_id"] is None
-    # The forecast service checked the wrong week and started re-forecast run 2 from it.
-    async with transaction(sessionmaker) as session:
-        session.add(
-            VarianceCheck(
-                workflow_id=workflow_id,
-                week_number=1,
-                forecast_units=60,
-                actual_units=5400,
-                variance=89.0,
-                threshold=0.2,
-                exceeded=True,
-                by_category={},
-                reforecast_run_number=2,
-                reforecast_outcome="completed",
-            )
-        )
-    corrected = await upload(week(10))
-    assert corrected["replaced_previous"] is True
-    assert corrected["reforecast_event_id"] is not None
-    async with sessionmaker() as session:
-        row = await session.scalar(
-            select(OutboxMessage).where(
-                OutboxMessage.event_id == UUID(corrected["reforecast_event_id"])
-            )
-        )
-    assert row is not None
-    event = ReforecastRequested.model_validate(row.envelope)
-    assert event.payload.reason.startswith("week 1 corrected: re-forecast run 2")
-    assert event.payload.requested_by == "pat"
-    # The same figures again start nothing more.
-    assert (await upload(week(10)))["reforecast_event_id"] is None
+    first = (await upload(week(900))).payload
+    assert (first.replaced_previous, first.same_as_previous) == (False, False)
+    corrected = (await upload(week(10))).payload
+    assert (corrected.replaced_previous, corrected.same_as_previous) == (True, False)
+    assert corrected.uploaded_by == "pat"
+    again = (await upload(week(10))).payload
+    assert (again.replaced_previous, again.same_as_previous) == (True, True)

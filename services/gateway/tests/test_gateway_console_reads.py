@@ -24,9 +24,18 @@ from planner_shared.db.models import (
     StoreClusterMember,
     VarianceCheck,
     WeeklyActual,
+    WorkflowEvent,
     WorkflowTransition,
 )
-from planner_tools.testing.gateway import READER, Gateway, Sessions, new_workflow, seed_reference
+from planner_shared.events import ForecastRequested, ForecastRequestedPayload
+from planner_shared.parameters import SeasonParameters
+from planner_tools.testing.gateway import (
+    READER,
+    Gateway,
+    Sessions,
+    new_workflow,
+    seed_reference,
+)
 
 PARAMETERS = {
     "forecast_horizon_weeks": 4,
@@ -186,8 +195,28 @@ async def _seed(sessionmaker: Sessions) -> UUID:
                     "KNIT": {"category_code": "KNIT", "variance": 0.1, "exceeded": False},
                     "_compared_weeks": [1, 2],
                 },
-                reforecast_run_number=2,
-                reforecast_outcome="completed",
+            )
+        )
+        # The orchestrator recorded that week 2's check started run 2, on its own command.
+        started = ForecastRequested(
+            workflow_id=workflow_id,
+            producer="agents",
+            payload=ForecastRequestedPayload(
+                parameters=SeasonParameters.model_validate(PARAMETERS),
+                run_number=2,
+                reason="variance",
+                actuals_through_week=2,
+                started_by_week=2,
+            ),
+        )
+        session.add(
+            WorkflowEvent(
+                event_id=started.event_id,
+                workflow_id=workflow_id,
+                type=started.type,
+                stream="planner.forecast",
+                occurred_at=started.occurred_at,
+                envelope=started.model_dump(mode="json"),
             )
         )
         session.add(

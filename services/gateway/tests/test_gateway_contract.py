@@ -3,6 +3,7 @@ settings that refuse development keys in production, and the WebSocket message m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -128,9 +129,7 @@ def test_production_refuses_development_and_short_keys() -> None:
     assert ok.api_keys["k" * 32].name == "bob"
 
 
-def _variance(
-    week: int, units: dict[str, tuple[float, float]], **outcome: int
-) -> VarianceCheckedPayload:
+def _variance(week: int, units: Mapping[str, tuple[float, float]]) -> VarianceCheckedPayload:
     """A check as the forecast service reports it: (forecast, actual) units by category."""
     threshold = 0.2
     categories = [
@@ -156,7 +155,6 @@ def _variance(
         actual_units=actual,
         total_exceeded=total > threshold,
         categories=categories,
-        **outcome,
     )
 
 
@@ -167,18 +165,15 @@ def test_variance_messages_say_which_side_of_the_forecast_and_what_fired() -> No
 
     # A steady total with two categories far above plan: the categories fired, not the total.
     drift = {"KNIT": (1000, 1290), "OUTW": (1000, 1401), "DRESS": (5050, 5050)}
-    assert said(_variance(4, drift, reforecast_run_number=2)) == (
+    # Whether a re-forecast starts is the orchestrator's to say, in its own message.
+    assert said(_variance(4, drift)) == (
         "week 4: total 9.8% above forecast (within 20%); KNIT 29.0% and OUTW 40.1% above "
-        "forecast → re-forecast run 2"
+        "forecast → over the threshold"
     )
     # Actuals nearly all missing: far BELOW the forecast, never "+100%".
-    assert said(_variance(1, {"DRESS": (1000, 2), "KNIT": (500, 1)}, reforecast_run_number=2)) == (
+    assert said(_variance(1, {"DRESS": (1000, 2), "KNIT": (500, 1)})) == (
         "week 1: total 99.8% below forecast (over 20%); DRESS 99.8% and KNIT 99.8% below "
-        "forecast → re-forecast run 2"
-    )
-    assert said(_variance(5, drift, reforecast_under_way=2)) == (
-        "week 5: total 9.8% above forecast (within 20%); KNIT 29.0% and OUTW 40.1% above "
-        "forecast → re-forecast run 2 already under way"
+        "forecast → over the threshold"
     )
     assert said(_variance(12, {"DRESS": (1000, 983)})) == (
         "week 12: total 1.7% below forecast (within 20%) → no re-forecast needed"
@@ -190,9 +185,8 @@ def test_variance_messages_say_which_side_of_the_forecast_and_what_fired() -> No
         by_category={"DRESS": 0.254},
         threshold=0.2,
         exceeded=True,
-        reforecast_run_number=2,
     )
-    assert said(old) == "week 3: total 25.4% off the forecast (threshold 20%) → re-forecast run 2"
+    assert said(old) == "week 3: total 25.4% off the forecast (threshold 20%) → over the threshold"
 
 
 def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_errors() -> None:
@@ -202,11 +196,11 @@ def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_erro
             VarianceChecked(
                 workflow_id=wf,
                 producer="forecast",
-                payload=_variance(3, {"DRESS": (1000, 1254)}, reforecast_run_number=2),
+                payload=_variance(3, {"DRESS": (1000, 1254)}),
             ),
             "agent_progress",
             "week 3: total 25.4% above forecast (over 20%); DRESS 25.4% above forecast "
-            "→ re-forecast run 2",
+            "→ over the threshold",
         ),
         (
             ActualsUploaded(
@@ -293,5 +287,5 @@ def test_events_without_a_dedicated_type_travel_as_progress_and_failures_as_erro
         assert message["message"] == text
         assert message["event_type"] == event.type
         assert message["workflow_id"] == str(wf)
-    assert to_message(cases[0][0])["data"]["reforecast_run_number"] == 2
+    assert to_message(cases[0][0])["data"]["week_number"] == 3
     assert to_message(cases[4][0])["error_message"] == "no stores"

@@ -105,10 +105,10 @@ async def test_a_week_is_stored_and_announced(
     assert body["zero_filled"] == 0
     assert body["replaced_previous"] is False
     assert body["variance_url"] == f"/api/workflows/{workflow_id}/variance?week=1"
-    assert body["file"] == {  # type: ignore[comparison-overlap]
+    assert body["file"] == {
         "filename": "week_01.csv",
         "size_bytes": len(week_csv(1, 7)),
-        "sha256": body["file"]["sha256"],  # type: ignore[index]
+        "sha256": body["file"]["sha256"],
         "delimiter": "comma",
         "had_bom": False,
         "row_count": PAIRS,
@@ -161,8 +161,8 @@ async def test_semicolons_and_a_bom_are_detected(gateway: Gateway, sessionmaker:
     status, body = await upload_week(gateway, workflow_id, content)
 
     assert status == 202, body
-    assert body["file"]["delimiter"] == "semicolon"  # type: ignore[index]
-    assert body["file"]["had_bom"] is True  # type: ignore[index]
+    assert body["file"]["delimiter"] == "semicolon"
+    assert body["file"]["had_bom"] is True
     assert await stored_units(sessionmaker, workflow_id) == 3 * PAIRS
 
 
@@ -266,12 +266,12 @@ async def test_oversize_unknown_workflow_wrong_role_and_state_are_refused(
 
     status, body = await upload_week(gateway, "not-a-uuid", week_csv(1))
     assert status == 422, body
-    assert body["error"]["details"][0]["field"] == "workflow_id"  # type: ignore[index]
+    assert body["error"]["details"][0]["field"] == "workflow_id"
 
     early = await new_workflow(sessionmaker, "awaiting_manufacturing_approval")
     status, body = await upload_week(gateway, early, week_csv(1))
     assert status == 409, body
-    assert body["error"]["message"] == (  # type: ignore[index]
+    assert body["error"]["message"] == (
         f"workflow {early} is awaiting_manufacturing_approval; an upload of weekly actuals "
         "needs in_season, reforecasting or awaiting_markdown_approval; actuals are accepted "
         "once the manufacturing order is approved and allocated"
@@ -280,7 +280,7 @@ async def test_oversize_unknown_workflow_wrong_role_and_state_are_refused(
     done = await new_workflow(sessionmaker, "completed")
     status, body = await upload_week(gateway, done, week_csv(1))
     assert status == 409, body
-    assert body["error"]["message"].startswith(  # type: ignore[index]
+    assert body["error"]["message"].startswith(
         f"workflow {done} is completed; an upload of weekly actuals needs in_season"
     )
     for wid in (workflow_id, early, done):
@@ -293,7 +293,7 @@ async def test_a_week_may_not_skip_an_earlier_one(gateway: Gateway, sessionmaker
 
     status, body = await upload_week(gateway, workflow_id, week_csv(3))
     assert status == 409, body
-    assert body["error"]["code"] == "missing_weeks"  # type: ignore[index]
+    assert body["error"]["code"] == "missing_weeks"
     assert "week 1, 2" in str(body)
     await assert_nothing_stored(sessionmaker, workflow_id)
 
@@ -347,8 +347,8 @@ async def test_a_partial_week_is_refused_naming_what_is_missing(
     leave_out = frozenset({("S003", "KNIT")})
     status, body = await upload_week(gateway, workflow_id, week_csv(1, 9, leave_out=leave_out))
     assert status == 422, body
-    assert "1 of 6 store/category pairs" in body["error"]["message"]  # type: ignore[index]
-    assert "(S003, KNIT); nothing was stored" in body["error"]["message"]  # type: ignore[index]
+    assert "1 of 6 store/category pairs" in body["error"]["message"]
+    assert "(S003, KNIT); nothing was stored" in body["error"]["message"]
     assert await stored_units(sessionmaker, workflow_id) == 5 * PAIRS
     assert await count(sessionmaker, ActualsUpload) == 1
 
@@ -376,7 +376,7 @@ async def test_missing_as_zero_stores_the_missing_pairs_as_zero(
         gateway, workflow_id, week_csv(3, leave_out=closed), missing_as_zero="false"
     )
     assert status == 422, body
-    assert body["error"]["code"] == "incomplete_week"  # type: ignore[index]
+    assert body["error"]["code"] == "incomplete_week"
 
 
 async def test_a_week_covers_the_workflows_categories_only(
@@ -394,7 +394,7 @@ async def test_a_week_covers_the_workflows_categories_only(
         gateway, workflow_id, week_csv(2, leave_out=knit | {("S002", "DRESS")})
     )
     assert status == 422, body
-    assert "1 of 3 store/category pairs" in body["error"]["message"]  # type: ignore[index]
+    assert "1 of 3 store/category pairs" in body["error"]["message"]
     assert await stored_units(sessionmaker, workflow_id) == 9
 
 
@@ -471,8 +471,8 @@ class StreamedForm:
 
 def assert_too_large(status: int, body: dict[str, object], max_upload_bytes: int) -> None:
     assert status == 413, body
-    assert body["error"]["code"] == "payload_too_large", body  # type: ignore[index]
-    assert f"{max_upload_bytes:,}-byte upload limit" in body["error"]["message"]  # type: ignore[index]
+    assert body["error"]["code"] == "payload_too_large", body
+    assert f"{max_upload_bytes:,}-byte upload limit" in body["error"]["message"]
 
 
 async def test_a_chunked_oversize_upload_is_cut_off_while_it_arrives(

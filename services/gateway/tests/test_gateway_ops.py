@@ -72,7 +72,7 @@ async def test_ready_requires_the_stream_reader(gateway: Gateway) -> None:
 
 async def test_streams_dead_letters_replay_and_lag(
     gateway: Gateway,
-    service_settings,  # type: ignore[no-untyped-def]
+    service_settings,
     settings: PlannerSettings,
     sessionmaker: Sessions,
     redis_client: aioredis.Redis,

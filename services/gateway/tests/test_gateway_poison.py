@@ -4,11 +4,13 @@ and no single event can stall the gateway's stream reader."""
 from __future__ import annotations
 
 import json
+from typing import cast
 from uuid import uuid4
 
 import pytest
 import redis.asyncio as aioredis
 from faststream.redis.parser.binary import BinaryMessageFormatV1
+from redis.typing import EncodableT, FieldT
 from sqlalchemy import select, text
 
 from planner_gateway.relay.reader import DEAD_LETTER_GROUP
@@ -83,7 +85,7 @@ async def test_a_workflow_with_a_nul_in_its_categories_or_filters_is_refused(
 
 
 async def test_bodies_outside_uploads_are_capped(gateway: Gateway) -> None:
-    limit = gateway.runtime.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = cast(GatewaySettings, gateway.runtime.settings).max_body_bytes
     big = b'{"brief": "' + b"x" * limit + b'"}'
     response = await gateway.client.post(
         "/api/parameters/extract", content=big, headers=PLANNER | JSON
@@ -91,7 +93,7 @@ async def test_bodies_outside_uploads_are_capped(gateway: Gateway) -> None:
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks():
         for _ in range(limit // 1000 + 2):
             yield b"x" * 1000
 
@@ -101,7 +103,7 @@ async def test_bodies_outside_uploads_are_capped(gateway: Gateway) -> None:
     assert streamed.status_code == 413
 
 
-async def _entry(envelope: str) -> dict[bytes, bytes]:
+async def _entry(envelope: str) -> dict[FieldT, EncodableT]:
     """A stream entry as FastStream's publisher writes it, around any JSON at all."""
     data = await BinaryMessageFormatV1.encode(
         message=envelope.encode(), reply_to=None, headers={}, correlation_id=str(uuid4())
@@ -134,7 +136,7 @@ async def test_a_poison_entry_is_dead_lettered_and_the_reader_goes_on(
         }
     )
     assert "Infinity" in poison
-    await redis_client.xadd(stream, await _entry(poison))  # type: ignore[arg-type]
+    await redis_client.xadd(stream, await _entry(poison))
     good = AgentProgress(
         workflow_id=workflow_id,
         producer="test",
@@ -265,7 +267,7 @@ async def test_a_restarted_gateway_becomes_ready_past_a_poison_entry(
             },
         }
     )
-    await redis_client.xadd(stream, await _entry(poison))  # type: ignore[arg-type]
+    await redis_client.xadd(stream, await _entry(poison))
     async with running_gateway(gateway_settings) as gateway:
         assert (await gateway.client.get("/ready")).status_code == 200
         letters = (

@@ -221,7 +221,7 @@ async def test_refusals_and_close_codes(
         async with _client(base, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
             await server.runtime.publisher.publish(_progress(workflow_id, 1))
             assert (await _recv(ws))["type"] == "agent_progress"
-        async with _client(base, subprotocols=["bearer", TOKEN]) as ws:  # type: ignore[list-item]
+        async with _client(base, subprotocols=["bearer", TOKEN]) as ws:
             assert ws.subprotocol == "bearer"
             await server.runtime.publisher.publish(_progress(workflow_id, 2))
             assert (await _recv(ws))["type"] == "agent_progress"

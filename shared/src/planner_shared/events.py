@@ -297,6 +297,12 @@ class ForecastRequestedPayload(Payload):
     actuals_through_week: int = Field(
         default=0, ge=0, description="Weeks of in-season actuals the re-forecast uses."
     )
+    started_by_week: int | None = Field(
+        default=None,
+        ge=1,
+        description="The week whose variance check (or correction) started this re-forecast; "
+        "the orchestrator records it, none for the initial and manual runs.",
+    )
 
 
 class ForecastRequested(Command):
@@ -416,21 +422,11 @@ class VarianceCheckedPayload(Payload):
     by_category: dict[str, float] = Field(description="Category code -> variance (absolute).")
     threshold: float
     exceeded: bool = Field(description="The rule fired: the total or a category is above.")
-    reforecast_run_number: int | None = Field(
-        default=None,
-        description="Unset: the orchestrator decides on re-forecasts (`forecast.requested`). "
-        "Set on checks stored when the forecast service started them.",
-    )
     # Added later: events stored before them parse with the defaults.
     forecast_units: float | None = None
     actual_units: float | None = None
     total_exceeded: bool | None = None
     categories: list[CategoryVarianceResult] = []
-    reforecast_under_way: int | None = Field(
-        default=None,
-        description="Unset, as `reforecast_run_number`; on older checks, the re-forecast "
-        "already running when the rule fired.",
-    )
 
 
 class VarianceChecked(EventBase):
@@ -460,6 +456,10 @@ class ActualsUploadedPayload(Payload):
     row_count: int
     replaced_previous: bool
     uploaded_by: str
+    same_as_previous: bool = Field(
+        default=False,
+        description="The upload replaced the week with the very same figures: nothing to redo.",
+    )
 
 
 class ActualsUploaded(EventBase):

@@ -186,6 +186,7 @@ class SeasonParameters(BaseModel):
             )
         return self
 
+    # mypy refuses a decorator above @property; pydantic documents this ignore for it.
     @computed_field  # type: ignore[prop-decorator]
     @property
     def season_end_date(self) -> date:
@@ -251,11 +252,13 @@ class ParameterExtraction(BaseModel):
         description="False when the brief carried nothing usable: every value was defaulted."
     )
 
+    # mypy refuses a decorator above @property; pydantic documents this ignore for it.
     @computed_field  # type: ignore[prop-decorator]
     @property
     def defaulted(self) -> list[str]:
         return [n for n, f in self.fields.items() if f.source is ParameterSource.DEFAULT]
 
+    # mypy refuses a decorator above @property; pydantic documents this ignore for it.
     @computed_field  # type: ignore[prop-decorator]
     @property
     def needs_review(self) -> bool:

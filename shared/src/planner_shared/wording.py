@@ -111,11 +111,7 @@ def variance_fired(check: VarianceCheckedPayload) -> str:
 
 def variance_outcome(check: VarianceCheckedPayload) -> str:
     """Whether the rule fired. Whether a re-forecast starts is the orchestrator's to say (its
-    own message follows); checks stored before it decided carry what they started."""
-    if check.reforecast_run_number is not None:
-        return f"re-forecast run {check.reforecast_run_number}"
-    if check.reforecast_under_way is not None:
-        return f"re-forecast run {check.reforecast_under_way} already under way"
+    own message follows)."""
     return "over the threshold" if check.exceeded else "no re-forecast needed"
 
 

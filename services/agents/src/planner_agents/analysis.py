@@ -7,8 +7,13 @@ reused) without a model in the loop.
 from __future__ import annotations
 
 from planner_agents.bounds import quantity_bounds
-from planner_agents.context import ForecastRisk, MissingFactError, RiskSeverity, RunContext
-from planner_agents.model_names import model_label
+from planner_agents.context import (
+    AgentPolicy,
+    ForecastRisk,
+    MissingFactError,
+    RiskSeverity,
+    RunContext,
+)
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -28,6 +33,7 @@ from planner_shared.events import (
     MarkdownProposal,
 )
 from planner_shared.markdown import compute_markdown
+from planner_shared.model_labels import model_label
 from planner_shared.parameters import ReplenishmentStrategy
 from planner_shared.wording import variance_summary
 
@@ -153,99 +159,106 @@ def assess_forecast_risks(ctx: RunContext) -> list[ForecastRisk]:
     - weak_backtest: the members' weighted backtest WAPE is above `weak_backtest_wape`.
     """
     view = forecast_view(ctx)
-    policy = ctx.policy
-    risks: list[ForecastRisk] = []
-    if view.revision is not None:
-        severity = _severity(abs(view.revision), policy.revision_ratio, 2 * policy.revision_ratio)
-        if severity:
-            risks.append(
-                ForecastRisk(
-                    category_code=None,
-                    kind="large_revision",
-                    severity=severity,
-                    measure=view.revision,
-                    threshold=policy.revision_ratio,
-                    message=(
-                        f"The re-forecast moved the season total {view.revision:+.1%} "
-                        f"({view.previous_season_total:,.0f} -> {view.season_total:,.0f} units)"
-                    ),
-                )
-            )
+    risks = _revision_risks(view, ctx.policy)
     summaries = {c.category_code: c for c in ctx.categories}
     for c in view.categories:
-        code = c.category_code
-        if c.fallback_reason:
-            risks.append(
-                ForecastRisk(
-                    category_code=code,
-                    kind="fallback_used",
-                    severity="high",
-                    measure=None,
-                    threshold=None,
-                    message=(
-                        f"{code}: forecast fell back to {model_label(c.method)} "
-                        f"({c.fallback_reason})"
-                    ),
-                )
+        risks += _category_risks(c, summaries[c.category_code], ctx.policy)
+    return risks
+
+
+def _revision_risks(view: ForecastView, policy: AgentPolicy) -> list[ForecastRisk]:
+    if view.revision is None:
+        return []
+    severity = _severity(abs(view.revision), policy.revision_ratio, 2 * policy.revision_ratio)
+    if not severity:
+        return []
+    return [
+        ForecastRisk(
+            category_code=None,
+            kind="large_revision",
+            severity=severity,
+            measure=view.revision,
+            threshold=policy.revision_ratio,
+            message=(
+                f"The re-forecast moved the season total {view.revision:+.1%} "
+                f"({view.previous_season_total:,.0f} -> {view.season_total:,.0f} units)"
+            ),
+        )
+    ]
+
+
+def _category_risks(
+    c: CategoryForecastView, summary: CategoryForecastSummary, policy: AgentPolicy
+) -> list[ForecastRisk]:
+    code = c.category_code
+    risks: list[ForecastRisk] = []
+    if c.fallback_reason:
+        risks.append(
+            ForecastRisk(
+                category_code=code,
+                kind="fallback_used",
+                severity="high",
+                measure=None,
+                threshold=None,
+                message=(
+                    f"{code}: forecast fell back to {model_label(c.method)} ({c.fallback_reason})"
+                ),
             )
-        if c.interval_80_width_ratio is not None:
-            severity = _severity(
-                c.interval_80_width_ratio,
-                policy.wide_interval_ratio,
-                policy.very_wide_interval_ratio,
+        )
+    ratio = c.interval_80_width_ratio
+    if ratio is not None and (
+        severity := _severity(ratio, policy.wide_interval_ratio, policy.very_wide_interval_ratio)
+    ):
+        risks.append(
+            ForecastRisk(
+                category_code=code,
+                kind="wide_interval",
+                severity=severity,
+                measure=ratio,
+                threshold=policy.wide_interval_ratio,
+                message=(
+                    f"{code}: the 80% interval {c.lower_80:,.0f}-{c.upper_80:,.0f} "
+                    f"spans {ratio:.0%} of the {c.season_total:,.0f}-unit forecast"
+                ),
             )
-            if severity:
-                risks.append(
-                    ForecastRisk(
-                        category_code=code,
-                        kind="wide_interval",
-                        severity=severity,
-                        measure=c.interval_80_width_ratio,
-                        threshold=policy.wide_interval_ratio,
-                        message=(
-                            f"{code}: the 80% interval {c.lower_80:,.0f}-{c.upper_80:,.0f} "
-                            f"spans {c.interval_80_width_ratio:.0%} of the "
-                            f"{c.season_total:,.0f}-unit forecast"
-                        ),
-                    )
-                )
-        if c.change_vs_last_season is not None and c.last_season_total is not None:
-            severity = _severity(
-                abs(c.change_vs_last_season),
-                policy.history_change_ratio,
-                policy.large_history_change_ratio,
+        )
+    change = c.change_vs_last_season
+    if (
+        change is not None
+        and c.last_season_total is not None
+        and (
+            severity := _severity(
+                abs(change), policy.history_change_ratio, policy.large_history_change_ratio
             )
-            if severity:
-                risks.append(
-                    ForecastRisk(
-                        category_code=code,
-                        kind="large_change_vs_history",
-                        severity=severity,
-                        measure=c.change_vs_last_season,
-                        threshold=policy.history_change_ratio,
-                        message=(
-                            f"{code}: {c.season_total:,.0f} units is "
-                            f"{c.change_vs_last_season:+.0%} against the same weeks last "
-                            f"season ({c.last_season_total:,.0f})"
-                        ),
-                    )
-                )
-        weighted = _weighted_backtest_wape(summaries[code])
-        if weighted is not None:
-            severity = _severity(weighted, policy.weak_backtest_wape, 2 * policy.weak_backtest_wape)
-            if severity:
-                risks.append(
-                    ForecastRisk(
-                        category_code=code,
-                        kind="weak_backtest",
-                        severity=severity,
-                        measure=weighted,
-                        threshold=policy.weak_backtest_wape,
-                        message=(
-                            f"{code}: backtest error (WAPE) of the fitted models is {weighted:.0%}"
-                        ),
-                    )
-                )
+        )
+    ):
+        risks.append(
+            ForecastRisk(
+                category_code=code,
+                kind="large_change_vs_history",
+                severity=severity,
+                measure=change,
+                threshold=policy.history_change_ratio,
+                message=(
+                    f"{code}: {c.season_total:,.0f} units is {change:+.0%} against the same "
+                    f"weeks last season ({c.last_season_total:,.0f})"
+                ),
+            )
+        )
+    weighted = _weighted_backtest_wape(summary)
+    if weighted is not None and (
+        severity := _severity(weighted, policy.weak_backtest_wape, 2 * policy.weak_backtest_wape)
+    ):
+        risks.append(
+            ForecastRisk(
+                category_code=code,
+                kind="weak_backtest",
+                severity=severity,
+                measure=weighted,
+                threshold=policy.weak_backtest_wape,
+                message=f"{code}: backtest error (WAPE) of the fitted models is {weighted:.0%}",
+            )
+        )
     return risks
 
 
@@ -512,6 +525,8 @@ def _for_margin(ctx: RunContext, rule_percentage: float) -> tuple[float, str]:
     if rule_percentage <= 0 or not margins or any(v is None for v in margins.values()):
         return rule_percentage, ""
     known = {d: m for d, m in margins.items() if m is not None}
+    if rule_percentage not in known:
+        return rule_percentage, ""
     allowed = [d for d in known if d <= rule_percentage + 1e-9]
     best = max(allowed, key=lambda d: (known[d], -d))
     base = known.get(0.0)

@@ -37,12 +37,41 @@ class Elasticities:
     history_rows: int = 0
 
 
-async def season_elasticities(
-    session: AsyncSession,
-    workflow_id: UUID,
-    categories: Sequence[Category],
-    sell_through: SellThroughComputedPayload | None,
-) -> Elasticities:
+@dataclass(frozen=True)
+class CategoryPricing:
+    code: str
+    catalogue_elasticity: float
+    uploaded_elasticity: float | None = None
+
+
+@dataclass(frozen=True)
+class PricingInputs:
+    """What the elasticities are derived from, loaded once; the derivation needs no database,
+    so the season can price on the sell-through it has just learnt."""
+
+    categories: tuple[CategoryPricing, ...] = ()
+    lift_per_point: float | None = None
+    history_rows: int = 0
+
+    def elasticities(self, sell_through: SellThroughComputedPayload | None) -> Elasticities:
+        by_category = sell_through.by_category if sell_through is not None else {}
+        lift = self.lift_per_point
+        values: dict[str, float] = {}
+        sources: dict[str, str] = {}
+        for c in self.categories:
+            if c.uploaded_elasticity is not None:
+                values[c.code], sources[c.code] = c.uploaded_elasticity, UPLOADED
+            elif lift is not None and c.code in by_category:
+                values[c.code] = elasticity_from_lift(lift, by_category[c.code])
+                sources[c.code] = HISTORY
+            else:
+                values[c.code], sources[c.code] = c.catalogue_elasticity, CATALOGUE
+        return Elasticities(values, sources, lift, self.history_rows)
+
+
+async def load_pricing_inputs(
+    session: AsyncSession, workflow_id: UUID, categories: Sequence[Category]
+) -> PricingInputs:
     uploaded = dict(
         (
             await session.execute(
@@ -59,16 +88,25 @@ async def season_elasticities(
             .order_by(UploadedMarkdownHistory.row_number)
         )
     ).all()
-    lift = lift_per_markdown_point((float(m), float(d)) for m, d in history)
-    by_category = sell_through.by_category if sell_through is not None else {}
-    values: dict[str, float] = {}
-    sources: dict[str, str] = {}
-    for c in categories:
-        if c.id in uploaded:
-            values[c.code], sources[c.code] = float(uploaded[c.id]), UPLOADED
-        elif lift is not None and c.code in by_category:
-            values[c.code] = elasticity_from_lift(lift, by_category[c.code])
-            sources[c.code] = HISTORY
-        else:
-            values[c.code], sources[c.code] = float(c.price_elasticity), CATALOGUE
-    return Elasticities(values, sources, lift, len(history))
+    return PricingInputs(
+        categories=tuple(
+            CategoryPricing(
+                code=c.code,
+                catalogue_elasticity=float(c.price_elasticity),
+                uploaded_elasticity=float(uploaded[c.id]) if c.id in uploaded else None,
+            )
+            for c in categories
+        ),
+        lift_per_point=lift_per_markdown_point((float(m), float(d)) for m, d in history),
+        history_rows=len(history),
+    )
+
+
+async def season_elasticities(
+    session: AsyncSession,
+    workflow_id: UUID,
+    categories: Sequence[Category],
+    sell_through: SellThroughComputedPayload | None,
+) -> Elasticities:
+    inputs = await load_pricing_inputs(session, workflow_id, categories)
+    return inputs.elasticities(sell_through)

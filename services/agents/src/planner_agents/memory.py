@@ -1,14 +1,14 @@
 """The workflow's memory: what the orchestrator has learnt of a season, between its events.
 
 Stored in `workflows.context` (JSONB) and owned by the agents service: only the orchestrator
-reads or writes it. Other services get what they need from the events' payloads.
+reads or writes it, loaded and saved whole with its season (repository.py).
+Other services get what they need from the events' payloads.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner_shared.db.models import Workflow
 from planner_shared.events import (
     AllocationCompletedPayload,
     ForecastCompletedPayload,
@@ -32,6 +32,10 @@ class WorkflowMemory(BaseModel):
     variance_by_week: dict[int, float] = Field(
         default_factory=dict, description="Each week's total variance, as last checked."
     )
+    reforecast_weeks: dict[int, int] = Field(
+        default_factory=dict,
+        description="Week -> the re-forecast run its check (or its correction) started.",
+    )
     last_week: int = Field(default=0, description="The latest week whose actuals are in.")
     latest_variance: VarianceCheckedPayload | None = None
     season_over: bool = Field(default=False, description="The last week's actuals are in.")
@@ -41,12 +45,3 @@ class WorkflowMemory(BaseModel):
     )
     markdown_done: bool = False
     markdown_percentage: float | None = None
-
-
-def memory_of(workflow: Workflow) -> WorkflowMemory:
-    return WorkflowMemory.model_validate(workflow.context or {})
-
-
-def remember(workflow: Workflow, memory: WorkflowMemory) -> None:
-    # Reassign, not mutate: SQLAlchemy only notices a new JSONB value.
-    workflow.context = memory.model_dump(mode="json", exclude_defaults=True)

@@ -1,119 +1,140 @@
-"""Loading workflows and moving them through the state machine, with every move recorded."""
+"""Seasons in and out of PostgreSQL: a workflow row (and its memory) becomes a `Season`, and
+the season goes back whole, with every move it made recorded, in the caller's transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_shared.bus.router import MessageContext
-from planner_shared.db.models import Workflow, WorkflowTransition
-from planner_shared.events import (
-    EventBase,
-    StateChangedPayload,
-    TransitionRefusedPayload,
-    WorkflowStateChanged,
-    WorkflowTransitionRefused,
-)
-from planner_shared.parameters import SeasonParameters
-from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
+from planner_agents.markdown_inputs import load_pricing_inputs
+from planner_agents.memory import WorkflowMemory
+from planner_agents.season import Season
+from planner_agents.stock_facts import stock_facts
+from planner_shared.db.models import Category, Workflow, WorkflowTransition
+from planner_shared.events import ManufacturingProposal, MarkdownProposal
+from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
+from planner_shared.parameters import ParameterExtraction, SeasonParameters
+from planner_shared.workflow import WorkflowState
 
 
 class UnknownWorkflowError(Exception):
     pass
 
 
-async def load_workflow(ctx: MessageContext, workflow_id: UUID | None) -> Workflow:
-    """The workflow row, locked for this transaction so replicas never interleave moves."""
-    if workflow_id is None:
-        raise UnknownWorkflowError("event carries no workflow_id")
-    workflow: Workflow | None = await ctx.session.scalar(
-        select(Workflow).where(Workflow.id == workflow_id).with_for_update()
-    )
-    if workflow is None:
-        raise UnknownWorkflowError(f"workflow {workflow_id} does not exist")
-    return workflow
+# States in which the season has stock (or is being allocated it): the agents' stock facts
+# are read then, not in the states before the order.
+HAS_STOCK = frozenset(
+    {
+        WorkflowState.ALLOCATING,
+        WorkflowState.IN_SEASON,
+        WorkflowState.REFORECASTING,
+        WorkflowState.AWAITING_MARKDOWN_APPROVAL,
+    }
+)
 
 
-def state_of(workflow: Workflow) -> WorkflowState:
-    return WorkflowState(workflow.state)
+class SeasonRepository:
+    """The seasons of one transaction: `get` locks the row, `save` writes the season back."""
 
+    def __init__(
+        self,
+        session: AsyncSession,
+        producer: str,
+        max_markdown: float = DEFAULT_MAX_MARKDOWN_PERCENTAGE,
+    ) -> None:
+        self._session = session
+        self._producer = producer
+        self._max_markdown = max_markdown
+        self._rows: dict[UUID, Workflow] = {}
 
-def parameters_of(workflow: Workflow) -> SeasonParameters:
-    if workflow.parameters is None:
-        raise ValueError(f"workflow {workflow.id} has no parameters yet")
-    return SeasonParameters.model_validate(workflow.parameters)
-
-
-def refuse(ctx: MessageContext, workflow: Workflow, event: EventBase, reason: str) -> None:
-    """Record an event that does not fit the current state; nothing else changes."""
-    ctx.session.add(
-        WorkflowTransition(
-            workflow_id=workflow.id,
-            from_state=workflow.state,
-            to_state=workflow.state,
-            accepted=False,
-            event_id=event.event_id,
-            event_type=event.type,
-            reason=reason,
+    async def get(self, workflow_id: UUID) -> Season:
+        """The season, its row locked for this transaction so replicas never interleave."""
+        row: Workflow | None = await self._session.scalar(
+            select(Workflow).where(Workflow.id == workflow_id).with_for_update()
         )
-    )
-    ctx.emit(
-        event.caused(
-            WorkflowTransitionRefused,
-            TransitionRefusedPayload(
-                current_state=state_of(workflow), event_type=event.type, reason=reason
+        if row is None:
+            raise UnknownWorkflowError(f"workflow {workflow_id} does not exist")
+        self._rows[workflow_id] = row
+        categories = (await self._session.scalars(select(Category))).all()
+        return Season(
+            id=row.id,
+            state=WorkflowState(row.state),
+            memory=WorkflowMemory.model_validate(row.context or {}),
+            parameters=(
+                SeasonParameters.model_validate(row.parameters) if row.parameters else None
             ),
-            ctx.producer,
+            category_codes=row.category_codes,
+            extraction=(
+                ParameterExtraction.model_validate(row.extraction) if row.extraction else None
+            ),
+            pending_proposal=_proposal(row.pending_input),
+            error=row.error,
+            updated_at=row.updated_at,
+            completed_at=row.completed_at,
+            pricing=await load_pricing_inputs(self._session, row.id, categories),
+            stock=(
+                await stock_facts(self._session, row.id, self._max_markdown)
+                if WorkflowState(row.state) in HAS_STOCK
+                else None
+            ),
+            producer=self._producer,
         )
-    )
 
-
-def expect(
-    ctx: MessageContext, workflow: Workflow, event: EventBase, *states: WorkflowState
-) -> bool:
-    """True when the workflow is in one of `states`; otherwise the event is refused."""
-    if state_of(workflow) in states:
-        return True
-    allowed = ", ".join(s.value for s in states)
-    refuse(
-        ctx,
-        workflow,
-        event,
-        f"{event.type} is not expected in state {workflow.state} (expected: {allowed})",
-    )
-    return False
-
-
-def move(
-    ctx: MessageContext, workflow: Workflow, target: WorkflowState, event: EventBase, reason: str
-) -> bool:
-    current = state_of(workflow)
-    if not can_transition(current, target):
-        refuse(ctx, workflow, event, f"illegal transition {current.value} -> {target.value}")
-        return False
-    workflow.state = target.value
-    workflow.updated_at = datetime.now(UTC)
-    if target in TERMINAL_STATES:
-        workflow.completed_at = workflow.updated_at
-        workflow.pending_input = None
-    ctx.session.add(
-        WorkflowTransition(
-            workflow_id=workflow.id,
-            from_state=current.value,
-            to_state=target.value,
-            accepted=True,
-            event_id=event.event_id,
-            event_type=event.type,
-            reason=reason,
+    def save(self, season: Season) -> None:
+        row: Workflow = self._rows[season.id]
+        row.state = season.state.value
+        # Whole values, not mutations: SQLAlchemy only notices a new JSONB value.
+        row.context = season.memory.model_dump(mode="json", exclude_defaults=True)
+        _set_if_changed(
+            row,
+            "parameters",
+            season.parameters.model_dump(mode="json") if season.parameters else None,
         )
-    )
-    ctx.emit(
-        event.caused(
-            WorkflowStateChanged,
-            StateChangedPayload(from_state=current, to_state=target, reason=reason),
-            ctx.producer,
+        _set_if_changed(
+            row,
+            "extraction",
+            season.extraction.model_dump(mode="json") if season.extraction else None,
         )
-    )
-    return True
+        _set_if_changed(row, "pending_input", _pending(season))
+        row.error = season.error
+        if season.updated_at is not None:
+            row.updated_at = season.updated_at
+        row.completed_at = season.completed_at
+        for t in season.transitions:
+            self._session.add(
+                WorkflowTransition(
+                    workflow_id=season.id,
+                    from_state=t.from_state.value,
+                    to_state=t.to_state.value,
+                    accepted=t.accepted,
+                    event_id=t.event_id,
+                    event_type=t.event_type,
+                    reason=t.reason,
+                )
+            )
+        season.transitions.clear()
+
+
+def _set_if_changed(row: Workflow, name: str, value: dict[str, Any] | None) -> None:
+    if getattr(row, name) != value:
+        setattr(row, name, value)
+
+
+def _pending(season: Season) -> dict[str, Any] | None:
+    proposal = season.pending_proposal
+    if proposal is None:
+        return None
+    return {"kind": proposal.kind, "proposal": proposal.model_dump(mode="json")}
+
+
+def _proposal(
+    pending: dict[str, Any] | None,
+) -> ManufacturingProposal | MarkdownProposal | None:
+    if not pending:
+        return None
+    if pending.get("kind") == "manufacturing":
+        return ManufacturingProposal.model_validate(pending["proposal"])
+    return MarkdownProposal.model_validate(pending["proposal"])

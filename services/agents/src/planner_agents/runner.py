@@ -240,31 +240,11 @@ async def run_agent(
             hooks=ProgressHooks(task, on_progress or _ignore_progress),
             run_config=config,
         )
-    except MaxTurnsExceeded as exc:
-        raise AgentRunError(
-            f"the agents did not finish {task} within {max_turns} model turns"
-        ) from exc
-    except DeterministicModelError as exc:
-        raise AgentRunError(str(exc)) from exc
-    except ModelRefusalError as exc:
-        raise AgentRunError(f"the model declined {task}: {exc.refusal}") from exc
-    except openai.APITimeoutError as exc:
-        raise AgentRunError(
-            f"the language model did not answer within {settings.timeout_seconds:g} s "
-            f"(after {settings.max_retries} retries); raise OPENAI_TIMEOUT or try again"
-        ) from exc
-    except openai.APIStatusError as exc:
-        raise AgentRunError(
-            f"the language model API refused the request ({exc.status_code}): "
-            f"{_api_error_message(exc)}"
-        ) from exc
-    except openai.APIConnectionError as exc:
-        raise AgentRunError(
-            f"the language model API at {settings.base_url or 'api.openai.com'} could not be "
-            "reached; check OPENAI_BASE_URL and the network"
-        ) from exc
-    except AgentsException as exc:
-        raise AgentRunError(f"the agent run failed: {exc}") from exc
+    except Exception as exc:
+        error = _run_error(exc, task, settings, max_turns)
+        if error is None:
+            raise
+        raise error from exc
     finally:
         if owned:
             await model_provider.aclose()
@@ -277,6 +257,36 @@ async def run_agent(
         name,
         result.context_wrapper.usage.requests,
     )
+
+
+def _run_error(
+    exc: Exception, task: AgentTask, settings: OpenAISettings, max_turns: int
+) -> AgentRunError | None:
+    """Why a run could not be done, in words a planner can act on; None for a bug."""
+    if isinstance(exc, MaxTurnsExceeded):
+        return AgentRunError(f"the agents did not finish {task} within {max_turns} model turns")
+    if isinstance(exc, DeterministicModelError):
+        return AgentRunError(str(exc))
+    if isinstance(exc, ModelRefusalError):
+        return AgentRunError(f"the model declined {task}: {exc.refusal}")
+    if isinstance(exc, openai.APITimeoutError):
+        return AgentRunError(
+            f"the language model did not answer within {settings.timeout_seconds:g} s "
+            f"(after {settings.max_retries} retries); raise OPENAI_TIMEOUT or try again"
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return AgentRunError(
+            f"the language model API refused the request ({exc.status_code}): "
+            f"{_api_error_message(exc)}"
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return AgentRunError(
+            f"the language model API at {settings.base_url or 'api.openai.com'} could not be "
+            "reached; check OPENAI_BASE_URL and the network"
+        )
+    if isinstance(exc, AgentsException):
+        return AgentRunError(f"the agent run failed: {exc}")
+    return None
 
 
 def _outcome(

@@ -5,7 +5,6 @@ Every sentence is built from figures a tool returned, nothing else.
 
 from __future__ import annotations
 
-from planner_agents.model_names import model_label
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -17,6 +16,7 @@ from planner_agents.schemas import (
     SeasonView,
     SellThroughView,
 )
+from planner_shared.model_labels import model_label
 
 
 def _method(c: CategoryForecastView) -> str:

@@ -17,6 +17,7 @@ from planner_agents import tools
 from planner_agents.bounds import quantity_bounds
 from planner_agents.context import RunContext
 from planner_shared.events import AgentName
+from planner_shared.parameters import SeasonParameters
 from planner_shared.wording import variance_summary
 
 AgentTask = Literal[
@@ -64,11 +65,8 @@ def parse_task(text: str) -> AgentTask | None:
 
 
 # ---------------------------------------------------------------- the facts, rendered
-def render_facts(ctx: RunContext) -> str:
-    """This season's parameters and whatever results exist so far, as plain lines."""
-    p = ctx.parameters
-    lines = [
-        f"Workflow {ctx.workflow_id}.",
+def _season_line(p: SeasonParameters) -> str:
+    return (
         f"Season: {p.forecast_horizon_weeks} weeks from {p.season_start_date.isoformat()} to "
         f"{p.season_end_date.isoformat()}; replenishment {p.replenishment_strategy.value}; "
         f"{p.dc_holdback_percentage:g}% of the order held at the DC; "
@@ -78,8 +76,13 @@ def render_facts(ctx: RunContext) -> str:
             f"with a target sell-through of {p.markdown_threshold:.0%}."
             if p.markdown_checkpoint_week is not None
             else "no markdown checkpoint this season."
-        ),
-    ]
+        )
+    )
+
+
+def _plan_lines(ctx: RunContext) -> list[str]:
+    """The forecast in force and the order it recommends."""
+    lines = []
     if ctx.forecast is not None:
         f = ctx.forecast
         categories = "; ".join(
@@ -101,6 +104,12 @@ def render_facts(ctx: RunContext) -> str:
             f"Manufacturing recommendation: {ctx.manufacturing.total_quantity:,} units; "
             f"an order may be proposed between {low:,} and {high:,}."
         )
+    return lines
+
+
+def render_facts(ctx: RunContext) -> str:
+    """This season's parameters and whatever results exist so far, as plain lines."""
+    lines = [f"Workflow {ctx.workflow_id}.", _season_line(ctx.parameters), *_plan_lines(ctx)]
     if ctx.allocation is not None:
         a = ctx.allocation
         lines.append(

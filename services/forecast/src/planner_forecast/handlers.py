@@ -12,7 +12,7 @@ re-forecast starts is the orchestrator's decision, sent back as `forecast.reques
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Protocol
 
@@ -60,7 +60,7 @@ class _Reporter(Protocol):
     async def progress(self, event: EventBase) -> None: ...
 
 
-def _progress(ctx: _Reporter, event: EventBase):  # type: ignore[no-untyped-def]
+def _progress(ctx: _Reporter, event: EventBase) -> Callable[[str, float | None], Awaitable[None]]:
     async def report(message: str, fraction: float | None) -> None:
         await ctx.progress(
             event.caused(
@@ -122,12 +122,6 @@ class ForecastHandlers:
         if problem is not None:
             await self._failed(delivery, event, problem)
             return
-        if event.workflow_id is not None and event.payload.reason == "variance":
-            # Seen at once, while the run computes: the week's check started it.
-            async with delivery.writing() as session:
-                await repo.record_run_requested(
-                    session, event.workflow_id, event.payload.actuals_through_week, run
-                )
         try:
             async with delivery.read() as session:
                 inputs = await load_inputs(session, event, self._settings)
@@ -148,7 +142,6 @@ class ForecastHandlers:
                         ctx.session, event, inputs, fitted, self._settings
                     )
             except DOMAIN_ERRORS as exc:
-                await self._close_request(ctx, event, "failed")
                 ctx.emit(
                     event.caused(
                         ForecastFailed,
@@ -157,26 +150,16 @@ class ForecastHandlers:
                     )
                 )
                 return
-            await self._close_request(ctx, event, "completed")
             ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
 
     async def _failed(self, delivery: Delivery, event: ForecastRequested, reason: str) -> None:
         async with delivery.transaction() as ctx:
-            await self._close_request(ctx, event, "failed")
             ctx.emit(
                 event.caused(
                     ForecastFailed,
                     ForecastFailedPayload(reason=reason, run_number=event.payload.run_number),
                     ctx.producer,
                 )
-            )
-
-    @staticmethod
-    async def _close_request(ctx: MessageContext, event: ForecastRequested, outcome: str) -> None:
-        # A variance check that requested this run stops counting it as under way.
-        if event.workflow_id is not None and event.payload.run_number > 1:
-            await repo.record_run_outcome(
-                ctx.session, event.workflow_id, event.payload.run_number, outcome
             )
 
     async def on_allocation_requested(

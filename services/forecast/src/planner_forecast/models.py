@@ -80,16 +80,19 @@ NEEDS_TWO_SEASONS: frozenset[MemberName] = frozenset({"mstl"})
 class _Reforecast:
     """`forward` for models without fitted parameters: forecast again from the given history."""
 
+    # The statsforecast model this is mixed into provides it.
+    forecast: Callable[..., dict[str, Any]]
+
     def forward(
         self, y: FloatArray, h: int, level: list[int] | None = None, **rest: Any
     ) -> dict[str, Any]:
         if level is not None:
             rest["level"] = level
-        result: dict[str, Any] = self.forecast(y=y, h=h, **rest)  # type: ignore[attr-defined]
+        result: dict[str, Any] = self.forecast(y=y, h=h, **rest)
         return result
 
 
-class ForwardSeasonalNaive(_Reforecast, SeasonalNaive):  # type: ignore[misc]
+class ForwardSeasonalNaive(_Reforecast, SeasonalNaive):
     pass
 
 
@@ -98,27 +101,27 @@ class _NoIntervals(_Reforecast):
 
     def forecast(self, **kwargs: Any) -> dict[str, Any]:
         kwargs.pop("level", None)
-        result: dict[str, Any] = super().forecast(**kwargs)  # type: ignore[misc]
+        result: dict[str, Any] = super().forecast(**kwargs)
         return result
 
 
-class ForwardCroston(_NoIntervals, CrostonOptimized):  # type: ignore[misc]
+class ForwardCroston(_NoIntervals, CrostonOptimized):
     pass
 
 
-class ForwardADIDA(_NoIntervals, ADIDA):  # type: ignore[misc]
+class ForwardADIDA(_NoIntervals, ADIDA):
     pass
 
 
-class ForwardIMAPA(_NoIntervals, IMAPA):  # type: ignore[misc]
+class ForwardIMAPA(_NoIntervals, IMAPA):
     pass
 
 
-class ForwardTSB(_NoIntervals, TSB):  # type: ignore[misc]
+class ForwardTSB(_NoIntervals, TSB):
     pass
 
 
-class SeasonGatedMSTL(FitThenPredict, _TS):  # type: ignore[misc]
+class SeasonGatedMSTL(FitThenPredict, _TS):
     """MSTL where the series has a yearly season worth modelling, its trend model elsewhere.
 
     MSTL always fits a 52-week seasonal component; on a series without a season (a random

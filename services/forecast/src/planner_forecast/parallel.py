@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits
 
 PR_SET_PDEATHSIG = 1
 PARENT_POLL_SECONDS = 1.0
@@ -187,6 +187,7 @@ def dask_statsforecast(
     from statsforecast.models import Naive
 
     _whole_partitions_to_statsforecast()
+    # distributed and dask leave these functions unannotated (no-untyped-call).
     client = _client(address) if address else default_client()  # type: ignore[no-untyped-call]
     ids = frame["unique_id"].drop_duplicates()
     count = max(1, min(partitions, ids.size))
@@ -233,6 +234,7 @@ def _whole_partitions_to_statsforecast() -> None:
 def _client(address: str) -> Any:
     from distributed import Client
 
+    # distributed's Client.__init__ is unannotated.
     return Client(address, set_as_default=False)  # type: ignore[no-untyped-call]
 
 

@@ -36,7 +36,7 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-class ProphetMember(_TS):  # type: ignore[misc]
+class ProphetMember(_TS):
     def __init__(self, alias: str = "prophet", season_length: int = 52) -> None:
         self.alias = alias
         self.season_length = season_length

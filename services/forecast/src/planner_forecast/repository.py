@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pandas as pd
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_shared.db.frontend_v1 import (
@@ -27,7 +27,6 @@ from planner_shared.db.models import (
     Store,
     StoreCluster,
     StoreClusterMember,
-    VarianceCheck,
     WeeklyActual,
     Workflow,
 )
@@ -121,31 +120,6 @@ async def latest_stored_run(session: AsyncSession, workflow_id: UUID) -> int:
         select(func.max(Forecast.run_number)).where(Forecast.workflow_id == workflow_id)
     )
     return int(latest or 0)
-
-
-async def record_run_requested(
-    session: AsyncSession, workflow_id: UUID, week_number: int, run_number: int
-) -> None:
-    """Mark on a week's variance check the re-forecast the orchestrator started on it."""
-    await session.execute(
-        update(VarianceCheck)
-        .where(VarianceCheck.workflow_id == workflow_id, VarianceCheck.week_number == week_number)
-        .values(reforecast_run_number=run_number, reforecast_outcome=None)
-    )
-
-
-async def record_run_outcome(
-    session: AsyncSession, workflow_id: UUID, run_number: int, outcome: str
-) -> None:
-    """Close the variance check's request for this run, if a variance check requested it."""
-    await session.execute(
-        update(VarianceCheck)
-        .where(
-            VarianceCheck.workflow_id == workflow_id,
-            VarianceCheck.reforecast_run_number == run_number,
-        )
-        .values(reforecast_outcome=outcome)
-    )
 
 
 async def forecasts_of_run(

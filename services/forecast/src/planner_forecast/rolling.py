@@ -188,7 +188,7 @@ def _forward(
     return result
 
 
-class RollingOrigins(_TS):  # type: ignore[misc]
+class RollingOrigins(_TS):
     """`member` fitted once on the history, forecast `h` weeks from each origin and the end.
 
     `back` are the origins as weeks before the end of the series, oldest first, so that one

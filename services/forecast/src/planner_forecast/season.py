@@ -35,7 +35,12 @@ from planner_forecast import repository as repo
 from planner_forecast.allocation import refuse_holdback_leaving_too_little
 from planner_forecast.clustering import ClusteringResult, cluster_stores
 from planner_forecast.ensemble import EngineConfig, Runner
-from planner_forecast.hierarchy import HierarchyForecast, forecast_hierarchy, node_summary
+from planner_forecast.hierarchy import (
+    HierarchyForecast,
+    Reconciliation,
+    forecast_hierarchy,
+    node_summary,
+)
 from planner_forecast.manufacturing import (
     StoreDemand,
     manufacturing_from_stores,
@@ -64,7 +69,7 @@ def fit_panel(
     steps: int,
     season_weeks: int,
     config: EngineConfig,
-    reconciliation: str,
+    reconciliation: Reconciliation,
     run: Runner | None = None,
 ) -> HierarchyForecast:
     """A whole reconciled panel: in a worker process (top level, so one can run it), or here
@@ -74,7 +79,7 @@ def fit_panel(
         clusters,
         steps,
         config,
-        reconciliation,  # type: ignore[arg-type]
+        reconciliation,
         season_weeks=season_weeks,
         run=run,
     )

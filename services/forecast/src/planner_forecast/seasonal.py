@@ -11,6 +11,7 @@ index never saw the weeks after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,11 @@ def season_strength(y: FloatArray, period: int) -> float:
 class FitThenPredict:
     """statsforecast's one-shot `forecast` for a wrapper model: `fit`, then `predict`."""
 
+    # The model this is mixed into provides them.
+    fit: Callable[..., Any]
+    predict: Callable[..., dict[str, Any]]
+    predict_in_sample: Callable[..., dict[str, Any]]
+
     def forecast(
         self,
         y: FloatArray,
@@ -105,14 +111,14 @@ class FitThenPredict:
         fitted: bool = False,
         **_: Any,  # statsforecast's exogenous arguments: the wrapped models here take none
     ) -> dict[str, Any]:
-        self.fit(y)  # type: ignore[attr-defined]
-        result: dict[str, Any] = self.predict(h=h, level=level)  # type: ignore[attr-defined]
+        self.fit(y)
+        result: dict[str, Any] = self.predict(h=h, level=level)
         if fitted:
-            result |= self.predict_in_sample(level=level)  # type: ignore[attr-defined]
+            result |= self.predict_in_sample(level=level)
         return result
 
 
-class Deseasonalised(FitThenPredict, _TS):  # type: ignore[misc]
+class Deseasonalised(FitThenPredict, _TS):
     """`base` on the seasonally adjusted series; `base` must have `fit`/`predict`/`forward`."""
 
     def __init__(self, base: Any, season_length: int, alias: str) -> None:

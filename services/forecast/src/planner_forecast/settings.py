@@ -75,7 +75,8 @@ class ForecastSettings(ServiceSettings):
         gt=0,
         le=5,
         validation_alias=_env("variance_threshold"),
-        description="Variance above which the re-forecast starts by itself.",
+        description="Variance above which a week's check is reported as exceeded; the "
+        "orchestrator then decides the re-forecast.",
     )
     variance_trigger: Literal["any", "total"] = Field(
         # 'any', as variance_check: re-forecasting is per category, so one category far off

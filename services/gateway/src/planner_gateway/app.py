@@ -67,8 +67,8 @@ a longer history starts with an `error` of code `replay_truncated` giving `skipp
 `PLANNER_GATEWAY_WS_MAX_MESSAGE_BYTES` (64 KiB).
 
 **Contract v1** (`/api/v1`, tag *frontend contract v1*): the study's React client, as
-../shared/contracts/frontend-v1.md defines it; ids `wf_...`, fractions where the client
-reads fractions, errors `{"detail": "..."}`; see docs/frontend-v1.md.
+docs/frontend-v1.md describes it (the § numbers in its summaries are the sections listed
+there); ids `wf_...`, fractions where the client reads fractions, errors `{"detail": "..."}`.
 
 **Errors** (under `/api`) always look like `{"error": {"code", "message", "details": [...]}}`.
 A body that is not JSON is 422 `invalid_json` (with the character where parsing failed); a

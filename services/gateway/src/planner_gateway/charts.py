@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
 from planner_gateway.errors import not_found
-from planner_gateway.repository import clusters, get_workflow
+from planner_gateway.repository import clusters, get_workflow, runs_started_by_week
 from planner_gateway.schemas.charts import (
     TOTAL,
     Accuracy,
@@ -128,6 +128,7 @@ async def weekly_chart(session: AsyncSession, workflow_id: UUID) -> WeeklyChart:
             .order_by(VarianceCheck.week_number)
         )
     )
+    started = await runs_started_by_week(session, workflow_id)
     marks = []
     for c in checks:
         categories = {
@@ -143,7 +144,7 @@ async def weekly_chart(session: AsyncSession, workflow_id: UUID) -> WeeklyChart:
                     k: round(float(v.get("variance", 0.0)), 4) for k, v in categories.items()
                 },
                 exceeded_categories=sorted(k for k, v in categories.items() if v.get("exceeded")),
-                reforecast_run_number=c.reforecast_run_number,
+                reforecast_run_number=started.get(c.week_number),
             )
         )
     return WeeklyChart(

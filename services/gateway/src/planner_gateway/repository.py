@@ -42,6 +42,7 @@ from planner_shared.db.models import (
     Workflow,
     WorkflowEvent,
 )
+from planner_shared.events import ForecastRequestedPayload
 
 
 async def get_workflow(session: AsyncSession, workflow_id: UUID, *, lock: bool = False) -> Workflow:
@@ -438,6 +439,25 @@ async def history(
         )
         for e in rows
     ]
+
+
+async def runs_started_by_week(session: AsyncSession, workflow_id: UUID) -> dict[int, int]:
+    """Week -> the re-forecast run its check (or its correction) started, newest last, as the
+    orchestrator recorded it on `forecast.requested` (`started_by_week`)."""
+    envelopes = await session.scalars(
+        select(WorkflowEvent.envelope)
+        .where(
+            WorkflowEvent.workflow_id == workflow_id,
+            WorkflowEvent.type == "forecast.requested",
+        )
+        .order_by(WorkflowEvent.seq)
+    )
+    started: dict[int, int] = {}
+    for envelope in envelopes:
+        payload = ForecastRequestedPayload.model_validate(envelope["payload"])
+        if payload.started_by_week is not None:
+            started[payload.started_by_week] = payload.run_number
+    return started
 
 
 async def latest_payload(

@@ -370,7 +370,7 @@ REPLACEMENTS = {
 }
 
 
-async def _rows(sessionmaker: Sessions, file_type: str) -> list[tuple[Any, ...]]:
+async def _rows(sessionmaker: Sessions, file_type: str) -> list[tuple[Any, ...] | None]:
     table = TABLES[file_type]
     async with sessionmaker() as session:
         stored = (await session.scalars(select(table))).all()

@@ -30,6 +30,10 @@ class AlreadyProcessedError(Exception):
     delivery's work is dropped."""
 
 
+class _AbandonedError(Exception):
+    """Rolls back a transaction its handler abandoned (`MessageContext.abandon`)."""
+
+
 @dataclass
 class Delivery:
     """One delivery of an event to a phased handler.
@@ -37,7 +41,8 @@ class Delivery:
     `read()` is a short transaction for the inputs, rolled back at its end. `transaction()`
     is the message transaction: it refuses an event already processed (`AlreadyProcessedError`)
     and, when its block completes, writes the processed mark and commits. A block that raises
-    rolls back and may be tried again; once one has committed, no other may open.
+    rolls back and may be tried again, as does one whose handler called `ctx.abandon()`;
+    once one has committed, no other may open.
     """
 
     event: EventBase
@@ -67,20 +72,27 @@ class Delivery:
     async def transaction(self) -> AsyncIterator[MessageContext]:
         if self.committed:
             raise RuntimeError("this delivery has already committed")
-        async with transaction(self.sessionmaker) as session:
-            if await self._processed(session):
-                raise AlreadyProcessedError(str(self.event.event_id))
-            ctx = MessageContext(
-                session=session,
-                settings=self.settings,
-                publisher=self.publisher,
-                producer=self.producer,
-                progress_seen=self._progress_seen,
-            )
-            yield ctx
-            if self.group is not None:
-                session.add(ProcessedEvent(consumer_group=self.group, event_id=self.event.event_id))
-            await session.flush()
+        try:
+            async with transaction(self.sessionmaker) as session:
+                if await self._processed(session):
+                    raise AlreadyProcessedError(str(self.event.event_id))
+                ctx = MessageContext(
+                    session=session,
+                    settings=self.settings,
+                    publisher=self.publisher,
+                    producer=self.producer,
+                    progress_seen=self._progress_seen,
+                )
+                yield ctx
+                if ctx.abandoned:
+                    raise _AbandonedError
+                if self.group is not None:
+                    session.add(
+                        ProcessedEvent(consumer_group=self.group, event_id=self.event.event_id)
+                    )
+                await session.flush()
+        except _AbandonedError:
+            return
         self.committed = True
         self.emitted = ctx.emitted
 

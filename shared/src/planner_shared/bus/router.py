@@ -35,6 +35,14 @@ class MessageContext:
     # Progress already published by an earlier attempt of the same delivery (a phased
     # handler that replays its decision): not published twice.
     progress_seen: set[str] | None = None
+    # Set by `abandon()`: a phased handler's transaction rolls back instead of committing.
+    abandoned: bool = False
+
+    def abandon(self) -> None:
+        """Roll this delivery's transaction back when its block ends, and mark nothing
+        processed: the handler will decide again (after an agent run, say). Honoured by
+        `Delivery.transaction()` only."""
+        self.abandoned = True
 
     def emit(self, *events: EventBase) -> None:
         """Stage events in the outbox: they are published only if the handler commits."""

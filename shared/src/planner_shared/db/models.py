@@ -361,13 +361,6 @@ class VarianceCheck(UUIDKey, CreatedAt, Base):
     threshold: Mapped[float]
     exceeded: Mapped[bool]
     by_category: Mapped[dict[str, Any]] = mapped_column(JSON)
-    reforecast_run_number: Mapped[int | None] = mapped_column(
-        comment="The re-forecast run this check requested; none when it requested none."
-    )
-    reforecast_outcome: Mapped[str | None] = mapped_column(
-        String(16),
-        comment="'completed' or 'failed' once the requested run is done; null while it runs.",
-    )
 
     __table_args__ = (UniqueConstraint("workflow_id", "week_number"),)
 

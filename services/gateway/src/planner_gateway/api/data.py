@@ -10,7 +10,9 @@ The endpoints then check the file itself against `max_upload_bytes` exactly.
 
 A weekly-actuals upload replaces any earlier upload of the same week (it never adds to it) and
 stages `actuals.uploaded` in the outbox with the rows; the forecast service then runs the
-variance check and, past the threshold, the orchestrator starts a re-forecast. The week must cover
+variance check and reports it, and the orchestrator (agents service) decides whether the
+season re-forecasts: past the threshold, or on a corrected week whose first figures started
+one. The week must cover
 every store and category of the season (422 `incomplete_week`) unless the planner sends
 `missing_as_zero=true`; a week that skips an earlier one is refused after the load, which the
 refusal rolls back with the rest of the transaction (409 `missing_weeks`).
@@ -241,7 +243,9 @@ is refused with 409 `missing_weeks`. Accepted while the season runs (`in_season`
 
 **202** means the week is stored and `actuals.uploaded` is queued: the forecast service runs
 the variance check next (a `variance.checked` progress message on the WebSocket, then the
-result at `variance_url`) and, past the threshold, starts a re-forecast by itself. A refused
+result at `variance_url`); past the threshold, the orchestrator starts a re-forecast. A
+corrected week whose first figures started a re-forecast is re-forecast again on the
+corrected figures (decided by the orchestrator from this upload's event). A refused
 file (422 `invalid_csv` naming row, column and reason; `incomplete_week`; 409; 413) stores
 nothing.
 """
@@ -294,7 +298,7 @@ async def upload_weekly_actuals(
         raise _incomplete_week(exc) from None
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
-    load, rerun = uploaded.load, uploaded.rerun
+    load = uploaded.load
     return WeeklyActualsUploaded(
         upload_id=load.upload_id,
         workflow_id=workflow_id,
@@ -309,6 +313,5 @@ async def upload_weekly_actuals(
         adjusted_units=load.adjusted_units,
         variance_url=f"/api/workflows/{workflow_id}/variance?week={load.week_number}",
         event_id=uploaded.event.event_id,
-        reforecast_event_id=rerun.event_id if rerun else None,
         file=_file_read(file, parsed),
     )

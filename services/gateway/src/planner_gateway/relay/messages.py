@@ -101,7 +101,7 @@ def to_message(event: EventBase) -> dict[str, Any]:
             "result": event.payload.model_dump(mode="json"),
         }
     if isinstance(event, WorkflowFailed) or isinstance(event.payload, FailedPayload):
-        reason: str = event.payload.reason  # type: ignore[attr-defined]
+        reason = _reason_of(event.payload)
         return _base(event, "error", None) | {
             "error_message": reason,
             "message": reason,
@@ -135,3 +135,11 @@ class Frame:
 
 def encode(message: dict[str, Any]) -> Frame:
     return Frame(message.get("event_id"), json.dumps(message))
+
+
+def _reason_of(payload: object) -> str:
+    """A failure's reason: `workflow.failed` and every `*.failed` carry one."""
+    reason = getattr(payload, "reason", None)
+    if not isinstance(reason, str):
+        raise TypeError(f"{type(payload).__name__} carries no reason")
+    return reason

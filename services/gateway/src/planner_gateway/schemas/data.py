@@ -106,10 +106,4 @@ class WeeklyActualsUploaded(BaseModel):
         "has run it (a `variance.checked` event follows on the WebSocket's progress messages)."
     )
     event_id: UUID = Field(description="The `actuals.uploaded` event that starts the check.")
-    reforecast_event_id: UUID | None = Field(
-        default=None,
-        description="When this upload corrects a week whose first figures started a "
-        "re-forecast: the `workflow.reforecast_requested` that runs it again on the corrected "
-        "figures.",
-    )
     file: FileRead

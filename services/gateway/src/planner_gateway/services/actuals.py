@@ -12,9 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from planner_gateway import SERVICE_NAME
 from planner_gateway.access import refuse_foreign_write
 from planner_gateway.actuals import ActualsLoad, load_weekly_actuals
@@ -24,12 +21,9 @@ from planner_gateway.plausibility import Quantity, refuse_implausible
 from planner_gateway.repository import get_workflow, weeks_with_actuals
 from planner_shared.bus.router import MessageContext
 from planner_shared.datasets.csv_formats import ErrorCollector, WeeklyActualRow
-from planner_shared.db.models import VarianceCheck, Workflow
 from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
-    ReforecastRequested,
-    ReforecastRequestedPayload,
 )
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
@@ -49,7 +43,6 @@ class WeekUploaded:
 
     load: ActualsLoad
     event: ActualsUploaded
-    rerun: ReforecastRequested | None
 
 
 def takes_actuals(state: WorkflowState) -> bool:
@@ -79,40 +72,6 @@ def refuse_gap(week: int, stored: Sequence[int]) -> None:
             "the variance check runs over every week so far",
             code="missing_weeks",
         )
-
-
-async def _rerun_corrected_week(
-    session: AsyncSession, workflow: Workflow, load: ActualsLoad, requested_by: str
-) -> ReforecastRequested | None:
-    """A corrected week runs again what its wrong figures started.
-
-    When the first upload of a week pushed the variance past the threshold, the re-forecast
-    it started was fitted on those figures, and it stays the season's newest forecast even
-    after the week is corrected (its check now within the threshold would start nothing). So
-    a re-upload with other figures of a week whose check requested a run requests one more,
-    on the corrected actuals. Only while the season runs normally (`in_season`): with a
-    re-forecast still under way the orchestrator would refuse it, and the next week's check
-    runs against that run anyway.
-    """
-    if not load.replaced_previous or load.same_as_previous:
-        return None
-    run = await session.scalar(
-        select(VarianceCheck.reforecast_run_number).where(
-            VarianceCheck.workflow_id == workflow.id,
-            VarianceCheck.week_number == load.week_number,
-        )
-    )
-    if run is None or WorkflowState(workflow.state) is not WorkflowState.IN_SEASON:
-        return None
-    return ReforecastRequested(
-        workflow_id=workflow.id,
-        producer=SERVICE_NAME,
-        payload=ReforecastRequestedPayload(
-            reason=f"week {load.week_number} corrected: re-forecast run {run} was fitted on "
-            "the figures it replaced",
-            requested_by=requested_by,
-        ),
-    )
 
 
 async def upload_week(
@@ -171,9 +130,11 @@ async def upload_week(
             week_number=load.week_number,
             row_count=load.row_count,
             replaced_previous=load.replaced_previous,
+            same_as_previous=load.same_as_previous,
             uploaded_by=uploaded_by,
         ),
     )
-    rerun = await _rerun_corrected_week(session, workflow, load, uploaded_by)
-    uow.emit(event, *([rerun] if rerun else []))
-    return WeekUploaded(load=load, event=event, rerun=rerun)
+    # Whether a corrected week re-runs its re-forecast is the orchestrator's decision, from
+    # this event (`same_as_previous`, `replaced_previous`).
+    uow.emit(event)
+    return WeekUploaded(load=load, event=event)

@@ -1,4 +1,4 @@
-"""Contract v1 (../shared/contracts/frontend-v1.md): the API of the study's React client,
+"""Contract v1 (docs/frontend-v1.md): the API of the study's React client,
 mounted at `/api/v1` as an adapter over the gateway's own queries and commands.
 
 Modules by role: `ids` (v1 ids <-> our UUIDs), `units` (every unit, enum and state

@@ -1,7 +1,8 @@
-"""Request and answer shapes of contract v1 (../shared/contracts/frontend-v1.md).
+"""Request and answer shapes of contract v1 (docs/frontend-v1.md).
 
-Names, types and units are the client's (section numbers refer to the contract). Units are
-translated in `units.py`; these models only say what goes on the wire.
+Names, types and units are the client's (§ numbers are the contract's sections, listed in
+docs/frontend-v1.md). Units are translated in `units.py`; these models only say what goes on
+the wire.
 """
 
 from __future__ import annotations

@@ -84,7 +84,11 @@ async def _variance(session: AsyncSession, raw_id: str, week: int) -> WeekVarian
     if check is not None:
         exceeded, action = (
             check.exceeded,
-            ("reforecast_triggered" if check.reforecast_run_number else "none"),
+            (
+                "reforecast_triggered"
+                if week in await repository.runs_started_by_week(session, w.id)
+                else "none"
+            ),
         )
     else:
         exceeded, action = abs(pct) > DEFAULT_THRESHOLD * 100, None

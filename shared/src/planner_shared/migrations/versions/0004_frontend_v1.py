@@ -6,6 +6,7 @@ Create Date: 2026-12-02 05:30:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _workflow_key() -> sa.Column:  # type: ignore[type-arg]
+def _workflow_key() -> sa.Column[Any]:
     return sa.Column("workflow_id", sa.Uuid(), nullable=False)
 
 

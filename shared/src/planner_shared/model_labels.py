@@ -1,8 +1,10 @@
-"""The forecast engine's model names in a planner's words, for the agents' sentences.
+"""The forecast engine's model names in a planner's words: the one list.
 
 The forecast service names its members as code does (`arima_sa`, `seasonal_naive`); a planner
-reads "ARIMA" and "same week last year". The console keeps the same list (console/src/format.ts,
-`modelLabel`); a name not listed here is shown with its underscores as spaces.
+reads "ARIMA" and "same week last year". The agents' sentences use these words as they are;
+the console's come from the same list, generated into console/src/model-labels.ts
+(scripts/openapi_types.py, checked for drift by tests/test_console_api_types.py), and start
+them with a capital in a table cell. A name not listed is shown with its underscores as spaces.
 """
 
 from __future__ import annotations

@@ -1,0 +1,28 @@
+"""The console's API types are generated from the gateway's OpenAPI document: a schema changed
+without regenerating them (`make console-types`) fails here, naming the stale file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_console_types_match_the_gateways_openapi_document() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "openapi_types.py"), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    types = (ROOT / "console" / "src" / "api-types.ts").read_text()
+    # The generated file holds the gateway's schemas, e.g. the weekly chart's variance marks.
+    assert "VarianceMark: {" in types
+    assert "reforecast_run_number: number | null;" in types
+    # The model labels: one list, the agents' (planner_shared.model_labels).
+    labels = (ROOT / "console" / "src" / "model-labels.ts").read_text()
+    assert 'auto_theta: "seasonal theta",' in labels
