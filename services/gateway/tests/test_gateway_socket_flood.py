@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from planner_gateway.api.socket import CLIENT_BURST, CLIENT_DROP_LIMIT, CLOSE_POLICY
+from planner_gateway.frame_budget import CLIENT_BURST, CLIENT_DROP_LIMIT, CLOSE_POLICY
 from planner_gateway.settings import GatewaySettings
 from planner_tools.testing.gateway import Sessions, new_workflow, serve
 

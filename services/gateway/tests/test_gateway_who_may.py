@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from planner_gateway.api.socket import CLIENT_BURST, CLIENT_DROP_LIMIT, CLOSE_POLICY
+from planner_gateway.frame_budget import CLIENT_BURST, CLIENT_DROP_LIMIT, CLOSE_POLICY
 from planner_gateway.settings import GatewaySettings
 from planner_shared.bus.streams import stream_for
 from planner_shared.db.frontend_v1 import ReferenceUpload, V1Workflow

@@ -71,6 +71,7 @@ class SeasonRepository:
                 ParameterExtraction.model_validate(row.extraction) if row.extraction else None
             ),
             pending_proposal=_proposal(row.pending_input),
+            pending_request_id=_request_id(row.pending_input),
             error=row.error,
             updated_at=row.updated_at,
             completed_at=row.completed_at,
@@ -127,7 +128,15 @@ def _pending(season: Season) -> dict[str, Any] | None:
     proposal = season.pending_proposal
     if proposal is None:
         return None
-    return {"kind": proposal.kind, "proposal": proposal.model_dump(mode="json")}
+    pending: dict[str, Any] = {"kind": proposal.kind, "proposal": proposal.model_dump(mode="json")}
+    if season.pending_request_id is not None:
+        pending["request_event_id"] = str(season.pending_request_id)
+    return pending
+
+
+def _request_id(pending: dict[str, Any] | None) -> UUID | None:
+    value = (pending or {}).get("request_event_id")
+    return UUID(str(value)) if value else None
 
 
 def _proposal(

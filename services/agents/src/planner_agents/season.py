@@ -177,6 +177,7 @@ class Season:
     category_codes: list[str] | None = None
     extraction: ParameterExtraction | None = None
     pending_proposal: ManufacturingProposal | MarkdownProposal | None = None
+    pending_request_id: UUID | None = None
     error: str | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
@@ -318,12 +319,14 @@ class Season:
     ) -> None:
         if not self._move(waiting_state, event, f"waiting for the {proposal.kind} decision"):
             return
-        self.pending_proposal = proposal
-        self._emit(
-            event.caused(
-                ApprovalRequested, ApprovalRequestedPayload(proposal=proposal), self.producer
-            )
+        request = event.caused(
+            ApprovalRequested, ApprovalRequestedPayload(proposal=proposal), self.producer
         )
+        # Saved with the state: a decision that overtakes the request on the bus finds the
+        # proposal and its request here (the approvals service opens the approval from it).
+        self.pending_proposal = proposal
+        self.pending_request_id = request.event_id
+        self._emit(request)
 
     def _approval_decided(self, event: ApprovalDecided) -> None:
         decision = event.payload

@@ -10,6 +10,13 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
+# Every socket's budget (/ws and the v1 stream): 5 messages a second, bursts of 20; a client
+# 200 messages over it is closed with 1008 (policy violation).
+CLIENT_RATE = 5.0
+CLIENT_BURST = 20
+CLIENT_DROP_LIMIT = 200
+CLOSE_POLICY = 1008
+
 
 class Verdict(Enum):
     TAKEN = "taken"

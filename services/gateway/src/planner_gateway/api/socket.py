@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_state
+from planner_gateway.frame_budget import CLIENT_BURST, CLIENT_DROP_LIMIT, CLIENT_RATE, CLOSE_POLICY
 from planner_gateway.relay import replay
 from planner_gateway.relay.hub import Subscription
 from planner_gateway.relay.messages import Frame, control
@@ -32,10 +33,6 @@ CLOSE_BAD_SINCE = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_UNKNOWN_WORKFLOW = 4404
 CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
-CLIENT_RATE = 5.0
-CLIENT_BURST = 20
-CLIENT_DROP_LIMIT = 200
 CLOSE_INTERNAL = 1011
 SINCE_START = {"start", "0", "beginning"}
 CLOSE_TIMEOUT_SECONDS = 2.0

@@ -31,11 +31,17 @@ from datetime import datetime
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
-from planner_gateway.api.socket import CLIENT_BURST, CLIENT_DROP_LIMIT, CLIENT_RATE, CLOSE_POLICY
 from planner_gateway.auth import websocket_principal
 from planner_gateway.deps import get_runtime, get_state
 from planner_gateway.errors import ApiError
-from planner_gateway.frame_budget import FrameBudget, Verdict
+from planner_gateway.frame_budget import (
+    CLIENT_BURST,
+    CLIENT_DROP_LIMIT,
+    CLIENT_RATE,
+    CLOSE_POLICY,
+    FrameBudget,
+    Verdict,
+)
 from planner_gateway.relay.hub import Subscription
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.v1 import lookup, units
