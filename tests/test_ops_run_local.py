@@ -133,6 +133,10 @@ def test_up_twice_status_and_down(
         up = _run_local(var, env, "up", "--mode", "local", "--timeout", "90")
         assert up.returncode == 0, up.stdout + up.stderr
         out = up.stdout
+        # The first line names the configured port, not a fixed 8000; the end says how long
+        # each service took.
+        assert out.startswith(f"Season Planner console: http://127.0.0.1:{ports['gateway']}/")
+        assert re.search(r"^  ready: (\w+ \d+s(, )?){5}$", out, re.M), out
         assert f"created database {name}" in out
         assert "migrate: done" in out
         assert re.search(r"historical_sales\s+\d+ rows: \d+ inserted", out), out
