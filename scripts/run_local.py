@@ -10,7 +10,10 @@ on the port they name if it is on 127.0.0.1 and nothing answers there); unset, t
 servers on the default ports when they answer, else private ones. A private server is started
 from the installed binaries with its data under ./var/. Then the database is created if
 missing, migrated and seeded with data/sample, and the five services start in the background
-(logs in ./var/log/, pids in ./var/run/) until each answers /ready.
+(logs in ./var/log/, pids in ./var/run/). It waits for each /ready while they make progress
+(runstack.services.wait_ready: a log that grows, a /ready answer that changes, CPU used; at
+most --timeout s), saying every 15 s what is still starting, and prints the console address
+and the API keys at the end even when something is not ready.
 
 Everything this script starts is recognisable from ./var alone (pid files checked against the
 process's command line, data directories of its own), so `down` stops exactly that and never a

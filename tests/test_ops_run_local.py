@@ -89,7 +89,9 @@ def _run_local(var: Path, env: dict[str, str], *args: str) -> subprocess.Complet
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        # `up` waits while the services make progress, up to its own cap: on a loaded
+        # machine that is minutes, and a shorter limit here would fail a start that works.
+        timeout=services.WAIT_CAP_SECONDS + 300,
         check=False,
     )
 
@@ -130,7 +132,7 @@ def test_up_twice_status_and_down(
         **{f"PLANNER_{svc.upper()}_PORT": str(port) for svc, port in ports.items()},
     }
     try:
-        up = _run_local(var, env, "up", "--mode", "local", "--timeout", "90")
+        up = _run_local(var, env, "up", "--mode", "local")
         assert up.returncode == 0, up.stdout + up.stderr
         out = up.stdout
         # The first line names the configured port, not a fixed 8000; the end says how long

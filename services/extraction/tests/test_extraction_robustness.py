@@ -185,7 +185,14 @@ def test_no_replenishment_is_the_none_strategy(wording: str) -> None:
 
 @pytest.mark.parametrize(
     "wording",
-    ["No markdown this season.", "Markdown: none", "MD | n/a", "We are skipping the markdown."],
+    [
+        "No markdown this season.",
+        "No markdown at all.",
+        "No markdowns in this capsule.",
+        "Markdown: none",
+        "MD | n/a",
+        "We are skipping the markdown.",
+    ],
 )
 def test_no_markdown_is_a_season_without_a_checkpoint(wording: str) -> None:
     brief = "A 12-week season starting 1 March 2027, weekly replenishment, 30% at the DC. "
@@ -198,7 +205,12 @@ def test_no_markdown_is_a_season_without_a_checkpoint(wording: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "wording", ["No markdown before week 6.", "No markdown if sell-through is above 60%."]
+    "wording",
+    [
+        "No markdown before week 6.",
+        "No markdown at week 3, only at week 8.",
+        "No markdown if sell-through is above 60%.",
+    ],
 )
 def test_a_conditional_no_markdown_is_not_a_season_without_one(wording: str) -> None:
     extraction = parse_brief("A 12-week season. " + wording, reference_date=REFERENCE)

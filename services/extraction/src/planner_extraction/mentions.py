@@ -134,7 +134,8 @@ _NO_MARKDOWN = re.compile(
     r"\b(?:no|0|without(?:\s+(?:a|any))?|skip(?:ping)?(?:\s+the)?|not doing(?:\s+(?:a|any))?)"
     r"\s+markdowns?(?:\s+(?:checkpoint|check|review|step|week))?\b"
     # "no markdown before week 6", "no markdown if it sells" still have one.
-    r"(?!\s*(?:before|until|till|unless|if|when|below|under|above|earlier|prior|in\b|at\b"
+    r"(?!\s*(?:before|until|till|unless|if|when|below|under|above|earlier|prior"
+    r"|(?:in|at)\s+(?:week|the 1st|the first|\d)"
     r"|for the 1st|during|depth|deeper|of more|over|beyond|greater|bigger))"
     r"|\bmarkdowns?(?:\s+(?:checkpoint|week|check|review))?\s*(?::|=|-|is)?\s*"
     r"(?:none|n/?a|nil|not needed|not planned)\b"
