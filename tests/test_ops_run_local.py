@@ -116,6 +116,8 @@ def scratch_streams(redis_server: str, stream_prefix: str) -> Iterator[str]:
 
 
 @pytest.mark.e2e
+# Five services on a loaded 2-core machine: 4 minutes to every /ready was measured at load 15.
+@pytest.mark.timeout(1200)
 def test_up_twice_status_and_down(
     tmp_path: Path,
     scratch_database: tuple[str, str],

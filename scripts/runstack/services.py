@@ -158,7 +158,11 @@ def describe_answer(status: int | None, body: str) -> str:
         checks = json.loads(body).get("checks", {})
     except (ValueError, AttributeError):
         checks = {}
-    failing = [f"{name}: {value}" for name, value in checks.items() if value != "ok"]
+    failing = [
+        f"{name}: {str(value).removeprefix('error: ')}"
+        for name, value in checks.items()
+        if value != "ok"
+    ]
     return f"listening, /ready {status}" + (f" ({'; '.join(failing)})" if failing else "")
 
 
