@@ -52,7 +52,6 @@ DEMO_ARGS ?=
 
 .PHONY: run
 run: install console ## Build the console and start the five services on the sample data (Docker if an engine answers; RUN_MODE=local|docker, SERVERS=private)
-	@echo "Season Planner console: http://127.0.0.1:$${PLANNER_GATEWAY_PORT:-8000}/ (starting the services)"
 	$(PY) python scripts/run_local.py up --mode $(RUN_MODE) --servers $(SERVERS)
 
 .PHONY: demo

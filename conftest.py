@@ -18,9 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from planner_shared.db.base import Base
 from planner_shared.db.engine import create_engine, create_sessionmaker
-from planner_shared.settings import Environment, PlannerSettings, ServiceSettings
+from planner_shared.settings import (
+    READ_DOTENV,
+    Environment,
+    PlannerSettings,
+    ServiceSettings,
+)
 from planner_tools.testing import database as testdb
 from planner_tools.testing.servers import find_or_start_postgres, find_or_start_redis
+
+# A developer's own .env (other ports, an OpenAI key) must not decide a test; the processes
+# tests start inherit this too. A test of .env reading passes `_env_file=` or clears it.
+os.environ[READ_DOTENV] = "0"
 
 S = TypeVar("S", bound=ServiceSettings)
 ServiceSettingsFactory = Callable[..., Any]

@@ -1,6 +1,6 @@
 """`make demo`: play one season through the gateway's public API and WebSocket, live.
 
-    python scripts/demo.py [--yes] [--base-url http://127.0.0.1:8000] [--brief TEXT]
+    python scripts/demo.py [--yes] [--base-url URL (default: the .env port)] [--brief TEXT]
                            [--weeks N] [--timeout S] [--save-weeks DIR]
 
 If nothing answers at the base URL (a loopback one), the stack is started first with
@@ -53,7 +53,21 @@ from planner_client import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def default_base_url(root: Path = ROOT) -> str:
+    """The gateway where `make run` starts it: the port set in the environment or `.env`
+    (PLANNER_GATEWAY_PORT; under Docker Compose PLANNER_GATEWAY_PUBLISHED_PORT), else 8000."""
+    from run_local import published_gateway_port
+    from runstack.layout import Layout
+
+    from planner_gateway.settings import GatewaySettings
+
+    if Layout(root / "var").read_state().get("mode") == "docker":
+        return f"http://127.0.0.1:{published_gateway_port(root)}"
+    return f"http://127.0.0.1:{GatewaySettings(_env_file=root / '.env').port}"
+
+
 # The sample season (data/sample/README.md): 12 weeks from Monday 2026-03-02.
 DEFAULT_BRIEF = (
     "Plan our 12-week spring 2026 season starting Monday, March 2, 2026. Replenish the stores "
@@ -609,7 +623,9 @@ async def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--yes", action="store_true", help="approve every proposal as proposed")
-    parser.add_argument("--base-url", default=DEFAULT_BASE_URL, help="the gateway")
+    parser.add_argument(
+        "--base-url", default=None, help="the gateway (default: the port `make run` uses)"
+    )
     parser.add_argument("--brief", default=DEFAULT_BRIEF, help="the season brief")
     parser.add_argument(
         "--weeks", type=int, default=None, help="weeks of actuals to upload (default: the season)"
@@ -624,6 +640,7 @@ def main(argv: list[str] | None = None) -> int:
         "regenerates the sample's)",
     )
     args = parser.parse_args(argv)
+    args.base_url = args.base_url or default_base_url()
     try:
         return asyncio.run(run(args))
     except (DemoError, ApiError) as exc:

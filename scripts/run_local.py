@@ -10,7 +10,10 @@ on the port they name if it is on 127.0.0.1 and nothing answers there); unset, t
 servers on the default ports when they answer, else private ones. A private server is started
 from the installed binaries with its data under ./var/. Then the database is created if
 missing, migrated and seeded with data/sample, and the five services start in the background
-(logs in ./var/log/, pids in ./var/run/) until each answers /ready.
+(logs in ./var/log/, pids in ./var/run/). It waits for each /ready while they make progress
+(runstack.services.wait_ready: a log that grows, a /ready answer that changes, CPU used; at
+most --timeout s), saying every 15 s what is still starting, and prints the console address
+and the API keys at the end even when something is not ready.
 
 Everything this script starts is recognisable from ./var alone (pid files checked against the
 process's command line, data directories of its own), so `down` stops exactly that and never a
@@ -31,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from runstack.compose import compose_command, compose_up, docker_engine_answers
 from runstack.infra import (
     Configured,
@@ -48,6 +52,7 @@ from runstack.layout import ROOT, Layout, StackError
 from runstack.processes import group_members, process_command
 from runstack.services import (
     SERVICES,
+    WAIT_CAP_SECONDS,
     configured_ports,
     probe_ready,
     running_services,
@@ -56,7 +61,7 @@ from runstack.services import (
     wait_ready,
 )
 
-from planner_shared.settings import PlannerSettings
+from planner_shared.settings import READ_DOTENV, PlannerSettings
 
 SAMPLE_DIR = "data/sample"
 MIGRATE_CMD = ("-m", "planner_shared.db.migrate")
@@ -92,11 +97,25 @@ def shown(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def print_summary(mode: str, ports: Mapping[str, int], layout: Layout, infra: Infra | None) -> None:
+def print_summary(
+    mode: str,
+    ports: Mapping[str, int],
+    layout: Layout,
+    infra: Infra | None,
+    *,
+    not_ready: str | None = None,
+) -> None:
     from planner_gateway.settings import GatewaySettings
 
     gateway = f"127.0.0.1:{ports['gateway']}"
-    print(f"\nSeason Planner is up ({mode}).")
+    if not_ready is None:
+        print(f"\nSeason Planner is up ({mode}).")
+    else:
+        first = not_ready.splitlines()[0]
+        print(
+            f"\nSeason Planner is NOT fully up ({mode}): {first}\n"
+            "  What started keeps running; `make status` shows each service, `make logs` why."
+        )
     print(f"  Console      http://{gateway}/   (sign in with an API key below)")
     print(f"  API docs     http://{gateway}/docs")
     print(
@@ -131,6 +150,8 @@ def cmd_up(args: argparse.Namespace, layout: Layout) -> None:
         else:
             mode, reason = "local", "no Docker engine answers"
     ports = configured_ports()
+    gateway_port = published_gateway_port() if mode == "docker" else ports["gateway"]
+    print(f"Season Planner console: http://127.0.0.1:{gateway_port}/ (starting the services)")
     if mode == "docker":
         compose = compose_command()
         if compose is None or not docker_engine_answers():
@@ -138,8 +159,7 @@ def cmd_up(args: argparse.Namespace, layout: Layout) -> None:
         print(f"Starting with Docker Compose ({reason})")
         compose_up(compose, args.timeout + 240)  # image builds take their time
         layout.write_state(mode="docker")
-        published = int(os.environ.get("PLANNER_GATEWAY_PUBLISHED_PORT", "8000"))
-        print_summary("Docker Compose", {**ports, "gateway": published}, layout, None)
+        print_summary("Docker Compose", {**ports, "gateway": gateway_port}, layout, None)
         return
 
     print(f"Starting local processes ({reason})")
@@ -157,9 +177,31 @@ def cmd_up(args: argparse.Namespace, layout: Layout) -> None:
     if not args.no_seed:
         run_python_step(SEED_CMD, env, f"seed from {SAMPLE_DIR}")
     started = start_services(layout, env, ports)
-    print(f"  waiting for every /ready (up to {args.timeout:.0f}s)")
-    wait_ready(layout, started, ports, args.timeout)
+    print(
+        f"  waiting for every /ready while the services make progress (at most "
+        f"{args.timeout:.0f}s; the forecast service warms its model workers, which takes "
+        "minutes on a busy machine)"
+    )
+    try:
+        wait_ready(layout, started, ports, args.timeout)
+    except StackError as exc:
+        # Whatever is slow or failed, the newcomer still gets the address and the keys.
+        print_summary("local processes", ports, layout, infra, not_ready=str(exc))
+        raise
     print_summary("local processes", ports, layout, infra)
+
+
+def published_gateway_port(root: Path = ROOT) -> int:
+    """The gateway's port on the host under Docker Compose: the environment's, else .env's
+    (Compose reads .env too), else 8000."""
+    if value := os.environ.get("PLANNER_GATEWAY_PUBLISHED_PORT"):
+        return int(value)
+    dotenv = root / ".env"
+    if os.environ.get(READ_DOTENV) != "0" and dotenv.is_file():
+        found = dotenv_values(dotenv).get("PLANNER_GATEWAY_PUBLISHED_PORT")
+        if found:
+            return int(found)
+    return 8000
 
 
 def warn_if_redis_forgets(redis_url: str) -> None:
@@ -341,7 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start everything")
     up.add_argument("--mode", choices=("auto", "docker", "local"), default="auto")
-    up.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for /ready")
+    up.add_argument(
+        "--timeout",
+        type=float,
+        default=WAIT_CAP_SECONDS,
+        help="at most this many seconds for every /ready (a stall ends the wait sooner)",
+    )
     up.add_argument("--no-seed", action="store_true", help="skip loading the sample data")
     up.add_argument(
         "--servers",

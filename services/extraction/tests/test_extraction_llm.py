@@ -175,7 +175,11 @@ async def test_absent_and_contradictory_answers_become_issues(fake: FakeOpenAISe
             good_answer(
                 replenishment_strategy=contradictory,
                 markdown_threshold=ABSENT,
-                markdown_checkpoint_week=stated(None, "check markdowns at week 6"),
+                # Inferred with no value says nothing (stated null is "no markdown").
+                markdown_checkpoint_week={
+                    **stated(None, "check markdowns at week 6"),
+                    "status": "inferred",
+                },
             )
         )
     )
@@ -187,6 +191,26 @@ async def test_absent_and_contradictory_answers_become_issues(fake: FakeOpenAISe
         "markdown_checkpoint_week": "invalid",
     }
     assert "weekly and none" in extraction.issues[0].message
+
+
+async def test_no_markdown_from_the_model_is_a_season_without_a_checkpoint(
+    fake: FakeOpenAIServer,
+) -> None:
+    fake.enqueue(
+        json_reply(
+            good_answer(
+                markdown_checkpoint_week=stated(None, "no markdown"),
+                markdown_threshold=ABSENT,
+                dc_holdback_percentage=stated(0, "no DC holdback"),
+            )
+        )
+    )
+    brief = "12-week season starting March 2, replenish weekly, no DC holdback, no markdown."
+    extraction = await extract_with(settings_for(fake), brief)
+    assert extraction.parameters.markdown_checkpoint_week is None
+    assert extraction.parameters.dc_holdback_percentage == 0
+    assert extraction.fields["markdown_checkpoint_week"].source is ParameterSource.STATED
+    assert not extraction.issues  # no threshold asked for a season without a markdown
 
 
 async def test_model_claims_are_checked_against_the_brief(fake: FakeOpenAIServer) -> None:

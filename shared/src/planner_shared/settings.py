@@ -6,11 +6,12 @@ root documents each variable.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -23,7 +24,27 @@ DEVELOPMENT_OPERATOR_KEY = "dev-operator-key"
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev-key", ""}
 
 
-class PlannerSettings(BaseSettings):
+# Set to 0, no `.env` is read: the test suite sets it (root conftest.py), so a developer's own
+# `.env` (other ports, a real OpenAI key) never decides a test.
+READ_DOTENV = "PLANNER_READ_DOTENV"
+
+
+class _DotenvSwitch(BaseSettings):
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if os.environ.get(READ_DOTENV) == "0":
+            return init_settings, env_settings, file_secret_settings
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+
+class PlannerSettings(_DotenvSwitch):
     """Settings every process shares: where the database and Redis are, how the bus behaves."""
 
     # Fields are read from the environment under their aliases only (PLANNER_GATEWAY_PORT,
@@ -74,7 +95,7 @@ class PlannerSettings(BaseSettings):
         return f"{self.stream_prefix}.{domain}"
 
 
-class OpenAISettings(BaseSettings):
+class OpenAISettings(_DotenvSwitch):
     """The LLM client; with no key the system runs on its deterministic fallbacks."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)

@@ -16,9 +16,10 @@ shape with the same guarantees:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
@@ -47,6 +48,9 @@ from planner_shared.parameters import (
 # something for that parameter that could not be used (a contradiction, a value out of range).
 DEFAULT_CONFIDENCE = 0.2
 OVERRULED_DEFAULT_CONFIDENCE = 0.0
+MAX_READER_ISSUES = 20
+# A contradiction names at most this many of the values it saw.
+_SHOWN_VALUES = 5
 
 LABELS = {
     "forecast_horizon_weeks": "season length (weeks)",
@@ -88,6 +92,18 @@ RelativeWeek = SeasonFraction | WeeksBeforeEnd
 
 
 @dataclass(frozen=True)
+class NoMarkdown:
+    """The brief says the season has no markdown ("no markdown this season"): the checkpoint
+    is null, which the parameters allow and never default to."""
+
+    def __str__(self) -> str:
+        return "no markdown"
+
+
+NO_MARKDOWN = NoMarkdown()
+
+
+@dataclass(frozen=True)
 class Candidate:
     """One value a reader found for a parameter."""
 
@@ -109,13 +125,22 @@ class Reading:
         default_factory=lambda: {name: [] for name in PARAMETER_NAMES}
     )
     issues: list[ExtractionIssue] = field(default_factory=list)
+    # Issues past MAX_READER_ISSUES are counted, not listed: a brief of a thousand unreadable
+    # values gets one line saying so, not a megabyte of them.
+    not_listed: int = 0
+    _seen: set[ExtractionIssue] = field(default_factory=set, repr=False, compare=False)
 
     def add(self, name: str, candidate: Candidate) -> None:
         self.candidates[name].append(candidate)
 
     def flag(self, name: str | None, kind: IssueKind, message: str) -> None:
         issue = ExtractionIssue(field=name, kind=kind, message=message)
-        if issue not in self.issues:
+        if issue in self._seen:
+            return
+        self._seen.add(issue)
+        if len(self.issues) >= MAX_READER_ISSUES:
+            self.not_listed += 1
+        else:
             self.issues.append(issue)
 
 
@@ -208,8 +233,10 @@ def _threshold(value: Any) -> float:
     return share
 
 
-def _checkpoint_validator(horizon: int) -> Callable[[Any], int]:
-    def validate(value: Any) -> int:
+def _checkpoint_validator(horizon: int) -> Callable[[Any], int | None]:
+    def validate(value: Any) -> int | None:
+        if isinstance(value, NoMarkdown):
+            return None
         resolved = value.resolve(horizon) if isinstance(value, RelativeWeek) else value
         week = _whole_number(resolved, "The markdown checkpoint")
         if not 1 <= week <= horizon:
@@ -223,6 +250,8 @@ def _checkpoint_validator(horizon: int) -> Callable[[Any], int]:
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "none"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, date):
@@ -256,7 +285,10 @@ class _Assembler:
     def _flagged(self, name: str) -> bool:
         return any(issue.field == name for issue in self.issues)
 
-    def resolve(self, name: str, default: Any, validate: Callable[[Any], Any]) -> Any:
+    def resolve(
+        self, name: str, default: Any, validate: Callable[[Any], Any], *, needed: bool = True
+    ) -> Any:
+        """The value of `name`; `needed=False`: its absence is not worth an issue."""
         candidates = self.reading.candidates.get(name, [])
         distinct: dict[Any, list[Candidate]] = {}
         for candidate in candidates:
@@ -266,8 +298,10 @@ class _Assembler:
         if len(distinct) > 1:
             shown = "; ".join(
                 f"{key} ('{group[0].evidence}')" if group[0].evidence else key
-                for key, group in distinct.items()
+                for key, group in itertools.islice(distinct.items(), _SHOWN_VALUES)
             )
+            if len(distinct) > _SHOWN_VALUES:
+                shown += f"; and {len(distinct) - _SHOWN_VALUES} more"
             self.issues.append(
                 ExtractionIssue(
                     field=name,
@@ -278,6 +312,8 @@ class _Assembler:
             )
             return self._default(name, default, OVERRULED_DEFAULT_CONFIDENCE, candidates)
         if not distinct:
+            if not needed:
+                return self._default(name, default, DEFAULT_CONFIDENCE, [])
             if not self._flagged(name):
                 self.issues.append(
                     ExtractionIssue(
@@ -343,7 +379,7 @@ def assemble(
     """The validated extraction: every parameter resolved, defaulted or flagged."""
     assembler = _Assembler(reading)
     horizon = assembler.resolve("forecast_horizon_weeks", DEFAULT_HORIZON_WEEKS, _horizon)
-    start = assembler.resolve("season_start_date", next_monday(reference_date), _start)
+    start = assembler.resolve("season_start_date", _default_start(reference_date), _start)
     strategy = assembler.resolve(
         "replenishment_strategy", ReplenishmentStrategy(DEFAULT_REPLENISHMENT), _strategy
     )
@@ -355,7 +391,13 @@ def assemble(
         default_checkpoint_week(horizon),
         _checkpoint_validator(horizon),
     )
-    threshold = assembler.resolve("markdown_threshold", DEFAULT_MARKDOWN_THRESHOLD, _threshold)
+    # A season without a markdown has no use for a threshold: none given is no issue.
+    threshold = assembler.resolve(
+        "markdown_threshold",
+        DEFAULT_MARKDOWN_THRESHOLD,
+        _threshold,
+        needed=checkpoint is not None,
+    )
     parameters = SeasonParameters(
         forecast_horizon_weeks=horizon,
         season_start_date=start,
@@ -367,6 +409,15 @@ def assemble(
     fields = {name: assembler.fields[name] for name in PARAMETER_NAMES}
     usable = any(f.source is not ParameterSource.DEFAULT for f in fields.values())
     issues = assembler.issues
+    if reading.not_listed:
+        issues.append(
+            ExtractionIssue(
+                field=None,
+                kind="unparsed",
+                message=f"{reading.not_listed} more things in the brief could not be read "
+                f"(only the first {MAX_READER_ISSUES} are listed).",
+            )
+        )
     if not usable:
         issues = [_nothing_usable(fields), *issues]
     return ParameterExtraction(
@@ -376,6 +427,14 @@ def assemble(
         extractor=extractor,
         usable=usable,
     )
+
+
+def _default_start(reference_date: date) -> date:
+    # The next Monday, kept inside the range a season may start in (a brief read against
+    # 2099-12-31 would otherwise default to a start in 2100 and fail its own validation).
+    latest = LATEST_SEASON_START - timedelta(days=LATEST_SEASON_START.weekday())
+    earliest = next_monday(EARLIEST_SEASON_START - timedelta(days=1))
+    return min(max(next_monday(reference_date), earliest), latest)
 
 
 def _nothing_usable(fields: Mapping[str, ParameterField]) -> ExtractionIssue:

@@ -7,6 +7,7 @@ reply by causation_id).
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from planner_extraction.errors import ExtractionError
@@ -21,6 +22,9 @@ from planner_shared.events import (
     ExtractionRequested,
     FailedPayload,
 )
+from planner_shared.parameters import EARLIEST_SEASON_START, LATEST_SEASON_START
+
+logger = logging.getLogger(__name__)
 
 
 class ExtractionHandlers:
@@ -44,15 +48,18 @@ class ExtractionHandlers:
                 else event.occurred_at.date()
             )
         except ValueError:
-            ctx.emit(
-                event.caused(
-                    ExtractionFailed,
-                    FailedPayload(
-                        reason=f"reference_date {request.reference_date!r} is not an ISO date "
-                        "(YYYY-MM-DD)"
-                    ),
-                    ctx.producer,
-                )
+            self._fail(
+                event,
+                ctx,
+                f"reference_date {request.reference_date!r} is not an ISO date (YYYY-MM-DD)",
+            )
+            return
+        if not EARLIEST_SEASON_START <= reference <= LATEST_SEASON_START:
+            self._fail(
+                event,
+                ctx,
+                f"reference_date {reference.isoformat()} is outside "
+                f"{EARLIEST_SEASON_START.isoformat()} to {LATEST_SEASON_START.isoformat()}",
             )
             return
         if event.workflow_id is not None:
@@ -68,12 +75,18 @@ class ExtractionHandlers:
         try:
             extraction = await self._extractor.extract(request.brief, reference_date=reference)
         except ExtractionError as error:
-            ctx.emit(
-                event.caused(
-                    ExtractionFailed,
-                    FailedPayload(reason=error.reason, retryable=error.retryable),
-                    ctx.producer,
-                )
+            self._fail(event, ctx, error.reason, retryable=error.retryable)
+            return
+        except Exception as error:
+            # A fault of the reader itself. Raised, it would be retried five times and
+            # dead-lettered while the planner's request waits for its timeout; answered, the
+            # planner hears at once that this brief could not be read (the log has the trace).
+            logger.exception("The brief reader failed", extra={"event_id": str(event.event_id)})
+            self._fail(
+                event,
+                ctx,
+                f"The brief reader failed on this brief ({type(error).__name__}); "
+                "reword it or enter the parameters directly.",
             )
             return
         ctx.emit(
@@ -81,5 +94,15 @@ class ExtractionHandlers:
                 ExtractionCompleted,
                 ExtractionCompletedPayload(extraction=extraction),
                 ctx.producer,
+            )
+        )
+
+    @staticmethod
+    def _fail(
+        event: ExtractionRequested, ctx: MessageContext, reason: str, *, retryable: bool = False
+    ) -> None:
+        ctx.emit(
+            event.caused(
+                ExtractionFailed, FailedPayload(reason=reason, retryable=retryable), ctx.producer
             )
         )

@@ -18,7 +18,7 @@ import pydantic
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner_extraction.assembly import LABELS, Candidate, Reading, assemble
+from planner_extraction.assembly import LABELS, NO_MARKDOWN, Candidate, Reading, assemble
 from planner_extraction.errors import ExtractionError
 from planner_shared.parameters import (
     DEFAULT_DC_HOLDBACK_PERCENTAGE,
@@ -87,10 +87,12 @@ of "none", "weekly", "bi_weekly"; default {DEFAULT_REPLENISHMENT}. "bi-weekly", 
 weeks", "fortnightly" mean bi_weekly; "one-shot buy" or "no replenishment" mean none. If the \
 brief asks for another cadence (daily, monthly, twice a week), give its words as the value.
 - dc_holdback_percentage: share of the order kept at the distribution centre, in percent \
-0-100; default {DEFAULT_DC_HOLDBACK_PERCENTAGE:g}. "55% to stores" means 45 (inferred).
+0-100; default {DEFAULT_DC_HOLDBACK_PERCENTAGE:g}. "55% to stores" means 45 (inferred). "No DC \
+holdback", "nothing held at the DC" mean 0 (stated).
 - markdown_checkpoint_week: the season week at which sell-through is checked for markdowns; \
 whole number from 1 to the season length; default half the season. "Mid-season" is half the \
-season length (inferred).
+season length (inferred). When the brief says there is no markdown this season, status \
+"stated" and value null.
 - markdown_threshold: target sell-through at the checkpoint as a fraction 0-1 (60% is 0.6); \
 default {DEFAULT_MARKDOWN_THRESHOLD:g}. A markdown depth ("30% off") is not this threshold.
 
@@ -140,6 +142,8 @@ def reading_from_answer(answer: BriefReading, brief: str) -> Reading:
                 f"The brief gives different values for the {LABELS[name]}: {detail}.",
             )
             continue
+        if value is None and name == "markdown_checkpoint_week" and entry.status == "stated":
+            value = NO_MARKDOWN  # the prompt's way of saying "no markdown this season"
         if value is None:
             reading.flag(
                 name,

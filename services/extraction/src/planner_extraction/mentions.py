@@ -9,12 +9,14 @@ category; `associate` pairs each mention with its nearest cue, one cue per menti
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from planner_extraction.assembly import SeasonFraction, WeeksBeforeEnd
+from planner_extraction.assembly import NO_MARKDOWN, SeasonFraction, WeeksBeforeEnd
 
 Kind = Literal["percent", "week", "frequency", "date", "horizon"]
 
@@ -85,6 +87,32 @@ def find_percents(text: str) -> list[Mention]:
     return sorted(found, key=lambda m: m.start)
 
 
+# Saying there is none is a value: zero, never the default. Written on the normalised text,
+# where "hold back"/"held back" are "holdback", "distribution centre" is "dc", "zero" is "0".
+_STORE = r"(?:dc|warehouse|reserve)"
+_NO_HOLDBACK = re.compile(
+    rf"\b(?:no|0|nil|without(?:\s+(?:a|any))?)\s+(?:{_STORE}\s+)?(?:holdback|reserve)\b"
+    rf"|\bnothing\s+(?:(?:is|will be|gets|to be|should be)\s+)?"
+    rf"(?:holdback|held|kept|reserved|retained|stays?|left)(?:\s+back)?\s+(?:at|in)\s+"
+    rf"(?:the\s+)?{_STORE}\b"
+    rf"|\b(?:holdback|hold|keep|reserve|retain)\s+(?:back\s+)?nothing\b"
+    rf"|\bno\s+(?:stock|inventory|units|product|buy)\s+(?:(?:is|will be|gets)\s+)?"
+    rf"(?:holdback|held|kept|reserved|retained)(?:\s+back)?\s+(?:(?:at|in)\s+(?:the\s+)?"
+    rf"{_STORE}|centrally)\b"
+    rf"|\b(?:don't|do not|won't|will not|not)\s+(?:holdback|hold|keep|reserve|retain)\s+"
+    rf"(?:anything|any(?:\s+stock)?)\s+(?:back\s+)?(?:at|in)\s+(?:the\s+)?{_STORE}\b"
+    rf"|\b(?:{_STORE}\s+)?holdback\s*(?::|=|-|is|of)?\s*(?:none|nil|n/?a|nothing|0)\b(?![.%\d])"
+)
+
+
+def find_no_holdbacks(text: str) -> list[Mention]:
+    """Phrases saying nothing is held at the DC ("no DC holdback"): a holdback of 0%."""
+    return [
+        Mention("percent", m.start(), m.end(), 0.0, 0.9, m.group(0))
+        for m in _NO_HOLDBACK.finditer(text)
+    ]
+
+
 # ------------------------------------------------------------------------------ weeks
 _WEEK_NUMBER = re.compile(
     r"\bweeks?[\s-]*(?:#|no\.?|number)?\s*(\d{1,2})\b(?!\s*(?:%|-?\s*weeks?\b))"
@@ -100,6 +128,26 @@ _BEFORE_END = re.compile(
     r"(?:season(?:'s)?\s+)?(?:end|close|finish)\b"
 )
 _MIDSEASON = re.compile(r"\b(?:midseason|halfway)\b")
+
+
+_NO_MARKDOWN = re.compile(
+    r"\b(?:no|0|without(?:\s+(?:a|any))?|skip(?:ping)?(?:\s+the)?|not doing(?:\s+(?:a|any))?)"
+    r"\s+markdowns?(?:\s+(?:checkpoint|check|review|step|week))?\b"
+    # "no markdown before week 6", "no markdown if it sells" still have one.
+    r"(?!\s*(?:before|until|till|unless|if|when|below|under|above|earlier|prior"
+    r"|(?:in|at)\s+(?:week|the 1st|the first|\d)"
+    r"|for the 1st|during|depth|deeper|of more|over|beyond|greater|bigger))"
+    r"|\bmarkdowns?(?:\s+(?:checkpoint|week|check|review))?\s*(?::|=|-|is)?\s*"
+    r"(?:none|n/?a|nil|not needed|not planned)\b"
+)
+
+
+def find_no_markdowns(text: str) -> list[Mention]:
+    """Phrases saying the season has no markdown: no checkpoint."""
+    return [
+        Mention("week", m.start(), m.end(), NO_MARKDOWN, 0.9, m.group(0))
+        for m in _NO_MARKDOWN.finditer(text)
+    ]
 
 
 def find_weeks(text: str) -> list[Mention]:
@@ -424,31 +472,47 @@ def _distance(text: str, mention: Mention, cue: Cue) -> int:
 
 def associate(text: str, mentions: Sequence[Mention], found: Iterable[Cue]) -> list[str | None]:
     """The cue category of each mention (None when nothing is near), nearest pairs first."""
-    cue_list = [c for c in found if not any(_inside(c, m) for m in mentions)]
-    pairs = sorted(
-        (distance, index, cue_index)
-        for index, mention in enumerate(mentions)
-        for cue_index, cue in enumerate(cue_list)
-        if (distance := _distance(text, mention, cue)) <= _MAX_DISTANCE
-    )
+    # Only cues within _MAX_DISTANCE characters can pair (the distance is at least the gap),
+    # so each mention looks at a window of sorted cues: a 20,000-character brief full of
+    # values reads in linear time instead of comparing every value with every cue.
+    inside = _covered(mentions)
+    cue_list = sorted((c for c in found if not inside(c)), key=lambda c: (c.start, c.end))
+    starts = [c.start for c in cue_list]
+    longest = max((c.end - c.start for c in cue_list), default=0)
+    pairs = []
+    for index, mention in enumerate(mentions):
+        first = bisect_left(starts, mention.start - _MAX_DISTANCE - longest)
+        last = bisect_right(starts, mention.end + _MAX_DISTANCE)
+        for cue_index in range(first, last):
+            distance = _distance(text, mention, cue_list[cue_index])
+            if distance <= _MAX_DISTANCE:
+                pairs.append((distance, index, cue_index))
+    pairs.sort()
     result: list[str | None] = [None] * len(mentions)
     used: set[int] = set()
     for _, index, cue_index in pairs:
         if result[index] is None and cue_index not in used:
             result[index] = cue_list[cue_index].category
             used.add(cue_index)
-    for index, mention in enumerate(mentions):
-        if result[index] is None and mention.group is not None:
-            result[index] = next(
-                (
-                    result[i]
-                    for i, other in enumerate(mentions)
-                    if other.group == mention.group and result[i] is not None
-                ),
-                None,
-            )
-    return result
+    # Mentions listed together ("weeks 6 and 9") take the first cue found for their group.
+    by_group: dict[int, str] = {}
+    for mention, category in zip(mentions, result, strict=True):
+        if mention.group is not None and category is not None:
+            by_group.setdefault(mention.group, category)
+    return [
+        category if category is not None or mention.group is None else by_group.get(mention.group)
+        for mention, category in zip(mentions, result, strict=True)
+    ]
 
 
-def _inside(cue: Cue, mention: Mention) -> bool:
-    return mention.start <= cue.start and cue.end <= mention.end
+def _covered(mentions: Sequence[Mention]) -> Callable[[Cue], bool]:
+    """Whether a cue lies inside a mention ("week" in "week 6" is not a cue for it)."""
+    spans = sorted((m.start, m.end) for m in mentions)
+    starts = [start for start, _ in spans]
+    reach = list(itertools.accumulate((end for _, end in spans), max))
+
+    def inside(cue: Cue) -> bool:
+        index = bisect_right(starts, cue.start)
+        return index > 0 and reach[index - 1] >= cue.end
+
+    return inside

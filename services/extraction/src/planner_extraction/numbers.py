@@ -115,10 +115,12 @@ def _replace(match: re.Match[str]) -> str:
     if match["tens2"]:
         return str(TENS[match["tens2"]] + UNITS[match["unit"]])
     if match["ordinal"]:
-        value = ORDINAL_UNITS.get(match["ordinal"]) or ORDINAL_TENS[match["ordinal"]]
+        word = match["ordinal"]
+        value = ORDINAL_UNITS[word] if word in ORDINAL_UNITS else ORDINAL_TENS[word]
         return f"{value}{_suffix(value)}"
     if match["cardinal"]:
-        return str(UNITS.get(match["cardinal"]) or TENS[match["cardinal"]])
+        word = match["cardinal"]
+        return str(UNITS[word] if word in UNITS else TENS[word])
     return "12"  # "a dozen"
 
 

@@ -21,8 +21,9 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TypeVar
 
-from planner_extraction.assembly import Candidate, Reading, assemble
+from planner_extraction.assembly import LABELS, Candidate, Reading, assemble
 from planner_extraction.dates import (
     DateMention,
     SeasonMention,
@@ -31,15 +32,18 @@ from planner_extraction.dates import (
     season_mentions,
 )
 from planner_extraction.mentions import (
+    Cue,
     Mention,
     associate,
     cues,
     find_frequencies,
     find_horizons,
+    find_no_holdbacks,
+    find_no_markdowns,
     find_percents,
     find_weeks,
 )
-from planner_extraction.text import Sentence, split_sentences
+from planner_extraction.text import Sentence, row_parameter, split_sentences
 from planner_shared.parameters import ParameterExtraction, ParameterSource
 
 _TYPO_PENALTY = 0.05
@@ -97,6 +101,18 @@ class _Reader:
         self.reading.add(name, Candidate(value, confidence, source, sentence.evidence))
 
     def read(self, sentence: Sentence) -> None:
+        found_before = {name: len(found) for name, found in self.reading.candidates.items()}
+        self._read_values(sentence)
+        for name in _named_parameters(sentence):
+            if len(self.reading.candidates[name]) == found_before[name]:
+                self.reading.flag(
+                    name,
+                    "unparsed",
+                    f"Could not read the {LABELS[name]} in '{sentence.evidence}'; "
+                    f"the default is used until you write it as {_WRITTEN_AS[name]}.",
+                )
+
+    def _read_values(self, sentence: Sentence) -> None:
         text = sentence.text
         for mention in find_horizons(text):
             self._add(
@@ -108,8 +124,12 @@ class _Reader:
         self._read_dates(sentence)
 
     def _read_percents(self, sentence: Sentence) -> None:
-        mentions = find_percents(sentence.text)
-        categories = associate(sentence.text, mentions, cues(sentence.text, "percent"))
+        nones = find_no_holdbacks(sentence.text)
+        for mention in nones:
+            self._add("dc_holdback_percentage", mention, sentence, 0.0, mention.confidence)
+        mentions = _outside(find_percents(sentence.text), nones)
+        found = _outside(cues(sentence.text, "percent"), nones)
+        categories = associate(sentence.text, mentions, found)
         for mention, category in zip(mentions, categories, strict=True):
             if category == "dc":
                 self._add(
@@ -126,6 +146,9 @@ class _Reader:
                     round(mention.value / 100, 4),
                     mention.confidence,
                 )
+            elif category is None and nones and mention.value == 0:
+                # "Nothing held back at the DC (0%)": the figure repeats the phrase.
+                self._add("dc_holdback_percentage", mention, sentence, 0.0, mention.confidence)
             elif category is None:
                 self.reading.flag(
                     None,
@@ -135,8 +158,13 @@ class _Reader:
                 )
 
     def _read_weeks(self, sentence: Sentence) -> None:
-        mentions = find_weeks(sentence.text)
-        found = cues(sentence.text, "week")
+        nones = find_no_markdowns(sentence.text)
+        for mention in nones:
+            self._add(
+                "markdown_checkpoint_week", mention, sentence, mention.value, mention.confidence
+            )
+        mentions = _outside(find_weeks(sentence.text), nones)
+        found = _outside(cues(sentence.text, "week"), nones)
         categories = associate(sentence.text, mentions, found)
         has_other_cue = any(cue.category == "other" for cue in found)
         for mention, category in zip(mentions, categories, strict=True):
@@ -302,6 +330,42 @@ class _Reader:
                 "markdown_checkpoint_week",
                 Candidate(week, 0.7, ParameterSource.INFERRED, checkpoint.evidence),
             )
+
+
+# Words that name a parameter: a sentence using one is about it, so when no value comes out
+# of that sentence, the value was written in a way the parser cannot read, and it says so.
+_NAMES = (
+    ("dc_holdback_percentage", re.compile(r"\bholdback\b")),
+    ("markdown_threshold", re.compile(r"\bthreshold\b")),
+    ("replenishment_strategy", re.compile(r"\breplenishment\b")),
+    ("forecast_horizon_weeks", re.compile(r"\bhorizon\b|\bseason length\b")),
+    ("markdown_checkpoint_week", re.compile(r"\bcheckpoint\b")),
+)
+_WRITTEN_AS = {
+    "dc_holdback_percentage": "a share ('30% held at the DC', 'no DC holdback')",
+    "markdown_threshold": "a sell-through share ('markdown if sell-through is under 60%')",
+    "replenishment_strategy": "'weekly', 'bi-weekly' or 'no replenishment'",
+    "forecast_horizon_weeks": "a number of weeks ('a 12-week season')",
+    "markdown_checkpoint_week": "a season week ('markdown check at week 6', 'no markdown')",
+}
+
+
+def _named_parameters(sentence: Sentence) -> set[str]:
+    named = {name for name, words in _NAMES if words.search(sentence.text)}
+    row = row_parameter(sentence.text)
+    if row is not None:
+        named.add(row)
+    return named
+
+
+_Span = TypeVar("_Span", Mention, Cue)
+
+
+def _outside(spans: list[_Span], nones: list[Mention]) -> list[_Span]:
+    """What is not part of a phrase saying "none" ("holdback" in "no DC holdback")."""
+    if not nones:
+        return spans
+    return [s for s in spans if not any(s.start < n.end and n.start < s.end for n in nones)]
 
 
 def _align_year(first: DateMention, second: DateMention) -> DateMention:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from planner_extraction.numbers import words_to_digits
 
@@ -65,7 +65,9 @@ _PROTECTED = frozenset(
     {"though", "thorough", "thought", "throughout", "throug", "weeks", "weekend", "mondays"}
 )
 
-_SENTENCE_END = re.compile(r"[.!?;]\s+|\n+|[!?;](?=\S)|\s+[•·]\s+|[.!?;]$")
+# `(?<!\s)` starts a bullet's whitespace at its first character only: without it a long run
+# of spaces is rescanned from each of its positions (quadratic on a 20,000-space brief).
+_SENTENCE_END = re.compile(r"[.!?;]\s+|\n+|[!?;](?=\S)|(?<!\s)\s+[•·]\s+|[.!?;]$")
 # A full stop after these is an abbreviation, not the end of a sentence ("Mar. 2").
 _ABBREVIATIONS = frozenset(
     {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
@@ -76,6 +78,9 @@ _KEY_VALUE = re.compile(
     r"^\s*\|?\s*(?P<key>[a-z][a-z0-9 #%/()&.'-]{0,40}?)\s*(?::|=|\||\t|\s{2,}|->|\s-\s)\s*"
     r"(?P<value>[^|]+?)\s*\|?\s*$"
 )
+# A table row is short; a long sentence is never tried as one (the pattern backtracks on it).
+_MAX_ROW = 160
+_LONG_BLANK = re.compile(r"[^\S\n]{3,}")
 _BARE_NUMBER = re.compile(r"^~?\s*(\d{1,3}(?:\.\d+)?|\.\d+)$")
 
 _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -123,7 +128,7 @@ class Sentence:
     text: str
     corrected: tuple[str, ...] = ()
 
-    @property
+    @cached_property  # read once per value found: a long sentence is not re-split each time
     def evidence(self) -> str:
         words = " ".join(self.original.split())
         return words if len(words) <= 200 else words[:197] + "..."
@@ -191,7 +196,7 @@ _NO_VALUES = re.compile(r"^(?:no|none|n/?a|nil|off|-|0|not needed)$")
 
 def _rewrite_key_value(text: str) -> str:
     """A table row `key: value` as a phrase; a bare number gets the unit its key implies."""
-    match = _KEY_VALUE.match(text)
+    match = _KEY_VALUE.match(text) if len(text) <= _MAX_ROW else None
     if match is None:
         return text
     key, value = match["key"].strip(), match["value"].strip()
@@ -205,11 +210,47 @@ def _rewrite_key_value(text: str) -> str:
                 if phrase.endswith("%") and "." in raw and float(raw) <= 1:
                     return phrase.removesuffix("{}%") + raw  # a fraction stays a fraction
                 return phrase.format(raw)
+    elif _NO_VALUES.match(value):
+        # "DC holdback | none" holds nothing back; "Markdown | n/a" is a season without one.
+        # A threshold of "none" means nothing readable: left as written, so it is flagged.
+        named = next((p for pattern, p in _KEY_PHRASES if pattern.search(key)), "")
+        if named.startswith("markdown"):
+            return "no markdown"
+        if named.startswith("dc"):
+            return "dc holdback 0%"
     return text
 
 
+def row_parameter(text: str) -> str | None:
+    """The parameter a table row `key: value` names by its key, if it is one and short."""
+    match = _KEY_VALUE.match(text) if len(text) <= _MAX_ROW else None
+    if match is None:
+        return None
+    key = match["key"]
+    if "replenish" in key:
+        return "replenishment_strategy"
+    return next((name for pattern, name in _ROW_KEYS if pattern.search(key)), None)
+
+
+_ROW_KEYS = tuple(
+    (pattern, name)
+    for (pattern, _), name in zip(
+        _KEY_PHRASES,
+        (
+            "markdown_threshold",
+            "markdown_checkpoint_week",
+            "dc_holdback_percentage",
+            "forecast_horizon_weeks",
+        ),
+        strict=True,
+    )
+)
+
+
 def normalise(original: str) -> Sentence:
-    text = original.lower()
+    # Three blanks or thirty say the same (a column gap); shortening them keeps every rule
+    # linear in the sentence's length.
+    text = _LONG_BLANK.sub("  ", original.lower())
     text, corrected = _correct_typos(text)
     for pattern, replacement in _REPLACEMENTS:
         text = pattern.sub(replacement, text)
