@@ -53,6 +53,7 @@ const MODEL_LABELS: Record<string, string> = {
   imapa: "IMAPA (sparse demand)",
   tsb: "TSB (sparse demand)",
   prophet: "Prophet",
+  lgbm: "Gradient boosting across all series (LightGBM)",
 };
 
 export function modelLabel(name: string): string {
