@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from _forecast_data import sample_sales, walmart_missing_message, walmart_path, walmart_weekly
 
-from planner_forecast.ensemble import EngineConfig, forecast_panel
+from planner_forecast.ensemble import DEFAULT_MEMBERS, EngineConfig, forecast_panel
 from planner_forecast.frame import wide_panel
 from planner_forecast.metrics import FloatArray
 from planner_forecast.panel import bottom_panel
@@ -51,8 +51,10 @@ RULES: dict[str, EngineConfig] = {
     "mean of the core members": EngineConfig(combination="mean"),
     "median": EngineConfig(combination="median"),
     "cv_best (per series)": EngineConfig(combination="cv_best"),
+    "default + global LightGBM member": EngineConfig(members=(*DEFAULT_MEMBERS, "lgbm")),
 }
 DEFAULT = "stack 0.5 / subset 0.5 (default)"
+GLOBAL_RULE = "default + global LightGBM member"
 
 
 def proxy() -> tuple[pd.DataFrame, int]:
@@ -109,6 +111,10 @@ def score(label: str, wide: pd.DataFrame, h: int, origins: int) -> dict[str, flo
         for member in base.member_names:
             forecast = base.members[member][:, -1]
             scores.setdefault(f"member {member}", []).append(_mase(forecast, actual, scale))
+        with_global = results[GLOBAL_RULE]
+        if "lgbm" in with_global.member_names:
+            forecast = with_global.members["lgbm"][:, -1]
+            scores.setdefault("member lgbm", []).append(_mase(forecast, actual, scale))
     scored = len(scores.get(DEFAULT, []))
     print(
         f"\n{label}: {wide.shape[1]} series, {len(wide)} weeks, {origins} origins x {h} weeks"

@@ -16,4 +16,5 @@ export const MODEL_LABELS: Record<string, string> = {
   imapa: "IMAPA (sparse demand)",
   tsb: "TSB (sparse demand)",
   prophet: "Prophet",
+  lgbm: "gradient boosting across all series (LightGBM)",
 };

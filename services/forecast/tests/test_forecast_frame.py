@@ -119,8 +119,13 @@ def test_what_is_refused() -> None:
     daily = pd.DataFrame(
         {"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=60, freq="D"), "y": 1.0}
     )
-    with pytest.raises(NotWeeklyError, match="weekly series only"):
+    with pytest.raises(NotWeeklyError, match=r"looks daily .*weekly series only"):
         forecast_frame(daily, H)
+    monthly = pd.DataFrame(
+        {"unique_id": "m", "ds": pd.date_range("2020-01-01", periods=36, freq="MS"), "y": 1.0}
+    )
+    with pytest.raises(NotWeeklyError, match="series m looks monthly \\(dates 31 days apart\\)"):
+        forecast_frame(monthly, H)
     twice = pd.DataFrame({"unique_id": "a", "ds": [1, 2, 2, 3], "y": 1.0})
     with pytest.raises(ValueError, match="more than one row"):
         forecast_frame(twice, H)

@@ -25,6 +25,7 @@ MODEL_LABELS: dict[str, str] = {
     "imapa": "IMAPA (sparse demand)",
     "tsb": "TSB (sparse demand)",
     "prophet": "Prophet",
+    "lgbm": "gradient boosting across all series (LightGBM)",
 }
 
 

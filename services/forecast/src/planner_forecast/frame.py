@@ -30,8 +30,8 @@ import pandas as pd
 
 from planner_forecast.ensemble import EngineConfig, PanelForecast, forecast_panel
 from planner_forecast.metrics import FloatArray
-from planner_forecast.models import Z_BY_LEVEL, conformal_multiplier
-from planner_forecast.panel import NotWeeklyError
+from planner_forecast.models import Z_BY_LEVEL, conformal_multiplier, floored_multipliers
+from planner_forecast.panel import NotWeeklyError, describe_spacing
 
 COLUMNS = ("unique_id", "ds", "point", "lo-80", "hi-80", "lo-95", "hi-95")
 
@@ -47,9 +47,13 @@ def _week_numbers(frame: pd.DataFrame) -> tuple[Any, bool]:
     days = (dates - last).dt.days.to_numpy(dtype=np.int64)
     if np.any(days % 7 != 0):
         bad = frame.loc[days % 7 != 0, "unique_id"].iloc[0]
+        mine = np.sort(np.unique(dates[frame["unique_id"] == bad].to_numpy()))
+        gaps = np.diff(mine).astype("timedelta64[D]").astype(float)
+        typical = float(np.median(gaps)) if gaps.size else 0.0
         raise NotWeeklyError(
-            f"series {bad} has dates that are not a whole number of weeks apart: "
-            "forecast_frame takes weekly series only (dates 7 days apart, or integer weeks)"
+            f"series {bad} looks {describe_spacing(typical)} (dates {typical:g} days apart), "
+            "not weekly: forecast_frame takes weekly series only (dates 7 days apart, or "
+            "integer weeks)"
         )
     return days // 7, True
 
@@ -90,15 +94,17 @@ def wide_panel(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any], bool]:
     return wide, {str(k): v for k, v in last.items()}, dated
 
 
-def _calibration(base: PanelForecast) -> dict[int, float]:
+def _calibration(base: PanelForecast, floor: float) -> dict[int, float]:
     """Per level, the multiplier of the z-width that covers that share of the backtest's
-    weekly actuals (the finite-sample conformal quantile); 1 with fewer than 10 scores."""
+    weekly actuals (the finite-sample conformal quantile; 1 with fewer than 10 scores),
+    widened together until the 95 % one is at least `floor` (`floored_multipliers`)."""
     windows = base.windows
     actual = base.actual[:, :windows]
     sd = base.sd[:, :windows]
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.abs(actual - base.point[:, :windows]) / np.where(sd > 0, sd, np.nan)
-    return {level: conformal_multiplier(score, level)[0] for level in (80, 95)}
+    raw = {level: conformal_multiplier(score, level)[0] for level in (80, 95)}
+    return floored_multipliers(raw, floor)
 
 
 def forecast_frame(df: pd.DataFrame, h: int, config: EngineConfig | None = None) -> pd.DataFrame:
@@ -112,7 +118,7 @@ def forecast_frame(df: pd.DataFrame, h: int, config: EngineConfig | None = None)
     config = config or EngineConfig()
     wide, last, dated = wide_panel(df)
     base = forecast_panel(wide, h, config)
-    multiplier = _calibration(base)
+    multiplier = _calibration(base, config.calibration_floor)
     point: FloatArray = base.point[:, -1]
     sd: FloatArray = base.sd[:, -1]
     rows = []

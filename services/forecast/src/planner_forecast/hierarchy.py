@@ -28,7 +28,14 @@ import pandas as pd
 
 from planner_forecast.ensemble import EngineConfig, PanelForecast, Runner, forecast_panel
 from planner_forecast.metrics import FloatArray
-from planner_forecast.models import SEASON_PERIOD, Z_80, Z_95, Z_BY_LEVEL, conformal_multiplier
+from planner_forecast.models import (
+    SEASON_PERIOD,
+    Z_80,
+    Z_95,
+    Z_BY_LEVEL,
+    conformal_multiplier,
+    floored_multipliers,
+)
 
 Reconciliation = Literal["mint_shrink", "wls_struct", "ols", "bottom_up", "none"]
 NodeKind = Literal["total", "cluster", "store"]
@@ -132,8 +139,10 @@ def _projection(
         method = "wls_struct"  # no backtest errors to estimate a covariance from
     y_hat = base.point[:, -1, :]
     if method == "mint_shrink":
-        actual = base.actual[:, :windows].reshape(n_nodes, -1)
-        fitted = base.point[:, :windows].reshape(n_nodes, -1)
+        # The combination's windows, not the older calibration-only ones.
+        scored = slice(windows - base.combination_windows, windows)
+        actual = base.actual[:, scored].reshape(n_nodes, -1)
+        fitted = base.point[:, scored].reshape(n_nodes, -1)
         keep = np.isfinite(actual).all(axis=0)
         reconciler = MinTrace(method="mint_shrink")
         reconciler.fit(
@@ -248,15 +257,19 @@ def forecast_hierarchy(
             season_sd[rows, :windows] > 0, season_sd[rows, :windows], np.nan
         )
         entry: dict[str, float] = {}
+        raw = {level: conformal_multiplier(week_score, level) for level in (80, 95)}
+        weekly_by_level = floored_multipliers(
+            {level: value for level, (value, _) in raw.items()}, config.calibration_floor
+        )
         for j, level in enumerate((80, 95)):
-            weekly, n_week = conformal_multiplier(week_score, level)
+            weekly = weekly_by_level[level]
             # Few whole-window totals per series: pooled over the level's series.
             season, n_season = conformal_multiplier(season_score, level, fallback=weekly)
             weekly_mult[rows, j] = weekly
             season_mult[rows, j] = season
             entry[f"weekly_{level}"] = weekly
             entry[f"season_{level}"] = season
-            entry["weekly_scores"] = float(n_week)
+            entry["weekly_scores"] = float(raw[level][1])
             entry["season_scores"] = float(n_season)
         calibration[kind] = entry
 

@@ -21,7 +21,8 @@ class NotWeeklyError(ValueError):
     """The history is not weekly: the message says what its spacing is."""
 
 
-def _describe(days: float) -> str:
+def describe_spacing(days: float) -> str:
+    """What a typical spacing of `days` between dates looks like ("monthly", ...)."""
     if 27 <= days <= 32:
         return "monthly"
     if 85 <= days <= 95:
@@ -43,7 +44,7 @@ def weekly_grid(dates: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
         gaps = np.diff(offsets)
         typical = float(np.median(gaps)) if gaps.size else 0.0
         raise NotWeeklyError(
-            f"the sales history is {_describe(typical)} (dates {typical:g} days apart, e.g. "
+            f"the sales history is {describe_spacing(typical)} (dates {typical:g} days apart, e.g. "
             f"{unique[0].date().isoformat()} and {unique[1].date().isoformat()}), not weekly: "
             "Season Planner forecasts weekly series only; load one row per store, category "
             "and week start, 7 days apart"

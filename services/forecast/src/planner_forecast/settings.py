@@ -97,8 +97,8 @@ class ForecastSettings(ServiceSettings):
         default=",".join(DEFAULT_MEMBERS),
         validation_alias=_env("members"),
         description="Comma-separated core members the combination chooses among (e.g. add "
-        "'prophet', an optional member; see docs/forecasting.md). Intermittent series keep "
-        "their own members.",
+        "'prophet' or 'lgbm', the global LightGBM model, optional members; see "
+        "docs/forecasting.md). Intermittent series keep their own members.",
     )
 
     @field_validator("members")
