@@ -468,10 +468,12 @@ async def _check_allocation(season: Season) -> None:
     for line in lines:
         assert line["initial_allocation"] == sum(line["by_category"].values()) > 0
         assert sorted(line["by_category"]) == list(CATEGORIES), line
-    # Weekly replenishment ships from the DC's holdback, never more than it holds.
-    assert 0 < plan["replenishment_total"] <= plan["holdback_total"]
     results = await client.get(f"/api/workflows/{wid}/results")
     orders = results["manufacturing_orders"]
+    # Weekly replenishment ships from the DC: the holdback and the stock it had before the
+    # order, never more than it holds (docs/stock.md).
+    on_hand = sum(o["stock_on_hand"] for o in orders)
+    assert 0 < plan["replenishment_total"] <= plan["holdback_total"] + on_hand
     assert sorted(o["category_code"] for o in orders) == list(CATEGORIES), orders
     assert sum(o["approved_quantity"] for o in orders) == approved
     assert sum(o["recommended_quantity"] for o in orders) == season.proposed_quantity
