@@ -5,6 +5,7 @@ import { useApi } from "../../hooks";
 import type { Approval, Markdown, MarkdownProjection } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { DecidedLine, DecisionForm } from "./Decision";
+import { MarkdownMarginPanel } from "./MoneySection";
 
 function Projection({ season, depth }: { season: SeasonContext; depth: number }) {
   const valid = Number.isFinite(depth) && depth >= 0 && depth <= 100 && !(depth > 0 && depth < 1);
@@ -45,6 +46,7 @@ function Projection({ season, depth }: { season: SeasonContext; depth: number })
           </tr>
         </tbody>
       </table>
+      <MarkdownMarginPanel projection={data} />
       <details className="small muted">
         <summary>How this is projected</summary>
         {data.method}

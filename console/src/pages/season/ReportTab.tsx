@@ -4,6 +4,7 @@ import { fractionAsPercent, signedFraction, stateLabel, units } from "../../form
 import { useApi } from "../../hooks";
 import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
+import { MoneySection } from "./MoneySection";
 
 function amount(value: number, unit: "units" | "percent"): string {
   const figure = value.toLocaleString("en-US");
@@ -54,6 +55,7 @@ export function ReportTab({ season }: { season: SeasonContext }) {
           ))}
         </tbody>
       </table>
+      <MoneySection money={data.money} />
       <ResponsiveContainer width="100%" height={220}>
         <BarChart data={categories} margin={{ left: 8, right: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
