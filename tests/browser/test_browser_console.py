@@ -409,7 +409,7 @@ def test_stock_and_money_on_screen(
     page = browser.new_page()
     sign_in(page, stack, PLANNER_KEY)
     open_tab(page, stack, workflow_id, "stock")
-    state_is(page, "in_season", timeout=STEP_MS)
+    state_is(page, "in_season", timeout=SLOW_FORECAST_S * 1000)
     page.reload()
     # Week 0: the whole season is the forward plan; shipments and the DC balance are there.
     outerwear = page.get_by_test_id("stock-category-OUTW")
