@@ -1,5 +1,7 @@
 // The shapes of the gateway's answers the console reads (see /docs on the gateway).
 
+import type { MarkdownMargin, SeasonMoney } from "./stock";
+
 export interface Me {
   name: string;
   roles: string[];
@@ -265,7 +267,7 @@ export interface Markdown {
   reasoning: string;
 }
 
-export interface MarkdownProjection {
+export interface MarkdownProjection extends MarkdownMargin {
   markdown_pct: number;
   sell_through_fraction: number;
   target_sell_through_fraction: number;
@@ -306,6 +308,7 @@ export interface SeasonReport {
   decisions: (Approval & { unit: "units" | "percent" })[];
   forecast_runs: RunMark[];
   weeks_over_threshold: number[];
+  money?: SeasonMoney | null;
 }
 
 export interface UploadAnswer {

@@ -42,6 +42,7 @@ PARAMETERS = {
 WEEKS = SAMPLE_DIR / "weekly_actuals_by_week"
 FORECAST_MS = 240_000
 STEP_MS = 60_000
+SLOW_FORECAST_S = 600
 
 
 def week_file(week: int) -> Path:
@@ -502,3 +503,147 @@ def test_a_checkpoint_passed_without_markdown_leaves_its_trace(
     toggle.click()
     expect(toggle).to_have_text("hide the detail")
     shots.take(page, "16-live-steps")
+
+
+# Three forecasts (the plan, the week-4 re-forecast, the checkpoint) on a shared machine.
+@pytest.mark.timeout(1500)
+def test_stock_and_money_on_screen(
+    browser: BrowserContext, browser_stack: Stack, shots: Shots
+) -> None:
+    """A season of its own: the Stock tab from week 0 after allocation, the sample's weeks as
+    the season's stores could sell them (the upload panel's download), the cold snap of week 4
+    as lost sales, and the report's money."""
+    stack = browser_stack
+    with api(stack, PLANNER_KEY) as planner, api(stack, APPROVER_KEY) as approver:
+        created = planner.post("/api/workflows/forecast", json={"parameters": PARAMETERS})
+        assert created.status_code == 201, created.text
+        workflow_id = str(created.json()["workflow_id"])
+        wait_for(
+            lambda: (
+                planner.get(f"/api/workflows/{workflow_id}").json()["state"]
+                == "awaiting_manufacturing_approval"
+            ),
+            SLOW_FORECAST_S,
+            "the forecast",
+        )
+        decided = approver.post(
+            "/api/approvals/manufacturing", json={"workflow_id": workflow_id, "action": "accept"}
+        )
+        assert decided.status_code == 200, decided.text
+
+    page = browser.new_page()
+    sign_in(page, stack, PLANNER_KEY)
+    open_tab(page, stack, workflow_id, "stock")
+    state_is(page, "in_season", timeout=SLOW_FORECAST_S * 1000)
+    page.reload()
+    # Week 0: the whole season is the forward plan; shipments and the DC balance are there.
+    outerwear = page.get_by_test_id("stock-category-OUTW")
+    expect(outerwear).to_contain_text("all weeks are the forward plan")
+    weeks = outerwear.get_by_test_id("stock-weeks")
+    expect(weeks.locator("tbody tr")).to_have_count(12)
+    expect(weeks.locator("tbody tr").first).to_contain_text("plan")
+    expect(page.get_by_test_id("stock-alerts")).to_be_visible()
+    page.wait_for_timeout(300)
+    shots.take(page, "17-stock-week-0")
+
+    # The sample's week 1 as this season's stores could sell it, from the upload panel.
+    open_tab(page, stack, workflow_id, "in-season")
+    link = page.get_by_test_id("sample-week")
+    expect(link).to_contain_text("Download week 1 of the sample")
+    with page.expect_download() as download:
+        link.click()
+    upload(page, Path(download.value.path()))
+    expect(page.get_by_test_id("upload-ok")).to_contain_text("Week 1 stored", timeout=STEP_MS)
+    expect(page.get_by_test_id("sample-week")).to_contain_text("week 2", timeout=STEP_MS)
+    with api(stack, PLANNER_KEY) as planner:
+        for week in (2, 3, 4):
+            sample = planner.get(
+                f"/api/workflows/{workflow_id}/sample-actuals.csv", params={"week": week}
+            )
+            assert sample.status_code == 200, sample.text
+            answer = planner.post(
+                "/api/data/weekly-actuals",
+                data={"workflow_id": workflow_id},
+                files={"file": (f"week_{week}.csv", sample.content, "text/csv")},
+            )
+            assert answer.status_code == 202, answer.text
+
+        def reforecast_done() -> bool:
+            overview = planner.get(f"/api/workflows/{workflow_id}/overview").json()
+            runs = planner.get(f"/api/workflows/{workflow_id}/charts/weekly").json()["runs"]
+            return overview["weeks_in"] == 4 and len(runs) >= 2 and overview["state"] == "in_season"
+
+        wait_for(reforecast_done, SLOW_FORECAST_S, "week 4 and its re-forecast")
+        stock = planner.get(f"/api/workflows/{workflow_id}/stock").json()
+    lost_outerwear = sum(
+        w["lost_sales"]
+        for c in stock["categories"]
+        if c["category_code"] == "OUTW"
+        for w in c["weeks"]
+        if w["actual"]
+    )
+    assert lost_outerwear > 0, "the cold snap of week 4 shows as no lost sales in outerwear"
+
+    open_tab(page, stack, workflow_id, "stock")
+    outerwear = page.get_by_test_id("stock-category-OUTW")
+    expect(outerwear).to_contain_text("as sold, then the forward plan")
+    expect(outerwear.get_by_test_id("lost-so-far")).to_have_text(re.compile(r"^[1-9][\d,]*$"))
+    week_4 = outerwear.get_by_test_id("stock-weeks").locator("tbody tr").nth(3)
+    expect(week_4).to_contain_text("sold")
+    dc_4 = next(
+        w["dc_closing"]
+        for c in stock["categories"]
+        if c["category_code"] == "OUTW"
+        for w in c["weeks"]
+        if w["week_number"] == 4
+    )
+    expect(week_4).to_contain_text(f"{round(dc_4):,}")
+    alerts = page.get_by_test_id("stock-alerts")
+    if stock["alerts"]:
+        expect(alerts.get_by_test_id("stock-alert")).to_have_count(len(stock["alerts"]))
+        expect(alerts).to_contain_text("What to do")
+        expect(alerts).to_contain_text(stock["alerts"][0]["message"])
+    else:
+        expect(alerts).to_contain_text("No stock alerts")
+    page.get_by_test_id("stock-stores").locator("select[name=stock-store]").select_option("S001")
+    expect(page.get_by_test_id("stock-rows").locator("tbody tr").first).to_contain_text("S001")
+    page.wait_for_timeout(300)
+    shots.take(page, "18-stock-week-4")
+
+    page.get_by_role("link", name="Report").click()
+    money = page.get_by_test_id("money-table")
+    expect(money.locator("tr", has_text="Revenue")).to_contain_text("$")
+    expect(money.locator("tr", has_text="Gross margin")).to_contain_text("$")
+    expect(money.locator("tr", has_text="Season margin")).to_contain_text("$")
+    expect(page.get_by_test_id("money-categories")).to_contain_text("OUTW")
+    page.wait_for_timeout(300)
+    shots.take(page, "19-report-money")
+
+    # To the checkpoint: the markdown's season margin against none, and every depth.
+    with api(stack, PLANNER_KEY) as planner:
+        for week in (5, 6):
+            sample = planner.get(
+                f"/api/workflows/{workflow_id}/sample-actuals.csv", params={"week": week}
+            )
+            answer = planner.post(
+                "/api/data/weekly-actuals",
+                data={"workflow_id": workflow_id},
+                files={"file": (f"week_{week}.csv", sample.content, "text/csv")},
+            )
+            assert answer.status_code == 202, answer.text
+        wait_for(
+            lambda: (
+                planner.get(f"/api/workflows/{workflow_id}").json()["state"]
+                == "awaiting_markdown_approval"
+            ),
+            SLOW_FORECAST_S,
+            "the markdown checkpoint",
+        )
+    open_tab(page, stack, workflow_id, "markdown")
+    margin = page.get_by_test_id("markdown-margin")
+    expect(margin.get_by_test_id("margin-gain")).to_have_text(re.compile(r"^[+-]?\$[\d,]+$"))
+    candidates = margin.get_by_test_id("markdown-candidates")
+    expect(candidates.locator("tr.best-depth")).to_have_count(1)
+    expect(candidates.locator("tr.best-depth")).to_contain_text("best for margin")
+    page.wait_for_timeout(300)
+    shots.take(page, "20-markdown-margin")

@@ -15,6 +15,7 @@ import { LiveTab } from "./season/LiveTab";
 import { ManufacturingTab } from "./season/ManufacturingTab";
 import { MarkdownTab } from "./season/MarkdownTab";
 import { ReportTab } from "./season/ReportTab";
+import { StockTab } from "./season/StockTab";
 
 export interface SeasonContext {
   id: string;
@@ -29,6 +30,7 @@ const TABS = [
   ["forecast", "Forecast"],
   ["manufacturing", "Manufacturing"],
   ["allocation", "Allocation"],
+  ["stock", "Stock"],
   ["in-season", "In season"],
   ["markdown", "Markdown"],
   ["report", "Report"],
@@ -136,6 +138,7 @@ export function SeasonPage() {
         <Route path="forecast" element={<ForecastTab season={context} />} />
         <Route path="manufacturing" element={<ManufacturingTab season={context} />} />
         <Route path="allocation" element={<AllocationTab season={context} />} />
+        <Route path="stock" element={<StockTab season={context} />} />
         <Route path="in-season" element={<InSeasonTab season={context} />} />
         <Route path="markdown" element={<MarkdownTab season={context} />} />
         <Route path="report" element={<ReportTab season={context} />} />

@@ -35,6 +35,7 @@ import { groupFileProblems } from "../../messages";
 import type { Markdown, UploadAnswer, WeeklyChart } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
+import { SampleWeekLink } from "./SampleWeekLink";
 
 function Upload({ season }: { season: SeasonContext }) {
   const [file, setFile] = useState<File | null>(null);
@@ -80,6 +81,7 @@ function Upload({ season }: { season: SeasonContext }) {
         CSV with <code>store_code, category_code, week_number, units_sold</code> (comma, semicolon or tab). The whole file
         is checked before anything is stored; the same week again replaces it.
       </p>
+      <SampleWeekLink season={season} />
       <div className="row gap">
         <input type="file" accept=".csv,text/csv" name="file" onChange={(e) => void choose(e.target.files?.[0] ?? null)} />
         <label className="inline small">

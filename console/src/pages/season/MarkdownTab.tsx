@@ -6,6 +6,7 @@ import { useApi } from "../../hooks";
 import type { Approval, Markdown, MarkdownProjection } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { DecidedLine, DecisionForm, Reasoning } from "./Decision";
+import { MarkdownMarginPanel } from "./MoneySection";
 
 type EventPage = { events: { envelope: Record<string, unknown> }[] };
 
@@ -60,6 +61,7 @@ function Projection({ season, depth }: { season: SeasonContext; depth: number })
           </tr>
         </tbody>
       </table>
+      <MarkdownMarginPanel projection={data} />
       <details className="small muted">
         <summary>How this is projected</summary>
         {data.method}

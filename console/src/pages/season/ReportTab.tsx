@@ -7,6 +7,7 @@ import { amount, formatDateTime } from "../../locale";
 import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
+import { MoneySection } from "./MoneySection";
 
 const DECISIONS: Record<string, string> = { manufacturing: "Manufacturing order", markdown: "Markdown" };
 const HOW: Record<string, string> = { accept: "accepted", modify: "modified", pending: "waiting for an approver" };
@@ -57,6 +58,7 @@ export function ReportTab({ season }: { season: SeasonContext }) {
           ))}
         </tbody>
       </table>
+      <MoneySection money={data.money} />
       <ResponsiveContainer width="100%" height={220}>
         <BarChart data={categories} margin={{ left: 8, right: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
