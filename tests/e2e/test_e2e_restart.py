@@ -24,7 +24,7 @@ from planner_tools.testing.stack import Stack
 
 from . import season as s
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(290)]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(900)]
 
 OUTAGE_SECONDS = 2.0  # plus the restart: the week's variance check takes well under a second
 

@@ -14,7 +14,7 @@ from planner_tools.testing.stack import Stack
 
 from . import season as s
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(290)]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(900)]
 
 
 async def test_a_season_from_brief_to_completion(e2e_stack: Stack) -> None:

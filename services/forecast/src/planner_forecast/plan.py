@@ -31,7 +31,7 @@ from planner_shared.events import (
 from planner_shared.parameters import SeasonParameters
 from planner_shared.stock.ledger import covers
 from planner_shared.stock.outlook import stock_risks
-from planner_shared.stock.season import load_season_stock
+from planner_shared.stock.season import NoStockYetError, load_season_stock
 
 
 async def allocate(
@@ -233,7 +233,10 @@ async def week_in(
 
 async def stock_alerts(session: AsyncSession, workflow_id: UUID) -> list[str]:
     """The ledger's alerts on the forward plan in force, each with what to do."""
-    stock = await load_season_stock(session, workflow_id)
+    try:
+        stock = await load_season_stock(session, workflow_id)
+    except NoStockYetError:
+        return []
     return [f"Stock alert: {a.message}; {a.action}" for a in stock_risks(stock)]
 
 
@@ -247,7 +250,10 @@ async def _replenish(
     for the record, the forward plan and every reader: planner_shared.stock.ledger)."""
     if not covers(params.replenishment_strategy, week, params.forecast_horizon_weeks):
         return {}
-    stock = await load_season_stock(session, workflow_id)
+    try:
+        stock = await load_season_stock(session, workflow_id)
+    except NoStockYetError:
+        return {}  # nothing was allocated, so the DC has nothing to ship
     categories = {c.code: c.id for c in await repo.categories(session, None)}
     store_id = {s.code: s.id for s in await repo.stores(session)}
     shipped: dict[str, Replenished] = {}

@@ -265,8 +265,16 @@ async def season_money(session: AsyncSession, workflow_id: UUID) -> SeasonMoney 
     return money_figures(stock)
 
 
+# The checkout this module runs from (services/gateway/src/planner_gateway/stock.py), where a
+# relative sample path is looked for when the working directory is elsewhere.
+_CHECKOUT = Path(__file__).resolve().parents[4]
+
+
 def _read_demand(path: Path) -> dict[tuple[str, str, int], int] | None:
-    return sample.read_demand(path) if path.is_file() else None
+    for candidate in (path, _CHECKOUT / path) if not path.is_absolute() else (path,):
+        if candidate.is_file():
+            return sample.read_demand(candidate)
+    return None
 
 
 async def sample_week(session: AsyncSession, workflow_id: UUID, week: int, demand_file: str) -> str:
