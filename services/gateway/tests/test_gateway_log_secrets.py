@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -79,6 +80,11 @@ async def test_socket_and_access_lines_carry_no_key(
     async with serve(gateway_settings) as server:
         with log_lines() as captured:
             await _visit(server.ws(workflow_id), server.port)
+            # uvicorn writes its handshake and access lines on its own beat: wait for them.
+            for _ in range(100):
+                if "/ws/" in captured.getvalue() and "uvicorn.access" in captured.getvalue():
+                    break
+                await asyncio.sleep(0.05)
     text = captured.getvalue()
     lines = [json.loads(line) for line in text.splitlines()]
     # uvicorn's handshake line, with the URL the client asked for.
