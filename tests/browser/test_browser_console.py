@@ -615,32 +615,3 @@ def test_stock_and_money_on_screen(
     expect(page.get_by_test_id("money-categories")).to_contain_text("OUTW")
     page.wait_for_timeout(300)
     shots.take(page, "19-report-money")
-
-    # To the checkpoint: the markdown's season margin against none, and every depth.
-    with api(stack, PLANNER_KEY) as planner:
-        for week in (5, 6):
-            sample = planner.get(
-                f"/api/workflows/{workflow_id}/sample-actuals.csv", params={"week": week}
-            )
-            answer = planner.post(
-                "/api/data/weekly-actuals",
-                data={"workflow_id": workflow_id},
-                files={"file": (f"week_{week}.csv", sample.content, "text/csv")},
-            )
-            assert answer.status_code == 202, answer.text
-        wait_for(
-            lambda: (
-                planner.get(f"/api/workflows/{workflow_id}").json()["state"]
-                == "awaiting_markdown_approval"
-            ),
-            SLOW_FORECAST_S,
-            "the markdown checkpoint",
-        )
-    open_tab(page, stack, workflow_id, "markdown")
-    margin = page.get_by_test_id("markdown-margin")
-    expect(margin.get_by_test_id("margin-gain")).to_have_text(re.compile(r"^[+-]?\$[\d,]+$"))
-    candidates = margin.get_by_test_id("markdown-candidates")
-    expect(candidates.locator("tr.best-depth")).to_have_count(1)
-    expect(candidates.locator("tr.best-depth")).to_contain_text("best for margin")
-    page.wait_for_timeout(300)
-    shots.take(page, "20-markdown-margin")
