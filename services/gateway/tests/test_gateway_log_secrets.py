@@ -50,17 +50,24 @@ def log_lines() -> Iterator[io.StringIO]:
     handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    access = logging.getLogger("uvicorn.access")
-    levels = (root.level, access.level)
+    # uvicorn's loggers as the gateway's process has them, whatever an earlier server in
+    # this test process made of them.
+    uvicorn_loggers = [logging.getLogger(name) for name in ("uvicorn.error", "uvicorn.access")]
+    saved = [(log.level, log.propagate, log.disabled) for log in uvicorn_loggers]
+    root_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    access.setLevel(logging.INFO)
+    for log in uvicorn_loggers:
+        log.setLevel(logging.INFO)
+        log.propagate, log.disabled = True, False
     try:
         yield out
     finally:
         root.removeHandler(handler)
-        root.setLevel(levels[0])
-        access.setLevel(levels[1])
+        root.setLevel(root_level)
+        for log, (level, propagate, disabled) in zip(uvicorn_loggers, saved, strict=True):
+            log.setLevel(level)
+            log.propagate, log.disabled = propagate, disabled
 
 
 async def _visit(socket_url: str, port: int) -> None:

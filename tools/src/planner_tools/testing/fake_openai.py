@@ -189,7 +189,9 @@ class FakeOpenAIServer:
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             self._app(),
-            log_level="warning",
+            # uvicorn's own logging config would rewire the process's uvicorn loggers
+            # (levels, handlers, propagation) for every later server in the process.
+            log_config=None,
             access_log=False,
             lifespan="off",
             http="h11",
