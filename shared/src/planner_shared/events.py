@@ -522,6 +522,7 @@ class AgentFailed(EventBase):
 class ApprovalKind(StrEnum):
     MANUFACTURING = "manufacturing"
     MARKDOWN = "markdown"
+    TRANSFERS = "transfers"
 
 
 class ManufacturingProposal(Payload):
@@ -583,6 +584,11 @@ class DecisionSubmittedPayload(Payload):
     kind: ApprovalKind
     action: DecisionAction
     value: float | None = Field(default=None, description="The modified quantity or percentage.")
+    lines: dict[str, float] | None = Field(
+        default=None,
+        description="Per category (code -> quantity or percentage) when the decision modifies "
+        "lines; the total follows the lines.",
+    )
     reason: str | None = None
     decided_by: str
 
@@ -604,6 +610,10 @@ class ApprovalDecidedPayload(Payload):
     reason: str | None
     decided_by: str
     decided_at: AwareDatetime
+    # Per category (code -> quantity or percentage): what was proposed and what was decided.
+    # Empty for a decision on one number, which is split by the proposal's shares.
+    proposed_lines: dict[str, float] = Field(default_factory=dict)
+    decided_lines: dict[str, float] = Field(default_factory=dict)
 
 
 class ApprovalDecided(EventBase):
