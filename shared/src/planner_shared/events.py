@@ -332,6 +332,22 @@ class ManufacturingLine(Payload):
     safety_stock_pct: float = Field(description="Safety stock as a percentage (10.0 = 10%).")
     stock_on_hand: int
     quantity: int
+    # The newsvendor's figures (planner_shared.buy); None on lines planned before them.
+    min_quantity: int | None = Field(default=None, ge=0, description="The line's lower bound.")
+    max_quantity: int | None = Field(default=None, ge=0, description="The line's upper bound.")
+    critical_ratio: float | None = Field(
+        default=None, description="(price - cost) / (price - salvage) of the category."
+    )
+    service_level: float | None = Field(
+        default=None, description="P(season demand <= order + stock on hand), a fraction."
+    )
+    expected_margin: float | None = Field(
+        default=None, description="Expected season margin of the order plus stock on hand."
+    )
+    rule_quantity: int | None = Field(
+        default=None, description="The order the forecast-plus-safety-stock rule would give."
+    )
+    rule_expected_margin: float | None = None
 
 
 class ManufacturingRecommendation(Payload):
@@ -369,6 +385,11 @@ class ForecastFailed(EventBase):
 class AllocationRequestedPayload(Payload):
     parameters: SeasonParameters
     approved_quantity: int = Field(ge=0)
+    lines: dict[str, int] | None = Field(
+        default=None,
+        description="The decided units per category (they add up to approved_quantity); "
+        "None: the total is split by the plan's shares.",
+    )
 
 
 class AllocationRequested(Command):

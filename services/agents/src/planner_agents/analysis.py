@@ -7,6 +7,7 @@ reused) without a model in the loop.
 from __future__ import annotations
 
 from planner_agents.bounds import quantity_bounds
+from planner_agents.buy_words import buy_line_words
 from planner_agents.context import (
     AgentPolicy,
     ForecastRisk,
@@ -26,6 +27,7 @@ from planner_agents.schemas import (
     SeasonView,
     SellThroughView,
 )
+from planner_shared.buy import line_bounds, split_total
 from planner_shared.events import (
     CategoryForecastSummary,
     ManufacturingLine,
@@ -285,29 +287,36 @@ def manufacturing_view(ctx: RunContext) -> ManufacturingView:
         total_quantity=recommendation.total_quantity,
         forecast_units=forecast_units,
         stock_on_hand=stock,
-        lines=list(recommendation.lines),
+        lines=_lines_with_bounds(recommendation.lines, recommendation.total_quantity, low, high),
         min_quantity=low,
         max_quantity=high,
         tolerance_percentage=tolerance,
         note=(
             f"Recommended order {recommendation.total_quantity:,} units "
-            f"(forecast {forecast_units:,.0f} plus safety stock, minus {stock:,} on hand); "
-            f"allowed range {low:,}-{high:,}"
+            f"(forecast {forecast_units:,.0f}, minus {stock:,} on hand); "
+            f"allowed range {low:,}-{high:,}. By category: "
+            + "; ".join(buy_line_words(line) for line in recommendation.lines)
         ),
     )
 
 
-def _scale_lines(lines: list[ManufacturingLine], quantity: int) -> list[ManufacturingLine]:
-    """Lines rescaled to add up to `quantity` exactly (largest remainder)."""
-    recommended = sum(line.quantity for line in lines)
-    if recommended == quantity or recommended <= 0:
-        return lines
-    shares = [line.quantity * quantity / recommended for line in lines]
-    floors = [int(share) for share in shares]
-    order = sorted(range(len(lines)), key=lambda i: shares[i] - floors[i], reverse=True)
-    for i in order[: quantity - sum(floors)]:
-        floors[i] += 1
-    return [line.model_copy(update={"quantity": q}) for line, q in zip(lines, floors, strict=True)]
+def _lines_with_bounds(
+    lines: list[ManufacturingLine], quantity: int, low: int, high: int
+) -> list[ManufacturingLine]:
+    """Lines split to add up to `quantity` exactly (by their shares, largest remainder), each
+    with its bounds: any line may take the whole of the order's range (buy.line_bounds)."""
+    units = split_total(quantity, {line.category_code: line.quantity for line in lines})
+    bounds = line_bounds(units, low, high)
+    return [
+        line.model_copy(
+            update={
+                "quantity": units[line.category_code],
+                "min_quantity": bounds[line.category_code][0],
+                "max_quantity": bounds[line.category_code][1],
+            }
+        )
+        for line in lines
+    ]
 
 
 def propose_manufacturing(
@@ -332,7 +341,7 @@ def propose_manufacturing(
         quantity=quantity,
         min_quantity=view.min_quantity,
         max_quantity=view.max_quantity,
-        lines=_scale_lines(view.lines, quantity),
+        lines=_lines_with_bounds(view.lines, quantity, view.min_quantity, view.max_quantity),
         rationale=rationale.strip(),
     )
     ctx.decisions.manufacturing = proposal

@@ -28,6 +28,9 @@ class WorkflowMemory(BaseModel):
         default=None, description="The newest completed run the season follows."
     )
     manufacturing_quantity: int | None = None
+    manufacturing_lines: dict[str, int] | None = Field(
+        default=None, description="The decided units per category (None before lines)."
+    )
     allocation: AllocationCompletedPayload | None = None
     variance_by_week: dict[int, float] = Field(
         default_factory=dict, description="Each week's total variance, as last checked."

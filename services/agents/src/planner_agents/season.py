@@ -334,15 +334,20 @@ class Season:
             if not self._expect(event, S.AWAITING_MANUFACTURING_APPROVAL):
                 return
             quantity = int(decision.decided_value)
+            # Decisions stored before lines carry none: the total is split by the plan.
+            lines = {c: int(u) for c, u in decision.decided_lines.items()} or None
             self.memory.manufacturing_quantity = quantity
+            self.memory.manufacturing_lines = lines
             self.pending_proposal = None
             reason = f"{decision.decided_by} approved {quantity} units ({decision.action})"
+            if lines:
+                reason += " by category: " + ", ".join(f"{c} {u:,}" for c, u in lines.items())
             if self._move(S.ALLOCATING, event, reason):
                 self._emit(
                     event.caused(
                         AllocationRequested,
                         AllocationRequestedPayload(
-                            parameters=self._parameters(), approved_quantity=quantity
+                            parameters=self._parameters(), approved_quantity=quantity, lines=lines
                         ),
                         self.producer,
                     )

@@ -5,6 +5,7 @@ Every sentence is built from figures a tool returned, nothing else.
 
 from __future__ import annotations
 
+from planner_agents.buy_words import buy_line_words
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -86,8 +87,10 @@ def manufacturing_rationale(season: SeasonView, view: ManufacturingView) -> str:
     p = season.parameters
     return (
         f"Forecast demand of {view.forecast_units:,.0f} units over {p.forecast_horizon_weeks} "
-        f"weeks plus safety stock from the forecast uncertainty, minus {view.stock_on_hand:,} "
-        f"units on hand, gives the recommended {view.total_quantity:,} units; "
+        f"weeks: each category's order is the quantity that maximises its expected margin "
+        f"(the demand's critical-ratio quantile, (price - cost) / (price - salvage)), minus "
+        f"{view.stock_on_hand:,} units on hand in all, giving the recommended "
+        f"{view.total_quantity:,} units; "
         f"{p.dc_holdback_percentage:g}% of the order will be held at the DC for "
         f"{p.replenishment_strategy.value} replenishment."
     )
@@ -97,11 +100,7 @@ def manufacturing_proposal(view: ManufacturingView, result: ManufacturingProposa
     proposal = result.proposal
     if proposal is None:
         return f"No manufacturing order proposed: {result.reason}."
-    lines = "; ".join(
-        f"{line.category_code} {line.quantity:,} (forecast {line.forecast_units:,.0f}, "
-        f"safety stock {line.safety_stock_pct:.1f}%, on hand {line.stock_on_hand:,})"
-        for line in proposal.lines
-    )
+    lines = "; ".join(buy_line_words(line) for line in proposal.lines)
     basis = (
         "the forecast service's recommendation"
         if proposal.quantity == view.total_quantity

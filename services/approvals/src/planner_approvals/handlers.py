@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from planner_approvals.decisions import DecisionError, decided_value, number
+from planner_approvals.buy_lines import settle
+from planner_approvals.decisions import DecisionError, number
 from planner_approvals.repository import (
     DECIDED,
     PENDING,
@@ -122,11 +123,11 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
         {"approval_id": approval.id, "proposal": approval.proposal}
     ).proposal
     try:
-        value = decided_value(proposal, decision)
+        value, proposed, decided = settle(proposal, decision)
     except DecisionError as error:
         return _refuse(event, ctx, error)
     now = datetime.now(UTC)
-    record_decision(approval, decision, value, now)
+    record_decision(approval, decision, value, now, decided)
     ctx.emit(
         event.caused(
             ApprovalDecided,
@@ -139,6 +140,8 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
                 reason=decision.reason,
                 decided_by=decision.decided_by,
                 decided_at=now,
+                proposed_lines=proposed,
+                decided_lines=decided,
             ),
             ctx.producer,
         )

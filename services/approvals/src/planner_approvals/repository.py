@@ -64,9 +64,14 @@ async def add_approval(
 
 
 def record_decision(
-    approval: Approval, decision: DecisionSubmittedPayload, value: float, at: datetime
+    approval: Approval,
+    decision: DecisionSubmittedPayload,
+    value: float,
+    at: datetime,
+    lines: dict[str, float] | None = None,
 ) -> None:
     approval.status = DECIDED
+    approval.decided_lines = lines or None
     approval.action = decision.action.value
     approval.decided_value = value
     approval.reason = decision.reason

@@ -176,6 +176,7 @@ class ForecastHandlers:
                     event.payload.parameters,
                     event.payload.approved_quantity,
                     self._settings,
+                    event.payload.lines,
                 )
         except DOMAIN_ERRORS as exc:
             ctx.emit(event.caused(AllocationFailed, FailedPayload(reason=str(exc)), ctx.producer))

@@ -3,6 +3,7 @@ variance check, re-forecast trigger, replenishment from the DC, sell-through."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import (
+    AllocationError,
     allocate_season,
     largest_remainder,
     transit_weeks,
@@ -40,6 +42,7 @@ async def allocate(
     params: SeasonParameters,
     approved_quantity: int,
     settings: ForecastSettings,
+    lines: Mapping[str, int] | None = None,
 ) -> AllocationCompletedPayload:
     orders = await repo.manufacturing_orders(session, workflow_id)
     if not orders:
@@ -48,11 +51,8 @@ async def allocate(
     categories = {c.id: c for c in await repo.categories(session, None)}
     code_of_store = {s.id: s.code for s in stores}
     id_of_store = {s.code: s.id for s in stores}
-    # The approved total is split across categories in the proportions the plan recommended.
-    per_category = largest_remainder(
-        approved_quantity,
-        {categories[o.category_id].code: float(max(o.recommended_quantity, 1)) for o in orders},
-    )
+    planned = {categories[o.category_id].code: o.recommended_quantity for o in orders}
+    per_category = category_units(approved_quantity, planned, lines)
     demand = await _store_targets(session, orders, categories, code_of_store)
     members = (
         await session.execute(
@@ -84,6 +84,30 @@ async def allocate(
         store_count=len({store for store, _, _ in rows}),
         by_category={code: a.approved_quantity for code, a in result.items()},
     )
+
+
+def category_units(
+    approved_quantity: int, planned: Mapping[str, int], lines: Mapping[str, int] | None
+) -> dict[str, int]:
+    """Each category's units: the decided lines as they are, or (a decision on one number)
+    the approved total split in the proportions the plan recommended."""
+    if lines is None:
+        return largest_remainder(
+            approved_quantity, {code: float(max(q, 1)) for code, q in planned.items()}
+        )
+    unknown = sorted(set(lines) - set(planned))
+    missing = sorted(set(planned) - set(lines))
+    if unknown or missing:
+        raise AllocationError(
+            f"the decided lines do not match the plan's categories (unknown: "
+            f"{', '.join(unknown) or 'none'}; missing: {', '.join(missing) or 'none'})"
+        )
+    if sum(lines.values()) != approved_quantity:
+        raise AllocationError(
+            f"the decided lines add up to {sum(lines.values()):,}, not the approved "
+            f"{approved_quantity:,}"
+        )
+    return {code: int(lines[code]) for code in planned}
 
 
 async def _store_targets(

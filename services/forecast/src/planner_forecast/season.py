@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import refuse_holdback_leaving_too_little
+from planner_forecast.buy_plan import newsvendor_plan
 from planner_forecast.clustering import ClusteringResult, cluster_stores
 from planner_forecast.ensemble import EngineConfig, Runner
 from planner_forecast.hierarchy import (
@@ -645,15 +646,8 @@ async def plan_manufacturing(
             season_start=season_start,
             horizon_weeks=horizon_weeks,
         )
-        lines.append(
-            ManufacturingLine(
-                category_code=plan.category_code,
-                forecast_units=plan.forecast_units,
-                safety_stock_pct=plan.safety_stock_pct,
-                stock_on_hand=plan.stock_on_hand,
-                quantity=plan.quantity,
-            )
-        )
+        plan, line = newsvendor_plan(plan, summary, category)
+        lines.append(line)
         orders.append(
             ManufacturingOrder(
                 workflow_id=workflow_id,

@@ -124,6 +124,8 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
                 reason=a.reason,
                 decided_by=a.decided_by,
                 decided_at=a.decided_at,
+                proposed_lines=a.proposed_lines,
+                decided_lines=a.decided_lines,
             )
             for a in await approvals(session, workflow_id)
         ],
@@ -233,6 +235,18 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
             d.decided_at.isoformat() if d.decided_at else "",
             f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
         )
+        for code, units in sorted(d.decided_lines.items()):
+            proposed = d.proposed_lines.get(code)
+            yield (
+                "decision_line",
+                f"{d.kind} {code}",
+                "decided_value",
+                units,
+                d.unit,
+                d.decided_by or "",
+                d.decided_at.isoformat() if d.decided_at else "",
+                "" if proposed is None else f"proposed {proposed:g}",
+            )
 
 
 # A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or

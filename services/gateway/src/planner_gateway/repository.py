@@ -375,9 +375,20 @@ async def approvals(
             decided_by=a.decided_by,
             decided_at=a.decided_at,
             created_at=a.created_at,
+            proposed_lines=proposed_lines(a.proposal),
+            decided_lines=a.decided_lines or {},
         )
         for a in rows
     ]
+
+
+def proposed_lines(proposal: dict[str, Any]) -> dict[str, float]:
+    """A manufacturing proposal's units per category (none for other kinds)."""
+    return {
+        str(line["category_code"]): float(line["quantity"])
+        for line in proposal.get("lines") or []
+        if isinstance(line, dict) and "quantity" in line
+    }
 
 
 async def markdowns(session: AsyncSession, workflow_id: UUID) -> list[MarkdownRead]:

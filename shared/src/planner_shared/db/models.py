@@ -379,6 +379,8 @@ class Approval(UUIDKey, CreatedAt, Base):
     max_value: Mapped[float]
     action: Mapped[str | None] = mapped_column(String(16))
     decided_value: Mapped[float | None]
+    # Per category (code -> units or percent) when the decision is by line (migration 0008).
+    decided_lines: Mapped[dict[str, float] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None]

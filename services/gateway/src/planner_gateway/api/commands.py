@@ -103,6 +103,8 @@ def _decision_answer(answer: EventBase) -> tuple[int, dict[str, Any]]:
         decided_by=p.decided_by,
         decided_at=p.decided_at,
         event_id=answer.event_id,
+        proposed_lines=p.proposed_lines,
+        decided_lines=p.decided_lines,
     )
     return 200, read.model_dump(mode="json")
 
@@ -136,8 +138,9 @@ async def _decide(
     key: str | None,
 ) -> JSONResponse:
     await decisions.require_workflow(runtime, body.workflow_id, principal, state.settings)
+    lines = body.lines if isinstance(body, ManufacturingDecision) else None
     request = decisions.command(
-        kind, body.workflow_id, body.action, body.value, body.reason, principal
+        kind, body.workflow_id, body.action, body.value, body.reason, principal, lines
     )
     endpoint = f"approvals/{kind.value}"
     answer: EventBase | None = None
@@ -190,7 +193,7 @@ DECISION_RESPONSES = responses(404, 409, 503) | {
     response_model=DecisionRead,
     responses=DECISION_RESPONSES,
     tags=["approvals"],
-    summary="Accept the manufacturing order, or modify its quantity within bounds",
+    summary="Accept the manufacturing order, or modify its lines (or its total) within bounds",
 )
 async def decide_manufacturing(
     body: ManufacturingDecision,

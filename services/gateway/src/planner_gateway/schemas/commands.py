@@ -147,9 +147,12 @@ class _Decision(BaseModel):
 
     @model_validator(mode="after")
     def _value_when_modifying(self) -> Self:
-        if self.action is DecisionAction.MODIFY and self.value is None:
+        if self.action is DecisionAction.MODIFY and self.value is None and not self._lines():
             raise ValueError("action 'modify' needs a value")
         return self
+
+    def _lines(self) -> dict[str, int] | None:
+        return None
 
 
 class ManufacturingDecision(_Decision):
@@ -164,6 +167,12 @@ class ManufacturingDecision(_Decision):
                     "quantity": 9800,
                     "reason": "smaller first drop",
                 },
+                {
+                    "workflow_id": EXAMPLE_WORKFLOW_ID,
+                    "action": "modify",
+                    "lines": {"OUTW": 13655},
+                    "reason": "outerwear +10 % vs last year",
+                },
             ]
         },
     )
@@ -173,8 +182,29 @@ class ManufacturingDecision(_Decision):
         ge=0,
         strict=True,
         validation_alias=AliasChoices("value", "quantity"),
-        description="The quantity to order (action 'modify'); within the proposal's bounds.",
+        description="The quantity to order (action 'modify'); within the proposal's bounds. "
+        "Split across the categories by the proposal's shares.",
     )
+    lines: dict[str, int] | None = Field(
+        default=None,
+        description="Units per category code (action 'modify'), each within its line's "
+        "bounds; categories left out keep the proposed units, and the total follows the lines.",
+    )
+
+    @field_validator("lines")
+    @classmethod
+    def _whole_units(cls, lines: dict[str, int] | None) -> dict[str, int] | None:
+        if lines is None:
+            return None
+        if not lines:
+            raise ValueError("lines must name at least one category")
+        negative = sorted(code for code, units in lines.items() if units < 0)
+        if negative:
+            raise ValueError(f"lines must not be negative: {', '.join(negative)}")
+        return lines
+
+    def _lines(self) -> dict[str, int] | None:
+        return self.lines
 
 
 class MarkdownDecision(_Decision):
@@ -244,3 +274,11 @@ class DecisionRead(ApprovalAmounts):
     decided_by: str
     decided_at: datetime
     event_id: UUID = Field(description="The approval.decided event.")
+    proposed_lines: dict[str, float] = Field(
+        default_factory=dict, description="Per category, what was proposed (manufacturing)."
+    )
+    decided_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category, what was decided: the lines sent, or the total split by "
+        "the proposal's shares.",
+    )

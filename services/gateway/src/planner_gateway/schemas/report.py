@@ -84,6 +84,14 @@ class DecisionLine(BaseModel):
     reason: str | None
     decided_by: str | None
     decided_at: datetime | None
+    proposed_lines: dict[str, float] = Field(
+        default_factory=dict, description="Per category, the proposed units (manufacturing)."
+    )
+    decided_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category, the decided units: the lines the approver set, or the "
+        "decided total split by the proposal's shares.",
+    )
 
 
 class ReforecastLine(BaseModel):

@@ -387,6 +387,14 @@ class ApprovalRead(ApprovalAmounts):
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
+    proposed_lines: dict[str, float] = Field(
+        default_factory=dict, description="Per category, the proposed units (manufacturing)."
+    )
+    decided_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category, the decided units: the lines the approver set, or the "
+        "decided total split by the proposal's shares.",
+    )
 
 
 class ApprovalList(BaseModel):

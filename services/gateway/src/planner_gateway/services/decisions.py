@@ -37,12 +37,18 @@ def command(
     value: float | None,
     reason: str | None,
     principal: Principal,
+    lines: dict[str, int] | None = None,
 ) -> DecisionSubmitted:
     return DecisionSubmitted(
         workflow_id=workflow_id,
         producer=SERVICE_NAME,
         payload=DecisionSubmittedPayload(
-            kind=kind, action=action, value=value, reason=reason, decided_by=principal.name
+            kind=kind,
+            action=action,
+            value=value,
+            reason=reason,
+            decided_by=principal.name,
+            lines=None if lines is None else {code: float(u) for code, u in lines.items()},
         ),
     )
 
