@@ -9,8 +9,8 @@ expected margin of holding y units,
 is concave in y and highest where P(D <= y) = (p - c) / (p - s), the critical ratio: the
 newsvendor quantity is the demand's critical-ratio quantile. Units already on hand are
 there whatever is ordered, so the order is that quantity less the stock on hand (never
-negative), rounded up to whole units. The implied service level is P(D <= y): the chance
-the season ends before the category sells out.
+negative), the better of the two whole numbers around it. The implied service level is
+P(D <= y): the chance the season ends before the category sells out.
 
 D is the category's season total. The forecast gives its point and calibrated 80 % and 95 %
 intervals; the distribution used is the normal centred on the point whose sigma best fits
@@ -112,7 +112,7 @@ class Buy:
     """One category's newsvendor buy."""
 
     target_units: float  # the critical-ratio quantile of season demand
-    quantity: int  # the order: target less stock on hand, whole units, at least 0
+    quantity: int  # the order: target less stock on hand, in whole units, at least 0
     critical_ratio: float
     service_level: float  # P(demand <= what the season holds) with this order
     expected_margin: float  # of the season's units (order plus stock on hand)
@@ -122,8 +122,14 @@ def newsvendor(demand: SeasonDemand, money: Economics, stock_on_hand: int) -> Bu
     ratio = money.critical_ratio
     # The ratio's bounds (0 and 1) have no quantile: clamp to the demand's practical range.
     target = max(demand.quantile(min(max(ratio, 1e-6), 1 - 1e-6)), 0.0)
-    quantity = max(0, math.ceil(target - stock_on_hand - 1e-9))
-    return evaluate(demand, money, stock_on_hand, quantity, target=target)
+    # The margin is concave: the best whole order is one of the two around the target.
+    below = max(0, math.floor(target - stock_on_hand))
+    candidates = [
+        evaluate(demand, money, stock_on_hand, q, target=target) for q in (below, below + 1)
+    ]
+    if target <= stock_on_hand:
+        candidates = candidates[:1]
+    return max(candidates, key=lambda buy: buy.expected_margin)
 
 
 def evaluate(
