@@ -23,6 +23,8 @@ from planner_agents.team import build_team, task_message
 from planner_shared.events import AgentName, CategoryVarianceResult, VarianceCheckedPayload
 from planner_shared.settings import OpenAISettings
 
+from .conftest import FORECAST
+
 ContextFactory = Callable[..., RunContext]
 
 
@@ -336,3 +338,41 @@ async def test_specialists_adapter_answers_the_orchestrators_protocol(
         "inventory",
         "pricing",
     }
+
+
+async def test_the_buy_is_explained_in_numbers(
+    make_context: ContextFactory, offline: OpenAISettings
+) -> None:
+    """Newsvendor lines: each category's units, service level and expected margin against the
+    safety-stock rule, and bounds per line that let any one line take the order's range."""
+    assert FORECAST.manufacturing is not None
+    lines = [
+        line.model_copy(
+            update={
+                "critical_ratio": 0.75,
+                "service_level": 0.749,
+                "expected_margin": 917_346.0 - i,
+                "rule_quantity": line.quantity + 600,
+                "rule_expected_margin": 907_718.0,
+            }
+        )
+        for i, line in enumerate(FORECAST.manufacturing.lines)
+    ]
+    forecast = FORECAST.model_copy(
+        update={"manufacturing": FORECAST.manufacturing.model_copy(update={"lines": lines})}
+    )
+    outcome = await run_agent("propose_manufacturing", make_context(forecast=forecast), offline)
+    proposal = outcome.decisions.manufacturing
+    assert proposal is not None
+    assert "maximises its expected margin" in proposal.rationale
+    assert (
+        "DRESS 6,600 units (critical ratio 75%: service level 75%, expected margin $917k; the "
+        "safety-stock rule's 7,200 would earn $908k, $9,628 less)" in proposal.rationale
+    )
+    assert "DRESS 6,600 units (critical ratio 75%" in outcome.summary
+    slack = proposal.max_quantity - proposal.quantity
+    for line in proposal.lines:
+        assert line.max_quantity == line.quantity + slack
+        assert line.min_quantity == max(
+            line.quantity - (proposal.quantity - proposal.min_quantity), 0
+        )

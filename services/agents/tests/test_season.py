@@ -22,6 +22,7 @@ from planner_shared.events import (
     AgentFailed,
     AllocationCompleted,
     AllocationCompletedPayload,
+    AllocationRequested,
     ApprovalRequested,
     EventBase,
     ForecastFailed,
@@ -325,3 +326,23 @@ def test_a_season_asking_for_an_agent_is_left_as_it_was() -> None:
     assert season.state is S.REFORECASTING
     assert season.memory.forecast is None
     assert season.transitions == []
+
+
+def test_the_decided_lines_are_remembered_and_allocated() -> None:
+    """A decision by category: the allocation is asked for those lines, not a split total."""
+    season = _season(S.AWAITING_MANUFACTURING_APPROVAL)
+    lines = {"ACCS": 23865.0, "DRES": 31404.0, "KNIT": 8864.0, "OUTW": 7663.0 + 6155}
+    total = _decided(season.id, "manufacturing", sum(lines.values()))
+    decided = total.model_copy(
+        update={"payload": total.payload.model_copy(update={"decided_lines": lines})}
+    )
+    caused = _decide(season, decided)
+    [request] = [e for e in caused.events if isinstance(e, AllocationRequested)]
+    assert request.payload.lines == {code: int(units) for code, units in lines.items()}
+    assert request.payload.approved_quantity == sum(request.payload.lines.values())
+    assert season.memory.manufacturing_lines == request.payload.lines
+    # A decision stored before lines (none on the event): the total, split by the plan.
+    older = _season(S.AWAITING_MANUFACTURING_APPROVAL)
+    caused = _decide(older, _decided(older.id, "manufacturing", 900))
+    [request] = [e for e in caused.events if isinstance(e, AllocationRequested)]
+    assert (request.payload.approved_quantity, request.payload.lines) == (900, None)

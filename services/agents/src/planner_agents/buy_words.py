@@ -18,10 +18,12 @@ def money(value: float) -> str:
 
 
 def buy_line_words(line: ManufacturingLine) -> str:
-    text = f"{line.category_code} {line.quantity:,} units"
     if line.service_level is None or line.expected_margin is None:
-        return text + f" (forecast {line.forecast_units:,.0f}, on hand {line.stock_on_hand:,})"
-    text += (
+        return (
+            f"{line.category_code} {line.quantity:,} (forecast {line.forecast_units:,.0f}, "
+            f"safety stock {line.safety_stock_pct:.1f}%, on hand {line.stock_on_hand:,})"
+        )
+    text = f"{line.category_code} {line.quantity:,} units" + (
         f" (critical ratio {line.critical_ratio or 0:.0%}: service level "
         f"{line.service_level:.0%}, expected margin {money(line.expected_margin)}"
     )

@@ -85,14 +85,24 @@ def forecast_review(season: SeasonView, forecast: ForecastView, risks: RiskRepor
 
 def manufacturing_rationale(season: SeasonView, view: ManufacturingView) -> str:
     p = season.parameters
-    return (
-        f"Forecast demand of {view.forecast_units:,.0f} units over {p.forecast_horizon_weeks} "
-        f"weeks: each category's order is the quantity that maximises its expected margin "
-        f"(the demand's critical-ratio quantile, (price - cost) / (price - salvage)), minus "
-        f"{view.stock_on_hand:,} units on hand in all, giving the recommended "
-        f"{view.total_quantity:,} units; "
+    holdback = (
         f"{p.dc_holdback_percentage:g}% of the order will be held at the DC for "
         f"{p.replenishment_strategy.value} replenishment."
+    )
+    if view.lines and all(line.expected_margin is not None for line in view.lines):
+        return (
+            f"Forecast demand of {view.forecast_units:,.0f} units over "
+            f"{p.forecast_horizon_weeks} weeks. Each category's order is the quantity that "
+            f"maximises its expected margin (the season demand's critical-ratio quantile, "
+            f"(price - cost) / (price - salvage)) less its stock on hand ({view.stock_on_hand:,} "
+            f"in all): {view.total_quantity:,} units. By category: "
+            + "; ".join(buy_line_words(line) for line in view.lines)
+            + f". {holdback}"
+        )
+    return (
+        f"Forecast demand of {view.forecast_units:,.0f} units over {p.forecast_horizon_weeks} "
+        f"weeks plus safety stock from the forecast uncertainty, minus {view.stock_on_hand:,} "
+        f"units on hand, gives the recommended {view.total_quantity:,} units; {holdback}"
     )
 
 
