@@ -15,7 +15,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the manufacturing order, or modify its quantity within bounds */
+        /** Accept the manufacturing order, or modify its lines (or its total) within bounds */
         post: operations["decide_manufacturing_api_approvals_manufacturing_post"];
         delete?: never;
         options?: never;
@@ -1480,6 +1480,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Value */
             decided_value: (number) | null;
             /** Kind */
@@ -1497,6 +1504,13 @@ export interface components {
             /** Proposal */
             proposal: {
                 [key: string]: unknown;
+            };
+            /**
+             * Proposed Lines
+             * @description Per category, the proposed units (manufacturing).
+             */
+            proposed_lines?: {
+                [key: string]: number;
             };
             /**
              * Proposed Value
@@ -2386,6 +2400,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Value */
             decided_value: number | null;
             /** Kind */
@@ -2394,6 +2415,13 @@ export interface components {
             max_value: number;
             /** Min Value */
             min_value: number;
+            /**
+             * Proposed Lines
+             * @description Per category, the proposed units (manufacturing).
+             */
+            proposed_lines?: {
+                [key: string]: number;
+            };
             /** Proposed Value */
             proposed_value: number;
             /** Reason */
@@ -2437,6 +2465,13 @@ export interface components {
             /** Decided By */
             decided_by: string;
             /**
+             * Decided Lines
+             * @description Per category, what was decided: the lines sent, or the total split by the proposal's shares.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
+            /**
              * Decided Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
              */
@@ -2452,6 +2487,13 @@ export interface components {
              * @enum {string}
              */
             kind: "manufacturing" | "markdown";
+            /**
+             * Proposed Lines
+             * @description Per category, what was proposed (manufacturing).
+             */
+            proposed_lines?: {
+                [key: string]: number;
+            };
             /**
              * Proposed Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
@@ -3374,9 +3416,24 @@ export interface components {
          *       "reason": "smaller first drop",
          *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
          *     }
+         * @example {
+         *       "action": "modify",
+         *       "lines": {
+         *         "OUTW": 13655
+         *       },
+         *       "reason": "outerwear +10 % vs last year",
+         *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
+         *     }
          */
         ManufacturingDecision: {
             action: components["schemas"]["DecisionAction"];
+            /**
+             * Lines
+             * @description Units per category code (action 'modify'), each within its line's bounds; categories left out keep the proposed units, and the total follows the lines.
+             */
+            lines?: {
+                [key: string]: number;
+            } | null;
             /**
              * Reason
              * @description Why; required when modifying.
@@ -3384,7 +3441,7 @@ export interface components {
             reason?: string | null;
             /**
              * Value
-             * @description The quantity to order (action 'modify'); within the proposal's bounds.
+             * @description The quantity to order (action 'modify'); within the proposal's bounds. Split across the categories by the proposal's shares.
              */
             value?: number | null;
             /**
