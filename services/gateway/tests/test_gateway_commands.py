@@ -235,6 +235,7 @@ def _approvals(event: EventBase) -> EventBase | None:
             reason=decision.reason,
             decided_by=decision.decided_by,
             decided_at=datetime.now(UTC),
+            decided_lines=decision.lines or {},
         ),
         "approvals",
     )
@@ -270,6 +271,17 @@ async def test_approval_decisions(
         assert submitted.workflow_id == workflow_id
         assert submitted.payload.decided_by == "ann"
         assert submitted.payload.reason == "smaller"
+        assert submitted.payload.lines is None
+
+        # By category: the lines go to the approvals service as sent, and come back decided.
+        by_line = await gateway.client.post(
+            manufacturing,
+            json={"workflow_id": wf, "action": "modify", "lines": {"OUTW": 13818}, "reason": "+"},
+            headers=APPROVER,
+        )
+        assert by_line.status_code == 200, by_line.text
+        assert by_line.json()["decided_lines"] == {"OUTW": 13818}
+        assert requests[1].payload.lines == {"OUTW": 13818.0}
 
         accepted = await gateway.client.post(
             markdown, json={"workflow_id": wf, "action": "accept"}, headers=APPROVER
@@ -302,7 +314,7 @@ async def test_approval_decisions(
             )
             assert refused.status_code == status, refused.text
             assert refused.json()["error"]["code"] == code
-        assert len(requests) == 5
+        assert len(requests) == 6
 
         # Refused by the gateway itself, nothing published.
         for path, body, headers, status in [
@@ -310,6 +322,15 @@ async def test_approval_decisions(
             (manufacturing, {"workflow_id": wf, "action": "approve"}, APPROVER, 422),
             (manufacturing, {"workflow_id": wf, "action": "modify", "quantity": -5}, APPROVER, 422),
             (markdown, {"workflow_id": wf, "action": "modify", "percentage": 140}, APPROVER, 422),
+            *(
+                (
+                    manufacturing,
+                    {"workflow_id": wf, "action": "modify", "lines": lines},
+                    APPROVER,
+                    422,
+                )
+                for lines in ({"OUTW": -1}, {"OUTW": 10.5}, {}, {"OUTW": "many"})
+            ),
             (manufacturing, {"workflow_id": wf, "action": "accept"}, PLANNER, 403),
             (manufacturing, {"workflow_id": wf, "action": "accept"}, {}, 401),
             (
@@ -321,7 +342,9 @@ async def test_approval_decisions(
         ]:
             response = await gateway.client.post(path, json=body, headers=headers)
             assert response.status_code == status, (body, response.text)
-        assert len(requests) == 5
+            if "lines" in body:
+                assert "lines" in response.text
+        assert len(requests) == 6
     assert await count(sessionmaker, OutboxMessage) == 0
     async with sessionmaker() as session:
         state = await session.scalar(select(Workflow.state).where(Workflow.id == workflow_id))
