@@ -224,12 +224,18 @@ async def _seed(sessionmaker: Sessions) -> UUID:
                 workflow_id=workflow_id,
                 kind="manufacturing",
                 status="decided",
-                proposal={},
+                proposal={
+                    "lines": [
+                        {"category_code": "DRESS", "quantity": 470},
+                        {"category_code": "KNIT", "quantity": 200},
+                    ]
+                },
                 proposed_value=670,
                 min_value=536,
                 max_value=804,
                 action="modify",
                 decided_value=700,
+                decided_lines={"DRESS": 500.0, "KNIT": 200.0},
                 reason="=promo in week 3",
                 decided_by="ann",
                 decided_at=datetime(2027, 2, 20, tzinfo=UTC),
@@ -417,6 +423,9 @@ async def test_report_and_csv(gateway: Gateway, sessionmaker: Sessions) -> None:
     assert decision["decided_by"] == "ann"
     assert decision["decided_value"] == 700
     assert decision["unit"] == "units"
+    # The lines as decided (dresses +30, knitwear as proposed), not the total spread pro rata.
+    assert decision["proposed_lines"] == {"DRESS": 470, "KNIT": 200}
+    assert decision["decided_lines"] == {"DRESS": 500, "KNIT": 200}
     assert [r["run_number"] for r in report["forecast_runs"]] == [1, 2]
     assert report["weeks_over_threshold"] == [2]
 
@@ -433,6 +442,9 @@ async def test_report_and_csv(gateway: Gateway, sessionmaker: Sessions) -> None:
     assert decided["value"] == "700.0"
     assert decided["by"] == "ann"
     assert decided["note"] == "modify: =promo in week 3"
+    lines = {r["item"]: r for r in rows if r["section"] == "decision_line"}
+    assert lines["manufacturing DRESS"]["value"] == "500.0"
+    assert lines["manufacturing DRESS"]["note"] == "proposed 470"
 
 
 async def test_console_reads_need_a_key_and_a_known_workflow(gateway: Gateway) -> None:
