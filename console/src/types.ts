@@ -105,6 +105,8 @@ export interface Approval {
   reason: string | null;
   decided_by: string | null;
   decided_at: string | null;
+  proposed_lines?: Record<string, number>;
+  decided_lines?: Record<string, number>;
 }
 
 export interface WeekPoint {

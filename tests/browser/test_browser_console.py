@@ -157,37 +157,45 @@ def test_a_whole_season_in_the_console(
     expect(page.get_by_test_id("not-approver")).to_be_visible()
     expect(page.get_by_test_id("accept")).to_have_count(0)
 
-    # The approver modifies the quantity, with a reason.
+    # The approver raises the outerwear line, with a reason: the total follows the line.
     sign_out(page)
     sign_in(page, stack, APPROVER_KEY)
     open_tab(page, stack, workflow_id, "manufacturing")
     proposal = pending(stack, workflow_id, "manufacturing")
-    low, high = int(proposal["min_value"]), int(proposal["max_value"])
-    nudged = min(int(proposal["proposed_value"] * 1.05), high)
-    quantity = 82_000 if low <= 82_000 <= high else nudged
+    outw = next(
+        line for line in proposal["proposal"]["lines"] if line["category_code"] == "OUTW"
+    )
+    raised = outw["quantity"] + 6_155
+    quantity = int(proposal["proposed_value"]) + 6_155
     expect(page.get_by_test_id("manufacturing")).to_contain_text("Reasoning")
+    expect(page.get_by_test_id("manufacturing")).to_contain_text("critical-ratio quantile")
     expect(page.get_by_test_id("manufacturing")).not_to_contain_text("bi_weekly")
     page.get_by_test_id("modify").click()
-    # Out of bounds: refused while typing, with the reason; the button cannot send it.
-    page.fill("input[name=value]", f"{high + 13_000:,}")
-    expect(page.get_by_test_id("value-problem")).to_contain_text(f"At most {high:,} units")
+    # Out of its bounds: refused while typing, naming the line; the button cannot send it.
+    page.fill("input[name=line-OUTW]", f"{outw['max_quantity'] + 1:,}")
+    expect(page.get_by_test_id("line-problem-OUTW")).to_contain_text(
+        f"At most {outw['max_quantity']:,} units"
+    )
     expect(page.get_by_test_id("submit-modify")).to_be_disabled()
     # Typed as the page shows numbers, thousands separator and all.
-    page.fill("input[name=value]", f"{quantity:,}")
-    expect(page.get_by_test_id("value-problem")).to_have_count(0)
-    page.fill("textarea[name=reason]", "outerwear promotion in week 3")
+    page.fill("input[name=line-OUTW]", f"{raised:,}")
+    expect(page.get_by_test_id("line-problem-OUTW")).to_have_count(0)
+    expect(page.get_by_test_id("lines-total")).to_have_text(f"{quantity:,}")
+    expect(page.get_by_test_id("service-OUTW")).to_contain_text("100")
+    page.fill("textarea[name=reason]", "outerwear +10 % vs last year")
     expect(page.get_by_test_id("submit-modify")).to_have_text(f"Decide {quantity:,} units…")
     shots.take(page, "05-manufacturing-approval")
     page.get_by_test_id("submit-modify").click()
     # Irreversible: confirmed, naming what it commits; nothing is sent before.
     expect(page.get_by_test_id("confirm-panel")).to_contain_text(
-        f"Order {quantity:,} units from manufacturing?"
+        f"Order {quantity:,} units from manufacturing, by category OUTW {raised:,}"
     )
     assert pending(stack, workflow_id, "manufacturing")["status"] == "pending"
     shots.take(page, "05b-manufacturing-confirm")
     page.get_by_test_id("confirm").click()
     expect(page.get_by_test_id("decision")).to_contain_text("dev-approver")
     expect(page.get_by_test_id("decision")).to_contain_text(f"{quantity:,}")
+    expect(page.get_by_test_id("decided-OUTW")).to_have_text(f"{raised:,}")
 
     # Back as the planner: allocation, then the weeks.
     sign_out(page)
@@ -195,6 +203,14 @@ def test_a_whole_season_in_the_console(
     open_tab(page, stack, workflow_id, "allocation")
     state_is(page, "in_season", timeout=STEP_MS)
     expect(page.get_by_test_id("planning-done")).to_contain_text("pre-season planning done")
+    # Every unit of the raised line is outerwear's: none spread over the other categories.
+    with api(stack, PLANNER_KEY) as client:
+        results = client.get(f"/api/workflows/{workflow_id}/results").json()
+    orders = {o["category_code"]: o for o in results["manufacturing_orders"]}
+    assert orders["OUTW"]["approved_quantity"] == raised
+    assert all(
+        o["approved_quantity"] == o["recommended_quantity"] for c, o in orders.items() if c != "OUTW"
+    )
     page.reload()
     expect(page.get_by_test_id("stores")).to_contain_text("S001")
     page.get_by_test_id("stores").locator("tr", has_text="S001").click()

@@ -348,6 +348,11 @@ class ManufacturingLine(Payload):
         default=None, description="The order the forecast-plus-safety-stock rule would give."
     )
     rule_expected_margin: float | None = None
+    demand_sigma: float | None = Field(
+        default=None,
+        description="Sigma of the season demand (normal, mean forecast_units): the service "
+        "level of any other quantity is P(demand <= quantity + stock on hand).",
+    )
 
 
 class ManufacturingRecommendation(Payload):

@@ -78,6 +78,7 @@ def newsvendor_plan(
             "service_level": buy.service_level,
             "expected_margin": buy.expected_margin,
             "rule_expected_margin": rule.expected_margin,
+            "demand_sigma": demand.sigma,
         }
     )
 
