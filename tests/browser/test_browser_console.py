@@ -162,9 +162,7 @@ def test_a_whole_season_in_the_console(
     sign_in(page, stack, APPROVER_KEY)
     open_tab(page, stack, workflow_id, "manufacturing")
     proposal = pending(stack, workflow_id, "manufacturing")
-    outw = next(
-        line for line in proposal["proposal"]["lines"] if line["category_code"] == "OUTW"
-    )
+    outw = next(line for line in proposal["proposal"]["lines"] if line["category_code"] == "OUTW")
     raised = outw["quantity"] + 6_155
     quantity = int(proposal["proposed_value"]) + 6_155
     expect(page.get_by_test_id("manufacturing")).to_contain_text("Reasoning")
@@ -208,9 +206,8 @@ def test_a_whole_season_in_the_console(
         results = client.get(f"/api/workflows/{workflow_id}/results").json()
     orders = {o["category_code"]: o for o in results["manufacturing_orders"]}
     assert orders["OUTW"]["approved_quantity"] == raised
-    assert all(
-        o["approved_quantity"] == o["recommended_quantity"] for c, o in orders.items() if c != "OUTW"
-    )
+    others = [o for code, o in orders.items() if code != "OUTW"]
+    assert all(o["approved_quantity"] == o["recommended_quantity"] for o in others)
     page.reload()
     expect(page.get_by_test_id("stores")).to_contain_text("S001")
     page.get_by_test_id("stores").locator("tr", has_text="S001").click()

@@ -281,6 +281,7 @@ async def test_approval_decisions(
         )
         assert by_line.status_code == 200, by_line.text
         assert by_line.json()["decided_lines"] == {"OUTW": 13818}
+        assert isinstance(requests[1], DecisionSubmitted)
         assert requests[1].payload.lines == {"OUTW": 13818.0}
 
         accepted = await gateway.client.post(
