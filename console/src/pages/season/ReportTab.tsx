@@ -3,7 +3,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { LoadFailed } from "../../feedback";
 import { fractionAsPercent, signedFraction, stateLabel, tooltipUnits, units } from "../../format";
 import { useApi } from "../../hooks";
-import { amount, formatDateTime } from "../../locale";
+import { amount, formatDateTime, formatNumber } from "../../locale";
 import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
@@ -89,7 +89,10 @@ export function ReportTab({ season }: { season: SeasonContext }) {
             <tr key={`${d.kind}-${i}`}>
               <td>{DECISIONS[d.kind] ?? d.kind}</td>
               <td>{amount(d.proposed_value, d.unit)}</td>
-              <td>{d.decided_value === null ? "–" : amount(d.decided_value, d.unit)}</td>
+              <td>
+                {d.decided_value === null ? "–" : amount(d.decided_value, d.unit)}
+                <LineChanges proposed={d.proposed_lines} decided={d.decided_lines} />
+              </td>
               <td>{HOW[d.action ?? d.status] ?? d.action ?? d.status}</td>
               <td>{d.decided_by ?? "–"}</td>
               <td>{d.decided_at ? formatDateTime(d.decided_at) : "–"}</td>
@@ -116,6 +119,20 @@ export function ReportTab({ season }: { season: SeasonContext }) {
       {data.weeks_over_threshold.length > 0 && (
         <p className="small">Weeks past the variance threshold: {data.weeks_over_threshold.join(", ")}</p>
       )}
+    </div>
+  );
+}
+
+/** The categories a decision moved off the proposal, each with its change: "OUTW 13,818 (+6,155)". */
+function LineChanges({ proposed, decided }: { proposed?: Record<string, number>; decided?: Record<string, number> }) {
+  const moved = Object.entries(decided ?? {}).filter(([code, units]) => units !== (proposed ?? {})[code]);
+  if (moved.length === 0) return null;
+  return (
+    <div className="small muted" data-testid="decided-lines">
+      {moved.map(([code, units]) => {
+        const change = units - ((proposed ?? {})[code] ?? 0);
+        return <div key={code}>{`${code} ${formatNumber(units)} (${change > 0 ? "+" : ""}${formatNumber(change)})`}</div>;
+      })}
     </div>
   );
 }
