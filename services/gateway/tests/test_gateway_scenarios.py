@@ -157,11 +157,13 @@ async def test_a_fork_before_the_buy_is_evaluated_beside_the_live_plan_and_adopt
     live = {c["category_code"]: c for c in body["live"]["categories"]}
     mine = {c["category_code"]: c for c in body["scenario"]["categories"]}
     # The live plan is the proposal allocated with the season's 40 %: 120 + 10 at the DC.
-    assert body["live"]["before_the_buy"] and body["live"]["dc_holdback_percentage"] == 40
+    assert body["live"]["before_the_buy"]
+    assert body["live"]["dc_holdback_percentage"] == 40
     assert (live["KNIT"]["buy"], live["KNIT"]["dc_opening_units"]) == (300, 130.0)
     # The scenario's knit: 500 ordered, 150 (30 %) + 10 at the DC; the dress buy is kept.
     assert (mine["KNIT"]["buy"], mine["KNIT"]["dc_opening_units"]) == (500, 160.0)
-    assert mine["DRESS"]["buy"] == 300 and mine["DRESS"]["markdown_percentage"] == 20
+    assert mine["DRESS"]["buy"] == 300
+    assert mine["DRESS"]["markdown_percentage"] == 20
     assert body["scenario"]["replenishment_strategy"] == "bi_weekly"
     assert body["differences"]["total"]["units_available"] == 200
     assert body["differences"]["categories"]["KNIT"]["units_available"] == 200
