@@ -119,7 +119,9 @@ def run(stack: Stack) -> None:
             for c in a["scenario"]["categories"]
             if c["category_code"] == "OUTW"
         ]
-        live_outw = next(c for c in answers[0]["live"]["categories"] if c["category_code"] == "OUTW")
+        live_outw = next(
+            c for c in answers[0]["live"]["categories"] if c["category_code"] == "OUTW"
+        )
         print(table([("live plan, outerwear", live_outw, {}), *outw]) + "\n")
         adopted = api.post(f"/api/workflows/{workflow_id}/scenarios/{answers[0]['id']}/adopt")
         print("adopt:", json.dumps(adopted.json(), indent=2))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { type Band, type ScenarioFigures, comparisonRows, leversFromForm, toggleCompared, tone } from "./scenarios";
+import { type Band, type ScenarioFigures, adoptedFor, comparisonRows, leversFromForm, toggleCompared, tone } from "./scenarios";
 
 const band = (point: number | null, lower: number | null = point, upper: number | null = point): Band => ({
   point,
@@ -73,5 +73,26 @@ describe("picking and building scenarios", () => {
       demand_adjustment: { KNIT: { change_percentage: -10 } },
     });
     expect(leversFromForm({ holdback: "", cadence: "", buy: {}, markdown: {}, demand: {} })).toEqual({});
+  });
+});
+
+describe("the adopted scenario in the approval form", () => {
+  const stored = JSON.stringify({
+    name: "more outerwear",
+    approval_id: "ap-1",
+    approval_kind: "manufacturing",
+    decision: { action: "modify", lines: { OUTW: 24000, KNIT: 20000 }, reason: "from scenario 'more outerwear'" },
+  });
+
+  it("pre-fills the order's total and the reason for its own approval only", () => {
+    expect(adoptedFor(stored, "ap-1", "manufacturing")).toEqual({
+      name: "more outerwear",
+      lines: { OUTW: 24000, KNIT: 20000 },
+      value: 44000,
+      reason: "from scenario 'more outerwear'",
+    });
+    expect(adoptedFor(stored, "ap-2", "manufacturing")).toBeNull();
+    expect(adoptedFor(stored, "ap-1", "markdown")).toBeNull();
+    expect(adoptedFor("not json", "ap-1", "manufacturing")).toBeNull();
   });
 });

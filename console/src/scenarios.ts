@@ -199,3 +199,27 @@ export function leversFromForm(form: LeverForm): Record<string, unknown> {
 export function adoptionKey(workflowId: string): string {
   return `planner.scenario-adoption.${workflowId}`;
 }
+
+export interface AdoptedDecision {
+  name: string;
+  lines: Record<string, number>;
+  value: number;
+  reason: string;
+}
+
+/** The adoption kept for this pending approval, if any: its lines, and the one value today's
+ * form takes (the order's total; the deepest markdown). Null for another approval or kind. */
+export function adoptedFor(stored: string | null, approvalId: string, kind: string): AdoptedDecision | null {
+  if (!stored) return null;
+  let kept: Adoption & { name?: string };
+  try {
+    kept = JSON.parse(stored) as Adoption & { name?: string };
+  } catch {
+    return null;
+  }
+  const lines = kept.decision?.lines;
+  if (kept.approval_id !== approvalId || kept.approval_kind !== kind || !lines) return null;
+  const values = Object.values(lines);
+  const value = kind === "manufacturing" ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
+  return { name: kept.name ?? "", lines, value, reason: kept.decision.reason ?? "" };
+}
