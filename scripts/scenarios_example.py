@@ -68,7 +68,9 @@ def band(value: dict[str, Any] | float, name: str) -> str:
     if name == "sell_through_fraction":
         return f"{p:.1%} ({lo:.1%}-{hi:.1%})"
     if name == "dc_empty_week":
-        return "never" if p is None else f"{p:.0f} ({lo or '-'}-{hi or 'never'})"
+        low = "-" if lo is None else f"{lo:.0f}"
+        high = "never" if hi is None else f"{hi:.0f}"
+        return "never" if p is None else f"{p:.0f} ({low}-{high})"
     return f"{p:,.0f} ({lo:,.0f}-{hi:,.0f})"
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planner_shared.events import text_problem
 from planner_shared.stock.levers import ScenarioLevers
 from planner_shared.stock.scenario import Comparison, Evaluation
 
@@ -31,6 +32,16 @@ class ScenarioRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="What the planner calls it.")
     levers: ScenarioLevers = Field(default_factory=ScenarioLevers)
+
+    @field_validator("name")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        problem = text_problem(value)
+        if problem is not None:
+            raise ValueError(f"the name {problem}")
+        if not value.strip():
+            raise ValueError("the name is blank")
+        return value.strip()
 
 
 class ScenarioRead(BaseModel):
