@@ -15,6 +15,7 @@ import { LiveTab } from "./season/LiveTab";
 import { ManufacturingTab } from "./season/ManufacturingTab";
 import { MarkdownTab } from "./season/MarkdownTab";
 import { ReportTab } from "./season/ReportTab";
+import { ScenariosTab } from "./season/ScenariosTab";
 import { StockTab } from "./season/StockTab";
 
 export interface SeasonContext {
@@ -31,6 +32,7 @@ const TABS = [
   ["manufacturing", "Manufacturing"],
   ["allocation", "Allocation"],
   ["stock", "Stock"],
+  ["scenarios", "Scenarios"],
   ["in-season", "In season"],
   ["markdown", "Markdown"],
   ["report", "Report"],
@@ -139,6 +141,7 @@ export function SeasonPage() {
         <Route path="manufacturing" element={<ManufacturingTab season={context} />} />
         <Route path="allocation" element={<AllocationTab season={context} />} />
         <Route path="stock" element={<StockTab season={context} />} />
+        <Route path="scenarios" element={<ScenariosTab season={context} />} />
         <Route path="in-season" element={<InSeasonTab season={context} />} />
         <Route path="markdown" element={<MarkdownTab season={context} />} />
         <Route path="report" element={<ReportTab season={context} />} />

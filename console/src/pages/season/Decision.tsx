@@ -9,6 +9,7 @@ import { useAuth } from "../../auth";
 import { ErrorBox } from "../../feedback";
 import { amount, checkAmount, formatDateTime } from "../../locale";
 import { plainWords } from "../../messages";
+import { adoptedFor, adoptionKey } from "../../scenarios";
 import type { Approval } from "../../types";
 
 type Unit = "units" | "%";
@@ -51,9 +52,11 @@ export function DecisionForm({
   onValueChange?: (value: number) => void;
 }) {
   const { me } = useAuth();
-  const [modifying, setModifying] = useState(false);
-  const [text, setText] = useState(amount(approval.proposed_value, unit).replace(/ units$/, ""));
-  const [reason, setReason] = useState("");
+  // A scenario adopted for this approval pre-fills the form (the approver still decides).
+  const [adopted] = useState(() => adoptedFor(sessionStorage.getItem(adoptionKey(workflowId)), approval.approval_id, kind));
+  const [modifying, setModifying] = useState(adopted !== null);
+  const [text, setText] = useState(amount(adopted?.value ?? approval.proposed_value, unit).replace(/ units$/, ""));
+  const [reason, setReason] = useState(adopted?.reason ?? "");
   const [confirming, setConfirming] = useState<{ action: "accept" | "modify"; value: number } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -132,6 +135,14 @@ export function DecisionForm({
         </div>
       ) : (
         <div className="modify">
+          {adopted && (
+            <p className="small" data-testid="from-scenario">
+              From scenario “{adopted.name}”:{" "}
+              {Object.entries(adopted.lines)
+                .map(([code, v]) => `${code} ${amount(v, unit)}`)
+                .join(", ")}
+            </p>
+          )}
           <label>
             New value ({amount(approval.min_value, unit)} to {amount(approval.max_value, unit)})
             <input

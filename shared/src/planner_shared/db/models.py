@@ -64,6 +64,8 @@ OWNERS: dict[str, str] = {
     "workflow_events": GATEWAY,
     "idempotency_keys": GATEWAY,
     "console_sessions": GATEWAY,
+    # What-ifs forked from a season: never read by the season itself (docs/scenarios.md).
+    "scenarios": GATEWAY,
     "outbox": BUS,
     "processed_events": BUS,
     # Contract v1 (planner_shared.db.frontend_v1).
@@ -387,6 +389,26 @@ class Approval(UUIDKey, CreatedAt, Base):
     request_event_id: Mapped[UUID] = mapped_column(unique=True)
 
     __table_args__ = (UniqueConstraint("workflow_id", "kind"),)
+
+
+class Scenario(UUIDKey, CreatedAt, Base):
+    """A what-if forked from a season: its levers and their evaluation on the ledger, as of
+    the week it was forked. Nothing of the season reads it (docs/scenarios.md)."""
+
+    __tablename__ = "scenarios"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    levers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    weeks_in: Mapped[int] = mapped_column(comment="The weeks in when it was forked.")
+    evaluation: Mapped[dict[str, Any]] = mapped_column(
+        JSON, comment="The scenario, the live plan and the differences, as evaluated then."
+    )
+    created_by: Mapped[str] = mapped_column(String(100))
+    adopted_by: Mapped[str | None] = mapped_column(String(100))
+    adopted_at: Mapped[datetime | None]
 
 
 # ---------------------------------------------------------------- the bus

@@ -87,6 +87,7 @@ class SeasonStock:
     planned: dict[str, Array]  # the first run's demand: the plan the order was decided on
     markdown: dict[str, Array] = field(default_factory=dict)  # [horizon] fraction off price
     adjusted_units: int = 0
+    allocated: bool = True  # False: a pre-season fork, the whole proposal still at the DC
 
     def demand_with_markdown(
         self, code: str, demand: Array, markdown: Array | None = None
@@ -138,10 +139,17 @@ class NoStockYetError(LookupError):
 
 
 async def load_season_stock(
-    session: AsyncSession, workflow_id: UUID, *, replacing_week: int | None = None
+    session: AsyncSession,
+    workflow_id: UUID,
+    *,
+    replacing_week: int | None = None,
+    before_allocation: bool = False,
 ) -> SeasonStock:
     """The season's ledger inputs. `replacing_week`: a week being uploaded again, whose
-    adjustments from the stores' counts are left out (the new upload counts it anew)."""
+    adjustments from the stores' counts are left out (the new upload counts it anew).
+    `before_allocation`: a season forecast but not yet allocated is loaded too, with the
+    proposed order (`recommended_quantity`) all at the DC (`allocated` False); scenarios
+    fork it there (planner_shared.stock.scenario)."""
     workflow = await session.get(Workflow, workflow_id)
     if workflow is None:
         raise LookupError(f"workflow {workflow_id} not found")
@@ -161,7 +169,8 @@ async def load_season_stock(
             )
         )
     ).all()
-    if not horizon or not orders or not initial_rows:
+    proposal = before_allocation and not initial_rows
+    if not horizon or not orders or not (initial_rows or proposal):
         raise NoStockYetError(
             "the season has no allocation yet: its stock ledger starts once the "
             "manufacturing order is decided and allocated"
@@ -233,7 +242,9 @@ async def load_season_stock(
     for code in codes:
         cid = id_of[code]
         category, order = by_id[cid], order_of[cid]
-        manufactured = int(order.approved_quantity or 0)
+        manufactured = int(
+            order.recommended_quantity if proposal else (order.approved_quantity or 0)
+        )
         on_hand = int(order.stock_on_hand or 0)
         dc_opening = float(manufactured + on_hand - initial[code].sum())
         inputs[code] = CategoryStockInputs(
@@ -273,6 +284,7 @@ async def load_season_stock(
         planned=planned,
         markdown=markdown,
         adjusted_units=adjusted,
+        allocated=not proposal,
     )
 
 

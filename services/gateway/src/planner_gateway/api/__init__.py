@@ -15,6 +15,7 @@ from planner_gateway.api import (
     ops,
     report,
     resources,
+    scenarios,
     session,
     stock,
     workflows,
@@ -25,6 +26,17 @@ PREFIX = "/api"
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for area in (workflows, resources, commands, data, ops, session, charts, report, stock):
+    for area in (
+        workflows,
+        resources,
+        commands,
+        data,
+        ops,
+        session,
+        charts,
+        report,
+        stock,
+        scenarios,
+    ):
         api.include_router(area.router)
     return api

@@ -1,0 +1,84 @@
+"""Scenario evaluation: time for the sample's size and for 5,000 store series.
+
+    .venv/bin/python bench/scenarios.py [--repeats R]
+
+The season of bench/stock_ledger.py (S stores x C categories x 12 weeks, lead times of one and
+two weeks, demand from a fixed seed), forked before the buy: a scenario with every lever the
+sample's example moves (the buy of one category raised, the DC holdback at 30 %, bi-weekly
+replenishment, a markdown, a demand adjustment, an elasticity) is applied and evaluated on the
+point path and both ends of the 80 % band, then the live plan likewise and the differences,
+as `POST /api/workflows/{id}/scenarios` computes them (its database reads and write are not
+timed here). Target: the sample (50 stores x 4 categories) under 2 s at p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+
+import numpy as np
+from stock_ledger import season, timed
+
+from planner_shared.stock.levers import ScenarioLevers
+from planner_shared.stock.scenario import Fork, compare, evaluate_levers
+
+TARGET_P95_MS = 2000.0
+
+
+def fork(stores: int, categories: int) -> Fork:
+    stock = season(stores, categories)
+    inputs = {
+        code: replace(i, actual_sales=i.actual_sales[:0], initial=np.zeros(stores))
+        for code, i in stock.inputs.items()
+    }
+    pre = replace(stock, weeks_in=0, inputs=inputs, allocated=False)
+    targets = {code: stock.paths[code].point.sum(axis=0) for code in stock.categories}
+    return Fork(pre, 45.0, targets)
+
+
+def levers(codes: list[str]) -> ScenarioLevers:
+    first, last = codes[0], codes[-1]
+    return ScenarioLevers.model_validate(
+        {
+            "buy": {first: 6_155 + 5_000},
+            "dc_holdback_percentage": 30,
+            "replenishment_strategy": "bi_weekly",
+            "markdown": {last: {"markdown_percentage": 20, "markdown_checkpoint_week": 8}},
+            "demand_adjustment": {first: {"change_percentage": 10, "weeks": [1, 2, 3]}},
+            "demand_elasticity": {last: -2.5},
+        }
+    )
+
+
+def scenario(f: Fork, lv: ScenarioLevers) -> None:
+    compare(evaluate_levers(f, lv), evaluate_levers(f, ScenarioLevers()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    print(
+        f"machine: {os.cpu_count()} cores, load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at start"
+    )
+    print(f"{'case':<48}{'series':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    failed = False
+    for label, stores, cats, target in (
+        ("scenario + live plan + differences (sample)", 50, 4, TARGET_P95_MS),
+        ("scenario + live plan + differences", 1250, 4, None),
+    ):
+        f = fork(stores, cats)
+        lv = levers(sorted(f.stock.categories))
+        ms = sorted(1000 * s for s in timed(lambda f=f, lv=lv: scenario(f, lv), args.repeats))
+        p50, p95 = ms[len(ms) // 2], ms[min(len(ms) - 1, int(0.95 * len(ms)))]
+        verdict = "" if target is None else (" ok" if p95 < target else f" OVER {target:g} ms")
+        failed |= target is not None and p95 >= target
+        print(f"{label:<48}{stores * cats:>8}{p50:>9.1f}{p95:>9.1f}{verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

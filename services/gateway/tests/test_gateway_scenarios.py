@@ -1,0 +1,279 @@
+"""Scenarios over the API: a season forked before the buy and in season, evaluated beside the
+live plan, every lever refused with its path when the season cannot take it, adopted into the
+pending decision; and nothing of the season's tables changes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import select, text
+
+from planner_shared.db.base import Base
+from planner_shared.db.engine import transaction
+from planner_shared.db.models import (
+    Allocation,
+    Approval,
+    Forecast,
+    ForecastWeek,
+    ManufacturingOrder,
+)
+from planner_tools.testing.gateway import (
+    APPROVER,
+    PLANNER,
+    READER,
+    Gateway,
+    Sessions,
+    new_workflow,
+    seed_reference,
+)
+
+PARAMETERS = {
+    "forecast_horizon_weeks": 4,
+    "season_start_date": "2027-03-01",
+    "replenishment_strategy": "weekly",
+    "dc_holdback_percentage": 40.0,
+    "markdown_checkpoint_week": 2,
+    "markdown_threshold": 0.6,
+}
+STORES = ("S001", "S002", "S003")
+CODES = ("DRESS", "KNIT")
+PROPOSED = 300  # per category; 40 % stays at the DC, the stores get 60 each
+
+
+async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
+    """Forecast 60 a week per category (45-75), a proposed order of 300 per category with 10
+    on hand, and the manufacturing approval pending (or the order allocated, in season)."""
+    ids = await seed_reference(sessionmaker)
+    state = "in_season" if allocated else "awaiting_manufacturing_approval"
+    workflow_id = await new_workflow(sessionmaker, state, PARAMETERS, list(CODES))
+    async with transaction(sessionmaker) as session:
+        for code in CODES:
+            forecast = Forecast(
+                id=uuid4(),
+                workflow_id=workflow_id,
+                run_number=1,
+                category_id=ids[code],
+                reason="initial",
+                season_total=240.0,
+                method="ensemble",
+                diagnostics={
+                    "weeks_elapsed": 0,
+                    "stores": {s: {"season_total": 80.0} for s in STORES},
+                },
+            )
+            session.add(forecast)
+            await session.flush()
+            for week in range(1, 5):
+                session.add(
+                    ForecastWeek(
+                        forecast_id=forecast.id,
+                        week_number=week,
+                        week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
+                        point=60.0,
+                        lower_80=45.0,
+                        upper_80=75.0,
+                        lower_95=40.0,
+                        upper_95=80.0,
+                        baseline=60.0,
+                    )
+                )
+            session.add(
+                ManufacturingOrder(
+                    workflow_id=workflow_id,
+                    category_id=ids[code],
+                    forecast_units=240.0,
+                    safety_stock_pct=10.0,
+                    stock_on_hand=10,
+                    recommended_quantity=PROPOSED,
+                    approved_quantity=PROPOSED if allocated else None,
+                    reasoning={},
+                )
+            )
+            for store in STORES if allocated else ():
+                session.add(
+                    Allocation(
+                        workflow_id=workflow_id,
+                        store_id=ids[store],
+                        category_id=ids[code],
+                        kind="initial",
+                        week_number=0,
+                        units=60,
+                    )
+                )
+        if not allocated:
+            session.add(
+                Approval(
+                    workflow_id=workflow_id,
+                    kind="manufacturing",
+                    status="pending",
+                    proposal={},
+                    proposed_value=2 * PROPOSED,
+                    min_value=480,
+                    max_value=720,
+                    request_event_id=uuid4(),
+                )
+            )
+    return workflow_id
+
+
+async def _tables(sessionmaker: Sessions) -> dict[str, list[str]]:
+    """Every row of every table but the scenarios', as text."""
+    found: dict[str, list[str]] = {}
+    async with sessionmaker() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "scenarios":
+                continue
+            rows = (await session.execute(select(table))).all()
+            found[table.name] = sorted(repr(tuple(r)) for r in rows)
+    return found
+
+
+def _post(gateway: Gateway, workflow_id: UUID, body: dict[str, Any], headers: Any = None) -> Any:
+    return gateway.client.post(
+        f"/api/workflows/{workflow_id}/scenarios", json=body, headers=headers or PLANNER
+    )
+
+
+LEVERS = {
+    "buy": {"knit": 500},
+    "dc_holdback_percentage": 30,
+    "replenishment_strategy": "bi_weekly",
+    "markdown": {"DRESS": {"markdown_percentage": 20}},
+    "demand_adjustment": {"KNIT": {"change_percentage": 10, "weeks": [3, 4]}},
+    "demand_elasticity": {"DRESS": -2.5},
+}
+
+
+async def test_a_fork_before_the_buy_is_evaluated_beside_the_live_plan_and_adopted(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    workflow_id = await _season(sessionmaker)
+    before = await _tables(sessionmaker)
+    response = await _post(gateway, workflow_id, {"name": "more knit", "levers": LEVERS})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    live = {c["category_code"]: c for c in body["live"]["categories"]}
+    mine = {c["category_code"]: c for c in body["scenario"]["categories"]}
+    # The live plan is the proposal allocated with the season's 40 %: 120 + 10 at the DC.
+    assert body["live"]["before_the_buy"]
+    assert body["live"]["dc_holdback_percentage"] == 40
+    assert (live["KNIT"]["buy"], live["KNIT"]["dc_opening_units"]) == (300, 130.0)
+    # The scenario's knit: 500 ordered, 150 (30 %) + 10 at the DC; the dress buy is kept.
+    assert (mine["KNIT"]["buy"], mine["KNIT"]["dc_opening_units"]) == (500, 160.0)
+    assert mine["DRESS"]["buy"] == 300
+    assert mine["DRESS"]["markdown_percentage"] == 20
+    assert body["scenario"]["replenishment_strategy"] == "bi_weekly"
+    assert body["differences"]["total"]["units_available"] == 200
+    assert body["differences"]["categories"]["KNIT"]["units_available"] == 200
+    # The markdown sells dresses at 20 % off: their revenue per unit sold falls.
+    dress, dress_live = mine["DRESS"], live["DRESS"]
+    assert (
+        dress["revenue"]["point"] / dress["units_sold"]["point"]
+        < dress_live["revenue"]["point"] / dress_live["units_sold"]["point"]
+    )
+    for figures in (body["scenario"]["total"], *mine.values(), body["live"]["total"]):
+        for name in ("units_sold", "lost_sales", "leftover_units", "season_margin"):
+            band = figures[name]
+            assert band["lower_80"] <= band["point"] <= band["upper_80"], (name, band)
+        assert figures["units_sold"]["lower_80"] < figures["units_sold"]["upper_80"]
+    for n in range(5):
+        again = await _post(
+            gateway,
+            workflow_id,
+            {"name": f"holdback {10 * n}", "levers": {"dc_holdback_percentage": 10 * n}},
+        )
+        assert again.status_code == 201, again.text
+    listed = await gateway.client.get(f"/api/workflows/{workflow_id}/scenarios", headers=READER)
+    assert [s["name"] for s in listed.json()["scenarios"]][:2] == ["more knit", "holdback 0"]
+    one = await gateway.client.get(
+        f"/api/workflows/{workflow_id}/scenarios/{body['id']}", headers=READER
+    )
+    assert one.json() == body
+    adopted = await gateway.client.post(
+        f"/api/workflows/{workflow_id}/scenarios/{body['id']}/adopt", headers=PLANNER
+    )
+    assert adopted.status_code == 200, adopted.text
+    answer = adopted.json()
+    assert answer["endpoint"] == "/api/approvals/manufacturing"
+    assert answer["decision"] == {
+        "workflow_id": str(workflow_id),
+        "action": "modify",
+        "lines": {"DRESS": 300.0, "KNIT": 500.0},
+        "reason": "from scenario 'more knit'",
+    }
+    assert any(n.startswith("dc_holdback_percentage") for n in answer["not_carried"])
+    stored = await gateway.client.get(
+        f"/api/workflows/{workflow_id}/scenarios/{body['id']}", headers=READER
+    )
+    assert stored.json()["adopted_by"] == "pat"
+    # Seven scenarios and an adoption later, the season's tables are as they were.
+    assert await _tables(sessionmaker) == before
+
+
+async def test_levers_the_season_cannot_take_are_refused_with_their_path(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    workflow_id = await _season(sessionmaker)
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"buy": {"SHOES": 10}}, "levers.buy.SHOES", "not a category of this season"),
+        (
+            {"markdown": {"DRESS": {"markdown_percentage": 20, "markdown_checkpoint_week": 4}}},
+            "levers.markdown.DRESS.markdown_checkpoint_week",
+            "give 0 to 3",
+        ),
+        (
+            {"demand_adjustment": {"KNIT": {"change_percentage": 5, "weeks": [5]}}},
+            "levers.demand_adjustment.KNIT.weeks",
+            "give weeks 1 to 4",
+        ),
+        ({"transfer_strategy": "hybrid"}, "levers.transfer_strategy", "not evaluated"),
+    ]
+    for levers, path, words in cases:
+        response = await _post(gateway, workflow_id, {"name": "x", "levers": levers})
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_levers"
+        assert [d["field"] for d in error["details"]] == [path]
+        assert words in error["details"][0]["message"]
+    for levers, words in (
+        ({"dc_holdback_percentage": 0.3}, "looks like a fraction"),
+        ({"demand_elasticity": {"KNIT": 1.5}}, "negative"),
+        ({"replenishment_strategy": "daily"}, "replenishment_strategy"),
+        ({"holdback": 30}, "holdback"),
+    ):
+        response = await _post(gateway, workflow_id, {"name": "x", "levers": levers})
+        assert response.status_code == 422, response.text
+        assert words in response.text
+    forbidden = await _post(gateway, workflow_id, {"name": "x"}, headers=APPROVER)
+    assert forbidden.status_code == 403
+    missing = await gateway.client.get(
+        f"/api/workflows/{workflow_id}/scenarios/{uuid4()}", headers=READER
+    )
+    assert missing.status_code == 404
+    async with sessionmaker() as session:
+        assert (await session.execute(text("SELECT count(*) FROM scenarios"))).scalar() == 0
+
+
+async def test_in_season_the_buy_is_no_lever_and_nothing_is_pending_to_adopt_into(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    workflow_id = await _season(sessionmaker, allocated=True)
+    refused = await _post(gateway, workflow_id, {"name": "x", "levers": {"buy": {"KNIT": 400}}})
+    assert refused.status_code == 422
+    assert "decided and allocated" in refused.text
+    response = await _post(
+        gateway, workflow_id, {"name": "cadence", "levers": {"replenishment_strategy": "none"}}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert not body["scenario"]["before_the_buy"]
+    # With no replenishment the DC never ships: more is left, more is lost.
+    assert body["differences"]["total"]["leftover_units"] > 0
+    assert body["differences"]["total"]["lost_sales"] > 0
+    adopted = await gateway.client.post(
+        f"/api/workflows/{workflow_id}/scenarios/{body['id']}/adopt", headers=PLANNER
+    )
+    assert adopted.status_code == 409
+    assert adopted.json()["error"]["code"] == "no_pending_decision"
