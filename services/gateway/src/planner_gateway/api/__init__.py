@@ -13,6 +13,7 @@ from planner_gateway.api import (
     commands,
     data,
     ops,
+    replay,
     report,
     resources,
     session,
@@ -25,6 +26,6 @@ PREFIX = "/api"
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for area in (workflows, resources, commands, data, ops, session, charts, report, stock):
+    for area in (workflows, replay, resources, commands, data, ops, session, charts, report, stock):
         api.include_router(area.router)
     return api
