@@ -64,8 +64,9 @@ class ReplayRunner:
                 step = await self._in_transaction(lambda uow: replay.advance(uow, workflow_id))
             except (ApiError, CsvValidationError) as exc:
                 # The upload refused the week: the replay ends, saying why.
-                fail = functools.partial(replay.fail, workflow_id=workflow_id, reason=str(exc))
-                await self._in_transaction(lambda uow: fail(uow))
+                await self._in_transaction(
+                    functools.partial(replay.fail, workflow_id=workflow_id, reason=str(exc))
+                )
                 return
             except Exception:
                 # An outage (the database, Redis): the step rolled back; try again.

@@ -16,6 +16,7 @@ from planner_gateway.api import (
     replay,
     report,
     resources,
+    seasons,
     session,
     stock,
     workflows,
@@ -26,6 +27,18 @@ PREFIX = "/api"
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for area in (workflows, replay, resources, commands, data, ops, session, charts, report, stock):
+    for area in (
+        workflows,
+        replay,
+        resources,
+        commands,
+        data,
+        ops,
+        session,
+        charts,
+        report,
+        stock,
+        seasons,
+    ):
         api.include_router(area.router)
     return api

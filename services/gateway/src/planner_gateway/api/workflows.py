@@ -49,6 +49,7 @@ from planner_shared.events import (
     ReforecastRequestedPayload,
 )
 from planner_shared.parameters import season_start_problem
+from planner_shared.season_names import MAX_NAME_LENGTH
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -131,6 +132,7 @@ async def start_forecast(
         brief=body.brief,
         parameters=body.parameters,
         codes=body.categories(),
+        name=body.name,
     )
     response.headers["Location"] = f"/api/workflows/{workflow.id}"
     created = WorkflowCreated(
@@ -231,6 +233,7 @@ async def read_workflow(
     state = WorkflowState(w.state)
     return WorkflowRead(
         workflow_id=w.id,
+        name=w.name,
         state=state,
         status=state,
         brief=w.brief,
@@ -265,11 +268,35 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         ) from None
 
 
+def known_states(values: list[str]) -> list[WorkflowState]:
+    """The states asked for; 422 naming each unknown one and the states there are."""
+    known = {s.value: s for s in WorkflowState}
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        states = ", ".join(known)
+        raise ApiError(
+            422,
+            f"unknown state {', '.join(repr(v) for v in unknown)}: a season's state is one of "
+            f"{states}",
+            details=[
+                ErrorDetail(field="state", value=v[:200], message=f"not a state; one of {states}")
+                for v in unknown
+            ],
+        )
+    return [known[v] for v in values]
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern ('%' and '_' are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _summary(w: Workflow) -> WorkflowSummary:
     parameters: dict[str, Any] = w.parameters or {}
     state = WorkflowState(w.state)
     return WorkflowSummary(
         workflow_id=w.id,
+        name=w.name,
         state=state,
         status=state,
         created_by=w.created_by,
@@ -287,13 +314,26 @@ def _summary(w: Workflow) -> WorkflowSummary:
     "",
     response_model=WorkflowPage,
     responses=responses(),
-    summary="Workflows, newest first; page by offset or by cursor; filter by state",
+    summary="Workflows, newest first; page by offset or by cursor; filter by state and name",
 )
 async def list_workflows(
     _: CurrentPrincipal,
     session: ReadSession,
     state: Annotated[
-        list[WorkflowState] | None, Query(description="Repeat to allow several.")
+        list[str] | None,
+        Query(
+            description="Repeat to allow several: "
+            + ", ".join(s.value for s in WorkflowState)
+            + "; another value is refused with 422 naming it."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_NAME_LENGTH,
+            description="Seasons whose name contains this (any case).",
+        ),
     ] = None,
     created_by: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -308,7 +348,9 @@ async def list_workflows(
         )
     filters: list[ColumnElement[bool]] = []
     if state:
-        filters.append(Workflow.state.in_([s.value for s in state]))
+        filters.append(Workflow.state.in_([s.value for s in known_states(state)]))
+    if name:
+        filters.append(Workflow.name.ilike(f"%{escape_like(name)}%", escape="\\"))
     if created_by:
         filters.append(Workflow.created_by == created_by)
     total = await session.scalar(select(func.count()).select_from(Workflow).where(*filters))
