@@ -75,8 +75,8 @@ async def history_demand(session: AsyncSession, span: SeasonSpan) -> Demand:
         .join(Category, Category.id == HistoricalSale.category_id)
         .where(HistoricalSale.week_start >= span.start, HistoricalSale.week_start < span.end)
     )
-    rows = (await session.execute(query)).tuples().all()
-    return season_demand(span, rows)
+    rows = (await session.execute(query)).all()
+    return season_demand(span, ((s, c, w, u) for s, c, w, u in rows))
 
 
 def replay_rows(stock: SeasonStock, demand: Demand, week: int) -> list[WeeklyActualRow]:

@@ -51,9 +51,13 @@ async def start_replay(
     background: BackgroundTasks,
 ) -> ReplayRead:
     answer = await replay.request_replay(uow, workflow_id, body, principal)
-    # After the commit: the runner's first step must find the row.
-    background.add_task(runtime.part(ReplayRunner).start, workflow_id)
+    # After the commit (the runner's first step must find the row), on the event loop.
+    background.add_task(_drive, runtime.part(ReplayRunner), workflow_id)
     return answer
+
+
+async def _drive(runner: ReplayRunner, workflow_id: UUID) -> None:
+    runner.start(workflow_id)
 
 
 @router.get(
