@@ -39,10 +39,10 @@ COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
+def _cell(key: str, value: Any) -> str:
     if value is None:
         return "-"
-    return f"{value:.1%}" if isinstance(value, float) and value <= 1.5 else f"{value:,.0f}"
+    return f"{value:.1%}" if key.endswith("_fraction") else f"{value:,.0f}"
 
 
 def print_run(run: ReplayRun) -> None:
@@ -52,7 +52,7 @@ def print_run(run: ReplayRun) -> None:
     print("| category | " + " | ".join(label for _, label in COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for line in replay["lines"]:
-        cells = " | ".join(_cell(line[key]) for key, _ in COLUMNS)
+        cells = " | ".join(_cell(key, line[key]) for key, _ in COLUMNS)
         print(f"| {line['category_code']} | {cells} |")
     for d in run.report["decisions"]:
         print(f"decision {d['kind']}: {d['action']} {d['decided_value']} by {d['decided_by']}")

@@ -311,8 +311,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Seasons, newest first: state, progress, pre-season done, who must act next */
+        /** Seasons, newest first: name, state, progress, pre-season done, who must act next; filter by state and name */
         get: operations["list_seasons_api_seasons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/seasons/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Two or more seasons side by side: the report's figures in columns */
+        get: operations["compare_seasons_api_seasons_compare_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -771,7 +788,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflows, newest first; page by offset or by cursor; filter by state */
+        /** Workflows, newest first; page by offset or by cursor; filter by state and name */
         get: operations["list_workflows_api_workflows_get"];
         put?: never;
         post?: never;
@@ -1030,6 +1047,38 @@ export interface paths {
         get: operations["season_overview_api_workflows__workflow_id__overview_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How far the season's replay got */
+        get: operations["read_replay_api_workflows__workflow_id__replay_get"];
+        put?: never;
+        /**
+         * Replay the season's weeks from the sales history (a past season)
+         * @description Replay a season whose weeks lie inside the sales history: each week of the history is fed as
+         *     the season's weekly actuals through the normal upload (the same checks, `actuals.uploaded`),
+         *     capped by the stock the plan put in each store, one week after the season has processed the
+         *     one before (its variance check, a re-forecast, a decision). `decisions: "automatic"` accepts
+         *     each proposal (the order, a markdown) as a decision recorded under
+         *     `automatic replay (for <you>)`; `"approver"` waits for the approver. `weeks`: `"all"`, or how
+         *     many more weeks (the replay then pauses; ask again to go on).
+         *
+         *     Progress is on the season's WebSocket (`replay.progressed` events) and at `GET` of this path;
+         *     the season report's `replay` section holds the plan against what happened. A restarted
+         *     gateway resumes the replay where it stopped. 422 `season_outside_history` when the history
+         *     lacks a week of the season; 409 for a season that has ended or has no start yet.
+         */
+        post: operations["start_replay_api_workflows__workflow_id__replay_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2158,6 +2207,37 @@ export interface components {
             workflow_id: string;
         };
         /**
+         * ComparisonRow
+         * @example {
+         *       "label": "Sold",
+         *       "metric": "actual_units",
+         *       "unit": "units",
+         *       "values": [
+         *         80102,
+         *         77310
+         *       ]
+         *     }
+         */
+        ComparisonRow: {
+            /** Label */
+            label: string;
+            /**
+             * Metric
+             * @description The report's field the row comes from.
+             */
+            metric: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "units" | "fraction" | "currency" | "ratio";
+            /**
+             * Values
+             * @description One per season, in the columns' order.
+             */
+            values: (number | null)[];
+        };
+        /**
          * CreateBody
          * @example {
          *       "category_id": "womens_dresses",
@@ -2774,6 +2854,11 @@ export interface components {
              * @description The extraction.requested event.
              */
             request_id: string;
+            /**
+             * Season Name
+             * @description The season's title in the brief ("Spring 2026 womenswear"), to name it with: pass it as `name` to POST /api/workflows/forecast. Null when the brief has none.
+             */
+            season_name?: string | null;
             /** Usable */
             usable: boolean;
         };
@@ -4264,6 +4349,224 @@ export interface components {
             season_total: number;
         };
         /**
+         * ReplayCreate
+         * @example {
+         *       "decisions": "automatic",
+         *       "weeks": "all"
+         *     }
+         * @example {
+         *       "decisions": "approver",
+         *       "weeks": 2
+         *     }
+         */
+        ReplayCreate: {
+            /**
+             * Decisions
+             * @description automatic: each pending proposal (the order, a markdown) is accepted as an automatic decision recorded by name; approver: the replay waits for the approver.
+             * @default automatic
+             * @enum {string}
+             */
+            decisions: "automatic" | "approver";
+            /**
+             * Weeks
+             * @description "all" replays every remaining week of the season; a number, that many more weeks (then the replay pauses; ask again for more).
+             * @default all
+             */
+            weeks: "all" | number;
+        };
+        /**
+         * ReplayLine
+         * @example {
+         *       "bought_units": 76500,
+         *       "category_code": "TOTAL",
+         *       "fill_fraction": 0.9675,
+         *       "gross_margin": 1402210,
+         *       "history_revenue_at_full_price": 2402310,
+         *       "history_units": 33120,
+         *       "lost_sales_units": 1076,
+         *       "planned_units": 31250,
+         *       "revenue": 2310540.5,
+         *       "sold_units": 32044
+         *     }
+         */
+        ReplayLine: {
+            /**
+             * Bought Units
+             * @description What the plan bought (the decided order).
+             */
+            bought_units: number | null;
+            /**
+             * Category Code
+             * @description A category code, or TOTAL.
+             */
+            category_code: string;
+            /**
+             * Fill Fraction
+             * @description sold / history: the share of what happened the plan served; above 1 where a markdown the plan decided sold more than the history did (its demand lift).
+             */
+            fill_fraction: number | null;
+            /**
+             * Gross Margin
+             * @description The replay's gross margin over the weeks in.
+             */
+            gross_margin: number | null;
+            /**
+             * History Revenue At Full Price
+             * @description The history's units at the category's full price: the history holds units, not prices, so this is what happened before any markdown.
+             */
+            history_revenue_at_full_price: number | null;
+            /**
+             * History Units
+             * @description What the stores sold in the history's weeks.
+             */
+            history_units: number;
+            /**
+             * Lost Sales Units
+             * @description The history's sales the plan's stock could not serve: history - sold.
+             */
+            lost_sales_units: number;
+            /**
+             * Planned Units
+             * @description What the plan's first forecast expected over the weeks replayed.
+             */
+            planned_units: number | null;
+            /**
+             * Revenue
+             * @description The replay's revenue over the weeks in (the ledger's).
+             */
+            revenue: number;
+            /**
+             * Sold Units
+             * @description What the plan's stock sold of that (the replay).
+             */
+            sold_units: number;
+        };
+        /**
+         * ReplayRead
+         * @example {
+         *       "decided_by": "automatic replay (for dev-planner)",
+         *       "decisions": "automatic",
+         *       "history_from": "2025-03-03",
+         *       "horizon_weeks": 12,
+         *       "message": "week 3 fed from the history (8,412 units sold of 8,530 wanted)",
+         *       "requested_by": "dev-planner",
+         *       "started_at": "2026-12-07T17:30:00Z",
+         *       "status": "running",
+         *       "updated_at": "2026-12-07T17:31:10Z",
+         *       "weeks_done": 3,
+         *       "weeks_target": 12,
+         *       "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *     }
+         */
+        ReplayRead: {
+            /**
+             * Decided By
+             * @description The principal automatic decisions are recorded under (decisions=automatic).
+             */
+            decided_by: string | null;
+            /**
+             * Decisions
+             * @enum {string}
+             */
+            decisions: "automatic" | "approver";
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * History From
+             * @description The season's first week in the history (a Monday).
+             */
+            history_from: string;
+            /** Horizon Weeks */
+            horizon_weeks: number;
+            /** Message */
+            message: string | null;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "waiting" | "paused" | "finished" | "failed";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Weeks Done
+             * @description Weeks of the history fed as actuals so far.
+             */
+            weeks_done: number;
+            /**
+             * Weeks Target
+             * @description The week the replay runs to.
+             */
+            weeks_target: number;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
+         * ReplayReport
+         * @example {
+         *       "decided_by": "automatic replay (for dev-planner)",
+         *       "decisions": "automatic",
+         *       "history_from": "2025-03-03",
+         *       "label": "Replay of the history's weeks from 2025-03-03 (3 of 12 weeks): the plan's figures are what this plan would have done; history is what the stores sold.",
+         *       "lines": [
+         *         {
+         *           "bought_units": 76500,
+         *           "category_code": "TOTAL",
+         *           "fill_fraction": 0.9675,
+         *           "gross_margin": 1402210,
+         *           "history_revenue_at_full_price": 2402310,
+         *           "history_units": 33120,
+         *           "lost_sales_units": 1076,
+         *           "planned_units": 31250,
+         *           "revenue": 2310540.5,
+         *           "sold_units": 32044
+         *         }
+         *       ],
+         *       "status": "finished",
+         *       "weeks_replayed": 3
+         *     }
+         */
+        ReplayReport: {
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Decisions
+             * @enum {string}
+             */
+            decisions: "automatic" | "approver";
+            /** History From */
+            history_from: string;
+            /**
+             * Label
+             * @description Says which figures are the replay's.
+             */
+            label: string;
+            /**
+             * Lines
+             * @description TOTAL first, then each category.
+             */
+            lines: components["schemas"]["ReplayLine"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "waiting" | "paused" | "finished" | "failed";
+            /** Weeks Replayed */
+            weeks_replayed: number;
+        };
+        /**
          * ReplayResult
          * @example {
          *       "message": "republished to planner.forecast by olga; groups that already handled the event skip it",
@@ -4363,6 +4666,73 @@ export interface components {
             season_total: number;
         };
         /**
+         * SeasonColumn
+         * @example {
+         *       "horizon_weeks": 12,
+         *       "name": "Spring 2025 womenswear",
+         *       "replayed": true,
+         *       "season_start_date": "2025-03-03",
+         *       "state": "completed",
+         *       "weeks_in": 12,
+         *       "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *     }
+         */
+        SeasonColumn: {
+            /** Horizon Weeks */
+            horizon_weeks: number;
+            /** Name */
+            name: string | null;
+            /**
+             * Replayed
+             * @description A past season replayed from the history.
+             */
+            replayed: boolean;
+            /** Season Start Date */
+            season_start_date: string | null;
+            /** State */
+            state: string;
+            /** Weeks In */
+            weeks_in: number;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
+         * SeasonComparison
+         * @example {
+         *       "rows": [
+         *         {
+         *           "label": "Sold",
+         *           "metric": "actual_units",
+         *           "unit": "units",
+         *           "values": [
+         *             80102,
+         *             77310
+         *           ]
+         *         }
+         *       ],
+         *       "seasons": [
+         *         {
+         *           "horizon_weeks": 12,
+         *           "name": "Spring 2025 womenswear",
+         *           "replayed": true,
+         *           "season_start_date": "2025-03-03",
+         *           "state": "completed",
+         *           "weeks_in": 12,
+         *           "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *         }
+         *       ]
+         *     }
+         */
+        SeasonComparison: {
+            /** Rows */
+            rows: components["schemas"]["ComparisonRow"][];
+            /** Seasons */
+            seasons: components["schemas"]["SeasonColumn"][];
+        };
+        /**
          * SeasonList
          * @example {
          *       "items": [
@@ -4370,6 +4740,7 @@ export interface components {
          *           "created_at": "2027-02-20T09:00:00Z",
          *           "created_by": "dev-planner",
          *           "horizon_weeks": 12,
+         *           "name": "Spring 2027 womenswear",
          *           "phase": "in_season",
          *           "pre_season_planning_done": true,
          *           "pre_season_planning_done_at": "2027-02-20T09:02:10Z",
@@ -4516,6 +4887,7 @@ export interface components {
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
          *       "horizon_weeks": 12,
+         *       "name": "Spring 2027 womenswear",
          *       "phase": "in_season",
          *       "pre_season_planning_done": true,
          *       "pre_season_planning_done_at": "2027-02-20T09:02:10Z",
@@ -4542,6 +4914,11 @@ export interface components {
             error: string | null;
             /** Horizon Weeks */
             horizon_weeks: number | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /**
              * Phase
              * @enum {string}
@@ -4809,6 +5186,7 @@ export interface components {
          *         },
          *         "weeks_in": 12
          *       },
+         *       "name": "Spring 2025 womenswear",
          *       "parameters": {
          *         "dc_holdback_percentage": 45,
          *         "forecast_horizon_weeks": 12
@@ -4844,10 +5222,17 @@ export interface components {
             horizon_weeks: number;
             /** @description Revenue, margin, markdown cost, leftover value and GMROI, planned against actual, from the stock ledger; null before the order is allocated. */
             money?: components["schemas"]["SeasonMoney"] | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
             } | null;
+            /** @description For a past season replayed from the history: the plan against what happened, labelled as the replay's figures; null for a season that was not replayed. */
+            replay?: components["schemas"]["ReplayReport"] | null;
             /** State */
             state: string;
             /** Weeks In */
@@ -6112,6 +6497,17 @@ export interface components {
          * @example {
          *       "brief": "Plan the 12-week spring season starting March 1, replenish weekly, keep 45% at the DC, check markdowns at week 6 if sell-through is under 60%"
          *     }
+         * @example {
+         *       "name": "Spring 2027 womenswear",
+         *       "parameters": {
+         *         "dc_holdback_percentage": 45,
+         *         "forecast_horizon_weeks": 12,
+         *         "markdown_checkpoint_week": 6,
+         *         "markdown_threshold": 0.6,
+         *         "replenishment_strategy": "weekly",
+         *         "season_start_date": "2027-03-01"
+         *       }
+         *     }
          */
         WorkflowCreate: {
             /** Brief */
@@ -6126,6 +6522,11 @@ export interface components {
              * @description A single category code (the Phase 2 frontend's field).
              */
             category_id?: string | null;
+            /**
+             * Name
+             * @description What to call the season. Omitted: the brief's title ("Spring 2026 womenswear"), else the season its start falls in ("Spring 2027").
+             */
+            name?: string | null;
             /** @description Confirmed parameters; they take precedence over the brief. */
             parameters?: components["schemas"]["SeasonParameters-Input"] | null;
         };
@@ -6168,6 +6569,7 @@ export interface components {
          *           "created_at": "2027-02-20T09:00:00Z",
          *           "created_by": "dev-planner",
          *           "forecast_horizon_weeks": 12,
+         *           "name": "Spring 2027 womenswear",
          *           "season_start_date": "2027-03-01",
          *           "state": "in_season",
          *           "status": "in_season",
@@ -6208,6 +6610,7 @@ export interface components {
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
          *       "current_agent": "inventory",
+         *       "name": "Spring 2027 womenswear",
          *       "parameters": {
          *         "dc_holdback_percentage": 45,
          *         "forecast_horizon_weeks": 12,
@@ -6259,6 +6662,11 @@ export interface components {
             extraction?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -6324,6 +6732,7 @@ export interface components {
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
          *       "forecast_horizon_weeks": 12,
+         *       "name": "Spring 2027 womenswear",
          *       "season_start_date": "2027-03-01",
          *       "state": "in_season",
          *       "status": "in_season",
@@ -6345,6 +6754,11 @@ export interface components {
             error: string | null;
             /** Forecast Horizon Weeks */
             forecast_horizon_weeks: number | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /** Season Start Date */
             season_start_date: string | null;
             state: components["schemas"]["WorkflowState"];
@@ -7687,6 +8101,10 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Repeat to allow several: created, extracting, forecasting, awaiting_manufacturing_approval, allocating, in_season, reforecasting, awaiting_markdown_approval, completed, failed, cancelled; another value is refused with 422 naming it. */
+                state?: string[] | null;
+                /** @description Seasons whose name contains this (any case). */
+                name?: string | null;
             };
             header?: never;
             path?: never;
@@ -7701,6 +8119,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeasonList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    compare_seasons_api_seasons_compare_get: {
+        parameters: {
+            query: {
+                /** @description 2 to 6 season ids (workflow_id), comma-separated or repeated. */
+                ids: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeasonComparison"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -9925,8 +10411,10 @@ export interface operations {
     list_workflows_api_workflows_get: {
         parameters: {
             query?: {
-                /** @description Repeat to allow several. */
-                state?: components["schemas"]["WorkflowState"][] | null;
+                /** @description Repeat to allow several: created, extracting, forecasting, awaiting_manufacturing_approval, allocating, in_season, reforecasting, awaiting_markdown_approval, completed, failed, cancelled; another value is refused with 422 naming it. */
+                state?: string[] | null;
+                /** @description Seasons whose name contains this (any case). */
+                name?: string | null;
                 created_by?: string | null;
                 limit?: number;
                 offset?: number | null;
@@ -11230,6 +11718,198 @@ export interface operations {
             };
             /** @description Unknown workflow or resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    read_replay_api_workflows__workflow_id__replay_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayRead"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_replay_api_workflows__workflow_id__replay_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayRead"];
+                };
+            };
+            /** @description A body that cannot be read, or (v1) a file that is not .csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A JSON endpoint sent another Content-Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

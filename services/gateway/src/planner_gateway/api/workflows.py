@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
@@ -39,6 +39,7 @@ from planner_gateway.schemas.workflows import (
     WorkflowSummary,
 )
 from planner_gateway.season_checks import refuse_season_before_history
+from planner_gateway.season_filters import NameFilter, StateFilter, season_filters
 from planner_gateway.services import seasons
 from planner_shared.db.models import AgentRun, IdempotencyKey, Workflow
 from planner_shared.events import (
@@ -49,7 +50,6 @@ from planner_shared.events import (
     ReforecastRequestedPayload,
 )
 from planner_shared.parameters import season_start_problem
-from planner_shared.season_names import MAX_NAME_LENGTH
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -268,29 +268,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         ) from None
 
 
-def known_states(values: list[str]) -> list[WorkflowState]:
-    """The states asked for; 422 naming each unknown one and the states there are."""
-    known = {s.value: s for s in WorkflowState}
-    unknown = [v for v in values if v not in known]
-    if unknown:
-        states = ", ".join(known)
-        raise ApiError(
-            422,
-            f"unknown state {', '.join(repr(v) for v in unknown)}: a season's state is one of "
-            f"{states}",
-            details=[
-                ErrorDetail(field="state", value=v[:200], message=f"not a state; one of {states}")
-                for v in unknown
-            ],
-        )
-    return [known[v] for v in values]
-
-
-def escape_like(text: str) -> str:
-    """`text` matched literally inside a LIKE pattern ('%' and '_' are not wildcards)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _summary(w: Workflow) -> WorkflowSummary:
     parameters: dict[str, Any] = w.parameters or {}
     state = WorkflowState(w.state)
@@ -319,22 +296,8 @@ def _summary(w: Workflow) -> WorkflowSummary:
 async def list_workflows(
     _: CurrentPrincipal,
     session: ReadSession,
-    state: Annotated[
-        list[str] | None,
-        Query(
-            description="Repeat to allow several: "
-            + ", ".join(s.value for s in WorkflowState)
-            + "; another value is refused with 422 naming it."
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=MAX_NAME_LENGTH,
-            description="Seasons whose name contains this (any case).",
-        ),
-    ] = None,
+    state: StateFilter = None,
+    name: NameFilter = None,
     created_by: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int | None, Query(ge=0, le=PG_BIGINT_MAX)] = None,
@@ -346,11 +309,7 @@ async def list_workflows(
             "page by offset or by cursor, not both",
             details=[ErrorDetail(field="cursor", message="drop offset when using a cursor")],
         )
-    filters: list[ColumnElement[bool]] = []
-    if state:
-        filters.append(Workflow.state.in_([s.value for s in known_states(state)]))
-    if name:
-        filters.append(Workflow.name.ilike(f"%{escape_like(name)}%", escape="\\"))
+    filters = season_filters(state, name)
     if created_by:
         filters.append(Workflow.created_by == created_by)
     total = await session.scalar(select(func.count()).select_from(Workflow).where(*filters))

@@ -101,7 +101,8 @@ class ReplayLine(BaseModel):
         description="The history's sales the plan's stock could not serve: history - sold."
     )
     fill_fraction: float | None = Field(
-        description="sold / history: the share of what happened the plan served.",
+        description="sold / history: the share of what happened the plan served; above 1 "
+        "where a markdown the plan decided sold more than the history did (its demand lift).",
         json_schema_extra=FRACTION_SCHEMA,
     )
     revenue: float = Field(description="The replay's revenue over the weeks in (the ledger's).")
