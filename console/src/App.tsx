@@ -1,6 +1,7 @@
 import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 
 import { AuthProvider, useAuth } from "./auth";
+import { Compare } from "./pages/Compare";
 import { NewSeason } from "./pages/NewSeason";
 import { SeasonPage } from "./pages/SeasonPage";
 import { Seasons } from "./pages/Seasons";
@@ -39,6 +40,7 @@ function Shell() {
         <Routes>
           <Route path="/" element={<Seasons />} />
           <Route path="/new" element={<NewSeason />} />
+          <Route path="/compare" element={<Compare />} />
           <Route path="/seasons/:id/*" element={<SeasonPage />} />
           <Route path="/signin" element={<Navigate to="/" replace />} />
           <Route path="*" element={<Navigate to="/" replace />} />

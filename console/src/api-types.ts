@@ -15,7 +15,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the manufacturing order, or modify its lines (or its total) within bounds */
+        /** Accept the manufacturing order, or modify its quantity within bounds */
         post: operations["decide_manufacturing_api_approvals_manufacturing_post"];
         delete?: never;
         options?: never;
@@ -311,8 +311,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Seasons, newest first: state, progress, pre-season done, who must act next */
+        /** Seasons, newest first: name, state, progress, pre-season done, who must act next; filter by state and name */
         get: operations["list_seasons_api_seasons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/seasons/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Two or more seasons side by side: the report's figures in columns */
+        get: operations["compare_seasons_api_seasons_compare_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -771,7 +788,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflows, newest first; page by offset or by cursor; filter by state */
+        /** Workflows, newest first; page by offset or by cursor; filter by state and name */
         get: operations["list_workflows_api_workflows_get"];
         put?: never;
         post?: never;
@@ -1036,6 +1053,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How far the season's replay got */
+        get: operations["read_replay_api_workflows__workflow_id__replay_get"];
+        put?: never;
+        /**
+         * Replay the season's weeks from the sales history (a past season)
+         * @description Replay a season whose weeks lie inside the sales history: each week of the history is fed as
+         *     the season's weekly actuals through the normal upload (the same checks, `actuals.uploaded`),
+         *     capped by the stock the plan put in each store, one week after the season has processed the
+         *     one before (its variance check, a re-forecast, a decision). `decisions: "automatic"` accepts
+         *     each proposal (the order, a markdown) as a decision recorded under
+         *     `automatic replay (for <you>)`; `"approver"` waits for the approver. `weeks`: `"all"`, or how
+         *     many more weeks (the replay then pauses; ask again to go on).
+         *
+         *     Progress is on the season's WebSocket (`replay.progressed` events) and at `GET` of this path;
+         *     the season report's `replay` section holds the plan against what happened. A restarted
+         *     gateway resumes the replay where it stopped. 422 `season_outside_history` when the history
+         *     lacks a week of the season; 409 for a season that has ended or has no start yet.
+         */
+        post: operations["start_replay_api_workflows__workflow_id__replay_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/report": {
         parameters: {
             query?: never;
@@ -1098,58 +1147,6 @@ export interface paths {
         get: operations["sample_actuals_api_workflows__workflow_id__sample_actuals_csv_get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/workflows/{workflow_id}/scenarios": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The season's scenarios, oldest first */
-        get: operations["list_scenarios_api_workflows__workflow_id__scenarios_get"];
-        put?: never;
-        /** Fork the season as it stands, change levers, and evaluate it on the ledger beside the live plan (sell-through, lost sales, leftover, revenue, margin, the DC's empty week, each with its 80 % band); nothing of the season changes */
-        post: operations["create_scenario_api_workflows__workflow_id__scenarios_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/workflows/{workflow_id}/scenarios/{scenario_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One scenario with its evaluation */
-        get: operations["get_scenario_api_workflows__workflow_id__scenarios__scenario_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/workflows/{workflow_id}/scenarios/{scenario_id}/adopt": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Adopt a scenario: records it and answers the pending decision its levers make (the body the approver submits; the approval still gates) */
-        post: operations["adopt_scenario_api_workflows__workflow_id__scenarios__scenario_id__adopt_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1290,49 +1287,6 @@ export interface components {
             wape_fraction: number | null;
             /** Weeks */
             weeks: number;
-        };
-        /**
-         * AdoptionRead
-         * @description The decision the scenario's levers make of the pending approval: the body the approver
-         *     submits (the approval still gates), and the levers no decision carries.
-         */
-        AdoptionRead: {
-            /**
-             * Adopted At
-             * Format: date-time
-             */
-            adopted_at: string;
-            /** Adopted By */
-            adopted_by: string;
-            /**
-             * Approval Id
-             * Format: uuid
-             */
-            approval_id: string;
-            /** Approval Kind */
-            approval_kind: string;
-            /**
-             * Decision
-             * @description The decision's body, ready to submit.
-             */
-            decision: {
-                [key: string]: unknown;
-            };
-            /**
-             * Endpoint
-             * @description Where the approver submits `decision`.
-             */
-            endpoint: string;
-            /**
-             * Not Carried
-             * @description Levers of the scenario that are not part of this decision, in words.
-             */
-            not_carried: string[];
-            /**
-             * Scenario Id
-             * Format: uuid
-             */
-            scenario_id: string;
         };
         /** AllocationAnswer */
         AllocationAnswer: {
@@ -1575,13 +1529,6 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
-            /**
-             * Decided Lines
-             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
-             */
-            decided_lines?: {
-                [key: string]: number;
-            };
             /** Decided Value */
             decided_value: (number) | null;
             /** Kind */
@@ -1601,13 +1548,6 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
-             * Proposed Lines
-             * @description Per category, the proposed units (manufacturing).
-             */
-            proposed_lines?: {
-                [key: string]: number;
-            };
-            /**
              * Proposed Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
              */
@@ -1621,19 +1561,6 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
-        };
-        /**
-         * Band
-         * @description A figure on the forecast's point path, and the least and greatest of it on the point
-         *     path and the ends of the forecast's 80 % interval.
-         */
-        Band: {
-            /** Lower 80 */
-            lower_80: number | null;
-            /** Point */
-            point: number | null;
-            /** Upper 80 */
-            upper_80: number | null;
         };
         /** Body_upload_historical_sales_api_data_historical_sales_post */
         Body_upload_historical_sales_api_data_historical_sales_post: {
@@ -1728,44 +1655,6 @@ export interface components {
         CancelCreate: {
             /** Reason */
             reason?: string | null;
-        };
-        /** CategoryEvaluation */
-        CategoryEvaluation: {
-            /**
-             * Buy
-             * @description Units ordered.
-             */
-            buy: number;
-            /** Category Code */
-            category_code: string;
-            /** @description The first week the DC closes empty; null: it never runs out. */
-            dc_empty_week: components["schemas"]["Band"];
-            /**
-             * Dc Opening Units
-             * @description Units at the DC once the stores are stocked.
-             */
-            dc_opening_units: number;
-            gross_margin: components["schemas"]["Band"];
-            /** @description Units left at the season's end (stores + DC). */
-            leftover_units: components["schemas"]["Band"];
-            /** @description Demand the stores could not serve (units). */
-            lost_sales: components["schemas"]["Band"];
-            /**
-             * Markdown Percentage
-             * @description The deepest markdown of the season, percent.
-             */
-            markdown_percentage: number;
-            revenue: components["schemas"]["Band"];
-            /** @description Gross margin once the leftover is cleared. */
-            season_margin: components["schemas"]["Band"];
-            /** @description Units sold / units available (0-1). */
-            sell_through_fraction: components["schemas"]["Band"];
-            /**
-             * Units Available
-             * @description The order plus stock on hand (units).
-             */
-            units_available: number;
-            units_sold: components["schemas"]["Band"];
         };
         /**
          * CategoryForecastChart
@@ -2318,21 +2207,35 @@ export interface components {
             workflow_id: string;
         };
         /**
-         * Comparison
-         * @description The scenario against the live plan: the scenario's point figures less the live plan's
-         *     (sell-through in fraction points, the DC's empty week in weeks).
+         * ComparisonRow
+         * @example {
+         *       "label": "Sold",
+         *       "metric": "actual_units",
+         *       "unit": "units",
+         *       "values": [
+         *         80102,
+         *         77310
+         *       ]
+         *     }
          */
-        Comparison: {
-            /** Categories */
-            categories: {
-                [key: string]: {
-                    [key: string]: number | null;
-                };
-            };
-            /** Total */
-            total: {
-                [key: string]: number | null;
-            };
+        ComparisonRow: {
+            /** Label */
+            label: string;
+            /**
+             * Metric
+             * @description The report's field the row comes from.
+             */
+            metric: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "units" | "fraction" | "currency" | "ratio";
+            /**
+             * Values
+             * @description One per season, in the columns' order.
+             */
+            values: (number | null)[];
         };
         /**
          * CreateBody
@@ -2563,13 +2466,6 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
-            /**
-             * Decided Lines
-             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
-             */
-            decided_lines?: {
-                [key: string]: number;
-            };
             /** Decided Value */
             decided_value: number | null;
             /** Kind */
@@ -2578,13 +2474,6 @@ export interface components {
             max_value: number;
             /** Min Value */
             min_value: number;
-            /**
-             * Proposed Lines
-             * @description Per category, the proposed units (manufacturing).
-             */
-            proposed_lines?: {
-                [key: string]: number;
-            };
             /** Proposed Value */
             proposed_value: number;
             /** Reason */
@@ -2628,13 +2517,6 @@ export interface components {
             /** Decided By */
             decided_by: string;
             /**
-             * Decided Lines
-             * @description Per category, what was decided: the lines sent, or the total split by the proposal's shares.
-             */
-            decided_lines?: {
-                [key: string]: number;
-            };
-            /**
              * Decided Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
              */
@@ -2650,13 +2532,6 @@ export interface components {
              * @enum {string}
              */
             kind: "manufacturing" | "markdown";
-            /**
-             * Proposed Lines
-             * @description Per category, what was proposed (manufacturing).
-             */
-            proposed_lines?: {
-                [key: string]: number;
-            };
             /**
              * Proposed Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
@@ -2676,22 +2551,6 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
-        };
-        /**
-         * DemandAdjustment
-         * @description One category's expected demand moved by a percentage in chosen weeks.
-         */
-        DemandAdjustment: {
-            /**
-             * Change Percentage
-             * @description Demand change in percent: 10 is 10% more, -15 is 15% less.
-             */
-            change_percentage: number;
-            /**
-             * Weeks
-             * @description The season weeks it applies to; every week not yet in when left out.
-             */
-            weeks?: number[] | null;
         };
         /**
          * Domain
@@ -2764,25 +2623,6 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
-        };
-        /**
-         * Evaluation
-         * @description One plan of the season (a scenario, or the live plan) on the ledger.
-         */
-        Evaluation: {
-            /** Before The Buy */
-            before_the_buy: boolean;
-            /** Categories */
-            categories: components["schemas"]["CategoryEvaluation"][];
-            /**
-             * Dc Holdback Percentage
-             * @description Before the buy: the holdback the order is allocated with; null after.
-             */
-            dc_holdback_percentage: number | null;
-            replenishment_strategy: components["schemas"]["ReplenishmentStrategy"];
-            total: components["schemas"]["ScenarioFigures"];
-            /** Weeks In */
-            weeks_in: number;
         };
         /**
          * EventPage
@@ -3014,6 +2854,11 @@ export interface components {
              * @description The extraction.requested event.
              */
             request_id: string;
+            /**
+             * Season Name
+             * @description The season's title in the brief ("Spring 2026 womenswear"), to name it with: pass it as `name` to POST /api/workflows/forecast. Null when the brief has none.
+             */
+            season_name?: string | null;
             /** Usable */
             usable: boolean;
         };
@@ -3614,24 +3459,9 @@ export interface components {
          *       "reason": "smaller first drop",
          *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
          *     }
-         * @example {
-         *       "action": "modify",
-         *       "lines": {
-         *         "OUTW": 13655
-         *       },
-         *       "reason": "outerwear +10 % vs last year",
-         *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
-         *     }
          */
         ManufacturingDecision: {
             action: components["schemas"]["DecisionAction"];
-            /**
-             * Lines
-             * @description Units per category code (action 'modify'), each within its line's bounds; categories left out keep the proposed units, and the total follows the lines.
-             */
-            lines?: {
-                [key: string]: number;
-            } | null;
             /**
              * Reason
              * @description Why; required when modifying.
@@ -3639,7 +3469,7 @@ export interface components {
             reason?: string | null;
             /**
              * Value
-             * @description The quantity to order (action 'modify'); within the proposal's bounds. Split across the categories by the proposal's shares.
+             * @description The quantity to order (action 'modify'); within the proposal's bounds.
              */
             value?: number | null;
             /**
@@ -3916,22 +3746,6 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
-        };
-        /**
-         * MarkdownLever
-         * @description One category's markdown: a depth from the week after its checkpoint to the end.
-         */
-        MarkdownLever: {
-            /**
-             * Markdown Checkpoint Week
-             * @description The markdown applies from the week after this one; the season's markdown_checkpoint_week when left out.
-             */
-            markdown_checkpoint_week?: number | null;
-            /**
-             * Markdown Percentage
-             * @description Markdown depth in percent: 20 is 20% off. 0 is no markdown.
-             */
-            markdown_percentage: number;
         };
         /**
          * MarkdownList
@@ -4535,6 +4349,224 @@ export interface components {
             season_total: number;
         };
         /**
+         * ReplayCreate
+         * @example {
+         *       "decisions": "automatic",
+         *       "weeks": "all"
+         *     }
+         * @example {
+         *       "decisions": "approver",
+         *       "weeks": 2
+         *     }
+         */
+        ReplayCreate: {
+            /**
+             * Decisions
+             * @description automatic: each pending proposal (the order, a markdown) is accepted as an automatic decision recorded by name; approver: the replay waits for the approver.
+             * @default automatic
+             * @enum {string}
+             */
+            decisions: "automatic" | "approver";
+            /**
+             * Weeks
+             * @description "all" replays every remaining week of the season; a number, that many more weeks (then the replay pauses; ask again for more).
+             * @default all
+             */
+            weeks: "all" | number;
+        };
+        /**
+         * ReplayLine
+         * @example {
+         *       "bought_units": 76500,
+         *       "category_code": "TOTAL",
+         *       "fill_fraction": 0.9675,
+         *       "gross_margin": 1402210,
+         *       "history_revenue_at_full_price": 2402310,
+         *       "history_units": 33120,
+         *       "lost_sales_units": 1076,
+         *       "planned_units": 31250,
+         *       "revenue": 2310540.5,
+         *       "sold_units": 32044
+         *     }
+         */
+        ReplayLine: {
+            /**
+             * Bought Units
+             * @description What the plan bought (the decided order).
+             */
+            bought_units: number | null;
+            /**
+             * Category Code
+             * @description A category code, or TOTAL.
+             */
+            category_code: string;
+            /**
+             * Fill Fraction
+             * @description sold / history: the share of what happened the plan served; above 1 where a markdown the plan decided sold more than the history did (its demand lift).
+             */
+            fill_fraction: number | null;
+            /**
+             * Gross Margin
+             * @description The replay's gross margin over the weeks in.
+             */
+            gross_margin: number | null;
+            /**
+             * History Revenue At Full Price
+             * @description The history's units at the category's full price: the history holds units, not prices, so this is what happened before any markdown.
+             */
+            history_revenue_at_full_price: number | null;
+            /**
+             * History Units
+             * @description What the stores sold in the history's weeks.
+             */
+            history_units: number;
+            /**
+             * Lost Sales Units
+             * @description The history's sales the plan's stock could not serve: history - sold.
+             */
+            lost_sales_units: number;
+            /**
+             * Planned Units
+             * @description What the plan's first forecast expected over the weeks replayed.
+             */
+            planned_units: number | null;
+            /**
+             * Revenue
+             * @description The replay's revenue over the weeks in (the ledger's).
+             */
+            revenue: number;
+            /**
+             * Sold Units
+             * @description What the plan's stock sold of that (the replay).
+             */
+            sold_units: number;
+        };
+        /**
+         * ReplayRead
+         * @example {
+         *       "decided_by": "automatic replay (for dev-planner)",
+         *       "decisions": "automatic",
+         *       "history_from": "2025-03-03",
+         *       "horizon_weeks": 12,
+         *       "message": "week 3 fed from the history (8,412 units sold of 8,530 wanted)",
+         *       "requested_by": "dev-planner",
+         *       "started_at": "2026-12-07T17:30:00Z",
+         *       "status": "running",
+         *       "updated_at": "2026-12-07T17:31:10Z",
+         *       "weeks_done": 3,
+         *       "weeks_target": 12,
+         *       "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *     }
+         */
+        ReplayRead: {
+            /**
+             * Decided By
+             * @description The principal automatic decisions are recorded under (decisions=automatic).
+             */
+            decided_by: string | null;
+            /**
+             * Decisions
+             * @enum {string}
+             */
+            decisions: "automatic" | "approver";
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * History From
+             * @description The season's first week in the history (a Monday).
+             */
+            history_from: string;
+            /** Horizon Weeks */
+            horizon_weeks: number;
+            /** Message */
+            message: string | null;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "waiting" | "paused" | "finished" | "failed";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Weeks Done
+             * @description Weeks of the history fed as actuals so far.
+             */
+            weeks_done: number;
+            /**
+             * Weeks Target
+             * @description The week the replay runs to.
+             */
+            weeks_target: number;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
+         * ReplayReport
+         * @example {
+         *       "decided_by": "automatic replay (for dev-planner)",
+         *       "decisions": "automatic",
+         *       "history_from": "2025-03-03",
+         *       "label": "Replay of the history's weeks from 2025-03-03 (3 of 12 weeks): the plan's figures are what this plan would have done; history is what the stores sold.",
+         *       "lines": [
+         *         {
+         *           "bought_units": 76500,
+         *           "category_code": "TOTAL",
+         *           "fill_fraction": 0.9675,
+         *           "gross_margin": 1402210,
+         *           "history_revenue_at_full_price": 2402310,
+         *           "history_units": 33120,
+         *           "lost_sales_units": 1076,
+         *           "planned_units": 31250,
+         *           "revenue": 2310540.5,
+         *           "sold_units": 32044
+         *         }
+         *       ],
+         *       "status": "finished",
+         *       "weeks_replayed": 3
+         *     }
+         */
+        ReplayReport: {
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Decisions
+             * @enum {string}
+             */
+            decisions: "automatic" | "approver";
+            /** History From */
+            history_from: string;
+            /**
+             * Label
+             * @description Says which figures are the replay's.
+             */
+            label: string;
+            /**
+             * Lines
+             * @description TOTAL first, then each category.
+             */
+            lines: components["schemas"]["ReplayLine"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "waiting" | "paused" | "finished" | "failed";
+            /** Weeks Replayed */
+            weeks_replayed: number;
+        };
+        /**
          * ReplayResult
          * @example {
          *       "message": "republished to planner.forecast by olga; groups that already handled the event skip it",
@@ -4633,117 +4665,33 @@ export interface components {
             /** Season Total */
             season_total: number;
         };
-        /** ScenarioFigures */
-        ScenarioFigures: {
-            /** @description The first week the DC closes empty; null: it never runs out. */
-            dc_empty_week: components["schemas"]["Band"];
-            gross_margin: components["schemas"]["Band"];
-            /** @description Units left at the season's end (stores + DC). */
-            leftover_units: components["schemas"]["Band"];
-            /** @description Demand the stores could not serve (units). */
-            lost_sales: components["schemas"]["Band"];
-            revenue: components["schemas"]["Band"];
-            /** @description Gross margin once the leftover is cleared. */
-            season_margin: components["schemas"]["Band"];
-            /** @description Units sold / units available (0-1). */
-            sell_through_fraction: components["schemas"]["Band"];
-            /**
-             * Units Available
-             * @description The order plus stock on hand (units).
-             */
-            units_available: number;
-            units_sold: components["schemas"]["Band"];
-        };
         /**
-         * ScenarioLevers
-         * @description The levers of a scenario; a lever left out keeps the live plan's value.
+         * SeasonColumn
+         * @example {
+         *       "horizon_weeks": 12,
+         *       "name": "Spring 2025 womenswear",
+         *       "replayed": true,
+         *       "season_start_date": "2025-03-03",
+         *       "state": "completed",
+         *       "weeks_in": 12,
+         *       "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *     }
          */
-        ScenarioLevers: {
-            /**
-             * Buy
-             * @description Units ordered per category (code -> units), before the buy only; categories left out keep the proposal.
-             * @example {
-             *       "OUTERWEAR": 24000
-             *     }
-             */
-            buy?: {
-                [key: string]: number;
-            } | null;
-            /**
-             * Dc Holdback Percentage
-             * @description Share of the order kept at the DC, in percent (before the buy only).
-             */
-            dc_holdback_percentage?: number | null;
-            /**
-             * Demand Adjustment
-             * @description Expected demand moved per category, in chosen weeks.
-             */
-            demand_adjustment?: {
-                [key: string]: components["schemas"]["DemandAdjustment"];
-            };
-            /**
-             * Demand Elasticity
-             * @description The demand's price elasticity per category (negative: -2.2 means 1% off the price sells 2.2% more); used by the markdown.
-             */
-            demand_elasticity?: {
-                [key: string]: number;
-            };
-            /**
-             * Markdown
-             * @description Markdown per category (code -> depth and week).
-             */
-            markdown?: {
-                [key: string]: components["schemas"]["MarkdownLever"];
-            };
-            /** @description How often the DC replenishes the stores. */
-            replenishment_strategy?: components["schemas"]["ReplenishmentStrategy"] | null;
-            /**
-             * Transfer Strategy
-             * @description Moves between stores: only 'none' is evaluated on the ledger so far.
-             */
-            transfer_strategy?: ("none" | "dc_only" | "hybrid") | null;
-        };
-        /** ScenarioList */
-        ScenarioList: {
-            /** Scenarios */
-            scenarios: components["schemas"]["ScenarioRead"][];
-            /**
-             * Workflow Id
-             * Format: uuid
-             */
-            workflow_id: string;
-        };
-        /**
-         * ScenarioRead
-         * @description A scenario, the live plan as it was when the scenario was built, and the differences.
-         */
-        ScenarioRead: {
-            /** Adopted At */
-            adopted_at?: string | null;
-            /** Adopted By */
-            adopted_by?: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Created By */
-            created_by: string;
-            differences: components["schemas"]["Comparison"];
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            levers: components["schemas"]["ScenarioLevers"];
-            live: components["schemas"]["Evaluation"];
+        SeasonColumn: {
+            /** Horizon Weeks */
+            horizon_weeks: number;
             /** Name */
-            name: string;
-            scenario: components["schemas"]["Evaluation"];
+            name: string | null;
             /**
-             * Weeks In
-             * @description The weeks in when it was forked.
+             * Replayed
+             * @description A past season replayed from the history.
              */
+            replayed: boolean;
+            /** Season Start Date */
+            season_start_date: string | null;
+            /** State */
+            state: string;
+            /** Weeks In */
             weeks_in: number;
             /**
              * Workflow Id
@@ -4752,25 +4700,37 @@ export interface components {
             workflow_id: string;
         };
         /**
-         * ScenarioRequest
+         * SeasonComparison
          * @example {
-         *       "levers": {
-         *         "buy": {
-         *           "OUTW": 24000
-         *         },
-         *         "dc_holdback_percentage": 30,
-         *         "replenishment_strategy": "bi_weekly"
-         *       },
-         *       "name": "82,000 with outerwear +6,155"
+         *       "rows": [
+         *         {
+         *           "label": "Sold",
+         *           "metric": "actual_units",
+         *           "unit": "units",
+         *           "values": [
+         *             80102,
+         *             77310
+         *           ]
+         *         }
+         *       ],
+         *       "seasons": [
+         *         {
+         *           "horizon_weeks": 12,
+         *           "name": "Spring 2025 womenswear",
+         *           "replayed": true,
+         *           "season_start_date": "2025-03-03",
+         *           "state": "completed",
+         *           "weeks_in": 12,
+         *           "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *         }
+         *       ]
          *     }
          */
-        ScenarioRequest: {
-            levers?: components["schemas"]["ScenarioLevers"];
-            /**
-             * Name
-             * @description What the planner calls it.
-             */
-            name: string;
+        SeasonComparison: {
+            /** Rows */
+            rows: components["schemas"]["ComparisonRow"][];
+            /** Seasons */
+            seasons: components["schemas"]["SeasonColumn"][];
         };
         /**
          * SeasonList
@@ -4780,6 +4740,7 @@ export interface components {
          *           "created_at": "2027-02-20T09:00:00Z",
          *           "created_by": "dev-planner",
          *           "horizon_weeks": 12,
+         *           "name": "Spring 2027 womenswear",
          *           "phase": "in_season",
          *           "pre_season_planning_done": true,
          *           "pre_season_planning_done_at": "2027-02-20T09:02:10Z",
@@ -4926,6 +4887,7 @@ export interface components {
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
          *       "horizon_weeks": 12,
+         *       "name": "Spring 2027 womenswear",
          *       "phase": "in_season",
          *       "pre_season_planning_done": true,
          *       "pre_season_planning_done_at": "2027-02-20T09:02:10Z",
@@ -4952,6 +4914,11 @@ export interface components {
             error: string | null;
             /** Horizon Weeks */
             horizon_weeks: number | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /**
              * Phase
              * @enum {string}
@@ -5219,6 +5186,7 @@ export interface components {
          *         },
          *         "weeks_in": 12
          *       },
+         *       "name": "Spring 2025 womenswear",
          *       "parameters": {
          *         "dc_holdback_percentage": 45,
          *         "forecast_horizon_weeks": 12
@@ -5254,10 +5222,17 @@ export interface components {
             horizon_weeks: number;
             /** @description Revenue, margin, markdown cost, leftover value and GMROI, planned against actual, from the stock ledger; null before the order is allocated. */
             money?: components["schemas"]["SeasonMoney"] | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
             } | null;
+            /** @description For a past season replayed from the history: the plan against what happened, labelled as the replay's figures; null for a season that was not replayed. */
+            replay?: components["schemas"]["ReplayReport"] | null;
             /** State */
             state: string;
             /** Weeks In */
@@ -6522,6 +6497,17 @@ export interface components {
          * @example {
          *       "brief": "Plan the 12-week spring season starting March 1, replenish weekly, keep 45% at the DC, check markdowns at week 6 if sell-through is under 60%"
          *     }
+         * @example {
+         *       "name": "Spring 2027 womenswear",
+         *       "parameters": {
+         *         "dc_holdback_percentage": 45,
+         *         "forecast_horizon_weeks": 12,
+         *         "markdown_checkpoint_week": 6,
+         *         "markdown_threshold": 0.6,
+         *         "replenishment_strategy": "weekly",
+         *         "season_start_date": "2027-03-01"
+         *       }
+         *     }
          */
         WorkflowCreate: {
             /** Brief */
@@ -6536,6 +6522,11 @@ export interface components {
              * @description A single category code (the Phase 2 frontend's field).
              */
             category_id?: string | null;
+            /**
+             * Name
+             * @description What to call the season. Omitted: the brief's title ("Spring 2026 womenswear"), else the season its start falls in ("Spring 2027").
+             */
+            name?: string | null;
             /** @description Confirmed parameters; they take precedence over the brief. */
             parameters?: components["schemas"]["SeasonParameters-Input"] | null;
         };
@@ -6578,6 +6569,7 @@ export interface components {
          *           "created_at": "2027-02-20T09:00:00Z",
          *           "created_by": "dev-planner",
          *           "forecast_horizon_weeks": 12,
+         *           "name": "Spring 2027 womenswear",
          *           "season_start_date": "2027-03-01",
          *           "state": "in_season",
          *           "status": "in_season",
@@ -6618,6 +6610,7 @@ export interface components {
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
          *       "current_agent": "inventory",
+         *       "name": "Spring 2027 womenswear",
          *       "parameters": {
          *         "dc_holdback_percentage": 45,
          *         "forecast_horizon_weeks": 12,
@@ -6669,6 +6662,11 @@ export interface components {
             extraction?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -6734,6 +6732,7 @@ export interface components {
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
          *       "forecast_horizon_weeks": 12,
+         *       "name": "Spring 2027 womenswear",
          *       "season_start_date": "2027-03-01",
          *       "state": "in_season",
          *       "status": "in_season",
@@ -6755,6 +6754,11 @@ export interface components {
             error: string | null;
             /** Forecast Horizon Weeks */
             forecast_horizon_weeks: number | null;
+            /**
+             * Name
+             * @description What a person calls the season.
+             */
+            name?: string | null;
             /** Season Start Date */
             season_start_date: string | null;
             state: components["schemas"]["WorkflowState"];
@@ -8097,6 +8101,10 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Repeat to allow several: created, extracting, forecasting, awaiting_manufacturing_approval, allocating, in_season, reforecasting, awaiting_markdown_approval, completed, failed, cancelled; another value is refused with 422 naming it. */
+                state?: string[] | null;
+                /** @description Seasons whose name contains this (any case). */
+                name?: string | null;
             };
             header?: never;
             path?: never;
@@ -8111,6 +8119,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeasonList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    compare_seasons_api_seasons_compare_get: {
+        parameters: {
+            query: {
+                /** @description 2 to 6 season ids (workflow_id), comma-separated or repeated. */
+                ids: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeasonComparison"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -10335,8 +10411,10 @@ export interface operations {
     list_workflows_api_workflows_get: {
         parameters: {
             query?: {
-                /** @description Repeat to allow several. */
-                state?: components["schemas"]["WorkflowState"][] | null;
+                /** @description Repeat to allow several: created, extracting, forecasting, awaiting_manufacturing_approval, allocating, in_season, reforecasting, awaiting_markdown_approval, completed, failed, cancelled; another value is refused with 422 naming it. */
+                state?: string[] | null;
+                /** @description Seasons whose name contains this (any case). */
+                name?: string | null;
                 created_by?: string | null;
                 limit?: number;
                 offset?: number | null;
@@ -11676,6 +11754,198 @@ export interface operations {
             };
         };
     };
+    read_replay_api_workflows__workflow_id__replay_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayRead"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_replay_api_workflows__workflow_id__replay_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayRead"];
+                };
+            };
+            /** @description A body that cannot be read, or (v1) a file that is not .csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A JSON endpoint sent another Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     read_report_api_workflows__workflow_id__report_get: {
         parameters: {
             query?: never;
@@ -11925,361 +12195,6 @@ export interface operations {
                 };
                 content: {
                     "text/csv": unknown;
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The key lacks the role this endpoint needs */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Unknown workflow or resource */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not allowed in the workflow's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Invalid input; `details` names each problem */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    list_scenarios_api_workflows__workflow_id__scenarios_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                workflow_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ScenarioList"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The key lacks the role this endpoint needs */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Unknown workflow or resource */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Invalid input; `details` names each problem */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    create_scenario_api_workflows__workflow_id__scenarios_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                workflow_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ScenarioRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ScenarioRead"];
-                };
-            };
-            /** @description A body that cannot be read, or (v1) a file that is not .csv */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The key lacks the role this endpoint needs */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Unknown workflow or resource */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not allowed in the workflow's current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Body larger than the configured limit */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A JSON endpoint sent another Content-Type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Invalid input; `details` names each problem */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    get_scenario_api_workflows__workflow_id__scenarios__scenario_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                workflow_id: string;
-                scenario_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ScenarioRead"];
-                };
-            };
-            /** @description Missing or unknown API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The key lacks the role this endpoint needs */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Unknown workflow or resource */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Invalid input; `details` names each problem */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    adopt_scenario_api_workflows__workflow_id__scenarios__scenario_id__adopt_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                workflow_id: string;
-                scenario_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdoptionRead"];
                 };
             };
             /** @description Missing or unknown API key */

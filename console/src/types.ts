@@ -20,6 +20,7 @@ export interface WaitingFor {
 
 export interface SeasonOverview {
   workflow_id: string;
+  name?: string | null;
   state: string;
   phase: "pre_season" | "in_season" | "completed" | "failed" | "cancelled";
   created_by: string;
@@ -68,10 +69,12 @@ export interface Extraction {
   confidence_level: string;
   reasoning: string;
   needs_review: boolean;
+  season_name?: string | null;
 }
 
 export interface Workflow {
   workflow_id: string;
+  name?: string | null;
   state: string;
   brief: string | null;
   parameters: SeasonParameters | null;
@@ -311,6 +314,66 @@ export interface SeasonReport {
   forecast_runs: RunMark[];
   weeks_over_threshold: number[];
   money?: SeasonMoney | null;
+  name?: string | null;
+  replay?: ReplayReport | null;
+}
+
+export interface ReplayLine {
+  category_code: string;
+  planned_units: number | null;
+  bought_units: number | null;
+  history_units: number;
+  sold_units: number;
+  lost_sales_units: number;
+  fill_fraction: number | null;
+  revenue: number;
+  gross_margin: number | null;
+  history_revenue_at_full_price: number | null;
+}
+
+export type ReplayStatus = "running" | "waiting" | "paused" | "finished" | "failed";
+
+export interface ReplayReport {
+  label: string;
+  status: ReplayStatus;
+  decisions: "automatic" | "approver";
+  decided_by: string | null;
+  history_from: string;
+  weeks_replayed: number;
+  lines: ReplayLine[];
+}
+
+export interface ReplayRead {
+  workflow_id: string;
+  status: ReplayStatus;
+  decisions: "automatic" | "approver";
+  weeks_done: number;
+  weeks_target: number;
+  horizon_weeks: number;
+  history_from: string;
+  message: string | null;
+}
+
+export interface SeasonColumn {
+  workflow_id: string;
+  name: string | null;
+  state: string;
+  season_start_date: string | null;
+  horizon_weeks: number;
+  weeks_in: number;
+  replayed: boolean;
+}
+
+export interface ComparisonRow {
+  metric: string;
+  label: string;
+  unit: "units" | "fraction" | "currency" | "ratio";
+  values: (number | null)[];
+}
+
+export interface SeasonComparison {
+  seasons: SeasonColumn[];
+  rows: ComparisonRow[];
 }
 
 export interface UploadAnswer {

@@ -13,6 +13,7 @@ from planner_client import GatewayClient, WorkflowFeed
 from planner_tools.testing.stack import Stack
 
 from . import season as s
+from .replay_season import replay_spring_2025
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(900)]
 
@@ -34,3 +35,8 @@ async def test_a_season_from_brief_to_completion(e2e_stack: Stack) -> None:
             print(f"season timings: {season.timings()}")
     assert feed.connections == 1, "the socket dropped although every service stayed up"
     assert e2e_stack.dead() == []
+
+
+async def test_a_past_season_replayed_from_the_history(e2e_stack: Stack) -> None:
+    """tests/e2e/replay_season.py: in this module, to share its five services."""
+    await replay_spring_2025(e2e_stack)

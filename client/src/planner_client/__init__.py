@@ -122,10 +122,21 @@ class GatewayClient:
         return result
 
     async def start(
-        self, *, parameters: Message | None = None, brief: str | None = None
+        self,
+        *,
+        parameters: Message | None = None,
+        brief: str | None = None,
+        name: str | None = None,
+        category_codes: list[str] | None = None,
     ) -> Message:
         """Start a season's workflow from parameters (as extracted, perhaps edited) or a brief."""
-        body = {k: v for k, v in {"parameters": parameters, "brief": brief}.items() if v}
+        given = {
+            "parameters": parameters,
+            "brief": brief,
+            "name": name,
+            "category_codes": category_codes,
+        }
+        body = {k: v for k, v in given.items() if v}
         result: Message = await self.request("POST", "/api/workflows/forecast", json=body)
         return result
 
@@ -163,6 +174,20 @@ class GatewayClient:
         result: Message = await self.request(
             "POST", f"/api/approvals/{kind}", key=self.approver_key, json=body
         )
+        return result
+
+    async def replay(
+        self, workflow_id: UUID | str, weeks: int | str = "all", decisions: str = "automatic"
+    ) -> Message:
+        """Replay the season's weeks from the sales history (a past season)."""
+        body = {"weeks": weeks, "decisions": decisions}
+        result: Message = await self.request(
+            "POST", f"/api/workflows/{workflow_id}/replay", json=body
+        )
+        return result
+
+    async def report(self, workflow_id: UUID | str) -> Message:
+        result: Message = await self.get(f"/api/workflows/{workflow_id}/report")
         return result
 
     async def sample_week(self, workflow_id: UUID | str, week: int) -> str:

@@ -43,6 +43,7 @@ export function NewSeason() {
   const [problems, setProblems] = useState<ParameterProblems>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [name, setName] = useState("");
 
   if (!me?.can_plan)
     return (
@@ -57,6 +58,7 @@ export function NewSeason() {
     try {
       const answer = await api.post<Extraction>("/api/parameters/extract", { brief });
       setExtraction(answer);
+      setName(answer.season_name ?? "");
       setValues(toEditable(answer.parameters));
       setProblems({});
     } catch (e) {
@@ -79,6 +81,7 @@ export function NewSeason() {
       const created = await api.post<{ workflow_id: string }>("/api/workflows/forecast", {
         brief,
         parameters: checked.parameters,
+        ...(name.trim() ? { name: name.trim() } : {}),
       });
       navigate(`/seasons/${created.workflow_id}`);
     } catch (e) {
@@ -107,6 +110,16 @@ export function NewSeason() {
               {Math.round(extraction.confidence * 100)}% ({extraction.confidence_level})
             </span>
           </div>
+          <label className="row gap">
+            Name{" "}
+            <input
+              value={name}
+              maxLength={120}
+              data-testid="season-name-input"
+              placeholder="e.g. Spring 2026 womenswear (empty: the season its start falls in)"
+              onChange={(e) => setName(e.target.value)}
+            />
+          </label>
           {extraction.issues.filter((i) => !i.field).map((i, n) => (
             <p key={n} className="warning">
               {plainWords(i.message)}

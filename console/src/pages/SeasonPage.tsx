@@ -100,9 +100,14 @@ export function SeasonPage() {
       <div className="season-head">
         <div>
           <h1 data-testid="season-title">
-            {start ? `Season starting ${formatDate(start)} (${isoWeekLabel(start)})` : "Season"}{" "}
+            {workflow?.name ?? (start ? `Season starting ${formatDate(start)} (${isoWeekLabel(start)})` : "Season")}{" "}
             <span className="muted small">{id.slice(0, 8)}</span>
           </h1>
+          {workflow?.name && start && (
+            <p className="muted small" data-testid="season-start">
+              starting {formatDate(start)} ({isoWeekLabel(start)}) · {workflow.parameters?.forecast_horizon_weeks ?? "?"} weeks
+            </p>
+          )}
           {overview && (
             <div className="row gap" data-testid="overview">
               <span className={`pill ${overview.phase}`} data-testid="state">

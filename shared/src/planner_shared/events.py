@@ -494,6 +494,27 @@ class ActualsUploaded(EventBase):
     payload: ActualsUploadedPayload
 
 
+ReplayStatus = Literal["running", "waiting", "paused", "finished", "failed"]
+
+
+class ReplayProgressedPayload(Payload):
+    """A past season's replay moved on: a week fed from the history, a decision taken
+    automatically, a wait for the approver, the end (planner_gateway.replay)."""
+
+    status: ReplayStatus
+    weeks_done: int = Field(ge=0, le=52)
+    weeks_target: int = Field(ge=0, le=52)
+    horizon_weeks: int = Field(ge=1, le=52)
+    decisions: Literal["automatic", "approver"]
+    message: str
+
+
+class ReplayProgressed(EventBase):
+    domain = Domain.ACTUALS
+    type: Literal["replay.progressed"] = "replay.progressed"
+    payload: ReplayProgressedPayload
+
+
 # ---------------------------------------------------------------- agents
 AgentName = Literal["orchestrator", "demand", "inventory", "pricing", "extraction", "forecast"]
 
@@ -681,6 +702,7 @@ Event = Annotated[
     | VarianceChecked
     | SellThroughComputed
     | ActualsUploaded
+    | ReplayProgressed
     | AgentStarted
     | AgentProgress
     | AgentCompleted

@@ -34,6 +34,7 @@ from planner_shared.events import (
     ForecastCompleted,
     ForecastRequested,
     ReforecastRequested,
+    ReplayProgressed,
     SellThroughComputed,
     VarianceChecked,
     VarianceCheckedPayload,
@@ -186,6 +187,9 @@ _DESCRIBERS: dict[type[EventBase], Callable[[Any], str]] = {
         f"week {e.payload.week_number} actuals uploaded by {e.payload.uploaded_by} "
         f"({e.payload.row_count} rows"
         f"{', replacing the earlier upload' if e.payload.replaced_previous else ''})"
+    ),
+    ReplayProgressed: lambda e: (
+        f"replay {e.payload.weeks_done}/{e.payload.weeks_target} weeks: {e.payload.message}"
     ),
     ApprovalRequested: lambda e: f"{e.payload.proposal.kind} approval requested",
     DecisionSubmitted: lambda e: (

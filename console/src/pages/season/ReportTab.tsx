@@ -8,6 +8,7 @@ import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
 import { MoneySection } from "./MoneySection";
+import { ReplaySection } from "./ReplaySection";
 
 const DECISIONS: Record<string, string> = { manufacturing: "Manufacturing order", markdown: "Markdown" };
 const HOW: Record<string, string> = { accept: "accepted", modify: "modified", pending: "waiting for an approver" };
@@ -59,6 +60,7 @@ export function ReportTab({ season }: { season: SeasonContext }) {
         </tbody>
       </table>
       <MoneySection money={data.money} />
+      <ReplaySection season={season} report={data.replay} />
       <ResponsiveContainer width="100%" height={220}>
         <BarChart data={categories} margin={{ left: 8, right: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />

@@ -23,6 +23,7 @@ from planner_gateway.console_static import mount_console
 from planner_gateway.errors import install_error_handlers
 from planner_gateway.openapi_statuses import declare_edge_statuses
 from planner_gateway.outage import OutageAnswer
+from planner_gateway.replay_runner import ReplayRunner
 from planner_gateway.request_guard import RequestGuard
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import GatewayState
@@ -96,9 +97,14 @@ async def setup(runtime: Runtime) -> AsyncIterator[EventRouter | None]:
     # Without its reader the gateway serves no live events and no answers over the bus.
     runtime.require("stream_reader", state.reader.problem)
     await _wait_until_live(state)
+    replays = ReplayRunner(runtime, settings.replay_poll_seconds)
+    runtime.attach(replays)
+    # A restart picks up the replays it left: their rows say how far each got.
+    runtime.spawn(replays.resume(), f"{SERVICE_NAME}-replays")
     try:
         yield None
     finally:
+        await replays.close()
         state.hub.close_all()
         state.parses.close()
 

@@ -507,6 +507,7 @@ async def overview(
     horizon = int(params.get("forecast_horizon_weeks") or 0)
     return SeasonOverview(
         workflow_id=w.id,
+        name=w.name,
         state=state.value,
         phase=phase,
         created_by=w.created_by,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
+from planner_gateway.report_replay import replay_section
 from planner_gateway.repository import approvals
 from planner_gateway.schemas.charts import TOTAL
 from planner_gateway.schemas.report import (
@@ -102,6 +103,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
     )
     return SeasonReport(
         workflow_id=w.id,
+        name=w.name,
         state=w.state,
         created_by=w.created_by,
         created_at=w.created_at,
@@ -141,6 +143,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
         ],
         weeks_over_threshold=list(over),
         money=money,
+        replay=await replay_section(session, data, money),
     )
 
 
@@ -212,6 +215,7 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
                         "",
                         "",
                     )
+    yield from _replay_rows(report)
     for r in report.forecast_runs:
         yield (
             "forecast_run",
@@ -247,6 +251,31 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
                 d.decided_at.isoformat() if d.decided_at else "",
                 "" if proposed is None else f"proposed {proposed:g}",
             )
+
+
+_REPLAY_METRICS = (
+    ("planned_units", "units"),
+    ("bought_units", "units"),
+    ("history_units", "units"),
+    ("sold_units", "units"),
+    ("lost_sales_units", "units"),
+    ("fill_fraction", "fraction"),
+    ("revenue", "currency"),
+    ("gross_margin", "currency"),
+    ("history_revenue_at_full_price", "currency"),
+)
+
+
+def _replay_rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
+    """The replay's figures, each row's note saying they are the replay's."""
+    if report.replay is None:
+        return
+    note = f"replay of the history from {report.replay.history_from}"
+    for line in report.replay.lines:
+        for metric, unit in _REPLAY_METRICS:
+            value = getattr(line, metric)
+            value = "" if value is None else value
+            yield ("replay", line.category_code, metric, value, unit, "", "", note)
 
 
 # A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or

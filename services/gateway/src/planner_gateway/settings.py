@@ -171,6 +171,13 @@ class GatewaySettings(ServiceSettings):
     reader_block_ms: int = Field(
         default=1000, ge=10, le=30_000, validation_alias=_alias("reader_block_ms")
     )
+    replay_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        validation_alias=_alias("replay_poll_seconds"),
+        description="How often a replay looks whether the season has taken its last week in.",
+    )
     history_catchup_seconds: float = Field(
         default=3600.0,
         ge=0,

@@ -59,6 +59,7 @@ OWNERS: dict[str, str] = {
     "actuals_uploads": GATEWAY,
     "weekly_actuals": GATEWAY,
     "stock_adjustments": GATEWAY,
+    "replays": GATEWAY,
     "approvals": APPROVALS,
     # The relay's durable history, the gateway's own request state.
     "workflow_events": GATEWAY,
@@ -167,6 +168,11 @@ class Workflow(UUIDKey, CreatedAt, Base):
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     completed_at: Mapped[datetime | None]
+    name: Mapped[str | None] = mapped_column(
+        String(120),
+        index=True,
+        comment="What a person calls the season: typed, or read from the brief.",
+    )
 
 
 class WorkflowTransition(Base):
@@ -350,6 +356,32 @@ class StockAdjustment(Base):
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __table_args__ = (Index("ix_stock_adjustments_workflow_week", "workflow_id", "week_number"),)
+
+
+class Replay(Base):
+    """A past season replayed from the history: how far it got, so a restart resumes it
+    (planner_gateway.replay, docs/replay.md)."""
+
+    __tablename__ = "replays"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True
+    )
+    decisions: Mapped[str] = mapped_column(String(16))
+    weeks_target: Mapped[int]
+    weeks_done: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    decided_approvals: Mapped[list[str]] = mapped_column(JSON)
+    message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("decisions IN ('automatic', 'approver')", name="decisions_known"),
+        CheckConstraint("weeks_done >= 0 AND weeks_done <= weeks_target", name="weeks_in_range"),
+    )
 
 
 class VarianceCheck(UUIDKey, CreatedAt, Base):

@@ -13,9 +13,11 @@ from planner_gateway.api import (
     commands,
     data,
     ops,
+    replay,
     report,
     resources,
     scenarios,
+    seasons,
     session,
     stock,
     workflows,
@@ -28,6 +30,7 @@ def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
     for area in (
         workflows,
+        replay,
         resources,
         commands,
         data,
@@ -37,6 +40,7 @@ def router() -> APIRouter:
         report,
         stock,
         scenarios,
+        seasons,
     ):
         api.include_router(area.router)
     return api

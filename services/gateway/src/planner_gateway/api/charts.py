@@ -22,6 +22,7 @@ from planner_gateway.schemas.charts import (
     StoreDetail,
     WeeklyChart,
 )
+from planner_gateway.season_filters import NameFilter, StateFilter, season_filters
 from planner_shared.db.models import Workflow
 from planner_shared.parameters import PERCENT_SCHEMA, check_percent
 
@@ -33,13 +34,21 @@ WORKFLOW = "/workflows/{workflow_id}"
     "/seasons",
     response_model=SeasonList,
     responses=responses(),
-    summary="Seasons, newest first: state, progress, pre-season done, who must act next",
+    summary="Seasons, newest first: name, state, progress, pre-season done, who must act "
+    "next; filter by state and name",
 )
 async def list_seasons(
-    _: CurrentPrincipal, session: ReadSession, limit: Annotated[int, Query(ge=1, le=100)] = 50
+    _: CurrentPrincipal,
+    session: ReadSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    state: StateFilter = None,
+    name: NameFilter = None,
 ) -> SeasonList:
     ids = await session.scalars(
-        select(Workflow.id).order_by(Workflow.created_at.desc(), Workflow.id.desc()).limit(limit)
+        select(Workflow.id)
+        .where(*season_filters(state, name))
+        .order_by(Workflow.created_at.desc(), Workflow.id.desc())
+        .limit(limit)
     )
     return SeasonList(items=[await charts.overview(session, i) for i in list(ids)])
 

@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import SERVICE_NAME
@@ -39,6 +39,7 @@ from planner_gateway.schemas.workflows import (
     WorkflowSummary,
 )
 from planner_gateway.season_checks import refuse_season_before_history
+from planner_gateway.season_filters import NameFilter, StateFilter, season_filters
 from planner_gateway.services import seasons
 from planner_shared.db.models import AgentRun, IdempotencyKey, Workflow
 from planner_shared.events import (
@@ -131,6 +132,7 @@ async def start_forecast(
         brief=body.brief,
         parameters=body.parameters,
         codes=body.categories(),
+        name=body.name,
     )
     response.headers["Location"] = f"/api/workflows/{workflow.id}"
     created = WorkflowCreated(
@@ -231,6 +233,7 @@ async def read_workflow(
     state = WorkflowState(w.state)
     return WorkflowRead(
         workflow_id=w.id,
+        name=w.name,
         state=state,
         status=state,
         brief=w.brief,
@@ -270,6 +273,7 @@ def _summary(w: Workflow) -> WorkflowSummary:
     state = WorkflowState(w.state)
     return WorkflowSummary(
         workflow_id=w.id,
+        name=w.name,
         state=state,
         status=state,
         created_by=w.created_by,
@@ -287,14 +291,13 @@ def _summary(w: Workflow) -> WorkflowSummary:
     "",
     response_model=WorkflowPage,
     responses=responses(),
-    summary="Workflows, newest first; page by offset or by cursor; filter by state",
+    summary="Workflows, newest first; page by offset or by cursor; filter by state and name",
 )
 async def list_workflows(
     _: CurrentPrincipal,
     session: ReadSession,
-    state: Annotated[
-        list[WorkflowState] | None, Query(description="Repeat to allow several.")
-    ] = None,
+    state: StateFilter = None,
+    name: NameFilter = None,
     created_by: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int | None, Query(ge=0, le=PG_BIGINT_MAX)] = None,
@@ -306,9 +309,7 @@ async def list_workflows(
             "page by offset or by cursor, not both",
             details=[ErrorDetail(field="cursor", message="drop offset when using a cursor")],
         )
-    filters: list[ColumnElement[bool]] = []
-    if state:
-        filters.append(Workflow.state.in_([s.value for s in state]))
+    filters = season_filters(state, name)
     if created_by:
         filters.append(Workflow.created_by == created_by)
     total = await session.scalar(select(func.count()).select_from(Workflow).where(*filters))

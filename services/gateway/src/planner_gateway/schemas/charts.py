@@ -520,6 +520,7 @@ class SeasonOverview(BaseModel):
     model_config = _examples(
         {
             "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61",
+            "name": "Spring 2027 womenswear",
             "state": "in_season",
             "phase": "in_season",
             "created_by": "dev-planner",
@@ -536,6 +537,7 @@ class SeasonOverview(BaseModel):
     )
 
     workflow_id: UUID
+    name: str | None = Field(default=None, description="What a person calls the season.")
     state: str
     phase: Phase
     created_by: str

@@ -94,6 +94,11 @@ class ExtractionRead(BaseModel):
     confidence: float = Field(ge=0, le=1, description="Mean confidence over the parameters.")
     confidence_level: ConfidenceLevel
     reasoning: str = Field(description="How the values were obtained, in one line.")
+    season_name: str | None = Field(
+        default=None,
+        description='The season\'s title in the brief ("Spring 2026 womenswear"), to name it '
+        "with: pass it as `name` to POST /api/workflows/forecast. Null when the brief has none.",
+    )
 
     @classmethod
     def of(cls, request_id: UUID, extraction: ParameterExtraction) -> ExtractionRead:

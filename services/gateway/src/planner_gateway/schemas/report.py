@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from planner_gateway.schemas.replay import ReplayReport
 from planner_gateway.schemas.resources import _examples, example_of
 from planner_gateway.schemas.stock import SeasonMoney
 from planner_shared.parameters import FRACTION_SCHEMA
@@ -128,10 +129,13 @@ class SeasonReport(BaseModel):
             "forecast_runs": [example_of(ReforecastLine)],
             "weeks_over_threshold": [4],
             "money": example_of(SeasonMoney),
+            "name": "Spring 2025 womenswear",
+            "replay": None,
         }
     )
 
     workflow_id: UUID
+    name: str | None = Field(default=None, description="What a person calls the season.")
     state: str
     created_by: str
     created_at: datetime
@@ -147,4 +151,9 @@ class SeasonReport(BaseModel):
         default=None,
         description="Revenue, margin, markdown cost, leftover value and GMROI, planned against "
         "actual, from the stock ledger; null before the order is allocated.",
+    )
+    replay: ReplayReport | None = Field(
+        default=None,
+        description="For a past season replayed from the history: the plan against what "
+        "happened, labelled as the replay's figures; null for a season that was not replayed.",
     )

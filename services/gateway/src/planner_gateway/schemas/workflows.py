@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner_shared.parameters import SeasonParameters
+from planner_shared.season_names import MAX_NAME_LENGTH
 from planner_shared.workflow import WorkflowState
 
 EXAMPLE_WORKFLOW_ID = "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
@@ -32,6 +33,7 @@ EXAMPLE_BRIEF = (
 )
 EXAMPLE_SUMMARY: dict[str, Any] = {
     "workflow_id": EXAMPLE_WORKFLOW_ID,
+    "name": "Spring 2027 womenswear",
     "state": "in_season",
     "status": "in_season",
     "created_by": "dev-planner",
@@ -54,10 +56,18 @@ class WorkflowCreate(BaseModel):
             "examples": [
                 {"parameters": EXAMPLE_PARAMETERS, "category_codes": ["DRESS", "KNIT"]},
                 {"brief": EXAMPLE_BRIEF},
+                {"name": "Spring 2027 womenswear", "parameters": EXAMPLE_PARAMETERS},
             ]
         },
     )
 
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        description="What to call the season. Omitted: the brief's title (\"Spring 2026 "
+        'womenswear"), else the season its start falls in ("Spring 2027").',
+    )
     brief: str | None = Field(default=None, min_length=1, max_length=20_000)
     parameters: SeasonParameters | None = Field(
         default=None, description="Confirmed parameters; they take precedence over the brief."
@@ -159,6 +169,7 @@ class WorkflowRead(BaseModel):
             "examples": [
                 {
                     "workflow_id": EXAMPLE_WORKFLOW_ID,
+                    "name": "Spring 2027 womenswear",
                     "state": "awaiting_manufacturing_approval",
                     "status": "awaiting_manufacturing_approval",
                     "brief": EXAMPLE_BRIEF,
@@ -183,6 +194,7 @@ class WorkflowRead(BaseModel):
     )
 
     workflow_id: UUID
+    name: str | None = Field(default=None, description="What a person calls the season.")
     state: WorkflowState
     status: WorkflowState = Field(description="Same as `state`.")
     brief: str | None
@@ -206,6 +218,7 @@ class WorkflowSummary(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_SUMMARY]})
 
     workflow_id: UUID
+    name: str | None = Field(default=None, description="What a person calls the season.")
     state: WorkflowState
     status: WorkflowState
     created_by: str

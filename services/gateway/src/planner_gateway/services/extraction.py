@@ -16,6 +16,7 @@ from planner_shared.events import (
     ExtractionRequestedPayload,
 )
 from planner_shared.runtime import Runtime
+from planner_shared.season_names import name_from_brief
 
 
 async def extract(
@@ -42,4 +43,5 @@ async def extract(
             )
         raise ApiError(422, answer.payload.reason, code="extraction_failed")
     assert isinstance(answer, ExtractionCompleted)
-    return ExtractionRead.of(request.event_id, answer.payload.extraction)
+    read = ExtractionRead.of(request.event_id, answer.payload.extraction)
+    return read.model_copy(update={"season_name": name_from_brief(brief)})

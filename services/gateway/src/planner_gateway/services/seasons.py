@@ -17,6 +17,7 @@ from planner_shared.bus.router import MessageContext
 from planner_shared.db.models import Category, Workflow
 from planner_shared.events import WorkflowRequested, WorkflowRequestedPayload
 from planner_shared.parameters import SeasonParameters
+from planner_shared.season_names import season_name
 from planner_shared.workflow import WorkflowState
 
 
@@ -33,8 +34,10 @@ async def create_workflow(
     parameters: SeasonParameters | None,
     codes: list[str] | None,
     workflow_id: UUID | None = None,
+    name: str | None = None,
 ) -> tuple[Workflow, WorkflowRequested]:
-    """A new workflow and its `workflow.requested` command in the outbox."""
+    """A new workflow and its `workflow.requested` command in the outbox; named `name`, else
+    from the brief or its start (planner_shared.season_names)."""
     session = uow.session
     if codes and (unknown := await _unknown_categories(session, codes)):
         raise ApiError(
@@ -45,8 +48,10 @@ async def create_workflow(
                 for code in unknown
             ],
         )
+    start = parameters.season_start_date if parameters else None
     workflow = Workflow(
         id=workflow_id or uuid4(),
+        name=season_name(name, brief, start),
         state=WorkflowState.CREATED.value,
         brief=brief,
         parameters=parameters.model_dump(mode="json") if parameters else None,
