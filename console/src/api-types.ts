@@ -15,7 +15,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept the manufacturing order, or modify its quantity within bounds */
+        /** Accept the manufacturing order, or modify its lines (or its total) within bounds */
         post: operations["decide_manufacturing_api_approvals_manufacturing_post"];
         delete?: never;
         options?: never;
@@ -1153,6 +1153,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The season's scenarios, oldest first */
+        get: operations["list_scenarios_api_workflows__workflow_id__scenarios_get"];
+        put?: never;
+        /** Fork the season as it stands, change levers, and evaluate it on the ledger beside the live plan (sell-through, lost sales, leftover, revenue, margin, the DC's empty week, each with its 80 % band); nothing of the season changes */
+        post: operations["create_scenario_api_workflows__workflow_id__scenarios_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/scenarios/{scenario_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One scenario with its evaluation */
+        get: operations["get_scenario_api_workflows__workflow_id__scenarios__scenario_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/scenarios/{scenario_id}/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adopt a scenario: records it and answers the pending decision its levers make (the body the approver submits; the approval still gates) */
+        post: operations["adopt_scenario_api_workflows__workflow_id__scenarios__scenario_id__adopt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/stock": {
         parameters: {
             query?: never;
@@ -1287,6 +1339,49 @@ export interface components {
             wape_fraction: number | null;
             /** Weeks */
             weeks: number;
+        };
+        /**
+         * AdoptionRead
+         * @description The decision the scenario's levers make of the pending approval: the body the approver
+         *     submits (the approval still gates), and the levers no decision carries.
+         */
+        AdoptionRead: {
+            /**
+             * Adopted At
+             * Format: date-time
+             */
+            adopted_at: string;
+            /** Adopted By */
+            adopted_by: string;
+            /**
+             * Approval Id
+             * Format: uuid
+             */
+            approval_id: string;
+            /** Approval Kind */
+            approval_kind: string;
+            /**
+             * Decision
+             * @description The decision's body, ready to submit.
+             */
+            decision: {
+                [key: string]: unknown;
+            };
+            /**
+             * Endpoint
+             * @description Where the approver submits `decision`.
+             */
+            endpoint: string;
+            /**
+             * Not Carried
+             * @description Levers of the scenario that are not part of this decision, in words.
+             */
+            not_carried: string[];
+            /**
+             * Scenario Id
+             * Format: uuid
+             */
+            scenario_id: string;
         };
         /** AllocationAnswer */
         AllocationAnswer: {
@@ -1529,6 +1624,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Value */
             decided_value: (number) | null;
             /** Kind */
@@ -1548,6 +1650,13 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Proposed Lines
+             * @description Per category, the proposed units (manufacturing).
+             */
+            proposed_lines?: {
+                [key: string]: number;
+            };
+            /**
              * Proposed Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
              */
@@ -1561,6 +1670,19 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
+        };
+        /**
+         * Band
+         * @description A figure on the forecast's point path, and the least and greatest of it on the point
+         *     path and the ends of the forecast's 80 % interval.
+         */
+        Band: {
+            /** Lower 80 */
+            lower_80: number | null;
+            /** Point */
+            point: number | null;
+            /** Upper 80 */
+            upper_80: number | null;
         };
         /** Body_upload_historical_sales_api_data_historical_sales_post */
         Body_upload_historical_sales_api_data_historical_sales_post: {
@@ -1655,6 +1777,44 @@ export interface components {
         CancelCreate: {
             /** Reason */
             reason?: string | null;
+        };
+        /** CategoryEvaluation */
+        CategoryEvaluation: {
+            /**
+             * Buy
+             * @description Units ordered.
+             */
+            buy: number;
+            /** Category Code */
+            category_code: string;
+            /** @description The first week the DC closes empty; null: it never runs out. */
+            dc_empty_week: components["schemas"]["Band"];
+            /**
+             * Dc Opening Units
+             * @description Units at the DC once the stores are stocked.
+             */
+            dc_opening_units: number;
+            gross_margin: components["schemas"]["Band"];
+            /** @description Units left at the season's end (stores + DC). */
+            leftover_units: components["schemas"]["Band"];
+            /** @description Demand the stores could not serve (units). */
+            lost_sales: components["schemas"]["Band"];
+            /**
+             * Markdown Percentage
+             * @description The deepest markdown of the season, percent.
+             */
+            markdown_percentage: number;
+            revenue: components["schemas"]["Band"];
+            /** @description Gross margin once the leftover is cleared. */
+            season_margin: components["schemas"]["Band"];
+            /** @description Units sold / units available (0-1). */
+            sell_through_fraction: components["schemas"]["Band"];
+            /**
+             * Units Available
+             * @description The order plus stock on hand (units).
+             */
+            units_available: number;
+            units_sold: components["schemas"]["Band"];
         };
         /**
          * CategoryForecastChart
@@ -2207,6 +2367,23 @@ export interface components {
             workflow_id: string;
         };
         /**
+         * Comparison
+         * @description The scenario against the live plan: the scenario's point figures less the live plan's
+         *     (sell-through in fraction points, the DC's empty week in weeks).
+         */
+        Comparison: {
+            /** Categories */
+            categories: {
+                [key: string]: {
+                    [key: string]: number | null;
+                };
+            };
+            /** Total */
+            total: {
+                [key: string]: number | null;
+            };
+        };
+        /**
          * ComparisonRow
          * @example {
          *       "label": "Sold",
@@ -2466,6 +2643,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Value */
             decided_value: number | null;
             /** Kind */
@@ -2474,6 +2658,13 @@ export interface components {
             max_value: number;
             /** Min Value */
             min_value: number;
+            /**
+             * Proposed Lines
+             * @description Per category, the proposed units (manufacturing).
+             */
+            proposed_lines?: {
+                [key: string]: number;
+            };
             /** Proposed Value */
             proposed_value: number;
             /** Reason */
@@ -2517,6 +2708,13 @@ export interface components {
             /** Decided By */
             decided_by: string;
             /**
+             * Decided Lines
+             * @description Per category, what was decided: the lines sent, or the total split by the proposal's shares.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
+            /**
              * Decided Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
              */
@@ -2532,6 +2730,13 @@ export interface components {
              * @enum {string}
              */
             kind: "manufacturing" | "markdown";
+            /**
+             * Proposed Lines
+             * @description Per category, what was proposed (manufacturing).
+             */
+            proposed_lines?: {
+                [key: string]: number;
+            };
             /**
              * Proposed Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
@@ -2551,6 +2756,22 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
+        };
+        /**
+         * DemandAdjustment
+         * @description One category's expected demand moved by a percentage in chosen weeks.
+         */
+        DemandAdjustment: {
+            /**
+             * Change Percentage
+             * @description Demand change in percent: 10 is 10% more, -15 is 15% less.
+             */
+            change_percentage: number;
+            /**
+             * Weeks
+             * @description The season weeks it applies to; every week not yet in when left out.
+             */
+            weeks?: number[] | null;
         };
         /**
          * Domain
@@ -2623,6 +2844,25 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /**
+         * Evaluation
+         * @description One plan of the season (a scenario, or the live plan) on the ledger.
+         */
+        Evaluation: {
+            /** Before The Buy */
+            before_the_buy: boolean;
+            /** Categories */
+            categories: components["schemas"]["CategoryEvaluation"][];
+            /**
+             * Dc Holdback Percentage
+             * @description Before the buy: the holdback the order is allocated with; null after.
+             */
+            dc_holdback_percentage: number | null;
+            replenishment_strategy: components["schemas"]["ReplenishmentStrategy"];
+            total: components["schemas"]["ScenarioFigures"];
+            /** Weeks In */
+            weeks_in: number;
         };
         /**
          * EventPage
@@ -3459,9 +3699,24 @@ export interface components {
          *       "reason": "smaller first drop",
          *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
          *     }
+         * @example {
+         *       "action": "modify",
+         *       "lines": {
+         *         "OUTW": 13655
+         *       },
+         *       "reason": "outerwear +10 % vs last year",
+         *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
+         *     }
          */
         ManufacturingDecision: {
             action: components["schemas"]["DecisionAction"];
+            /**
+             * Lines
+             * @description Units per category code (action 'modify'), each within its line's bounds; categories left out keep the proposed units, and the total follows the lines.
+             */
+            lines?: {
+                [key: string]: number;
+            } | null;
             /**
              * Reason
              * @description Why; required when modifying.
@@ -3469,7 +3724,7 @@ export interface components {
             reason?: string | null;
             /**
              * Value
-             * @description The quantity to order (action 'modify'); within the proposal's bounds.
+             * @description The quantity to order (action 'modify'); within the proposal's bounds. Split across the categories by the proposal's shares.
              */
             value?: number | null;
             /**
@@ -3746,6 +4001,22 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
+        };
+        /**
+         * MarkdownLever
+         * @description One category's markdown: a depth from the week after its checkpoint to the end.
+         */
+        MarkdownLever: {
+            /**
+             * Markdown Checkpoint Week
+             * @description The markdown applies from the week after this one; the season's markdown_checkpoint_week when left out.
+             */
+            markdown_checkpoint_week?: number | null;
+            /**
+             * Markdown Percentage
+             * @description Markdown depth in percent: 20 is 20% off. 0 is no markdown.
+             */
+            markdown_percentage: number;
         };
         /**
          * MarkdownList
@@ -4664,6 +4935,145 @@ export interface components {
             run_number: number;
             /** Season Total */
             season_total: number;
+        };
+        /** ScenarioFigures */
+        ScenarioFigures: {
+            /** @description The first week the DC closes empty; null: it never runs out. */
+            dc_empty_week: components["schemas"]["Band"];
+            gross_margin: components["schemas"]["Band"];
+            /** @description Units left at the season's end (stores + DC). */
+            leftover_units: components["schemas"]["Band"];
+            /** @description Demand the stores could not serve (units). */
+            lost_sales: components["schemas"]["Band"];
+            revenue: components["schemas"]["Band"];
+            /** @description Gross margin once the leftover is cleared. */
+            season_margin: components["schemas"]["Band"];
+            /** @description Units sold / units available (0-1). */
+            sell_through_fraction: components["schemas"]["Band"];
+            /**
+             * Units Available
+             * @description The order plus stock on hand (units).
+             */
+            units_available: number;
+            units_sold: components["schemas"]["Band"];
+        };
+        /**
+         * ScenarioLevers
+         * @description The levers of a scenario; a lever left out keeps the live plan's value.
+         */
+        ScenarioLevers: {
+            /**
+             * Buy
+             * @description Units ordered per category (code -> units), before the buy only; categories left out keep the proposal.
+             * @example {
+             *       "OUTERWEAR": 24000
+             *     }
+             */
+            buy?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Dc Holdback Percentage
+             * @description Share of the order kept at the DC, in percent (before the buy only).
+             */
+            dc_holdback_percentage?: number | null;
+            /**
+             * Demand Adjustment
+             * @description Expected demand moved per category, in chosen weeks.
+             */
+            demand_adjustment?: {
+                [key: string]: components["schemas"]["DemandAdjustment"];
+            };
+            /**
+             * Demand Elasticity
+             * @description The demand's price elasticity per category (negative: -2.2 means 1% off the price sells 2.2% more); used by the markdown.
+             */
+            demand_elasticity?: {
+                [key: string]: number;
+            };
+            /**
+             * Markdown
+             * @description Markdown per category (code -> depth and week).
+             */
+            markdown?: {
+                [key: string]: components["schemas"]["MarkdownLever"];
+            };
+            /** @description How often the DC replenishes the stores. */
+            replenishment_strategy?: components["schemas"]["ReplenishmentStrategy"] | null;
+            /**
+             * Transfer Strategy
+             * @description Moves between stores: only 'none' is evaluated on the ledger so far.
+             */
+            transfer_strategy?: ("none" | "dc_only" | "hybrid") | null;
+        };
+        /** ScenarioList */
+        ScenarioList: {
+            /** Scenarios */
+            scenarios: components["schemas"]["ScenarioRead"][];
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
+         * ScenarioRead
+         * @description A scenario, the live plan as it was when the scenario was built, and the differences.
+         */
+        ScenarioRead: {
+            /** Adopted At */
+            adopted_at?: string | null;
+            /** Adopted By */
+            adopted_by?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            differences: components["schemas"]["Comparison"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            levers: components["schemas"]["ScenarioLevers"];
+            live: components["schemas"]["Evaluation"];
+            /** Name */
+            name: string;
+            scenario: components["schemas"]["Evaluation"];
+            /**
+             * Weeks In
+             * @description The weeks in when it was forked.
+             */
+            weeks_in: number;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
+         * ScenarioRequest
+         * @example {
+         *       "levers": {
+         *         "buy": {
+         *           "OUTW": 24000
+         *         },
+         *         "dc_holdback_percentage": 30,
+         *         "replenishment_strategy": "bi_weekly"
+         *       },
+         *       "name": "82,000 with outerwear +6,155"
+         *     }
+         */
+        ScenarioRequest: {
+            levers?: components["schemas"]["ScenarioLevers"];
+            /**
+             * Name
+             * @description What the planner calls it.
+             */
+            name: string;
         };
         /**
          * SeasonColumn
@@ -12195,6 +12605,361 @@ export interface operations {
                 };
                 content: {
                     "text/csv": unknown;
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_scenarios_api_workflows__workflow_id__scenarios_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_scenario_api_workflows__workflow_id__scenarios_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioRead"];
+                };
+            };
+            /** @description A body that cannot be read, or (v1) a file that is not .csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A JSON endpoint sent another Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_scenario_api_workflows__workflow_id__scenarios__scenario_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                scenario_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioRead"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    adopt_scenario_api_workflows__workflow_id__scenarios__scenario_id__adopt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                scenario_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdoptionRead"];
                 };
             };
             /** @description Missing or unknown API key */
