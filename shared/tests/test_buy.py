@@ -91,7 +91,7 @@ def test_the_optimum_is_no_worse_than_the_rule_or_its_neighbours() -> None:
         assert best.expected_margin >= near.expected_margin - 1e-6
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     mean=st.floats(10, 1e5),
     spread=st.floats(0.01, 0.5),
@@ -126,7 +126,7 @@ def test_money_that_makes_no_sense_is_refused() -> None:
         Economics(price=50, cost=20, salvage=50)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     total=st.integers(0, 200_000),
     shares=st.dictionaries(
@@ -144,11 +144,11 @@ def test_a_split_total_conserves_units(total: int, shares: dict[str, int]) -> No
 
 
 def test_line_bounds_let_one_line_take_the_whole_range() -> None:
-    lines = {"ACCS": 23865, "DRES": 31404, "KNIT": 8864, "OUTW": 7663}
+    lines = {"ACCS": 23864, "DRES": 31403, "KNIT": 8863, "OUTW": 7662}
     total = sum(lines.values())
     bounds = line_bounds(lines, total - 14000, total + 14000)
-    assert bounds["OUTW"] == (0, 7663 + 14000)
-    assert bounds["DRES"] == (31404 - 14000, 31404 + 14000)
+    assert bounds["OUTW"] == (0, 7662 + 14000)
+    assert bounds["DRES"] == (31403 - 14000, 31403 + 14000)
     # A total split by shares anywhere in the order's range stays within every line's bounds.
     for decided in (total - 14000, total + 14000, total + 6155):
         split = split_total(decided, {k: float(v) for k, v in lines.items()})

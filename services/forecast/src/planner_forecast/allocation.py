@@ -32,6 +32,8 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict
 
+from planner_shared.buy import split_total
+
 
 class AllocationError(ValueError):
     """The quantity cannot be allocated under the rules (e.g. below the minimum displays)."""
@@ -44,25 +46,15 @@ def _exact(value: float) -> Fraction:
 
 
 def largest_remainder(total: int, weights: Mapping[str, float]) -> dict[str, int]:
-    """Integers proportional to `weights` that sum exactly to `total` (equal split if all 0)."""
+    """Integers proportional to `weights` that sum exactly to `total` (equal split if all 0):
+    `planner_shared.buy.split_total`, with the allocation's own errors."""
     if total < 0:
         raise AllocationError(f"cannot allocate a negative quantity ({total})")
-    if not weights:
-        if total:
-            raise AllocationError(f"{total} units to allocate but nobody to allocate them to")
-        return {}
-    exact = {key: _exact(value) for key, value in weights.items()}
-    mass = sum(exact.values(), Fraction(0))
-    if mass == 0:
-        exact = {key: Fraction(1) for key in exact}
-        mass = Fraction(len(exact))
-    quotas = {key: total * value / mass for key, value in exact.items()}
-    units = {key: int(quota) for key, quota in quotas.items()}
-    leftover = total - sum(units.values())
-    order = sorted(quotas, key=lambda key: (-(quotas[key] - units[key]), -exact[key], key))
-    for key in order[:leftover]:
-        units[key] += 1
-    return units
+    if not weights and total:
+        raise AllocationError(f"{total} units to allocate but nobody to allocate them to")
+    for value in weights.values():
+        _exact(value)
+    return split_total(total, weights)
 
 
 def split_with_minimums(

@@ -4,8 +4,9 @@ The forecast-plus-safety-stock rule (manufacturing.py) still sizes each store's 
 lead times (the allocation and the ledger read them from the plan's reasoning), and its
 quantity is kept as the baseline the agents and the docs compare with. The order itself is
 the critical-ratio quantile of the category's season demand less stock on hand. A category
-without a unit cost or salvage value cannot be priced: it keeps the rule's quantity, and the
-reasoning says so.
+without a unit cost or salvage value cannot be priced, and one whose stores have a planner's
+uploaded safety stock (contract v1) is sized by it: both keep the rule's quantity, and the
+reasoning says why.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def newsvendor_plan(
         money, missing = None, str(exc)
     else:
         missing = "no unit cost or salvage value in the category reference data"
+    if plan.reasoning.get("uploaded_safety_stock_stores"):
+        # A planner's uploaded safety stock is a decision of theirs: it sizes the order.
+        money, missing = None, "the planner uploaded safety stock for this workflow's stores"
     line = ManufacturingLine(
         category_code=plan.category_code,
         forecast_units=plan.forecast_units,

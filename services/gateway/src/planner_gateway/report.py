@@ -228,29 +228,27 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
             f"{r.reason} after week {r.after_week}",
         )
     for d in report.decisions:
-        yield ("decision", d.kind, "proposed_value", d.proposed_value, d.unit, "", "", "")
-        yield (
-            "decision",
-            d.kind,
-            "decided_value",
-            "" if d.decided_value is None else d.decided_value,
-            d.unit,
-            d.decided_by or "",
-            d.decided_at.isoformat() if d.decided_at else "",
-            f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
-        )
-        for code, units in sorted(d.decided_lines.items()):
-            proposed = d.proposed_lines.get(code)
-            yield (
-                "decision_line",
-                f"{d.kind} {code}",
-                "decided_value",
-                units,
-                d.unit,
-                d.decided_by or "",
-                d.decided_at.isoformat() if d.decided_at else "",
-                "" if proposed is None else f"proposed {proposed:g}",
-            )
+        yield from _decision_rows(d)
+
+
+def _decision_rows(d: DecisionLine) -> Iterator[tuple[object, ...]]:
+    yield ("decision", d.kind, "proposed_value", d.proposed_value, d.unit, "", "", "")
+    by, at = d.decided_by or "", d.decided_at.isoformat() if d.decided_at else ""
+    yield (
+        "decision",
+        d.kind,
+        "decided_value",
+        "" if d.decided_value is None else d.decided_value,
+        d.unit,
+        by,
+        at,
+        f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
+    )
+    # Per category, as decided: a raised line is that category's, never spread pro rata.
+    for code, units in sorted(d.decided_lines.items()):
+        proposed = d.proposed_lines.get(code)
+        note = "" if proposed is None else f"proposed {proposed:g}"
+        yield ("decision_line", f"{d.kind} {code}", "decided_value", units, d.unit, by, at, note)
 
 
 _REPLAY_METRICS = (
