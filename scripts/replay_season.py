@@ -48,7 +48,7 @@ def _cell(key: str, value: Any) -> str:
 def print_run(run: ReplayRun) -> None:
     replay = run.report["replay"]
     print(replay["label"])
-    print(f"status {replay['status']}, decided by {replay['decided_by']}")
+    print(f"status {replay['status']} ({run.status.get('message')}), by {replay['decided_by']}")
     print("| category | " + " | ".join(label for _, label in COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for line in replay["lines"]:
@@ -61,18 +61,21 @@ def print_run(run: ReplayRun) -> None:
     print(f"replayed in {run.seconds:.1f}s: {run.timings()}")
 
 
-async def replay(url: str, weeks: int, categories: list[str] | None) -> ReplayRun:
+async def replay(url: str, weeks: int, categories: list[str] | None, within: float) -> ReplayRun:
     parameters = SPRING_2025 | {"forecast_horizon_weeks": weeks}
     if parameters["markdown_checkpoint_week"] > weeks:
         parameters["markdown_checkpoint_week"] = max(1, weeks // 2)
     async with GatewayClient(url) as client:
-        return await play(client, parameters, name="Spring 2025 replay", categories=categories)
+        return await play(
+            client, parameters, name="Spring 2025 replay", categories=categories, within=within
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--categories", default="", help="comma-separated; all when omitted")
+    parser.add_argument("--within", type=float, default=1800.0, help="seconds to wait at most")
     args = parser.parse_args()
     categories = [c for c in args.categories.split(",") if c] or None
     server = find_or_start_postgres()
@@ -93,7 +96,7 @@ def main() -> None:
         started = time.monotonic()
         stack.start()
         print(f"five services ready in {time.monotonic() - started:.1f}s")
-        print_run(asyncio.run(replay(stack.gateway_url, args.weeks, categories)))
+        print_run(asyncio.run(replay(stack.gateway_url, args.weeks, categories, args.within)))
     finally:
         stack.stop_all()
         stack.delete_streams()

@@ -52,7 +52,7 @@ async def replay_spring_2025(stack: Stack) -> None:
             parameters,
             name="Spring 2025 replay",
             categories=CATEGORIES,
-            within=s.FORECAST_SECONDS + 120,
+            within=s.FORECAST_SECONDS + 450,
             on_week=(1, restart_gateway),
         )
         print(f"replay timings ({run.seconds:.1f}s): {run.timings()}")
