@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from planner_approvals.decisions import DecisionError, decided_value, number
+from planner_approvals.markdown_lines import decided_lines, proposed_lines, value_with_lines
 from planner_approvals.repository import (
     DECIDED,
     PENDING,
@@ -122,11 +123,12 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
         {"approval_id": approval.id, "proposal": approval.proposal}
     ).proposal
     try:
-        value = decided_value(proposal, decision)
+        lines = decided_lines(proposal, decision)
+        value = decided_value(proposal, value_with_lines(proposal, decision, lines))
     except DecisionError as error:
         return _refuse(event, ctx, error)
     now = datetime.now(UTC)
-    record_decision(approval, decision, value, now)
+    record_decision(approval, decision, value, now, lines=lines)
     ctx.emit(
         event.caused(
             ApprovalDecided,
@@ -139,6 +141,8 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
                 reason=decision.reason,
                 decided_by=decision.decided_by,
                 decided_at=now,
+                proposed_lines=proposed_lines(proposal),
+                decided_lines=lines,
             ),
             ctx.producer,
         )

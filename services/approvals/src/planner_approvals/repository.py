@@ -64,11 +64,17 @@ async def add_approval(
 
 
 def record_decision(
-    approval: Approval, decision: DecisionSubmittedPayload, value: float, at: datetime
+    approval: Approval,
+    decision: DecisionSubmittedPayload,
+    value: float,
+    at: datetime,
+    *,
+    lines: dict[str, float] | None = None,
 ) -> None:
     approval.status = DECIDED
     approval.action = decision.action.value
     approval.decided_value = value
+    approval.decided_lines = lines or None
     approval.reason = decision.reason
     approval.decided_by = decision.decided_by
     approval.decided_at = at

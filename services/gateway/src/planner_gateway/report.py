@@ -124,6 +124,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
                 reason=a.reason,
                 decided_by=a.decided_by,
                 decided_at=a.decided_at,
+                decided_lines=a.decided_lines,
             )
             for a in await approvals(session, workflow_id)
         ],
@@ -233,6 +234,8 @@ def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
             d.decided_at.isoformat() if d.decided_at else "",
             f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
         )
+        for code, value in sorted(d.decided_lines.items()):
+            yield ("decision", d.kind, f"decided_value {code}", value, d.unit, "", "", "")
 
 
 # A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or

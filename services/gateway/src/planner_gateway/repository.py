@@ -42,7 +42,7 @@ from planner_shared.db.models import (
     Workflow,
     WorkflowEvent,
 )
-from planner_shared.events import ForecastRequestedPayload
+from planner_shared.events import ForecastRequestedPayload, MarkdownLine
 
 
 async def get_workflow(session: AsyncSession, workflow_id: UUID, *, lock: bool = False) -> Workflow:
@@ -371,6 +371,7 @@ async def approvals(
             max_value=a.max_value,
             action=a.action,
             decided_value=a.decided_value,
+            decided_lines=a.decided_lines or {},
             reason=a.reason,
             decided_by=a.decided_by,
             decided_at=a.decided_at,
@@ -407,6 +408,9 @@ async def markdowns(session: AsyncSession, workflow_id: UUID) -> list[MarkdownRe
                         if p.get("demand_lift_per_point") is not None
                         else None
                     ),
+                    markdown_points_per_gap_point=float(p["elasticity"]),
+                    lines=[MarkdownLine.model_validate(line) for line in p.get("lines") or []],
+                    decided_lines=a.decided_lines,
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:

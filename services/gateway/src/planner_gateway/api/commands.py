@@ -103,6 +103,8 @@ def _decision_answer(answer: EventBase) -> tuple[int, dict[str, Any]]:
         decided_by=p.decided_by,
         decided_at=p.decided_at,
         event_id=answer.event_id,
+        proposed_lines=p.proposed_lines,
+        decided_lines=p.decided_lines,
     )
     return 200, read.model_dump(mode="json")
 
@@ -137,7 +139,13 @@ async def _decide(
 ) -> JSONResponse:
     await decisions.require_workflow(runtime, body.workflow_id, principal, state.settings)
     request = decisions.command(
-        kind, body.workflow_id, body.action, body.value, body.reason, principal
+        kind,
+        body.workflow_id,
+        body.action,
+        body.value,
+        body.reason,
+        principal,
+        lines=getattr(body, "lines", None),
     )
     endpoint = f"approvals/{kind.value}"
     answer: EventBase | None = None

@@ -10,7 +10,7 @@ as `value` or, by kind, `quantity` / `percentage`.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -147,8 +147,9 @@ class _Decision(BaseModel):
 
     @model_validator(mode="after")
     def _value_when_modifying(self) -> Self:
-        if self.action is DecisionAction.MODIFY and self.value is None:
-            raise ValueError("action 'modify' needs a value")
+        lines = getattr(self, "lines", None)
+        if self.action is DecisionAction.MODIFY and self.value is None and not lines:
+            raise ValueError("action 'modify' needs a value (or lines)")
         return self
 
 
@@ -189,9 +190,31 @@ class MarkdownDecision(_Decision):
                     "percentage": 15,
                     "reason": "protect margin",
                 },
+                {
+                    "workflow_id": EXAMPLE_WORKFLOW_ID,
+                    "action": "modify",
+                    "lines": {"DRES": 20, "OUTW": 0, "KNIT": 0, "ACCS": 5},
+                    "reason": "only dresses are behind",
+                },
             ]
         },
     )
+
+    lines: dict[str, Annotated[float, Field(strict=True, ge=0, le=100)]] | None = Field(
+        default=None,
+        description="Per category code, its markdown in percent (action 'modify'), each up to "
+        "the proposal's maximum; a category left out keeps its proposed depth. With `value`, "
+        "`value` is the depth of every category the lines leave out.",
+    )
+
+    @field_validator("lines")
+    @classmethod
+    def _lines_in_percent(cls, lines: dict[str, float] | None) -> dict[str, float] | None:
+        if lines is None:
+            return None
+        for code, depth in lines.items():
+            check_percent(f"the markdown of {code} (lines.{code})", depth)
+        return {code.strip().upper(): float(depth) for code, depth in lines.items()}
 
     value: float | None = Field(
         default=None,
@@ -244,3 +267,10 @@ class DecisionRead(ApprovalAmounts):
     decided_by: str
     decided_at: datetime
     event_id: UUID = Field(description="The approval.decided event.")
+    proposed_lines: dict[str, float] = Field(
+        default_factory=dict, description="Per category, what was proposed (when by lines)."
+    )
+    decided_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category, what was decided; empty for one value for every category.",
+    )

@@ -84,6 +84,11 @@ class DecisionLine(BaseModel):
     reason: str | None
     decided_by: str | None
     decided_at: datetime | None
+    decided_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category, the decided value (a markdown's depth by category); empty "
+        "when one value was decided for every category.",
+    )
 
 
 class ReforecastLine(BaseModel):

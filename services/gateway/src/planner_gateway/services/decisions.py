@@ -37,12 +37,19 @@ def command(
     value: float | None,
     reason: str | None,
     principal: Principal,
+    *,
+    lines: dict[str, float] | None = None,
 ) -> DecisionSubmitted:
     return DecisionSubmitted(
         workflow_id=workflow_id,
         producer=SERVICE_NAME,
         payload=DecisionSubmittedPayload(
-            kind=kind, action=action, value=value, reason=reason, decided_by=principal.name
+            kind=kind,
+            action=action,
+            value=value,
+            lines=lines,
+            reason=reason,
+            decided_by=principal.name,
         ),
     )
 
