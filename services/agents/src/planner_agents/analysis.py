@@ -486,7 +486,8 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
         if ctx.stock is None
         else markdown_lines(ctx.stock, view.categories, view.target, view.max_markdown_percentage)
     )
-    by_line = f". By category, for margin: {explain_lines(lines)}" if lines else ""
+    explained = explain_lines(lines)
+    by_line = f". By category, for margin: {explained}" if lines else ""
     if percentage <= 0 and not any(line.percentage > 0 for line in lines):
         ctx.decisions.markdown = None
         return MarkdownResult(
@@ -494,6 +495,7 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
             formula=formula,
             proposal=None,
             margin=margin_note,
+            by_category=explained,
             note=f"No markdown: {formula}{margin_note}{by_line}",
         )
     written = rationale.strip()
@@ -519,6 +521,7 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
         formula=formula,
         proposal=proposal,
         margin=margin_note,
+        by_category=explained,
         note=f"Proposed a {percentage:g}% markdown for approval ({formula}{margin_note}{by_line})",
     )
 
