@@ -29,7 +29,8 @@ def _panel(code: str, elasticity: float, *, moved: bool, seed: int = 3) -> list[
     rows = []
     for s in range(40):
         for w in range(60):
-            price = 50.0 * (1 - rng.choice((0.1, 0.2, 0.3))) if moved and rng.random() < 0.33 else 50.0
+            cut = rng.choice((0.1, 0.2, 0.3)) if moved and rng.random() < 0.33 else 0.0
+            price = 50.0 * (1 - cut)
             mean = size[s] * season[w] * (price / 50.0) ** elasticity
             units = max(round(mean * math.exp(rng.gauss(0, 0.1))), 0)
             rows.append(SaleAtPrice(code, f"S{s}", w, float(units), price))
@@ -49,7 +50,8 @@ def test_the_fit_recovers_an_exact_elasticity_net_of_store_and_week_effects() ->
     keep = np.ones(600, dtype=bool)
     keep[[3, 77, 400]] = False
     fit = fit_log_log(units[keep], prices[keep], [stores[keep], weeks[keep]], stores[keep])
-    assert fit is not None and fit.slope == pytest.approx(-1.7, abs=1e-6)
+    assert fit is not None
+    assert fit.slope == pytest.approx(-1.7, abs=1e-6)
 
 
 def test_prices_that_never_move_say_nothing_and_the_fit_says_so() -> None:
@@ -64,7 +66,9 @@ def test_each_category_is_estimated_with_an_interval_holding_the_truth() -> None
         e = found[code]
         # The history wins over the catalogue's figure where the prices moved.
         assert e.source == HISTORY
-        assert e.lower is not None and e.upper is not None and e.elasticity is not None
+        assert e.lower is not None
+        assert e.upper is not None
+        assert e.elasticity is not None
         assert e.lower <= truth <= e.upper
         assert abs(e.elasticity - truth) < 0.1
         assert e.price_changes > 700
@@ -83,7 +87,8 @@ def test_a_category_whose_prices_never_moved_takes_a_stated_prior() -> None:
     )
     assert (found["ACCS"].elasticity, found["ACCS"].source) == (-1.1, CATALOGUE)
     pooled = found["KNIT"]
-    assert pooled.source == POOLED and pooled.elasticity is not None
+    assert pooled.source == POOLED
+    assert pooled.elasticity is not None
     assert -2.0 < pooled.elasticity < -1.0  # between the categories it pools
     assert "prices never moved" in pooled.describe()
     # No history at all for SHOE: the pooled estimate still stands in.

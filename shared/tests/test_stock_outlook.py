@@ -13,8 +13,8 @@ from planner_shared.stock.ledger import CategoryStockInputs
 from planner_shared.stock.outlook import (
     best_by_category,
     best_for_margin,
-    lines_outcome,
     candidate_depths,
+    lines_outcome,
     markdown_outcome,
     markdown_outcomes,
 )
@@ -110,7 +110,8 @@ def test_each_category_gets_its_own_best_depth_and_lines_apply_each_depth() -> N
     outcomes = markdown_outcomes(stock, candidate_depths(40), 5)
     best = best_by_category(outcomes, 40)
     assert best["KNIT"] == 0.0
-    assert best["DRES"] is not None and best["DRES"] > 0
+    assert best["DRES"] is not None
+    assert best["DRES"] > 0
     at = {o.percentage: o for o in outcomes}
     for code, depth in best.items():
         assert depth is not None
@@ -128,5 +129,6 @@ def test_each_category_gets_its_own_best_depth_and_lines_apply_each_depth() -> N
     )
     # A capped search never goes past its cap; an unknown cost makes the depth unknown.
     assert best_by_category(outcomes, 5)["DRES"] in (0.0, 5.0)
-    costless = replace(stock, categories={**stock.categories, "KNIT": replace(knit_money, unit_cost=None)})
+    no_cost = replace(knit_money, unit_cost=None)
+    costless = replace(stock, categories={**stock.categories, "KNIT": no_cost})
     assert best_by_category(markdown_outcomes(costless, [0, 10], 5), 40)["KNIT"] is None

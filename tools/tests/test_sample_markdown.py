@@ -25,7 +25,8 @@ def test_the_estimates_recover_the_generators_elasticities_within_25_percent(
     for code, estimate in stock.elasticities.items():
         assert estimate.source == HISTORY
         assert estimate.elasticity is not None
-        assert estimate.lower is not None and estimate.upper is not None
+        assert estimate.lower is not None
+        assert estimate.upper is not None
         assert abs(estimate.elasticity - truth[code]) <= 0.25 * abs(truth[code]), code
         assert estimate.lower < estimate.elasticity < estimate.upper
         assert estimate.price_changes >= 100
@@ -39,7 +40,8 @@ def test_each_category_gets_its_own_markdown_and_none_lowers_margin(stock: Seaso
         assert depth is not None
         chosen = at[depth].by_category[code].season_margin
         none = at[0.0].by_category[code].season_margin
-        assert chosen is not None and none is not None
+        assert chosen is not None
+        assert none is not None
         assert chosen >= none, code
         assert chosen == max(o.by_category[code].season_margin or 0.0 for o in outcomes)
     # Dresses are far behind the target after week 6, outerwear far ahead: their own depths.

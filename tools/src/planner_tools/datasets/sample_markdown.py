@@ -136,7 +136,9 @@ def sample_season(
     )
 
 
-def checkpoint(stock: SeasonStock, cap: float = DEFAULT_MAX_MARKDOWN_PERCENTAGE) -> list[MarkdownOutcome]:
+def checkpoint(
+    stock: SeasonStock, cap: float = DEFAULT_MAX_MARKDOWN_PERCENTAGE
+) -> list[MarkdownOutcome]:
     """Every candidate depth from the week after the weeks in."""
     return markdown_outcomes(stock, candidate_depths(cap), stock.weeks_in + 1)
 
@@ -173,7 +175,8 @@ def report(stock: SeasonStock, cap: float = DEFAULT_MAX_MARKDOWN_PERCENTAGE) -> 
             mark = "  <- best for margin" if o.percentage == best[code] else ""
             mark += "  <- rule" if o.percentage == ruled.percentage else ""
             lines.append(
-                f"  {o.percentage:>4g}%  {f.sell_through or 0:>11.1%}  {round(f.leftover_units) + 0:>8,}"
+                f"  {o.percentage:>4g}%  {f.sell_through or 0:>11.1%}"
+                f"  {round(f.leftover_units) + 0:>8,}"
                 f"  {f.revenue:>10,.0f}  {f.season_margin or 0:>10,.0f}{mark}"
             )
     return lines
