@@ -1480,6 +1480,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided quantity or percentage when decided by lines.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Value */
             decided_value: (number) | null;
             /** Kind */
@@ -2386,6 +2393,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided value (a markdown's depth by category); empty when one value was decided for every category.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Value */
             decided_value: number | null;
             /** Kind */
@@ -2437,6 +2451,13 @@ export interface components {
             /** Decided By */
             decided_by: string;
             /**
+             * Decided Lines
+             * @description Per category, what was decided; empty for one value for every category.
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
+            /**
              * Decided Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
              */
@@ -2452,6 +2473,13 @@ export interface components {
              * @enum {string}
              */
             kind: "manufacturing" | "markdown";
+            /**
+             * Proposed Lines
+             * @description Per category, what was proposed (when by lines).
+             */
+            proposed_lines?: {
+                [key: string]: number;
+            };
             /**
              * Proposed Value
              * @description Units (an integer) for a manufacturing order; percent for a markdown.
@@ -3524,32 +3552,6 @@ export interface components {
             workflow_id: string;
         };
         /**
-         * MarkdownCandidate
-         * @description The season at one markdown depth, on the stock ledger.
-         * @example {
-         *       "leftover_units": 6900,
-         *       "lost_sales": 3100,
-         *       "markdown_pct": 15,
-         *       "revenue": 4302100,
-         *       "season_margin": 2410400,
-         *       "sell_through_fraction": 0.91
-         *     }
-         */
-        MarkdownCandidate: {
-            /** Leftover Units */
-            leftover_units: number;
-            /** Lost Sales */
-            lost_sales: number;
-            /** Markdown Pct */
-            markdown_pct: number;
-            /** Revenue */
-            revenue: number;
-            /** Season Margin */
-            season_margin: number | null;
-            /** Sell Through Fraction */
-            sell_through_fraction: number | null;
-        };
-        /**
          * MarkdownCategoryProjection
          * @example {
          *       "available_units": 36000,
@@ -3594,6 +3596,11 @@ export interface components {
              * @description Sold by the end of the season without markdown.
              */
             baseline_units: number;
+            /**
+             * Best For Margin Pct
+             * @description This category's depth (0 to the cap, in 5 % steps) with the highest expected season margin; null when it lacks a cost or salvage value.
+             */
+            best_for_margin_pct?: number | null;
             /** Category Code */
             category_code: string;
             /**
@@ -3602,10 +3609,20 @@ export interface components {
              */
             demand_elasticity?: number | null;
             /**
+             * Demand Elasticity Source
+             * @description 'history' (estimated from the history's price changes), 'catalogue' or 'pooled estimate' (priors for a category whose prices never moved).
+             */
+            demand_elasticity_source?: string | null;
+            /**
              * Elasticity
              * @description The markdown rule's points of markdown per point of sell-through gap.
              */
             elasticity: number;
+            /**
+             * Markdown Pct
+             * @description The depth this category is projected at.
+             */
+            markdown_pct?: number | null;
             /**
              * Projected Leftover Units
              * @default 0
@@ -3643,9 +3660,27 @@ export interface components {
          *       "reason": "protect margin",
          *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
          *     }
+         * @example {
+         *       "action": "modify",
+         *       "lines": {
+         *         "ACCS": 5,
+         *         "DRES": 20,
+         *         "KNIT": 0,
+         *         "OUTW": 0
+         *       },
+         *       "reason": "only dresses are behind",
+         *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
+         *     }
          */
         MarkdownDecision: {
             action: components["schemas"]["DecisionAction"];
+            /**
+             * Lines
+             * @description Per category code, its markdown in percent (action 'modify'), each up to the proposal's maximum; a category left out keeps its proposed depth. With `value`, `value` is the depth of every category the lines leave out.
+             */
+            lines?: {
+                [key: string]: number;
+            } | null;
             /**
              * Reason
              * @description Why; required when modifying.
@@ -3661,6 +3696,52 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
+        };
+        /**
+         * MarkdownLine
+         * @description One category's markdown: the depth with the highest expected season margin, beside
+         *     the seed rule's depth, with every candidate depth's projection.
+         */
+        MarkdownLine: {
+            /** Candidates */
+            candidates?: components["schemas"]["planner_shared__events__MarkdownCandidate"][];
+            /** Category Code */
+            category_code: string;
+            /**
+             * Demand Elasticity
+             * @description The demand's price elasticity: % demand per % price.
+             */
+            demand_elasticity?: number | null;
+            /** Demand Elasticity Lower */
+            demand_elasticity_lower?: number | null;
+            /**
+             * Demand Elasticity Source
+             * @description 'history', 'catalogue', 'pooled estimate' or 'none'.
+             */
+            demand_elasticity_source?: string | null;
+            /** Demand Elasticity Upper */
+            demand_elasticity_upper?: number | null;
+            /**
+             * Markdown Points Per Gap Point
+             * @description The seed rule's parameter (not a price elasticity).
+             */
+            markdown_points_per_gap_point?: number | null;
+            /** Max Percentage */
+            max_percentage: number;
+            /**
+             * Percentage
+             * @description Recommended: the best for margin.
+             */
+            percentage: number;
+            /**
+             * Rule Percentage
+             * @description The seed rule's depth (gap x points per gap point).
+             */
+            rule_percentage: number;
+            /** Sell Through */
+            sell_through: number | null;
+            /** Target */
+            target: number;
         };
         /**
          * MarkdownList
@@ -3759,7 +3840,7 @@ export interface components {
              */
             best_for_margin_pct?: number | null;
             /** Candidates */
-            candidates?: components["schemas"]["MarkdownCandidate"][];
+            candidates?: components["schemas"]["planner_gateway__schemas__charts__MarkdownCandidate"][];
             /** Categories */
             categories: components["schemas"]["MarkdownCategoryProjection"][];
             /** Checkpoint Week */
@@ -3820,6 +3901,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided depth; empty when one depth was decided for every category (`decided_markdown_pct`).
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Markdown Pct */
             decided_markdown_pct: number | null;
             /**
@@ -3836,6 +3924,16 @@ export interface components {
             elasticity_source?: string | null;
             /** Gap Fraction */
             gap_fraction: number;
+            /**
+             * Lines
+             * @description Per category: the depth with the highest expected season margin, the rule's depth, the demand's price elasticity, and every candidate depth projected.
+             */
+            lines?: components["schemas"]["MarkdownLine"][];
+            /**
+             * Markdown Points Per Gap Point
+             * @description The seed rule's parameter: markdown points per point of sell-through gap (the same figure as `elasticity_coefficient`, its older name); not the demand's price elasticity, which each line carries.
+             */
+            markdown_points_per_gap_point?: number | null;
             /** Max Markdown Pct */
             max_markdown_pct: number;
             /** Reasoning */
@@ -6366,6 +6464,32 @@ export interface components {
             workflow_id: string;
         };
         /**
+         * MarkdownCandidate
+         * @description The season at one markdown depth, on the stock ledger.
+         * @example {
+         *       "leftover_units": 6900,
+         *       "lost_sales": 3100,
+         *       "markdown_pct": 15,
+         *       "revenue": 4302100,
+         *       "season_margin": 2410400,
+         *       "sell_through_fraction": 0.91
+         *     }
+         */
+        planner_gateway__schemas__charts__MarkdownCandidate: {
+            /** Leftover Units */
+            leftover_units: number;
+            /** Lost Sales */
+            lost_sales: number;
+            /** Markdown Pct */
+            markdown_pct: number;
+            /** Revenue */
+            revenue: number;
+            /** Season Margin */
+            season_margin: number | null;
+            /** Sell Through Fraction */
+            sell_through_fraction: number | null;
+        };
+        /**
          * WorkflowResults
          * @description Everything the season has produced so far, from the stored tables.
          * @example {
@@ -6446,6 +6570,24 @@ export interface components {
             status: "completed" | "failed";
             /** Workflow Id */
             workflow_id: string;
+        };
+        /**
+         * MarkdownCandidate
+         * @description One depth projected on the stock ledger to the season's end (docs/markdown.md).
+         */
+        planner_shared__events__MarkdownCandidate: {
+            /** Leftover Units */
+            leftover_units: number;
+            /** Percentage */
+            percentage: number;
+            /** Revenue */
+            revenue: number;
+            /** Season Margin */
+            season_margin: number | null;
+            /** Sell Through */
+            sell_through: number | null;
+            /** Units Sold */
+            units_sold: number;
         };
     };
     responses: never;
@@ -11107,6 +11249,8 @@ export interface operations {
             query: {
                 /** @description The markdown in percent (15 is 15%); a value between 0 and 1 is refused as a fraction. */
                 markdown_pct: number;
+                /** @description Per category, its own depth: `DRES:20,OUTW:0` (percent); the categories left out take `markdown_pct`. */
+                lines?: string | null;
             };
             header?: never;
             path: {
