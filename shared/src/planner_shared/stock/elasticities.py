@@ -57,7 +57,7 @@ async def load_price_elasticities(session: AsyncSession) -> dict[str, Elasticity
             .where(HistoricalSale.unit_price.is_not(None))
         )
     ).all()
-    sales = [SaleAtPrice(c, s, w, float(u), float(p)) for c, s, w, u, p in rows]
+    sales = [SaleAtPrice(c, s, w, float(u), float(p)) for c, s, w, u, p in rows if p is not None]
     found = estimate_elasticities(sales, catalogue)
     _known.clear()  # one history at a time: the newest
     _known[key] = found
