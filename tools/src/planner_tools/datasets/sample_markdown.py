@@ -46,9 +46,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def sample_estimates(folder: Path = SAMPLE) -> dict[str, ElasticityEstimate]:
-    """Each category's demand elasticity from the history's prices; no catalogue prior."""
-    sales = [
+def history_sales(folder: Path = SAMPLE) -> list[SaleAtPrice]:
+    """The sample history's store-weeks with their selling prices."""
+    return [
         SaleAtPrice(
             r["category_code"],
             r["store_code"],
@@ -58,7 +58,11 @@ def sample_estimates(folder: Path = SAMPLE) -> dict[str, ElasticityEstimate]:
         )
         for r in _rows(folder / "historical_sales.csv")
     ]
-    return estimate_elasticities(sales, {c.code: None for c in CATEGORIES})
+
+
+def sample_estimates(folder: Path = SAMPLE) -> dict[str, ElasticityEstimate]:
+    """Each category's demand elasticity from the history's prices; no catalogue prior."""
+    return estimate_elasticities(history_sales(folder), {c.code: None for c in CATEGORIES})
 
 
 def _weeks(folder: Path, stores: list[str], code: str) -> np.ndarray:
