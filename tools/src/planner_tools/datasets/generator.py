@@ -45,13 +45,14 @@ gift shares, prices, elasticities) are stated assumptions, set in `CATEGORIES` a
 
 Past prices, so that the demand's price elasticity can be estimated from the history
 (docs/markdown.md): a separate random stream (`PRICE_SEED`, so every other draw is the same as
-without prices) marks down a category in part of the stores for a week or two: promotions of
-10-30 % in a random half of the stores, and clearance of 30-50 % in the stores left with stock
-after the category's selling peak. A store-week at price p sells
+without prices) marks a category down in a few stores (`TAKING_PART`, one in ten) for a week
+or two: promotions of 10-30 % in a fifth of the category-weeks, and clearance of 30-40 % for
+two weeks five weeks past the category's selling peak. A store-week at price p sells
 (p / list price) ** demand_elasticity times its expected units: the category's
-`demand_elasticity` is the truth an estimate must recover. Prices move only in the first two
-years and away from the spring weeks the season is forecast on, so the last year of history,
-which the forecasts lean on most, is what it was without them.
+`demand_elasticity` is the truth an estimate must recover. Prices never move in February to
+May (the spring weeks the season is forecast on) nor in the 16 weeks before the season (the
+level a forecast leans on most), and only a tenth of the stores take part, so the chain's
+weekly totals the forecasts fit move little.
 
 The in-season drift, to demonstrate the re-forecast: a late cold snap hits in week 4 of the
 season (2026-03-23). Outerwear sells 2.8x its expected week and knitwear 2.4x, dresses 0.6x;
@@ -79,14 +80,18 @@ from planner_tools.datasets.calibration import Calibration, easter, thanksgiving
 SEED = 20260302
 # The past prices' own random stream (see the module docstring).
 PRICE_SEED = 20230306
-# Prices move only in history weeks before this one (the last year stays at list price) ...
-PRICE_WEEKS = 104
+# Prices move only in history weeks before this one (the last weeks before the season stay at
+# list price, the weeks a forecast's level leans on most) ...
+PRICE_WEEKS = 140
 # ... and never in these months, around the spring weeks the season is forecast on.
 QUIET_MONTHS = frozenset({2, 3, 4, 5})
-PROMOTION_ODDS = 0.3
+PROMOTION_ODDS = 0.2
 PROMOTION_DEPTHS = (0.10, 0.15, 0.20, 0.25, 0.30)
-CLEARANCE_DEPTHS = (0.30, 0.40, 0.50)
-CLEARANCE_WEEKS = 3
+CLEARANCE_DEPTHS = (0.30, 0.35, 0.40)
+CLEARANCE_WEEKS = 2
+# The share of stores a promotion or clearance runs in: few enough that the chain's weekly
+# totals, which the forecasts fit, move little.
+TAKING_PART = 0.1
 HISTORY_START = date(2023, 3, 6)
 HISTORY_WEEKS = 156
 SEASON_START = HISTORY_START + timedelta(weeks=HISTORY_WEEKS)
@@ -431,7 +436,7 @@ def price_cuts(stores: Sequence[Store], seed: int = PRICE_SEED) -> PriceCuts:
             promoted = rng.uniform() < PROMOTION_ODDS
             depth = PROMOTION_DEPTHS[rng.choice([1.0] * len(PROMOTION_DEPTHS))]
             cleared = CLEARANCE_DEPTHS[rng.choice([1.0] * len(CLEARANCE_DEPTHS))]
-            taking_part = [rng.uniform() < 0.5 for _ in stores]
+            taking_part = [rng.uniform() < TAKING_PART for _ in stores]
             if quiet:
                 continue
             if _clearance_start(spec, week):
