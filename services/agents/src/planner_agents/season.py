@@ -62,7 +62,6 @@ from planner_shared.events import (
     MarkdownProposal,
     ReforecastRequested,
     SellThroughComputed,
-    SellThroughComputedPayload,
     StateChangedPayload,
     TransitionRefusedPayload,
     VarianceChecked,
@@ -472,7 +471,7 @@ class Season:
         sell_through = memory.sell_through
         if sell_through is None:
             raise ValueError(f"workflow {self.id}: a markdown checkpoint without a sell-through")
-        if not _any_below(sell_through):
+        if not sell_through.below_target:
             memory.markdown_done = True
             self._say(
                 event,
@@ -767,11 +766,3 @@ def _depths(decision: ApprovalDecidedPayload) -> str:
     if not decision.decided_lines:
         return f"{decision.decided_value:g}%"
     return ", ".join(f"{c} {d:g}%" for c, d in sorted(decision.decided_lines.items()))
-
-
-def _any_below(sell_through: SellThroughComputedPayload) -> bool:
-    """The season, or any one category, below the target: each category gets its own
-    markdown, so one behind is worth a look though the season as a whole is on track."""
-    return sell_through.below_target or any(
-        value < sell_through.target for value in sell_through.by_category.values()
-    )
