@@ -344,7 +344,7 @@ def test_the_checkpoint_prices_by_category_and_remembers_the_decided_lines() -> 
     asked: list[str] = []
     _decide(season, behind, asked)
     assert asked == ["propose_markdown"]
-    assert season.state is S.AWAITING_MARKDOWN_APPROVAL
+    assert [t.to_state for t in season.transitions][-1] is S.AWAITING_MARKDOWN_APPROVAL
     decided = _decided(wf, "markdown", 5)
     lines = {"DRES": 5.0, "KNIT": 0.0}
     decided = decided.model_copy(
