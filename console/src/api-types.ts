@@ -1626,7 +1626,7 @@ export interface components {
             decided_by: string | null;
             /**
              * Decided Lines
-             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
+             * @description Per category, what was decided: the order's units (the lines the approver set, or the decided total split by the proposal's shares) or the markdown's depth.
              */
             decided_lines?: {
                 [key: string]: number;
@@ -1651,7 +1651,7 @@ export interface components {
             };
             /**
              * Proposed Lines
-             * @description Per category, the proposed units (manufacturing).
+             * @description Per category, what was proposed: the order's units or the markdown's depth.
              */
             proposed_lines?: {
                 [key: string]: number;
@@ -2645,7 +2645,7 @@ export interface components {
             decided_by: string | null;
             /**
              * Decided Lines
-             * @description Per category, the decided units: the lines the approver set, or the decided total split by the proposal's shares.
+             * @description Per category, what was decided: the order's units (the lines the approver set, or the decided total split by the proposal's shares) or the markdown's depth; empty when one markdown depth was decided for every category.
              */
             decided_lines?: {
                 [key: string]: number;
@@ -2660,7 +2660,7 @@ export interface components {
             min_value: number;
             /**
              * Proposed Lines
-             * @description Per category, the proposed units (manufacturing).
+             * @description Per category, what was proposed (units or depth).
              */
             proposed_lines?: {
                 [key: string]: number;
@@ -2709,7 +2709,7 @@ export interface components {
             decided_by: string;
             /**
              * Decided Lines
-             * @description Per category, what was decided: the lines sent, or the total split by the proposal's shares.
+             * @description Per category, what was decided: the lines sent, or the order's total split by the proposal's shares; empty for one markdown depth for every category.
              */
             decided_lines?: {
                 [key: string]: number;
@@ -2732,7 +2732,7 @@ export interface components {
             kind: "manufacturing" | "markdown";
             /**
              * Proposed Lines
-             * @description Per category, what was proposed (manufacturing).
+             * @description Per category, what was proposed (units of the order, or markdown depths).
              */
             proposed_lines?: {
                 [key: string]: number;
@@ -3864,32 +3864,6 @@ export interface components {
             workflow_id: string;
         };
         /**
-         * MarkdownCandidate
-         * @description The season at one markdown depth, on the stock ledger.
-         * @example {
-         *       "leftover_units": 6900,
-         *       "lost_sales": 3100,
-         *       "markdown_pct": 15,
-         *       "revenue": 4302100,
-         *       "season_margin": 2410400,
-         *       "sell_through_fraction": 0.91
-         *     }
-         */
-        MarkdownCandidate: {
-            /** Leftover Units */
-            leftover_units: number;
-            /** Lost Sales */
-            lost_sales: number;
-            /** Markdown Pct */
-            markdown_pct: number;
-            /** Revenue */
-            revenue: number;
-            /** Season Margin */
-            season_margin: number | null;
-            /** Sell Through Fraction */
-            sell_through_fraction: number | null;
-        };
-        /**
          * MarkdownCategoryProjection
          * @example {
          *       "available_units": 36000,
@@ -3934,6 +3908,11 @@ export interface components {
              * @description Sold by the end of the season without markdown.
              */
             baseline_units: number;
+            /**
+             * Best For Margin Pct
+             * @description This category's depth (0 to the cap, in 5 % steps) with the highest expected season margin; null when it lacks a cost or salvage value.
+             */
+            best_for_margin_pct?: number | null;
             /** Category Code */
             category_code: string;
             /**
@@ -3942,10 +3921,20 @@ export interface components {
              */
             demand_elasticity?: number | null;
             /**
+             * Demand Elasticity Source
+             * @description 'history' (estimated from the history's price changes), 'catalogue' or 'pooled estimate' (priors for a category whose prices never moved).
+             */
+            demand_elasticity_source?: string | null;
+            /**
              * Elasticity
              * @description The markdown rule's points of markdown per point of sell-through gap.
              */
             elasticity: number;
+            /**
+             * Markdown Pct
+             * @description The depth this category is projected at.
+             */
+            markdown_pct?: number | null;
             /**
              * Projected Leftover Units
              * @default 0
@@ -3983,9 +3972,27 @@ export interface components {
          *       "reason": "protect margin",
          *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
          *     }
+         * @example {
+         *       "action": "modify",
+         *       "lines": {
+         *         "ACCS": 5,
+         *         "DRES": 20,
+         *         "KNIT": 0,
+         *         "OUTW": 0
+         *       },
+         *       "reason": "only dresses are behind",
+         *       "workflow_id": "0b7f7a52-3f5e-4f43-9d0e-8a5c2f1f6a10"
+         *     }
          */
         MarkdownDecision: {
             action: components["schemas"]["DecisionAction"];
+            /**
+             * Lines
+             * @description Per category code, its markdown in percent (action 'modify'), each up to the proposal's maximum; a category left out keeps its proposed depth. With `value`, `value` is the depth of every category the lines leave out.
+             */
+            lines?: {
+                [key: string]: number;
+            } | null;
             /**
              * Reason
              * @description Why; required when modifying.
@@ -4017,6 +4024,52 @@ export interface components {
              * @description Markdown depth in percent: 20 is 20% off. 0 is no markdown.
              */
             markdown_percentage: number;
+        };
+        /**
+         * MarkdownLine
+         * @description One category's markdown: the depth with the highest expected season margin, beside
+         *     the seed rule's depth, with every candidate depth's projection.
+         */
+        MarkdownLine: {
+            /** Candidates */
+            candidates?: components["schemas"]["planner_shared__events__MarkdownCandidate"][];
+            /** Category Code */
+            category_code: string;
+            /**
+             * Demand Elasticity
+             * @description The demand's price elasticity: % demand per % price.
+             */
+            demand_elasticity?: number | null;
+            /** Demand Elasticity Lower */
+            demand_elasticity_lower?: number | null;
+            /**
+             * Demand Elasticity Source
+             * @description 'history', 'catalogue', 'pooled estimate' or 'none'.
+             */
+            demand_elasticity_source?: string | null;
+            /** Demand Elasticity Upper */
+            demand_elasticity_upper?: number | null;
+            /**
+             * Markdown Points Per Gap Point
+             * @description The seed rule's parameter (not a price elasticity).
+             */
+            markdown_points_per_gap_point?: number | null;
+            /** Max Percentage */
+            max_percentage: number;
+            /**
+             * Percentage
+             * @description Recommended: the best for margin.
+             */
+            percentage: number;
+            /**
+             * Rule Percentage
+             * @description The seed rule's depth (gap x points per gap point).
+             */
+            rule_percentage: number;
+            /** Sell Through */
+            sell_through: number | null;
+            /** Target */
+            target: number;
         };
         /**
          * MarkdownList
@@ -4115,7 +4168,7 @@ export interface components {
              */
             best_for_margin_pct?: number | null;
             /** Candidates */
-            candidates?: components["schemas"]["MarkdownCandidate"][];
+            candidates?: components["schemas"]["planner_gateway__schemas__charts__MarkdownCandidate"][];
             /** Categories */
             categories: components["schemas"]["MarkdownCategoryProjection"][];
             /** Checkpoint Week */
@@ -4176,6 +4229,13 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Decided Lines
+             * @description Per category, the decided depth; empty when one depth was decided for every category (`decided_markdown_pct`).
+             */
+            decided_lines?: {
+                [key: string]: number;
+            };
             /** Decided Markdown Pct */
             decided_markdown_pct: number | null;
             /**
@@ -4192,6 +4252,16 @@ export interface components {
             elasticity_source?: string | null;
             /** Gap Fraction */
             gap_fraction: number;
+            /**
+             * Lines
+             * @description Per category: the depth with the highest expected season margin, the rule's depth, the demand's price elasticity, and every candidate depth projected.
+             */
+            lines?: components["schemas"]["MarkdownLine"][];
+            /**
+             * Markdown Points Per Gap Point
+             * @description The seed rule's parameter: markdown points per point of sell-through gap (the same figure as `elasticity_coefficient`, its older name); not the demand's price elasticity, which each line carries.
+             */
+            markdown_points_per_gap_point?: number | null;
             /** Max Markdown Pct */
             max_markdown_pct: number;
             /** Reasoning */
@@ -7190,6 +7260,32 @@ export interface components {
             workflow_id: string;
         };
         /**
+         * MarkdownCandidate
+         * @description The season at one markdown depth, on the stock ledger.
+         * @example {
+         *       "leftover_units": 6900,
+         *       "lost_sales": 3100,
+         *       "markdown_pct": 15,
+         *       "revenue": 4302100,
+         *       "season_margin": 2410400,
+         *       "sell_through_fraction": 0.91
+         *     }
+         */
+        planner_gateway__schemas__charts__MarkdownCandidate: {
+            /** Leftover Units */
+            leftover_units: number;
+            /** Lost Sales */
+            lost_sales: number;
+            /** Markdown Pct */
+            markdown_pct: number;
+            /** Revenue */
+            revenue: number;
+            /** Season Margin */
+            season_margin: number | null;
+            /** Sell Through Fraction */
+            sell_through_fraction: number | null;
+        };
+        /**
          * WorkflowResults
          * @description Everything the season has produced so far, from the stored tables.
          * @example {
@@ -7270,6 +7366,24 @@ export interface components {
             status: "completed" | "failed";
             /** Workflow Id */
             workflow_id: string;
+        };
+        /**
+         * MarkdownCandidate
+         * @description One depth projected on the stock ledger to the season's end (docs/markdown.md).
+         */
+        planner_shared__events__MarkdownCandidate: {
+            /** Leftover Units */
+            leftover_units: number;
+            /** Percentage */
+            percentage: number;
+            /** Revenue */
+            revenue: number;
+            /** Season Margin */
+            season_margin: number | null;
+            /** Sell Through */
+            sell_through: number | null;
+            /** Units Sold */
+            units_sold: number;
         };
     };
     responses: never;
@@ -12005,6 +12119,8 @@ export interface operations {
             query: {
                 /** @description The markdown in percent (15 is 15%); a value between 0 and 1 is refused as a fraction. */
                 markdown_pct: number;
+                /** @description Per category, its own depth: `DRES:20,OUTW:0` (percent); the categories left out take `markdown_pct`. */
+                lines?: string | null;
             };
             header?: never;
             path: {

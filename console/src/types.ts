@@ -1,5 +1,6 @@
 // The shapes of the gateway's answers the console reads (see /docs on the gateway).
 
+import type { MarkdownLine } from "./markdown";
 import type { MarkdownMargin, SeasonMoney } from "./stock";
 
 export interface Me {
@@ -105,6 +106,8 @@ export interface Approval {
   max_value: number;
   action: string | null;
   decided_value: number | null;
+  /** Per category, when decided by lines (a markdown's depth by category). */
+  decided_lines?: Record<string, number>;
   reason: string | null;
   decided_by: string | null;
   decided_at: string | null;
@@ -270,6 +273,10 @@ export interface Markdown {
   decided_markdown_pct: number | null;
   decided_by: string | null;
   reasoning: string;
+  /** The seed rule's parameter (elasticity_coefficient's newer name). */
+  markdown_points_per_gap_point?: number | null;
+  lines?: MarkdownLine[];
+  decided_lines?: Record<string, number>;
 }
 
 export interface MarkdownProjection extends MarkdownMargin {
@@ -283,10 +290,15 @@ export interface MarkdownProjection extends MarkdownMargin {
   method: string;
   categories: {
     category_code: string;
+    markdown_pct?: number | null;
+    best_for_margin_pct?: number | null;
     baseline_sell_through_fraction: number;
     projected_sell_through_fraction: number;
     baseline_revenue: number;
     projected_revenue: number;
+    projected_units: number;
+    projected_leftover_units?: number | null;
+    projected_season_margin?: number | null;
   }[];
 }
 

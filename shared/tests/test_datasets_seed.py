@@ -55,7 +55,9 @@ async def test_a_bad_sample_file_loads_nothing(
     shutil.copytree(SAMPLE, tmp_path, dirs_exist_ok=True)
     history = tmp_path / "historical_sales.csv"
     lines = history.read_text().splitlines(keepends=True)
-    lines[3] = lines[3].rsplit(",", 1)[0] + ",-2\n"
+    cells = lines[3].split(",")
+    cells[3] = "-2"  # units
+    lines[3] = ",".join(cells)
     history.write_text("".join(lines))
     (tmp_path / "categories.csv").unlink()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from uuid import uuid4
 
 import numpy as np
@@ -10,8 +11,10 @@ import pytest
 from planner_shared.parameters import ReplenishmentStrategy
 from planner_shared.stock.ledger import CategoryStockInputs
 from planner_shared.stock.outlook import (
+    best_by_category,
     best_for_margin,
     candidate_depths,
+    lines_outcome,
     markdown_outcome,
     markdown_outcomes,
 )
@@ -88,3 +91,44 @@ def test_the_best_depth_for_margin_never_loses_margin_against_no_markdown() -> N
 def test_without_an_elasticity_a_markdown_lifts_nothing() -> None:
     stock = _season(initial=200, weekly_demand=10, elasticity=None)
     assert markdown_outcome(stock, 30, 5).total.units_sold == pytest.approx(160)
+
+
+def test_each_category_gets_its_own_best_depth_and_lines_apply_each_depth() -> None:
+    # Two categories in one season: dresses with much stock left and elastic demand, knits
+    # that sell out anyway.
+    heavy = _season(initial=400, weekly_demand=5, elasticity=-4.0)
+    tight = _season(initial=60, weekly_demand=10, elasticity=-2.0)
+    knit_money = replace(tight.categories["DRES"], code="KNIT")
+    knit_inputs = replace(tight.inputs["DRES"], code="KNIT")
+    stock = replace(
+        heavy,
+        categories={**heavy.categories, "KNIT": knit_money},
+        inputs={**heavy.inputs, "KNIT": knit_inputs},
+        paths={**heavy.paths, "KNIT": tight.paths["DRES"]},
+        planned={**heavy.planned, "KNIT": tight.planned["DRES"]},
+    )
+    outcomes = markdown_outcomes(stock, candidate_depths(40), 5)
+    best = best_by_category(outcomes, 40)
+    assert best["KNIT"] == 0.0
+    assert best["DRES"] is not None
+    assert best["DRES"] > 0
+    at = {o.percentage: o for o in outcomes}
+    for code, depth in best.items():
+        assert depth is not None
+        margin = at[depth].by_category[code].season_margin
+        assert margin is not None
+        assert margin >= (at[0.0].by_category[code].season_margin or 0.0)
+    # Each at its own depth: the same figures as each category's own candidate.
+    mixed = lines_outcome(stock, {"DRES": best["DRES"], "KNIT": 0.0}, 5)
+    assert mixed.percentage == best["DRES"]
+    assert mixed.by_category["DRES"] == at[best["DRES"]].by_category["DRES"]
+    assert mixed.by_category["KNIT"] == at[0.0].by_category["KNIT"]
+    assert mixed.margin == pytest.approx(
+        (at[best["DRES"]].by_category["DRES"].season_margin or 0.0)
+        + (at[0.0].by_category["KNIT"].season_margin or 0.0)
+    )
+    # A capped search never goes past its cap; an unknown cost makes the depth unknown.
+    assert best_by_category(outcomes, 5)["DRES"] in (0.0, 5.0)
+    no_cost = replace(knit_money, unit_cost=None)
+    costless = replace(stock, categories={**stock.categories, "KNIT": no_cost})
+    assert best_by_category(markdown_outcomes(costless, [0, 10], 5), 40)["KNIT"] is None

@@ -75,11 +75,11 @@ def test_shape_of_the_data_set(data: SampleData) -> None:
     assert len({s.format.name for s in data.stores}) == 4
     assert len(CATEGORIES) == 4
     assert len(data.history) == 50 * 4 * HISTORY_WEEKS
-    weeks = sorted({w for _, _, w, _ in data.history})
+    weeks = sorted({w for _, _, w, _, _ in data.history})
     assert len(weeks) == HISTORY_WEEKS
     assert all(w.weekday() == 0 for w in weeks)
     assert weeks[-1] + timedelta(weeks=1) == SEASON_START == date(2026, 3, 2)
-    assert all(units >= 0 for *_, units in data.history)
+    assert all(units >= 0 and price > 0 for *_, units, price in data.history)
     assert len(data.actuals) == 50 * 4 * SEASON_WEEKS
     assert {(n, w) for _, _, n, w, _ in data.actuals} == {
         (n, SEASON_START + timedelta(weeks=n - 1)) for n in range(1, SEASON_WEEKS + 1)
@@ -88,7 +88,7 @@ def test_shape_of_the_data_set(data: SampleData) -> None:
 
 def monthly_means(data: SampleData, category: str) -> dict[int, float]:
     chain: dict[date, int] = defaultdict(int)
-    for _, code, week, units in data.history:
+    for _, code, week, units, _ in data.history:
         if code == category:
             chain[week] += units
     months: dict[int, list[int]] = defaultdict(list)
@@ -123,7 +123,7 @@ def test_the_winter_holidays_lift_gifts_most(data: SampleData) -> None:
 
 def test_stores_differ_as_much_as_real_stores(data: SampleData) -> None:
     per_store: dict[str, int] = defaultdict(int)
-    for store, _, _, units in data.history:
+    for store, _, _, units, _ in data.history:
         per_store[store] += units
     levels = list(per_store.values())
     cv = statistics.pstdev(levels) / statistics.fmean(levels)

@@ -142,7 +142,8 @@ async def test_propose_markdown(make_context: ContextFactory, offline: OpenAISet
     assert markdown.elasticity == pytest.approx(1.6667)
     assert outcome.summary == (
         "Week 6 sell-through is 45.0% against the 60% target. Furthest behind: DRESS at 40.0%, "
-        "KNIT at 45.0%, TOPS at 52.0%. Demand-weighted price elasticity 1.6667. The markdown "
+        "KNIT at 45.0%, TOPS at 52.0%. Demand-weighted rule parameter 1.6667 markdown points "
+        "per point of sell-through gap. The markdown "
         "rule gives (60.0% target - 45.0% actual) x elasticity 1.6667 = 25.00%, rounded to 25%: "
         "proposed a 25% markdown for approval (maximum 40%)."
     )

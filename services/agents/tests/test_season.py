@@ -346,3 +346,32 @@ def test_the_decided_lines_are_remembered_and_allocated() -> None:
     caused = _decide(older, _decided(older.id, "manufacturing", 900))
     [request] = [e for e in caused.events if isinstance(e, AllocationRequested)]
     assert (request.payload.approved_quantity, request.payload.lines) == (900, None)
+
+
+def test_the_checkpoint_prices_by_category_and_remembers_the_decided_lines() -> None:
+    season = _season(S.IN_SEASON, manufacturing_quantity=900)
+    wf = season.id
+    behind = SellThroughComputed(
+        workflow_id=wf,
+        producer="forecast",
+        payload=SellThroughComputedPayload(
+            week_number=2,
+            sell_through=0.5,
+            by_category={"KNIT": 0.75, "DRES": 0.37},
+            target=0.6,
+            below_target=True,
+        ),
+    )
+    asked: list[str] = []
+    _decide(season, behind, asked)
+    assert asked == ["propose_markdown"]
+    assert [t.to_state for t in season.transitions][-1] is S.AWAITING_MARKDOWN_APPROVAL
+    decided = _decided(wf, "markdown", 5)
+    lines = {"DRES": 5.0, "KNIT": 0.0}
+    decided = decided.model_copy(
+        update={"payload": decided.payload.model_copy(update={"decided_lines": lines})}
+    )
+    _decide(season, decided)
+    assert season.memory.markdown_lines == lines
+    assert season.state is S.IN_SEASON
+    assert "DRES 5%, KNIT 0%" in season.transitions[-1].reason

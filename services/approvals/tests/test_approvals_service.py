@@ -24,6 +24,8 @@ from planner_shared.events import (
     EventBase,
     ManufacturingLine,
     ManufacturingProposal,
+    MarkdownLine,
+    MarkdownProposal,
     parse_event,
 )
 from planner_shared.runtime import open_runtime
@@ -180,3 +182,75 @@ async def test_repeated_request_does_not_open_a_second_approval(
         await wait_for(both_answered)
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Approval)) == 1
+
+
+async def test_a_markdown_decided_by_lines_is_stored_and_announced_per_category(
+    service_settings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    settings: ApprovalsSettings = service_settings(ApprovalsSettings)
+    workflow_id = await new_workflow(sessionmaker)
+    stream = stream_for(settings, ApprovalRequested)
+    line = MarkdownLine(
+        category_code="DRES",
+        percentage=5,
+        rule_percentage=30,
+        max_percentage=40,
+        sell_through=0.37,
+        target=0.6,
+    )
+    proposal = MarkdownProposal(
+        percentage=10,
+        max_percentage=40,
+        week_number=6,
+        sell_through=0.5,
+        target=0.6,
+        elasticity=1.2,
+        rationale="by category",
+        lines=[line, line.model_copy(update={"category_code": "OUTW", "percentage": 0.0})],
+    )
+    request = ApprovalRequested(
+        workflow_id=workflow_id,
+        producer="agents",
+        payload=ApprovalRequestedPayload(proposal=proposal),
+    )
+
+    def decision(lines: dict[str, float]) -> DecisionSubmitted:
+        return DecisionSubmitted(
+            workflow_id=workflow_id,
+            producer="gateway",
+            payload=DecisionSubmittedPayload(
+                kind="markdown",
+                action=DecisionAction.MODIFY,
+                lines=lines,
+                reason="clear dresses",
+                decided_by="ann",
+            ),
+        )
+
+    too_deep, good = decision({"DRES": 45.0}), decision({"DRES": 20.0})
+    async with open_runtime(SERVICE_NAME, settings, setup) as runtime:
+        await runtime.publisher.publish(request)
+
+        async def pending_announced() -> bool:
+            return isinstance(await _reply_to(redis_client, stream, request), ApprovalPending)
+
+        await wait_for(pending_announced)
+        for sent in (too_deep, good):
+            await runtime.publisher.publish(sent)
+
+            async def answered(sent: DecisionSubmitted = sent) -> bool:
+                return await _reply_to(redis_client, stream, sent) is not None
+
+            await wait_for(answered)
+    refusal = await _reply_to(redis_client, stream, too_deep)
+    assert isinstance(refusal, DecisionRefused)
+    assert refusal.payload.status_code == 422
+    assert "markdown of DRES 45% is outside the allowed range 0-40" in refusal.payload.reason
+    outcome = await _reply_to(redis_client, stream, good)
+    assert isinstance(outcome, ApprovalDecided)
+    assert outcome.payload.proposed_lines == {"DRES": 5.0, "OUTW": 0.0}
+    assert outcome.payload.decided_lines == {"DRES": 20.0, "OUTW": 0.0}
+    assert outcome.payload.decided_value == 20.0
+    async with sessionmaker() as session:
+        [approval] = (await session.scalars(select(Approval))).all()
+    assert approval.decided_lines == {"DRES": 20.0, "OUTW": 0.0}

@@ -29,6 +29,7 @@ from planner_shared.db.models import (
 )
 from planner_shared.events import ForecastRequested, ForecastRequestedPayload
 from planner_shared.parameters import SeasonParameters
+from planner_shared.stock.season import load_season_stock
 from planner_tools.testing.gateway import (
     READER,
     Gateway,
@@ -453,3 +454,55 @@ async def test_console_reads_need_a_key_and_a_known_workflow(gateway: Gateway) -
         assert (await gateway.client.get(f"/api/workflows/{unknown}/{path}")).status_code == 401
         missing = await gateway.client.get(f"/api/workflows/{unknown}/{path}", headers=READER)
         assert missing.status_code == 404, path
+
+
+async def test_markdown_projection_by_category_and_a_decision_by_lines(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    workflow_id = await _seed(sessionmaker)
+    path = f"/api/workflows/{workflow_id}/markdowns/projection?markdown_pct="
+    flat = {c["category_code"]: c for c in (await _get(gateway, path + "20"))["categories"]}
+    none = {c["category_code"]: c for c in (await _get(gateway, path + "0"))["categories"]}
+    mixed = await _get(gateway, path + "0&lines=knit:20")
+    by_code = {c["category_code"]: c for c in mixed["categories"]}
+    # Each category at its own depth: knitwear as at 20 % everywhere, dresses as at none.
+    assert by_code["KNIT"]["markdown_pct"] == 20
+    assert by_code["KNIT"]["projected_season_margin"] == flat["KNIT"]["projected_season_margin"]
+    assert by_code["DRESS"]["projected_units"] == none["DRESS"]["projected_units"]
+    for c in mixed["categories"]:
+        # Each category's own best depth, never worse than no markdown; a history without
+        # prices leaves the catalogue's elasticity, and says so.
+        assert c["best_for_margin_pct"] is not None
+        assert c["demand_elasticity_source"] == "catalogue"
+    for bad, field in (("KNIT:45x", "lines.KNIT"), ("SHOE:10", "lines.SHOE")):
+        refused = await gateway.client.get(path + "0&lines=" + bad, headers=READER)
+        assert refused.status_code == 422, refused.text
+        assert field in refused.text
+    # A markdown decided by lines: the ledger marks down knitwear alone, from the week after
+    # the checkpoint.
+    async with transaction(sessionmaker) as session:
+        session.add(
+            Approval(
+                workflow_id=workflow_id,
+                kind="markdown",
+                status="decided",
+                proposal={},
+                proposed_value=10,
+                min_value=0,
+                max_value=40,
+                action="modify",
+                decided_value=20,
+                decided_lines={"KNIT": 20.0, "DRESS": 0.0},
+                reason="knits only",
+                decided_by="ann",
+                decided_at=datetime(2027, 3, 20, tzinfo=UTC),
+                request_event_id=uuid4(),
+            )
+        )
+    async with sessionmaker() as session:
+        stock = await load_season_stock(session, workflow_id)
+    assert set(stock.markdown) == {"KNIT"}
+    assert list(stock.markdown["KNIT"]) == [0.0, 0.0, 0.2, 0.2]
+    report = await _get(gateway, f"/api/workflows/{workflow_id}/report")
+    markdown = next(d for d in report["decisions"] if d["kind"] == "markdown")
+    assert markdown["decided_lines"] == {"KNIT": 20.0, "DRESS": 0.0}

@@ -581,19 +581,62 @@ class ManufacturingProposal(Payload):
     rationale: str
 
 
+class MarkdownCandidate(Payload):
+    """One depth projected on the stock ledger to the season's end (docs/markdown.md)."""
+
+    percentage: float = Field(ge=0, le=100)
+    units_sold: float
+    sell_through: float | None
+    leftover_units: float
+    revenue: float
+    season_margin: float | None
+
+
+class MarkdownLine(Payload):
+    """One category's markdown: the depth with the highest expected season margin, beside
+    the seed rule's depth, with every candidate depth's projection."""
+
+    category_code: str
+    percentage: float = Field(ge=0, le=100, description="Recommended: the best for margin.")
+    rule_percentage: float = Field(
+        ge=0, le=100, description="The seed rule's depth (gap x points per gap point)."
+    )
+    max_percentage: float = Field(ge=0, le=100)
+    sell_through: float | None
+    target: float
+    markdown_points_per_gap_point: float | None = Field(
+        default=None, description="The seed rule's parameter (not a price elasticity)."
+    )
+    demand_elasticity: float | None = Field(
+        default=None, description="The demand's price elasticity: % demand per % price."
+    )
+    demand_elasticity_lower: float | None = None
+    demand_elasticity_upper: float | None = None
+    demand_elasticity_source: str | None = Field(
+        default=None, description="'history', 'catalogue', 'pooled estimate' or 'none'."
+    )
+    candidates: list[MarkdownCandidate] = Field(default_factory=list)
+
+
 class MarkdownProposal(Payload):
     kind: Literal["markdown"] = "markdown"
+    # The one depth for every category (the single-depth decision, and /api/v1's rule).
     percentage: float = Field(ge=0, le=100)
     max_percentage: float = Field(ge=0, le=100)
     week_number: int
     sell_through: float
     target: float
+    # The seed rule's parameter, markdown points per point of sell-through gap, weighted over
+    # the categories: not the demand's price elasticity (that is on each line).
     elasticity: float
     rationale: str
-    # Where the elasticity came from: "uploaded elasticity", "markdown history", "catalogue"
-    # (for the categories on sale, joined), and the history's demand lift per markdown point.
+    # Where the rule's parameter came from: "uploaded elasticity", "markdown history",
+    # "catalogue" (for the categories on sale, joined), and the history's demand lift per
+    # markdown point.
     elasticity_source: str | None = None
     demand_lift_per_point: float | None = None
+    # Per category: its own depth for margin (empty on proposals made before lines).
+    lines: list[MarkdownLine] = Field(default_factory=list)
 
 
 Proposal = Annotated[ManufacturingProposal | MarkdownProposal, Field(discriminator="kind")]

@@ -6,6 +6,7 @@ import { useApi } from "../../hooks";
 import type { Approval, Markdown, MarkdownProjection } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { DecidedLine, DecisionForm, Reasoning } from "./Decision";
+import { MarkdownLines } from "./MarkdownLines";
 import { MarkdownMarginPanel } from "./MoneySection";
 
 type EventPage = { events: { envelope: Record<string, unknown> }[] };
@@ -113,12 +114,14 @@ export function MarkdownTab({ season }: { season: SeasonContext }) {
           <span className="big">{percent(markdown.recommended_markdown_pct)}</span> (max {percent(markdown.max_markdown_pct)})
         </div>
         <div>
-          <span className="label">Elasticity</span>
-          {markdown.elasticity_coefficient.toFixed(2)}
+          <span className="label">Rule: markdown points per point of gap</span>
+          {(markdown.markdown_points_per_gap_point ?? markdown.elasticity_coefficient).toFixed(2)}
         </div>
       </div>
       {checkpoint && <CheckpointLine checkpoint={checkpoint} />}
       <Reasoning text={markdown.reasoning} />
+      {markdown.lines && markdown.lines.length > 0 && <MarkdownLines season={season} lines={markdown.lines} approval={approval} />}
+      <h3>One depth for every category</h3>
       <Projection season={season} depth={shown} />
       {approval.status === "decided" ? (
         <DecidedLine approval={approval} unit="%" />

@@ -15,6 +15,7 @@ from planner_agents.context import (
     RiskSeverity,
     RunContext,
 )
+from planner_agents.markdown_lines import explain_lines, markdown_lines
 from planner_agents.schemas import (
     AllocationView,
     CategoryForecastView,
@@ -474,7 +475,8 @@ def _elasticity_origin(ctx: RunContext, view: SellThroughView) -> str:
 
 
 def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
-    """Apply the markdown rule to the season's sell-through and record the proposal."""
+    """Each category's markdown for margin (markdown_lines.py), and the seed rule's one depth
+    for them all beside it; record the proposal when any depth is above zero."""
     view = sell_through_view(ctx)
     if view.season_elasticity is None:
         codes = ", ".join(c.category_code for c in view.categories) or "the season"
@@ -488,18 +490,27 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
     ctx.decisions.markdown_assessed = True
     formula = computation.explain()
     percentage, margin_note = _for_margin(ctx, computation.percentage)
-    if percentage <= 0:
+    lines = (
+        []
+        if ctx.stock is None
+        else markdown_lines(ctx.stock, view.categories, view.target, view.max_markdown_percentage)
+    )
+    explained = explain_lines(lines)
+    by_line = f". By category, for margin: {explained}" if lines else ""
+    if percentage <= 0 and not any(line.percentage > 0 for line in lines):
         ctx.decisions.markdown = None
         return MarkdownResult(
             percentage=0.0,
             formula=formula,
             proposal=None,
             margin=margin_note,
-            note=f"No markdown: {formula}{margin_note}",
+            by_category=explained,
+            note=f"No markdown: {formula}{margin_note}{by_line}",
         )
     written = rationale.strip()
     priced = _elasticity_origin(ctx, view)
-    rule = f"Rule: {formula}{margin_note}. {priced}" if priced else f"Rule: {formula}{margin_note}."
+    rule = f"Rule: {formula}{margin_note}{by_line}."
+    rule = f"{rule} {priced}" if priced else rule
     sources = sorted({c.elasticity_source for c in view.categories if c.elasticity_source})
     proposal = MarkdownProposal(
         percentage=percentage,
@@ -511,6 +522,7 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
         rationale=f"{written} {rule}" if written else rule,
         elasticity_source=", ".join(sources) or None,
         demand_lift_per_point=ctx.demand_lift_per_point,
+        lines=lines,
     )
     ctx.decisions.markdown = proposal
     return MarkdownResult(
@@ -518,7 +530,8 @@ def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
         formula=formula,
         proposal=proposal,
         margin=margin_note,
-        note=f"Proposed a {percentage:g}% markdown for approval ({formula}{margin_note})",
+        by_category=explained,
+        note=f"Proposed a {percentage:g}% markdown for approval ({formula}{margin_note}{by_line})",
     )
 
 

@@ -48,3 +48,6 @@ class WorkflowMemory(BaseModel):
     )
     markdown_done: bool = False
     markdown_percentage: float | None = None
+    markdown_lines: dict[str, float] = Field(
+        default_factory=dict, description="The decided depth of each category, when by lines."
+    )

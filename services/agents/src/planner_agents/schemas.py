@@ -158,3 +158,8 @@ class MarkdownResult(ToolResult):
         description="What the depth earns in expected season margin against no markdown, on "
         "the stock ledger; why a shallower depth than the rule's was chosen, if one was.",
     )
+    by_category: str = Field(
+        default="",
+        description="Each category's own depth for margin, in numbers: '5 % on DRES: +1,562 "
+        "units sold, margin +$17k against no markdown (rule: 30 %)'.",
+    )

@@ -43,6 +43,7 @@ from planner_shared.events import (
     AllocationRequested,
     AllocationRequestedPayload,
     ApprovalDecided,
+    ApprovalDecidedPayload,
     ApprovalKind,
     ApprovalRequested,
     ApprovalRequestedPayload,
@@ -356,9 +357,10 @@ class Season:
         if not self._expect(event, S.AWAITING_MARKDOWN_APPROVAL):
             return
         self.memory.markdown_percentage = decision.decided_value
+        self.memory.markdown_lines = dict(decision.decided_lines)
         self.memory.markdown_done = True
         self.pending_proposal = None
-        reason = f"{decision.decided_by} set the markdown at {decision.decided_value:g}%"
+        reason = f"{decision.decided_by} set the markdown at {_depths(decision)}"
         if self.memory.season_over:
             self._complete(event, reason)
         else:
@@ -662,7 +664,11 @@ class Season:
         memory = self.memory
         season_total = memory.forecast.season_total if memory.forecast is not None else None
         markdown = (
-            f"markdown {memory.markdown_percentage:g}%."
+            "markdown "
+            + ", ".join(f"{c} {d:g}%" for c, d in sorted(memory.markdown_lines.items()))
+            + "."
+            if memory.markdown_lines
+            else f"markdown {memory.markdown_percentage:g}%."
             if memory.markdown_percentage is not None
             else "no markdown."
         )
@@ -758,3 +764,10 @@ class Season:
         if self.parameters is None:
             raise ValueError(f"workflow {self.id} has no parameters yet")
         return self.parameters
+
+
+def _depths(decision: ApprovalDecidedPayload) -> str:
+    """'15%', or per category: 'DRES 20%, OUTW 0%'."""
+    if not decision.decided_lines:
+        return f"{decision.decided_value:g}%"
+    return ", ".join(f"{c} {d:g}%" for c, d in sorted(decision.decided_lines.items()))

@@ -8,7 +8,13 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_shared.stock.outlook import candidate_depths, markdown_outcomes, stock_risks
+from planner_shared.price_elasticity import ElasticityEstimate
+from planner_shared.stock.outlook import (
+    MarkdownOutcome,
+    candidate_depths,
+    markdown_outcomes,
+    stock_risks,
+)
 from planner_shared.stock.season import NoStockYetError, load_season_stock
 
 
@@ -16,12 +22,16 @@ from planner_shared.stock.season import NoStockYetError, load_season_stock
 class StockFacts:
     """`risks`: the ledger's alerts in a planner's words; `margins`: season margin (currency)
     by markdown depth (percent) from the week after the weeks in, None where the categories
-    lack a cost or salvage value; `revenues` likewise."""
+    lack a cost or salvage value; `revenues` likewise; `outcomes` every candidate depth's
+    figures by category (each category's own markdown is chosen from them); `elasticities`
+    each category's demand elasticity with its interval and source."""
 
     risks: list[str] = field(default_factory=list)
     margins: dict[float, float | None] = field(default_factory=dict)
     revenues: dict[float, float] = field(default_factory=dict)
     weeks_in: int = 0
+    outcomes: list[MarkdownOutcome] = field(default_factory=list)
+    elasticities: dict[str, ElasticityEstimate] = field(default_factory=dict)
 
 
 async def stock_facts(
@@ -40,4 +50,6 @@ async def stock_facts(
         margins={o.percentage: o.margin for o in outcomes},
         revenues={o.percentage: o.total.revenue for o in outcomes},
         weeks_in=stock.weeks_in,
+        outcomes=outcomes,
+        elasticities=dict(stock.elasticities),
     )

@@ -162,11 +162,18 @@ def markdown_rationale(view: SellThroughView) -> str:
 def markdown_summary(view: SellThroughView, result: MarkdownResult) -> str:
     text = markdown_rationale(view)
     if view.season_elasticity is not None:
-        text += f" Demand-weighted price elasticity {view.season_elasticity:g}."
+        text += (
+            f" Demand-weighted rule parameter {view.season_elasticity:g} markdown points per "
+            "point of sell-through gap."
+        )
+    by_category = f" By category, for margin: {result.by_category}." if result.by_category else ""
     if result.proposal is None:
-        return f"{text} The markdown rule gives {result.formula}{result.margin}; none proposed."
+        return (
+            f"{text} The markdown rule gives {result.formula}{result.margin}; none proposed."
+            f"{by_category}"
+        )
     return (
         f"{text} The markdown rule gives {result.formula}{result.margin}: proposed a "
         f"{result.percentage:g}% markdown for approval (maximum "
-        f"{view.max_markdown_percentage:g}%)."
+        f"{view.max_markdown_percentage:g}%).{by_category}"
     )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from planner_approvals.buy_lines import settle
-from planner_approvals.decisions import DecisionError, number
+from planner_approvals import buy_lines, markdown_lines
+from planner_approvals.decisions import DecisionError, decided_value, number
 from planner_approvals.repository import (
     DECIDED,
     PENDING,
@@ -34,6 +34,9 @@ from planner_shared.events import (
     DecisionRefused,
     DecisionRefusedPayload,
     DecisionSubmitted,
+    DecisionSubmittedPayload,
+    ManufacturingProposal,
+    MarkdownProposal,
 )
 
 
@@ -95,6 +98,19 @@ def _refuse(event: DecisionSubmitted, ctx: MessageContext, error: DecisionError)
     )
 
 
+def _settle(
+    proposal: ManufacturingProposal | MarkdownProposal, decision: DecisionSubmittedPayload
+) -> tuple[float, dict[str, float], dict[str, float]]:
+    """(the decided value, the proposed lines, the decided lines), or DecisionError: the
+    order by its category lines (buy_lines), the markdown by its category depths
+    (markdown_lines)."""
+    if isinstance(proposal, ManufacturingProposal):
+        return buy_lines.settle(proposal, decision)
+    lines = markdown_lines.decided_lines(proposal, decision)
+    value = decided_value(proposal, markdown_lines.value_with_lines(proposal, decision, lines))
+    return value, markdown_lines.proposed_lines(proposal), lines
+
+
 async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
     decision = event.payload
     kind = decision.kind
@@ -123,11 +139,11 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
         {"approval_id": approval.id, "proposal": approval.proposal}
     ).proposal
     try:
-        value, proposed, decided = settle(proposal, decision)
+        value, proposed, decided = _settle(proposal, decision)
     except DecisionError as error:
         return _refuse(event, ctx, error)
     now = datetime.now(UTC)
-    record_decision(approval, decision, value, now, decided)
+    record_decision(approval, decision, value, now, lines=decided)
     ctx.emit(
         event.caused(
             ApprovalDecided,

@@ -68,12 +68,13 @@ def record_decision(
     decision: DecisionSubmittedPayload,
     value: float,
     at: datetime,
+    *,
     lines: dict[str, float] | None = None,
 ) -> None:
     approval.status = DECIDED
-    approval.decided_lines = lines or None
     approval.action = decision.action.value
     approval.decided_value = value
+    approval.decided_lines = lines or None
     approval.reason = decision.reason
     approval.decided_by = decision.decided_by
     approval.decided_at = at

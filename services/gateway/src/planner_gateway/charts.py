@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import timedelta
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
-from planner_gateway.errors import not_found
+from planner_gateway.errors import ApiError, ErrorDetail, not_found
 from planner_gateway.repository import clusters, get_workflow, runs_started_by_week
 from planner_gateway.schemas.charts import (
     TOTAL,
@@ -49,6 +50,7 @@ from planner_shared.db.models import StoreCluster as Cluster
 from planner_shared.db.models import WeeklyActual as Actual
 from planner_shared.markdown import DEFAULT_MAX_MARKDOWN_PERCENTAGE
 from planner_shared.stock import outlook
+from planner_shared.stock.season import SeasonStock
 from planner_shared.workflow import WorkflowState
 
 HISTORY_WEEKS = 52
@@ -366,6 +368,11 @@ MARKDOWN_METHOD = (
 )
 
 
+def _source(stock: SeasonStock, code: str) -> str | None:
+    estimate = stock.elasticities.get(code)
+    return None if estimate is None else estimate.source
+
+
 def _share(units: float, available: float) -> float:
     return round(units / available, 4) if available else 0.0
 
@@ -375,17 +382,29 @@ def _r(value: float | None) -> float | None:
 
 
 async def markdown_projection(
-    session: AsyncSession, workflow_id: UUID, markdown_pct: float
+    session: AsyncSession,
+    workflow_id: UUID,
+    markdown_pct: float,
+    lines: Mapping[str, float] | None = None,
 ) -> MarkdownProjection:
+    """`markdown_pct` for every category, or each category's own depth in `lines`."""
     data = await load(session, workflow_id)
     stock = await season_stock(session, workflow_id)
+    unknown = sorted(set(lines or {}) - set(stock.categories))
+    if unknown:
+        raise ApiError(
+            422,
+            f"lines name categories this season does not hold: {', '.join(unknown)}",
+            details=[ErrorDetail(field=f"lines.{c}", message="unknown category") for c in unknown],
+        )
     start = stock.weeks_in + 1
     base = outlook.markdown_outcome(stock, 0.0, start)
-    marked = outlook.markdown_outcome(stock, markdown_pct, start)
+    marked = outlook.lines_outcome(stock, lines or {}, start, default=markdown_pct)
     candidates = outlook.markdown_outcomes(
         stock, outlook.candidate_depths(DEFAULT_MAX_MARKDOWN_PERCENTAGE), start
     )
     best = outlook.best_for_margin(candidates, DEFAULT_MAX_MARKDOWN_PERCENTAGE)
+    best_each = outlook.best_by_category(candidates, DEFAULT_MAX_MARKDOWN_PERCENTAGE)
     available = base.total.units_available
     sold = sum(float(stock.inputs[c].actual_sales.sum()) for c in stock.categories)
     margin_gain = (
@@ -407,8 +426,11 @@ async def markdown_projection(
         categories=[
             MarkdownCategoryProjection(
                 category_code=code,
+                markdown_pct=(lines or {}).get(code, markdown_pct),
+                best_for_margin_pct=best_each.get(code),
                 elasticity=data.elasticities.get(code, 0.0),
                 demand_elasticity=money.demand_elasticity,
+                demand_elasticity_source=_source(stock, code),
                 unit_price=money.unit_price,
                 unit_cost=money.unit_cost,
                 salvage_value=money.salvage_value,

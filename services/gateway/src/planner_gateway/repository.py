@@ -42,7 +42,7 @@ from planner_shared.db.models import (
     Workflow,
     WorkflowEvent,
 )
-from planner_shared.events import ForecastRequestedPayload
+from planner_shared.events import ForecastRequestedPayload, MarkdownLine
 
 
 async def get_workflow(session: AsyncSession, workflow_id: UUID, *, lock: bool = False) -> Workflow:
@@ -383,11 +383,12 @@ async def approvals(
 
 
 def proposed_lines(proposal: dict[str, Any]) -> dict[str, float]:
-    """A manufacturing proposal's units per category (none for other kinds)."""
+    """A proposal's lines per category: the order's units, or the markdown's depths."""
+    field = "percentage" if proposal.get("kind") == "markdown" else "quantity"
     return {
-        str(line["category_code"]): float(line["quantity"])
+        str(line["category_code"]): float(line[field])
         for line in proposal.get("lines") or []
-        if isinstance(line, dict) and "quantity" in line
+        if isinstance(line, dict) and field in line
     }
 
 
@@ -418,6 +419,9 @@ async def markdowns(session: AsyncSession, workflow_id: UUID) -> list[MarkdownRe
                         if p.get("demand_lift_per_point") is not None
                         else None
                     ),
+                    markdown_points_per_gap_point=float(p["elasticity"]),
+                    lines=[MarkdownLine.model_validate(line) for line in p.get("lines") or []],
+                    decided_lines=a.decided_lines,
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -6,7 +6,7 @@ Four kinds of file, each with its required columns (optional ones in brackets):
 |--------------------|------------------------------------------------------------------------|
 | `stores`           | store_code, name, region, size_sqft, weekly_traffic, format            |
 | `categories`       | category_code, name, unit_price, price_elasticity, [stock_on_hand = 0] |
-| `historical_sales` | store_code, category_code, week_start (a Monday), units                |
+| `historical_sales` | store_code, category_code, week_start (a Monday), units, [unit_price]  |
 | `weekly_actuals`   | store_code, category_code, week_number (1-52), units_sold, [week_start]|
 
 What is tolerated, because spreadsheets produce it: a UTF-8 byte-order mark; a comma,
@@ -176,6 +176,8 @@ class HistoricalSaleRow:
     category_code: str
     week_start: date
     units: int
+    unit_price: float | None = None
+    """The week's selling price; the price elasticity is estimated from its changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +432,12 @@ _SPECS: dict[CsvKind, _Spec] = {
                 "units",
                 _whole(0),
                 ("units_sold", "quantity", "quantity_sold", "qty", "sales_units"),
+            ),
+            _Column(
+                "unit_price",
+                _positive_decimal(_PRICE_MAX, 2),
+                ("price", "selling_price", "avg_selling_price"),
+                required=False,
             ),
         ),
         ("store_code", "category_code", "week_start"),

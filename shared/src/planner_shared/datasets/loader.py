@@ -230,9 +230,16 @@ async def load_historical_sales(
             "category_id": categories[r.category_code],
             "week_start": r.week_start,
             "units": r.units,
+            "unit_price": r.unit_price,
         }
         for r in rows
     ]
     return await _upsert(
-        session, HistoricalSale, values, ("store_id", "category_id", "week_start"), ("units",)
+        session,
+        HistoricalSale,
+        values,
+        ("store_id", "category_id", "week_start"),
+        ("units", "unit_price"),
+        # A file without prices leaves the prices a fuller upload gave.
+        keep_when_null=("unit_price",),
     )

@@ -141,6 +141,9 @@ class HistoricalSale(Base):
     category_id: Mapped[UUID] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
     week_start: Mapped[date]
     units: Mapped[int] = mapped_column(Integer)
+    # Migration 0009: the week's selling price (null when the upload gave none); the demand's
+    # price elasticity is estimated from its changes (planner_shared.price_elasticity).
+    unit_price: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
 
     __table_args__ = (
         UniqueConstraint("store_id", "category_id", "week_start"),
@@ -413,7 +416,8 @@ class Approval(UUIDKey, CreatedAt, Base):
     max_value: Mapped[float]
     action: Mapped[str | None] = mapped_column(String(16))
     decided_value: Mapped[float | None]
-    # Per category (code -> units or percent) when the decision is by line (migration 0008).
+    # Per category (code -> units or percent) when the decision is by line (migration 0008);
+    # null for a decision on one number.
     decided_lines: Mapped[dict[str, float] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))

@@ -5,11 +5,14 @@ A markdown of depth d from week w on lifts each later week's expected demand by
 (1 - d) ** elasticity (the category's demand elasticity), sells on the ledger (never more than
 the stores hold) at the marked-down price, and leaves the rest to clearance at salvage value.
 Its worth is the season margin (money.py) against the same ledger with no markdown.
+
+Each category's ledger is its own (a markdown on dresses sells no more outerwear), so the
+depth best for the season's margin is found category by category: `best_by_category`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from planner_shared.stock.alerts import StockAlert, alerts
@@ -30,14 +33,28 @@ class MarkdownOutcome:
         return self.total.season_margin
 
 
+def category_outcome(
+    stock: SeasonStock, code: str, percentage: float, from_week: int
+) -> MoneyFigures:
+    """One category marked down by `percentage` from `from_week` to the season's end."""
+    schedule = stock.markdown_schedule(percentage / 100.0, from_week)
+    return figures(stock.ledger(code, markdown=schedule), stock.categories[code], schedule)
+
+
 def markdown_outcome(stock: SeasonStock, percentage: float, from_week: int) -> MarkdownOutcome:
     """Every category marked down by `percentage` from `from_week` to the season's end."""
-    schedule = stock.markdown_schedule(percentage / 100.0, from_week)
-    by_category = {
-        code: figures(stock.ledger(code, markdown=schedule), money, schedule)
-        for code, money in stock.categories.items()
-    }
-    return MarkdownOutcome(percentage, by_category, total(by_category.values()))
+    return lines_outcome(stock, {}, from_week, default=percentage)
+
+
+def lines_outcome(
+    stock: SeasonStock, lines: Mapping[str, float], from_week: int, *, default: float = 0.0
+) -> MarkdownOutcome:
+    """Each category at its own depth (`default` for one without a line); `percentage` is
+    the deepest of them."""
+    depths = {code: float(lines.get(code, default)) for code in stock.categories}
+    by_category = {code: category_outcome(stock, code, d, from_week) for code, d in depths.items()}
+    deepest = max(depths.values(), default=default)
+    return MarkdownOutcome(deepest, by_category, total(by_category.values()))
 
 
 def markdown_outcomes(
@@ -59,6 +76,22 @@ def best_for_margin(outcomes: list[MarkdownOutcome], up_to: float) -> MarkdownOu
     if not allowed or any(o.margin is None for o in allowed):
         return None
     return max(allowed, key=lambda o: (o.margin or 0.0, -o.percentage))
+
+
+def best_by_category(outcomes: list[MarkdownOutcome], up_to: float) -> dict[str, float | None]:
+    """Per category, the depth no deeper than `up_to` with the highest season margin (the
+    shallower on a tie; 0 is a candidate, so none is ever worse than no markdown); None for a
+    category whose margin cannot be computed."""
+    allowed = [o for o in outcomes if o.percentage <= up_to + 1e-9]
+    codes = sorted({code for o in allowed for code in o.by_category})
+    best: dict[str, float | None] = {}
+    for code in codes:
+        known = [(o.by_category[code].season_margin, o.percentage) for o in allowed]
+        if not known or any(m is None for m, _ in known):
+            best[code] = None
+            continue
+        best[code] = max(known, key=lambda pair: (pair[0] or 0.0, -pair[1]))[1]
+    return best
 
 
 def stock_risks(stock: SeasonStock) -> list[StockAlert]:

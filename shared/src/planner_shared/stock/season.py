@@ -12,8 +12,11 @@ check, the agents) builds the same ledger from the same rows with `load_season_s
 - expected demand: each week's forecast in force (the newest run fitted before the week was
   in), split across stores by each store's share of the run's reconciled season forecast;
   the 80 % band uses the same split of the week's interval;
-- money: `categories` (price, unit cost, salvage value, the demand's price elasticity) and
-  the decided markdown (`approvals`), which applies from the week after its checkpoint.
+- money: `categories` (price, unit cost, salvage value) and the decided markdown
+  (`approvals`: each category's own depth, from its decided lines, else the one decided
+  depth), which applies from the week after its checkpoint;
+- the demand's price elasticity: estimated from the history's prices (`elasticities.py`),
+  the catalogue's `demand_elasticity` only for a category whose prices never moved.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from planner_shared.db.models import (
     Workflow,
 )
 from planner_shared.parameters import ReplenishmentStrategy
+from planner_shared.price_elasticity import ElasticityEstimate
+from planner_shared.stock.elasticities import load_price_elasticities
 from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
 
 DEFAULT_TRANSIT_WEEKS = 1
@@ -88,6 +93,8 @@ class SeasonStock:
     markdown: dict[str, Array] = field(default_factory=dict)  # [horizon] fraction off price
     adjusted_units: int = 0
     allocated: bool = True  # False: a pre-season fork, the whole proposal still at the DC
+    # Where each category's demand elasticity came from, with its interval.
+    elasticities: dict[str, ElasticityEstimate] = field(default_factory=dict)
 
     def demand_with_markdown(
         self, code: str, demand: Array, markdown: Array | None = None
@@ -236,6 +243,7 @@ async def load_season_stock(
 
     paths, planned = await _demand(session, workflow_id, horizon, stores, by_id, codes)
     markdown = await _markdown(session, workflow_id, params, horizon, codes)
+    estimates = await load_price_elasticities(session)
     strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
     inputs: dict[str, CategoryStockInputs] = {}
     money: dict[str, CategoryMoney] = {}
@@ -265,7 +273,7 @@ async def load_season_stock(
             unit_price=float(category.unit_price),
             unit_cost=_maybe(category.unit_cost),
             salvage_value=_maybe(category.salvage_value),
-            demand_elasticity=_maybe(category.demand_elasticity),
+            demand_elasticity=_elasticity(estimates, code, category),
             manufactured=manufactured,
             stock_on_hand=on_hand,
         )
@@ -285,11 +293,21 @@ async def load_season_stock(
         markdown=markdown,
         adjusted_units=adjusted,
         allocated=not proposal,
+        elasticities={c: estimates[c] for c in codes if c in estimates},
     )
 
 
 def _maybe(value: float | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _elasticity(
+    estimates: Mapping[str, ElasticityEstimate], code: str, category: Category
+) -> float | None:
+    estimate = estimates.get(code)
+    if estimate is not None and estimate.elasticity is not None:
+        return estimate.elasticity
+    return _maybe(category.demand_elasticity)
 
 
 async def _demand(
@@ -377,17 +395,24 @@ async def _markdown(
     codes: Sequence[str],
 ) -> dict[str, Array]:
     """The decided markdown of each category as a schedule: from the week after the checkpoint
-    to the end of the season."""
-    decided = await session.scalar(
-        select(Approval.decided_value).where(
-            Approval.workflow_id == workflow_id,
-            Approval.kind == "markdown",
-            Approval.status == "decided",
+    to the end of the season, at the category's decided line, else the one decided depth."""
+    decided = (
+        await session.execute(
+            select(Approval.decided_value, Approval.decided_lines).where(
+                Approval.workflow_id == workflow_id,
+                Approval.kind == "markdown",
+                Approval.status == "decided",
+            )
         )
-    )
+    ).first()
     checkpoint = params.get("markdown_checkpoint_week")
-    if not decided or not checkpoint:
+    if decided is None or not checkpoint:
         return {}
-    schedule = np.zeros(horizon)
-    schedule[int(str(checkpoint)) :] = float(decided) / 100.0
-    return {code: schedule.copy() for code in codes}
+    value, lines = decided
+    depths = {code: float((lines or {}).get(code, value or 0.0)) for code in codes}
+    schedules: dict[str, Array] = {}
+    for code, depth in depths.items():
+        if depth > 0:
+            schedules[code] = np.zeros(horizon)
+            schedules[code][int(str(checkpoint)) :] = depth / 100.0
+    return schedules

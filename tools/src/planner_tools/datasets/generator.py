@@ -11,7 +11,8 @@ in a fixed order, `\\n` line endings):
   elasticity, the stock left at the DC (a few weeks of the coming season's demand), unit
   cost, salvage value and the demand's price elasticity;
 - `historical_sales.csv`: units per store, category and week for the 156 weeks from Monday
-  2023-03-06 to the week of 2026-02-23;
+  2023-03-06 to the week of 2026-02-23, with the week's selling price (`unit_price`): the
+  list price, or less in the weeks of a past promotion or clearance (below);
 - `season_demand.csv`: what each store would sell, with stock enough, in the 12-week spring
   season that follows, from Monday 2026-03-02 (week 1) to 2026-05-18. The weekly files a
   season uploads (`weekly_actuals_by_week/`) are this demand capped by the stock the season
@@ -42,6 +43,17 @@ size, and the holiday uplifts are measured on real weekly sales of 45 Walmart st
 `../shared/data/walmart_store_weekly_sales.csv`); the fashion-specific shapes (peaks, swings,
 gift shares, prices, elasticities) are stated assumptions, set in `CATEGORIES` and `REGIONS`.
 
+Past prices, so that the demand's price elasticity can be estimated from the history
+(docs/markdown.md): a separate random stream (`PRICE_SEED`, so every other draw is the same as
+without prices) marks a category down in a few stores (`TAKING_PART`, one in ten) for a week
+or two: promotions of 10-30 % in a fifth of the category-weeks, and clearance of 30-40 % for
+two weeks five weeks past the category's selling peak. A store-week at price p sells
+(p / list price) ** demand_elasticity times its expected units: the category's
+`demand_elasticity` is the truth an estimate must recover. Prices never move in February to
+May (the spring weeks the season is forecast on) nor in the 16 weeks before the season (the
+level a forecast leans on most), and only a tenth of the stores take part, so the chain's
+weekly totals the forecasts fit move little.
+
 The in-season drift, to demonstrate the re-forecast: a late cold snap hits in week 4 of the
 season (2026-03-23). Outerwear sells 2.8x its expected week and knitwear 2.4x, dresses 0.6x;
 the effect fades over weeks 5-8. Weeks 1-3 follow the history's own process, so the
@@ -66,6 +78,20 @@ from pathlib import Path
 from planner_tools.datasets.calibration import Calibration, easter, thanksgiving
 
 SEED = 20260302
+# The past prices' own random stream (see the module docstring).
+PRICE_SEED = 20230306
+# Prices move only in history weeks before this one (the last weeks before the season stay at
+# list price, the weeks a forecast's level leans on most) ...
+PRICE_WEEKS = 140
+# ... and never in these months, around the spring weeks the season is forecast on.
+QUIET_MONTHS = frozenset({2, 3, 4, 5})
+PROMOTION_ODDS = 0.2
+PROMOTION_DEPTHS = (0.10, 0.15, 0.20, 0.25, 0.30)
+CLEARANCE_DEPTHS = (0.30, 0.35, 0.40)
+CLEARANCE_WEEKS = 2
+# The share of stores a promotion or clearance runs in: few enough that the chain's weekly
+# totals, which the forecasts fit, move little.
+TAKING_PART = 0.1
 HISTORY_START = date(2023, 3, 6)
 HISTORY_WEEKS = 156
 SEASON_START = HISTORY_START + timedelta(weeks=HISTORY_WEEKS)
@@ -274,7 +300,8 @@ class Store:
 @dataclass
 class SampleData:
     stores: list[Store]
-    history: list[tuple[str, str, date, int]] = field(default_factory=list)
+    history: list[tuple[str, str, date, int, float]] = field(default_factory=list)
+    """(store, category, Monday, units, the week's selling price)."""
     actuals: list[tuple[str, str, int, date, int]] = field(default_factory=list)
     expected_season: dict[str, list[float]] = field(default_factory=dict)
     """Chain-wide expected units per category and season week, without the drift."""
@@ -287,6 +314,9 @@ class _Random:
 
     def __init__(self, seed: int) -> None:
         self._uniform = random.Random(seed).random
+
+    def uniform(self) -> float:
+        return self._uniform()
 
     def normal(self, sd: float = 1.0) -> float:
         u1, u2 = 1.0 - self._uniform(), self._uniform()
@@ -383,10 +413,53 @@ def _stores(rng: _Random) -> list[Store]:
     return stores
 
 
+PriceCuts = dict[tuple[int, str, str], float]
+"""(history week, category, store) -> fraction off the list price; absent: list price."""
+
+
+def _clearance_start(spec: CategorySpec, week: int) -> bool:
+    """The week clearance of a category starts: five weeks past its selling peak."""
+    monday = week_start(week)
+    peak = date(monday.year, spec.peak.month, spec.peak.day)
+    offset = (monday - peak).days % 365
+    return 35 <= offset < 42
+
+
+def price_cuts(stores: Sequence[Store], seed: int = PRICE_SEED) -> PriceCuts:
+    """The history's promotions and clearances. Every category-week draws the same number of
+    uniforms, whether it is marked down or not, so one odds never shifts the others."""
+    rng = _Random(seed)
+    cuts: PriceCuts = {}
+    for week in range(PRICE_WEEKS):
+        quiet = week_start(week).month in QUIET_MONTHS
+        for spec in CATEGORIES:
+            promoted = rng.uniform() < PROMOTION_ODDS
+            depth = PROMOTION_DEPTHS[rng.choice([1.0] * len(PROMOTION_DEPTHS))]
+            cleared = CLEARANCE_DEPTHS[rng.choice([1.0] * len(CLEARANCE_DEPTHS))]
+            taking_part = [rng.uniform() < TAKING_PART for _ in stores]
+            if quiet:
+                continue
+            if _clearance_start(spec, week):
+                for later in range(week, min(week + CLEARANCE_WEEKS, PRICE_WEEKS)):
+                    for store, joins in zip(stores, taking_part, strict=True):
+                        if joins and week_start(later).month not in QUIET_MONTHS:
+                            cuts[(later, spec.code, store.code)] = cleared
+            elif promoted:
+                for store, joins in zip(stores, taking_part, strict=True):
+                    if joins:
+                        cuts.setdefault((week, spec.code, store.code), depth)
+    return cuts
+
+
+def selling_price(spec: CategorySpec, cut: float) -> float:
+    return round(spec.unit_price * (1.0 - cut), 2)
+
+
 def generate(seed: int = SEED, calibration: Calibration = WALMART) -> SampleData:
     rng = _Random(seed)
     stores = _stores(rng)
     data = SampleData(stores)
+    cuts = price_cuts(stores)
     weeks = HISTORY_WEEKS + SEASON_WEEKS
     shock_sd = calibration.chain_shock_sd * CATEGORY_SHOCK_FACTOR
     innovation_sd = calibration.noise_sd * math.sqrt(1.0 - calibration.noise_ar1**2)
@@ -416,9 +489,11 @@ def generate(seed: int = SEED, calibration: Calibration = WALMART) -> SampleData
                         + holiday
                     )
                 )
-                units = rng.poisson(expected * math.exp(shock + noise[key]) * drift)
+                price = selling_price(category, cuts.get((week, category.code, store.code), 0.0))
+                response = (price / category.unit_price) ** category.demand_elasticity
+                units = rng.poisson(expected * math.exp(shock + noise[key]) * drift * response)
                 if season_week < 1:
-                    data.history.append((store.code, category.code, monday, units))
+                    data.history.append((store.code, category.code, monday, units, price))
                 else:
                     data.expected_season[category.code][season_week - 1] += expected
                     data.actuals.append((store.code, category.code, season_week, monday, units))
@@ -488,8 +563,8 @@ def write_sample(out: Path, seed: int = SEED) -> dict[str, int]:
         ),
         "historical_sales.csv": _write(
             out / "historical_sales.csv",
-            ("store_code", "category_code", "week_start", "units"),
-            ((s, c, w.isoformat(), u) for s, c, w, u in data.history),
+            ("store_code", "category_code", "week_start", "units", "unit_price"),
+            ((s, c, w.isoformat(), u, f"{p:.2f}") for s, c, w, u, p in data.history),
         ),
     }
     # What each store would sell with stock enough; the weeks a season uploads are this capped

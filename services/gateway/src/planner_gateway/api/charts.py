@@ -138,6 +138,14 @@ async def markdown_projection(
             json_schema_extra=PERCENT_SCHEMA,
         ),
     ],
+    lines: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="Per category, its own depth: `DRES:20,OUTW:0` (percent); the "
+            "categories left out take `markdown_pct`.",
+        ),
+    ] = None,
 ) -> MarkdownProjection:
     try:
         check_percent("markdown_pct", markdown_pct)
@@ -145,4 +153,27 @@ async def markdown_projection(
         raise ApiError(
             422, str(exc), details=[ErrorDetail(field="markdown_pct", message=str(exc))]
         ) from None
-    return await charts.markdown_projection(session, workflow_id, markdown_pct)
+    depths = _depth_lines(lines)
+    return await charts.markdown_projection(session, workflow_id, markdown_pct, depths)
+
+
+def _depth_lines(text: str | None) -> dict[str, float]:
+    """`DRES:20,OUTW:0` as {code: percent}; a 422 naming the first bad part."""
+    depths: dict[str, float] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        code, _, value = part.partition(":")
+        code = code.strip().upper()
+        try:
+            depth = float(value)
+            if not code or not 0 <= depth <= 100:
+                raise ValueError(f"a depth must be 0-100, got {value.strip()!r}")
+            check_percent(f"the markdown of {code}", depth)
+        except ValueError as exc:
+            message = f"lines: {part.strip()!r} is not CODE:PERCENT ({exc})"
+            raise ApiError(
+                422, message, details=[ErrorDetail(field=f"lines.{code}", message=message)]
+            ) from None
+        depths[code] = depth
+    return depths

@@ -138,9 +138,14 @@ async def _decide(
     key: str | None,
 ) -> JSONResponse:
     await decisions.require_workflow(runtime, body.workflow_id, principal, state.settings)
-    lines = body.lines if isinstance(body, ManufacturingDecision) else None
     request = decisions.command(
-        kind, body.workflow_id, body.action, body.value, body.reason, principal, lines
+        kind,
+        body.workflow_id,
+        body.action,
+        body.value,
+        body.reason,
+        principal,
+        lines=body.line_values(),
     )
     endpoint = f"approvals/{kind.value}"
     answer: EventBase | None = None

@@ -371,6 +371,17 @@ class MarkdownCategoryProjection(BaseModel):
     )
 
     category_code: str
+    markdown_pct: float | None = Field(
+        default=None,
+        description="The depth this category is projected at.",
+        json_schema_extra=PERCENT_SCHEMA,
+    )
+    best_for_margin_pct: float | None = Field(
+        default=None,
+        description="This category's depth (0 to the cap, in 5 % steps) with the highest "
+        "expected season margin; null when it lacks a cost or salvage value.",
+        json_schema_extra=PERCENT_SCHEMA,
+    )
     elasticity: float = Field(
         description="The markdown rule's points of markdown per point of sell-through gap."
     )
@@ -378,6 +389,11 @@ class MarkdownCategoryProjection(BaseModel):
         default=None,
         description="The demand's price elasticity the projection lifts demand by "
         "((1 - markdown) ** elasticity); null: no lift known.",
+    )
+    demand_elasticity_source: str | None = Field(
+        default=None,
+        description="'history' (estimated from the history's price changes), 'catalogue' or "
+        "'pooled estimate' (priors for a category whose prices never moved).",
     )
     unit_price: float
     unit_cost: float | None = None

@@ -10,7 +10,7 @@ as `value` or, by kind, `quantity` / `percentage`.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -152,11 +152,12 @@ class _Decision(BaseModel):
 
     @model_validator(mode="after")
     def _value_when_modifying(self) -> Self:
-        if self.action is DecisionAction.MODIFY and self.value is None and not self._lines():
-            raise ValueError("action 'modify' needs a value")
+        if self.action is DecisionAction.MODIFY and self.value is None and not self.line_values():
+            raise ValueError("action 'modify' needs a value (or lines)")
         return self
 
-    def _lines(self) -> dict[str, int] | None:
+    def line_values(self) -> dict[str, float] | None:
+        """The decision's lines per category, when it has any (code -> units or percent)."""
         return None
 
 
@@ -208,8 +209,8 @@ class ManufacturingDecision(_Decision):
             raise ValueError(f"lines must not be negative: {', '.join(negative)}")
         return lines
 
-    def _lines(self) -> dict[str, int] | None:
-        return self.lines
+    def line_values(self) -> dict[str, float] | None:
+        return None if self.lines is None else {code: float(u) for code, u in self.lines.items()}
 
 
 class MarkdownDecision(_Decision):
@@ -224,9 +225,34 @@ class MarkdownDecision(_Decision):
                     "percentage": 15,
                     "reason": "protect margin",
                 },
+                {
+                    "workflow_id": EXAMPLE_WORKFLOW_ID,
+                    "action": "modify",
+                    "lines": {"DRES": 20, "OUTW": 0, "KNIT": 0, "ACCS": 5},
+                    "reason": "only dresses are behind",
+                },
             ]
         },
     )
+
+    lines: dict[str, Annotated[float, Field(strict=True, ge=0, le=100)]] | None = Field(
+        default=None,
+        description="Per category code, its markdown in percent (action 'modify'), each up to "
+        "the proposal's maximum; a category left out keeps its proposed depth. With `value`, "
+        "`value` is the depth of every category the lines leave out.",
+    )
+
+    @field_validator("lines")
+    @classmethod
+    def _lines_in_percent(cls, lines: dict[str, float] | None) -> dict[str, float] | None:
+        if lines is None:
+            return None
+        for code, depth in lines.items():
+            check_percent(f"the markdown of {code} (lines.{code})", depth)
+        return {code.strip().upper(): float(depth) for code, depth in lines.items()}
+
+    def line_values(self) -> dict[str, float] | None:
+        return self.lines
 
     value: float | None = Field(
         default=None,
@@ -280,10 +306,11 @@ class DecisionRead(ApprovalAmounts):
     decided_at: datetime
     event_id: UUID = Field(description="The approval.decided event.")
     proposed_lines: dict[str, float] = Field(
-        default_factory=dict, description="Per category, what was proposed (manufacturing)."
+        default_factory=dict,
+        description="Per category, what was proposed (units of the order, or markdown depths).",
     )
     decided_lines: dict[str, float] = Field(
         default_factory=dict,
-        description="Per category, what was decided: the lines sent, or the total split by "
-        "the proposal's shares.",
+        description="Per category, what was decided: the lines sent, or the order's total split "
+        "by the proposal's shares; empty for one markdown depth for every category.",
     )

@@ -86,12 +86,13 @@ class DecisionLine(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     proposed_lines: dict[str, float] = Field(
-        default_factory=dict, description="Per category, the proposed units (manufacturing)."
+        default_factory=dict, description="Per category, what was proposed (units or depth)."
     )
     decided_lines: dict[str, float] = Field(
         default_factory=dict,
-        description="Per category, the decided units: the lines the approver set, or the "
-        "decided total split by the proposal's shares.",
+        description="Per category, what was decided: the order's units (the lines the "
+        "approver set, or the decided total split by the proposal's shares) or the markdown's "
+        "depth; empty when one markdown depth was decided for every category.",
     )
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner_gateway.schemas.amounts import Amount, ApprovalAmounts
 from planner_gateway.schemas.workflows import EXAMPLE_WORKFLOW_ID
+from planner_shared.events import MarkdownLine
 from planner_shared.parameters import FRACTION_SCHEMA, PERCENT_SCHEMA
 
 
@@ -388,12 +389,13 @@ class ApprovalRead(ApprovalAmounts):
     decided_at: datetime | None
     created_at: datetime
     proposed_lines: dict[str, float] = Field(
-        default_factory=dict, description="Per category, the proposed units (manufacturing)."
+        default_factory=dict,
+        description="Per category, what was proposed: the order's units or the markdown's depth.",
     )
     decided_lines: dict[str, float] = Field(
         default_factory=dict,
-        description="Per category, the decided units: the lines the approver set, or the "
-        "decided total split by the proposal's shares.",
+        description="Per category, what was decided: the order's units (the lines the approver "
+        "set, or the decided total split by the proposal's shares) or the markdown's depth.",
     )
 
 
@@ -452,6 +454,22 @@ class MarkdownRead(BaseModel):
         default=None,
         description="Demand lift per markdown point from the workflow's uploaded markdown "
         "history (1.5: a 10% markdown lifts demand 15%); None without one.",
+    )
+    markdown_points_per_gap_point: float | None = Field(
+        default=None,
+        description="The seed rule's parameter: markdown points per point of sell-through gap "
+        "(the same figure as `elasticity_coefficient`, its older name); not the demand's "
+        "price elasticity, which each line carries.",
+    )
+    lines: list[MarkdownLine] = Field(
+        default_factory=list,
+        description="Per category: the depth with the highest expected season margin, the "
+        "rule's depth, the demand's price elasticity, and every candidate depth projected.",
+    )
+    decided_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category, the decided depth; empty when one depth was decided for "
+        "every category (`decided_markdown_pct`).",
     )
 
 

@@ -37,7 +37,8 @@ def command(
     value: float | None,
     reason: str | None,
     principal: Principal,
-    lines: dict[str, int] | None = None,
+    *,
+    lines: dict[str, float] | None = None,
 ) -> DecisionSubmitted:
     return DecisionSubmitted(
         workflow_id=workflow_id,
@@ -46,9 +47,9 @@ def command(
             kind=kind,
             action=action,
             value=value,
+            lines=lines,
             reason=reason,
             decided_by=principal.name,
-            lines=None if lines is None else {code: float(u) for code, u in lines.items()},
         ),
     )
 
