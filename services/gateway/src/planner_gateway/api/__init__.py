@@ -13,6 +13,7 @@ from planner_gateway.api import (
     commands,
     data,
     ops,
+    overrides,
     report,
     resources,
     session,
@@ -25,6 +26,17 @@ PREFIX = "/api"
 
 def router() -> APIRouter:
     api = APIRouter(prefix=PREFIX)
-    for area in (workflows, resources, commands, data, ops, session, charts, report, stock):
+    for area in (
+        workflows,
+        resources,
+        commands,
+        data,
+        ops,
+        session,
+        charts,
+        report,
+        stock,
+        overrides,
+    ):
         api.include_router(area.router)
     return api
