@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from planner_gateway import SERVICE_NAME
 from planner_gateway.errors import RETRY_AFTER_SECONDS, ApiError
 from planner_gateway.outage import require_database
 from planner_gateway.schemas.commands import ExtractionRead
 from planner_gateway.services.replies import ask
 from planner_gateway.state import GatewayState
+from planner_shared.db.models import Category
 from planner_shared.events import (
     ExtractionCompleted,
     ExtractionFailed,
@@ -42,4 +45,10 @@ async def extract(
             )
         raise ApiError(422, answer.payload.reason, code="extraction_failed")
     assert isinstance(answer, ExtractionCompleted)
-    return ExtractionRead.of(request.event_id, answer.payload.extraction)
+    async with runtime.sessionmaker() as session:
+        categories = {
+            key: code
+            for code, name in (await session.execute(select(Category.code, Category.name))).all()
+            for key in (code.lower(), name.lower(), name.lower().rstrip("s"))
+        }
+    return ExtractionRead.of(request.event_id, answer.payload.extraction, categories)
