@@ -7,6 +7,7 @@ import { ErrorBox } from "../feedback";
 import { type EditableParameters, type ParameterProblems, fromEditable, toEditable } from "../format";
 import { formatDate, isoWeekLabel } from "../locale";
 import { plainWords } from "../messages";
+import { acceptBody, amountLabel, weeksLabel } from "../overrides";
 import type { Extraction } from "../types";
 
 const EXAMPLE =
@@ -43,6 +44,9 @@ export function NewSeason() {
   const [problems, setProblems] = useState<ParameterProblems>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // The brief's proposed overrides the planner accepts (by index): created with the season.
+  const [accepted, setAccepted] = useState<Set<number>>(new Set());
+  const [created, setCreated] = useState<string | null>(null);
 
   if (!me?.can_plan)
     return (
@@ -59,6 +63,7 @@ export function NewSeason() {
       setExtraction(answer);
       setValues(toEditable(answer.parameters));
       setProblems({});
+      setAccepted(new Set());
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -80,6 +85,11 @@ export function NewSeason() {
         brief,
         parameters: checked.parameters,
       });
+      setCreated(created.workflow_id);
+      // Accepted before run 1 is stored, an override is in the order's proposal (docs/overrides.md).
+      for (const i of accepted) {
+        await api.post(`/api/workflows/${created.workflow_id}/forecast-overrides`, acceptBody(extraction!.proposed_overrides[i]));
+      }
       navigate(`/seasons/${created.workflow_id}`);
     } catch (e) {
       setError(e as ApiError);
@@ -177,7 +187,41 @@ export function NewSeason() {
               })}
             </tbody>
           </table>
-          <button onClick={() => void start()} disabled={busy}>
+          {extraction.proposed_overrides.length > 0 && (
+            <div data-testid="proposed-overrides">
+              <h3>Forecast adjustments the brief asks for</h3>
+              <p className="small muted">Nothing is applied unless you accept it: an accepted one becomes a forecast override of the season.</p>
+              {extraction.proposed_overrides.map((p, i) => (
+                <label key={i} className="inline block" data-testid="proposed-override">
+                  <input
+                    type="checkbox"
+                    disabled={!p.category_code}
+                    checked={accepted.has(i)}
+                    onChange={(e) =>
+                      setAccepted((prev) => {
+                        const next = new Set(prev);
+                        if (e.target.checked) next.add(i);
+                        else next.delete(i);
+                        return next;
+                      })
+                    }
+                  />{" "}
+                  <strong>
+                    {p.category_code ?? p.category} {amountLabel({ percent: p.percent, units: null })} · {p.weeks ? weeksLabel(p.weeks) : "the whole season"}
+                  </strong>{" "}
+                  <span className="muted">“{p.evidence}”</span>
+                  {!p.category_code && <span className="warning"> no category of that name: add it on the Forecast tab if meant</span>}
+                  {p.note && <span className="small muted"> ({p.note})</span>}
+                </label>
+              ))}
+            </div>
+          )}
+          {created && error && (
+            <p>
+              The season was started: <a href={`/seasons/${created}`}>open it</a> and add the overrides on its Forecast tab.
+            </p>
+          )}
+          <button onClick={() => void start()} disabled={busy || created !== null}>
             Start the season
           </button>
         </div>
