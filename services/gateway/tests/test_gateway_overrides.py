@@ -133,6 +133,7 @@ async def test_units_on_a_store_go_to_that_store_only(
         ({"code": "KNIT", "percent": -150}, "percent", "between -100 and 500"),
         ({"scope": "store", "code": "S999", "percent": 5}, "code", "unknown store"),
         ({"scope": "cluster", "code": "0", "percent": 5}, "code", "no store clusters yet"),
+        ({"code": "KNIT", "percent": 5, "reason": "  "}, "reason", "say why"),
     ],
 )
 async def test_bad_overrides_are_refused_with_the_field_and_store_nothing(

@@ -180,6 +180,8 @@ async def create(
             "wait for the brief to be read",
         )
     _check_amount(body)
+    if not body.reason.strip():
+        raise _refuse("reason", "say why: the reason is shown with the override")
     scope = await _scope(session, workflow, body)
     weeks_in = await _weeks_in(session, workflow.id)
     row = ForecastOverride(
