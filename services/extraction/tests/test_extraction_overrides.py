@@ -31,7 +31,8 @@ def test_the_offline_parser_proposes_the_adjustments_and_keeps_the_parameters() 
     outerwear, dresses = extraction.proposed_overrides
     assert (outerwear.category, outerwear.percent, outerwear.weeks) == ("outerwear", 10.0, None)
     assert outerwear.evidence == "Outerwear up 10 % vs last year"
-    assert outerwear.note is not None and "last year" in outerwear.note
+    assert outerwear.note is not None
+    assert "last year" in outerwear.note
     assert (dresses.category, dresses.percent) == ("dresses", 0.0)
     # The 10 % is not taken for a parameter, and the parameters are read as without it.
     assert extraction.parameters == plain.parameters
@@ -62,7 +63,8 @@ def test_an_adjustment_of_something_not_a_category_is_flagged_not_dropped() -> N
     extraction = parse_brief(PARAMETERS + " Traffic up 3% on last year.", reference_date=REFERENCE)
     assert extraction.proposed_overrides == []
     [issue] = extraction.issues
-    assert issue.kind == "unparsed" and "'traffic' is not a category" in issue.message
+    assert issue.kind == "unparsed"
+    assert "'traffic' is not a category" in issue.message
 
 
 def _stated(value: Any, evidence: str) -> dict[str, Any]:
@@ -137,7 +139,8 @@ async def test_the_llm_path_proposes_the_same_overrides(fake: FakeOpenAIServer) 
     assert outerwear.confidence == 0.75  # capped as an inferred reading is
     assert (dresses.category, dresses.percent) == ("dresses", 0.0)
     # Words that are not the brief's are trusted less, never taken as stated.
-    assert knitwear.weeks == [1, 2] and knitwear.confidence == 0.5
+    assert knitwear.weeks == [1, 2]
+    assert knitwear.confidence == 0.5
     assert extraction.parameters == offline.parameters
     assert extraction.needs_review
     assert ParameterExtraction.model_validate_json(extraction.model_dump_json()) == extraction
