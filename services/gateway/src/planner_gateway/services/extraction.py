@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from planner_gateway import SERVICE_NAME
 from planner_gateway.errors import RETRY_AFTER_SECONDS, ApiError
@@ -45,10 +46,21 @@ async def extract(
             )
         raise ApiError(422, answer.payload.reason, code="extraction_failed")
     assert isinstance(answer, ExtractionCompleted)
-    async with runtime.sessionmaker() as session:
-        categories = {
-            key: code
-            for code, name in (await session.execute(select(Category.code, Category.name))).all()
-            for key in (code.lower(), name.lower(), name.lower().rstrip("s"))
-        }
-    return ExtractionRead.of(request.event_id, answer.payload.extraction, categories)
+    return ExtractionRead.of(
+        request.event_id, answer.payload.extraction, await _categories(runtime)
+    )
+
+
+async def _categories(runtime: Runtime) -> dict[str, str]:
+    """Category codes by lower-case code, name and singular name, to name the category of
+    each proposed override; none when the database is away (the answer stands without)."""
+    try:
+        async with runtime.sessionmaker() as session:
+            rows = (await session.execute(select(Category.code, Category.name))).all()
+    except (SQLAlchemyError, OSError):
+        return {}
+    return {
+        key: code
+        for code, name in rows
+        for key in (code.lower(), name.lower(), name.lower().rstrip("s"))
+    }
