@@ -153,9 +153,9 @@ def takes_effect(state: str) -> str:
         )
     if state in (WorkflowState.AWAITING_MANUFACTURING_APPROVAL, WorkflowState.ALLOCATING):
         return (
-            "the order's proposal on the table was sized before it (the approver sees it "
-            "listed beside the proposal); the allocation, the stock ledger's projection and "
-            "the markdown use it at once"
+            "the order's proposal on the table was sized before it and is not re-proposed "
+            "(the override is listed on the season's Forecast tab for the approver); the "
+            "allocation, the stock ledger's projection and the markdown use it at once"
         )
     return (
         "in season: the stock ledger's projection, the next replenishment and the markdown "
