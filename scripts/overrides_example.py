@@ -5,8 +5,8 @@
 Starts a private stack (bench/_stack.py: its own database seeded with data/sample, its own
 streams and ports; all stopped and dropped at the end), reads the demo's brief with
 "Outerwear up 10 % vs last year, dresses flat." added, then plans the season twice through
-the public API: once as proposed, once with the brief's outerwear proposal accepted (posted
-right after the season is created, before run 1 is stored). Prints the proposals, the orders,
+the public API: once as proposed, once with the brief's outerwear proposal accepted (sent
+with the season request, so run 1 sizes the order on it). Prints the proposals, the orders,
 the forecast chart's statistical and final totals and, after both orders are accepted, the
 stock ledger's season demand (sales + lost sales) per category.
 """
@@ -30,21 +30,22 @@ TIMEOUT = 600.0
 
 
 async def _season(client: GatewayClient, parameters: Any, accept: list[Any]) -> str:
-    created = await client.start(parameters=parameters, brief=BRIEF)
-    workflow_id = str(created["workflow_id"])
-    for proposal in accept:
-        body = {
-            "code": proposal["category_code"],
-            "weeks": proposal["weeks"],
-            "percent": proposal["percent"],
-            "reason": proposal["reason"],
+    overrides = [
+        {
+            "code": p["category_code"],
+            "weeks": p["weeks"],
+            "percent": p["percent"],
+            "reason": p["reason"],
             "source": "brief",
         }
-        made = await client.request(
-            "POST", f"/api/workflows/{workflow_id}/forecast-overrides", json=body
-        )
+        for p in accept
+    ]
+    body = {"parameters": parameters, "brief": BRIEF, "forecast_overrides": overrides}
+    created = await client.request("POST", "/api/workflows/forecast", json=body)
+    workflow_id = str(created["workflow_id"])
+    listed = await client.get(f"/api/workflows/{workflow_id}/forecast-overrides")
+    for made in listed["items"]:
         print(f"  override {made['code']} {made['percent']:+g} % by {made['created_by']}")
-        print(f"    takes effect: {made['takes_effect']}")
     async with WorkflowFeed(client, workflow_id) as feed:
         await feed.first(needs_input("manufacturing"), within=TIMEOUT)
         mark = feed.mark()

@@ -6475,6 +6475,11 @@ export interface components {
              * @description A single category code (the Phase 2 frontend's field).
              */
             category_id?: string | null;
+            /**
+             * Forecast Overrides
+             * @description Forecast overrides made with the season (the brief's proposals the planner accepted): stored with it, so run 1 sizes the order on them (docs/overrides.md). They need `parameters`.
+             */
+            forecast_overrides?: components["schemas"]["OverrideCreate"][];
             /** @description Confirmed parameters; they take precedence over the brief. */
             parameters?: components["schemas"]["SeasonParameters-Input"] | null;
         };

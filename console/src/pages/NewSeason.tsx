@@ -46,7 +46,6 @@ export function NewSeason() {
   const [busy, setBusy] = useState(false);
   // The brief's proposed overrides the planner accepts (by index): created with the season.
   const [accepted, setAccepted] = useState<Set<number>>(new Set());
-  const [created, setCreated] = useState<string | null>(null);
 
   if (!me?.can_plan)
     return (
@@ -81,15 +80,12 @@ export function NewSeason() {
     setBusy(true);
     setError(null);
     try {
+      // Stored with the season, the accepted overrides are in run 1's order proposal (docs/overrides.md).
       const created = await api.post<{ workflow_id: string }>("/api/workflows/forecast", {
         brief,
         parameters: checked.parameters,
+        forecast_overrides: [...accepted].sort().map((i) => acceptBody(extraction!.proposed_overrides[i])),
       });
-      setCreated(created.workflow_id);
-      // Accepted before run 1 is stored, an override is in the order's proposal (docs/overrides.md).
-      for (const i of accepted) {
-        await api.post(`/api/workflows/${created.workflow_id}/forecast-overrides`, acceptBody(extraction!.proposed_overrides[i]));
-      }
       navigate(`/seasons/${created.workflow_id}`);
     } catch (e) {
       setError(e as ApiError);
@@ -216,12 +212,7 @@ export function NewSeason() {
               ))}
             </div>
           )}
-          {created && error && (
-            <p>
-              The season was started: <a href={`/seasons/${created}`}>open it</a> and add the overrides on its Forecast tab.
-            </p>
-          )}
-          <button onClick={() => void start()} disabled={busy || created !== null}>
+          <button onClick={() => void start()} disabled={busy}>
             Start the season
           </button>
         </div>

@@ -12,7 +12,7 @@ from uuid import UUID
 import numpy as np
 import pytest
 
-from planner_shared.db.models import ForecastOverride, ForecastWeek
+from planner_shared.db.models import ForecastOverride, ForecastWeek, Workflow
 from planner_shared.stock.season import load_season_stock
 from planner_tools.testing.gateway import (
     OPERATOR,
@@ -22,6 +22,7 @@ from planner_tools.testing.gateway import (
     Sessions,
     count,
     new_workflow,
+    seed_reference,
 )
 
 from .test_gateway_access import OTHER_PLANNER, two_planners
@@ -160,3 +161,29 @@ async def test_an_ended_season_takes_no_override(gateway: Gateway, sessionmaker:
     )
     assert answer.status_code == 409
     assert "has not ended" in answer.json()["error"]["message"]
+
+
+async def test_a_season_is_created_with_its_accepted_overrides_or_not_at_all(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    """The brief's accepted proposals come with the season request: stored in its
+    transaction, so run 1 sizes the order on them; one refused refuses the season."""
+    await seed_reference(sessionmaker)
+    proposal = {"code": "knitwear", "percent": 10, "reason": "brief: knitwear up 10 %",
+                "source": "brief"}  # fmt: skip
+    body = {"parameters": PARAMETERS, "category_codes": ["KNIT"], "forecast_overrides": [proposal]}
+    created = await gateway.client.post("/api/workflows/forecast", headers=PLANNER, json=body)
+    assert created.status_code == 201, created.text
+    workflow_id = created.json()["workflow_id"]
+    [stored] = (await gateway.client.get(_path(workflow_id), headers=READER)).json()["items"]
+    assert (stored["code"], stored["percent"], stored["source"]) == ("KNIT", 10.0, "brief")
+    assert stored["weeks"] == [1, 2, 3, 4]
+
+    bad = body | {"forecast_overrides": [proposal, proposal | {"weeks": [9]}]}
+    refused = await gateway.client.post("/api/workflows/forecast", headers=PLANNER, json=bad)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["message"].startswith("forecast override 2: week 9 is outside the season")
+    assert error["details"][0]["field"] == "forecast_overrides.1.weeks"
+    assert await count(sessionmaker, Workflow) == 1
+    assert await count(sessionmaker, ForecastOverride) == 1

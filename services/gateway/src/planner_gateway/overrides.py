@@ -204,6 +204,30 @@ async def create(
     return read.model_copy(update={"takes_effect": takes_effect(workflow.state)})
 
 
+async def create_with_season(
+    session: AsyncSession, workflow: Workflow, bodies: Sequence[OverrideCreate], who: str
+) -> None:
+    """The overrides a season is created with, in its transaction: run 1 cannot miss them.
+    A refusal names the override (`forecast_overrides.<i>.<field>`) and creates nothing."""
+    if bodies and not workflow.parameters:
+        raise _refuse(
+            "forecast_overrides",
+            "forecast overrides need the confirmed parameters (the season's weeks): give "
+            "`parameters`, or add them once the brief is read",
+        )
+    for i, body in enumerate(bodies):
+        try:
+            await create(session, workflow, body, who)
+        except ApiError as error:
+            details = [
+                d.model_copy(update={"field": f"forecast_overrides.{i}.{d.field}"})
+                for d in error.details
+            ]
+            raise ApiError(
+                error.status_code, f"forecast override {i + 1}: {error.message}", details=details
+            ) from None
+
+
 async def withdraw(
     session: AsyncSession, workflow: Workflow, override_id: UUID, who: str, reason: str | None
 ) -> OverrideRead:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner_gateway.schemas.resources import _examples, example_of
 
 OverrideScope = Literal["category", "cluster", "store"]
 OverrideSource = Literal["planner", "brief"]
@@ -72,32 +71,35 @@ class OverrideCreate(BaseModel):
     )
 
 
+# Not schemas.resources' helpers: the season request (schemas.workflows) takes overrides,
+# and resources reads that module.
+EXAMPLE_OVERRIDE: dict[str, Any] = {
+    "id": "6f7d2c8e-1b0a-4c35-9d2e-8a1f0c3b5e71",
+    "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61",
+    "scope": "category",
+    "code": "OUTW",
+    "name": "Outerwear",
+    "category_code": "OUTW",
+    "weeks": [1, 2, 3, 4, 5, 6],
+    "percent": 10.0,
+    "units": None,
+    "reason": "outerwear up 10 % vs last year (the brief)",
+    "source": "brief",
+    "created_by": "dev-planner",
+    "created_at": "2027-02-20T09:01:00Z",
+    "active": True,
+    "withdrawn_by": None,
+    "withdrawn_at": None,
+    "withdrawn_reason": None,
+    "takes_effect": "in the order's proposal if made before run 1 is stored; in the "
+    "stock ledger at once",
+}
+
+
 class OverrideRead(BaseModel):
     """An override with who made it, when and why; withdrawn ones are kept, marked."""
 
-    model_config = _examples(
-        {
-            "id": "6f7d2c8e-1b0a-4c35-9d2e-8a1f0c3b5e71",
-            "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61",
-            "scope": "category",
-            "code": "OUTW",
-            "name": "Outerwear",
-            "category_code": "OUTW",
-            "weeks": [1, 2, 3, 4, 5, 6],
-            "percent": 10.0,
-            "units": None,
-            "reason": "outerwear up 10 % vs last year (the brief)",
-            "source": "brief",
-            "created_by": "dev-planner",
-            "created_at": "2027-02-20T09:01:00Z",
-            "active": True,
-            "withdrawn_by": None,
-            "withdrawn_at": None,
-            "withdrawn_reason": None,
-            "takes_effect": "in the order's proposal if made before run 1 is stored; in the "
-            "stock ledger at once",
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_OVERRIDE]})
 
     id: UUID
     workflow_id: UUID
@@ -122,6 +124,6 @@ class OverrideRead(BaseModel):
 
 
 class OverrideList(BaseModel):
-    model_config = _examples({"items": [example_of(OverrideRead)]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EXAMPLE_OVERRIDE]}]})
 
     items: list[OverrideRead] = Field(description="Oldest first, withdrawn ones included.")
