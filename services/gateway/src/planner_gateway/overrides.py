@@ -146,10 +146,16 @@ async def _scope(session: AsyncSession, workflow: Workflow, body: OverrideCreate
 
 def takes_effect(state: str) -> str:
     """What an override made in `state` changes (docs/overrides.md, "When it arrives")."""
-    if state in (WorkflowState.CREATED, WorkflowState.EXTRACTING, WorkflowState.FORECASTING):
+    if state in (WorkflowState.CREATED, WorkflowState.EXTRACTING):
         return (
             "before the buy: run 1 applies it to the order's proposal (and so the allocation), "
             "the stock ledger and the markdown"
+        )
+    if state == WorkflowState.FORECASTING:
+        return (
+            "before the buy: in the order's proposal if run 1 has not sized the order yet "
+            "(overrides sent with the season request always are); the allocation, the stock "
+            "ledger and the markdown use it in any case"
         )
     if state in (WorkflowState.AWAITING_MANUFACTURING_APPROVAL, WorkflowState.ALLOCATING):
         return (
