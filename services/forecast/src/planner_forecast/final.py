@@ -25,6 +25,8 @@ async def final_store_rows(
     season (planner_shared.overrides); and, per category, what the order's reasoning records
     of them (the overrides applied, the statistical forecast kept beside the final one)."""
     active = await load_active(session, workflow_id)
+    # Run 1's weeks may have just been added in this transaction (sessions do not autoflush).
+    await session.flush()
     points = await repo.forecast_weeks(session, [f.id for f in forecasts.values()])
     rows: dict[str, dict[str, Any]] = {}
     notes: dict[str, dict[str, Any]] = {}
