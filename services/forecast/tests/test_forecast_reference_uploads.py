@@ -92,37 +92,44 @@ async def _world(sessions: Sessions) -> tuple[UUID, list[Category]]:
         )
         session.add_all([*stores, *categories, workflow])
         await session.flush()
-        for c in categories:
-            rows = FORECAST[c.code]
-            await repository.replace_forecast(
-                session,
-                workflow_id=workflow.id,
-                run_number=1,
-                category_id=c.id,
-                reason="initial",
-                season_total=sum(r[0] for r in rows.values()),
-                method="ensemble",
-                diagnostics={
-                    "stores": {
-                        code: {"season_total": t, "lower_95": lo, "upper_95": hi}
-                        for code, (t, lo, hi) in rows.items()
-                    }
-                },
-                weeks=[
-                    {
-                        "week_number": w,
-                        "week_start": START + timedelta(weeks=w - 1),
-                        "point": sum(r[0] for r in rows.values()) / HORIZON,
-                        "lower_80": 0.0,
-                        "upper_80": 0.0,
-                        "lower_95": 0.0,
-                        "upper_95": 0.0,
-                        "baseline": 0.0,
-                    }
-                    for w in range(1, HORIZON + 1)
-                ],
-            )
+        await _store_forecasts(session, workflow.id, categories)
     return workflow.id, categories
+
+
+async def _store_forecasts(
+    session: AsyncSession, workflow_id: UUID, categories: list[Category]
+) -> None:
+    """Run 1's forecasts as the forecast service stores them (replace_forecast)."""
+    for c in categories:
+        rows = FORECAST[c.code]
+        await repository.replace_forecast(
+            session,
+            workflow_id=workflow_id,
+            run_number=1,
+            category_id=c.id,
+            reason="initial",
+            season_total=sum(r[0] for r in rows.values()),
+            method="ensemble",
+            diagnostics={
+                "stores": {
+                    code: {"season_total": t, "lower_95": lo, "upper_95": hi}
+                    for code, (t, lo, hi) in rows.items()
+                }
+            },
+            weeks=[
+                {
+                    "week_number": w,
+                    "week_start": START + timedelta(weeks=w - 1),
+                    "point": sum(r[0] for r in rows.values()) / HORIZON,
+                    "lower_80": 0.0,
+                    "upper_80": 0.0,
+                    "lower_95": 0.0,
+                    "upper_95": 0.0,
+                    "baseline": 0.0,
+                }
+                for w in range(1, HORIZON + 1)
+            ],
+        )
 
 
 def _summaries() -> list[CategoryForecastSummary]:
@@ -147,9 +154,11 @@ def _summaries() -> list[CategoryForecastSummary]:
 
 
 async def _plan(
-    sessions: Sessions, workflow_id: UUID, categories: list[Category]
+    sessions: Sessions, workflow_id: UUID, categories: list[Category], *, store: bool = False
 ) -> dict[str, Any]:
     async with transaction(sessions) as session:
+        if store:  # as store_forecast does: the forecast and the order in one transaction
+            await _store_forecasts(session, workflow_id, categories)
         recommendation = await season.plan_manufacturing(
             session,
             workflow_id,
@@ -376,7 +385,7 @@ async def test_an_override_moves_the_buy_allocation_and_ledger_and_keeps_the_sta
             created_by="pat",
         )
         session.add(override)
-    after = await _plan(sessionmaker, workflow_id, categories)
+    after = await _plan(sessionmaker, workflow_id, categories, store=True)
 
     knit, dress = after["orders"]["KNIT"], after["orders"]["DRESS"]
     assert knit.forecast_units == pytest.approx(1.1 * 700)
