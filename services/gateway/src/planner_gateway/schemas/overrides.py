@@ -8,7 +8,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 OverrideScope = Literal["category", "cluster", "store"]
 OverrideSource = Literal["planner", "brief"]
 
