@@ -985,6 +985,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/{workflow_id}/forecast-overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The season's forecast overrides, withdrawn ones included: who, when, why */
+        get: operations["list_overrides_api_workflows__workflow_id__forecast_overrides_get"];
+        put?: never;
+        /** Adjust the forecast of a category, cluster or store for chosen weeks (% or units) */
+        post: operations["add_override_api_workflows__workflow_id__forecast_overrides_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/forecast-overrides/{override_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an override (recorded, not erased): the statistical forecast applies again */
+        delete: operations["withdraw_override_api_workflows__workflow_id__forecast_overrides__override_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflows/{workflow_id}/forecasts": {
         parameters: {
             query?: never;
@@ -1826,8 +1861,10 @@ export interface components {
          *       },
          *       "category_code": "DRES",
          *       "category_name": "Dresses",
+         *       "final_season_total": 32899,
          *       "forecast": [
          *         {
+         *           "final_units": 3015.4,
          *           "forecast_units": 2741.3,
          *           "lower_80": 2466,
          *           "lower_95": 2320.4,
@@ -1865,6 +1902,11 @@ export interface components {
             category_code: string;
             /** Category Name */
             category_name: string;
+            /**
+             * Final Season Total
+             * @description The final forecast over the run's weeks (with the active overrides).
+             */
+            final_season_total: number;
             /** Forecast */
             forecast: components["schemas"]["ForecastCurvePoint"][];
             /**
@@ -1876,7 +1918,10 @@ export interface components {
             method: string;
             /** Run Number */
             run_number: number;
-            /** Season Total */
+            /**
+             * Season Total
+             * @description The statistical forecast over the run's weeks.
+             */
             season_total: number;
             /**
              * Weights
@@ -3051,6 +3096,7 @@ export interface components {
          *         "season_end_date": "2027-05-23",
          *         "season_start_date": "2027-03-01"
          *       },
+         *       "proposed_overrides": [],
          *       "reasoning": "6 stated, 0 inferred, 0 defaulted; no issues",
          *       "request_id": "7c1d0e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
          *       "usable": true
@@ -3083,6 +3129,11 @@ export interface components {
             /** Needs Review */
             needs_review: boolean;
             parameters: components["schemas"]["SeasonParameters-Output"];
+            /**
+             * Proposed Overrides
+             * @description Adjustments of the forecast the brief asks for (docs/overrides.md): nothing is applied until the planner accepts one.
+             */
+            proposed_overrides?: components["schemas"]["ProposedOverrideRead"][];
             /**
              * Reasoning
              * @description How the values were obtained, in one line.
@@ -3201,8 +3252,10 @@ export interface components {
          *           },
          *           "category_code": "DRES",
          *           "category_name": "Dresses",
+         *           "final_season_total": 32899,
          *           "forecast": [
          *             {
+         *               "final_units": 3015.4,
          *               "forecast_units": 2741.3,
          *               "lower_80": 2466,
          *               "lower_95": 2320.4,
@@ -3228,6 +3281,31 @@ export interface components {
          *           }
          *         }
          *       ],
+         *       "overrides": [
+         *         {
+         *           "active": true,
+         *           "category_code": "OUTW",
+         *           "code": "OUTW",
+         *           "created_at": "2027-02-20T09:01:00Z",
+         *           "created_by": "dev-planner",
+         *           "id": "6f7d2c8e-1b0a-4c35-9d2e-8a1f0c3b5e71",
+         *           "name": "Outerwear",
+         *           "percent": 10,
+         *           "reason": "outerwear up 10 % vs last year (the brief)",
+         *           "scope": "category",
+         *           "source": "brief",
+         *           "takes_effect": "in the order's proposal if made before run 1 is stored; in the stock ledger at once",
+         *           "weeks": [
+         *             1,
+         *             2,
+         *             3,
+         *             4,
+         *             5,
+         *             6
+         *           ],
+         *           "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *         }
+         *       ],
          *       "run_number": 1,
          *       "runs": [
          *         {
@@ -3244,6 +3322,11 @@ export interface components {
         ForecastChart: {
             /** Categories */
             categories: components["schemas"]["CategoryForecastChart"][];
+            /**
+             * Overrides
+             * @description The season's forecast overrides, withdrawn ones included: who, when, why.
+             */
+            overrides?: components["schemas"]["OverrideRead"][];
             /** Run Number */
             run_number: number | null;
             /**
@@ -3260,6 +3343,7 @@ export interface components {
         /**
          * ForecastCurvePoint
          * @example {
+         *       "final_units": 3015.4,
          *       "forecast_units": 2741.3,
          *       "lower_80": 2466,
          *       "lower_95": 2320.4,
@@ -3270,7 +3354,15 @@ export interface components {
          *     }
          */
         ForecastCurvePoint: {
-            /** Forecast Units */
+            /**
+             * Final Units
+             * @description The final forecast: the statistical one adjusted by the active overrides.
+             */
+            final_units: number;
+            /**
+             * Forecast Units
+             * @description The statistical forecast (the run's).
+             */
             forecast_units: number;
             /** Lower 80 */
             lower_80: number;
@@ -4449,6 +4541,212 @@ export interface components {
             units_sold: number;
         };
         /**
+         * OverrideCreate
+         * @description One adjustment of the forecast: a percentage or units a week, never both.
+         * @example {
+         *       "code": "OUTW",
+         *       "percent": 10,
+         *       "reason": "outerwear up 10 % vs last year (the brief)",
+         *       "scope": "category",
+         *       "weeks": [
+         *         1,
+         *         2,
+         *         3,
+         *         4,
+         *         5,
+         *         6
+         *       ]
+         *     }
+         * @example {
+         *       "category_code": "DRES",
+         *       "code": "S014",
+         *       "reason": "local event on the high street",
+         *       "scope": "store",
+         *       "units": 40,
+         *       "weeks": [
+         *         3
+         *       ]
+         *     }
+         */
+        OverrideCreate: {
+            /**
+             * Category Code
+             * @description For a cluster or store: the category it adjusts (null: every category).
+             */
+            category_code?: string | null;
+            /**
+             * Code
+             * @description The category's code or name; the cluster's label or name; the store's code.
+             */
+            code: string;
+            /**
+             * Percent
+             * @description +10 is 10 % more demand, -20 is 20 % less (-100 to 500).
+             */
+            percent?: number | null;
+            /**
+             * Reason
+             * @description Why: shown with it.
+             */
+            reason: string;
+            /**
+             * Scope
+             * @description What `code` names: a category, a cluster or a store.
+             * @default category
+             * @enum {string}
+             */
+            scope: "category" | "cluster" | "store";
+            /**
+             * Source
+             * @description 'brief': a proposal of the brief, accepted.
+             * @default planner
+             * @enum {string}
+             */
+            source: "planner" | "brief";
+            /**
+             * Units
+             * @description Units added to each chosen week (negative: removed), spread over the scope's stores by their share of the forecast.
+             */
+            units?: number | null;
+            /**
+             * Weeks
+             * @description Season weeks (1 = the first) it adjusts; null: every week not yet in.
+             */
+            weeks?: number[] | null;
+        };
+        /**
+         * OverrideList
+         * @example {
+         *       "items": [
+         *         {
+         *           "active": true,
+         *           "category_code": "OUTW",
+         *           "code": "OUTW",
+         *           "created_at": "2027-02-20T09:01:00Z",
+         *           "created_by": "dev-planner",
+         *           "id": "6f7d2c8e-1b0a-4c35-9d2e-8a1f0c3b5e71",
+         *           "name": "Outerwear",
+         *           "percent": 10,
+         *           "reason": "outerwear up 10 % vs last year (the brief)",
+         *           "scope": "category",
+         *           "source": "brief",
+         *           "takes_effect": "in the order's proposal if made before run 1 is stored; in the stock ledger at once",
+         *           "weeks": [
+         *             1,
+         *             2,
+         *             3,
+         *             4,
+         *             5,
+         *             6
+         *           ],
+         *           "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *         }
+         *       ]
+         *     }
+         */
+        OverrideList: {
+            /**
+             * Items
+             * @description Oldest first, withdrawn ones included.
+             */
+            items: components["schemas"]["OverrideRead"][];
+        };
+        /**
+         * OverrideRead
+         * @description An override with who made it, when and why; withdrawn ones are kept, marked.
+         * @example {
+         *       "active": true,
+         *       "category_code": "OUTW",
+         *       "code": "OUTW",
+         *       "created_at": "2027-02-20T09:01:00Z",
+         *       "created_by": "dev-planner",
+         *       "id": "6f7d2c8e-1b0a-4c35-9d2e-8a1f0c3b5e71",
+         *       "name": "Outerwear",
+         *       "percent": 10,
+         *       "reason": "outerwear up 10 % vs last year (the brief)",
+         *       "scope": "category",
+         *       "source": "brief",
+         *       "takes_effect": "in the order's proposal if made before run 1 is stored; in the stock ledger at once",
+         *       "weeks": [
+         *         1,
+         *         2,
+         *         3,
+         *         4,
+         *         5,
+         *         6
+         *       ],
+         *       "workflow_id": "d705839e-5c98-45bf-9d24-a320b1f67e61"
+         *     }
+         */
+        OverrideRead: {
+            /**
+             * Active
+             * @description False once withdrawn.
+             */
+            active: boolean;
+            /**
+             * Category Code
+             * @description The category adjusted; null: every one.
+             */
+            category_code: string | null;
+            /**
+             * Code
+             * @description The category code, the cluster label or the store code.
+             */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Name
+             * @description The category's, cluster's or store's name.
+             */
+            name: string;
+            /** Percent */
+            percent: number | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "category" | "cluster" | "store";
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "planner" | "brief";
+            /**
+             * Takes Effect
+             * @description What the override changes, from the season's state when made.
+             */
+            takes_effect?: string | null;
+            /** Units */
+            units: number | null;
+            /** Weeks */
+            weeks: number[];
+            /** Withdrawn At */
+            withdrawn_at: string | null;
+            /** Withdrawn By */
+            withdrawn_by: string | null;
+            /** Withdrawn Reason */
+            withdrawn_reason: string | null;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
          * ParameterField
          * @description How one parameter was obtained.
          */
@@ -4547,6 +4845,49 @@ export interface components {
              * @description Closing stock over next week's expected demand; null when none expected.
              */
             weeks_of_cover: number | null;
+        };
+        /**
+         * ProposedOverrideRead
+         * @description A forecast override the brief asks for, to accept (`POST .../forecast-overrides`).
+         */
+        ProposedOverrideRead: {
+            /**
+             * Category
+             * @description The category as the brief names it ('outerwear').
+             */
+            category: string;
+            /**
+             * Category Code
+             * @description The category it names, by code; null: no category matches.
+             */
+            category_code?: string | null;
+            /** Confidence */
+            confidence: number;
+            /**
+             * Evidence
+             * @description The words of the brief it came from.
+             */
+            evidence: string;
+            /**
+             * Note
+             * @description How it was read, where the planner should check it.
+             */
+            note?: string | null;
+            /**
+             * Percent
+             * @description +10 is 10 % more demand than the forecast; 0: flat.
+             */
+            percent: number;
+            /**
+             * Reason
+             * @description The override's reason if accepted: the brief's words.
+             */
+            reason: string;
+            /**
+             * Weeks
+             * @description Season weeks the brief names; null: the whole season.
+             */
+            weeks?: number[] | null;
         };
         /**
          * RedriveRequest
@@ -5742,6 +6083,7 @@ export interface components {
          *         {
          *           "actual_units": 7331,
          *           "cumulative_actual_units": 26716,
+         *           "final_units": 6880.6,
          *           "forecast_run_number": 1,
          *           "forecast_units": 6680.2,
          *           "lower_80": 6011,
@@ -6683,6 +7025,7 @@ export interface components {
          * @example {
          *       "actual_units": 7331,
          *       "cumulative_actual_units": 26716,
+         *       "final_units": 6880.6,
          *       "forecast_run_number": 1,
          *       "forecast_units": 6680.2,
          *       "lower_80": 6011,
@@ -6703,11 +7046,16 @@ export interface components {
             actual_units: number | null;
             /** Cumulative Actual Units */
             cumulative_actual_units: number | null;
+            /**
+             * Final Units
+             * @description The final forecast: the statistical one adjusted by the planner's active overrides (docs/overrides.md); what the buy, ledger and markdown use.
+             */
+            final_units?: number | null;
             /** Forecast Run Number */
             forecast_run_number: number | null;
             /**
              * Forecast Units
-             * @description The forecast in force for this week: the newest run made before it.
+             * @description The forecast in force for this week: the newest run made before it (statistical).
              */
             forecast_units: number | null;
             /** Lower 80 */
@@ -6892,6 +7240,7 @@ export interface components {
          *             {
          *               "actual_units": 7331,
          *               "cumulative_actual_units": 26716,
+         *               "final_units": 6880.6,
          *               "forecast_run_number": 1,
          *               "forecast_units": 6680.2,
          *               "lower_80": 6011,
@@ -7002,6 +7351,11 @@ export interface components {
              * @description A single category code (the Phase 2 frontend's field).
              */
             category_id?: string | null;
+            /**
+             * Forecast Overrides
+             * @description Forecast overrides made with the season (the brief's proposals the planner accepted): stored with it, so run 1 sizes the order on them (docs/overrides.md). They need `parameters`.
+             */
+            forecast_overrides?: components["schemas"]["OverrideCreate"][];
             /**
              * Name
              * @description What to call the season. Omitted: the brief's title ("Spring 2026 womenswear"), else the season its start falls in ("Spring 2027").
@@ -11922,6 +12276,287 @@ export interface operations {
             };
             /** @description Unknown workflow or resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_overrides_api_workflows__workflow_id__forecast_overrides_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    add_override_api_workflows__workflow_id__forecast_overrides_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRead"];
+                };
+            };
+            /** @description A body that cannot be read, or (v1) a file that is not .csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A JSON endpoint sent another Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    withdraw_override_api_workflows__workflow_id__forecast_overrides__override_id__delete: {
+        parameters: {
+            query?: {
+                /** @description Why. */
+                reason?: string | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+                override_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRead"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -71,6 +71,7 @@ export interface Extraction {
   reasoning: string;
   needs_review: boolean;
   season_name?: string | null;
+  proposed_overrides: ProposedOverride[];
 }
 
 export interface Workflow {
@@ -106,11 +107,10 @@ export interface Approval {
   max_value: number;
   action: string | null;
   decided_value: number | null;
-  /** Per category, when decided by lines (a markdown's depth by category). */
-  decided_lines?: Record<string, number>;
   reason: string | null;
   decided_by: string | null;
   decided_at: string | null;
+  /** Per category: the order's units or the markdown's depth (proposed, decided). */
   proposed_lines?: Record<string, number>;
   decided_lines?: Record<string, number>;
 }
@@ -178,7 +178,10 @@ export interface WeeklyChart {
 export interface ForecastCurvePoint {
   week_number: number;
   week_start: string;
+  /** The statistical forecast. */
   forecast_units: number;
+  /** The final forecast: the statistical one adjusted by the active overrides. */
+  final_units: number;
   lower_80: number;
   upper_80: number;
   lower_95: number;
@@ -191,6 +194,7 @@ export interface CategoryForecastChart {
   run_number: number;
   method: string;
   season_total: number;
+  final_season_total: number;
   weights: Record<string, number>;
   backtest_errors: Record<string, number>;
   history: { week_start: string; units: number }[];
@@ -201,6 +205,51 @@ export interface ForecastChart {
   run_number: number | null;
   runs: RunMark[];
   categories: CategoryForecastChart[];
+  overrides: ForecastOverride[];
+}
+
+/** A planner's adjustment of the forecast (docs/overrides.md). */
+export interface ForecastOverride {
+  id: string;
+  scope: "category" | "cluster" | "store";
+  code: string;
+  name: string;
+  category_code: string | null;
+  weeks: number[];
+  percent: number | null;
+  units: number | null;
+  reason: string;
+  source: "planner" | "brief";
+  created_by: string;
+  created_at: string;
+  active: boolean;
+  withdrawn_by: string | null;
+  withdrawn_at: string | null;
+  withdrawn_reason: string | null;
+  takes_effect?: string | null;
+}
+
+export interface OverrideCreate {
+  scope: "category" | "cluster" | "store";
+  code: string;
+  category_code: string | null;
+  weeks: number[] | null;
+  percent: number | null;
+  units: number | null;
+  reason: string;
+  source: "planner" | "brief";
+}
+
+/** An adjustment a brief asks for, to accept or not. */
+export interface ProposedOverride {
+  category: string;
+  category_code: string | null;
+  percent: number;
+  weeks: number[] | null;
+  reason: string;
+  evidence: string;
+  confidence: number;
+  note: string | null;
 }
 
 export interface Cluster {

@@ -7,6 +7,7 @@ import { ErrorBox } from "../feedback";
 import { type EditableParameters, type ParameterProblems, fromEditable, toEditable } from "../format";
 import { formatDate, isoWeekLabel } from "../locale";
 import { plainWords } from "../messages";
+import { acceptBody, amountLabel, weeksLabel } from "../overrides";
 import type { Extraction } from "../types";
 
 const EXAMPLE =
@@ -44,6 +45,8 @@ export function NewSeason() {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [name, setName] = useState("");
+  // The brief's proposed overrides the planner accepts (by index): created with the season.
+  const [accepted, setAccepted] = useState<Set<number>>(new Set());
 
   if (!me?.can_plan)
     return (
@@ -61,6 +64,7 @@ export function NewSeason() {
       setName(answer.season_name ?? "");
       setValues(toEditable(answer.parameters));
       setProblems({});
+      setAccepted(new Set());
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -78,10 +82,12 @@ export function NewSeason() {
     setBusy(true);
     setError(null);
     try {
+      // Stored with the season, the accepted overrides are in run 1's order proposal (docs/overrides.md).
       const created = await api.post<{ workflow_id: string }>("/api/workflows/forecast", {
         brief,
         parameters: checked.parameters,
         ...(name.trim() ? { name: name.trim() } : {}),
+        forecast_overrides: [...accepted].sort().map((i) => acceptBody(extraction!.proposed_overrides[i])),
       });
       navigate(`/seasons/${created.workflow_id}`);
     } catch (e) {
@@ -190,6 +196,35 @@ export function NewSeason() {
               })}
             </tbody>
           </table>
+          {extraction.proposed_overrides.length > 0 && (
+            <div data-testid="proposed-overrides">
+              <h3>Forecast adjustments the brief asks for</h3>
+              <p className="small muted">Nothing is applied unless you accept it: an accepted one becomes a forecast override of the season.</p>
+              {extraction.proposed_overrides.map((p, i) => (
+                <label key={i} className="inline block" data-testid="proposed-override">
+                  <input
+                    type="checkbox"
+                    disabled={!p.category_code}
+                    checked={accepted.has(i)}
+                    onChange={(e) =>
+                      setAccepted((prev) => {
+                        const next = new Set(prev);
+                        if (e.target.checked) next.add(i);
+                        else next.delete(i);
+                        return next;
+                      })
+                    }
+                  />{" "}
+                  <strong>
+                    {p.category_code ?? p.category} {amountLabel({ percent: p.percent, units: null })} · {p.weeks ? weeksLabel(p.weeks) : "the whole season"}
+                  </strong>{" "}
+                  <span className="muted">“{p.evidence}”</span>
+                  {!p.category_code && <span className="warning"> no category of that name: add it on the Forecast tab if meant</span>}
+                  {p.note && <span className="small muted"> ({p.note})</span>}
+                </label>
+              ))}
+            </div>
+          )}
           <button onClick={() => void start()} disabled={busy}>
             Start the season
           </button>

@@ -20,6 +20,7 @@ from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
     AgentFailed,
+    AgentProgress,
     AllocationCompleted,
     AllocationCompletedPayload,
     AllocationRequested,
@@ -39,10 +40,11 @@ from planner_shared.events import (
     WorkflowStateChanged,
     WorkflowTransitionRefused,
 )
+from planner_shared.parameters import ProposedOverride
 from planner_shared.workflow import WorkflowState
 from planner_tools.testing.checks import forecast_completed
 
-from .test_agents_state_machine import PARAMETERS, _decided, _variance
+from .test_agents_state_machine import PARAMETERS, _decided, _extraction, _variance
 
 S = WorkflowState
 
@@ -375,3 +377,26 @@ def test_the_checkpoint_prices_by_category_and_remembers_the_decided_lines() -> 
     assert season.memory.markdown_lines == lines
     assert season.state is S.IN_SEASON
     assert "DRES 5%, KNIT 0%" in season.transitions[-1].reason
+
+
+def test_the_briefs_proposed_overrides_are_said_not_applied() -> None:
+    season = _season(S.EXTRACTING)
+    extracted = _extraction(season.id, [])
+    proposal = ProposedOverride(
+        category="outerwear",
+        percent=10,
+        reason="brief: Outerwear up 10 % vs last year",
+        evidence="Outerwear up 10 % vs last year",
+        confidence=0.8,
+    )
+    payload = extracted.payload.model_copy(
+        update={
+            "extraction": extracted.payload.extraction.model_copy(
+                update={"proposed_overrides": [proposal]}
+            )
+        }
+    )
+    caused = _decide(season, extracted.model_copy(update={"payload": payload}))
+    said = [e.payload.message for e in caused.progress if isinstance(e, AgentProgress)]
+    assert any("outerwear +10 % (Outerwear up 10 % vs last year)" in m for m in said)
+    assert season.state is S.FORECASTING

@@ -5,10 +5,11 @@ known, so every difference the uploads make is exact."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +23,7 @@ from planner_shared.db.models import (
     ActualsUpload,
     Allocation,
     Category,
+    ForecastOverride,
     ManufacturingOrder,
     Store,
     WeeklyActual,
@@ -29,6 +31,7 @@ from planner_shared.db.models import (
 )
 from planner_shared.events import CategoryForecastSummary
 from planner_shared.parameters import SeasonParameters
+from planner_shared.stock.season import load_season_stock
 
 Sessions = async_sessionmaker[AsyncSession]
 SETTINGS = ForecastSettings.model_construct(service_level=0.9, min_display_units=0)
@@ -89,37 +92,44 @@ async def _world(sessions: Sessions) -> tuple[UUID, list[Category]]:
         )
         session.add_all([*stores, *categories, workflow])
         await session.flush()
-        for c in categories:
-            rows = FORECAST[c.code]
-            await repository.replace_forecast(
-                session,
-                workflow_id=workflow.id,
-                run_number=1,
-                category_id=c.id,
-                reason="initial",
-                season_total=sum(r[0] for r in rows.values()),
-                method="ensemble",
-                diagnostics={
-                    "stores": {
-                        code: {"season_total": t, "lower_95": lo, "upper_95": hi}
-                        for code, (t, lo, hi) in rows.items()
-                    }
-                },
-                weeks=[
-                    {
-                        "week_number": w,
-                        "week_start": START + timedelta(weeks=w - 1),
-                        "point": sum(r[0] for r in rows.values()) / HORIZON,
-                        "lower_80": 0.0,
-                        "upper_80": 0.0,
-                        "lower_95": 0.0,
-                        "upper_95": 0.0,
-                        "baseline": 0.0,
-                    }
-                    for w in range(1, HORIZON + 1)
-                ],
-            )
+        await _store_forecasts(session, workflow.id, categories)
     return workflow.id, categories
+
+
+async def _store_forecasts(
+    session: AsyncSession, workflow_id: UUID, categories: list[Category]
+) -> None:
+    """Run 1's forecasts as the forecast service stores them (replace_forecast)."""
+    for c in categories:
+        rows = FORECAST[c.code]
+        await repository.replace_forecast(
+            session,
+            workflow_id=workflow_id,
+            run_number=1,
+            category_id=c.id,
+            reason="initial",
+            season_total=sum(r[0] for r in rows.values()),
+            method="ensemble",
+            diagnostics={
+                "stores": {
+                    code: {"season_total": t, "lower_95": lo, "upper_95": hi}
+                    for code, (t, lo, hi) in rows.items()
+                }
+            },
+            weeks=[
+                {
+                    "week_number": w,
+                    "week_start": START + timedelta(weeks=w - 1),
+                    "point": sum(r[0] for r in rows.values()) / HORIZON,
+                    "lower_80": 0.0,
+                    "upper_80": 0.0,
+                    "lower_95": 0.0,
+                    "upper_95": 0.0,
+                    "baseline": 0.0,
+                }
+                for w in range(1, HORIZON + 1)
+            ],
+        )
 
 
 def _summaries() -> list[CategoryForecastSummary]:
@@ -144,9 +154,11 @@ def _summaries() -> list[CategoryForecastSummary]:
 
 
 async def _plan(
-    sessions: Sessions, workflow_id: UUID, categories: list[Category]
+    sessions: Sessions, workflow_id: UUID, categories: list[Category], *, store: bool = False
 ) -> dict[str, Any]:
     async with transaction(sessions) as session:
+        if store:  # as store_forecast does: the forecast and the order in one transaction
+            await _store_forecasts(session, workflow_id, categories)
         recommendation = await season.plan_manufacturing(
             session,
             workflow_id,
@@ -350,3 +362,63 @@ async def test_uploaded_lead_times_set_the_dc_ship_by_date_and_the_replenishment
 
 def test_replenishment_timing_rule() -> None:
     assert [transit_weeks(d) for d in (None, 0, 7, 8, 14, 15)] == [1, 1, 1, 2, 2, 3]
+
+
+async def test_an_override_moves_the_buy_allocation_and_ledger_and_keeps_the_statistical(
+    sessionmaker: Sessions,
+) -> None:
+    """Knitwear +10 % for every week (docs/overrides.md): its order is sized on 770 units of
+    final forecast instead of 700, the dresses' order does not move, the stock ledger's
+    demand is the final one, and the forecast rows stay statistical."""
+    workflow_id, categories = await _world(sessionmaker)
+    before = await _plan(sessionmaker, workflow_id, categories)
+    async with transaction(sessionmaker) as session:
+        knit_id = next(c.id for c in categories if c.code == "KNIT")
+        override = ForecastOverride(
+            workflow_id=workflow_id,
+            scope="category",
+            category_id=knit_id,
+            weeks=list(range(1, HORIZON + 1)),
+            percent=10.0,
+            reason="knitwear up 10 % vs last year",
+            source="brief",
+            created_by="pat",
+        )
+        session.add(override)
+    after = await _plan(sessionmaker, workflow_id, categories, store=True)
+
+    knit, dress = after["orders"]["KNIT"], after["orders"]["DRESS"]
+    assert knit.forecast_units == pytest.approx(1.1 * 700)
+    assert knit.reasoning["statistical_season_forecast"] == pytest.approx(700)
+    assert knit.reasoning["overrides"] == [str(override.id)]
+    # Each store's interval moves with its forecast, so its safety stock share is kept.
+    assert knit.safety_stock_pct == pytest.approx(before["orders"]["KNIT"].safety_stock_pct)
+    assert knit.recommended_quantity == pytest.approx(
+        1.1 * before["orders"]["KNIT"].recommended_quantity, abs=2
+    )
+    assert dress.recommended_quantity == before["orders"]["DRESS"].recommended_quantity
+    async with sessionmaker() as session:
+        stored = await repository.forecasts_of_run(session, workflow_id, run_number=1)
+    assert {f.season_total for f in stored} == {700.0, 500.0}  # statistical, kept
+
+    async with transaction(sessionmaker) as session:
+        await plan.allocate(session, workflow_id, PARAMS, after["total"], SETTINGS)
+    async with sessionmaker() as session:
+        stock = await load_season_stock(session, workflow_id)
+    share = {"S001": 4 / 7, "S002": 2 / 7, "S003": 1 / 7}
+    weekly = [700 / HORIZON * share[s] for s in stock.stores]
+    assert stock.paths["KNIT"].point == pytest.approx(np.tile([1.1 * w for w in weekly], (8, 1)))
+    assert stock.planned["KNIT"] == pytest.approx(stock.paths["KNIT"].point)
+    assert stock.paths["DRESS"].point.sum() == pytest.approx(500)
+
+    # Withdrawn: the ledger is back on the statistical forecast; the plan keeps what the
+    # order was sized with.
+    async with transaction(sessionmaker) as session:
+        row = await session.get(ForecastOverride, override.id)
+        assert row is not None
+        row.withdrawn_at = datetime.now(UTC)
+        row.withdrawn_by = "pat"
+    async with sessionmaker() as session:
+        stock = await load_season_stock(session, workflow_id)
+    assert stock.paths["KNIT"].point == pytest.approx(np.tile(weekly, (HORIZON, 1)))
+    assert stock.planned["KNIT"].sum() == pytest.approx(770)

@@ -239,6 +239,26 @@ class ExtractionIssue(BaseModel):
     message: str
 
 
+class ProposedOverride(BaseModel):
+    """An adjustment the brief asks for ("outerwear up 10 % vs last year", "dresses flat"),
+    read as a forecast override for the planner to accept (docs/overrides.md); never
+    applied by reading the brief alone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str = Field(description="The category as the brief names it ('outerwear').")
+    percent: float = Field(description="+10 is 10 % more demand than the forecast; 0: flat.")
+    weeks: list[int] | None = Field(
+        default=None, description="Season weeks the brief names; null: the whole season."
+    )
+    reason: str = Field(description="The override's reason if accepted: the brief's words.")
+    evidence: str = Field(description="The words of the brief it came from.")
+    confidence: float = Field(ge=0, le=1)
+    note: str | None = Field(
+        default=None, description="How it was read, where the planner should check it."
+    )
+
+
 class ParameterExtraction(BaseModel):
     """The result of reading a brief: parameters, per-field provenance, and issues."""
 
@@ -251,6 +271,10 @@ class ParameterExtraction(BaseModel):
     usable: bool = Field(
         description="False when the brief carried nothing usable: every value was defaulted."
     )
+    proposed_overrides: list[ProposedOverride] = Field(
+        default_factory=list,
+        description="Adjustments of the forecast the brief asks for, to accept or not.",
+    )
 
     # mypy refuses a decorator above @property; pydantic documents this ignore for it.
     @computed_field  # type: ignore[prop-decorator]
@@ -262,4 +286,4 @@ class ParameterExtraction(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def needs_review(self) -> bool:
-        return bool(self.issues) or not self.usable
+        return bool(self.issues) or not self.usable or bool(self.proposed_overrides)

@@ -5,20 +5,10 @@ import { LoadFailed } from "../../feedback";
 import { fractionAsPercent, modelLabel, tooltipUnits, units } from "../../format";
 import { useApi } from "../../hooks";
 import { formatDate, isoWeekLabel } from "../../locale";
+import { forecastRows, isOverridden } from "../../overrides";
 import type { CategoryForecastChart, Cluster, ForecastChart } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
-
-function rows(chart: CategoryForecastChart) {
-  return [
-    ...chart.history.map((h) => ({ date: h.week_start, history: h.units })),
-    ...chart.forecast.map((f) => ({
-      date: f.week_start,
-      forecast: f.forecast_units,
-      band80: [f.lower_80, f.upper_80],
-      band95: [f.lower_95, f.upper_95],
-    })),
-  ];
-}
+import { OverridesPanel } from "./OverridesPanel";
 
 function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
   // Heaviest first; a model with no weight (scored only) after those with one.
@@ -33,10 +23,11 @@ function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
         </h3>
         <span>
           {units(chart.season_total)} units over the season · {chart.method}
+          {isOverridden(chart) && <strong data-testid="final-total"> · final {units(chart.final_season_total)}</strong>}
         </span>
       </div>
       <ResponsiveContainer width="100%" height={240}>
-        <ComposedChart data={rows(chart)} margin={{ left: 8, right: 16 }}>
+        <ComposedChart data={forecastRows(chart)} margin={{ left: 8, right: 16 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="date" minTickGap={40} tickFormatter={(d: string) => isoWeekLabel(d)} />
           <YAxis width={60} tickFormatter={(v: number) => units(v)} />
@@ -45,7 +36,10 @@ function CategoryChart({ chart }: { chart: CategoryForecastChart }) {
           <Area dataKey="band95" name="95% band" stroke="none" fill="#c7d2fe" fillOpacity={0.5} isAnimationActive={false} />
           <Area dataKey="band80" name="80% band" stroke="none" fill="#818cf8" fillOpacity={0.45} isAnimationActive={false} />
           <Line dataKey="history" name="history" stroke="#6b7280" dot={false} isAnimationActive={false} />
-          <Line dataKey="forecast" name="forecast" stroke="#4338ca" strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Line dataKey="forecast" name="statistical forecast" stroke="#4338ca" strokeWidth={2} dot={false} isAnimationActive={false} />
+          {isOverridden(chart) && (
+            <Line dataKey="final" name="final forecast (overrides)" stroke="#d97706" strokeWidth={2} strokeDasharray="6 3" dot={false} isAnimationActive={false} />
+          )}
         </ComposedChart>
       </ResponsiveContainer>
       <table className="table compact">
@@ -77,7 +71,25 @@ export function ForecastTab({ season }: { season: SeasonContext }) {
   const { data: clusters } = useApi<{ clusters: Cluster[] }>(`/api/workflows/${season.id}/clusters`, season.version);
   if (!data && error) return <LoadFailed error={error} what="forecast" onRetry={reload} />;
   if (!data) return <p className="muted">Loading the forecast…</p>;
-  if (data.categories.length === 0) return <p className="muted">No forecast yet: the forecast service is at work.</p>;
+  const panel = (
+    <OverridesPanel
+      seasonId={season.id}
+      overrides={data.overrides}
+      categories={data.categories.map((c) => ({ code: c.category_code, name: c.category_name }))}
+      clusters={(clusters?.clusters ?? []).map((c) => c.cluster_name)}
+      onChange={() => {
+        reload();
+        season.refresh();
+      }}
+    />
+  );
+  if (data.categories.length === 0)
+    return (
+      <div>
+        <p className="muted">No forecast yet: the forecast service is at work.</p>
+        {panel}
+      </div>
+    );
   return (
     <div>
       <div className="row gap">
@@ -97,6 +109,7 @@ export function ForecastTab({ season }: { season: SeasonContext }) {
           <CategoryChart key={c.category_code} chart={c} />
         ))}
       </div>
+      {panel}
       <div className="card">
         <h2>Store clusters</h2>
         <div className="grid2">

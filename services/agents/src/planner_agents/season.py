@@ -271,6 +271,17 @@ class Season:
                 "orchestrator",
                 "Defaults used for what the brief did not say: " + ", ".join(extraction.defaulted),
             )
+        if extraction.proposed_overrides:
+            self._say(
+                event,
+                "orchestrator",
+                "The brief asks for forecast adjustments, not applied until you accept them "
+                "(Forecast tab, docs/overrides.md): "
+                + "; ".join(
+                    f"{p.category} {p.percent:+g} % ({p.evidence})"
+                    for p in extraction.proposed_overrides
+                ),
+            )
         self.parameters = extraction.parameters
         self._request_forecast(event, run_number=1, reason="initial")
 

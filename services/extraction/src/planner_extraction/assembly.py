@@ -37,6 +37,7 @@ from planner_shared.parameters import (
     ParameterExtraction,
     ParameterField,
     ParameterSource,
+    ProposedOverride,
     ReplenishmentStrategy,
     SeasonParameters,
     check_percent,
@@ -125,6 +126,8 @@ class Reading:
         default_factory=lambda: {name: [] for name in PARAMETER_NAMES}
     )
     issues: list[ExtractionIssue] = field(default_factory=list)
+    # Adjustments of the forecast the brief asks for: proposed overrides, never parameters.
+    overrides: list[ProposedOverride] = field(default_factory=list)
     # Issues past MAX_READER_ISSUES are counted, not listed: a brief of a thousand unreadable
     # values gets one line saying so, not a megabyte of them.
     not_listed: int = 0
@@ -426,6 +429,7 @@ def assemble(
         issues=issues,
         extractor=extractor,
         usable=usable,
+        proposed_overrides=reading.overrides,
     )
 
 

@@ -10,6 +10,7 @@ words of the brief is downgraded to inferred at 0.5 at most.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Literal
 
@@ -18,6 +19,7 @@ import pydantic
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner_extraction.adjustments import proposed
 from planner_extraction.assembly import LABELS, NO_MARKDOWN, Candidate, Reading, assemble
 from planner_extraction.errors import ExtractionError
 from planner_shared.parameters import (
@@ -57,6 +59,19 @@ class TextAnswer(_Answer):
     value: str | None
 
 
+class AdjustmentAnswer(BaseModel):
+    """An adjustment of one category's demand the brief asks for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(description="The category as the brief names it.")
+    percent: float = Field(description="+10 for 10 % up, -5 for 5 % down, 0 for flat.")
+    weeks: list[int] | None = Field(description="Season weeks it names; null: the whole season.")
+    against_last_year: bool = Field(description="The brief measures it against last year.")
+    confidence: float = Field(description="How sure you are, 0 to 1.")
+    evidence: str | None = Field(description="The exact words of the brief it comes from.")
+
+
 class BriefReading(BaseModel):
     """The structured answer the model must give."""
 
@@ -68,6 +83,11 @@ class BriefReading(BaseModel):
     dc_holdback_percentage: NumberAnswer
     markdown_checkpoint_week: NumberAnswer
     markdown_threshold: NumberAnswer
+
+    forecast_adjustments: list[AdjustmentAnswer] = Field(
+        default_factory=list,
+        description="Changes of a category's demand the brief asks for (not parameters).",
+    )
 
 
 SYSTEM_PROMPT = f"""\
@@ -95,6 +115,12 @@ season length (inferred). When the brief says there is no markdown this season, 
 "stated" and value null.
 - markdown_threshold: target sell-through at the checkpoint as a fraction 0-1 (60% is 0.6); \
 default {DEFAULT_MARKDOWN_THRESHOLD:g}. A markdown depth ("30% off") is not this threshold.
+
+Forecast adjustments (forecast_adjustments, a list, empty when there are none): a change of \
+one product category's demand the brief asks for, such as "outerwear up 10% vs last year" \
+(percent 10, against_last_year true), "dresses flat" (percent 0), "knitwear down 5% in weeks \
+1-4" (percent -5, weeks [1, 2, 3, 4]). Give the category in the brief's words. They are not \
+season parameters: never put their numbers in a parameter.
 
 Rules:
 - Never guess. If the brief does not give a parameter, status "absent" and value null.
@@ -161,7 +187,32 @@ def reading_from_answer(answer: BriefReading, brief: str) -> Reading:
             source = ParameterSource.INFERRED
             confidence = min(confidence, _UNSUPPORTED_EVIDENCE_CAP)
         reading.add(name, Candidate(value, confidence, source, entry.evidence))
+    for adjustment in answer.forecast_adjustments:
+        _add_adjustment(reading, adjustment, brief_words)
     return reading
+
+
+def _add_adjustment(reading: Reading, answer: AdjustmentAnswer, brief_words: str) -> None:
+    """A proposed override; a change the model cannot quote from the brief is trusted less,
+    and one that is not a finite percentage is flagged rather than dropped."""
+    words = answer.evidence or f"{answer.category} {answer.percent:+g} %"
+    if not math.isfinite(answer.percent) or not answer.category.strip():
+        reading.flag(None, "unparsed", f"Could not read the forecast adjustment '{words}'.")
+        return
+    confidence = min(max(answer.confidence, 0.0), _INFERRED_CAP)
+    if answer.evidence is None or _normal(answer.evidence) not in brief_words:
+        confidence = min(confidence, _UNSUPPORTED_EVIDENCE_CAP)
+    weeks = [w for w in answer.weeks or [] if 1 <= w <= 52] or None
+    reading.overrides.append(
+        proposed(
+            answer.category,
+            answer.percent,
+            weeks,
+            words,
+            confidence,
+            against_last_year=answer.against_last_year,
+        )
+    )
 
 
 class LLMExtractor:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TypeVar
 
+from planner_extraction.adjustments import Adjustment, clause_of, find_adjustments, proposal
 from planner_extraction.assembly import LABELS, Candidate, Reading, assemble
 from planner_extraction.dates import (
     DateMention,
@@ -123,11 +125,32 @@ class _Reader:
         self._read_frequencies(sentence)
         self._read_dates(sentence)
 
+    def _read_adjustments(self, sentence: Sentence) -> list[Adjustment]:
+        """Proposed overrides ("outerwear up 10 % vs last year"); a change of something that
+        is not a category is flagged, never dropped (docs/overrides.md)."""
+        found = find_adjustments(sentence.text)
+        for adjustment in found:
+            words = clause_of(sentence.evidence, adjustment.subject)
+            if not adjustment.is_category:
+                self.reading.flag(
+                    None,
+                    "unparsed",
+                    f"'{words}' reads as an adjustment of the forecast, but "
+                    f"'{adjustment.subject}' is not a category: adjust a category, a cluster "
+                    "or a store with a forecast override instead.",
+                )
+                continue
+            self.reading.overrides.append(
+                proposal(adjustment, words, 0.8 - (_TYPO_PENALTY if sentence.corrected else 0))
+            )
+        return found
+
     def _read_percents(self, sentence: Sentence) -> None:
+        adjustments = self._read_adjustments(sentence)
         nones = find_no_holdbacks(sentence.text)
         for mention in nones:
             self._add("dc_holdback_percentage", mention, sentence, 0.0, mention.confidence)
-        mentions = _outside(find_percents(sentence.text), nones)
+        mentions = _outside(_outside(find_percents(sentence.text), nones), adjustments)
         found = _outside(cues(sentence.text, "percent"), nones)
         categories = associate(sentence.text, mentions, found)
         for mention, category in zip(mentions, categories, strict=True):
@@ -361,7 +384,7 @@ def _named_parameters(sentence: Sentence) -> set[str]:
 _Span = TypeVar("_Span", Mention, Cue)
 
 
-def _outside(spans: list[_Span], nones: list[Mention]) -> list[_Span]:
+def _outside(spans: list[_Span], nones: Sequence[Mention | Adjustment]) -> list[_Span]:
     """What is not part of a phrase saying "none" ("holdback" in "no DC holdback")."""
     if not nones:
         return spans

@@ -18,6 +18,7 @@ from planner_forecast.allocation import (
     largest_remainder,
     transit_weeks,
 )
+from planner_forecast.final import final_store_rows
 from planner_forecast.settings import ForecastSettings
 from planner_forecast.variance import VarianceResult, sell_through, variance_check
 from planner_shared.db.models import (
@@ -54,6 +55,7 @@ async def allocate(
     planned = {categories[o.category_id].code: o.recommended_quantity for o in orders}
     per_category = category_units(approved_quantity, planned, lines)
     demand = await _store_targets(session, orders, categories, code_of_store)
+    await _final_targets(session, workflow_id, orders, categories, demand)
     members = (
         await session.execute(
             select(StoreClusterMember.store_id, StoreClusterMember.cluster_id).where(
@@ -139,6 +141,37 @@ async def _store_targets(
                     units
                 )
     return demand
+
+
+async def _final_targets(
+    session: AsyncSession,
+    workflow_id: UUID,
+    orders: list[ManufacturingOrder],
+    categories: dict[UUID, Any],
+    demand: dict[str, dict[str, float]],
+) -> None:
+    """The stores' share keys on the final forecast at allocation time: an override made
+    while the order awaited its decision moves the stores' shares of it (each store keeps
+    the safety stock the plan sized for it)."""
+    forecasts = {
+        categories[f.category_id].code: f
+        for f in await repo.forecasts_of_run(session, workflow_id, run_number=1)
+    }
+    rows, _ = await final_store_rows(session, workflow_id, forecasts)
+    for order in orders:
+        code = categories[order.category_id].code
+        planned = (order.reasoning or {}).get("stores") or {}
+        final = rows.get(code) or {}
+        if not all(
+            isinstance(row, dict) and row.get("safety_stock_units") is not None and s in final
+            for s, row in planned.items()
+        ):
+            continue  # plans before the units: their targets stand
+        demand[code] = {
+            store: max(float(final[store]["season_total"]), 0.0)
+            + max(float(row["safety_stock_units"]), 0.0)
+            for store, row in planned.items()
+        }
 
 
 def _target_units(row: dict[str, Any]) -> float:

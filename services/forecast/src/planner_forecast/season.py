@@ -36,6 +36,7 @@ from planner_forecast.allocation import refuse_holdback_leaving_too_little
 from planner_forecast.buy_plan import newsvendor_plan
 from planner_forecast.clustering import ClusteringResult, cluster_stores
 from planner_forecast.ensemble import EngineConfig, Runner
+from planner_forecast.final import final_store_rows, final_summary
 from planner_forecast.hierarchy import (
     HierarchyForecast,
     Reconciliation,
@@ -609,12 +610,11 @@ async def plan_manufacturing(
         code_of_store[s]: d
         for s, d in (await repo.uploaded_lead_times(session, workflow_id)).items()
     }
-    store_rows = {
-        summary.category_code: stored[by_code[summary.category_code].id].diagnostics.get(
-            "stores", {}
-        )
-        for summary in summaries
-    }
+    store_rows, overrides = await final_store_rows(
+        session,
+        workflow_id,
+        {s.category_code: stored[by_code[s.category_code].id] for s in summaries},
+    )
     safety_by_category = split_store_units(
         safety,
         {
@@ -646,7 +646,11 @@ async def plan_manufacturing(
             season_start=season_start,
             horizon_weeks=horizon_weeks,
         )
-        plan, line = newsvendor_plan(plan, summary, category)
+        plan.reasoning.update(overrides.get(summary.category_code, {}))
+        final = final_summary(
+            summary, store_rows[summary.category_code], overrides.get(summary.category_code)
+        )
+        plan, line = newsvendor_plan(plan, final, category)
         lines.append(line)
         orders.append(
             ManufacturingOrder(

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from planner_gateway import overrides
 from planner_gateway import season_figures as fig
 from planner_gateway.errors import ApiError, ErrorDetail, not_found
 from planner_gateway.repository import clusters, get_workflow, runs_started_by_week
@@ -89,6 +90,7 @@ def _series(data: SeasonData, key: str) -> Series:
                 p = planned_run.weeks.get(key, {}).get(week)
             planned = None if p is None else round(p.point, 1)
         actual = actual_by_week.get(week)
+        final = None if run is None or band is None else _final(data, run.run_number, codes, week)
         if actual is not None:
             cumulative += actual
             if band is not None:
@@ -99,6 +101,7 @@ def _series(data: SeasonData, key: str) -> Series:
                 week_start=data.week_starts.get(week)
                 or (data.start + timedelta(weeks=week - 1) if data.start else None),
                 forecast_units=None if band is None else round(band.point, 1),
+                final_units=None if final is None else round(final, 1),
                 forecast_run_number=None if run is None or band is None else run.run_number,
                 lower_80=None if band is None else round(band.lower_80, 1),
                 upper_80=None if band is None else round(band.upper_80, 1),
@@ -119,6 +122,11 @@ def _series(data: SeasonData, key: str) -> Series:
         points=points,
         accuracy=_accuracy(pairs),
     )
+
+
+def _final(data: SeasonData, run_number: int, codes: list[str], week: int) -> float:
+    """The final forecast of `codes` in `week` on a run (planner_shared.overrides)."""
+    return sum(data.final(run_number, code).get(week, 0.0) for code in codes)
 
 
 async def weekly_chart(session: AsyncSession, workflow_id: UUID) -> WeeklyChart:
@@ -185,8 +193,11 @@ async def forecast_chart(
     session: AsyncSession, workflow_id: UUID, run_number: int | None
 ) -> ForecastChart:
     data = await load(session, workflow_id)
+    listed = (await overrides.listed(session, workflow_id)).items
     if not data.runs:
-        return ForecastChart(workflow_id=workflow_id, run_number=None, runs=[], categories=[])
+        return ForecastChart(
+            workflow_id=workflow_id, run_number=None, runs=[], categories=[], overrides=listed
+        )
     numbers = [r.run_number for r in data.runs]
     if run_number is None:
         run_number = numbers[-1]
@@ -198,6 +209,7 @@ async def forecast_chart(
     charts = []
     for code in sorted(run.weeks):
         diagnostics = info.diagnostics.get(code, {})
+        final = data.final(run_number, code)
         charts.append(
             CategoryForecastChart(
                 category_code=code,
@@ -205,6 +217,7 @@ async def forecast_chart(
                 run_number=run_number,
                 method=info.method.get(code, ""),
                 season_total=round(sum(b.point for b in run.weeks[code].values()), 1),
+                final_season_total=round(sum(final.values()), 1),
                 weights=_numbers(diagnostics.get("weights")),
                 backtest_errors=_numbers(diagnostics.get("backtest_wape")),
                 history=history.get(code, []),
@@ -213,6 +226,7 @@ async def forecast_chart(
                         week_number=week,
                         week_start=data.week_starts[week],
                         forecast_units=round(b.point, 1),
+                        final_units=round(final.get(week, b.point), 1),
                         lower_80=round(b.lower_80, 1),
                         upper_80=round(b.upper_80, 1),
                         lower_95=round(b.lower_95, 1),
@@ -223,7 +237,11 @@ async def forecast_chart(
             )
         )
     return ForecastChart(
-        workflow_id=workflow_id, run_number=run_number, runs=_run_marks(data), categories=charts
+        workflow_id=workflow_id,
+        run_number=run_number,
+        runs=_run_marks(data),
+        categories=charts,
+        overrides=listed,
     )
 
 

@@ -18,10 +18,12 @@ from planner_shared.db.models import (
     Forecast,
     ForecastWeek,
     ManufacturingOrder,
+    Store,
     Workflow,
     WorkflowTransition,
 )
 from planner_shared.db.models import WeeklyActual as Actual
+from planner_shared.overrides import Override, final_weeks, load_active, store_shares
 from planner_shared.workflow import WorkflowState
 
 
@@ -56,6 +58,27 @@ class SeasonData:
     recommended: dict[str, int] = field(default_factory=dict)
     initial: dict[str, int] = field(default_factory=dict)
     shipped: dict[str, dict[int, int]] = field(default_factory=dict)
+    # The planner's active overrides and the stores they split over (planner_shared.overrides).
+    overrides: list[Override] = field(default_factory=list)
+    stores: list[str] = field(default_factory=list)
+    _final: dict[tuple[int, str], dict[int, float]] = field(default_factory=dict)
+
+    def final(self, run_number: int, code: str) -> dict[int, float]:
+        """The final forecast of a run's category by week: its statistical weeks adjusted by
+        the active overrides, the ledger's rule (planner_shared.overrides)."""
+        key = (run_number, code)
+        if key not in self._final:
+            index = [r.run_number for r in self.runs].index(run_number)
+            weeks = {w: b.point for w, b in self.runs[index].weeks.get(code, {}).items()}
+            diagnostics = self.run_info[index].diagnostics.get(code, {})
+            self._final[key] = (
+                final_weeks(
+                    code, weeks, store_shares(diagnostics, self.stores), self.stores, self.overrides
+                )
+                if any(o.touches(code) for o in self.overrides)
+                else weeks
+            )
+        return self._final[key]
 
     @property
     def codes(self) -> list[str]:
@@ -93,6 +116,9 @@ async def load(session: AsyncSession, workflow_id: UUID) -> SeasonData:
     await _load_forecasts(session, data)
     await _load_actuals(session, data)
     await _load_orders(session, data)
+    data.overrides = await load_active(session, workflow_id)
+    if data.overrides:
+        data.stores = list(await session.scalars(select(Store.code).order_by(Store.code)))
     return data
 
 

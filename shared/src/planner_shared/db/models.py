@@ -60,6 +60,8 @@ OWNERS: dict[str, str] = {
     "weekly_actuals": GATEWAY,
     "stock_adjustments": GATEWAY,
     "replays": GATEWAY,
+    # The planner's adjustments of the forecast (docs/overrides.md): the gateway's writes.
+    "forecast_overrides": GATEWAY,
     "approvals": APPROVALS,
     # The relay's durable history, the gateway's own request state.
     "workflow_events": GATEWAY,
@@ -384,6 +386,41 @@ class Replay(Base):
     __table_args__ = (
         CheckConstraint("decisions IN ('automatic', 'approver')", name="decisions_known"),
         CheckConstraint("weeks_done >= 0 AND weeks_done <= weeks_target", name="weeks_in_range"),
+    )
+
+
+class ForecastOverride(UUIDKey, Base):
+    """A planner's adjustment of the forecast of a category, a cluster or a store for chosen
+    weeks, by a percentage or by units a week; kept beside the statistical forecast, never
+    written into it, and withdrawn rather than erased (docs/overrides.md)."""
+
+    __tablename__ = "forecast_overrides"
+
+    workflow_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workflows.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(16), comment="'category', 'cluster' or 'store'.")
+    category_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("categories.id"), comment="Null: every category of the cluster or store."
+    )
+    cluster_label: Mapped[int | None] = mapped_column(comment="The season's cluster label.")
+    store_id: Mapped[UUID | None] = mapped_column(ForeignKey("stores.id"))
+    weeks: Mapped[list[int]] = mapped_column(JSON, comment="Season weeks (1-based) it adjusts.")
+    percent: Mapped[float | None] = mapped_column(comment="+10 is 10 % more demand.")
+    units: Mapped[float | None] = mapped_column(comment="Units added to each chosen week.")
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(
+        String(16), comment="'planner' (typed) or 'brief' (a proposal of the brief accepted)."
+    )
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("(percent IS NULL) <> (units IS NULL)", name="percent_or_units"),
+        CheckConstraint("scope IN ('category', 'cluster', 'store')", name="scope_known"),
     )
 
 

@@ -11,7 +11,8 @@ check, the agents) builds the same ledger from the same rows with `load_season_s
 - sales: `weekly_actuals`;
 - expected demand: each week's forecast in force (the newest run fitted before the week was
   in), split across stores by each store's share of the run's reconciled season forecast;
-  the 80 % band uses the same split of the week's interval;
+  the 80 % band uses the same split of the week's interval; then adjusted by the planner's
+  active overrides (`forecast_overrides`, planner_shared.overrides): the final forecast;
 - money: `categories` (price, unit cost, salvage value) and the decided markdown
   (`approvals`: each category's own depth, from its decided lines, else the one decided
   depth), which applies from the week after its checkpoint;
@@ -41,6 +42,7 @@ from planner_shared.db.models import (
     WeeklyActual,
     Workflow,
 )
+from planner_shared.overrides import Override, adjust, load_active, store_shares
 from planner_shared.parameters import ReplenishmentStrategy
 from planner_shared.price_elasticity import ElasticityEstimate
 from planner_shared.stock.elasticities import load_price_elasticities
@@ -242,6 +244,7 @@ async def load_season_stock(
             adjusted += abs(units)
 
     paths, planned = await _demand(session, workflow_id, horizon, stores, by_id, codes)
+    paths, planned = await _final(session, workflow_id, stores, orders, paths, planned)
     markdown = await _markdown(session, workflow_id, params, horizon, codes)
     estimates = await load_price_elasticities(session)
     strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
@@ -365,6 +368,30 @@ async def _demand(
     return paths, planned
 
 
+async def _final(
+    session: AsyncSession,
+    workflow_id: UUID,
+    stores: Sequence[str],
+    orders: Sequence[ManufacturingOrder],
+    paths: Mapping[str, DemandPaths],
+    planned: Mapping[str, Array],
+) -> tuple[dict[str, DemandPaths], dict[str, Array]]:
+    """The final forecast (planner_shared.overrides): the paths in force adjusted by the
+    active overrides; the plan by the overrides the order was sized with."""
+    active = await load_active(session, workflow_id)
+    sized_with = {UUID(str(i)) for o in orders for i in (o.reasoning or {}).get("overrides") or []}
+    at_buy: list[Override] = (
+        await load_active(session, workflow_id, only=sized_with) if sized_with else []
+    )
+    final: dict[str, DemandPaths] = {}
+    first: dict[str, Array] = {}
+    for code, path in paths.items():
+        point, lower, upper = adjust(code, stores, active, path.point, path.lower, path.upper)
+        final[code] = DemandPaths(point, lower, upper)
+        (first[code],) = adjust(code, stores, at_buy, planned[code])
+    return final, first
+
+
 def _in_force(
     runs: Sequence[Forecast], bands: Mapping[UUID, Mapping[int, object]], week: int
 ) -> Forecast | None:
@@ -379,12 +406,7 @@ def _in_force(
 
 def _shares(run: Forecast, stores: Sequence[str]) -> Array:
     """Each store's share of the run's reconciled season forecast (equal when none)."""
-    rows = (run.diagnostics or {}).get("stores") or {}
-    values = np.array(
-        [max(float((rows.get(s) or {}).get("season_total") or 0.0), 0.0) for s in stores]
-    )
-    total = values.sum()
-    return values / total if total > 0 else np.full(len(stores), 1.0 / max(len(stores), 1))
+    return store_shares(run.diagnostics or {}, stores)
 
 
 async def _markdown(

@@ -13,6 +13,7 @@ from planner_gateway.api import (
     commands,
     data,
     ops,
+    overrides,
     replay,
     report,
     resources,
@@ -41,6 +42,7 @@ def router() -> APIRouter:
         stock,
         scenarios,
         seasons,
+        overrides,
     ):
         api.include_router(area.router)
     return api

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_gateway import SERVICE_NAME
+from planner_gateway import SERVICE_NAME, overrides
 from planner_gateway.access import refuse_foreign_write
 from planner_gateway.auth import CurrentPrincipal, Planner, Principal, SeasonWriter
 from planner_gateway.deps import ReadSession, UnitOfWork
@@ -134,6 +134,7 @@ async def start_forecast(
         codes=body.categories(),
         name=body.name,
     )
+    await overrides.create_with_season(session, workflow, body.forecast_overrides, principal.name)
     response.headers["Location"] = f"/api/workflows/{workflow.id}"
     created = WorkflowCreated(
         workflow_id=workflow.id,

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from planner_gateway.schemas.overrides import OverrideRead
 from planner_gateway.schemas.resources import _examples, example_of
 from planner_shared.parameters import FRACTION_SCHEMA, PERCENT_SCHEMA
 
@@ -26,6 +27,7 @@ class WeekPoint(BaseModel):
             "week_number": 4,
             "week_start": "2027-03-22",
             "forecast_units": 6680.2,
+            "final_units": 6880.6,
             "forecast_run_number": 1,
             "lower_80": 6011.0,
             "upper_80": 7349.4,
@@ -41,7 +43,13 @@ class WeekPoint(BaseModel):
     week_number: int
     week_start: date | None
     forecast_units: float | None = Field(
-        description="The forecast in force for this week: the newest run made before it."
+        description="The forecast in force for this week: the newest run made before it "
+        "(statistical)."
+    )
+    final_units: float | None = Field(
+        default=None,
+        description="The final forecast: the statistical one adjusted by the planner's active "
+        "overrides (docs/overrides.md); what the buy, ledger and markdown use.",
     )
     forecast_run_number: int | None
     lower_80: float | None
@@ -181,6 +189,7 @@ class ForecastCurvePoint(BaseModel):
             "week_number": 1,
             "week_start": "2027-03-01",
             "forecast_units": 2741.3,
+            "final_units": 3015.4,
             "lower_80": 2466.0,
             "upper_80": 3016.6,
             "lower_95": 2320.4,
@@ -190,7 +199,10 @@ class ForecastCurvePoint(BaseModel):
 
     week_number: int
     week_start: date
-    forecast_units: float
+    forecast_units: float = Field(description="The statistical forecast (the run's).")
+    final_units: float = Field(
+        description="The final forecast: the statistical one adjusted by the active overrides."
+    )
     lower_80: float
     upper_80: float
     lower_95: float
@@ -205,6 +217,7 @@ class CategoryForecastChart(BaseModel):
             "run_number": 1,
             "method": "ensemble",
             "season_total": 32899.0,
+            "final_season_total": 32899.0,
             "weights": {"prophet": 0.38, "arima": 0.36, "seasonal_naive": 0.26},
             "backtest_errors": {"prophet": 0.11, "arima": 0.12, "seasonal_naive": 0.16},
             "history": [example_of(HistoryPoint)],
@@ -216,7 +229,10 @@ class CategoryForecastChart(BaseModel):
     category_name: str
     run_number: int
     method: str
-    season_total: float
+    season_total: float = Field(description="The statistical forecast over the run's weeks.")
+    final_season_total: float = Field(
+        description="The final forecast over the run's weeks (with the active overrides)."
+    )
     weights: dict[str, float] = Field(description="The ensemble's weight per model (sum 1).")
     backtest_errors: dict[str, float] = Field(
         description="Each model's backtest WAPE, a fraction.", json_schema_extra=FRACTION_SCHEMA
@@ -232,6 +248,7 @@ class ForecastChart(BaseModel):
             "run_number": 1,
             "runs": [example_of(RunMark)],
             "categories": [example_of(CategoryForecastChart)],
+            "overrides": [example_of(OverrideRead)],
         }
     )
 
@@ -239,6 +256,10 @@ class ForecastChart(BaseModel):
     run_number: int | None
     runs: list[RunMark] = Field(description="Every forecast run of the season.")
     categories: list[CategoryForecastChart]
+    overrides: list[OverrideRead] = Field(
+        default_factory=list,
+        description="The season's forecast overrides, withdrawn ones included: who, when, why.",
+    )
 
 
 class ClusterColumn(BaseModel):

@@ -9,6 +9,7 @@ as `value` or, by kind, `quantity` / `percentage`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 from uuid import UUID
@@ -26,6 +27,7 @@ from planner_shared.parameters import (
     ParameterExtraction,
     ParameterField,
     ParameterSource,
+    ProposedOverride,
     SeasonParameters,
     check_percent,
 )
@@ -54,6 +56,20 @@ class ExtractRequest(BaseModel):
 ConfidenceLevel = Literal["high", "medium", "low"]
 
 
+class ProposedOverrideRead(ProposedOverride):
+    """A forecast override the brief asks for, to accept (`POST .../forecast-overrides`)."""
+
+    category_code: str | None = Field(
+        default=None, description="The category it names, by code; null: no category matches."
+    )
+
+
+def _category_code(words: str, categories: Mapping[str, str]) -> str | None:
+    """The code of the category `words` name: its code or name, singular or plural."""
+    wanted = words.strip().lower()
+    return categories.get(wanted) or categories.get(wanted.rstrip("s"))
+
+
 class ExtractionRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -78,6 +94,7 @@ class ExtractionRead(BaseModel):
                     "confidence": 0.93,
                     "confidence_level": "high",
                     "reasoning": "6 stated, 0 inferred, 0 defaulted; no issues",
+                    "proposed_overrides": [],
                 }
             ]
         }
@@ -99,18 +116,30 @@ class ExtractionRead(BaseModel):
         description='The season\'s title in the brief ("Spring 2026 womenswear"), to name it '
         "with: pass it as `name` to POST /api/workflows/forecast. Null when the brief has none.",
     )
+    proposed_overrides: list[ProposedOverrideRead] = Field(
+        default_factory=list,
+        description="Adjustments of the forecast the brief asks for (docs/overrides.md): "
+        "nothing is applied until the planner accepts one.",
+    )
 
     @classmethod
-    def of(cls, request_id: UUID, extraction: ParameterExtraction) -> ExtractionRead:
+    def of(
+        cls,
+        request_id: UUID,
+        extraction: ParameterExtraction,
+        categories: Mapping[str, str] | None = None,
+    ) -> ExtractionRead:
+        """`categories`: category codes by lower-case code, name and singular name."""
         fields = extraction.fields
         confidence = sum(f.confidence for f in fields.values()) / len(fields) if fields else 0.0
         counts = {
             source: sum(1 for f in fields.values() if f.source is source)
             for source in ParameterSource
         }
+        proposals = extraction.proposed_overrides
         level: ConfidenceLevel = (
             "high"
-            if confidence >= 0.8 and not extraction.issues
+            if confidence >= 0.8 and not extraction.issues and not proposals
             else "medium"
             if confidence >= 0.5 and extraction.usable
             else "low"
@@ -123,6 +152,7 @@ class ExtractionRead(BaseModel):
             f"{counts[ParameterSource.DEFAULT]} defaulted"
             + (f" ({', '.join(defaulted)})" if defaulted else "")
             + (f"; {issues} issue(s) to review" if issues else "; no issues")
+            + (f"; {len(proposals)} forecast override(s) to accept or not" if proposals else "")
         )
         return cls(
             request_id=request_id,
@@ -136,6 +166,12 @@ class ExtractionRead(BaseModel):
             confidence=round(confidence, 4),
             confidence_level=level,
             reasoning=reasoning,
+            proposed_overrides=[
+                ProposedOverrideRead(
+                    **p.model_dump(), category_code=_category_code(p.category, categories or {})
+                )
+                for p in proposals
+            ],
         )
 
 

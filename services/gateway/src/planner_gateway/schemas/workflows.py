@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from planner_gateway.schemas.overrides import OverrideCreate
 from planner_shared.parameters import SeasonParameters
 from planner_shared.season_names import MAX_NAME_LENGTH
 from planner_shared.workflow import WorkflowState
@@ -79,6 +80,13 @@ class WorkflowCreate(BaseModel):
     )
     category_id: str | None = Field(
         default=None, description="A single category code (the Phase 2 frontend's field)."
+    )
+    forecast_overrides: list[OverrideCreate] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Forecast overrides made with the season (the brief's proposals the planner "
+        "accepted): stored with it, so run 1 sizes the order on them (docs/overrides.md). "
+        "They need `parameters`.",
     )
 
     @model_validator(mode="after")
