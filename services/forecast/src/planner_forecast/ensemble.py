@@ -123,6 +123,9 @@ class EngineConfig:
     # n its scored series.
     group_weights: bool = False
     group_prior: float = 30.0
+    # The seasonal naive only on series whose backtest can judge it (a season before the
+    # oldest origin; `_group_forecasts`). False: on every series, as before (for the bench).
+    judged_seasonal_naive: bool = True
 
 
 @dataclass
@@ -466,18 +469,29 @@ def _group_forecasts(
     names: list[MemberName] = []
     seasonal = lengths > 2 * config.season_length
     short = lengths < config.min_history_weeks
+    # A series with less than a season before its oldest origin: the seasonal naive is the
+    # last value in its backtest and last year's weeks in its season, so the backtest cannot
+    # weigh it; it is left out there (it repeated a price's year-old weeks with the weight the
+    # last value had earned).
+    oldest = len(wide) - cutoffs[0] if cutoffs else 0
+    young = (
+        ~seasonal & (lengths >= config.season_length) & (lengths - oldest < config.season_length)
+    ) & bool(config.judged_seasonal_naive)
     for sparse in (False, True):
         pool = config.intermittent_members if sparse else config.members
-        for kind in ("seasonal", "plain", "short"):
+        for kind in ("seasonal", "plain", "young", "short"):
             rows = (sparse_rows == sparse) & {
                 "seasonal": seasonal,
-                "plain": ~seasonal & ~short,
+                "plain": ~seasonal & ~short & ~young,
+                "young": young,
                 "short": short,
             }[kind]
             if not rows.any():
                 continue
             weeks = int(lengths[rows].max())
             group = [m for m in _active_members(config, weeks) if m in pool and m not in GLOBAL]
+            if kind == "young":
+                group = [m for m in group if m != "seasonal_naive"]
             if not group:
                 continue
             floor = 1 if kind == "short" else _floor(weeks, config)
@@ -537,7 +551,7 @@ def _panel_weights(
     panel = weigh(~intermittent, candidates)
     if labels is None:
         return np.tile(panel, (count, 1)), {}
-    has_backtest = np.isfinite(backtest).any(axis=2)
+    has_backtest: Any = np.isfinite(backtest).any(axis=2)
     smooth = ~intermittent & has_backtest.any(axis=1)
     return group_weights(labels, smooth, panel, candidates, has_backtest, weigh, config.group_prior)
 
