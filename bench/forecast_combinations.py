@@ -1,6 +1,7 @@
 """Forecast combination rules: which way of weighting the members forecasts best, same fits.
 
     .venv/bin/python bench/forecast_combinations.py [--only proxy|walmart|sample] [--origins K]
+        [--rules "per group,LightGBM"]
     make bench BENCH=forecast_combinations
 
 The engine's default weights (`cv_stack`: stacked weights shrunk halfway toward the best
@@ -10,7 +11,10 @@ Walmart stores (../shared/data, 45 series) and the sample's 200 store x category
 12 weeks). Each data set is cut at its last K origins (default 3), one horizon apart; at each,
 `forecast_panel` runs once per rule on the history before it. The members are fitted once per
 origin (the engine's fit cache serves the other rules), so every rule weights the very same
-member forecasts and only the combination differs.
+member forecasts and only the combination differs. `--rules` runs only the rules whose names
+contain one of its comma-separated parts (and the default and `cv_subset`). The "weights per
+group" rules choose weights per category (the sample's store x category series) or per kind of
+series (the other sets: groups.py), shrunk toward the panel's with the prior shown.
 
 MASE: each series' mean absolute error over the origin's weeks over its in-sample one-week
 naive error; mean over series, then over the origins that have backtest windows (a Walmart
@@ -52,8 +56,12 @@ RULES: dict[str, EngineConfig] = {
     "median": EngineConfig(combination="median"),
     "cv_best (per series)": EngineConfig(combination="cv_best"),
     "default + global LightGBM member": EngineConfig(members=(*DEFAULT_MEMBERS, "lgbm")),
+    "weights per group, prior 10": EngineConfig(group_weights=True, group_prior=10.0),
+    "weights per group, prior 30": EngineConfig(group_weights=True, group_prior=30.0),
+    "weights per group, prior 100": EngineConfig(group_weights=True, group_prior=100.0),
 }
 DEFAULT = "stack 0.5 / subset 0.5 (default)"
+SUBSET = "cv_subset (best subset >= 3)"
 GLOBAL_RULE = "default + global LightGBM member"
 
 
@@ -84,7 +92,9 @@ def _mase(point: FloatArray, actual: FloatArray, scale: FloatArray) -> float:
         return float(np.nanmean(np.nanmean(np.abs(point - actual), axis=1) / scale))
 
 
-def score(label: str, wide: pd.DataFrame, h: int, origins: int) -> dict[str, float]:
+def score(
+    label: str, wide: pd.DataFrame, h: int, origins: int, rules: list[str]
+) -> dict[str, float]:
     """Mean MASE per rule and per member over the origins that have backtest windows."""
     scores: dict[str, list[float]] = {}
     started = time.monotonic()
@@ -102,16 +112,21 @@ def score(label: str, wide: pd.DataFrame, h: int, origins: int) -> dict[str, flo
         base = forecast_panel(train, h, RULES[DEFAULT])
         if not base.windows:  # every rule is the models' mean there: nothing to compare
             continue
+        # Store x category series are grouped by category, as the hierarchy groups them;
+        # other panels by the kind of series (groups.py).
+        names = [str(c) for c in train.columns]
+        groups = [c.split("|", 1)[1] for c in names] if all("|" in c for c in names) else None
         results = {
-            name: base if name == DEFAULT else forecast_panel(train, h, config)
+            name: base if name == DEFAULT else forecast_panel(train, h, config, groups=groups)
             for name, config in RULES.items()
+            if name in (DEFAULT, SUBSET) or any(part in name for part in rules)
         }
         for name, result in results.items():
             scores.setdefault(name, []).append(_mase(result.point[:, -1], actual, scale))
         for member in base.member_names:
             forecast = base.members[member][:, -1]
             scores.setdefault(f"member {member}", []).append(_mase(forecast, actual, scale))
-        with_global = results[GLOBAL_RULE]
+        with_global = results.get(GLOBAL_RULE, base)
         if "lgbm" in with_global.member_names:
             forecast = with_global.members["lgbm"][:, -1]
             scores.setdefault("member lgbm", []).append(_mase(forecast, actual, scale))
@@ -129,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", choices=["proxy", "walmart", "sample"], default=None)
     parser.add_argument("--origins", type=int, default=3)
+    parser.add_argument(
+        "--rules", default="", help="comma-separated parts of rule names (default: every rule)"
+    )
     args = parser.parse_args(argv)
     init_worker()
     loaders = {"proxy": proxy, "walmart": walmart, "sample": sample}
@@ -139,14 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         data = load()
         if data is None:
             continue
-        table = score(label, *data, args.origins)
+        rules = [r for r in args.rules.split(",") if r] or list(RULES)
+        table = score(label, *data, args.origins, rules)
         members = {k: v for k, v in table.items() if k.startswith("member ")}
         best_member = min(members, key=lambda k: members[k])
         print(f"{'rule':<36}{'MASE':>9}")
         for name, value in sorted(table.items(), key=lambda kv: kv[1]):
             print(f"{name:<36}{value:>9.4f}")
         default = table[DEFAULT]
-        beats = default < table["cv_subset (best subset >= 3)"] and default < members[best_member]
+        beats = default < table[SUBSET] and default < members[best_member]
         ok = ok and beats
         print(
             f"{label}: default below cv_subset and the best member ({best_member[7:]}): "

@@ -89,3 +89,17 @@ def test_seasonal_naive_on_less_than_a_season_repeats_the_last_week() -> None:
         8.0,
         9.0,
     ]
+
+
+def test_the_seasonal_naive_is_left_out_where_its_backtest_cannot_judge_it() -> None:
+    # 60 weeks: the backtest origins (34 and 47 weeks in) have no same week last year, so the
+    # seasonal naive is the last value there and last year's weeks in the season; it is not
+    # fitted on such series. With a season before the oldest origin (80 weeks) it is.
+    rng = np.random.default_rng(2)
+    walks = pd.DataFrame({f"w{i}": 100 + np.cumsum(rng.normal(0, 3, 80)) for i in range(3)})
+    young = forecast_panel(walks.iloc[-60:].reset_index(drop=True), H, EngineConfig())
+    j = young.member_names.index("seasonal_naive")
+    assert np.isnan(young.members["seasonal_naive"]).all()
+    assert np.allclose(young.weights[:, j], 0.0)
+    older = forecast_panel(walks, H, EngineConfig())
+    assert np.isfinite(older.members["seasonal_naive"][:, -1]).all()

@@ -35,7 +35,7 @@ scales them with each week's level and calibrates their width on the backtest wi
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any, Literal
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from planner_forecast.global_member import global_forecasts
+from planner_forecast.groups import group_weights, series_kind
 from planner_forecast.metrics import FloatArray
 from planner_forecast.models import (
     BASELINES,
@@ -117,6 +118,14 @@ class EngineConfig:
     # uses the client already current in the process (a test's LocalCluster).
     dask_address: str | None = None
     dask_partitions: int = 2
+    # Weights per group of series (the hierarchy's categories, else the kind of series:
+    # groups.py), each group's own shrunk toward the panel's with own share n / (n + prior),
+    # n its scored series.
+    group_weights: bool = False
+    group_prior: float = 30.0
+    # The seasonal naive only on series whose backtest can judge it (a season before the
+    # oldest origin; `_group_forecasts`). False: on every series, as before (for the bench).
+    judged_seasonal_naive: bool = True
 
 
 @dataclass
@@ -460,18 +469,29 @@ def _group_forecasts(
     names: list[MemberName] = []
     seasonal = lengths > 2 * config.season_length
     short = lengths < config.min_history_weeks
+    # A series with less than a season before its oldest origin: the seasonal naive is the
+    # last value in its backtest and last year's weeks in its season, so the backtest cannot
+    # weigh it; it is left out there (it repeated a price's year-old weeks with the weight the
+    # last value had earned).
+    oldest = len(wide) - cutoffs[0] if cutoffs else 0
+    young = (
+        ~seasonal & (lengths >= config.season_length) & (lengths - oldest < config.season_length)
+    ) & bool(config.judged_seasonal_naive)
     for sparse in (False, True):
         pool = config.intermittent_members if sparse else config.members
-        for kind in ("seasonal", "plain", "short"):
+        for kind in ("seasonal", "plain", "young", "short"):
             rows = (sparse_rows == sparse) & {
                 "seasonal": seasonal,
-                "plain": ~seasonal & ~short,
+                "plain": ~seasonal & ~short & ~young,
+                "young": young,
                 "short": short,
             }[kind]
             if not rows.any():
                 continue
             weeks = int(lengths[rows].max())
             group = [m for m in _active_members(config, weeks) if m in pool and m not in GLOBAL]
+            if kind == "young":
+                group = [m for m in group if m != "seasonal_naive"]
             if not group:
                 continue
             floor = 1 if kind == "short" else _floor(weeks, config)
@@ -481,6 +501,25 @@ def _group_forecasts(
             names += [m for m in group if m not in names]
     rolled = pd.concat(parts, ignore_index=True)
     return rolled, names
+
+
+def _rule_weights(
+    backtest: FloatArray,
+    known: FloatArray,
+    scale: FloatArray,
+    candidates: list[int],
+    config: EngineConfig,
+) -> FloatArray:
+    """The panel rule's weights (`cv_subset`, or `cv_stack`'s shrunk stack) on these series."""
+    weights = np.zeros(backtest.shape[1])
+    if not candidates:
+        return weights
+    chosen = best_subset(backtest, known, scale, candidates, config.min_subset)
+    weights[list(chosen)] = 1.0 / len(chosen)
+    if config.combination == "cv_stack":
+        stacked = stacked_weights(backtest, known, scale, candidates)
+        weights = config.stack_share * stacked + (1 - config.stack_share) * weights
+    return weights
 
 
 def _panel_weights(
@@ -493,28 +532,36 @@ def _panel_weights(
     scored: bool,
     plain: FloatArray,
     config: EngineConfig,
-) -> FloatArray:
-    """One weight per member for the whole panel's smooth series (`cv_subset`/`cv_stack`):
-    chosen on their backtest windows; the models' mean when nothing could be scored."""
+    labels: Sequence[str] | None = None,
+) -> tuple[FloatArray, dict[str, dict[str, Any]]]:
+    """(series, member) weights of the smooth series (`cv_subset`/`cv_stack`): chosen on the
+    backtest windows over the whole panel, or per group of `labels` shrunk toward the panel's
+    (groups.py); the models' mean when nothing could be scored. Also each group's figures."""
+    count = len(intermittent)
     if not scored:
-        return plain / max(float(plain.sum()), 1.0)
-    smooth = ~intermittent
-    count = int(smooth.sum())
-    backtest = stack[smooth, :, :windows].reshape(count, len(names), -1)
-    known = actual[smooth, :windows].reshape(count, -1)
-    scale = _naive_scale(history)[smooth]
+        return np.tile(plain / max(float(plain.sum()), 1.0), (count, 1)), {}
+    backtest = stack[:, :, :windows].reshape(count, len(names), -1)
+    known = actual[:, :windows].reshape(count, -1)
+    scale = _naive_scale(history)
     candidates = [j for j, name in enumerate(names) if name in config.members]
-    chosen = best_subset(backtest, known, scale, candidates, config.min_subset)
-    weights = np.zeros(len(names))
-    weights[list(chosen)] = 1.0 / len(chosen)
-    if config.combination == "cv_stack":
-        stacked = stacked_weights(backtest, known, scale, candidates)
-        weights = config.stack_share * stacked + (1 - config.stack_share) * weights
-    return weights
+
+    def weigh(rows: Any, members: list[int]) -> FloatArray:
+        return _rule_weights(backtest[rows], known[rows], scale[rows], members, config)
+
+    panel = weigh(~intermittent, candidates)
+    if labels is None:
+        return np.tile(panel, (count, 1)), {}
+    has_backtest: Any = np.isfinite(backtest).any(axis=2)
+    smooth = ~intermittent & has_backtest.any(axis=1)
+    return group_weights(labels, smooth, panel, candidates, has_backtest, weigh, config.group_prior)
 
 
 def forecast_panel(
-    wide: pd.DataFrame, steps: int, config: EngineConfig, run: Runner | None = None
+    wide: pd.DataFrame,
+    steps: int,
+    config: EngineConfig,
+    run: Runner | None = None,
+    groups: Sequence[str] | None = None,
 ) -> PanelForecast:
     """Forecast `steps` weeks of every column of `wide` (rows: consecutive weeks, no gaps).
 
@@ -522,6 +569,8 @@ def forecast_panel(
     its own weeks only, a ragged panel) and a week missing inside a column is interpolated.
     The backtest windows are `steps` weeks long; their scores decide the combination. `run`
     runs the statsforecast calls elsewhere (the service's lanes); default: `config.backend`.
+    `groups` labels each column (its category) for `config.group_weights`; without them the
+    groups are the kinds of series (groups.py).
     """
     if steps < 1:
         raise ValueError("the season must have at least one week")
@@ -609,12 +658,18 @@ def forecast_panel(
     eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :]) * available
     combination: Combination = config.combination if windows else "mean"
     weights = _weights(mae, eligible, combination, config.top_k)
+    by_group: dict[str, dict[str, Any]] = {}
 
     if combination in ("cv_subset", "cv_stack") and windows:
-        panel_weights = _panel_weights(
-            stack, actual, history, intermittent, names, windows, scored, plain, config
+        labels = (
+            (groups or series_kind(history, lengths, config.season_length))
+            if (config.group_weights)
+            else None
         )
-        subset = panel_weights[None, :] * available
+        panel_weights, by_group = _panel_weights(
+            stack, actual, history, intermittent, names, windows, scored, plain, config, labels
+        )
+        subset = panel_weights * available
         # A series that has none of the chosen members (too short for them): its models.
         subset = np.where(subset.sum(axis=1, keepdims=True) > 0, subset, plain * available)
         eligible = np.where(intermittent[:, None], sparse[None, :] * available, subset > 0)
@@ -675,6 +730,10 @@ def forecast_panel(
             "backtest_step_weeks": step,
             "members": list(names),
             "combination": combination,
+            "group_weights": {
+                label: entry | {"weights": dict(zip(names, entry["weights"].tolist(), strict=True))}
+                for label, entry in by_group.items()
+            },
         },
     )
 

@@ -15,6 +15,10 @@ a series 7 days apart (any weekday; series may use different weekdays). A week m
 a series is interpolated between its neighbours (unknown, not zero). Anything else (daily or
 monthly dates, two rows for one week) is refused with a `ValueError` / `NotWeeklyError`.
 
+An optional `group` column (one value per series, e.g. its category) names the groups whose
+combination weights are chosen apart when `EngineConfig.group_weights` is on; without it the
+groups are the kinds of series (groups.py).
+
 Output: one row per series and forecast week, `unique_id, ds, point, lo-80, hi-80, lo-95,
 hi-95`; `ds` continues each series' own weeks. The intervals are the combined members' own,
 calibrated split-conformal style on the backtest windows (pooled over the panel, one
@@ -107,6 +111,15 @@ def _calibration(base: PanelForecast, floor: float) -> dict[int, float]:
     return floored_multipliers(raw, floor)
 
 
+def _groups(df: pd.DataFrame, wide: pd.DataFrame) -> list[str] | None:
+    """Each series' `group` (e.g. its category) if the frame has that column: the weights'
+    groups when `EngineConfig.group_weights` is on (groups.py); else none."""
+    if "group" not in df.columns:
+        return None
+    labels = df.assign(unique_id=df["unique_id"].astype(str)).groupby("unique_id")["group"].first()
+    return [str(labels.get(str(key), "")) for key in wide.columns]
+
+
 def forecast_frame(df: pd.DataFrame, h: int, config: EngineConfig | None = None) -> pd.DataFrame:
     """Forecast every series of a long weekly frame (unique_id, ds, y) `h` weeks ahead.
 
@@ -117,7 +130,7 @@ def forecast_frame(df: pd.DataFrame, h: int, config: EngineConfig | None = None)
         raise ValueError("h must be at least 1")
     config = config or EngineConfig()
     wide, last, dated = wide_panel(df)
-    base = forecast_panel(wide, h, config)
+    base = forecast_panel(wide, h, config, groups=_groups(df, wide))
     multiplier = _calibration(base, config.calibration_floor)
     point: FloatArray = base.point[:, -1]
     sd: FloatArray = base.sd[:, -1]

@@ -220,7 +220,7 @@ def forecast_hierarchy(
         raise ValueError("season_weeks must be between 1 and steps")
     skip = steps - season_weeks
     nodes, summing, history = build_nodes(bottom, clusters)
-    base = forecast_panel(history, steps, config, run)
+    base = forecast_panel(history, steps, config, run, groups=[n.category for n in nodes])
     projector_p, w_matrix, used = _projection(reconciliation, summing, base)
     projector = summing @ projector_p  # (node, node)
     point = np.einsum("ij,jwh->iwh", projector, base.point)

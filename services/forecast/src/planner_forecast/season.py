@@ -236,6 +236,20 @@ async def _groups(
     return groups
 
 
+def weights_basis(diagnostics: dict[str, Any], category: str) -> str:
+    """Which weights a category's forecast uses and why, in a planner's words."""
+    used = diagnostics.get("group_weights", {}).get(category)
+    if not used:
+        return "one set of weights for every category, chosen on the whole season's backtest"
+    own = float(used["own_share"])
+    if own <= 0:
+        return "the season's weights: too few of the category's series had a backtest"
+    return (
+        f"the category's own backtest ({used['series']} series) for {own:.0%} of the weights, "
+        f"the whole season's for {1 - own:.0%} (fewer series, more of the season's)"
+    )
+
+
 def _member_label(names: list[str], weights: np.ndarray) -> tuple[str, dict[str, float]]:
     used = {name: float(w) for name, w in zip(names, weights, strict=True)}
     active = [n for n, w in used.items() if w > 0]
@@ -506,6 +520,7 @@ def _category_result(
         "method": method,
         "diagnostics": {
             "weights": weights,
+            "weights_basis": weights_basis(base.diagnostics, code),
             "backtest_wape": backtest,
             "fallback_reason": fallback_reason,
             "baseline_total": float(np.clip(baseline, 0.0, None).sum()),

@@ -101,6 +101,13 @@ class ForecastSettings(ServiceSettings):
         "docs/forecasting.md). Intermittent series keep their own members.",
     )
 
+    group_weights: bool = Field(
+        default=False,
+        validation_alias=_env("group_weights"),
+        description="Combination weights per category, each shrunk toward the panel's "
+        "(docs/forecasting.md, 'Weights per group'); off: one set for the whole panel.",
+    )
+
     @field_validator("members")
     @classmethod
     def _known_members(cls, value: str) -> str:
@@ -122,4 +129,5 @@ class ForecastSettings(ServiceSettings):
             backend=self.backend,
             dask_address=self.dask_address,
             dask_partitions=self.dask_partitions,
+            group_weights=self.group_weights,
         )
