@@ -162,7 +162,7 @@ async def _final_targets(
         code = categories[order.category_id].code
         planned = (order.reasoning or {}).get("stores") or {}
         final = rows.get(code) or {}
-        if not all(
+        if not planned or not all(
             isinstance(row, dict) and row.get("safety_stock_units") is not None and s in final
             for s, row in planned.items()
         ):
