@@ -1,0 +1,343 @@
+"""Transfers: DC releases and store-to-store moves that save projected lost sales
+(docs/transfers.md).
+
+After a week is in, each category's ledger projects, per store, the sales it will lose for want
+of stock and the stock it will still hold unsold. A mixed-integer program (scipy's HiGHS,
+`scipy.optimize.milp`) picks the moves that maximise the margin saved less the transfer cost,
+under the study's rules:
+
+- receivers sell above `fast_band` (1.15) of plan to date, or are projected to run out; a move
+  saves only the lost sales of the weeks from its arrival (now + the receiver's transit);
+- donor stores sell below `slow_band` (0.85) of plan and give at most `donor_share` (30 %) of
+  their stock; the DC gives what it holds above `dc_floor_share` (20 %) of its holdback;
+- a move is 0 or between `min_units` (50) and `max_units` (300) units (a binary per move);
+- strategy `none`: no moves; `dc_only`: the DC is the only donor; `hybrid`: DC and stores.
+
+A unit sold instead of being cleared at the end earns the price (less the markdown of its
+arrival week) less the salvage value: the margin saved. A unit a donor gives beyond what it
+would still hold unsold at its lowest point (its spare) costs the donor a sale at its own
+margin, so the program only takes from a donor's real excess unless the receiver's sale is
+worth more. The chosen moves are then posted on the ledger (`apply_moves`), which gives the
+figures every reader shows: projected lost sales before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from planner_shared.parameters import TransferStrategy
+from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
+
+DC = "DC"
+# Donors offered to each receiver: the ones with the most spare stock. Every donor is as good
+# as another to a receiver (one cost per unit, the receiver's own lead time), so a few suffice
+# and the program stays small for thousands of stores.
+DONORS_PER_RECEIVER = 6
+MOVE_PENALTY = 0.01  # per move, in money: of equal optima, the one with fewer moves
+
+
+@dataclass(frozen=True)
+class TransferRules:
+    """The study's rules; `unit_cost` is the transfer cost per unit (a setting)."""
+
+    unit_cost: float
+    slow_band: float = 0.85
+    fast_band: float = 1.15
+    donor_share: float = 0.30
+    min_units: int = 50
+    max_units: int = 300
+    dc_floor_share: float = 0.20
+
+
+@dataclass(frozen=True)
+class Move:
+    """`units` leave `source` (a store or the DC) at the end of `ship_week` and arrive in
+    `target` in `arrival_week`."""
+
+    category: str
+    source: str
+    target: str
+    units: int
+    ship_week: int
+    arrival_week: int
+    margin_saved: float = 0.0
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Donor:
+    """What a location may give: `limit` by the rules, `spare` without losing a sale."""
+
+    category: str
+    location: str
+    limit: int
+    spare: float
+    stock: float
+    velocity: float | None
+    cover: float
+
+
+@dataclass(frozen=True)
+class Receiver:
+    category: str
+    store: str
+    arrival_week: int
+    lost: float  # projected lost sales from the arrival week on
+    velocity: float | None
+    cover: float
+    unit_margin: float
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    code: str
+    moves: list[Move]
+    donors: list[Donor]
+    receivers: list[Receiver]
+    objective: float  # the program's margin saved less the transfer cost
+
+
+def velocity(ledger: CategoryLedger) -> Array:
+    """Each store's sales to date over its plan to date (NaN where nothing was planned)."""
+    k = ledger.weeks_in
+    sold, plan = ledger.sales[:k].sum(axis=0), ledger.demand[:k].sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(plan > 0, sold / np.where(plan > 0, plan, 1.0), np.nan)
+
+
+def candidates(
+    ledger: CategoryLedger,
+    transit: Sequence[int],
+    unit_margin: Array,
+    rules: TransferRules,
+    strategy: TransferStrategy,
+) -> tuple[list[Donor], list[Receiver]]:
+    """The category's donors and receivers after the weeks in, by the rules."""
+    k, horizon = ledger.weeks_in, ledger.horizon
+    if strategy is TransferStrategy.NONE or k < 1 or k >= horizon:
+        return [], []
+    speed, cover = velocity(ledger), ledger.weeks_of_cover()[k - 1]
+    receivers = []
+    for i, store in enumerate(ledger.stores):
+        arrival = k + max(int(transit[i]), 1)
+        lost = float(ledger.lost[arrival - 1 :, i].sum()) if arrival <= horizon else 0.0
+        fast = bool(speed[i] > rules.fast_band) or lost > 0
+        if fast and lost >= 1 and arrival <= horizon:
+            v = None if np.isnan(speed[i]) else float(speed[i])
+            receivers.append(
+                Receiver(
+                    ledger.code, store, arrival, lost, v, float(cover[i]), float(unit_margin[i])
+                )
+            )
+    taking = {r.store for r in receivers}
+    dc_now = float(ledger.dc_closing[k - 1])
+    dc_limit = int(np.floor(dc_now - rules.dc_floor_share * ledger.dc_start + 1e-9))
+    donors = []
+    if dc_limit >= rules.min_units:
+        spare = float(ledger.dc_closing[k - 1 :].min())
+        donors.append(Donor(ledger.code, DC, dc_limit, spare, dc_now, None, float("inf")))
+    if strategy is TransferStrategy.HYBRID:
+        stock = ledger.closing[k - 1]
+        for i, store in enumerate(ledger.stores):
+            limit = int(np.floor(rules.donor_share * stock[i] + 1e-9))
+            slow = not np.isnan(speed[i]) and speed[i] < rules.slow_band
+            if slow and store not in taking and limit >= rules.min_units:
+                spare = float(ledger.closing[k - 1 :, i].min())
+                donors.append(
+                    Donor(
+                        ledger.code, store, limit, spare, float(stock[i]), float(speed[i]),
+                        float(cover[i]),
+                    )
+                )
+    return donors, receivers
+
+
+def solve(
+    donors: Sequence[Donor],
+    receivers: Sequence[Receiver],
+    rules: TransferRules,
+    donor_margin: float,
+) -> tuple[list[tuple[Donor, Receiver, int, float]], float]:
+    """The moves (donor, receiver, units, margin saved) that maximise the margin saved less the
+    transfer cost, and that objective (0 when nothing is worth moving)."""
+    pairs = _pairs(donors, receivers)
+    if not pairs:
+        return [], 0.0
+    p, r, d = len(pairs), len(receivers), len(donors)
+    # Variables: x (units per move), y (move used), g (sales saved per receiver),
+    # l (sales a donor loses by giving beyond its spare).
+    nx = p
+    cost = np.concatenate(
+        [
+            np.full(p, rules.unit_cost),
+            np.full(p, MOVE_PENALTY),
+            -np.array([rc.unit_margin for rc in receivers]),
+            np.full(d, donor_margin),
+        ]
+    )
+    rows, cols, vals, low, high = [], [], [], [], []
+
+    def row(entries: Iterable[tuple[int, float]], lo: float, hi: float) -> None:
+        index = len(low)
+        for col, val in entries:
+            rows.append(index)
+            cols.append(col)
+            vals.append(val)
+        low.append(lo)
+        high.append(hi)
+
+    for j, (_, _) in enumerate(pairs):
+        row([(j, 1.0), (nx + j, -float(rules.max_units))], -np.inf, 0.0)
+        row([(j, 1.0), (nx + j, -float(rules.min_units))], 0.0, np.inf)
+    for ri in range(r):
+        into = [(j, -1.0) for j, (_, rr) in enumerate(pairs) if rr == ri]
+        row([(2 * p + ri, 1.0), *into], -np.inf, 0.0)
+    for di, donor in enumerate(donors):
+        out = [(j, 1.0) for j, (dd, _) in enumerate(pairs) if dd == di]
+        row(out, -np.inf, float(donor.limit))
+        row([*out, (2 * p + r + di, -1.0)], -np.inf, max(donor.spare, 0.0))
+    n = 2 * p + r + d
+    matrix = coo_matrix((vals, (rows, cols)), shape=(len(low), n)).tocsr()
+    upper = np.concatenate(
+        [
+            np.full(p, float(rules.max_units)),
+            np.ones(p),
+            np.array([rc.lost for rc in receivers]),
+            np.full(d, np.inf),
+        ]
+    )
+    integrality = np.concatenate([np.ones(2 * p), np.zeros(r + d)])
+    result = milp(
+        cost,
+        constraints=LinearConstraint(matrix, np.array(low), np.array(high)),
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n), upper),
+        options={"time_limit": 10.0, "mip_rel_gap": 1e-6},
+    )
+    if result.x is None:
+        return [], 0.0
+    return _moves(pairs, donors, receivers, result.x, rules), _objective(result.x, cost, p)
+
+
+def _pairs(donors: Sequence[Donor], receivers: Sequence[Receiver]) -> list[tuple[int, int]]:
+    """(donor, receiver) indices the program may use: each receiver's best-stocked donors."""
+    order = sorted(range(len(donors)), key=lambda i: (-donors[i].spare, donors[i].location))
+    pairs = []
+    for ri, receiver in enumerate(receivers):
+        mine = [i for i in order if donors[i].location != receiver.store]
+        pairs += [(di, ri) for di in mine[:DONORS_PER_RECEIVER]]
+    return pairs
+
+
+def _objective(x: Array, cost: Array, p: int) -> float:
+    """Margin saved less transfer cost (without the tie-breaking penalty per move)."""
+    moves_penalty = float(cost[p : 2 * p] @ np.round(x[p : 2 * p]))
+    return -(float(cost @ x) - moves_penalty)
+
+
+def _moves(
+    pairs: Sequence[tuple[int, int]],
+    donors: Sequence[Donor],
+    receivers: Sequence[Receiver],
+    x: Array,
+    rules: TransferRules,
+) -> list[tuple[Donor, Receiver, int, float]]:
+    p, chosen = len(pairs), []
+    into = np.zeros(len(receivers))
+    for j, (_, ri) in enumerate(pairs):
+        into[ri] += round(float(x[j]))
+    for j, (di, ri) in enumerate(pairs):
+        units = round(float(x[j]))
+        if units < rules.min_units:
+            continue
+        saved_units = float(x[2 * p + ri]) * units / into[ri] if into[ri] > 0 else 0.0
+        margin = saved_units * receivers[ri].unit_margin - units * rules.unit_cost
+        chosen.append((donors[di], receivers[ri], units, margin))
+    return chosen
+
+
+def apply_moves(inputs: CategoryStockInputs, moves: Iterable[Move]) -> CategoryStockInputs:
+    """The category's ledger inputs with `moves` posted: each leaves its donor store at once
+    (the week after it ships) or the DC at the end of its ship week, and arrives in the
+    receiver in its arrival week. Moves arriving after the season are not posted."""
+    horizon, index = inputs.horizon, {s: i for i, s in enumerate(inputs.stores)}
+    shape = (horizon, len(inputs.stores))
+    arriving = np.zeros(shape) if inputs.transfers_in is None else inputs.transfers_in.copy()
+    leaving = np.zeros(shape) if inputs.transfers_out is None else inputs.transfers_out.copy()
+    releases = np.zeros(horizon) if inputs.dc_releases is None else inputs.dc_releases.copy()
+    for move in moves:
+        if move.category != inputs.code or not 1 <= move.ship_week < move.arrival_week <= horizon:
+            continue
+        arriving[move.arrival_week - 1, index[move.target]] += move.units
+        if move.source == DC:
+            releases[move.ship_week - 1] += move.units
+        else:
+            leaving[move.ship_week, index[move.source]] += move.units
+    return replace(inputs, transfers_in=arriving, transfers_out=leaving, dc_releases=releases)
+
+
+def projected_lost(ledger: CategoryLedger) -> float:
+    """Lost sales the ledger projects after the weeks that are in."""
+    return float(ledger.lost[ledger.weeks_in :].sum())
+
+
+def _plan_words(velocity: float | None) -> str:
+    return "no plan to date" if velocity is None else f"sells {velocity:.2f}x its plan"
+
+
+def why(donor: Donor, receiver: Receiver, rules: TransferRules) -> str:
+    """A move's reason in a planner's words: sales against plan, cover, lost sales."""
+    to = (
+        f"{receiver.store} {_plan_words(receiver.velocity)} with {receiver.cover:.1f} weeks of "
+        f"cover and is projected to lose {receiver.lost:,.0f} units of sales from week "
+        f"{receiver.arrival_week}, when the move arrives"
+    )
+    if donor.location == DC:
+        source = (
+            f"the DC holds {donor.stock:,.0f} and may release {donor.limit:,} (it keeps at "
+            f"least {rules.dc_floor_share:.0%} of its holdback)"
+        )
+    else:
+        source = (
+            f"{donor.location} {_plan_words(donor.velocity)} with {donor.cover:.1f} weeks of "
+            f"cover and can give {donor.limit:,} of its {donor.stock:,.0f} "
+            f"({rules.donor_share:.0%})"
+        )
+    return f"{to}; {source}"
+
+
+def propose_category(
+    inputs: CategoryStockInputs,
+    unit_margin: Array,
+    rules: TransferRules,
+    strategy: TransferStrategy,
+) -> CategoryProposal:
+    """The category's moves after its weeks in; `unit_margin` [horizon] is what a sale saved
+    in each week earns over clearing the unit at salvage."""
+    ledger = build_category(inputs)
+    k = ledger.weeks_in
+    arrival_margin = np.array(
+        [unit_margin[min(k + max(int(t), 1), inputs.horizon) - 1] for t in inputs.transit]
+    )
+    donors, receivers = candidates(ledger, inputs.transit.tolist(), arrival_margin, rules, strategy)
+    now = float(unit_margin[min(k, inputs.horizon - 1)])
+    chosen, objective = solve(donors, receivers, rules, now)
+    moves = [
+        Move(
+            category=inputs.code,
+            source=donor.location,
+            target=receiver.store,
+            units=units,
+            ship_week=k,
+            arrival_week=receiver.arrival_week,
+            margin_saved=round(margin, 2),
+            why=why(donor, receiver, rules),
+        )
+        for donor, receiver, units, margin in chosen
+    ]
+    return CategoryProposal(inputs.code, moves, donors, receivers, objective)
