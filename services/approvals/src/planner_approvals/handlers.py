@@ -10,6 +10,7 @@ Both handlers hold the same advisory lock, so exactly one of them opens it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from planner_approvals.decisions import DecisionError, decided_value, number
 from planner_approvals.repository import (
@@ -20,6 +21,7 @@ from planner_approvals.repository import (
     find_approval,
     lock_approval,
     record_decision,
+    supersede,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Approval
@@ -32,14 +34,31 @@ from planner_shared.events import (
     ApprovalRequested,
     DecisionRefused,
     DecisionRefusedPayload,
+    DecisionAction,
     DecisionSubmitted,
+    DecisionSubmittedPayload,
+    TransferEdit,
+    TransferProposal,
 )
+
+EDIT_FIELDS = set(TransferEdit.model_fields)
 
 
 async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
     proposal = event.payload.proposal
     await lock_approval(ctx.session, event.workflow_id, proposal.kind)
     existing = await find_approval(ctx.session, event.workflow_id, proposal.kind)
+    if existing is not None and _newer_transfers(existing, proposal):
+        assert isinstance(proposal, TransferProposal)
+        supersede(existing, proposal, event.event_id)
+        ctx.emit(
+            event.caused(
+                ApprovalPending,
+                ApprovalPendingPayload(approval_id=existing.id, proposal=proposal),
+                ctx.producer,
+            )
+        )
+        return
     if existing is not None:
         # One approval per workflow and kind: a repeated request re-announces the open one
         # (the planner may have missed it) instead of creating a second.
@@ -60,6 +79,14 @@ async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
             ctx.producer,
         )
     )
+
+
+def _newer_transfers(existing: Approval, proposal: object) -> bool:
+    """A transfer proposal of a later week than the workflow's transfers approval holds: it
+    supersedes it (transfers never block the season, one proposal stands at a time)."""
+    if not isinstance(proposal, TransferProposal):
+        return False
+    return int(existing.proposal.get("week_number") or 0) < proposal.week_number
 
 
 async def _open_ahead_of_request(event: DecisionSubmitted, ctx: MessageContext) -> Approval | None:
@@ -139,11 +166,26 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
                 reason=decision.reason,
                 decided_by=decision.decided_by,
                 decided_at=now,
+                **_transfer_fields(proposal, decision),
             ),
             ctx.producer,
         )
     )
     return None
+
+
+def _transfer_fields(proposal: object, decision: DecisionSubmittedPayload) -> dict[str, Any]:
+    """A transfers decision's week and moves (the proposal's when accepted, none when
+    rejected, the edit's when modified)."""
+    if not isinstance(proposal, TransferProposal):
+        return {}
+    if decision.action is DecisionAction.REJECT:
+        moves: list[TransferEdit] = []
+    elif decision.action is DecisionAction.ACCEPT or decision.moves is None:
+        moves = [TransferEdit(**m.model_dump(include=EDIT_FIELDS)) for m in proposal.moves]
+    else:
+        moves = list(decision.moves)
+    return {"week_number": proposal.week_number, "moves": moves}
 
 
 def build_router() -> EventRouter:

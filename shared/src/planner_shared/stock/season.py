@@ -13,7 +13,9 @@ check, the agents) builds the same ledger from the same rows with `load_season_s
   in), split across stores by each store's share of the run's reconciled season forecast;
   the 80 % band uses the same split of the week's interval;
 - money: `categories` (price, unit cost, salvage value, the demand's price elasticity) and
-  the decided markdown (`approvals`), which applies from the week after its checkpoint.
+  the decided markdown (`approvals`), which applies from the week after its checkpoint;
+- transfers: the approved moves (`transfers`), leaving their donor at once and arriving after
+  the receiver's transit.
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from planner_shared.db.models import (
     ManufacturingOrder,
     StockAdjustment,
     Store,
+    TransferPlan,
     WeeklyActual,
     Workflow,
 )
 from planner_shared.parameters import ReplenishmentStrategy
 from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
+from planner_shared.stock.transfers import DC, Move, apply_moves
 
 DEFAULT_TRANSIT_WEEKS = 1
 
@@ -230,23 +234,33 @@ async def load_season_stock(
     strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
     inputs: dict[str, CategoryStockInputs] = {}
     money: dict[str, CategoryMoney] = {}
+    moves = await approved_transfers(session, workflow_id)
     for code in codes:
         cid = id_of[code]
         category, order = by_id[cid], order_of[cid]
         manufactured = int(order.approved_quantity or 0)
         on_hand = int(order.stock_on_hand or 0)
         dc_opening = float(manufactured + on_hand - initial[code].sum())
-        inputs[code] = CategoryStockInputs(
-            code=code,
-            stores=stores,
-            horizon=horizon,
-            strategy=strategy,
-            initial=initial[code],
-            dc_opening=max(dc_opening, 0.0),
-            transit=transit,
-            actual_sales=actual[code],
-            demand=paths[code].point,
-            adjustments=adjustments[code],
+        inputs[code] = apply_moves(
+            CategoryStockInputs(
+                code=code,
+                stores=stores,
+                horizon=horizon,
+                strategy=strategy,
+                initial=initial[code],
+                dc_opening=max(dc_opening, 0.0),
+                transit=transit,
+                actual_sales=actual[code],
+                demand=paths[code].point,
+                adjustments=adjustments[code],
+            ),
+            [
+                m
+                for m in moves
+                if m.category == code
+                and m.target in stores
+                and (m.source in stores or m.source == DC)
+            ],
         )
         money[code] = CategoryMoney(
             code=code,
@@ -274,6 +288,27 @@ async def load_season_stock(
         markdown=markdown,
         adjusted_units=adjusted,
     )
+
+
+async def approved_transfers(session: AsyncSession, workflow_id: UUID) -> list[Move]:
+    """Every approved move of the season (docs/transfers.md)."""
+    rows = await session.scalars(
+        select(TransferPlan.moves).where(
+            TransferPlan.workflow_id == workflow_id, TransferPlan.status == "approved"
+        )
+    )
+    return [
+        Move(
+            category=str(m["category"]),
+            source=str(m["from_location"]),
+            target=str(m["to_store"]),
+            units=int(m["units"]),
+            ship_week=int(m["ship_week"]),
+            arrival_week=int(m["arrival_week"]),
+        )
+        for moves in rows.all()
+        for m in moves or []
+    ]
 
 
 def _maybe(value: float | None) -> float | None:

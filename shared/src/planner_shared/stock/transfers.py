@@ -150,7 +150,12 @@ def candidates(
                 spare = float(ledger.closing[k - 1 :, i].min())
                 donors.append(
                     Donor(
-                        ledger.code, store, limit, spare, float(stock[i]), float(speed[i]),
+                        ledger.code,
+                        store,
+                        limit,
+                        spare,
+                        float(stock[i]),
+                        float(speed[i]),
                         float(cover[i]),
                     )
                 )
@@ -180,7 +185,11 @@ def solve(
             np.full(d, donor_margin),
         ]
     )
-    rows, cols, vals, low, high = [], [], [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    low: list[float] = []
+    high: list[float] = []
 
     def row(entries: Iterable[tuple[int, float]], lo: float, hi: float) -> None:
         index = len(low)
