@@ -149,6 +149,8 @@ class _Decision(BaseModel):
     def _value_when_modifying(self) -> Self:
         if self.action is DecisionAction.MODIFY and self.value is None:
             raise ValueError("action 'modify' needs a value")
+        if self.action is DecisionAction.REJECT:
+            raise ValueError("action 'reject' is for transfers; accept or modify this one")
         return self
 
 

@@ -24,6 +24,7 @@ from planner_shared.events import (
     DecisionSubmitted,
     DecisionSubmittedPayload,
     EventBase,
+    TransferEdit,
 )
 from planner_shared.runtime import Runtime
 
@@ -37,12 +38,21 @@ def command(
     value: float | None,
     reason: str | None,
     principal: Principal,
+    *,
+    moves: list[TransferEdit] | None = None,
+    week_number: int | None = None,
 ) -> DecisionSubmitted:
     return DecisionSubmitted(
         workflow_id=workflow_id,
         producer=SERVICE_NAME,
         payload=DecisionSubmittedPayload(
-            kind=kind, action=action, value=value, reason=reason, decided_by=principal.name
+            kind=kind,
+            action=action,
+            value=value,
+            reason=reason,
+            decided_by=principal.name,
+            moves=moves,
+            week_number=week_number,
         ),
     )
 
