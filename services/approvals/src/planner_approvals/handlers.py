@@ -86,7 +86,11 @@ def _newer_transfers(existing: Approval, proposal: object) -> bool:
     supersedes it (transfers never block the season, one proposal stands at a time)."""
     if not isinstance(proposal, TransferProposal):
         return False
-    return int(existing.proposal.get("week_number") or 0) < proposal.week_number
+    week = int(existing.proposal.get("week_number") or 0)
+    # The same week proposed again (after a re-forecast) replaces it while undecided.
+    return week < proposal.week_number or (
+        week == proposal.week_number and existing.status == PENDING
+    )
 
 
 async def _open_ahead_of_request(event: DecisionSubmitted, ctx: MessageContext) -> Approval | None:

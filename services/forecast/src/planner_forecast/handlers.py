@@ -165,6 +165,25 @@ class ForecastHandlers:
                 )
                 return
             ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
+            await self._propose_after_reforecast(event, ctx)
+
+    async def _propose_after_reforecast(
+        self, event: ForecastRequested, ctx: MessageContext
+    ) -> None:
+        """A re-forecast changes the lost sales the ledger projects: the week's transfer
+        proposal is made again on it (an undecided one is replaced)."""
+        week = event.payload.actuals_through_week
+        if event.workflow_id is None or not week:
+            return
+        proposal = await propose_transfers(
+            ctx.session, event.workflow_id, event.payload.parameters, week, self._settings
+        )
+        if proposal is not None:
+            ctx.emit(
+                event.caused(
+                    TransfersProposed, TransfersProposedPayload(proposal=proposal), ctx.producer
+                )
+            )
 
     async def _failed(self, delivery: Delivery, event: ForecastRequested, reason: str) -> None:
         async with delivery.transaction() as ctx:
