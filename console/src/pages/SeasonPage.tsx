@@ -16,6 +16,7 @@ import { ManufacturingTab } from "./season/ManufacturingTab";
 import { MarkdownTab } from "./season/MarkdownTab";
 import { ReportTab } from "./season/ReportTab";
 import { StockTab } from "./season/StockTab";
+import { TransfersTab } from "./season/TransfersTab";
 
 export interface SeasonContext {
   id: string;
@@ -31,6 +32,7 @@ const TABS = [
   ["manufacturing", "Manufacturing"],
   ["allocation", "Allocation"],
   ["stock", "Stock"],
+  ["transfers", "Transfers"],
   ["in-season", "In season"],
   ["markdown", "Markdown"],
   ["report", "Report"],
@@ -139,6 +141,7 @@ export function SeasonPage() {
         <Route path="manufacturing" element={<ManufacturingTab season={context} />} />
         <Route path="allocation" element={<AllocationTab season={context} />} />
         <Route path="stock" element={<StockTab season={context} />} />
+        <Route path="transfers" element={<TransfersTab season={context} />} />
         <Route path="in-season" element={<InSeasonTab season={context} />} />
         <Route path="markdown" element={<MarkdownTab season={context} />} />
         <Route path="report" element={<ReportTab season={context} />} />
