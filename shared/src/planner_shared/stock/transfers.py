@@ -27,8 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from planner_shared.parameters import TransferStrategy
 from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
@@ -39,6 +40,11 @@ DC = "DC"
 # and the program stays small for thousands of stores.
 DONORS_PER_RECEIVER = 6
 MOVE_PENALTY = 0.01  # per move, in money: of equal optima, the one with fewer moves
+# The exact program (a binary per move) is solved up to this many candidate moves, and stops
+# within 0.1 % of the best possible margin or after a second; larger ones keep the relaxation.
+MILP_MAX_MOVES = 400
+MILP_GAP = 1e-3
+MILP_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -170,13 +176,12 @@ def solve(
 ) -> tuple[list[tuple[Donor, Receiver, int, float]], float]:
     """The moves (donor, receiver, units, margin saved) that maximise the margin saved less the
     transfer cost, and that objective (0 when nothing is worth moving)."""
-    pairs = _pairs(donors, receivers)
-    if not pairs:
+    pairs = np.array(_pairs(donors, receivers), dtype=np.int64).reshape(-1, 2)
+    if not len(pairs):
         return [], 0.0
     p, r, d = len(pairs), len(receivers), len(donors)
     # Variables: x (units per move), y (move used), g (sales saved per receiver),
     # l (sales a donor loses by giving beyond its spare).
-    nx = p
     cost = np.concatenate(
         [
             np.full(p, rules.unit_cost),
@@ -185,33 +190,8 @@ def solve(
             np.full(d, donor_margin),
         ]
     )
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    low: list[float] = []
-    high: list[float] = []
-
-    def row(entries: Iterable[tuple[int, float]], lo: float, hi: float) -> None:
-        index = len(low)
-        for col, val in entries:
-            rows.append(index)
-            cols.append(col)
-            vals.append(val)
-        low.append(lo)
-        high.append(hi)
-
-    for j, (_, _) in enumerate(pairs):
-        row([(j, 1.0), (nx + j, -float(rules.max_units))], -np.inf, 0.0)
-        row([(j, 1.0), (nx + j, -float(rules.min_units))], 0.0, np.inf)
-    for ri in range(r):
-        into = [(j, -1.0) for j, (_, rr) in enumerate(pairs) if rr == ri]
-        row([(2 * p + ri, 1.0), *into], -np.inf, 0.0)
-    for di, donor in enumerate(donors):
-        out = [(j, 1.0) for j, (dd, _) in enumerate(pairs) if dd == di]
-        row(out, -np.inf, float(donor.limit))
-        row([*out, (2 * p + r + di, -1.0)], -np.inf, max(donor.spare, 0.0))
+    matrix, low, high = _constraints(pairs, donors, rules, r)
     n = 2 * p + r + d
-    matrix = coo_matrix((vals, (rows, cols)), shape=(len(low), n)).tocsr()
     upper = np.concatenate(
         [
             np.full(p, float(rules.max_units)),
@@ -220,26 +200,99 @@ def solve(
             np.full(d, np.inf),
         ]
     )
-    integrality = np.concatenate([np.ones(2 * p), np.zeros(r + d)])
-    result = milp(
-        cost,
-        constraints=LinearConstraint(matrix, np.array(low), np.array(high)),
-        integrality=integrality,
-        bounds=Bounds(np.zeros(n), upper),
-        options={"time_limit": 10.0, "mip_rel_gap": 1e-6},
-    )
-    if result.x is None:
+    program = {
+        "c": cost,
+        "constraints": LinearConstraint(matrix, low, high),
+        "bounds": Bounds(np.zeros(n), upper),
+    }
+    # The linear relaxation, its moves under the minimum dropped and the rest floored (every
+    # other rule still holds); then, on a program small enough, the exact MILP with a binary
+    # per move, kept when it does better.
+    relaxed = milp(**program)
+    best = None if relaxed.x is None else _whole(relaxed.x, pairs, donors, receivers, rules)
+    if p <= MILP_MAX_MOVES:
+        exact = milp(
+            **program,
+            integrality=np.concatenate([np.ones(2 * p), np.zeros(r + d)]),
+            options={"time_limit": MILP_SECONDS, "mip_rel_gap": MILP_GAP},
+        )
+        if exact.x is not None and (best is None or cost @ exact.x <= cost @ best):
+            best = exact.x
+    if best is None:
         return [], 0.0
-    return _moves(pairs, donors, receivers, result.x, rules), _objective(result.x, cost, p)
+    return _moves(pairs, donors, receivers, best, rules), _objective(best, cost, p)
+
+
+def _whole(
+    x: Array,
+    pairs: npt.NDArray[np.int64],
+    donors: Sequence[Donor],
+    receivers: Sequence[Receiver],
+    rules: TransferRules,
+) -> Array:
+    """A relaxed answer as whole moves of min..max units, with the sales saved and lost that
+    follow from them."""
+    p, r = len(pairs), len(receivers)
+    units = np.floor(x[:p] + 1e-6)
+    units[units < rules.min_units] = 0.0
+    into = np.bincount(pairs[:, 1], weights=units, minlength=r)
+    out = np.bincount(pairs[:, 0], weights=units, minlength=len(donors))
+    saved = np.minimum(into, [rc.lost for rc in receivers])
+    lost = np.maximum(out - np.array([max(dn.spare, 0.0) for dn in donors]), 0.0)
+    return np.concatenate([units, (units > 0).astype(np.float64), saved, lost])
+
+
+def _constraints(
+    pairs: npt.NDArray[np.int64], donors: Sequence[Donor], rules: TransferRules, r: int
+) -> tuple[csr_matrix, Array, Array]:
+    """The rules as rows over [x, y, g, l]: a move is 0 or min..max units (x <= max y,
+    x >= min y); a receiver saves no more than it receives; a donor gives no more than its
+    limit; what it gives beyond its spare is its own lost sales."""
+    p, d = len(pairs), len(donors)
+    j = np.arange(p)
+    x, y, g, lost = 0, p, 2 * p, 2 * p + r
+    blocks = [
+        (j, x + j, np.ones(p)),
+        (j, y + j, np.full(p, -float(rules.max_units))),
+        (p + j, x + j, np.ones(p)),
+        (p + j, y + j, np.full(p, -float(rules.min_units))),
+        (2 * p + np.arange(r), g + np.arange(r), np.ones(r)),
+        (2 * p + pairs[:, 1], x + j, -np.ones(p)),
+        (2 * p + r + pairs[:, 0], x + j, np.ones(p)),
+        (2 * p + r + d + pairs[:, 0], x + j, np.ones(p)),
+        (2 * p + r + d + np.arange(d), lost + np.arange(d), -np.ones(d)),
+    ]
+    rows = np.concatenate([b[0] for b in blocks])
+    cols = np.concatenate([b[1] for b in blocks])
+    vals = np.concatenate([b[2] for b in blocks])
+    shape = (2 * p + r + 2 * d, 2 * p + r + d)
+    matrix = coo_matrix((vals, (rows, cols)), shape=shape).tocsr()
+    low = np.concatenate([np.full(p, -np.inf), np.zeros(p), np.full(r + 2 * d, -np.inf)])
+    high = np.concatenate(
+        [
+            np.zeros(p),
+            np.full(p, np.inf),
+            np.zeros(r),
+            np.array([float(dn.limit) for dn in donors]),
+            np.array([max(dn.spare, 0.0) for dn in donors]),
+        ]
+    )
+    return matrix, low, high
 
 
 def _pairs(donors: Sequence[Donor], receivers: Sequence[Receiver]) -> list[tuple[int, int]]:
-    """(donor, receiver) indices the program may use: each receiver's best-stocked donors."""
-    order = sorted(range(len(donors)), key=lambda i: (-donors[i].spare, donors[i].location))
+    """(donor, receiver) indices the program may use: the DC, and a few stores for each
+    receiver taken in turn from the best-stocked down, so the donors' limits are shared."""
+    stores = sorted(
+        (i for i, dn in enumerate(donors) if dn.location != DC),
+        key=lambda i: (-donors[i].spare, donors[i].location),
+    )
+    dc = [i for i, dn in enumerate(donors) if dn.location == DC]
     pairs = []
-    for ri, receiver in enumerate(receivers):
-        mine = [i for i in order if donors[i].location != receiver.store]
-        pairs += [(di, ri) for di in mine[:DONORS_PER_RECEIVER]]
+    for ri in range(len(receivers)):
+        turn = (ri * DONORS_PER_RECEIVER + t for t in range(DONORS_PER_RECEIVER))
+        mine = [stores[t % len(stores)] for t in turn] if stores else []
+        pairs += [(di, ri) for di in dict.fromkeys(dc + mine)]
     return pairs
 
 
@@ -250,18 +303,18 @@ def _objective(x: Array, cost: Array, p: int) -> float:
 
 
 def _moves(
-    pairs: Sequence[tuple[int, int]],
+    pairs: npt.NDArray[np.int64],
     donors: Sequence[Donor],
     receivers: Sequence[Receiver],
     x: Array,
     rules: TransferRules,
 ) -> list[tuple[Donor, Receiver, int, float]]:
     p, chosen = len(pairs), []
-    into = np.zeros(len(receivers))
-    for j, (_, ri) in enumerate(pairs):
-        into[ri] += round(float(x[j]))
-    for j, (di, ri) in enumerate(pairs):
-        units = round(float(x[j]))
+    # Whole units, down: a relaxation's fractions never take a donor past its limit.
+    whole = np.floor(x[:p] + 1e-6)
+    into = np.bincount(pairs[:, 1], weights=whole, minlength=len(receivers))
+    for j, (di, ri) in enumerate(pairs.tolist()):
+        units = int(whole[j])
         if units < rules.min_units:
             continue
         saved_units = float(x[2 * p + ri]) * units / into[ri] if into[ri] > 0 else 0.0
