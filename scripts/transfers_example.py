@@ -7,14 +7,11 @@ selling about twice their plan and three 0.60x (shared/tests/test_stock_transfer
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared" / "tests"))
-
-from test_stock_transfers import MARGIN, RULES, season
 
 from planner_shared.parameters import TransferStrategy
 from planner_shared.stock.ledger import build_category
@@ -25,15 +22,28 @@ from planner_shared.stock.transfers import (
     velocity,
 )
 
+TESTS = Path(__file__).resolve().parents[1] / "shared" / "tests" / "test_stock_transfers.py"
+
+
+def _tests() -> Any:
+    """The test module whose season this is (one definition of it)."""
+    spec = importlib.util.spec_from_file_location("test_stock_transfers", TESTS)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 def main() -> None:
-    inputs = season(3, stores=6)
+    tests = _tests()
+    inputs = tests.season(3, stores=6)
     ledger = build_category(inputs)
     print("sales vs plan", np.round(velocity(ledger), 2))
     print("stock after week 4", ledger.closing[3], "DC", ledger.dc_closing[3])
     print("lost from week 5", np.round(ledger.lost[4:].sum(axis=0)))
     for strategy in (TransferStrategy.DC_ONLY, TransferStrategy.HYBRID):
-        proposal = propose_category(inputs, MARGIN, RULES, strategy)
+        proposal = propose_category(inputs, tests.MARGIN, tests.RULES, strategy)
         after = build_category(apply_moves(inputs, proposal.moves))
         print(
             f"{strategy.value}: margin saved {proposal.objective:,.0f}, lost sales "
