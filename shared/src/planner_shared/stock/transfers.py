@@ -145,8 +145,9 @@ def candidates(
     dc_limit = int(np.floor(dc_now - rules.dc_floor_share * ledger.dc_start + 1e-9))
     donors = []
     if dc_limit >= rules.min_units:
-        spare = float(ledger.dc_closing[k - 1 :].min())
-        donors.append(Donor(ledger.code, DC, dc_limit, spare, dc_now, None, float("inf")))
+        donors.append(
+            Donor(ledger.code, DC, dc_limit, dc_spare(ledger), dc_now, None, float("inf"))
+        )
     if strategy is TransferStrategy.HYBRID:
         stock = ledger.closing[k - 1]
         for i, store in enumerate(ledger.stores):
@@ -166,6 +167,16 @@ def candidates(
                     )
                 )
     return donors, receivers
+
+
+def dc_spare(ledger: CategoryLedger) -> float:
+    """What the DC can release without a store losing a sale: what it still holds at its
+    lowest point, and what it will ship to stores that end the season with that much left
+    anyway (sell one, ship one refills slow stores too)."""
+    k = ledger.weeks_in
+    refills = ledger.shipped[k - 1 :].sum(axis=0)
+    wasted = np.minimum(refills, np.maximum(ledger.closing[-1], 0.0)).sum()
+    return float(ledger.dc_closing[k - 1 :].min() + wasted)
 
 
 def solve(
