@@ -15,7 +15,7 @@ from planner_shared.stock.transfers import (
     apply_moves,
     projected_lost,
     propose_category,
-    velocity,
+    relative_velocity,
 )
 
 HORIZON, WEEKS_IN = 12, 4
@@ -61,7 +61,7 @@ def test_the_answer_keeps_every_rule(seed: int, refill: ReplenishmentStrategy) -
     proposal = propose_category(inputs, MARGIN, RULES, TransferStrategy.HYBRID)
     assert proposal.moves, "a season with fast and slow stores has something to move"
     stock = dict(zip(inputs.stores, ledger.closing[WEEKS_IN - 1], strict=True))
-    speed = dict(zip(inputs.stores, velocity(ledger), strict=True))
+    speed = dict(zip(inputs.stores, relative_velocity(ledger), strict=True))
     given: dict[str, int] = {}
     for move in proposal.moves:
         assert RULES.min_units <= move.units <= RULES.max_units, move

@@ -76,7 +76,13 @@ PARAMS = SeasonParameters(
 
 
 async def _first(
-    redis: aioredis.Redis, stream: str, kind: type[EventBase], *, after: int = 0, **match: object
+    redis: aioredis.Redis,
+    stream: str,
+    kind: type[EventBase],
+    *,
+    after: int = 0,
+    within: float = 400,
+    **match: object,
 ) -> EventBase:
     async def events() -> list[EventBase]:
         entries = await stream_entries(redis, stream)
@@ -92,7 +98,7 @@ async def _first(
     async def seen() -> bool:
         return bool(await events())
 
-    await wait_for(seen, within=400)
+    await wait_for(seen, within=within)
     return (await events())[0]
 
 
@@ -221,8 +227,11 @@ async def test_week_4_moves_outerwear_and_knitwear_and_approving_cuts_lost_sales
             )
         )
         await _first(redis_client, stream, ForecastCompleted, run_number=2)
-        print(await _diagnosis(sessionmaker, workflow_id))
-        proposed = await _first(redis_client, stream, TransfersProposed)
+        diagnosis = await _diagnosis(sessionmaker, workflow_id)
+        try:
+            proposed = await _first(redis_client, stream, TransfersProposed, within=60)
+        except AssertionError:
+            raise AssertionError(f"no transfer proposal after week 4:\n{diagnosis}") from None
         assert isinstance(proposed, TransfersProposed)
         async with sessionmaker() as session:
             plan = await session.scalar(select(TransferPlan))

@@ -116,6 +116,17 @@ def velocity(ledger: CategoryLedger) -> Array:
         return np.where(plan > 0, sold / np.where(plan > 0, plan, 1.0), np.nan)
 
 
+def relative_velocity(ledger: CategoryLedger) -> Array:
+    """Each store's sales against plan over the category's: the bands compare stores with each
+    other, so a shift of the whole category (the sample's cold snap) leaves the slow stores
+    slow and the fast ones fast, instead of making every store fast and none a donor."""
+    k = ledger.weeks_in
+    plan = float(ledger.demand[:k].sum())
+    category = float(ledger.sales[:k].sum()) / plan if plan > 0 else 0.0
+    speed = velocity(ledger)
+    return speed / category if category > 0 else speed
+
+
 def candidates(
     ledger: CategoryLedger,
     transit: Sequence[int],
@@ -127,12 +138,13 @@ def candidates(
     k, horizon = ledger.weeks_in, ledger.horizon
     if strategy is TransferStrategy.NONE or k < 1 or k >= horizon:
         return [], []
-    speed, cover = velocity(ledger), ledger.weeks_of_cover()[k - 1]
+    speed, pace = velocity(ledger), relative_velocity(ledger)
+    cover = ledger.weeks_of_cover()[k - 1]
     receivers = []
     for i, store in enumerate(ledger.stores):
         arrival = k + max(int(transit[i]), 1)
         lost = float(ledger.lost[arrival - 1 :, i].sum()) if arrival <= horizon else 0.0
-        fast = bool(speed[i] > rules.fast_band) or lost > 0
+        fast = bool(pace[i] > rules.fast_band) or lost > 0
         if fast and lost >= 1 and arrival <= horizon:
             v = None if np.isnan(speed[i]) else float(speed[i])
             receivers.append(
@@ -152,7 +164,7 @@ def candidates(
         stock = ledger.closing[k - 1]
         for i, store in enumerate(ledger.stores):
             limit = int(np.floor(rules.donor_share * stock[i] + 1e-9))
-            slow = not np.isnan(speed[i]) and speed[i] < rules.slow_band
+            slow = not np.isnan(pace[i]) and pace[i] < rules.slow_band
             if slow and store not in taking and limit >= rules.min_units:
                 spare = float(ledger.closing[k - 1 :, i].min())
                 donors.append(
