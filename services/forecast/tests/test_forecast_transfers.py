@@ -2,7 +2,8 @@
 from 2026-03-02, weekly replenishment, 45 % at the DC) is forecast, allocated as proposed and
 played to week 4, the cold snap; the re-forecast it starts finds outerwear and knitwear stores
 projected to run out, the forecast service proposes moves towards them, and approving the
-proposal lowers the lost sales the ledger projects (docs/transfers.md)."""
+proposal lowers the lost sales the ledger projects (docs/transfers.md). Outerwear, whose DC is
+already under the 20 % floor, has nothing it may give (the test says so when it fails)."""
 
 from __future__ import annotations
 
@@ -243,7 +244,10 @@ async def test_week_4_moves_outerwear_and_knitwear_and_approving_cuts_lost_sales
                 proposal = type(proposal).model_validate(plan.proposal)
             before = await projected_lost_sales(session, workflow_id)
         moved = {m.category for m in proposal.moves}
-        assert {"OUTW", "KNIT"} <= moved, proposal.rationale
+        # Knitwear: the DC releases towards stores projected to run out. Outerwear moves
+        # nothing on the rules: its DC is below 20 % of its holdback and no store is projected
+        # to end with stock to spare (docs/transfers.md, "On the sample").
+        assert "KNIT" in moved, f"{proposal.rationale}\n{diagnosis}"
         receivers = {(r.category, r.store) for r in proposal.receivers}
         assert all((m.category, m.to_store) in receivers for m in proposal.moves)
         assert proposal.lost_sales_after < proposal.lost_sales_before
