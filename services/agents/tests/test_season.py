@@ -329,6 +329,7 @@ def test_a_season_asking_for_an_agent_is_left_as_it_was() -> None:
 
 def test_a_transfer_proposal_is_explained_and_asked_for_without_moving_the_season() -> None:
     from planner_shared.events import (
+        AgentProgress,
         ApprovalRequested,
         TransferMoveLine,
         TransferProposal,
@@ -372,7 +373,8 @@ def test_a_transfer_proposal_is_explained_and_asked_for_without_moving_the_seaso
     assert season.state is S.IN_SEASON
     (asked,) = _of(caused, ApprovalRequested)
     assert asked.payload.proposal == proposal
-    said = " ".join(p.payload.message for p in caused.progress)
+    progress = [p for p in caused.progress if isinstance(p, AgentProgress)]
+    said = " ".join(p.payload.message for p in progress)
     assert "OUTW 200 units" in said
     assert "2,000 -> 1,800" in said
     # The decision is the forecast service's to record: the season does not move.
