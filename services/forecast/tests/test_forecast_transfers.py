@@ -167,7 +167,7 @@ async def _diagnosis(sessions: Sessions, workflow_id: UUID) -> str:
 
 
 @pytest.mark.timeout(900)
-async def test_week_4_moves_outerwear_and_knitwear_and_approving_cuts_lost_sales(
+async def test_week_4_moves_stock_towards_stores_running_out_and_approving_cuts_lost_sales(
     service_settings,
     sessionmaker: Sessions,
     redis_client: aioredis.Redis,
@@ -292,4 +292,4 @@ async def test_week_4_moves_outerwear_and_knitwear_and_approving_cuts_lost_sales
         after = await projected_lost_sales(session, workflow_id)
     print(f"projected lost sales after week 4: {before:,.0f} before approval, {after:,.0f} after")
     assert after < before
-    assert after == pytest.approx(proposal.lost_sales_after, rel=1e-6)
+    assert after == pytest.approx(proposal.lost_sales_after, abs=0.1)  # stored to 0.1 unit
