@@ -41,10 +41,10 @@ DC = "DC"
 DONORS_PER_RECEIVER = 6
 MOVE_PENALTY = 0.01  # per move, in money: of equal optima, the one with fewer moves
 # The exact program (a binary per move) is solved up to this many candidate moves, and stops
-# within 0.1 % of the best possible margin or after a second; larger ones keep the relaxation.
+# within 0.1 % of the best possible margin or after 0.2 s; larger ones keep the relaxation.
 MILP_MAX_MOVES = 400
 MILP_GAP = 1e-3
-MILP_SECONDS = 1.0
+MILP_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
