@@ -40,6 +40,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the week's transfer proposal, edit its moves (with a reason), or reject it */
+        post: operations["decide_transfers_api_approvals_transfers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/categories": {
         parameters: {
             query?: never;
@@ -1266,6 +1283,23 @@ export interface paths {
         };
         /** One store of the season: allocation, replenishment and sales per category */
         get: operations["store_detail_api_workflows__workflow_id__stores__store_code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/{workflow_id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The season's transfer proposals (DC releases and store-to-store moves), newest first, with their status, the approved moves and the projected lost sales */
+        get: operations["season_transfers_api_workflows__workflow_id__transfers_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2664,7 +2698,7 @@ export interface components {
          * DecisionAction
          * @enum {string}
          */
-        DecisionAction: "accept" | "modify";
+        DecisionAction: "accept" | "modify" | "reject";
         /**
          * DecisionLine
          * @example {
@@ -5813,6 +5847,12 @@ export interface components {
              * @example 2027-03-01
              */
             season_start_date: string;
+            /**
+             * @description Which stock moves the weekly transfer proposal may make: 'none', 'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves).
+             * @default hybrid
+             * @example hybrid
+             */
+            transfer_strategy: components["schemas"]["TransferStrategy"];
         };
         /**
          * SeasonParameters
@@ -5860,6 +5900,12 @@ export interface components {
              * @example 2027-03-01
              */
             season_start_date: string;
+            /**
+             * @description Which stock moves the weekly transfer proposal may make: 'none', 'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves).
+             * @default hybrid
+             * @example hybrid
+             */
+            transfer_strategy: components["schemas"]["TransferStrategy"];
         };
         /**
          * SeasonReport
@@ -6716,6 +6762,184 @@ export interface components {
             length: number;
             /** Stream */
             stream: string;
+        };
+        /**
+         * TransferDecision
+         * @example {
+         *       "action": "accept",
+         *       "week_number": 4,
+         *       "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *     }
+         * @example {
+         *       "action": "modify",
+         *       "moves": [
+         *         {
+         *           "category": "OUTW",
+         *           "from_location": "DC",
+         *           "to_store": "S001",
+         *           "units": 120
+         *         }
+         *       ],
+         *       "reason": "S001 gets the DC's outerwear first",
+         *       "week_number": 4,
+         *       "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *     }
+         * @example {
+         *       "action": "reject",
+         *       "week_number": 4,
+         *       "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *     }
+         */
+        TransferDecision: {
+            action: components["schemas"]["DecisionAction"];
+            /**
+             * Moves
+             * @description action 'modify': every move to make (the proposal's, edited, and any added); a move left out is dropped.
+             */
+            moves?: components["schemas"]["TransferEdit"][] | null;
+            /**
+             * Reason
+             * @description Why; required when editing the moves.
+             */
+            reason?: string | null;
+            /**
+             * Week Number
+             * @description The proposal decided (default: the one open); a superseded week is refused with 409.
+             */
+            week_number?: number | null;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /**
+         * TransferEdit
+         * @description A move as a planner states it: units of a category from a store or the DC to a store.
+         */
+        TransferEdit: {
+            /** Category */
+            category: string;
+            /**
+             * From Location
+             * @description A store code or 'DC'.
+             */
+            from_location: string;
+            /** To Store */
+            to_store: string;
+            /** Units */
+            units: number;
+        };
+        /**
+         * TransferMoveLine
+         * @description A proposed (or approved) move: arrives in `arrival_week` (now + the receiver's
+         *     transit); `margin_saved` is the margin its saved sales earn less its transfer cost.
+         */
+        TransferMoveLine: {
+            /** Arrival Week */
+            arrival_week: number;
+            /** Category */
+            category: string;
+            /**
+             * From Location
+             * @description A store code or 'DC'.
+             */
+            from_location: string;
+            /** Margin Saved */
+            margin_saved: number;
+            /** Ship Week */
+            ship_week: number;
+            /** To Store */
+            to_store: string;
+            /** Units */
+            units: number;
+            /** Why */
+            why: string;
+        };
+        /**
+         * TransferPlanRead
+         * @description One week's proposal: its moves, what was decided of it, and its figures.
+         */
+        TransferPlanRead: {
+            /**
+             * Approved Moves
+             * @description The moves approved (the proposal's, or the planner's edit); empty until approved.
+             */
+            approved_moves: components["schemas"]["TransferMoveLine"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Lost Sales After
+             * @description Projected lost sales with the moves.
+             */
+            lost_sales_after: number;
+            /**
+             * Lost Sales Before
+             * @description Projected lost sales without the moves.
+             */
+            lost_sales_before: number;
+            /**
+             * Margin Saved
+             * @description Margin saved less the transfer cost.
+             */
+            margin_saved: number;
+            /**
+             * Moves
+             * @description The moves proposed.
+             */
+            moves: components["schemas"]["TransferMoveLine"][];
+            /** Rationale */
+            rationale: string;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Status
+             * @description 'proposed', 'approved', 'rejected' or 'superseded'.
+             */
+            status: string;
+            /** Strategy */
+            strategy: string;
+            /** Transfer Cost Per Unit */
+            transfer_cost_per_unit: number;
+            /** Units */
+            units: number;
+            /** Week Number */
+            week_number: number;
+        };
+        /**
+         * TransferStrategy
+         * @enum {string}
+         */
+        TransferStrategy: "none" | "dc_only" | "hybrid";
+        /** TransfersView */
+        TransfersView: {
+            /**
+             * Projected Lost Sales
+             * @description Lost sales the ledger projects now after the weeks in, approved moves posted; null before the order is allocated.
+             */
+            projected_lost_sales: number | null;
+            /**
+             * Proposals
+             * @description Newest week first.
+             */
+            proposals: components["schemas"]["TransferPlanRead"][];
+            /**
+             * Strategy
+             * @description The season's transfer_strategy.
+             */
+            strategy: string;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
         };
         /**
          * UnitsBand
@@ -7887,6 +8111,132 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MarkdownDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionRead"];
+                };
+            };
+            /** @description Sent, but not answered within the reply timeout: it may still be applied; look at `check_url`, or retry with the same Idempotency-Key */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandPending"];
+                };
+            };
+            /** @description A body that cannot be read, or (v1) a file that is not .csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the approver role, or started this season and four-eyes is on (`four_eyes`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed in the workflow's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A JSON endpoint sent another Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid body, a decision the approval refuses, or an Idempotency-Key used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    decide_transfers_api_approvals_transfers_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any string of yours (printable ASCII, no spaces): a retry with the same key and request gets the first answer and changes nothing. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferDecision"];
             };
         };
         responses: {
@@ -13889,6 +14239,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StoreDetail"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The key lacks the role this endpoint needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown workflow or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong keys from this address (`too_many_failed_sign_ins`): every key it sends is refused until `Retry-After` seconds have passed */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (PostgreSQL, Redis) is not answering; retry after `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    season_transfers_api_workflows__workflow_id__transfers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfersView"];
                 };
             };
             /** @description Missing or unknown API key */

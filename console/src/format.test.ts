@@ -24,6 +24,7 @@ const PARAMETERS: SeasonParameters = {
   dc_holdback_percentage: 45,
   markdown_checkpoint_week: 6,
   markdown_threshold: 0.6,
+  transfer_strategy: "hybrid",
 };
 
 describe("units", () => {

@@ -72,6 +72,7 @@ export interface EditableParameters {
   dc_holdback_percentage: string;
   markdown_checkpoint_week: string;
   markdown_threshold_percent: string;
+  transfer_strategy: string;
 }
 
 export function toEditable(p: SeasonParameters): EditableParameters {
@@ -83,6 +84,7 @@ export function toEditable(p: SeasonParameters): EditableParameters {
     // No checkpoint (null): the field stays empty, and an empty field sends null.
     markdown_checkpoint_week: p.markdown_checkpoint_week === null ? "" : String(p.markdown_checkpoint_week),
     markdown_threshold_percent: String(Math.round(p.markdown_threshold * 1000) / 10),
+    transfer_strategy: p.transfer_strategy ?? "hybrid",
   };
 }
 
@@ -128,6 +130,8 @@ export function fromEditable(
     problems.season_start_date = "Season start must be a date (YYYY-MM-DD).";
   if (!["none", "weekly", "bi_weekly"].includes(e.replenishment_strategy))
     problems.replenishment_strategy = "Replenishment must be none, weekly or every two weeks.";
+  if (!["none", "dc_only", "hybrid"].includes(e.transfer_strategy))
+    problems.transfer_strategy = "Transfers must be none, DC releases only, or DC and store-to-store.";
   if (Object.keys(problems).length > 0) return { parameters: null, problems };
   return {
     parameters: {
@@ -138,6 +142,7 @@ export function fromEditable(
       markdown_checkpoint_week: checkpoint as number | null,
       // The API takes the target as a fraction (0-1).
       markdown_threshold: Math.round((threshold as number) * 10) / 1000,
+      transfer_strategy: e.transfer_strategy as SeasonParameters["transfer_strategy"],
     },
     problems: null,
   };

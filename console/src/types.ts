@@ -44,6 +44,8 @@ export interface SeasonParameters {
   /** null: no markdown this season (no checkpoint, no pricing step). */
   markdown_checkpoint_week: number | null;
   markdown_threshold: number;
+  /** Which stock moves the weekly transfer proposal may make (default hybrid). */
+  transfer_strategy?: "none" | "dc_only" | "hybrid";
   season_end_date?: string;
 }
 

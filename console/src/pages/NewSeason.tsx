@@ -26,7 +26,21 @@ const FIELDS: { key: keyof EditableParameters; source: string; label: string; un
     unit: "week",
   },
   { key: "markdown_threshold_percent", source: "markdown_threshold", label: "Target sell-through at the checkpoint", unit: "%" },
+  { key: "transfer_strategy", source: "transfer_strategy", label: "Transfers" },
 ];
+
+const CHOICES: Partial<Record<keyof EditableParameters, [string, string][]>> = {
+  replenishment_strategy: [
+    ["none", "none"],
+    ["weekly", "weekly"],
+    ["bi_weekly", "every two weeks"],
+  ],
+  transfer_strategy: [
+    ["hybrid", "DC releases and store-to-store"],
+    ["dc_only", "DC releases only"],
+    ["none", "none"],
+  ],
+};
 
 // The API's names for the brief's fields -> this screen's labels, for the gateway's refusals.
 const CONTROLS: Record<string, string> = {
@@ -149,15 +163,17 @@ export function NewSeason() {
                   <tr key={f.key} className={issues.length || problems[f.key] ? "has-issue" : ""}>
                     <td>{f.label}</td>
                     <td>
-                      {f.key === "replenishment_strategy" ? (
+                      {CHOICES[f.key] ? (
                         <select
                           name={f.key}
                           value={values[f.key]}
                           onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
                         >
-                          <option value="none">none</option>
-                          <option value="weekly">weekly</option>
-                          <option value="bi_weekly">every two weeks</option>
+                          {CHOICES[f.key]?.map(([value, label]) => (
+                            <option key={value} value={value}>
+                              {label}
+                            </option>
+                          ))}
                         </select>
                       ) : (
                         <input

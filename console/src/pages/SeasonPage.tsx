@@ -17,6 +17,7 @@ import { MarkdownTab } from "./season/MarkdownTab";
 import { ReportTab } from "./season/ReportTab";
 import { ScenariosTab } from "./season/ScenariosTab";
 import { StockTab } from "./season/StockTab";
+import { TransfersTab } from "./season/TransfersTab";
 
 export interface SeasonContext {
   id: string;
@@ -33,6 +34,7 @@ const TABS = [
   ["allocation", "Allocation"],
   ["stock", "Stock"],
   ["scenarios", "Scenarios"],
+  ["transfers", "Transfers"],
   ["in-season", "In season"],
   ["markdown", "Markdown"],
   ["report", "Report"],
@@ -147,6 +149,7 @@ export function SeasonPage() {
         <Route path="allocation" element={<AllocationTab season={context} />} />
         <Route path="stock" element={<StockTab season={context} />} />
         <Route path="scenarios" element={<ScenariosTab season={context} />} />
+        <Route path="transfers" element={<TransfersTab season={context} />} />
         <Route path="in-season" element={<InSeasonTab season={context} />} />
         <Route path="markdown" element={<MarkdownTab season={context} />} />
         <Route path="report" element={<ReportTab season={context} />} />

@@ -400,3 +400,59 @@ def test_the_briefs_proposed_overrides_are_said_not_applied() -> None:
     said = [e.payload.message for e in caused.progress if isinstance(e, AgentProgress)]
     assert any("outerwear +10 % (Outerwear up 10 % vs last year)" in m for m in said)
     assert season.state is S.FORECASTING
+
+
+def test_a_transfer_proposal_is_explained_and_asked_for_without_moving_the_season() -> None:
+    from planner_shared.events import (
+        AgentProgress,
+        ApprovalRequested,
+        TransferMoveLine,
+        TransferProposal,
+        TransfersProposed,
+        TransfersProposedPayload,
+    )
+
+    season = _season(S.IN_SEASON)
+    proposal = TransferProposal(
+        week_number=4,
+        strategy="hybrid",
+        moves=[
+            TransferMoveLine(
+                category="OUTW",
+                from_location="DC",
+                to_store="S001",
+                units=200,
+                ship_week=4,
+                arrival_week=5,
+                margin_saved=9000.0,
+                why="S001 sells 1.40x its plan",
+            )
+        ],
+        donors=[],
+        receivers=[],
+        units=200,
+        min_units=50,
+        max_units=300,
+        transfer_cost_per_unit=1.5,
+        lost_sales_before=2000,
+        lost_sales_after=1800,
+        margin_saved=9000,
+        rationale="test",
+    )
+    event = TransfersProposed(
+        workflow_id=season.id,
+        producer="forecast",
+        payload=TransfersProposedPayload(proposal=proposal),
+    )
+    caused = _decide(season, event)
+    assert season.state is S.IN_SEASON
+    (asked,) = _of(caused, ApprovalRequested)
+    assert asked.payload.proposal == proposal
+    progress = [p for p in caused.progress if isinstance(p, AgentProgress)]
+    said = " ".join(p.payload.message for p in progress)
+    assert "OUTW 200 units" in said
+    assert "2,000 -> 1,800" in said
+    # The decision is the forecast service's to record: the season does not move.
+    decided = _decide(season, _decided(season.id, "transfers", 200))
+    assert season.state is S.IN_SEASON
+    assert not decided.events

@@ -639,7 +639,77 @@ class MarkdownProposal(Payload):
     lines: list[MarkdownLine] = Field(default_factory=list)
 
 
-Proposal = Annotated[ManufacturingProposal | MarkdownProposal, Field(discriminator="kind")]
+class TransferEdit(Payload):
+    """A move as a planner states it: units of a category from a store or the DC to a store."""
+
+    category: str = Field(min_length=1, max_length=32)
+    from_location: str = Field(min_length=1, max_length=32, description="A store code or 'DC'.")
+    to_store: str = Field(min_length=1, max_length=32)
+    units: int = Field(ge=1)
+
+
+class TransferMoveLine(TransferEdit):
+    """A proposed (or approved) move: arrives in `arrival_week` (now + the receiver's
+    transit); `margin_saved` is the margin its saved sales earn less its transfer cost."""
+
+    ship_week: int = Field(ge=1)
+    arrival_week: int = Field(ge=1)
+    margin_saved: float
+    why: str
+
+
+class TransferDonor(Payload):
+    """What a location may give of a category by the rules (30 % of a store's stock, the DC
+    above 20 % of its holdback)."""
+
+    category: str
+    location: str
+    max_units: int = Field(ge=0)
+    stock: float
+
+
+class TransferReceiver(Payload):
+    """A store projected to lose sales of a category from `arrival_week` on."""
+
+    category: str
+    store: str
+    arrival_week: int
+    projected_lost: float
+
+
+class TransferProposal(Payload):
+    kind: Literal["transfers"] = "transfers"
+    week_number: int = Field(ge=1, description="The week after whose upload it was made.")
+    strategy: Literal["none", "dc_only", "hybrid"]
+    moves: list[TransferMoveLine]
+    donors: list[TransferDonor]
+    receivers: list[TransferReceiver]
+    units: int = Field(ge=0)
+    min_units: int = Field(ge=1, description="The smallest move allowed.")
+    max_units: int = Field(ge=1, description="The largest move allowed.")
+    transfer_cost_per_unit: float = Field(ge=0)
+    lost_sales_before: float = Field(description="Projected lost sales without the moves.")
+    lost_sales_after: float = Field(description="Projected lost sales with them.")
+    margin_saved: float = Field(description="Margin saved less the transfer cost.")
+    rationale: str
+
+
+Proposal = Annotated[
+    ManufacturingProposal | MarkdownProposal | TransferProposal, Field(discriminator="kind")
+]
+
+
+class TransfersProposedPayload(Payload):
+    proposal: TransferProposal
+
+
+class TransfersProposed(EventBase):
+    """A week's transfer proposal, stored by the forecast service; the orchestrator has it
+    explained and asks for the planner's approval (the season's state does not change)."""
+
+    domain = Domain.FORECAST
+    type: Literal["transfers.proposed"] = "transfers.proposed"
+    payload: TransfersProposedPayload
 
 
 class ApprovalRequestedPayload(Payload):
@@ -668,6 +738,7 @@ class ApprovalPending(EventBase):
 class DecisionAction(StrEnum):
     ACCEPT = "accept"
     MODIFY = "modify"
+    REJECT = "reject"  # transfers only: the season goes on without the moves
 
 
 class DecisionSubmittedPayload(Payload):
@@ -678,6 +749,13 @@ class DecisionSubmittedPayload(Payload):
         default=None,
         description="Per category (code -> quantity or percentage) when the decision modifies "
         "lines; the total follows the lines.",
+    )
+    moves: list[TransferEdit] | None = Field(
+        default=None,
+        description="Transfers: the moves decided when the decision edits the proposal.",
+    )
+    week_number: int | None = Field(
+        default=None, description="Transfers: the week of the proposal decided."
     )
     reason: str | None = None
     decided_by: str
@@ -704,6 +782,9 @@ class ApprovalDecidedPayload(Payload):
     # Empty for a decision on one number, which is split by the proposal's shares.
     proposed_lines: dict[str, float] = Field(default_factory=dict)
     decided_lines: dict[str, float] = Field(default_factory=dict)
+    # Transfers: the proposal's week and the moves decided (none when rejected).
+    week_number: int | None = None
+    moves: list[TransferEdit] = Field(default_factory=list)
 
 
 class ApprovalDecided(EventBase):
@@ -744,6 +825,7 @@ Event = Annotated[
     | AllocationFailed
     | VarianceChecked
     | SellThroughComputed
+    | TransfersProposed
     | ActualsUploaded
     | ReplayProgressed
     | AgentStarted

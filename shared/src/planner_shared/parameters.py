@@ -10,10 +10,15 @@ Defaults (used only when the planner's brief leaves a value out, and always flag
 | dc_holdback_percentage    | 45                      | 0 to under 100 (percent) |
 | markdown_checkpoint_week  | horizon // 2 (at least 1)| 1-horizon, or null (*) |
 | markdown_threshold        | 0.60                    | 0-1 (fraction)          |
+| transfer_strategy         | hybrid                  | none, dc_only, hybrid   |
 
 (*) season_start_date: and a new season at most 104 weeks ahead. markdown_checkpoint_week:
 null (given as null, never defaulted to it) means a season without a markdown: no
 sell-through checkpoint, no pricing step, the season completes after its last week.
+transfer_strategy: which moves the weekly transfer proposal may make (docs/transfers.md):
+none, DC releases only, or DC releases and store-to-store moves (the default, so a brief that
+does not mention transfers still gets the study's proposal; it is not one of the five key
+parameters a brief must state).
 
 Why the bounds: a season far in the future is forecast week by week from the end of the
 history, so a season in year 6403 would hold a forecast replica for minutes while every
@@ -97,6 +102,15 @@ class ReplenishmentStrategy(StrEnum):
     BI_WEEKLY = "bi_weekly"
 
 
+class TransferStrategy(StrEnum):
+    NONE = "none"
+    DC_ONLY = "dc_only"
+    HYBRID = "hybrid"
+
+
+DEFAULT_TRANSFER_STRATEGY = TransferStrategy.HYBRID
+
+
 def next_monday(today: date) -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
@@ -144,6 +158,12 @@ class SeasonParameters(BaseModel):
         "A value above 1 is refused as a percent.",
         examples=[0.6],
         json_schema_extra=FRACTION_SCHEMA,
+    )
+    transfer_strategy: TransferStrategy = Field(
+        default=DEFAULT_TRANSFER_STRATEGY,
+        description="Which stock moves the weekly transfer proposal may make: 'none', "
+        "'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves).",
+        examples=["hybrid"],
     )
 
     @field_validator("dc_holdback_percentage")

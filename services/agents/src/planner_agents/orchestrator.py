@@ -32,6 +32,7 @@ from planner_shared.events import (
     ForecastFailed,
     ReforecastRequested,
     SellThroughComputed,
+    TransfersProposed,
     VarianceChecked,
     WorkflowRequested,
 )
@@ -51,6 +52,7 @@ class Orchestrator:
         router.on(VarianceChecked)(self.handle)
         router.on(ReforecastRequested)(self.handle)
         router.on(CancelRequested)(self.handle)
+        router.on(TransfersProposed)(self.handle)
         # May need an agent step (a review, a proposal), so decided in phases around it.
         router.phased(ExtractionFailed)(self.handle_phased)
         router.phased(ForecastCompleted)(self.handle_phased)

@@ -29,6 +29,7 @@ from planner_agents.markdown_inputs import PricingInputs
 from planner_agents.memory import WorkflowMemory
 from planner_agents.specialists import AgentReport
 from planner_agents.stock_facts import StockFacts
+from planner_agents.transfers import explain as explain_transfers
 from planner_shared.events import (
     ActualsUploaded,
     AgentCompleted,
@@ -63,6 +64,7 @@ from planner_shared.events import (
     ReforecastRequested,
     SellThroughComputed,
     StateChangedPayload,
+    TransfersProposed,
     TransitionRefusedPayload,
     VarianceChecked,
     WorkflowCancelled,
@@ -108,6 +110,7 @@ SeasonEvent = (
     | SellThroughComputed
     | ReforecastRequested
     | CancelRequested
+    | TransfersProposed
 )
 
 
@@ -226,6 +229,8 @@ class Season:
                 self._reforecast_requested(event)
             case CancelRequested():
                 self._cancel_requested(event)
+            case TransfersProposed():
+                self._transfers_proposed(event)
             case ExtractionFailed() | ForecastFailed() | AllocationFailed():
                 return self._step_failed(event, agents)
         return None
@@ -340,8 +345,23 @@ class Season:
         self.pending_request_id = request.event_id
         self._emit(request)
 
+    def _transfers_proposed(self, event: TransfersProposed) -> None:
+        """Explain the proposal and ask for the planner's decision: a gate on the moves, never
+        on the season, whose state stays as it is."""
+        if self.state in TERMINAL_STATES:
+            return
+        proposal = event.payload.proposal
+        self._say(event, "inventory", explain_transfers(proposal))
+        self._emit(
+            event.caused(
+                ApprovalRequested, ApprovalRequestedPayload(proposal=proposal), self.producer
+            )
+        )
+
     def _approval_decided(self, event: ApprovalDecided) -> None:
         decision = event.payload
+        if decision.kind is ApprovalKind.TRANSFERS:
+            return  # recorded by the forecast service on the ledger; the season goes on
         if decision.kind is ApprovalKind.MANUFACTURING:
             if not self._expect(event, S.AWAITING_MANUFACTURING_APPROVAL):
                 return

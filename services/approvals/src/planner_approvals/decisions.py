@@ -10,7 +10,11 @@ from planner_shared.events import (
     DecisionSubmittedPayload,
     ManufacturingProposal,
     MarkdownProposal,
+    TransferProposal,
 )
+from planner_shared.stock.transfer_plan import edit_problems
+
+AnyProposal = ManufacturingProposal | MarkdownProposal | TransferProposal
 
 
 @dataclass(frozen=True)
@@ -33,22 +37,55 @@ def number(value: float) -> str:
     return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
-def proposed_value(proposal: ManufacturingProposal | MarkdownProposal) -> float:
+def proposed_value(proposal: AnyProposal) -> float:
     if isinstance(proposal, ManufacturingProposal):
         return float(proposal.quantity)
+    if isinstance(proposal, TransferProposal):
+        return float(proposal.units)
     return proposal.percentage
 
 
-def bounds(proposal: ManufacturingProposal | MarkdownProposal) -> tuple[float, float]:
+def bounds(proposal: AnyProposal) -> tuple[float, float]:
     if isinstance(proposal, ManufacturingProposal):
         return float(proposal.min_quantity), float(proposal.max_quantity)
+    if isinstance(proposal, TransferProposal):
+        return 0.0, float(sum(d.max_units for d in proposal.donors))
     return 0.0, proposal.max_percentage
 
 
-def decided_value(
-    proposal: ManufacturingProposal | MarkdownProposal, decision: DecisionSubmittedPayload
-) -> float:
+def transfer_units(proposal: TransferProposal, decision: DecisionSubmittedPayload) -> float:
+    """Units a transfers decision moves: the proposal's, none (rejected) or the edit's, which
+    must keep the rules (transfer_plan.edit_problems) and say why."""
+    if decision.week_number is not None and decision.week_number != proposal.week_number:
+        raise DecisionError(
+            409,
+            f"the week {decision.week_number} proposal was superseded by week "
+            f"{proposal.week_number}'s: decide that one",
+        )
+    if decision.action is DecisionAction.REJECT:
+        return 0.0
+    if decision.action is DecisionAction.ACCEPT:
+        if decision.moves is not None:
+            raise DecisionError(422, "'accept' takes the proposed moves; use 'modify' to edit")
+        return float(proposal.units)
+    if decision.moves is None:
+        raise DecisionError(422, "moves: action 'modify' needs the edited moves")
+    problems = edit_problems(proposal, decision.moves)
+    if problems:
+        raise DecisionError(422, "; ".join(problems))
+    if not decision.reason or not decision.reason.strip():
+        raise DecisionError(422, "reason: editing the transfer moves needs a reason")
+    return float(sum(m.units for m in decision.moves))
+
+
+def decided_value(proposal: AnyProposal, decision: DecisionSubmittedPayload) -> float:
     """The value the decision settles on, or DecisionError when it is not allowed."""
+    if isinstance(proposal, TransferProposal):
+        return transfer_units(proposal, decision)
+    if decision.action is DecisionAction.REJECT:
+        raise DecisionError(
+            422, f"action 'reject' is for transfers; a {proposal.kind} decision is needed"
+        )
     if decision.action is DecisionAction.ACCEPT:
         if decision.value is not None and decision.value != proposed_value(proposal):
             raise DecisionError(

@@ -10,6 +10,7 @@ Both handlers hold the same advisory lock, so exactly one of them opens it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from planner_approvals import buy_lines, markdown_lines
 from planner_approvals.decisions import DecisionError, decided_value, number
@@ -21,6 +22,7 @@ from planner_approvals.repository import (
     find_approval,
     lock_approval,
     record_decision,
+    supersede,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Approval
@@ -31,19 +33,35 @@ from planner_shared.events import (
     ApprovalPending,
     ApprovalPendingPayload,
     ApprovalRequested,
+    DecisionAction,
     DecisionRefused,
     DecisionRefusedPayload,
     DecisionSubmitted,
     DecisionSubmittedPayload,
     ManufacturingProposal,
     MarkdownProposal,
+    TransferEdit,
+    TransferProposal,
 )
+
+EDIT_FIELDS = set(TransferEdit.model_fields)
 
 
 async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
     proposal = event.payload.proposal
     await lock_approval(ctx.session, event.workflow_id, proposal.kind)
     existing = await find_approval(ctx.session, event.workflow_id, proposal.kind)
+    if existing is not None and _newer_transfers(existing, proposal):
+        assert isinstance(proposal, TransferProposal)
+        supersede(existing, proposal, event.event_id)
+        ctx.emit(
+            event.caused(
+                ApprovalPending,
+                ApprovalPendingPayload(approval_id=existing.id, proposal=proposal),
+                ctx.producer,
+            )
+        )
+        return
     if existing is not None:
         # One approval per workflow and kind: a repeated request re-announces the open one
         # (the planner may have missed it) instead of creating a second.
@@ -63,6 +81,18 @@ async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
             ApprovalPendingPayload(approval_id=approval.id, proposal=proposal),
             ctx.producer,
         )
+    )
+
+
+def _newer_transfers(existing: Approval, proposal: object) -> bool:
+    """A transfer proposal of a later week than the workflow's transfers approval holds: it
+    supersedes it (transfers never block the season, one proposal stands at a time)."""
+    if not isinstance(proposal, TransferProposal):
+        return False
+    week = int(existing.proposal.get("week_number") or 0)
+    # The same week proposed again (after a re-forecast) replaces it while undecided.
+    return week < proposal.week_number or (
+        week == proposal.week_number and existing.status == PENDING
     )
 
 
@@ -99,11 +129,14 @@ def _refuse(event: DecisionSubmitted, ctx: MessageContext, error: DecisionError)
 
 
 def _settle(
-    proposal: ManufacturingProposal | MarkdownProposal, decision: DecisionSubmittedPayload
+    proposal: ManufacturingProposal | MarkdownProposal | TransferProposal,
+    decision: DecisionSubmittedPayload,
 ) -> tuple[float, dict[str, float], dict[str, float]]:
     """(the decided value, the proposed lines, the decided lines), or DecisionError: the
     order by its category lines (buy_lines), the markdown by its category depths
-    (markdown_lines)."""
+    (markdown_lines), the transfers by their moves (units moved; no lines)."""
+    if isinstance(proposal, TransferProposal):
+        return decided_value(proposal, decision), {}, {}
     if isinstance(proposal, ManufacturingProposal):
         return buy_lines.settle(proposal, decision)
     lines = markdown_lines.decided_lines(proposal, decision)
@@ -158,11 +191,26 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
                 decided_at=now,
                 proposed_lines=proposed,
                 decided_lines=decided,
+                **_transfer_fields(proposal, decision),
             ),
             ctx.producer,
         )
     )
     return None
+
+
+def _transfer_fields(proposal: object, decision: DecisionSubmittedPayload) -> dict[str, Any]:
+    """A transfers decision's week and moves (the proposal's when accepted, none when
+    rejected, the edit's when modified)."""
+    if not isinstance(proposal, TransferProposal):
+        return {}
+    if decision.action is DecisionAction.REJECT:
+        moves: list[TransferEdit] = []
+    elif decision.action is DecisionAction.ACCEPT or decision.moves is None:
+        moves = [TransferEdit(**m.model_dump(include=EDIT_FIELDS)) for m in proposal.moves]
+    else:
+        moves = list(decision.moves)
+    return {"week_number": proposal.week_number, "moves": moves}
 
 
 def build_router() -> EventRouter:

@@ -15,6 +15,7 @@ from planner_shared.events import (
     DecisionSubmittedPayload,
     ManufacturingProposal,
     MarkdownProposal,
+    TransferProposal,
 )
 
 PENDING = "pending"
@@ -43,7 +44,7 @@ async def find_approval(session: AsyncSession, workflow_id: object, kind: str) -
 async def add_approval(
     session: AsyncSession,
     workflow_id: UUID | None,
-    proposal: ManufacturingProposal | MarkdownProposal,
+    proposal: ManufacturingProposal | MarkdownProposal | TransferProposal,
     request_event_id: UUID,
 ) -> Approval:
     """A pending approval of `proposal`, with the bounds an approver may decide within."""
@@ -61,6 +62,19 @@ async def add_approval(
     session.add(approval)
     await session.flush()
     return approval
+
+
+def supersede(approval: Approval, proposal: TransferProposal, request_event_id: UUID) -> None:
+    """A newer week's transfer proposal takes the workflow's transfers approval over: pending
+    again, the older proposal (decided or not) kept in the forecast service's `transfers`."""
+    low, high = bounds(proposal)
+    approval.status = PENDING
+    approval.proposal = proposal.model_dump(mode="json")
+    approval.proposed_value = proposed_value(proposal)
+    approval.min_value, approval.max_value = low, high
+    approval.request_event_id = request_event_id
+    approval.action = approval.decided_value = approval.reason = None
+    approval.decided_by = approval.decided_at = None
 
 
 def record_decision(
@@ -82,7 +96,7 @@ def record_decision(
 
 async def awaited_proposal(
     session: AsyncSession, workflow_id: object, kind: str
-) -> tuple[ManufacturingProposal | MarkdownProposal, UUID | None] | None:
+) -> tuple[ManufacturingProposal | MarkdownProposal | TransferProposal, UUID | None] | None:
     """The proposal the workflow waits on for `kind`, and the id of its `approval.requested`.
 
     The orchestrator writes it in the transaction that moves the workflow to awaiting, so a

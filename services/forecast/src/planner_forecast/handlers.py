@@ -24,6 +24,7 @@ from planner_forecast.allocation import AllocationError
 from planner_forecast.plan import Replenished, allocate, stock_alerts, week_in
 from planner_forecast.season import PanelCache, fit, load_inputs, store_forecast
 from planner_forecast.settings import ForecastSettings
+from planner_forecast.transfers import propose_transfers, record_decision
 from planner_shared.bus.delivery import Delivery
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Workflow
@@ -36,6 +37,8 @@ from planner_shared.events import (
     AllocationCompleted,
     AllocationFailed,
     AllocationRequested,
+    ApprovalDecided,
+    ApprovalKind,
     CategoryVarianceResult,
     EventBase,
     FailedPayload,
@@ -44,6 +47,8 @@ from planner_shared.events import (
     ForecastFailedPayload,
     ForecastRequested,
     SellThroughComputed,
+    TransfersProposed,
+    TransfersProposedPayload,
     VarianceChecked,
     VarianceCheckedPayload,
 )
@@ -106,7 +111,16 @@ class ForecastHandlers:
         router.phased(ForecastRequested, gives_up=forecast_given_up)(self.on_forecast_requested)
         router.on(AllocationRequested, gives_up=allocation_given_up)(self.on_allocation_requested)
         router.on(ActualsUploaded)(self.on_actuals_uploaded)
+        router.on(ApprovalDecided)(self.on_approval_decided)
         return router
+
+    async def on_approval_decided(self, event: ApprovalDecided, ctx: MessageContext) -> None:
+        """A transfers decision: its moves become receipts on the ledger."""
+        if event.payload.kind is not ApprovalKind.TRANSFERS or event.workflow_id is None:
+            return
+        said = await record_decision(ctx.session, event.workflow_id, event.payload)
+        if said is not None:
+            await _progress(ctx, event)(said, None)
 
     async def on_forecast_requested(self, event: ForecastRequested, delivery: Delivery) -> None:
         run = event.payload.run_number
@@ -151,6 +165,25 @@ class ForecastHandlers:
                 )
                 return
             ctx.emit(event.caused(ForecastCompleted, payload, ctx.producer))
+            await self._propose_after_reforecast(event, ctx)
+
+    async def _propose_after_reforecast(
+        self, event: ForecastRequested, ctx: MessageContext
+    ) -> None:
+        """A re-forecast changes the lost sales the ledger projects: the week's transfer
+        proposal is made again on it (an undecided one is replaced)."""
+        week = event.payload.actuals_through_week
+        if event.workflow_id is None or not week:
+            return
+        proposal = await propose_transfers(
+            ctx.session, event.workflow_id, event.payload.parameters, week, self._settings
+        )
+        if proposal is not None:
+            ctx.emit(
+                event.caused(
+                    TransfersProposed, TransfersProposedPayload(proposal=proposal), ctx.producer
+                )
+            )
 
     async def _failed(self, delivery: Delivery, event: ForecastRequested, reason: str) -> None:
         async with delivery.transaction() as ctx:
@@ -195,6 +228,9 @@ class ForecastHandlers:
                     raise repo.MissingDataError("the workflow has no season parameters")
                 params = SeasonParameters.model_validate(workflow.parameters)
                 outcome = await week_in(ctx.session, workflow.id, params, week, self._settings)
+                transfers = await propose_transfers(
+                    ctx.session, workflow.id, params, week, self._settings
+                )
         except DOMAIN_ERRORS as exc:
             ctx.emit(
                 event.caused(
@@ -239,6 +275,12 @@ class ForecastHandlers:
             await _progress(ctx, event)(alert, None)
         if outcome.sell_through is not None:
             ctx.emit(event.caused(SellThroughComputed, outcome.sell_through, ctx.producer))
+        if transfers is not None:
+            ctx.emit(
+                event.caused(
+                    TransfersProposed, TransfersProposedPayload(proposal=transfers), ctx.producer
+                )
+            )
 
 
 async def _ended_state(session: AsyncSession, event: EventBase) -> str | None:

@@ -85,6 +85,13 @@ class ForecastSettings(ServiceSettings):
         validation_alias=_env("variance_trigger"),
         description="'any': the total or one category is enough; 'total': the total must drift.",
     )
+    transfer_cost_per_unit: float = Field(
+        default=1.5,
+        ge=0,
+        validation_alias=_env("transfer_cost_per_unit"),
+        description="What moving one unit between stores or out of the DC costs (handling and "
+        "freight), in the prices' currency: the transfer proposal saves margin net of it.",
+    )
     service_level: float = Field(
         default=0.90,
         ge=0.5,

@@ -55,6 +55,7 @@ OWNERS: dict[str, str] = {
     "manufacturing_orders": FORECAST,
     "allocations": FORECAST,
     "variance_checks": FORECAST,
+    "transfers": FORECAST,
     # In season: the uploads of the gateway, the decisions of the approvals service.
     "actuals_uploads": GATEWAY,
     "weekly_actuals": GATEWAY,
@@ -422,6 +423,31 @@ class ForecastOverride(UUIDKey, Base):
         CheckConstraint("(percent IS NULL) <> (units IS NULL)", name="percent_or_units"),
         CheckConstraint("scope IN ('category', 'cluster', 'store')", name="scope_known"),
     )
+
+
+class TransferPlan(UUIDKey, CreatedAt, Base):
+    """A week's transfer proposal (DC releases and store-to-store moves) and what the planner
+    decided of it; approved moves are receipts on the stock ledger (docs/transfers.md)."""
+
+    __tablename__ = "transfers"
+
+    workflow_id: Mapped[UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    week_number: Mapped[int] = mapped_column(comment="The week after whose upload it was made.")
+    status: Mapped[str] = mapped_column(
+        String(16), comment="'proposed', 'approved', 'rejected' or 'superseded'."
+    )
+    strategy: Mapped[str] = mapped_column(String(16))
+    proposal: Mapped[dict[str, Any]] = mapped_column(
+        JSON, comment="The TransferProposal: moves, donors' limits, lost sales before and after."
+    )
+    moves: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON, comment="The approved moves (the proposal's, or the planner's edit)."
+    )
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("workflow_id", "week_number"),)
 
 
 class VarianceCheck(UUIDKey, CreatedAt, Base):

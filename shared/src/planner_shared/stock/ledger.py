@@ -4,13 +4,15 @@ Postings, in the order they happen within week w of a category:
 
 1. opening stock = last week's closing stock (0 before week 1);
 2. receipts: the initial allocation (week 1), replenishment shipped at the end of week
-   w - transit, approved transfers arriving in w, and stock adjustments posted for w;
+   w - transit, approved transfers arriving in w (less those leaving a donor store in w),
+   and stock adjustments posted for w;
 3. sales: the uploaded units in a week that is in, else the expected demand capped by what
    the store holds; lost sales are the demand the store could not serve;
 4. closing stock = opening + receipts - sales;
 5. at the end of week w the DC ships each store what it sold in the weeks the strategy covers
    (sell one, ship one), when the delivery still arrives within the season; if the DC holds
-   less than asked, what it has is shared by the largest-remainder rule.
+   less than asked, what it has is shared by the largest-remainder rule; then the DC
+   releases the approved transfers it gives that week (stock/transfers.py).
 
 Balances are derived from the postings and never stored; units are conserved by construction
 and checked (`Ledger.conservation_gap`). An uploaded week whose sales exceed what a store held
@@ -50,6 +52,7 @@ class CategoryStockInputs:
     adjustments: Array | None = None  # [horizon, stores] stock adjustments posted in week w
     transfers_in: Array | None = None  # [horizon, stores] transfer receipts arriving in week w
     transfers_out: Array | None = None  # [horizon, stores] units leaving a store in week w
+    dc_releases: Array | None = None  # [horizon] transfers the DC gives at the end of week w
 
     @property
     def weeks_in(self) -> int:
@@ -80,6 +83,7 @@ class CategoryLedger:
     transfers_in: Array
     transfers_out: Array
     demand: Array
+    dc_released: Array  # [horizon] transfers the DC gave at the end of week w (as posted)
 
     @property
     def horizon(self) -> int:
@@ -99,6 +103,7 @@ class CategoryLedger:
             + self.unrecorded.sum()
             + self.transfers_in.sum()
             - self.transfers_out.sum()
+            - self.dc_released.sum()
         )
         in_transit = self.shipped.sum() - self.replenishment_in.sum()
         return float(put_in - (self.sales.sum() + self.leftover + in_transit))
@@ -156,6 +161,8 @@ def build_category(inputs: CategoryStockInputs) -> CategoryLedger:
         np.zeros((horizon, n)) for _ in range(8)
     )
     dc_open, dc_close, dc_short = np.zeros(horizon), np.zeros(horizon), np.zeros(horizon)
+    releases = inputs.dc_releases if inputs.dc_releases is not None else np.zeros(horizon)
+    released = np.zeros(horizon)
     transit = np.maximum(inputs.transit.astype(np.int64), 1)
     lags = [(int(lag), transit == lag) for lag in np.unique(transit)]
     dc = float(inputs.dc_opening)
@@ -193,6 +200,9 @@ def build_category(inputs: CategoryStockInputs) -> CategoryLedger:
             for lag, mask in lags:
                 if w + lag < horizon:
                     arriving[w + lag, mask] += sent[mask]
+        # A release approved on a plan the DC no longer matches gives what the DC holds.
+        released[w] = min(float(releases[w]), max(dc, 0.0))
+        dc -= released[w]
         dc_close[w] = dc
     _estimate_lost(sales[:k], closing[:k], demand[:k], lost[:k])
     return CategoryLedger(
@@ -216,6 +226,7 @@ def build_category(inputs: CategoryStockInputs) -> CategoryLedger:
         transfers_in=transfers_in,
         transfers_out=transfers_out,
         demand=demand,
+        dc_released=released,
     )
 
 

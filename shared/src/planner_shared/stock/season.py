@@ -18,6 +18,8 @@ check, the agents) builds the same ledger from the same rows with `load_season_s
   depth), which applies from the week after its checkpoint;
 - the demand's price elasticity: estimated from the history's prices (`elasticities.py`),
   the catalogue's `demand_elasticity` only for a category whose prices never moved.
+- transfers: the approved moves (`transfers`), leaving their donor at once and arriving after
+  the receiver's transit.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from planner_shared.db.models import (
     ManufacturingOrder,
     StockAdjustment,
     Store,
+    TransferPlan,
     WeeklyActual,
     Workflow,
 )
@@ -47,6 +50,7 @@ from planner_shared.parameters import ReplenishmentStrategy
 from planner_shared.price_elasticity import ElasticityEstimate
 from planner_shared.stock.elasticities import load_price_elasticities
 from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
+from planner_shared.stock.transfers import DC, Move, apply_moves
 
 DEFAULT_TRANSIT_WEEKS = 1
 
@@ -250,6 +254,7 @@ async def load_season_stock(
     strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
     inputs: dict[str, CategoryStockInputs] = {}
     money: dict[str, CategoryMoney] = {}
+    moves = await approved_transfers(session, workflow_id)
     for code in codes:
         cid = id_of[code]
         category, order = by_id[cid], order_of[cid]
@@ -258,17 +263,26 @@ async def load_season_stock(
         )
         on_hand = int(order.stock_on_hand or 0)
         dc_opening = float(manufactured + on_hand - initial[code].sum())
-        inputs[code] = CategoryStockInputs(
-            code=code,
-            stores=stores,
-            horizon=horizon,
-            strategy=strategy,
-            initial=initial[code],
-            dc_opening=max(dc_opening, 0.0),
-            transit=transit,
-            actual_sales=actual[code],
-            demand=paths[code].point,
-            adjustments=adjustments[code],
+        inputs[code] = apply_moves(
+            CategoryStockInputs(
+                code=code,
+                stores=stores,
+                horizon=horizon,
+                strategy=strategy,
+                initial=initial[code],
+                dc_opening=max(dc_opening, 0.0),
+                transit=transit,
+                actual_sales=actual[code],
+                demand=paths[code].point,
+                adjustments=adjustments[code],
+            ),
+            [
+                m
+                for m in moves
+                if m.category == code
+                and m.target in stores
+                and (m.source in stores or m.source == DC)
+            ],
         )
         money[code] = CategoryMoney(
             code=code,
@@ -298,6 +312,27 @@ async def load_season_stock(
         allocated=not proposal,
         elasticities={c: estimates[c] for c in codes if c in estimates},
     )
+
+
+async def approved_transfers(session: AsyncSession, workflow_id: UUID) -> list[Move]:
+    """Every approved move of the season (docs/transfers.md)."""
+    rows = await session.scalars(
+        select(TransferPlan.moves).where(
+            TransferPlan.workflow_id == workflow_id, TransferPlan.status == "approved"
+        )
+    )
+    return [
+        Move(
+            category=str(m["category"]),
+            source=str(m["from_location"]),
+            target=str(m["to_store"]),
+            units=int(m["units"]),
+            ship_week=int(m["ship_week"]),
+            arrival_week=int(m["arrival_week"]),
+        )
+        for moves in rows.all()
+        for m in moves or []
+    ]
 
 
 def _maybe(value: float | None) -> float | None:

@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from planner_gateway import transfers
 from planner_gateway.auth import Approver, Planner, Principal
 from planner_gateway.deps import RuntimeDep, StateDep
 from planner_gateway.errors import ErrorBody, ErrorResponse, code_for, responses
@@ -34,6 +35,7 @@ from planner_gateway.schemas.commands import (
     ManufacturingDecision,
     MarkdownDecision,
 )
+from planner_gateway.schemas.transfers import TransferDecision
 from planner_gateway.services import decisions, extraction
 from planner_gateway.state import GatewayState
 from planner_shared.db.engine import transaction
@@ -131,22 +133,36 @@ def _pending(
 
 async def _decide(
     kind: ApprovalKind,
-    body: ManufacturingDecision | MarkdownDecision,
+    body: ManufacturingDecision | MarkdownDecision | TransferDecision,
     principal: Principal,
     state: GatewayState,
     runtime: Runtime,
     key: str | None,
 ) -> JSONResponse:
     await decisions.require_workflow(runtime, body.workflow_id, principal, state.settings)
-    request = decisions.command(
-        kind,
-        body.workflow_id,
-        body.action,
-        body.value,
-        body.reason,
-        principal,
-        lines=body.line_values(),
-    )
+    if isinstance(body, TransferDecision):
+        async with runtime.sessionmaker() as session:
+            week = await transfers.check_decision(session, body)
+        request = decisions.command(
+            kind,
+            body.workflow_id,
+            body.action,
+            None,
+            body.reason,
+            principal,
+            moves=body.moves,
+            week_number=week,
+        )
+    else:
+        request = decisions.command(
+            kind,
+            body.workflow_id,
+            body.action,
+            body.value,
+            body.reason,
+            principal,
+            lines=body.line_values(),
+        )
     endpoint = f"approvals/{kind.value}"
     answer: EventBase | None = None
     if key is not None:
@@ -227,3 +243,20 @@ async def decide_markdown(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     return await _decide(ApprovalKind.MARKDOWN, body, principal, state, runtime, idempotency_key)
+
+
+@router.post(
+    "/approvals/transfers",
+    response_model=DecisionRead,
+    responses=DECISION_RESPONSES,
+    tags=["approvals"],
+    summary="Accept the week's transfer proposal, edit its moves (with a reason), or reject it",
+)
+async def decide_transfers(
+    body: TransferDecision,
+    principal: Approver,
+    state: StateDep,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    return await _decide(ApprovalKind.TRANSFERS, body, principal, state, runtime, idempotency_key)

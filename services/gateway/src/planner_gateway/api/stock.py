@@ -7,11 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from planner_gateway import stock
+from planner_gateway import stock, transfers
 from planner_gateway.auth import CurrentPrincipal
 from planner_gateway.deps import ReadSession, StateDep
 from planner_gateway.errors import responses
 from planner_gateway.schemas.stock import StockView
+from planner_gateway.schemas.transfers import TransfersView
 
 router = APIRouter(tags=["stock"])
 
@@ -62,3 +63,16 @@ async def sample_actuals(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="week_{week:02d}.csv"'},
     )
+
+
+@router.get(
+    "/workflows/{workflow_id}/transfers",
+    response_model=TransfersView,
+    responses=responses(404),
+    summary="The season's transfer proposals (DC releases and store-to-store moves), newest "
+    "first, with their status, the approved moves and the projected lost sales",
+)
+async def season_transfers(
+    workflow_id: UUID, _: CurrentPrincipal, session: ReadSession
+) -> TransfersView:
+    return await transfers.transfers_view(session, workflow_id)

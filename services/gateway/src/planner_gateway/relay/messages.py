@@ -36,8 +36,12 @@ PRODUCER_LABELS = {
     "approvals": "Approvals",
     "gateway": "Gateway",
 }
-APPROVAL_ACTIONS = {"manufacturing": "approve_manufacturing_order", "markdown": "approve_markdown"}
-APPROVAL_AGENTS = {"manufacturing": "inventory", "markdown": "pricing"}
+APPROVAL_ACTIONS = {
+    "manufacturing": "approve_manufacturing_order",
+    "markdown": "approve_markdown",
+    "transfers": "approve_transfers",
+}
+APPROVAL_AGENTS = {"manufacturing": "inventory", "markdown": "pricing", "transfers": "inventory"}
 
 
 def _base(event: EventBase, message_type: str, agent_key: str | None) -> dict[str, Any]:
@@ -90,7 +94,9 @@ def to_message(event: EventBase) -> dict[str, Any]:
             "approval_id": str(event.payload.approval_id),
             "kind": kind,
             "data": event.payload.proposal.model_dump(mode="json"),
-            "options": ["accept", "modify"],
+            "options": ["accept", "modify", "reject"]
+            if kind == "transfers"
+            else ["accept", "modify"],
             "endpoint": f"/api/approvals/{kind}",
             "message": event.payload.proposal.rationale,
         }

@@ -190,6 +190,8 @@ class _Decision(BaseModel):
     def _value_when_modifying(self) -> Self:
         if self.action is DecisionAction.MODIFY and self.value is None and not self.line_values():
             raise ValueError("action 'modify' needs a value (or lines)")
+        if self.action is DecisionAction.REJECT:
+            raise ValueError("action 'reject' is for transfers; accept or modify this one")
         return self
 
     def line_values(self) -> dict[str, float] | None:

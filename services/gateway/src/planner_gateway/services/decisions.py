@@ -24,6 +24,7 @@ from planner_shared.events import (
     DecisionSubmitted,
     DecisionSubmittedPayload,
     EventBase,
+    TransferEdit,
 )
 from planner_shared.runtime import Runtime
 
@@ -39,6 +40,8 @@ def command(
     principal: Principal,
     *,
     lines: dict[str, float] | None = None,
+    moves: list[TransferEdit] | None = None,
+    week_number: int | None = None,
 ) -> DecisionSubmitted:
     return DecisionSubmitted(
         workflow_id=workflow_id,
@@ -50,6 +53,8 @@ def command(
             lines=lines,
             reason=reason,
             decided_by=principal.name,
+            moves=moves,
+            week_number=week_number,
         ),
     )
 

@@ -1,0 +1,108 @@
+"""The weekly transfer proposal (docs/transfers.md): time for the sample's size and for 5,000
+store series.
+
+    .venv/bin/python bench/transfers.py [--repeats R]
+
+A season of S stores x C categories x 12 weeks, 4 weeks in, weekly replenishment, lead times
+of one and two weeks, from a fixed seed; a third of the stores sell 1.6x their plan, a third
+0.6x (the donors), the rest on plan. The proposal is what the forecast service computes after
+an upload: every category's ledger, its donors and receivers by the rules, the HiGHS MILP, the
+moves posted on the ledger to measure the lost sales saved. Pure computation (no database).
+Target: the sample (50 stores x 4 categories = 200 series) under 1 s at the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from uuid import uuid4
+
+import numpy as np
+
+from planner_shared.parameters import ReplenishmentStrategy, TransferStrategy
+from planner_shared.stock.ledger import CategoryStockInputs
+from planner_shared.stock.season import CategoryMoney, DemandPaths, SeasonStock
+from planner_shared.stock.transfer_plan import propose
+from planner_shared.stock.transfers import TransferRules
+
+HORIZON, WEEKS_IN = 12, 4
+RULES = TransferRules(unit_cost=1.5)
+
+
+def season(stores: int, categories: int, seed: int = 11) -> SeasonStock:
+    rng = np.random.default_rng(seed)
+    codes = [f"C{i:02d}" for i in range(categories)]
+    names = [f"S{i:05d}" for i in range(stores)]
+    transit = rng.integers(1, 3, stores).astype(np.int64)
+    inputs, paths, money = {}, {}, {}
+    for code in codes:
+        plan = rng.gamma(4.0, 20.0, stores)[None, :] * np.ones((HORIZON, 1))
+        pace = rng.choice([0.6, 1.0, 1.6], stores) * rng.uniform(0.9, 1.1, stores)
+        demand = plan * pace
+        demand[:WEEKS_IN] = plan[:WEEKS_IN]
+        initial = np.floor(plan[0] * 6)
+        inputs[code] = CategoryStockInputs(
+            code=code,
+            stores=names,
+            horizon=HORIZON,
+            strategy=ReplenishmentStrategy.WEEKLY,
+            initial=initial,
+            dc_opening=float(initial.sum() * 0.6),
+            transit=transit,
+            actual_sales=np.tile(np.minimum(np.floor(plan[0] * pace), initial / 5), (WEEKS_IN, 1)),
+            demand=demand,
+        )
+        paths[code] = DemandPaths(demand, demand * 0.8, demand * 1.25)
+        money[code] = CategoryMoney(code, code, 80.0, 30.0, 15.0, -2.0, int(initial.sum()), 0)
+    return SeasonStock(
+        workflow_id=uuid4(),
+        horizon=HORIZON,
+        weeks_in=WEEKS_IN,
+        strategy=ReplenishmentStrategy.WEEKLY,
+        checkpoint_week=6,
+        stores=names,
+        transit=transit,
+        categories=money,
+        inputs=inputs,
+        paths=paths,
+        planned={c: paths[c].point for c in codes},
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    print(
+        f"machine: {os.cpu_count()} cores, load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at start"
+    )
+    print(f"{'case':<40}{'series':>8}{'moves':>7}{'lost before':>13}{'after':>11}{'median ms':>11}")
+    failed = False
+    for label, stores, cats, target, repeats in (
+        ("transfer proposal (sample)", 50, 4, 1000.0, args.repeats),
+        ("transfer proposal", 1250, 4, None, max(args.repeats // 3, 1)),
+    ):
+        stock = season(stores, cats)
+        seconds, proposal = [], None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            proposal = propose(stock, RULES, TransferStrategy.HYBRID)
+            seconds.append(time.perf_counter() - started)
+        assert proposal is not None
+        middle = 1000 * statistics.median(seconds)
+        verdict = "" if target is None else (" ok" if middle < target else f" OVER {target:g} ms")
+        failed |= target is not None and middle >= target
+        print(
+            f"{label:<40}{stores * cats:>8}{len(proposal.moves):>7}"
+            f"{proposal.lost_sales_before:>13,.0f}{proposal.lost_sales_after:>11,.0f}"
+            f"{middle:>11.1f}{verdict}"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

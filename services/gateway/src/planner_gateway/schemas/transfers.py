@@ -1,0 +1,100 @@
+"""Transfers over the API: the season's proposals with their status, and a decision on one
+(docs/transfers.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner_shared.events import DecisionAction, TransferEdit, TransferMoveLine
+
+EXAMPLE_WORKFLOW_ID = "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+
+
+class TransferPlanRead(BaseModel):
+    """One week's proposal: its moves, what was decided of it, and its figures."""
+
+    week_number: int
+    status: str = Field(description="'proposed', 'approved', 'rejected' or 'superseded'.")
+    strategy: str
+    moves: list[TransferMoveLine] = Field(description="The moves proposed.")
+    approved_moves: list[TransferMoveLine] = Field(
+        description="The moves approved (the proposal's, or the planner's edit); empty "
+        "until approved."
+    )
+    units: int
+    lost_sales_before: float = Field(description="Projected lost sales without the moves.")
+    lost_sales_after: float = Field(description="Projected lost sales with the moves.")
+    margin_saved: float = Field(description="Margin saved less the transfer cost.")
+    transfer_cost_per_unit: float
+    rationale: str
+    decided_by: str | None
+    reason: str | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class TransfersView(BaseModel):
+    workflow_id: UUID
+    strategy: str = Field(description="The season's transfer_strategy.")
+    projected_lost_sales: float | None = Field(
+        description="Lost sales the ledger projects now after the weeks in, approved moves "
+        "posted; null before the order is allocated."
+    )
+    proposals: list[TransferPlanRead] = Field(description="Newest week first.")
+
+
+class TransferDecision(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"workflow_id": EXAMPLE_WORKFLOW_ID, "action": "accept", "week_number": 4},
+                {
+                    "workflow_id": EXAMPLE_WORKFLOW_ID,
+                    "action": "modify",
+                    "week_number": 4,
+                    "moves": [
+                        {
+                            "category": "OUTW",
+                            "from_location": "DC",
+                            "to_store": "S001",
+                            "units": 120,
+                        }
+                    ],
+                    "reason": "S001 gets the DC's outerwear first",
+                },
+                {"workflow_id": EXAMPLE_WORKFLOW_ID, "action": "reject", "week_number": 4},
+            ]
+        },
+    )
+
+    workflow_id: UUID
+    action: DecisionAction
+    week_number: int | None = Field(
+        default=None,
+        ge=1,
+        le=52,
+        description="The proposal decided (default: the one open); a superseded week is "
+        "refused with 409.",
+    )
+    moves: list[TransferEdit] | None = Field(
+        default=None,
+        max_length=2000,
+        description="action 'modify': every move to make (the proposal's, edited, and any "
+        "added); a move left out is dropped.",
+    )
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Why; required when editing the moves."
+    )
+
+    @model_validator(mode="after")
+    def _moves_when_modifying(self) -> Self:
+        if self.action is DecisionAction.MODIFY and self.moves is None:
+            raise ValueError("action 'modify' needs the edited moves")
+        if self.action is not DecisionAction.MODIFY and self.moves is not None:
+            raise ValueError(f"action '{self.action.value}' takes no moves; use 'modify'")
+        return self
