@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -15,13 +16,15 @@ from planner_gateway.repository import approvals
 from planner_gateway.schemas.charts import TOTAL
 from planner_gateway.schemas.report import (
     CategoryOutcome,
+    CheckpointLine,
     DecisionLine,
     ReforecastLine,
     SeasonReport,
 )
 from planner_gateway.season_data import SeasonData, load
 from planner_gateway.stock import season_money
-from planner_shared.db.models import VarianceCheck
+from planner_shared.db.models import VarianceCheck, WorkflowEvent
+from planner_shared.events import SellThroughComputedPayload
 
 UNITS = {"manufacturing": "units", "markdown": "percent"}
 
@@ -82,6 +85,38 @@ def _sell_through(
     return round(sold / held, 4) if held else None
 
 
+def checkpoint_note(week: int, sell_through: float, target: float, below: bool) -> str:
+    outcome = "below the target: markdown proposed" if below else "no markdown"
+    return (
+        f"checkpoint week {week}: {sell_through * 100:.1f} % against {target * 100:.0f} %, "
+        f"{outcome}"
+    )
+
+
+async def _checkpoint(session: AsyncSession, workflow_id: UUID) -> CheckpointLine | None:
+    """The newest `sell_through.computed` relayed for the season: the checkpoint's trace."""
+    event = await session.scalar(
+        select(WorkflowEvent)
+        .where(
+            WorkflowEvent.workflow_id == workflow_id,
+            WorkflowEvent.type == "sell_through.computed",
+        )
+        .order_by(WorkflowEvent.seq.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    p = SellThroughComputedPayload.model_validate(event.envelope["payload"])
+    return CheckpointLine(
+        week_number=p.week_number,
+        sell_through_fraction=p.sell_through,
+        target_sell_through_fraction=p.target,
+        below_target=p.below_target,
+        at=event.occurred_at,
+        note=checkpoint_note(p.week_number, p.sell_through, p.target, p.below_target),
+    )
+
+
 async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonReport:
     data = await load(session, workflow_id)
     money = await season_money(session, workflow_id)
@@ -139,6 +174,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
         ],
         weeks_over_threshold=list(over),
         money=money,
+        checkpoint=await _checkpoint(session, workflow_id),
     )
 
 
@@ -168,71 +204,94 @@ _MONEY_METRICS = (
 )
 
 
-def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
-    yield (
+Row = tuple[object, ...]
+
+
+def _row(
+    section: str,
+    item: object,
+    metric: str,
+    value: object,
+    unit: str = "",
+    *,
+    by: str = "",
+    at: datetime | None = None,
+    note: str = "",
+) -> Row:
+    """One row of the long table; a missing value is an empty cell."""
+    when = at.isoformat() if at else ""
+    return (section, item, metric, "" if value is None else value, unit, by, when, note)
+
+
+def _season_rows(report: SeasonReport) -> Iterator[Row]:
+    yield _row(
         "season",
         str(report.workflow_id),
         "state",
         report.state,
-        "",
-        report.created_by,
-        report.created_at.isoformat(),
-        "",
+        by=report.created_by,
+        at=report.created_at,
     )
     for name, value in (report.parameters or {}).items():
-        yield ("parameter", name, "value", value, "", "", "", "")
+        yield _row("parameter", name, "value", value)
     for c in report.categories:
         for metric, unit in _CATEGORY_METRICS:
-            value = getattr(c, metric)
-            yield (
-                "category",
-                c.category_code,
-                metric,
-                "" if value is None else value,
-                unit,
-                "",
-                "",
-                "",
-            )
-    if report.money is not None:
-        for period in ("planned", "actual", "projected"):
-            figures = getattr(report.money, period)
-            for line in (figures.total, *figures.by_category):
-                for metric, unit in _MONEY_METRICS:
-                    value = getattr(line, metric)
-                    yield (
-                        "money",
-                        line.category_code,
-                        f"{period}_{metric}",
-                        "" if value is None else value,
-                        unit,
-                        "",
-                        "",
-                        "",
-                    )
+            yield _row("category", c.category_code, metric, getattr(c, metric), unit)
+
+
+def _money_rows(report: SeasonReport) -> Iterator[Row]:
+    if report.money is None:
+        return
+    for period in ("planned", "actual", "projected"):
+        figures = getattr(report.money, period)
+        for line in (figures.total, *figures.by_category):
+            for metric, unit in _MONEY_METRICS:
+                value = getattr(line, metric)
+                yield _row("money", line.category_code, f"{period}_{metric}", value, unit)
+
+
+def _event_rows(report: SeasonReport) -> Iterator[Row]:
+    """Re-forecasts, the markdown checkpoint and the decisions: each with when and why."""
     for r in report.forecast_runs:
-        yield (
+        note = f"{r.reason} after week {r.after_week}"
+        yield _row(
             "forecast_run",
             r.run_number,
             "season_total",
             r.season_total,
             "units",
-            "",
-            r.created_at.isoformat(),
-            f"{r.reason} after week {r.after_week}",
+            at=r.created_at,
+            note=note,
+        )
+    if (c := report.checkpoint) is not None:
+        yield _row(
+            "checkpoint",
+            c.week_number,
+            "sell_through_fraction",
+            c.sell_through_fraction,
+            "fraction",
+            at=c.at,
+            note=c.note,
         )
     for d in report.decisions:
-        yield ("decision", d.kind, "proposed_value", d.proposed_value, d.unit, "", "", "")
-        yield (
+        yield _row("decision", d.kind, "proposed_value", d.proposed_value, d.unit)
+        note = f"{d.action or d.status}{': ' + d.reason if d.reason else ''}"
+        yield _row(
             "decision",
             d.kind,
             "decided_value",
-            "" if d.decided_value is None else d.decided_value,
+            d.decided_value,
             d.unit,
-            d.decided_by or "",
-            d.decided_at.isoformat() if d.decided_at else "",
-            f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
+            by=d.decided_by or "",
+            at=d.decided_at,
+            note=note,
         )
+
+
+def _rows(report: SeasonReport) -> Iterator[Row]:
+    yield from _season_rows(report)
+    yield from _money_rows(report)
+    yield from _event_rows(report)
 
 
 # A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or

@@ -104,6 +104,28 @@ class ReforecastLine(BaseModel):
     created_at: datetime
 
 
+class CheckpointLine(BaseModel):
+    """The markdown checkpoint's sell-through against its target, and what followed."""
+
+    model_config = _examples(
+        {
+            "week_number": 8,
+            "sell_through_fraction": 0.65,
+            "target_sell_through_fraction": 0.55,
+            "below_target": False,
+            "at": "2027-04-26T08:00:05Z",
+            "note": "checkpoint week 8: 65.0 % against 55 %, no markdown",
+        }
+    )
+
+    week_number: int
+    sell_through_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
+    target_sell_through_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
+    below_target: bool
+    at: datetime
+    note: str = Field(description="The line as the Markdown tab writes it.")
+
+
 class SeasonReport(BaseModel):
     model_config = _examples(
         {
@@ -120,6 +142,7 @@ class SeasonReport(BaseModel):
             "forecast_runs": [example_of(ReforecastLine)],
             "weeks_over_threshold": [4],
             "money": example_of(SeasonMoney),
+            "checkpoint": example_of(CheckpointLine),
         }
     )
 
@@ -139,4 +162,9 @@ class SeasonReport(BaseModel):
         default=None,
         description="Revenue, margin, markdown cost, leftover value and GMROI, planned against "
         "actual, from the stock ledger; null before the order is allocated.",
+    )
+    checkpoint: CheckpointLine | None = Field(
+        default=None,
+        description="The markdown checkpoint once it is passed (a markdown proposed or not); "
+        "null before it or in a season without one.",
     )

@@ -17,10 +17,10 @@ from planner_gateway.access import refuse_foreign_write
 from planner_gateway.actuals import ActualsLoad, load_weekly_actuals
 from planner_gateway.auth import Principal
 from planner_gateway.errors import ApiError, one_of, wrong_state
-from planner_gateway.plausibility import Quantity, refuse_implausible
+from planner_gateway.plausibility import add_findings, find_implausible, quantities, refusal
 from planner_gateway.repository import get_workflow, weeks_with_actuals
 from planner_shared.bus.router import MessageContext
-from planner_shared.datasets.csv_formats import ErrorCollector, WeeklyActualRow
+from planner_shared.datasets.csv_formats import CsvValidationError, ErrorCollector, WeeklyActualRow
 from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
@@ -95,31 +95,35 @@ async def upload_week(
     """
     session = uow.session
     uploaded_by = principal.name
-    # With the file's own problems already found, those come first, in one answer.
-    if not errors:
-        await refuse_implausible(
-            session,
-            [
-                Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold")
-                for r in rows
-            ],
-            allow_implausible=allow_implausible,
-        )
+    findings = await find_implausible(
+        session, quantities(rows, "units_sold"), allow_implausible=allow_implausible
+    )
+    if findings and errors is None:
+        raise refusal(findings)
+    if errors is not None:
+        # One answer lists the implausible rows beside the file's other problems.
+        add_findings(errors, findings)
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     refuse_foreign_write(workflow.created_by, principal, workflow_id, "upload actuals to")
     refuse_state(WorkflowState(workflow.state), workflow_id)
-    load = await load_weekly_actuals(
-        session,
-        workflow_id=workflow_id,
-        rows=rows,
-        filename=filename,
-        uploaded_by=uploaded_by,
-        sha256=sha256,
-        week_number=week_number,
-        missing_as_zero=missing_as_zero,
-        errors=errors,
-    )
+    try:
+        load = await load_weekly_actuals(
+            session,
+            workflow_id=workflow_id,
+            rows=rows,
+            filename=filename,
+            uploaded_by=uploaded_by,
+            sha256=sha256,
+            week_number=week_number,
+            missing_as_zero=missing_as_zero,
+            errors=errors,
+        )
+    except CsvValidationError as exc:
+        if findings and exc.total == len(findings):
+            # Nothing else is wrong: the specific refusal, which says how to keep the figures.
+            raise refusal(findings) from None
+        raise
     # Checked after the load (which knows the week); a refusal rolls the load back.
     refuse_gap(load.week_number, await weeks_with_actuals(session, workflow_id))
     event = ActualsUploaded(
