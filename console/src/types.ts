@@ -1,38 +1,41 @@
-// The shapes of the gateway's answers the console reads (see /docs on the gateway).
+// The shapes of the gateway's answers the console reads: generated from the gateway's OpenAPI
+// document (api-types.ts, `make console-types`), named here as the pages use them. Only what
+// the OpenAPI document does not describe is written by hand: the parameters form and the
+// socket's messages.
 
-import type { MarkdownMargin, SeasonMoney } from "./stock";
+import type { components } from "./api-types";
 
-export interface Me {
-  name: string;
-  roles: string[];
-  authenticated_by: "api_key" | "session";
-  can_plan: boolean;
-  can_approve: boolean;
-  can_operate: boolean;
-  expires_at: string | null;
-  csrf_token: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface WaitingFor {
-  who: "approver" | "planner" | "system";
-  what: string;
-}
-
-export interface SeasonOverview {
-  workflow_id: string;
-  state: string;
-  phase: "pre_season" | "in_season" | "completed" | "failed" | "cancelled";
-  created_by: string;
-  created_at: string;
-  season_start_date: string | null;
-  horizon_weeks: number | null;
-  weeks_in: number;
-  progress_fraction: number;
-  pre_season_planning_done: boolean;
-  pre_season_planning_done_at: string | null;
-  waiting_for: WaitingFor | null;
-  error: string | null;
-}
+export type Me = Schemas["MeRead"];
+export type WaitingFor = Schemas["WaitingFor"];
+export type SeasonOverview = Schemas["SeasonOverview"];
+export type ParameterField = Schemas["ParameterField"];
+export type ExtractionIssue = Schemas["ExtractionIssue"];
+// The API types a season's parameters as an open object (they are stored as sent); the
+// console reads them as the form wrote them.
+export type Workflow = Omit<Schemas["WorkflowRead"], "parameters"> & {
+  parameters: SeasonParameters | null;
+};
+export type Approval = Schemas["ApprovalRead"];
+export type WeekPoint = Schemas["WeekPoint"];
+export type Accuracy = Schemas["Accuracy"];
+export type Series = Schemas["Series"];
+export type VarianceMark = Schemas["VarianceMark"];
+export type RunMark = Schemas["RunMark"];
+export type WeeklyChart = Schemas["WeeklyChart"];
+export type ForecastCurvePoint = Schemas["ForecastCurvePoint"];
+export type CategoryForecastChart = Schemas["CategoryForecastChart"];
+export type ForecastChart = Schemas["ForecastChart"];
+export type Cluster = Schemas["ClusterRead"];
+export type AllocationChart = Schemas["AllocationChart"];
+export type StoreAllocation = Schemas["StoreAllocationRead"];
+export type StoreDetail = Schemas["StoreDetail"];
+export type Markdown = Schemas["MarkdownRead"];
+export type MarkdownProjection = Schemas["MarkdownProjection"];
+export type CategoryOutcome = Schemas["CategoryOutcome"];
+export type SeasonReport = Schemas["SeasonReport"];
+export type UploadAnswer = Schemas["WeeklyActualsUploaded"];
 
 export interface SeasonParameters {
   forecast_horizon_weeks: number;
@@ -43,20 +46,6 @@ export interface SeasonParameters {
   markdown_checkpoint_week: number | null;
   markdown_threshold: number;
   season_end_date?: string;
-}
-
-export interface ParameterField {
-  name: string;
-  value: unknown;
-  confidence: number;
-  source: "stated" | "inferred" | "default";
-  evidence: string | null;
-}
-
-export interface ExtractionIssue {
-  field: string | null;
-  kind: string;
-  message: string;
 }
 
 export interface Extraction {
@@ -70,16 +59,6 @@ export interface Extraction {
   needs_review: boolean;
 }
 
-export interface Workflow {
-  workflow_id: string;
-  state: string;
-  brief: string | null;
-  parameters: SeasonParameters | null;
-  pending_input: Record<string, unknown> | null;
-  error: string | null;
-  created_by: string;
-}
-
 export interface LiveMessage {
   type: string;
   workflow_id?: string;
@@ -90,231 +69,4 @@ export interface LiveMessage {
   message?: string;
   code?: string;
   [key: string]: unknown;
-}
-
-export interface Approval {
-  approval_id: string;
-  kind: "manufacturing" | "markdown";
-  status: "pending" | "decided";
-  proposal: Record<string, unknown>;
-  proposed_value: number;
-  min_value: number;
-  max_value: number;
-  action: string | null;
-  decided_value: number | null;
-  reason: string | null;
-  decided_by: string | null;
-  decided_at: string | null;
-}
-
-export interface WeekPoint {
-  week_number: number;
-  week_start: string | null;
-  forecast_units: number | null;
-  forecast_run_number: number | null;
-  lower_80: number | null;
-  upper_80: number | null;
-  lower_95: number | null;
-  upper_95: number | null;
-  planned_units: number | null;
-  actual_units: number | null;
-  cumulative_actual_units: number | null;
-  sell_through_fraction: number | null;
-}
-
-export interface Accuracy {
-  weeks: number;
-  forecast_units: number;
-  actual_units: number;
-  wape_fraction: number | null;
-  bias_fraction: number | null;
-}
-
-export interface Series {
-  key: string;
-  name: string;
-  manufactured_units: number | null;
-  points: WeekPoint[];
-  accuracy: Accuracy;
-}
-
-export interface VarianceMark {
-  week_number: number;
-  variance_fraction: number;
-  threshold_fraction: number;
-  exceeded: boolean;
-  by_category_fraction: Record<string, number>;
-  exceeded_categories: string[];
-  reforecast_run_number: number | null;
-}
-
-export interface RunMark {
-  run_number: number;
-  reason: string;
-  after_week: number;
-  season_total: number;
-  created_at: string;
-}
-
-export interface WeeklyChart {
-  horizon_weeks: number;
-  weeks_in: number[];
-  checkpoint_week: number;
-  target_sell_through_fraction: number;
-  variance_threshold_fraction: number | null;
-  series: Series[];
-  variance: VarianceMark[];
-  runs: RunMark[];
-}
-
-export interface ForecastCurvePoint {
-  week_number: number;
-  week_start: string;
-  forecast_units: number;
-  lower_80: number;
-  upper_80: number;
-  lower_95: number;
-  upper_95: number;
-}
-
-export interface CategoryForecastChart {
-  category_code: string;
-  category_name: string;
-  run_number: number;
-  method: string;
-  season_total: number;
-  weights: Record<string, number>;
-  backtest_errors: Record<string, number>;
-  history: { week_start: string; units: number }[];
-  forecast: ForecastCurvePoint[];
-}
-
-export interface ForecastChart {
-  run_number: number | null;
-  runs: RunMark[];
-  categories: CategoryForecastChart[];
-}
-
-export interface Cluster {
-  cluster_id: string;
-  cluster_name: string;
-  store_count: number;
-  stores: string[];
-  total_units: number | null;
-  allocation_fraction: number | null;
-}
-
-export interface AllocationChart {
-  manufactured_units: number | null;
-  initial_units: number;
-  holdback_units: number | null;
-  dc_holdback_pct: number | null;
-  clusters: {
-    cluster_name: string;
-    store_count: number;
-    initial_units: number;
-    replenishment_units: number;
-    by_category: Record<string, number>;
-  }[];
-  dc_by_week: {
-    week_number: number;
-    shipped_units: number;
-    dc_units: number;
-    by_category: Record<string, number>;
-  }[];
-}
-
-export interface StoreAllocation {
-  store_id: string;
-  store_name: string;
-  cluster_name: string | null;
-  initial_allocation: number;
-  replenishment_units: number;
-  total_season_allocation: number;
-  by_category: Record<string, number>;
-}
-
-export interface StoreDetail {
-  store_code: string;
-  store_name: string;
-  region: string;
-  format: string;
-  size_sqft: number;
-  cluster_name: string | null;
-  categories: {
-    category_code: string;
-    initial_units: number;
-    replenishment_by_week: Record<string, number>;
-    actual_by_week: Record<string, number>;
-    sold_units: number;
-    received_units: number;
-    sell_through_fraction: number | null;
-  }[];
-}
-
-export interface Markdown {
-  approval_id: string;
-  status: string;
-  week_number: number;
-  sell_through_fraction: number;
-  target_sell_through_fraction: number;
-  gap_fraction: number;
-  elasticity_coefficient: number;
-  recommended_markdown_pct: number;
-  max_markdown_pct: number;
-  decided_markdown_pct: number | null;
-  decided_by: string | null;
-  reasoning: string;
-}
-
-export interface MarkdownProjection extends MarkdownMargin {
-  markdown_pct: number;
-  sell_through_fraction: number;
-  target_sell_through_fraction: number;
-  baseline_sell_through_fraction: number;
-  projected_sell_through_fraction: number;
-  baseline_revenue: number;
-  projected_revenue: number;
-  method: string;
-  categories: {
-    category_code: string;
-    baseline_sell_through_fraction: number;
-    projected_sell_through_fraction: number;
-    baseline_revenue: number;
-    projected_revenue: number;
-  }[];
-}
-
-export interface CategoryOutcome {
-  category_code: string;
-  category_name: string;
-  planned_units: number | null;
-  final_forecast_units: number | null;
-  recommended_units: number | null;
-  manufactured_units: number | null;
-  actual_units: number;
-  weeks_in: number;
-  sell_through_fraction: number | null;
-  wape_fraction: number | null;
-  bias_fraction: number | null;
-}
-
-export interface SeasonReport {
-  workflow_id: string;
-  state: string;
-  horizon_weeks: number;
-  weeks_in: number;
-  categories: CategoryOutcome[];
-  decisions: (Approval & { unit: "units" | "percent" })[];
-  forecast_runs: RunMark[];
-  weeks_over_threshold: number[];
-  money?: SeasonMoney | null;
-}
-
-export interface UploadAnswer {
-  week_number: number;
-  row_count: number;
-  units_sold: number;
-  replaced_previous: boolean;
-  zero_filled?: number;
 }
