@@ -35,6 +35,7 @@ from planner_shared.events import (
 )
 from planner_shared.parameters import SeasonParameters
 from planner_tools.testing.gateway import (
+    FOUR_WEEK_SEASON,
     READER,
     Gateway,
     Sessions,
@@ -42,14 +43,7 @@ from planner_tools.testing.gateway import (
     seed_reference,
 )
 
-PARAMETERS = {
-    "forecast_horizon_weeks": 4,
-    "season_start_date": "2027-03-01",
-    "replenishment_strategy": "weekly",
-    "dc_holdback_percentage": 40.0,
-    "markdown_checkpoint_week": 2,
-    "markdown_threshold": 0.6,
-}
+PARAMETERS = FOUR_WEEK_SEASON
 # run -> (reason, weeks elapsed, {category: {week: point}})
 RUNS = {
     1: (
