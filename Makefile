@@ -35,6 +35,14 @@ console-types: install ## Regenerate the console's API types from the gateway's 
 	@bash scripts/console.sh deps
 	$(PY) python scripts/openapi_types.py
 
+.PHONY: readme-api
+readme-api: install ## Rewrite the README's API answers from a real run (make run's stack, else a private one)
+	$(PY) python scripts/readme_api.py
+
+.PHONY: readme-api-check
+readme-api-check: install ## Play the README's season again and fail if its API answers have drifted
+	$(PY) python scripts/readme_api.py --check
+
 .PHONY: fitness
 fitness: ## The code's health figures: duplicate pairs (if `duplicates` is installed), functions over 60 lines, type: ignore
 	@$(PY) python scripts/fitness.py

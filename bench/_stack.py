@@ -25,7 +25,7 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,7 +45,12 @@ def _server_url(database_url: str) -> str:
 
 
 @contextlib.contextmanager
-def private_stack(services: Sequence[str] = SERVICES, *, seed: bool = True) -> Iterator[Stack]:
+def private_stack(
+    services: Sequence[str] = SERVICES,
+    *,
+    seed: bool = True,
+    settings: Mapping[str, str] | None = None,
+) -> Iterator[Stack]:
     """A migrated database of its own, a stream prefix of its own, `services` running."""
     base = PlannerSettings()
     tag = uuid.uuid4().hex[:10]
@@ -59,6 +64,7 @@ def private_stack(services: Sequence[str] = SERVICES, *, seed: bool = True) -> I
         stream_prefix=f"bench{tag}",
         log_dir=log_dir,
         services=services,
+        settings=settings,
         ready_timeout=READY_TIMEOUT_SECONDS,
     )
     ok = False

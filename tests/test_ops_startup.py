@@ -16,6 +16,7 @@ import textwrap
 from concurrent.futures import Future
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol
 
 import pytest
 
@@ -69,14 +70,21 @@ _SLOW_SERVICE = textwrap.dedent(
 )
 
 
-def _start(layout: ModuleType, name: str, args: list[str]) -> object:
+class _Started(Protocol):
+    """What the runner's `Started` (a script's module, untyped here) holds of its process."""
+
+    process: subprocess.Popen[bytes]
+
+
+def _start(layout: ModuleType, name: str, args: list[str]) -> _Started:
     layout.prepare()
     log = layout.log_file(name).open("ab")
     process = subprocess.Popen(
         [sys.executable, *args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     log.close()
-    return services.Started(process.pid, process)
+    started: _Started = services.Started(process.pid, process)
+    return started
 
 
 @pytest.fixture
@@ -84,8 +92,8 @@ def layout(tmp_path: Path) -> ModuleType:
     return layout_mod.Layout(tmp_path / "var")
 
 
-def _stop(started: object) -> None:
-    process = started.process  # type: ignore[attr-defined]
+def _stop(started: _Started) -> None:
+    process = started.process
     process.kill()
     process.wait(timeout=10)
 

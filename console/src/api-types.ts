@@ -2202,6 +2202,38 @@ export interface components {
              */
             variance: number;
         };
+        /**
+         * CheckpointLine
+         * @description The markdown checkpoint's sell-through against its target, and what followed.
+         * @example {
+         *       "at": "2027-04-26T08:00:05Z",
+         *       "below_target": false,
+         *       "note": "checkpoint week 8: 65.0 % against 55 %, no markdown",
+         *       "sell_through_fraction": 0.65,
+         *       "target_sell_through_fraction": 0.55,
+         *       "week_number": 8
+         *     }
+         */
+        CheckpointLine: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Below Target */
+            below_target: boolean;
+            /**
+             * Note
+             * @description The line as the Markdown tab writes it.
+             */
+            note: string;
+            /** Sell Through Fraction */
+            sell_through_fraction: number;
+            /** Target Sell Through Fraction */
+            target_sell_through_fraction: number;
+            /** Week Number */
+            week_number: number;
+        };
         /** ClusterAnswer */
         ClusterAnswer: {
             /**
@@ -5925,6 +5957,14 @@ export interface components {
          *           "weeks_in": 12
          *         }
          *       ],
+         *       "checkpoint": {
+         *         "at": "2027-04-26T08:00:05Z",
+         *         "below_target": false,
+         *         "note": "checkpoint week 8: 65.0 % against 55 %, no markdown",
+         *         "sell_through_fraction": 0.65,
+         *         "target_sell_through_fraction": 0.55,
+         *         "week_number": 8
+         *       },
          *       "completed_at": "2027-05-24T08:00:00Z",
          *       "created_at": "2027-02-20T09:00:00Z",
          *       "created_by": "dev-planner",
@@ -6072,6 +6112,8 @@ export interface components {
              * @description TOTAL first, then each category.
              */
             categories: components["schemas"]["CategoryOutcome"][];
+            /** @description The markdown checkpoint once it is passed (a markdown proposed or not); null before it or in a season without one. */
+            checkpoint?: components["schemas"]["CheckpointLine"] | null;
             /** Completed At */
             completed_at: string | null;
             /**

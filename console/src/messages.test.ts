@@ -179,6 +179,8 @@ describe("the live feed at the planner's level", () => {
 describe("an irreversible decision names what it commits", () => {
   const approval = {
     approval_id: "a",
+    workflow_id: "w",
+    created_at: "2027-04-12T08:00:00Z",
     kind: "markdown" as const,
     status: "pending" as const,
     proposal: { week_number: 6 },

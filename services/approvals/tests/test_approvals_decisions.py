@@ -8,35 +8,13 @@ from planner_approvals.decisions import DecisionError, decided_value, number
 from planner_shared.events import (
     DecisionAction,
     DecisionSubmittedPayload,
-    ManufacturingLine,
     ManufacturingProposal,
     MarkdownProposal,
 )
+from planner_tools.testing.proposals import knit_order, markdown_proposal
 
-ORDER = ManufacturingProposal(
-    quantity=1000,
-    min_quantity=800,
-    max_quantity=1200,
-    lines=[
-        ManufacturingLine(
-            category_code="KNIT",
-            forecast_units=900,
-            safety_stock_pct=0.15,
-            stock_on_hand=35,
-            quantity=1000,
-        )
-    ],
-    rationale="test",
-)
-MARKDOWN = MarkdownProposal(
-    percentage=15,
-    max_percentage=40,
-    week_number=6,
-    sell_through=0.5,
-    target=0.6,
-    elasticity=1.5,
-    rationale="test",
-)
+ORDER = knit_order(rationale="test")
+MARKDOWN = markdown_proposal(percentage=15, sell_through=0.5, elasticity=1.5, rationale="test")
 
 
 def decide(

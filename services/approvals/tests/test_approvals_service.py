@@ -22,33 +22,18 @@ from planner_shared.events import (
     DecisionSubmitted,
     DecisionSubmittedPayload,
     EventBase,
-    ManufacturingLine,
-    ManufacturingProposal,
     MarkdownLine,
     MarkdownProposal,
     parse_event,
 )
 from planner_shared.runtime import open_runtime
 from planner_tools.testing.bus_probe import new_workflow, wait_for
+from planner_tools.testing.proposals import knit_order
 from planner_tools.testing.streams import stream_entries
 
 Sessions = async_sessionmaker[AsyncSession]
 
-PROPOSAL = ManufacturingProposal(
-    quantity=1000,
-    min_quantity=800,
-    max_quantity=1200,
-    lines=[
-        ManufacturingLine(
-            category_code="KNIT",
-            forecast_units=900,
-            safety_stock_pct=0.15,
-            stock_on_hand=35,
-            quantity=1000,
-        )
-    ],
-    rationale="forecast x 1.15 minus stock",
-)
+PROPOSAL = knit_order()
 
 
 async def _reply_to(redis: aioredis.Redis, stream: str, request: EventBase) -> EventBase | None:

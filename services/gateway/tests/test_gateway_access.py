@@ -174,6 +174,42 @@ async def test_an_implausible_week_of_actuals_is_refused(
         assert await session.scalar(select(func.count()).select_from(WeeklyActual)) == 0
 
 
+async def test_implausible_rows_are_listed_with_the_files_other_problems(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    """Issue 27: one answer names every problem: an unreadable value, an unknown store and
+    an implausible quantity together, not the implausible one after the others are fixed."""
+    await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, "in_season")
+    rows = [
+        f"{store},{category},1,2027-03-01,{214748 if store == 'S002' else 10}"
+        for store in ("S001", "S002", "S003")
+        for category in ("DRESS", "KNIT")
+    ]
+    rows[0] = "S001,DRESS,1,2027-03-01,ten"
+    rows.append("S999,DRESS,1,2027-03-01,5")
+    content = "store_code,category_code,week_number,week_start,units_sold\n" + "\n".join(rows)
+    response = await gateway.client.post(
+        "/api/data/weekly-actuals",
+        data={"workflow_id": str(workflow_id)},
+        files={"file": ("week.csv", content.encode(), "text/csv")},
+        headers=PLANNER,
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_csv"
+    by_row = {(d["row"], d["column"]): d["message"] for d in error["details"]}
+    assert set(by_row) == {
+        (2, "units_sold"),
+        (4, "units_sold"),
+        (5, "units_sold"),
+        (8, "store_code"),
+    }, by_row
+    assert "214,748 units is more than 1,000" in by_row[(4, "units_sold")]
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(WeeklyActual)) == 0
+
+
 @pytest.fixture
 async def two_planners(
     gateway_settings: GatewaySettings, sessionmaker: Sessions

@@ -27,10 +27,16 @@ from planner_shared.db.models import (
     WorkflowEvent,
     WorkflowTransition,
 )
-from planner_shared.events import ForecastRequested, ForecastRequestedPayload
+from planner_shared.events import (
+    ForecastRequested,
+    ForecastRequestedPayload,
+    SellThroughComputed,
+    SellThroughComputedPayload,
+)
 from planner_shared.parameters import SeasonParameters
 from planner_shared.stock.season import load_season_stock
 from planner_tools.testing.gateway import (
+    FOUR_WEEK_SEASON,
     READER,
     Gateway,
     Sessions,
@@ -38,14 +44,7 @@ from planner_tools.testing.gateway import (
     seed_reference,
 )
 
-PARAMETERS = {
-    "forecast_horizon_weeks": 4,
-    "season_start_date": "2027-03-01",
-    "replenishment_strategy": "weekly",
-    "dc_holdback_percentage": 40.0,
-    "markdown_checkpoint_week": 2,
-    "markdown_threshold": 0.6,
-}
+PARAMETERS = FOUR_WEEK_SEASON
 # run -> (reason, weeks elapsed, {category: {week: point}})
 RUNS = {
     1: (
@@ -210,16 +209,29 @@ async def _seed(sessionmaker: Sessions) -> UUID:
                 started_by_week=2,
             ),
         )
-        session.add(
-            WorkflowEvent(
-                event_id=started.event_id,
-                workflow_id=workflow_id,
-                type=started.type,
-                stream="planner.forecast",
-                occurred_at=started.occurred_at,
-                envelope=started.model_dump(mode="json"),
-            )
+        # The checkpoint at week 2 passed: 65 % sold against a target of 60 %.
+        checked = SellThroughComputed(
+            workflow_id=workflow_id,
+            producer="forecast",
+            payload=SellThroughComputedPayload(
+                week_number=2,
+                sell_through=0.65,
+                by_category={"DRESS": 0.7, "KNIT": 0.55},
+                target=0.6,
+                below_target=False,
+            ),
         )
+        for event in (started, checked):
+            session.add(
+                WorkflowEvent(
+                    event_id=event.event_id,
+                    workflow_id=workflow_id,
+                    type=event.type,
+                    stream="planner.forecast",
+                    occurred_at=event.occurred_at,
+                    envelope=event.model_dump(mode="json"),
+                )
+            )
         session.add(
             Approval(
                 workflow_id=workflow_id,
@@ -429,6 +441,7 @@ async def test_report_and_csv(gateway: Gateway, sessionmaker: Sessions) -> None:
     assert decision["decided_lines"] == {"DRESS": 500, "KNIT": 200}
     assert [r["run_number"] for r in report["forecast_runs"]] == [1, 2]
     assert report["weeks_over_threshold"] == [2]
+    assert report["checkpoint"]["note"] == "checkpoint week 2: 65.0 % against 60 %, no markdown"
 
     response = await gateway.client.get(f"/api/workflows/{workflow_id}/report.csv", headers=READER)
     assert response.status_code == 200
@@ -446,6 +459,10 @@ async def test_report_and_csv(gateway: Gateway, sessionmaker: Sessions) -> None:
     lines = {r["item"]: r for r in rows if r["section"] == "decision_line"}
     assert lines["manufacturing DRESS"]["value"] == "500.0"
     assert lines["manufacturing DRESS"]["note"] == "proposed 470"
+    (checkpoint,) = [r for r in rows if r["section"] == "checkpoint"]
+    assert checkpoint["item"] == "2"
+    assert checkpoint["value"] == "0.65"
+    assert checkpoint["note"] == "checkpoint week 2: 65.0 % against 60 %, no markdown"
 
 
 async def test_console_reads_need_a_key_and_a_known_workflow(gateway: Gateway) -> None:

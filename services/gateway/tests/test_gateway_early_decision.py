@@ -26,7 +26,6 @@ from planner_shared.db.models import Approval, ProcessedEvent, Workflow
 from planner_shared.events import (
     ApprovalRequested,
     ApprovalRequestedPayload,
-    ManufacturingLine,
     ManufacturingProposal,
     MarkdownProposal,
 )
@@ -39,31 +38,10 @@ from planner_tools.testing.gateway import (
     new_workflow,
     running_gateway,
 )
+from planner_tools.testing.proposals import knit_order, markdown_proposal
 
-MANUFACTURING = ManufacturingProposal(
-    quantity=1000,
-    min_quantity=800,
-    max_quantity=1200,
-    lines=[
-        ManufacturingLine(
-            category_code="KNIT",
-            forecast_units=900,
-            safety_stock_pct=0.15,
-            stock_on_hand=35,
-            quantity=1000,
-        )
-    ],
-    rationale="forecast x 1.15 minus stock",
-)
-MARKDOWN = MarkdownProposal(
-    percentage=20.0,
-    max_percentage=40.0,
-    week_number=6,
-    sell_through=0.4,
-    target=0.6,
-    elasticity=1.2,
-    rationale="behind target at the checkpoint",
-)
+MANUFACTURING = knit_order()
+MARKDOWN = markdown_proposal()
 
 
 async def _await_decision(

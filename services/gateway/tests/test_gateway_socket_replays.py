@@ -10,9 +10,10 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from planner_gateway.relay.replay import CLOSE_TRY_AGAIN, PAGE
 from planner_gateway.settings import GatewaySettings
@@ -122,3 +123,29 @@ async def test_a_socket_that_cannot_read_the_database_is_closed_with_1013(
         async with serve(proxied) as server:
             await database.cut()
             assert await _one_replay(server, workflow_id, 1) == CLOSE_TRY_AGAIN
+
+
+async def test_the_v1_stream_handshake_goes_through_the_same_gate(
+    gateway_settings: GatewaySettings,
+) -> None:
+    """Its lookup waits for the gate like /ws's: held past the wait, 1013; free, the read
+    runs (an unknown workflow then refuses the upgrade)."""
+    settings = gateway_settings.model_copy(
+        update={"ws_db_concurrency": 1, "ws_handshake_wait_seconds": 0.2}
+    )
+    async with serve(settings) as server:
+        url = f"ws://127.0.0.1:{server.port}/api/v1/workflows/wf_unknown/stream"
+        url += "?token=reader-key-0123456789"
+        reads = server.runtime.part(GatewayState).socket_reads
+        async with reads.session(wait=5):
+            with pytest.raises(ConnectionClosed) as closed:
+                async with connect(url, proxy=None, open_timeout=30) as ws:
+                    await asyncio.wait_for(ws.recv(), 30)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == CLOSE_TRY_AGAIN
+        assert reads.refused == 1
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, proxy=None, open_timeout=30):
+                pass
+        assert refused.value.response.status_code == 403
+        assert reads.refused == 1

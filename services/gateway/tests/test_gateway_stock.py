@@ -23,6 +23,7 @@ from planner_shared.db.models import (
     WeeklyActual,
 )
 from planner_tools.testing.gateway import (
+    FOUR_WEEK_SEASON,
     PLANNER,
     READER,
     Gateway,
@@ -31,14 +32,7 @@ from planner_tools.testing.gateway import (
     seed_reference,
 )
 
-PARAMETERS = {
-    "forecast_horizon_weeks": 4,
-    "season_start_date": "2027-03-01",
-    "replenishment_strategy": "weekly",
-    "dc_holdback_percentage": 40.0,
-    "markdown_checkpoint_week": 2,
-    "markdown_threshold": 0.6,
-}
+PARAMETERS = FOUR_WEEK_SEASON
 STORES = ("S001", "S002", "S003")
 # Each store starts with 30 KNIT and is forecast to sell 20 a week; the DC keeps the 10 the
 # stores did not get of the order and the 10 it held before it.

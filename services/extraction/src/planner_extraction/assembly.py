@@ -276,6 +276,17 @@ def _default_text(name: str, value: Any) -> str:
     return str(value)
 
 
+def _shown_values(distinct: dict[Any, list[Candidate]]) -> str:
+    """The values a brief contradicts itself with, each with its words, the first few."""
+    shown = "; ".join(
+        f"{key} ('{group[0].evidence}')" if group[0].evidence else key
+        for key, group in itertools.islice(distinct.items(), _SHOWN_VALUES)
+    )
+    if len(distinct) > _SHOWN_VALUES:
+        shown += f"; and {len(distinct) - _SHOWN_VALUES} more"
+    return shown
+
+
 class _Assembler:
     # Field values are kept in their JSON form (ISO dates, plain strings) so an extraction
     # reads the same after a trip through an event payload; `parameters` has the typed ones.
@@ -299,18 +310,13 @@ class _Assembler:
             distinct.setdefault(key, []).append(candidate)
         label = LABELS[name]
         if len(distinct) > 1:
-            shown = "; ".join(
-                f"{key} ('{group[0].evidence}')" if group[0].evidence else key
-                for key, group in itertools.islice(distinct.items(), _SHOWN_VALUES)
-            )
-            if len(distinct) > _SHOWN_VALUES:
-                shown += f"; and {len(distinct) - _SHOWN_VALUES} more"
             self.issues.append(
                 ExtractionIssue(
                     field=name,
                     kind="contradictory",
-                    message=f"The brief gives different values for the {label}: {shown}. "
-                    f"Using the default {_default_text(name, default)} until you choose one.",
+                    message=f"The brief gives different values for the {label}: "
+                    f"{_shown_values(distinct)}. Using the default "
+                    f"{_default_text(name, default)} until you choose one.",
                 )
             )
             return self._default(name, default, OVERRULED_DEFAULT_CONFIDENCE, candidates)

@@ -178,6 +178,45 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(start < s_end and s_start < end for s_start, s_end in spans)
 
 
+def _named_day(match: re.Match[str], reference: date) -> DateMention:
+    """ "March 2" or "2 march 2026": a year given is explicit; without one, the next time
+    that day comes."""
+    month, day, year = MONTHS[match["m"]], int(match["d"]), _year(match["y"])
+    if year is not None:
+        value = _make(year, month, day)
+    elif _make(2000, month, day) is None:  # 2000 is a leap year: any real day fits
+        value = None
+    else:
+        value = _next_occurrence(month, day, reference)
+    mention = _day_mention(match, value, 0.95 if year is not None else 0.9)
+    return replace(mention, explicit_year=year is not None)
+
+
+def _month_range(match: re.Match[str], reference: date) -> tuple[DateMention, DateMention]:
+    """ "march to may (2026)": the first month's Monday and the last month's, the last never
+    before the first (a range over the new year ends in the next one)."""
+    year = _year(match["y"])
+    last = _month_mention(match, "m2", year, reference)
+    first_year = year if year is None else year - (MONTHS[match["m1"]] > MONTHS[match["m2"]])
+    first = _month_mention(match, "m1", first_year, reference)
+    if year is None and first.value is not None and last.value is not None:
+        while last.value < first.value:
+            last = replace(
+                last,
+                value=first_monday(last.value.year + 1, last.value.month),
+                month_end=_month_last_day(last.value.year + 1, last.value.month),
+            )
+    return first, last
+
+
+def _relative_day(match: re.Match[str], reference: date) -> date:
+    """ "today", "tomorrow", or the next such weekday (a week on when it is today's)."""
+    if match["day"]:
+        return reference + timedelta(days=0 if match["day"] == "today" else 1)
+    weekday = WEEKDAYS[match["wd"]]
+    return reference + timedelta(days=(weekday - reference.weekday()) % 7 or 7)
+
+
 def find_dates(text: str, reference: date, *, day_first: bool = False) -> list[DateMention]:
     """Every date mentioned in lower-case `text`, in order of position."""
     found: list[DateMention] = []
@@ -200,32 +239,13 @@ def find_dates(text: str, reference: date, *, day_first: bool = False) -> list[D
         for match in pattern.finditer(text):
             if _overlaps(spans, match.start(), match.end()):
                 continue
-            month, day, year = MONTHS[match["m"]], int(match["d"]), _year(match["y"])
-            if year is not None:
-                value = _make(year, month, day)
-            elif _make(2000, month, day) is None:  # 2000 is a leap year: any real day fits
-                value = None
-            else:
-                value = _next_occurrence(month, day, reference)
-            mention = _day_mention(match, value, 0.95 if year is not None else 0.9)
-            add(replace(mention, explicit_year=year is not None))
+            add(_named_day(match, reference))
 
     for match in _MONTH_RANGE.finditer(text):
         if _overlaps(spans, match.start(), match.end()):
             continue
-        year = _year(match["y"])
-        last = _month_mention(match, "m2", year, reference)
-        first_year = year if year is None else year - (MONTHS[match["m1"]] > MONTHS[match["m2"]])
-        first = _month_mention(match, "m1", first_year, reference)
-        if year is None and first.value is not None and last.value is not None:
-            while last.value < first.value:
-                last = replace(
-                    last,
-                    value=first_monday(last.value.year + 1, last.value.month),
-                    month_end=_month_last_day(last.value.year + 1, last.value.month),
-                )
-        add(first)
-        add(last)
+        for mention in _month_range(match, reference):
+            add(mention)
 
     for match in _MONTH_ONLY.finditer(text):
         start = match.start("m")
@@ -238,13 +258,7 @@ def find_dates(text: str, reference: date, *, day_first: bool = False) -> list[D
     for match in _RELATIVE.finditer(text):
         if _overlaps(spans, match.start(), match.end()):
             continue
-        if match["day"]:
-            offset = 0 if match["day"] == "today" else 1
-            value = reference + timedelta(days=offset)
-        else:
-            weekday = WEEKDAYS[match["wd"]]
-            value = reference + timedelta(days=(weekday - reference.weekday()) % 7 or 7)
-        add(_day_mention(match, value, 0.85))
+        add(_day_mention(match, _relative_day(match, reference), 0.85))
 
     return sorted(found, key=lambda m: m.start)
 

@@ -150,36 +150,43 @@ def find_no_markdowns(text: str) -> list[Mention]:
     ]
 
 
+def _numbered_weeks(match: re.Match[str]) -> list[Mention]:
+    """ "week 6", or "weeks 6 and 8": each number a mention, a list grouped by where it
+    starts (the parser then knows they were one phrase)."""
+    extras = list(re.finditer(r"\d{1,2}", match.group(2) or ""))
+    group = match.start() if extras else None
+    found = [
+        Mention(
+            "week",
+            match.start(),
+            match.end(1),
+            int(match.group(1)),
+            0.95,
+            match.group(0),
+            group=group,
+        )
+    ]
+    for extra in extras:
+        position = match.start(2) + extra.start()
+        found.append(
+            Mention(
+                "week",
+                position,
+                position + len(extra.group(0)),
+                int(extra.group(0)),
+                0.95,
+                extra.group(0),
+                group=group,
+            )
+        )
+    return found
+
+
 def find_weeks(text: str) -> list[Mention]:
     """Week ordinals that could be the markdown checkpoint."""
     found: list[Mention] = []
     for match in _WEEK_NUMBER.finditer(text):
-        extras = list(re.finditer(r"\d{1,2}", match.group(2) or ""))
-        group = match.start() if extras else None
-        found.append(
-            Mention(
-                "week",
-                match.start(),
-                match.end(1),
-                int(match.group(1)),
-                0.95,
-                match.group(0),
-                group=group,
-            )
-        )
-        for extra in extras:
-            position = match.start(2) + extra.start()
-            found.append(
-                Mention(
-                    "week",
-                    position,
-                    position + len(extra.group(0)),
-                    int(extra.group(0)),
-                    0.95,
-                    extra.group(0),
-                    group=group,
-                )
-            )
+        found.extend(_numbered_weeks(match))
     for match in _ORDINAL_WEEK.finditer(text):
         found.append(
             Mention("week", match.start(), match.end(), int(match.group(1)), 0.9, match.group(0))

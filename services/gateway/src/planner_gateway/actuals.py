@@ -194,6 +194,100 @@ async def _missing_pairs(
     return missing, len(stores) * len(categories), stores, categories
 
 
+async def _replace_week(
+    session: AsyncSession,
+    workflow_id: UUID,
+    week: int,
+    upload_id: UUID,
+    digest: str,
+    filename: str,
+    row_count: int,
+    uploaded_by: str,
+) -> tuple[str | None, int]:
+    """Delete the week's earlier rows and record this upload: the earlier upload's digest
+    (None if none) and how many rows went."""
+    # Two uploads of the same week at once would both delete, then collide on insert:
+    # serialise them on a lock that ends with the transaction.
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(func.hashtextextended(f"actuals:{workflow_id}:{week}", 0))
+        )
+    )
+    previous = (
+        await session.execute(
+            select(ActualsUpload.sha256)
+            .where(ActualsUpload.workflow_id == workflow_id, ActualsUpload.week_number == week)
+            .order_by(ActualsUpload.uploaded_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    replaced = (
+        await session.execute(
+            delete(WeeklyActual)
+            .where(WeeklyActual.workflow_id == workflow_id, WeeklyActual.week_number == week)
+            .returning(WeeklyActual.id)
+        )
+    ).all()
+    await session.execute(
+        insert(ActualsUpload).values(
+            id=upload_id,
+            workflow_id=workflow_id,
+            week_number=week,
+            filename=filename[:255],
+            sha256=digest,
+            row_count=row_count,
+            uploaded_by=uploaded_by[:100],
+        )
+    )
+    return previous, len(replaced)
+
+
+def _week_values(
+    workflow_id: UUID,
+    week: int,
+    upload_id: UUID,
+    rows: Sequence[WeeklyActualRow],
+    missing: Sequence[tuple[str, str]],
+    stores: dict[str, UUID],
+    categories: dict[str, UUID],
+) -> list[dict[str, object]]:
+    """The rows to insert: the file's, then 0 units for each pair it left out."""
+    sold = [(r.store_code, r.category_code, r.units_sold) for r in rows]
+    sold += [(store, category, 0) for store, category in missing]
+    return [
+        {
+            "workflow_id": workflow_id,
+            "store_id": stores[store],
+            "category_id": categories[category],
+            "week_number": week,
+            "units_sold": units,
+            "upload_id": upload_id,
+        }
+        for store, category, units in sold
+    ]
+
+
+async def _checked_week(
+    session: AsyncSession,
+    workflow: Workflow,
+    rows: Sequence[WeeklyActualRow],
+    week_number: int | None,
+    missing_as_zero: bool,
+    errors: ErrorCollector,
+) -> tuple[int, list[tuple[str, str]], dict[str, UUID], dict[str, UUID]]:
+    """The week, the pairs left out, and the ids by code; every problem of the file raised
+    at once (`CsvValidationError`), then an incomplete week (`IncompleteWeekError`)."""
+    season = _season(workflow)
+    week = _check_week(rows, week_number, season, errors)
+    await check_references(session, rows, errors)
+    errors.raise_if_any()
+    assert week is not None
+    missing, expected, stores, categories = await _missing_pairs(session, rows, season)
+    if missing and not missing_as_zero:
+        raise IncompleteWeekError(week, missing, expected)
+    return week, missing, stores, categories
+
+
 async def load_weekly_actuals(
     session: AsyncSession,
     *,
@@ -221,73 +315,17 @@ async def load_weekly_actuals(
     if errors is None:
         require_unique(rows, ("store_code", "category_code", "week_number"))
         errors = ErrorCollector()
-    season = _season(workflow)
-    week = _check_week(rows, week_number, season, errors)
-    await check_references(session, rows, errors)
-    errors.raise_if_any()
-    assert week is not None
-    missing, expected, stores, categories = await _missing_pairs(session, rows, season)
-    if missing and not missing_as_zero:
-        raise IncompleteWeekError(week, missing, expected)
+    week, missing, stores, categories = await _checked_week(
+        session, workflow, rows, week_number, missing_as_zero, errors
+    )
     adjustments = await check_week_stock(session, workflow_id, week, rows)
 
-    # Two uploads of the same week at once would both delete, then collide on insert:
-    # serialise them on a lock that ends with the transaction.
-    await session.execute(
-        select(
-            func.pg_advisory_xact_lock(func.hashtextextended(f"actuals:{workflow_id}:{week}", 0))
-        )
-    )
-    previous = (
-        await session.execute(
-            select(ActualsUpload.sha256)
-            .where(ActualsUpload.workflow_id == workflow_id, ActualsUpload.week_number == week)
-            .order_by(ActualsUpload.uploaded_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    replaced = (
-        await session.execute(
-            delete(WeeklyActual)
-            .where(WeeklyActual.workflow_id == workflow_id, WeeklyActual.week_number == week)
-            .returning(WeeklyActual.id)
-        )
-    ).all()
-    digest = sha256 or _digest(rows)
     upload_id = uuid4()
-    await session.execute(
-        insert(ActualsUpload).values(
-            id=upload_id,
-            workflow_id=workflow_id,
-            week_number=week,
-            filename=filename[:255],
-            sha256=digest,
-            row_count=len(rows),
-            uploaded_by=uploaded_by[:100],
-        )
+    digest = sha256 or _digest(rows)
+    previous, replaced = await _replace_week(
+        session, workflow_id, week, upload_id, digest, filename, len(rows), uploaded_by
     )
-    values = [
-        {
-            "workflow_id": workflow_id,
-            "store_id": stores[r.store_code],
-            "category_id": categories[r.category_code],
-            "week_number": week,
-            "units_sold": r.units_sold,
-            "upload_id": upload_id,
-        }
-        for r in rows
-    ]
-    values += [
-        {
-            "workflow_id": workflow_id,
-            "store_id": stores[store],
-            "category_id": categories[category],
-            "week_number": week,
-            "units_sold": 0,
-            "upload_id": upload_id,
-        }
-        for store, category in missing
-    ]
+    values = _week_values(workflow_id, week, upload_id, rows, missing, stores, categories)
     await session.execute(insert(WeeklyActual), values)
     await record_adjustments(
         session,
@@ -306,7 +344,7 @@ async def load_weekly_actuals(
         row_count=len(rows),
         units_sold=sum(r.units_sold for r in rows),
         replaced_previous=previous is not None,
-        replaced_rows=len(replaced),
+        replaced_rows=replaced,
         same_as_previous=previous == digest,
         zero_filled=len(missing),
         stock_adjustments=len(adjustments),

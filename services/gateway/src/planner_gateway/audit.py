@@ -9,6 +9,7 @@ Read at `GET /api/ops/reference-changes` (operator).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -22,15 +23,22 @@ from planner_shared.db.models import Category, HistoricalSale, ReferenceChange, 
 SalesKey = tuple[str, str, date]
 
 
+def _keys(rows: Sequence[HistoricalSaleRow]) -> tuple[set[str], set[str], set[date]]:
+    return (
+        {r.store_code for r in rows},
+        {r.category_code for r in rows},
+        {r.week_start for r in rows},
+    )
+
+
 async def stored_sales(
     session: AsyncSession, rows: Sequence[HistoricalSaleRow]
 ) -> dict[SalesKey, int]:
     """The units stored now for the (store, category, week) of each row, where there are."""
     if not rows:
         return {}
-    stores = {r.store_code for r in rows}
-    categories = {r.category_code for r in rows}
-    weeks = {r.week_start for r in rows}
+    # Passes over every row of a large file: on a worker thread (issue 22, point 2).
+    stores, categories, weeks = await asyncio.to_thread(_keys, rows)
     result = await session.execute(
         select(Store.code, Category.code, HistoricalSale.week_start, HistoricalSale.units)
         .join(Store, Store.id == HistoricalSale.store_id)
@@ -44,7 +52,30 @@ async def stored_sales(
     return {(s, c, w): int(units) for s, c, w, units in result}
 
 
-def record_sales_upload(
+def _sort_out(
+    rows: Sequence[HistoricalSaleRow], before: dict[SalesKey, int]
+) -> tuple[list[HistoricalSaleRow], dict[str, Any] | None]:
+    """The rows that change a stored week, and a summary of the new weeks (None if none)."""
+    changed: list[HistoricalSaleRow] = []
+    inserted: list[HistoricalSaleRow] = []
+    for row in rows:
+        stored = before.get((row.store_code, row.category_code, row.week_start))
+        if stored is None:
+            inserted.append(row)
+        elif stored != row.units:
+            changed.append(row)
+    if not inserted:
+        return changed, None
+    weeks = sorted({r.week_start for r in inserted})
+    return changed, {
+        "rows": len(inserted),
+        "units": sum(r.units for r in inserted),
+        "first_week": weeks[0].isoformat(),
+        "last_week": weeks[-1].isoformat(),
+    }
+
+
+async def record_sales_upload(
     session: AsyncSession,
     rows: Sequence[HistoricalSaleRow],
     before: dict[SalesKey, int],
@@ -53,16 +84,9 @@ def record_sales_upload(
     source: str,
 ) -> int:
     """Add the audit rows of one historical-sales upload; returns how many were changed."""
-    changed = 0
-    inserted: list[HistoricalSaleRow] = []
-    for row in rows:
-        key = (row.store_code, row.category_code, row.week_start)
-        if key not in before:
-            inserted.append(row)
-            continue
-        if before[key] == row.units:
-            continue
-        changed += 1
+    # A pass over every row of a large file: on a worker thread (issue 22, point 2).
+    changed, summary = await asyncio.to_thread(_sort_out, rows, before)
+    for row in changed:
         session.add(
             ReferenceChange(
                 table_name="historical_sales",
@@ -72,20 +96,13 @@ def record_sales_upload(
                     "week_start": row.week_start.isoformat(),
                 },
                 action="update",
-                before={"units": before[key]},
+                before={"units": before[(row.store_code, row.category_code, row.week_start)]},
                 after={"units": row.units},
                 changed_by=changed_by,
                 source=source,
             )
         )
-    if inserted:
-        weeks = sorted({r.week_start for r in inserted})
-        summary: dict[str, Any] = {
-            "rows": len(inserted),
-            "units": sum(r.units for r in inserted),
-            "first_week": weeks[0].isoformat(),
-            "last_week": weeks[-1].isoformat(),
-        }
+    if summary is not None:
         session.add(
             ReferenceChange(
                 table_name="historical_sales",
@@ -97,4 +114,4 @@ def record_sales_upload(
                 source=source,
             )
         )
-    return changed
+    return len(changed)

@@ -23,13 +23,15 @@ The historical-sales upload and the weekly actuals of `/api` and of v1 `sales_da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway.errors import ApiError, ErrorDetail
+from planner_shared.datasets.csv_formats import ErrorCollector
 from planner_shared.db.models import Category, HistoricalSale, Store
 
 PLAUSIBLE_FACTOR = 20
@@ -70,29 +72,90 @@ def bound(median_week: float | None) -> int:
     return min(HARD_CEILING, max(PLAUSIBLE_FLOOR, round(PLAUSIBLE_FACTOR * (median_week or 0))))
 
 
-def _refuse_over_ceiling(quantities: Sequence[Quantity]) -> None:
-    over = [q for q in quantities if q.units > HARD_CEILING]
-    if not over:
-        return
+@dataclass(frozen=True)
+class Finding:
+    """A row refused by the bound: `limit` is its store's bound, or None past the ceiling."""
+
+    quantity: Quantity
+    limit: int | None
+
+    @property
+    def message(self) -> str:
+        q = self.quantity
+        if self.limit is None:
+            return (
+                f"{q.units:,} units is more than {HARD_CEILING:,}, the most one store sells "
+                "of a category in a week that is ever stored"
+            )
+        return (
+            f"{q.units:,} units is more than {self.limit:,} ({PLAUSIBLE_FACTOR}x the median "
+            f"week of {q.store_code} {q.category_code} in the history, at least "
+            f"{PLAUSIBLE_FLOOR:,})"
+        )
+
+
+def quantities(rows: Iterable[Any], column: str) -> list[Quantity]:
+    """The rows' `column` as quantities, only those over the floor: no row under it can be
+    refused. Runs on a worker thread for a large file (a pass over every row)."""
+    return [
+        Quantity(r.row, r.store_code, r.category_code, units, column)
+        for r in rows
+        if (units := getattr(r, column)) > PLAUSIBLE_FLOOR
+    ]
+
+
+async def find_implausible(
+    session: AsyncSession, quantities: Sequence[Quantity], *, allow_implausible: bool = False
+) -> list[Finding]:
+    """The rows past the hard ceiling (always) or, unless `allow_implausible`, past their
+    store's bound (see the module)."""
+    over = [Finding(q, None) for q in quantities if q.units > HARD_CEILING]
+    if over or allow_implausible:
+        return over
+    candidates = [q for q in quantities if q.units > PLAUSIBLE_FLOOR]
+    if not candidates:
+        return []
+    median = await _median_weeks(session, candidates)
+    limits = [(q, bound(median.get((q.store_code, q.category_code)))) for q in candidates]
+    return [Finding(q, limit) for q, limit in limits if q.units > limit]
+
+
+def add_findings(errors: ErrorCollector, findings: Sequence[Finding]) -> None:
+    """The findings as row problems, beside the file's others in one answer."""
+    for finding in findings:
+        q = finding.quantity
+        errors.add(q.row, q.column, finding.message, str(q.units))
+
+
+def refusal(findings: Sequence[Finding]) -> ApiError:
+    """422 `quantity_over_ceiling` when a row passes the ceiling, else `implausible_quantity`."""
     details = [
         ErrorDetail.model_validate(
             {
-                "row": q.row,
-                "column": q.column,
-                "value": str(q.units),
-                "message": f"{q.units:,} units is more than {HARD_CEILING:,}, the most one "
-                "store sells of a category in a week that is ever stored",
+                "row": f.quantity.row,
+                "column": f.quantity.column,
+                "value": str(f.quantity.units),
+                "message": f.message,
             }
         )
-        for q in over[:LISTED]
+        for f in findings[:LISTED]
     ]
-    first = over[0]
-    raise ApiError(
+    first = findings[0].quantity
+    where = f"row {first.row}, {first.units:,} units of {first.category_code} at {first.store_code}"
+    if findings[0].limit is None:
+        return ApiError(
+            422,
+            f"{len(findings)} row(s) hold more than {HARD_CEILING:,} units, the ceiling no "
+            f"upload passes (allow_implausible included); nothing was stored: {where}",
+            code="quantity_over_ceiling",
+            details=details,
+        )
+    return ApiError(
         422,
-        f"{len(over)} row(s) hold more than {HARD_CEILING:,} units, the ceiling no upload "
-        f"passes (allow_implausible included); nothing was stored: row {first.row}, "
-        f"{first.units:,} units of {first.category_code} at {first.store_code}",
-        code="quantity_over_ceiling",
+        f"{len(findings)} row(s) hold implausible quantities; nothing was stored: {where} "
+        f"(at most {findings[0].limit:,}). If the figures are right, send "
+        "allow_implausible=true",
+        code="implausible_quantity",
         details=details,
     )
 
@@ -102,39 +165,6 @@ async def refuse_implausible(
 ) -> None:
     """422 `quantity_over_ceiling` past the hard ceiling, always; 422 `implausible_quantity`
     when a row exceeds its store's bound, unless `allow_implausible` (see the module)."""
-    _refuse_over_ceiling(quantities)
-    if allow_implausible:
-        return
-    candidates = [q for q in quantities if q.units > PLAUSIBLE_FLOOR]
-    if not candidates:
-        return
-    median = await _median_weeks(session, candidates)
-    implausible = [
-        (q, bound(median.get((q.store_code, q.category_code))))
-        for q in candidates
-        if q.units > bound(median.get((q.store_code, q.category_code)))
-    ]
-    if not implausible:
-        return
-    details = [
-        ErrorDetail.model_validate(
-            {
-                "row": q.row,
-                "column": q.column,
-                "value": str(q.units),
-                "message": f"{q.units:,} units is more than {limit:,} ({PLAUSIBLE_FACTOR}x the "
-                f"median week of {q.store_code} {q.category_code} in the history, at least "
-                f"{PLAUSIBLE_FLOOR:,})",
-            }
-        )
-        for q, limit in implausible[:LISTED]
-    ]
-    first, limit = implausible[0]
-    raise ApiError(
-        422,
-        f"{len(implausible)} row(s) hold implausible quantities; nothing was stored: row "
-        f"{first.row}, {first.units:,} units of {first.category_code} at {first.store_code} "
-        f"(at most {limit:,}). If the figures are right, send allow_implausible=true",
-        code="implausible_quantity",
-        details=details,
-    )
+    findings = await find_implausible(session, quantities, allow_implausible=allow_implausible)
+    if findings:
+        raise refusal(findings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -16,13 +17,15 @@ from planner_gateway.repository import approvals
 from planner_gateway.schemas.charts import TOTAL
 from planner_gateway.schemas.report import (
     CategoryOutcome,
+    CheckpointLine,
     DecisionLine,
     ReforecastLine,
     SeasonReport,
 )
 from planner_gateway.season_data import SeasonData, load
 from planner_gateway.stock import season_money
-from planner_shared.db.models import VarianceCheck
+from planner_shared.db.models import VarianceCheck, WorkflowEvent
+from planner_shared.events import SellThroughComputedPayload
 
 UNITS = {"manufacturing": "units", "markdown": "percent"}
 
@@ -81,6 +84,38 @@ def _sell_through(
     """Sold over what the season held: the ledger's units available once it exists."""
     held = sum(available.get(c, 0.0) for c in codes) if available else manufactured
     return round(sold / held, 4) if held else None
+
+
+def checkpoint_note(week: int, sell_through: float, target: float, below: bool) -> str:
+    outcome = "below the target: markdown proposed" if below else "no markdown"
+    return (
+        f"checkpoint week {week}: {sell_through * 100:.1f} % against {target * 100:.0f} %, "
+        f"{outcome}"
+    )
+
+
+async def _checkpoint(session: AsyncSession, workflow_id: UUID) -> CheckpointLine | None:
+    """The newest `sell_through.computed` relayed for the season: the checkpoint's trace."""
+    event = await session.scalar(
+        select(WorkflowEvent)
+        .where(
+            WorkflowEvent.workflow_id == workflow_id,
+            WorkflowEvent.type == "sell_through.computed",
+        )
+        .order_by(WorkflowEvent.seq.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    p = SellThroughComputedPayload.model_validate(event.envelope["payload"])
+    return CheckpointLine(
+        week_number=p.week_number,
+        sell_through_fraction=p.sell_through,
+        target_sell_through_fraction=p.target,
+        below_target=p.below_target,
+        at=event.occurred_at,
+        note=checkpoint_note(p.week_number, p.sell_through, p.target, p.below_target),
+    )
 
 
 async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonReport:
@@ -143,6 +178,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
         ],
         weeks_over_threshold=list(over),
         money=money,
+        checkpoint=await _checkpoint(session, workflow_id),
         replay=await replay_section(session, data, money),
     )
 
@@ -173,82 +209,107 @@ _MONEY_METRICS = (
 )
 
 
-def _rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
-    yield (
+Row = tuple[object, ...]
+
+
+def _row(
+    section: str,
+    item: object,
+    metric: str,
+    value: object,
+    unit: str = "",
+    *,
+    by: str = "",
+    at: datetime | None = None,
+    note: str = "",
+) -> Row:
+    """One row of the long table; a missing value is an empty cell."""
+    when = at.isoformat() if at else ""
+    return (section, item, metric, "" if value is None else value, unit, by, when, note)
+
+
+def _season_rows(report: SeasonReport) -> Iterator[Row]:
+    yield _row(
         "season",
         str(report.workflow_id),
         "state",
         report.state,
-        "",
-        report.created_by,
-        report.created_at.isoformat(),
-        "",
+        by=report.created_by,
+        at=report.created_at,
     )
     for name, value in (report.parameters or {}).items():
-        yield ("parameter", name, "value", value, "", "", "", "")
+        yield _row("parameter", name, "value", value)
     for c in report.categories:
         for metric, unit in _CATEGORY_METRICS:
-            value = getattr(c, metric)
-            yield (
-                "category",
-                c.category_code,
-                metric,
-                "" if value is None else value,
-                unit,
-                "",
-                "",
-                "",
-            )
-    if report.money is not None:
-        for period in ("planned", "actual", "projected"):
-            figures = getattr(report.money, period)
-            for line in (figures.total, *figures.by_category):
-                for metric, unit in _MONEY_METRICS:
-                    value = getattr(line, metric)
-                    yield (
-                        "money",
-                        line.category_code,
-                        f"{period}_{metric}",
-                        "" if value is None else value,
-                        unit,
-                        "",
-                        "",
-                        "",
-                    )
-    yield from _replay_rows(report)
+            yield _row("category", c.category_code, metric, getattr(c, metric), unit)
+
+
+def _money_rows(report: SeasonReport) -> Iterator[Row]:
+    if report.money is None:
+        return
+    for period in ("planned", "actual", "projected"):
+        figures = getattr(report.money, period)
+        for line in (figures.total, *figures.by_category):
+            for metric, unit in _MONEY_METRICS:
+                value = getattr(line, metric)
+                yield _row("money", line.category_code, f"{period}_{metric}", value, unit)
+
+
+def _event_rows(report: SeasonReport) -> Iterator[Row]:
+    """Re-forecasts, the markdown checkpoint and the decisions: each with when and why."""
     for r in report.forecast_runs:
-        yield (
+        note = f"{r.reason} after week {r.after_week}"
+        yield _row(
             "forecast_run",
             r.run_number,
             "season_total",
             r.season_total,
             "units",
-            "",
-            r.created_at.isoformat(),
-            f"{r.reason} after week {r.after_week}",
+            at=r.created_at,
+            note=note,
+        )
+    if (c := report.checkpoint) is not None:
+        yield _row(
+            "checkpoint",
+            c.week_number,
+            "sell_through_fraction",
+            c.sell_through_fraction,
+            "fraction",
+            at=c.at,
+            note=c.note,
         )
     for d in report.decisions:
         yield from _decision_rows(d)
 
 
-def _decision_rows(d: DecisionLine) -> Iterator[tuple[object, ...]]:
-    yield ("decision", d.kind, "proposed_value", d.proposed_value, d.unit, "", "", "")
-    by, at = d.decided_by or "", d.decided_at.isoformat() if d.decided_at else ""
-    yield (
+def _decision_rows(d: DecisionLine) -> Iterator[Row]:
+    yield _row("decision", d.kind, "proposed_value", d.proposed_value, d.unit)
+    note = f"{d.action or d.status}{': ' + d.reason if d.reason else ''}"
+    by = d.decided_by or ""
+    yield _row(
         "decision",
         d.kind,
         "decided_value",
-        "" if d.decided_value is None else d.decided_value,
+        d.decided_value,
         d.unit,
-        by,
-        at,
-        f"{d.action or d.status}{': ' + d.reason if d.reason else ''}",
+        by=by,
+        at=d.decided_at,
+        note=note,
     )
     # Per category, as decided: a raised line is that category's, never spread pro rata.
     for code, units in sorted(d.decided_lines.items()):
         proposed = d.proposed_lines.get(code)
-        note = "" if proposed is None else f"proposed {proposed:g}"
-        yield ("decision_line", f"{d.kind} {code}", "decided_value", units, d.unit, by, at, note)
+        line_note = "" if proposed is None else f"proposed {proposed:g}"
+        yield _row(
+            "decision_line",
+            f"{d.kind} {code}",
+            "decided_value",
+            units,
+            d.unit,
+            by=by,
+            at=d.decided_at,
+            note=line_note,
+        )
 
 
 _REPLAY_METRICS = (
@@ -264,16 +325,21 @@ _REPLAY_METRICS = (
 )
 
 
-def _replay_rows(report: SeasonReport) -> Iterator[tuple[object, ...]]:
+def _replay_rows(report: SeasonReport) -> Iterator[Row]:
     """The replay's figures, each row's note saying they are the replay's."""
     if report.replay is None:
         return
     note = f"replay of the history from {report.replay.history_from}"
     for line in report.replay.lines:
         for metric, unit in _REPLAY_METRICS:
-            value = getattr(line, metric)
-            value = "" if value is None else value
-            yield ("replay", line.category_code, metric, value, unit, "", "", note)
+            yield _row("replay", line.category_code, metric, getattr(line, metric), unit, note=note)
+
+
+def _rows(report: SeasonReport) -> Iterator[Row]:
+    yield from _season_rows(report)
+    yield from _money_rows(report)
+    yield from _replay_rows(report)
+    yield from _event_rows(report)
 
 
 # A spreadsheet runs a cell starting with = + - @ as a formula, and one starting with a tab or

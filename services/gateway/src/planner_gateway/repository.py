@@ -249,6 +249,12 @@ async def clusters(session: AsyncSession, workflow_id: UUID) -> list[ClusterRead
     ]
 
 
+def _ordered(orders: list[ManufacturingOrderRead]) -> int | None:
+    """The order's units: as approved, else as recommended; None before any order."""
+    approved = [o.approved_quantity for o in orders if o.approved_quantity is not None]
+    return sum(approved) if approved else (sum(o.recommended_quantity for o in orders) or None)
+
+
 async def allocation_plan(
     session: AsyncSession, workflow_id: UUID, *, with_stores: bool = True
 ) -> AllocationPlanRead | None:
@@ -280,11 +286,7 @@ async def allocation_plan(
         else:
             replenished[row.store_id] += row.units
             by_week[str(row.week_number)] += row.units
-    orders = await manufacturing_orders(session, workflow_id)
-    approved = [o.approved_quantity for o in orders if o.approved_quantity is not None]
-    manufacturing_qty = (
-        sum(approved) if approved else (sum(o.recommended_quantity for o in orders) or None)
-    )
+    manufacturing_qty = _ordered(await manufacturing_orders(session, workflow_id))
     initial_total = sum(by_category.values())
     store_ids = sorted(set(initial) | set(replenished), key=lambda s: store_index[s].code)
     lines = [

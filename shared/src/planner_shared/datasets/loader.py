@@ -13,6 +13,7 @@ actuals, uploaded to the gateway only, are loaded by `planner_gateway.actuals`.)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -190,14 +191,16 @@ async def _ids(
     return dict(found.all())
 
 
-async def check_references(
-    session: AsyncSession,
+def _codes(rows: Sequence[HistoricalSaleRow | WeeklyActualRow]) -> tuple[set[str], set[str]]:
+    return {r.store_code for r in rows}, {r.category_code for r in rows}
+
+
+def _unknown_codes(
     rows: Sequence[HistoricalSaleRow | WeeklyActualRow],
+    stores: Mapping[str, UUID],
+    categories: Mapping[str, UUID],
     errors: ErrorCollector,
-) -> tuple[dict[str, UUID], dict[str, UUID]]:
-    """Store and category ids by code; an error per row naming an unknown code."""
-    stores = await _ids(session, Store, {r.store_code for r in rows})
-    categories = await _ids(session, Category, {r.category_code for r in rows})
+) -> None:
     for r in rows:
         if r.store_code not in stores:
             errors.add(
@@ -213,18 +216,29 @@ async def check_references(
                 "unknown category: load it with the categories first",
                 r.category_code,
             )
+
+
+async def check_references(
+    session: AsyncSession,
+    rows: Sequence[HistoricalSaleRow | WeeklyActualRow],
+    errors: ErrorCollector,
+) -> tuple[dict[str, UUID], dict[str, UUID]]:
+    """Store and category ids by code; an error per row naming an unknown code.
+
+    The passes over the rows run on a worker thread: a file of 10 MB is a third of a million
+    rows, and a server's event loop must not stop for them (issue 22, point 2)."""
+    store_codes, category_codes = await asyncio.to_thread(_codes, rows)
+    stores = await _ids(session, Store, store_codes)
+    categories = await _ids(session, Category, category_codes)
+    if store_codes - stores.keys() or category_codes - categories.keys():
+        await asyncio.to_thread(_unknown_codes, rows, stores, categories, errors)
     return stores, categories
 
 
-async def load_historical_sales(
-    session: AsyncSession, rows: Sequence[HistoricalSaleRow]
-) -> LoadCounts:
-    """Upsert weekly units per (store, category, week start): a re-load never double counts."""
-    require_unique(rows, ("store_code", "category_code", "week_start"))
-    errors = ErrorCollector()
-    stores, categories = await check_references(session, rows, errors)
-    errors.raise_if_any()
-    values = [
+def _history_values(
+    rows: Sequence[HistoricalSaleRow], stores: Mapping[str, UUID], categories: Mapping[str, UUID]
+) -> list[dict[str, object]]:
+    return [
         {
             "store_id": stores[r.store_code],
             "category_id": categories[r.category_code],
@@ -234,6 +248,17 @@ async def load_historical_sales(
         }
         for r in rows
     ]
+
+
+async def load_historical_sales(
+    session: AsyncSession, rows: Sequence[HistoricalSaleRow]
+) -> LoadCounts:
+    """Upsert weekly units per (store, category, week start): a re-load never double counts."""
+    await asyncio.to_thread(require_unique, rows, ("store_code", "category_code", "week_start"))
+    errors = ErrorCollector()
+    stores, categories = await check_references(session, rows, errors)
+    errors.raise_if_any()
+    values = await asyncio.to_thread(_history_values, rows, stores, categories)
     return await _upsert(
         session,
         HistoricalSale,

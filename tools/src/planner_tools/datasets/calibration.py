@@ -110,6 +110,33 @@ def _holiday_weeks(weeks: list[date]) -> dict[date, str]:
     return named
 
 
+def _holiday_uplifts(
+    weeks: list[date], chain: list[float], holidays: dict[date, str]
+) -> dict[str, list[float]]:
+    """Each holiday week's chain sales over a baseline of ordinary weeks, by holiday."""
+    uplifts: dict[str, list[float]] = defaultdict(list)
+    index = {w: i for i, w in enumerate(weeks)}
+    for week_end, name in holidays.items():
+        if name == "new_year":
+            continue
+        if name == "easter":
+            # Spring has no holiday-free stretch in common with the others: Easter is measured
+            # against the non-holiday weeks around it.
+            at = index[week_end]
+            around = weeks[max(0, at - 6) : at + 7]
+            before = [w for w in around if w not in holidays]
+        else:
+            # The winter holidays share one baseline, the eight weeks before Thanksgiving week
+            # (no holiday, late September to mid November), so they compare to one level.
+            anchor = thanksgiving(week_end.year) + timedelta(days=1)
+            before = [w for w in weeks if timedelta(days=7) <= anchor - w <= timedelta(days=56)]
+        if len(before) < 6:
+            continue
+        baseline = statistics.median(chain[index[w]] for w in before)
+        uplifts[name].append(chain[index[week_end]] / baseline)
+    return uplifts
+
+
 def measure(path: Path) -> Calibration:
     sales = _read(path)
     weeks = sorted(next(iter(sales.values())))
@@ -138,26 +165,7 @@ def measure(path: Path) -> Calibration:
         if weeks[i] not in holidays and weeks[i - YEAR_WEEKS] not in holidays
     ]
 
-    uplifts: dict[str, list[float]] = defaultdict(list)
-    index = {w: i for i, w in enumerate(weeks)}
-    for week_end, name in holidays.items():
-        if name == "new_year":
-            continue
-        if name == "easter":
-            # Spring has no holiday-free stretch in common with the others: Easter is measured
-            # against the non-holiday weeks around it.
-            at = index[week_end]
-            around = weeks[max(0, at - 6) : at + 7]
-            before = [w for w in around if w not in holidays]
-        else:
-            # The winter holidays share one baseline, the eight weeks before Thanksgiving week
-            # (no holiday, late September to mid November), so they compare to one level.
-            anchor = thanksgiving(week_end.year) + timedelta(days=1)
-            before = [w for w in weeks if timedelta(days=7) <= anchor - w <= timedelta(days=56)]
-        if len(before) < 6:
-            continue
-        baseline = statistics.median(chain[index[w]] for w in before)
-        uplifts[name].append(chain[index[week_end]] / baseline)
+    uplifts = _holiday_uplifts(weeks, chain, holidays)
 
     level_values = list(levels.values())
 

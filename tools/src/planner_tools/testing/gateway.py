@@ -160,6 +160,18 @@ async def seed_reference(sessionmaker: Sessions) -> dict[str, UUID]:
     return ids
 
 
+# A short season the console's reads are tested on: four weeks from Monday 1 March 2027,
+# weekly replenishment, 40 % held at the DC, the markdown checkpoint at week 2.
+FOUR_WEEK_SEASON: dict[str, Any] = {
+    "forecast_horizon_weeks": 4,
+    "season_start_date": "2027-03-01",
+    "replenishment_strategy": "weekly",
+    "dc_holdback_percentage": 40.0,
+    "markdown_checkpoint_week": 2,
+    "markdown_threshold": 0.6,
+}
+
+
 async def new_workflow(
     sessionmaker: Sessions,
     state: str = "created",

@@ -20,6 +20,7 @@ refusal rolls back with the rest of the transaction (409 `missing_weeks`).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -33,7 +34,7 @@ from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner, SeasonWriter
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, responses
-from planner_gateway.plausibility import HARD_CEILING, Quantity, refuse_implausible
+from planner_gateway.plausibility import HARD_CEILING, quantities, refuse_implausible
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_gateway.services import actuals
 from planner_gateway.state import GatewayState
@@ -180,18 +181,16 @@ async def upload_historical_sales(
     allow_implausible: AllowImplausible = False,
 ) -> HistoricalSalesUploaded:
     parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state)
-    await refuse_implausible(
-        session,
-        [Quantity(r.row, r.store_code, r.category_code, r.units, "units") for r in parsed.rows],
-        allow_implausible=allow_implausible,
-    )
+    # A pass over every row of a large file: on a worker thread, as the parse.
+    over_floor = await asyncio.to_thread(quantities, parsed.rows, "units")
+    await refuse_implausible(session, over_floor, allow_implausible=allow_implausible)
     before = await stored_sales(session, parsed.rows)
     try:
         counts = await load_historical_sales(session, parsed.rows)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
     # Who overwrote which week, in the same transaction as the overwrite.
-    record_sales_upload(
+    await record_sales_upload(
         session,
         parsed.rows,
         before,

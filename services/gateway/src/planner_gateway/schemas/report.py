@@ -114,6 +114,28 @@ class ReforecastLine(BaseModel):
     created_at: datetime
 
 
+class CheckpointLine(BaseModel):
+    """The markdown checkpoint's sell-through against its target, and what followed."""
+
+    model_config = _examples(
+        {
+            "week_number": 8,
+            "sell_through_fraction": 0.65,
+            "target_sell_through_fraction": 0.55,
+            "below_target": False,
+            "at": "2027-04-26T08:00:05Z",
+            "note": "checkpoint week 8: 65.0 % against 55 %, no markdown",
+        }
+    )
+
+    week_number: int
+    sell_through_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
+    target_sell_through_fraction: float = Field(json_schema_extra=FRACTION_SCHEMA)
+    below_target: bool
+    at: datetime
+    note: str = Field(description="The line as the Markdown tab writes it.")
+
+
 class SeasonReport(BaseModel):
     model_config = _examples(
         {
@@ -132,6 +154,7 @@ class SeasonReport(BaseModel):
             "money": example_of(SeasonMoney),
             "name": "Spring 2025 womenswear",
             "replay": None,
+            "checkpoint": example_of(CheckpointLine),
         }
     )
 
@@ -157,4 +180,9 @@ class SeasonReport(BaseModel):
         default=None,
         description="For a past season replayed from the history: the plan against what "
         "happened, labelled as the replay's figures; null for a season that was not replayed.",
+    )
+    checkpoint: CheckpointLine | None = Field(
+        default=None,
+        description="The markdown checkpoint once it is passed (a markdown proposed or not); "
+        "null before it or in a season without one.",
     )

@@ -12,15 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from planner_gateway import SERVICE_NAME
 from planner_gateway.access import refuse_foreign_write
 from planner_gateway.actuals import ActualsLoad, load_weekly_actuals
 from planner_gateway.auth import Principal
 from planner_gateway.errors import ApiError, one_of, wrong_state
-from planner_gateway.plausibility import Quantity, refuse_implausible
+from planner_gateway.plausibility import (
+    Finding,
+    add_findings,
+    find_implausible,
+    quantities,
+    refusal,
+)
 from planner_gateway.repository import get_workflow, weeks_with_actuals
 from planner_shared.bus.router import MessageContext
-from planner_shared.datasets.csv_formats import ErrorCollector, WeeklyActualRow
+from planner_shared.datasets.csv_formats import CsvValidationError, ErrorCollector, WeeklyActualRow
 from planner_shared.events import (
     ActualsUploaded,
     ActualsUploadedPayload,
@@ -74,6 +82,24 @@ def refuse_gap(week: int, stored: Sequence[int]) -> None:
         )
 
 
+async def _implausible(
+    session: AsyncSession,
+    rows: Sequence[WeeklyActualRow],
+    allow_implausible: bool,
+    errors: ErrorCollector | None,
+) -> list[Finding]:
+    """The rows past the plausibility bound: refused at once without a collector; with one,
+    listed beside the file's other problems so one answer names them all."""
+    findings = await find_implausible(
+        session, quantities(rows, "units_sold"), allow_implausible=allow_implausible
+    )
+    if findings and errors is None:
+        raise refusal(findings)
+    if errors is not None:
+        add_findings(errors, findings)
+    return findings
+
+
 async def upload_week(
     uow: MessageContext,
     *,
@@ -93,33 +119,29 @@ async def upload_week(
     loader's `CsvValidationError` / `IncompleteWeekError`; the caller's transaction rolls back
     then.
     """
-    session = uow.session
-    uploaded_by = principal.name
-    # With the file's own problems already found, those come first, in one answer.
-    if not errors:
-        await refuse_implausible(
-            session,
-            [
-                Quantity(r.row, r.store_code, r.category_code, r.units_sold, "units_sold")
-                for r in rows
-            ],
-            allow_implausible=allow_implausible,
-        )
+    session, uploaded_by = uow.session, principal.name
+    findings = await _implausible(session, rows, allow_implausible, errors)
     # Locked so a state change (or a second upload) cannot interleave with this one.
     workflow = await get_workflow(session, workflow_id, lock=True)
     refuse_foreign_write(workflow.created_by, principal, workflow_id, "upload actuals to")
     refuse_state(WorkflowState(workflow.state), workflow_id)
-    load = await load_weekly_actuals(
-        session,
-        workflow_id=workflow_id,
-        rows=rows,
-        filename=filename,
-        uploaded_by=uploaded_by,
-        sha256=sha256,
-        week_number=week_number,
-        missing_as_zero=missing_as_zero,
-        errors=errors,
-    )
+    try:
+        load = await load_weekly_actuals(
+            session,
+            workflow_id=workflow_id,
+            rows=rows,
+            filename=filename,
+            uploaded_by=uploaded_by,
+            sha256=sha256,
+            week_number=week_number,
+            missing_as_zero=missing_as_zero,
+            errors=errors,
+        )
+    except CsvValidationError as exc:
+        if findings and exc.total == len(findings):
+            # Nothing else is wrong: the specific refusal, which says how to keep the figures.
+            raise refusal(findings) from None
+        raise
     # Checked after the load (which knows the week); a refusal rolls the load back.
     refuse_gap(load.week_number, await weeks_with_actuals(session, workflow_id))
     event = ActualsUploaded(

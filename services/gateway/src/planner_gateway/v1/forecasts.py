@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from planner_gateway import repository
 from planner_gateway.auth import CurrentPrincipal
 from planner_gateway.deps import WriteSession
 from planner_gateway.errors import ApiError
+from planner_gateway.schemas.resources import ClusterRead
 from planner_gateway.v1 import ids, lookup, plan_data, tiers, units
 from planner_gateway.v1.schemas import ClusterAnswer, ClusterStore, CurveWeek, ForecastAnswer
 from planner_shared.db.frontend_v1 import V1Workflow
@@ -67,37 +69,24 @@ async def _demand_summary(session: AsyncSession, season: lookup.Season) -> str:
     return summary or ""
 
 
-async def forecast_answer(
-    session: AsyncSession, season: lookup.Season, raw_id: str
-) -> ForecastAnswer:
-    w = season.require_workflow(f"forecast {raw_id}")
-    params = season.parameters
-    p = await plan_data.plan(session, w.id, params, f"forecast {raw_id}")
-    actual = await plan_data.actuals(session, p)
-    curve = []
-    for number, week in p.weeks.items():
-        sold = actual.by_week.get(number)
-        curve.append(
-            CurveWeek(
-                week_number=number,
-                week_start_date=week.week_start,
-                week_end_date=week.week_start + timedelta(days=6),
-                forecasted_units=round(week.point, 2),
-                demand_units=round(week.point, 2),
-                confidence_lower=round(week.lower_95, 2),
-                confidence_upper=round(week.upper_95, 2),
-                actual_units=sold,
-                variance_pct=None
-                if sold is None
-                else plan_data.signed_variance_pct(sold, week.point),
-            )
-        )
-    methods = sorted({f.forecasting_method for f in p.latest})
-    mapes = [m for f in p.latest if (m := _mape(f.diagnostics)) is not None]
-    orders = await repository.manufacturing_orders(session, w.id)
-    clusters = await repository.clusters(session, w.id)
+def _curve_week(number: int, week: plan_data.WeekForecast, sold: float | None) -> CurveWeek:
+    return CurveWeek(
+        week_number=number,
+        week_start_date=week.week_start,
+        week_end_date=week.week_start + timedelta(days=6),
+        forecasted_units=round(week.point, 2),
+        demand_units=round(week.point, 2),
+        confidence_lower=round(week.lower_95, 2),
+        confidence_upper=round(week.upper_95, 2),
+        actual_units=sold,
+        variance_pct=None if sold is None else plan_data.signed_variance_pct(sold, week.point),
+    )
+
+
+def _cluster_distribution(clusters: list[ClusterRead]) -> dict[str, float]:
+    """Each cluster's share of the units: its allocation's, else its share of demand."""
     share_total = sum(float(c.profile.get("demand_share", 0.0)) for c in clusters) or 1.0
-    distribution = {
+    return {
         c.cluster_name: units.percent(
             c.allocation_fraction
             if c.allocation_fraction is not None
@@ -105,6 +94,22 @@ async def forecast_answer(
         )
         for c in clusters
     }
+
+
+async def forecast_answer(
+    session: AsyncSession, season: lookup.Season, raw_id: str
+) -> ForecastAnswer:
+    w = season.require_workflow(f"forecast {raw_id}")
+    params = season.parameters
+    p = await plan_data.plan(session, w.id, params, f"forecast {raw_id}")
+    actual = await plan_data.actuals(session, p)
+    curve = [
+        _curve_week(number, week, actual.by_week.get(number)) for number, week in p.weeks.items()
+    ]
+    methods = sorted({f.forecasting_method for f in p.latest})
+    mapes = [m for f in p.latest if (m := _mape(f.diagnostics)) is not None]
+    orders = await repository.manufacturing_orders(session, w.id)
+    distribution = _cluster_distribution(await repository.clusters(session, w.id))
     peak = max(curve, key=lambda c: c.forecasted_units).week_number if curve else 1
     return ForecastAnswer(
         forecast_id=ids.forecast_id(season.v1_id),
@@ -180,6 +185,54 @@ async def _clustered_workflow(session: AsyncSession, workflow_id: str | None) ->
     return await lookup.season(session, str(newest))
 
 
+async def _initial_units(session: AsyncSession, workflow_id: UUID) -> dict[Any, int]:
+    """Units of the first delivery, by store id."""
+    initial: dict[Any, int] = {}
+    for store_id, units_ in await session.execute(
+        select(Allocation.store_id, Allocation.units).where(
+            Allocation.workflow_id == workflow_id, Allocation.kind == "initial"
+        )
+    ):
+        initial[store_id] = initial.get(store_id, 0) + int(units_)
+    return initial
+
+
+def _confidence(p: plan_data.Plan) -> float:
+    """0-100: how narrow the season's 95 % band is against its forecast."""
+    spread = sum(wk.upper_95 - wk.lower_95 for wk in p.weeks.values())
+    point = sum(wk.point for wk in p.weeks.values())
+    if point <= 0:
+        return 0.0
+    return round(max(0.0, min(100.0, 100.0 * (1 - spread / (2 * point)))), 1)
+
+
+def _cluster_store(
+    s: Store,
+    expected: float,
+    sent: int | None,
+    horizon: int,
+    confidence: float,
+    tier: tiers.SizeTier,
+) -> ClusterStore:
+    """A store of a cluster: its forecast share, and its status by the weeks its first
+    delivery covers (two or more: active; one: warning; less: low stock)."""
+    cover = None if not sent or expected <= 0 else sent / (expected / horizon)
+    status = "Active" if cover is None or cover >= 2 else "Warning" if cover >= 1 else "Low Stock"
+    return ClusterStore(
+        store_id=s.code,
+        store_name=s.name,
+        location=s.region,
+        forecast_units=round(expected, 1),
+        confidence=confidence,
+        status=status,
+        size_tier=tier,
+        size_sqft=s.size_sqft,
+        income_level=None,
+        foot_traffic=round(s.weekly_traffic / 7.0, 1),
+        mall_location=s.format == "mall",
+    )
+
+
 @router.get(
     "/stores/clusters",
     response_model=list[ClusterAnswer],
@@ -196,18 +249,8 @@ async def clusters(
     p = await plan_data.plan(session, w.id, season.parameters, f"clusters of {season.v1_id}")
     shares = await plan_data.store_shares(session, p)
     stores = {s.code: s for s in await session.scalars(select(Store))}
-    initial: dict[Any, int] = {}
-    for store_id, units_ in await session.execute(
-        select(Allocation.store_id, Allocation.units).where(
-            Allocation.workflow_id == w.id, Allocation.kind == "initial"
-        )
-    ):
-        initial[store_id] = initial.get(store_id, 0) + int(units_)
-    spread = sum(wk.upper_95 - wk.lower_95 for wk in p.weeks.values())
-    point = sum(wk.point for wk in p.weeks.values())
-    confidence = round(
-        max(0.0, min(100.0, 100.0 * (1 - spread / (2 * point)))) if point > 0 else 0.0, 1
-    )
+    initial = await _initial_units(session, w.id)
+    confidence = _confidence(p)
     size_tier = tiers.size_tiers({code: s.size_sqft for code, s in stores.items()})
     fashion = tiers.fashion_tiers([c.label for c in sorted(found, key=lambda c: c.label)])
     horizon = season.parameters.forecast_horizon_weeks
@@ -218,34 +261,17 @@ async def clusters(
     all_forecast = sum(forecast_total.values()) or 1.0
     answers = []
     for c in found:
-        members = []
-        for code in c.stores:
-            s = stores[code]
-            expected = shares.get(s.id, 0.0) * p.season_total
-            sent = initial.get(s.id)
-            cover = None if not sent or expected <= 0 else sent / (expected / horizon)
-            status = (
-                "Active"
-                if cover is None or cover >= 2
-                else "Warning"
-                if cover >= 1
-                else "Low Stock"
+        members = [
+            _cluster_store(
+                stores[code],
+                shares.get(stores[code].id, 0.0) * p.season_total,
+                initial.get(stores[code].id),
+                horizon,
+                confidence,
+                size_tier[code],
             )
-            members.append(
-                ClusterStore(
-                    store_id=s.code,
-                    store_name=s.name,
-                    location=s.region,
-                    forecast_units=round(expected, 1),
-                    confidence=confidence,
-                    status=status,
-                    size_tier=size_tier[s.code],
-                    size_sqft=s.size_sqft,
-                    income_level=None,
-                    foot_traffic=round(s.weekly_traffic / 7.0, 1),
-                    mall_location=s.format == "mall",
-                )
-            )
+            for code in c.stores
+        ]
         answers.append(
             ClusterAnswer(
                 cluster_id=str(c.cluster_id),

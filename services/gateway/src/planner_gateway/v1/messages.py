@@ -81,6 +81,35 @@ def _human_input_data(message: dict[str, Any], ctx: StreamContext) -> dict[str, 
     return data
 
 
+def _completed(message: dict[str, Any], ctx: StreamContext, agent: str, at: str) -> dict[str, Any]:
+    """An agent's card done: at 100 %, with how long it ran since it started."""
+    ctx.progress[agent] = 100
+    began = ctx.started.pop(agent, None)
+    ended = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    duration = (ended - began).total_seconds() if began else 0.0
+    result = message.get("result")
+    return {
+        "type": "agent_completed",
+        "agent": agent,
+        "duration_seconds": round(max(duration, 0.0), 3),
+        "result": result if isinstance(result, dict) else None,
+        "message": message.get("message"),
+    }
+
+
+def _progress(message: dict[str, Any], ctx: StreamContext, agent: str) -> dict[str, Any]:
+    """A progress line; the card keeps its last percentage when the message gives none."""
+    pct = message.get("progress_pct")
+    if isinstance(pct, int | float):
+        ctx.progress[agent] = int(max(0, min(100, round(pct))))
+    return {
+        "type": "agent_progress",
+        "agent": agent,
+        "message": str(message.get("message") or ""),
+        "progress_pct": ctx.progress.get(agent, 0),
+    }
+
+
 def translate(message: dict[str, Any], ctx: StreamContext) -> list[dict[str, Any]]:
     """The v1 messages (none, one or two) for one `/ws` message."""
     kind = message.get("type")
@@ -93,21 +122,7 @@ def translate(message: dict[str, Any], ctx: StreamContext) -> list[dict[str, Any
         ctx.started[agent] = datetime.fromisoformat(at.replace("Z", "+00:00"))
         return [base | {"type": "agent_started", "agent": agent, "message": message.get("message")}]
     if kind == "agent_completed":
-        ctx.progress[agent] = 100
-        began = ctx.started.pop(agent, None)
-        ended = datetime.fromisoformat(at.replace("Z", "+00:00"))
-        duration = (ended - began).total_seconds() if began else 0.0
-        result = message.get("result")
-        return [
-            base
-            | {
-                "type": "agent_completed",
-                "agent": agent,
-                "duration_seconds": round(max(duration, 0.0), 3),
-                "result": result if isinstance(result, dict) else None,
-                "message": message.get("message"),
-            }
-        ]
+        return [base | _completed(message, ctx, agent, at)]
     if kind == "human_input_required":
         return [
             base
@@ -131,18 +146,7 @@ def translate(message: dict[str, Any], ctx: StreamContext) -> list[dict[str, Any
         ]
     out: list[dict[str, Any]] = []
     if kind in ("agent_progress", "workflow_complete"):
-        pct = message.get("progress_pct")
-        if isinstance(pct, int | float):
-            ctx.progress[agent] = int(max(0, min(100, round(pct))))
-        out.append(
-            base
-            | {
-                "type": "agent_progress",
-                "agent": agent,
-                "message": str(message.get("message") or ""),
-                "progress_pct": ctx.progress.get(agent, 0),
-            }
-        )
+        out.append(base | _progress(message, ctx, agent))
     data = message.get("data") or {}
     if (
         message.get("event_type") == "workflow.state_changed"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -20,7 +21,11 @@ from planner_gateway import repository
 from planner_gateway.auth import CurrentPrincipal, Planner
 from planner_gateway.deps import WriteSession
 from planner_gateway.errors import ApiError
-from planner_gateway.schemas.resources import ManufacturingOrderRead, MarkdownRead
+from planner_gateway.schemas.resources import (
+    ManufacturingOrderRead,
+    MarkdownRead,
+    StoreAllocationRead,
+)
 from planner_gateway.v1 import ids, lookup, plan_data, units
 from planner_gateway.v1.messages import timestamp
 from planner_gateway.v1.schemas import (
@@ -44,6 +49,7 @@ from planner_shared.markdown import (
     lift_per_markdown_point,
     sell_through_after_markdown,
 )
+from planner_shared.parameters import SeasonParameters
 
 router = APIRouter()
 
@@ -55,6 +61,46 @@ DEFAULT_LIFT_PER_POINT = 1.5
 
 
 # ---------------------------------------------------------------- §13, §14 variance
+async def _verdict(
+    session: AsyncSession, workflow_id: UUID, week: int, pct: float
+) -> tuple[bool, str | None]:
+    """Whether the week was over the threshold and what followed: the stored check's word,
+    else the default threshold's (no action known)."""
+    check = await session.scalar(
+        select(VarianceCheck).where(
+            VarianceCheck.workflow_id == workflow_id, VarianceCheck.week_number == week
+        )
+    )
+    if check is None:
+        return abs(pct) > DEFAULT_THRESHOLD * 100, None
+    started = week in await repository.runs_started_by_week(session, workflow_id)
+    return check.exceeded, "reforecast_triggered" if started else "none"
+
+
+async def _store_variance(
+    session: AsyncSession, p: plan_data.Plan, actual: plan_data.Actuals, week: int, forecast: float
+) -> list[StoreVariance]:
+    """Each store's weeks so far against its share of the forecast."""
+    shares = await plan_data.store_shares(session, p)
+    stores = {s.id: s for s in await session.scalars(select(Store).order_by(Store.code))}
+    by_store: defaultdict[UUID, float] = defaultdict(float)
+    for n in range(1, week + 1):
+        for store, units_ in actual.by_week_store.get(n, {}).items():
+            by_store[store] += units_
+    return [
+        StoreVariance(
+            store_id=s.code,
+            store_name=s.name,
+            forecasted=round(forecast * shares.get(s.id, 0.0), 2),
+            actual=by_store.get(s.id, 0.0),
+            variance_pct=plan_data.signed_variance_pct(
+                by_store.get(s.id, 0.0), forecast * shares.get(s.id, 0.0)
+            ),
+        )
+        for s in stores.values()
+    ]
+
+
 async def _variance(session: AsyncSession, raw_id: str, week: int) -> WeekVariance:
     season = await lookup.season(session, raw_id, "variance")
     w = season.require_workflow(f"variance of {raw_id}")
@@ -75,41 +121,9 @@ async def _variance(session: AsyncSession, raw_id: str, week: int) -> WeekVarian
         )
     forecast = sum(p.weeks[n].point for n in range(1, week + 1) if n in p.weeks)
     sold = sum(actual.by_week[n] for n in range(1, week + 1))
-    check = await session.scalar(
-        select(VarianceCheck).where(
-            VarianceCheck.workflow_id == w.id, VarianceCheck.week_number == week
-        )
-    )
     pct = plan_data.signed_variance_pct(sold, forecast)
-    if check is not None:
-        exceeded, action = (
-            check.exceeded,
-            (
-                "reforecast_triggered"
-                if week in await repository.runs_started_by_week(session, w.id)
-                else "none"
-            ),
-        )
-    else:
-        exceeded, action = abs(pct) > DEFAULT_THRESHOLD * 100, None
-    shares = await plan_data.store_shares(session, p)
-    stores = {s.id: s for s in await session.scalars(select(Store).order_by(Store.code))}
-    by_store: defaultdict[UUID, float] = defaultdict(float)
-    for n in range(1, week + 1):
-        for store, units_ in actual.by_week_store.get(n, {}).items():
-            by_store[store] += units_
-    lines = [
-        StoreVariance(
-            store_id=s.code,
-            store_name=s.name,
-            forecasted=round(forecast * shares.get(s.id, 0.0), 2),
-            actual=by_store.get(s.id, 0.0),
-            variance_pct=plan_data.signed_variance_pct(
-                by_store.get(s.id, 0.0), forecast * shares.get(s.id, 0.0)
-            ),
-        )
-        for s in stores.values()
-    ]
+    exceeded, action = await _verdict(session, w.id, week, pct)
+    lines = await _store_variance(session, p, actual, week, forecast)
     return WeekVariance(
         forecast_id=ids.forecast_id(season.v1_id),
         workflow_id=season.v1_id,
@@ -209,108 +223,136 @@ def _planned_stores(orders: list[ManufacturingOrderRead]) -> dict[str, _PlannedS
     return planned
 
 
-async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
-    season = await lookup.season(session, raw_id, "allocation")
-    w = season.require_workflow(f"allocation {raw_id}")
-    plan = await repository.allocation_plan(session, w.id)
-    if plan is None:
-        raise ApiError(
-            404,
-            f"allocation {raw_id} not found: the manufacturing order is not approved and "
-            f"allocated yet (workflow {season.v1_id} is {season.status})",
+@dataclass(frozen=True)
+class _StoreFacts:
+    """What the allocation's store lines read besides the plan."""
+
+    stores: dict[str, Store]
+    planned: dict[str, _PlannedStore]
+    safety: dict[str, UploadedSafetyStock]
+    sold: dict[UUID, int]
+    shares: dict[UUID, float]
+    season_total: float
+    horizon: int
+    weeks_sold: int
+
+
+def _store_line(
+    line: StoreAllocationRead, facts: _StoreFacts, holdback: int, initial_total: int
+) -> tuple[StoreAllocation, int]:
+    """A store's line of the plan, and the units it holds now."""
+    store = facts.stores[line.store_id]
+    on_hand = line.total_season_allocation - int(facts.sold.get(store.id, 0))
+    weekly = facts.shares.get(store.id, 0.0) * facts.season_total / facts.horizon
+    s = facts.safety.get(line.store_id)
+    mine = facts.planned.get(line.store_id)
+    answer = StoreAllocation(
+        store_id=line.store_id,
+        store_name=line.store_name,
+        cluster_id=str(line.cluster_id) if line.cluster_id else "",
+        season_total=line.total_season_allocation,
+        initial_allocation=line.initial_allocation,
+        dc_holdback=round(holdback * line.initial_allocation / initial_total),
+        current_inventory=on_hand,
+        weeks_of_supply=round(on_hand / weekly, 2) if weekly > 0 else 0.0,
+        lead_time_days=mine.lead_time_days if mine else None,
+        safety_stock_units=mine.safety_stock_units if mine else None,
+        reorder_point=s.reorder_point if s else None,
+    )
+    return answer, on_hand
+
+
+def _store_warnings(
+    line: StoreAllocationRead,
+    on_hand: int,
+    facts: _StoreFacts,
+    params: SeasonParameters,
+    holdback: int,
+) -> Iterator[DcWarning]:
+    s = facts.safety.get(line.store_id)
+    mine = facts.planned.get(line.store_id)
+    if s is not None and on_hand < s.reorder_point:
+        yield DcWarning(
+            week_number=max(facts.weeks_sold, 1),
+            dc_remaining=0,
+            message=f"{line.store_id} holds {on_hand:,} units, below its reorder "
+            f"point {s.reorder_point:,}",
+            severity="warning",
         )
-    params = season.parameters
+    if (
+        mine is not None
+        and mine.transit_weeks > 1
+        and params.replenishment_strategy.value != "none"
+    ):
+        yield DcWarning(
+            week_number=mine.last_replenishment_week or 1,
+            dc_remaining=holdback,
+            message=f"{line.store_id}: a {mine.lead_time_days}-day lead time puts a "
+            f"delivery {mine.transit_weeks} weeks in transit; it is replenished at the "
+            f"latest at the end of week {mine.last_replenishment_week} of "
+            f"{params.forecast_horizon_weeks}",
+            severity="info",
+        )
+
+
+async def _store_facts(
+    session: AsyncSession,
+    workflow_id: UUID,
+    orders: list[ManufacturingOrderRead],
+    params: SeasonParameters,
+    what: str,
+) -> _StoreFacts:
     stores = {s.code: s for s in await session.scalars(select(Store))}
     by_id = {s.id: s for s in stores.values()}
-    orders = await repository.manufacturing_orders(session, w.id)
-    planned = _planned_stores(orders)
     # The reorder point is shown and warned on here only: no part of planning reads it.
     safety = {
         by_id[r.store_id].code: r
         for r in await session.scalars(
-            select(UploadedSafetyStock).where(UploadedSafetyStock.workflow_id == w.id)
+            select(UploadedSafetyStock).where(UploadedSafetyStock.workflow_id == workflow_id)
         )
     }
     sold = dict(
         (
             await session.execute(
                 select(WeeklyActual.store_id, func.sum(WeeklyActual.units_sold))
-                .where(WeeklyActual.workflow_id == w.id)
+                .where(WeeklyActual.workflow_id == workflow_id)
                 .group_by(WeeklyActual.store_id)
             )
         ).all()
     )
-    weeks_sold = len(await repository.weeks_with_actuals(session, w.id))
-    holdback = plan.holdback_total or 0
-    initial_total = plan.initial_allocation_total or 1
-    p = await plan_data.plan(session, w.id, params, f"allocation {raw_id}")
-    shares = await plan_data.store_shares(session, p)
-    lines: list[StoreAllocation] = []
-    warnings: list[DcWarning] = []
-    for line in plan.store_allocations:
-        store = stores[line.store_id]
-        on_hand = line.total_season_allocation - int(sold.get(store.id, 0))
-        weekly = shares.get(store.id, 0.0) * p.season_total / params.forecast_horizon_weeks
-        s = safety.get(line.store_id)
-        mine = planned.get(line.store_id)
-        lines.append(
-            StoreAllocation(
-                store_id=line.store_id,
-                store_name=line.store_name,
-                cluster_id=str(line.cluster_id) if line.cluster_id else "",
-                season_total=line.total_season_allocation,
-                initial_allocation=line.initial_allocation,
-                dc_holdback=round(holdback * line.initial_allocation / initial_total),
-                current_inventory=on_hand,
-                weeks_of_supply=round(on_hand / weekly, 2) if weekly > 0 else 0.0,
-                lead_time_days=mine.lead_time_days if mine else None,
-                safety_stock_units=mine.safety_stock_units if mine else None,
-                reorder_point=s.reorder_point if s else None,
-            )
-        )
-        if s is not None and on_hand < s.reorder_point:
-            warnings.append(
-                DcWarning(
-                    week_number=max(weeks_sold, 1),
-                    dc_remaining=0,
-                    message=f"{line.store_id} holds {on_hand:,} units, below its reorder "
-                    f"point {s.reorder_point:,}",
-                    severity="warning",
-                )
-            )
-        if (
-            mine is not None
-            and mine.transit_weeks > 1
-            and params.replenishment_strategy.value != "none"
-        ):
-            warnings.append(
-                DcWarning(
-                    week_number=mine.last_replenishment_week or 1,
-                    dc_remaining=holdback,
-                    message=f"{line.store_id}: a {mine.lead_time_days}-day lead time puts a "
-                    f"delivery {mine.transit_weeks} weeks in transit; it is replenished at the "
-                    f"latest at the end of week {mine.last_replenishment_week} of "
-                    f"{params.forecast_horizon_weeks}",
-                    severity="info",
-                )
-            )
+    p = await plan_data.plan(session, workflow_id, params, what)
+    return _StoreFacts(
+        stores=stores,
+        planned=_planned_stores(orders),
+        safety=safety,
+        sold=sold,
+        shares=await plan_data.store_shares(session, p),
+        season_total=p.season_total,
+        horizon=params.forecast_horizon_weeks,
+        weeks_sold=len(await repository.weeks_with_actuals(session, workflow_id)),
+    )
+
+
+async def _replenishment(
+    session: AsyncSession, workflow_id: UUID, codes: dict[UUID, str], holdback: int
+) -> tuple[list[ReplenishmentWeek], list[DcWarning]]:
+    """The DC's shipments week by week, and a warning each week it runs low."""
     shipments: defaultdict[int, list[Shipment]] = defaultdict(list)
     for week, store_id, units_ in await session.execute(
         select(Allocation.week_number, Allocation.store_id, func.sum(Allocation.units))
-        .where(Allocation.workflow_id == w.id, Allocation.kind == "replenishment")
+        .where(Allocation.workflow_id == workflow_id, Allocation.kind == "replenishment")
         .group_by(Allocation.week_number, Allocation.store_id)
         .order_by(Allocation.week_number)
     ):
         if units_:
             shipments[week].append(
                 Shipment(
-                    store_id=by_id[store_id].code,
-                    quantity=int(units_),
-                    reason="replenish_to_forecast",
+                    store_id=codes[store_id], quantity=int(units_), reason="replenish_to_forecast"
                 )
             )
     remaining = holdback
     weeks: list[ReplenishmentWeek] = []
+    warnings: list[DcWarning] = []
     for week in sorted(shipments):
         shipped = sum(s.quantity for s in shipments[week])
         remaining -= shipped
@@ -332,6 +374,31 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
                     severity="critical" if remaining <= 0 else "warning",
                 )
             )
+    return weeks, warnings
+
+
+async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
+    season = await lookup.season(session, raw_id, "allocation")
+    w = season.require_workflow(f"allocation {raw_id}")
+    plan = await repository.allocation_plan(session, w.id)
+    if plan is None:
+        raise ApiError(
+            404,
+            f"allocation {raw_id} not found: the manufacturing order is not approved and "
+            f"allocated yet (workflow {season.v1_id} is {season.status})",
+        )
+    params = season.parameters
+    orders = await repository.manufacturing_orders(session, w.id)
+    facts = await _store_facts(session, w.id, orders, params, f"allocation {raw_id}")
+    holdback = plan.holdback_total or 0
+    lines: list[StoreAllocation] = []
+    warnings: list[DcWarning] = []
+    for line in plan.store_allocations:
+        answer, on_hand = _store_line(line, facts, holdback, plan.initial_allocation_total or 1)
+        lines.append(answer)
+        warnings.extend(_store_warnings(line, on_hand, facts, params, holdback))
+    codes = {s.id: s.code for s in facts.stores.values()}
+    weeks, low = await _replenishment(session, w.id, codes, holdback)
     strategy = units.strategy_to_v1(params.replenishment_strategy.value)
     return AllocationAnswer(
         allocation_id=ids.allocation_id(season.v1_id),
@@ -349,7 +416,7 @@ async def _allocation(session: AsyncSession, raw_id: str) -> AllocationAnswer:
         dc_holdback_total=holdback,
         store_allocations=lines,
         replenishment_plan=weeks,
-        dc_inventory_warnings=warnings,
+        dc_inventory_warnings=warnings + low,
     )
 
 
@@ -466,6 +533,51 @@ async def _unsold_value(session: AsyncSession, workflow_id: UUID) -> float:
     )
 
 
+def _checkpoint_outcome(
+    proposals: list[MarkdownRead], memory: dict[str, Any], params: SeasonParameters
+) -> tuple[float, float, float, float, str, str] | None:
+    """Sell-through, target, elasticity, depth, status and reasoning of the checkpoint: the
+    newest proposal's, else the passed checkpoint's (no markdown); None before it."""
+    if proposals:
+        m = proposals[-1]
+        percent = (
+            m.decided_markdown_pct
+            if m.decided_markdown_pct is not None
+            else m.recommended_markdown_pct
+        )
+        return (
+            m.sell_through_fraction,
+            m.target_sell_through_fraction,
+            m.elasticity_coefficient,
+            percent,
+            m.status,
+            m.reasoning,
+        )
+    if "sell_through" not in memory:
+        return None
+    actual = float(memory["sell_through"])
+    target = float(memory.get("target", params.markdown_threshold))
+    reasoning = (
+        f"sell-through {actual:.1%} at week {params.markdown_checkpoint_week} meets "
+        f"the target {target:.0%}"
+    )
+    return actual, target, 0.0, 0.0, "not_needed", reasoning
+
+
+def _risk_assessment(lift: float, uploaded: bool, proposals: list[MarkdownRead]) -> str:
+    source = (
+        "(from the uploaded markdown history)"
+        if uploaded
+        else "(the design's default: no markdown history uploaded)"
+    )
+    elasticity = (
+        f"; elasticity from the {proposals[-1].elasticity_source}"
+        if proposals and proposals[-1].elasticity_source
+        else ""
+    )
+    return f"demand lift {lift:.2f} per markdown point {source}{elasticity}"
+
+
 @router.get(
     "/markdowns/{markdown_id}", response_model=MarkdownAnswer, summary="§17 The markdown analysis"
 )
@@ -481,35 +593,14 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
     params = season.parameters
     proposals = await repository.markdowns(session, w.id)
     memory = await repository.latest_payload(session, w.id, "sell_through.computed")
-    if proposals:
-        m = proposals[-1]
-        actual, target, elasticity = (
-            m.sell_through_fraction,
-            m.target_sell_through_fraction,
-            m.elasticity_coefficient,
-        )
-        percent = (
-            m.decided_markdown_pct
-            if m.decided_markdown_pct is not None
-            else m.recommended_markdown_pct
-        )
-        status, reasoning = m.status, m.reasoning
-    elif "sell_through" in memory:
-        actual, target = (
-            float(memory["sell_through"]),
-            float(memory.get("target", params.markdown_threshold)),
-        )
-        elasticity, percent, status = 0.0, 0.0, "not_needed"
-        reasoning = (
-            f"sell-through {actual:.1%} at week {params.markdown_checkpoint_week} meets "
-            f"the target {target:.0%}"
-        )
-    else:
+    found = _checkpoint_outcome(proposals, memory, params)
+    if found is None:
         raise ApiError(
             404,
             f"markdown {markdown_id} not found: the analysis runs at the checkpoint, week "
             f"{params.markdown_checkpoint_week}, once its actuals are in",
         )
+    actual, target, elasticity, percent, status, reasoning = found
     markdown_fraction = units.fraction(percent)
     uploaded_lift = await _lift_per_point(session, w.id, proposals)
     lift = DEFAULT_LIFT_PER_POINT if uploaded_lift is None else uploaded_lift
@@ -531,18 +622,6 @@ async def markdown(markdown_id: str, _: CurrentPrincipal, session: WriteSession)
         decision="APPLY_MARKDOWN" if markdown_fraction > 0 else "NO_MARKDOWN_NEEDED",
         status=status,
         justification=reasoning,
-        risk_assessment=(
-            f"demand lift {lift:.2f} per markdown point "
-            + (
-                "(from the uploaded markdown history)"
-                if uploaded_lift is not None
-                else "(the design's default: no markdown history uploaded)"
-            )
-            + (
-                f"; elasticity from the {proposals[-1].elasticity_source}"
-                if proposals and proposals[-1].elasticity_source
-                else ""
-            )
-        ),
+        risk_assessment=_risk_assessment(lift, uploaded_lift is not None, proposals),
         timestamp=timestamp(),
     )

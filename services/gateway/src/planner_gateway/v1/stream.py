@@ -32,7 +32,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
 from planner_gateway.auth import websocket_principal
-from planner_gateway.deps import get_runtime, get_state
+from planner_gateway.deps import get_state
 from planner_gateway.errors import ApiError
 from planner_gateway.frame_budget import (
     CLIENT_BURST,
@@ -43,6 +43,7 @@ from planner_gateway.frame_budget import (
     Verdict,
 )
 from planner_gateway.relay.hub import Subscription
+from planner_gateway.relay.replay import CLOSE_TRY_AGAIN, SocketBusyError
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.v1 import lookup, units
 from planner_gateway.v1.messages import StreamContext, timestamp, translate
@@ -129,10 +130,13 @@ class V1Connection:
                 await self._send(translated)
 
     async def _executed_at(self) -> datetime | None:
-        async with get_runtime(self._ws).sessionmaker() as session:
-            executed: datetime | None = await session.scalar(
-                select(V1Workflow.executed_at).where(V1Workflow.v1_id == self._ctx.v1_id)
-            )
+        try:
+            async with get_state(self._ws).socket_reads.session() as session:
+                executed: datetime | None = await session.scalar(
+                    select(V1Workflow.executed_at).where(V1Workflow.v1_id == self._ctx.v1_id)
+                )
+        except SocketBusyError:
+            return None  # read again with the next message
         return executed
 
     async def _receive_loop(self) -> None:
@@ -172,11 +176,17 @@ async def workflow_stream(websocket: WebSocket, workflow_id: str) -> None:
         await websocket.close(1008, "missing or unknown API key")  # refuses the upgrade
         return
     try:
-        async with get_runtime(websocket).sessionmaker.begin() as session:
+        # Through the sockets' gate on the database, as /ws: a crowd of handshakes waits its
+        # turn or is closed with 1013, and leaves the pool to the REST requests.
+        async with state.socket_reads.session() as session:
             season = await lookup.season(session, workflow_id)
             holdback = season.parameters.dc_holdback_percentage
     except ApiError:
         await websocket.close(1008, "unknown workflow")
+        return
+    except SocketBusyError as busy:
+        await websocket.accept(subprotocol=subprotocol)
+        await websocket.close(CLOSE_TRY_AGAIN, str(busy))
         return
     context = StreamContext(
         v1_id=season.v1_id,

@@ -354,6 +354,22 @@ def _answer(
     )
 
 
+COMPETITOR_PRICES_UNUSED = (
+    "competitor prices are not read by any part of planning, so they are not stored"
+)
+
+
+def _misplaced(agent: str, file_type: str) -> str | None:
+    """Why `file_type` is not an upload of `agent`'s, or None when it is."""
+    if file_type not in COLUMNS:
+        known = ", ".join(AGENT_FILE_TYPES[agent])
+        return f"unknown file_type {file_type!r}; the {agent} upload takes {known}"
+    if file_type not in AGENT_FILE_TYPES[agent]:
+        owner = next(a for a, types in AGENT_FILE_TYPES.items() if file_type in types)
+        return f"{file_type} belongs to the {owner} upload, not {agent}"
+    return None
+
+
 async def _upload(
     agent: str,
     workflow_id: str,
@@ -374,32 +390,15 @@ async def _upload(
     season = await lookup.season(session, workflow_id, lock=True)
     refuse_foreign_write(season.owner, principal, season.v1_id, "upload to")
     now = datetime.now(UTC)
-    if file_type not in COLUMNS:
-        known = ", ".join(AGENT_FILE_TYPES[agent])
-        checked = Checked(
-            problems=[
-                Problem(
-                    "OTHER", f"unknown file_type {file_type!r}; the {agent} upload takes {known}"
-                )
-            ]
-        )
-        return _answer(season.v1_id, file_type, name, len(data), checked, now)
-    if file_type not in AGENT_FILE_TYPES[agent]:
-        owner = next(a for a, types in AGENT_FILE_TYPES.items() if file_type in types)
-        checked = Checked(
-            problems=[Problem("OTHER", f"{file_type} belongs to the {owner} upload, not {agent}")]
-        )
+    misplaced = _misplaced(agent, file_type)
+    if misplaced is not None:
+        checked = Checked(problems=[Problem("OTHER", misplaced)])
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     checked = await parses.run(check, file_type, data)
     if checked.problems:
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     if file_type == "competitor_prices":
-        checked.problems.append(
-            Problem(
-                "OTHER",
-                "competitor prices are not read by any part of planning, so they are not stored",
-            )
-        )
+        checked.problems.append(Problem("OTHER", COMPETITOR_PRICES_UNUSED))
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     found = await _domain_checks(session, file_type, checked)
     if checked.problems:
@@ -417,20 +416,17 @@ async def _upload(
         if checked.problems:
             await savepoint.rollback()
             return _answer(season.v1_id, file_type, name, len(data), checked, now)
-        await reference_data.record_upload(
-            session,
-            season.v1.workflow_id,
-            reference_data.UploadRecord(
-                file_type=file_type,
-                file_name=name,
-                size_bytes=len(data),
-                row_count=len(checked.rows),
-                columns=checked.columns,
-                sha256=digest,
-                uploaded_by=principal.name,
-                uploaded_at=now,
-            ),
+        record = reference_data.UploadRecord(
+            file_type=file_type,
+            file_name=name,
+            size_bytes=len(data),
+            row_count=len(checked.rows),
+            columns=checked.columns,
+            sha256=digest,
+            uploaded_by=principal.name,
+            uploaded_at=now,
         )
+        await reference_data.record_upload(session, season.v1.workflow_id, record)
     return _answer(season.v1_id, file_type, name, len(data), checked, now)
 
 
