@@ -1413,6 +1413,23 @@ export interface components {
          * AdoptionRead
          * @description The decision the scenario's levers make of the pending approval: the body the approver
          *     submits (the approval still gates), and the levers no decision carries.
+         * @example {
+         *       "adopted_at": "2026-03-01T09:05:00Z",
+         *       "adopted_by": "rita",
+         *       "approval_id": "7d4e2c1b-3a5f-4e6d-8c9b-0a1f2e3d4c5b",
+         *       "approval_kind": "manufacturing",
+         *       "decision": {
+         *         "action": "modify",
+         *         "lines": {
+         *           "OUTW": 13817
+         *         },
+         *         "reason": "from scenario 'outerwear +6,155'",
+         *         "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *       },
+         *       "endpoint": "/api/approvals/manufacturing",
+         *       "not_carried": [],
+         *       "scenario_id": "0b6f3f4e-8a51-4c2e-9d3c-5d1e6f7a8b90"
+         *     }
          */
         AdoptionRead: {
             /**
@@ -5483,7 +5500,235 @@ export interface components {
              */
             transfer_strategy?: ("none" | "dc_only" | "hybrid") | null;
         };
-        /** ScenarioList */
+        /**
+         * ScenarioList
+         * @example {
+         *       "scenarios": [
+         *         {
+         *           "created_at": "2026-03-01T09:00:00Z",
+         *           "created_by": "rita",
+         *           "differences": {
+         *             "categories": {
+         *               "OUTW": {
+         *                 "leftover_units": 5155,
+         *                 "units_sold": 1000
+         *               }
+         *             },
+         *             "total": {
+         *               "leftover_units": 5155,
+         *               "units_sold": 1000
+         *             }
+         *           },
+         *           "id": "0b6f3f4e-8a51-4c2e-9d3c-5d1e6f7a8b90",
+         *           "levers": {
+         *             "buy": {
+         *               "OUTW": 13817
+         *             }
+         *           },
+         *           "live": {
+         *             "before_the_buy": true,
+         *             "categories": [
+         *               {
+         *                 "buy": 7662,
+         *                 "category_code": "OUTW",
+         *                 "dc_empty_week": {
+         *                   "lower_80": 6,
+         *                   "point": 7,
+         *                   "upper_80": 8
+         *                 },
+         *                 "dc_opening_units": 3447.9,
+         *                 "gross_margin": {
+         *                   "lower_80": 459754,
+         *                   "point": 489100,
+         *                   "upper_80": 518446
+         *                 },
+         *                 "leftover_units": {
+         *                   "lower_80": -76,
+         *                   "point": 362,
+         *                   "upper_80": 800
+         *                 },
+         *                 "lost_sales": {
+         *                   "lower_80": 120,
+         *                   "point": 420,
+         *                   "upper_80": 720
+         *                 },
+         *                 "markdown_percentage": 0,
+         *                 "revenue": {
+         *                   "lower_80": 816578,
+         *                   "point": 868700,
+         *                   "upper_80": 920822
+         *                 },
+         *                 "season_margin": {
+         *                   "lower_80": 470688,
+         *                   "point": 479688,
+         *                   "upper_80": 488688
+         *                 },
+         *                 "sell_through_fraction": {
+         *                   "lower_80": 0.9029999999999999,
+         *                   "point": 0.953,
+         *                   "upper_80": 1.003
+         *                 },
+         *                 "units_available": 7662,
+         *                 "units_sold": {
+         *                   "lower_80": 6862,
+         *                   "point": 7300,
+         *                   "upper_80": 7738
+         *                 }
+         *               }
+         *             ],
+         *             "dc_holdback_percentage": 45,
+         *             "replenishment_strategy": "weekly",
+         *             "total": {
+         *               "dc_empty_week": {
+         *                 "lower_80": 6,
+         *                 "point": 7,
+         *                 "upper_80": 8
+         *               },
+         *               "gross_margin": {
+         *                 "lower_80": 459754,
+         *                 "point": 489100,
+         *                 "upper_80": 518446
+         *               },
+         *               "leftover_units": {
+         *                 "lower_80": -76,
+         *                 "point": 362,
+         *                 "upper_80": 800
+         *               },
+         *               "lost_sales": {
+         *                 "lower_80": 120,
+         *                 "point": 420,
+         *                 "upper_80": 720
+         *               },
+         *               "revenue": {
+         *                 "lower_80": 816578,
+         *                 "point": 868700,
+         *                 "upper_80": 920822
+         *               },
+         *               "season_margin": {
+         *                 "lower_80": 470688,
+         *                 "point": 479688,
+         *                 "upper_80": 488688
+         *               },
+         *               "sell_through_fraction": {
+         *                 "lower_80": 0.9029999999999999,
+         *                 "point": 0.953,
+         *                 "upper_80": 1.003
+         *               },
+         *               "units_available": 7662,
+         *               "units_sold": {
+         *                 "lower_80": 6862,
+         *                 "point": 7300,
+         *                 "upper_80": 7738
+         *               }
+         *             },
+         *             "weeks_in": 0
+         *           },
+         *           "name": "outerwear +6,155",
+         *           "scenario": {
+         *             "before_the_buy": true,
+         *             "categories": [
+         *               {
+         *                 "buy": 13817,
+         *                 "category_code": "OUTW",
+         *                 "dc_empty_week": {
+         *                   "lower_80": 6,
+         *                   "point": 7,
+         *                   "upper_80": 8
+         *                 },
+         *                 "dc_opening_units": 6217.650000000001,
+         *                 "gross_margin": {
+         *                   "lower_80": 522734,
+         *                   "point": 556100,
+         *                   "upper_80": 589466
+         *                 },
+         *                 "leftover_units": {
+         *                   "lower_80": 5019,
+         *                   "point": 5517,
+         *                   "upper_80": 6015
+         *                 },
+         *                 "lost_sales": {
+         *                   "lower_80": 120,
+         *                   "point": 420,
+         *                   "upper_80": 720
+         *                 },
+         *                 "markdown_percentage": 0,
+         *                 "revenue": {
+         *                   "lower_80": 928438,
+         *                   "point": 987700,
+         *                   "upper_80": 1046962
+         *                 },
+         *                 "season_margin": {
+         *                   "lower_80": 403658,
+         *                   "point": 412658,
+         *                   "upper_80": 421658
+         *                 },
+         *                 "sell_through_fraction": {
+         *                   "lower_80": 0.5509999999999999,
+         *                   "point": 0.601,
+         *                   "upper_80": 0.651
+         *                 },
+         *                 "units_available": 13817,
+         *                 "units_sold": {
+         *                   "lower_80": 7802,
+         *                   "point": 8300,
+         *                   "upper_80": 8798
+         *                 }
+         *               }
+         *             ],
+         *             "dc_holdback_percentage": 45,
+         *             "replenishment_strategy": "weekly",
+         *             "total": {
+         *               "dc_empty_week": {
+         *                 "lower_80": 6,
+         *                 "point": 7,
+         *                 "upper_80": 8
+         *               },
+         *               "gross_margin": {
+         *                 "lower_80": 522734,
+         *                 "point": 556100,
+         *                 "upper_80": 589466
+         *               },
+         *               "leftover_units": {
+         *                 "lower_80": 5019,
+         *                 "point": 5517,
+         *                 "upper_80": 6015
+         *               },
+         *               "lost_sales": {
+         *                 "lower_80": 120,
+         *                 "point": 420,
+         *                 "upper_80": 720
+         *               },
+         *               "revenue": {
+         *                 "lower_80": 928438,
+         *                 "point": 987700,
+         *                 "upper_80": 1046962
+         *               },
+         *               "season_margin": {
+         *                 "lower_80": 403658,
+         *                 "point": 412658,
+         *                 "upper_80": 421658
+         *               },
+         *               "sell_through_fraction": {
+         *                 "lower_80": 0.5509999999999999,
+         *                 "point": 0.601,
+         *                 "upper_80": 0.651
+         *               },
+         *               "units_available": 13817,
+         *               "units_sold": {
+         *                 "lower_80": 7802,
+         *                 "point": 8300,
+         *                 "upper_80": 8798
+         *               }
+         *             },
+         *             "weeks_in": 0
+         *           },
+         *           "weeks_in": 0,
+         *           "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *         }
+         *       ],
+         *       "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *     }
+         */
         ScenarioList: {
             /** Scenarios */
             scenarios: components["schemas"]["ScenarioRead"][];
@@ -5496,6 +5741,227 @@ export interface components {
         /**
          * ScenarioRead
          * @description A scenario, the live plan as it was when the scenario was built, and the differences.
+         * @example {
+         *       "created_at": "2026-03-01T09:00:00Z",
+         *       "created_by": "rita",
+         *       "differences": {
+         *         "categories": {
+         *           "OUTW": {
+         *             "leftover_units": 5155,
+         *             "units_sold": 1000
+         *           }
+         *         },
+         *         "total": {
+         *           "leftover_units": 5155,
+         *           "units_sold": 1000
+         *         }
+         *       },
+         *       "id": "0b6f3f4e-8a51-4c2e-9d3c-5d1e6f7a8b90",
+         *       "levers": {
+         *         "buy": {
+         *           "OUTW": 13817
+         *         }
+         *       },
+         *       "live": {
+         *         "before_the_buy": true,
+         *         "categories": [
+         *           {
+         *             "buy": 7662,
+         *             "category_code": "OUTW",
+         *             "dc_empty_week": {
+         *               "lower_80": 6,
+         *               "point": 7,
+         *               "upper_80": 8
+         *             },
+         *             "dc_opening_units": 3447.9,
+         *             "gross_margin": {
+         *               "lower_80": 459754,
+         *               "point": 489100,
+         *               "upper_80": 518446
+         *             },
+         *             "leftover_units": {
+         *               "lower_80": -76,
+         *               "point": 362,
+         *               "upper_80": 800
+         *             },
+         *             "lost_sales": {
+         *               "lower_80": 120,
+         *               "point": 420,
+         *               "upper_80": 720
+         *             },
+         *             "markdown_percentage": 0,
+         *             "revenue": {
+         *               "lower_80": 816578,
+         *               "point": 868700,
+         *               "upper_80": 920822
+         *             },
+         *             "season_margin": {
+         *               "lower_80": 470688,
+         *               "point": 479688,
+         *               "upper_80": 488688
+         *             },
+         *             "sell_through_fraction": {
+         *               "lower_80": 0.9029999999999999,
+         *               "point": 0.953,
+         *               "upper_80": 1.003
+         *             },
+         *             "units_available": 7662,
+         *             "units_sold": {
+         *               "lower_80": 6862,
+         *               "point": 7300,
+         *               "upper_80": 7738
+         *             }
+         *           }
+         *         ],
+         *         "dc_holdback_percentage": 45,
+         *         "replenishment_strategy": "weekly",
+         *         "total": {
+         *           "dc_empty_week": {
+         *             "lower_80": 6,
+         *             "point": 7,
+         *             "upper_80": 8
+         *           },
+         *           "gross_margin": {
+         *             "lower_80": 459754,
+         *             "point": 489100,
+         *             "upper_80": 518446
+         *           },
+         *           "leftover_units": {
+         *             "lower_80": -76,
+         *             "point": 362,
+         *             "upper_80": 800
+         *           },
+         *           "lost_sales": {
+         *             "lower_80": 120,
+         *             "point": 420,
+         *             "upper_80": 720
+         *           },
+         *           "revenue": {
+         *             "lower_80": 816578,
+         *             "point": 868700,
+         *             "upper_80": 920822
+         *           },
+         *           "season_margin": {
+         *             "lower_80": 470688,
+         *             "point": 479688,
+         *             "upper_80": 488688
+         *           },
+         *           "sell_through_fraction": {
+         *             "lower_80": 0.9029999999999999,
+         *             "point": 0.953,
+         *             "upper_80": 1.003
+         *           },
+         *           "units_available": 7662,
+         *           "units_sold": {
+         *             "lower_80": 6862,
+         *             "point": 7300,
+         *             "upper_80": 7738
+         *           }
+         *         },
+         *         "weeks_in": 0
+         *       },
+         *       "name": "outerwear +6,155",
+         *       "scenario": {
+         *         "before_the_buy": true,
+         *         "categories": [
+         *           {
+         *             "buy": 13817,
+         *             "category_code": "OUTW",
+         *             "dc_empty_week": {
+         *               "lower_80": 6,
+         *               "point": 7,
+         *               "upper_80": 8
+         *             },
+         *             "dc_opening_units": 6217.650000000001,
+         *             "gross_margin": {
+         *               "lower_80": 522734,
+         *               "point": 556100,
+         *               "upper_80": 589466
+         *             },
+         *             "leftover_units": {
+         *               "lower_80": 5019,
+         *               "point": 5517,
+         *               "upper_80": 6015
+         *             },
+         *             "lost_sales": {
+         *               "lower_80": 120,
+         *               "point": 420,
+         *               "upper_80": 720
+         *             },
+         *             "markdown_percentage": 0,
+         *             "revenue": {
+         *               "lower_80": 928438,
+         *               "point": 987700,
+         *               "upper_80": 1046962
+         *             },
+         *             "season_margin": {
+         *               "lower_80": 403658,
+         *               "point": 412658,
+         *               "upper_80": 421658
+         *             },
+         *             "sell_through_fraction": {
+         *               "lower_80": 0.5509999999999999,
+         *               "point": 0.601,
+         *               "upper_80": 0.651
+         *             },
+         *             "units_available": 13817,
+         *             "units_sold": {
+         *               "lower_80": 7802,
+         *               "point": 8300,
+         *               "upper_80": 8798
+         *             }
+         *           }
+         *         ],
+         *         "dc_holdback_percentage": 45,
+         *         "replenishment_strategy": "weekly",
+         *         "total": {
+         *           "dc_empty_week": {
+         *             "lower_80": 6,
+         *             "point": 7,
+         *             "upper_80": 8
+         *           },
+         *           "gross_margin": {
+         *             "lower_80": 522734,
+         *             "point": 556100,
+         *             "upper_80": 589466
+         *           },
+         *           "leftover_units": {
+         *             "lower_80": 5019,
+         *             "point": 5517,
+         *             "upper_80": 6015
+         *           },
+         *           "lost_sales": {
+         *             "lower_80": 120,
+         *             "point": 420,
+         *             "upper_80": 720
+         *           },
+         *           "revenue": {
+         *             "lower_80": 928438,
+         *             "point": 987700,
+         *             "upper_80": 1046962
+         *           },
+         *           "season_margin": {
+         *             "lower_80": 403658,
+         *             "point": 412658,
+         *             "upper_80": 421658
+         *           },
+         *           "sell_through_fraction": {
+         *             "lower_80": 0.5509999999999999,
+         *             "point": 0.601,
+         *             "upper_80": 0.651
+         *           },
+         *           "units_available": 13817,
+         *           "units_sold": {
+         *             "lower_80": 7802,
+         *             "point": 8300,
+         *             "upper_80": 8798
+         *           }
+         *         },
+         *         "weeks_in": 0
+         *       },
+         *       "weeks_in": 0,
+         *       "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *     }
          */
         ScenarioRead: {
             /** Adopted At */
@@ -6960,7 +7426,41 @@ export interface components {
          * @enum {string}
          */
         TransferStrategy: "none" | "dc_only" | "hybrid";
-        /** TransfersView */
+        /**
+         * TransfersView
+         * @example {
+         *       "projected_lost_sales": 3399.8,
+         *       "proposals": [
+         *         {
+         *           "approved_moves": [],
+         *           "created_at": "2026-03-30T09:00:00Z",
+         *           "lost_sales_after": 3399.8,
+         *           "lost_sales_before": 3405,
+         *           "margin_saved": 412.5,
+         *           "moves": [
+         *             {
+         *               "arrival_week": 5,
+         *               "category": "KNIT",
+         *               "from_location": "DC",
+         *               "margin_saved": 412.5,
+         *               "ship_week": 4,
+         *               "to_store": "S017",
+         *               "units": 50,
+         *               "why": "S017 sells knitwear at 1.31x plan with 0.8 weeks of cover; 41 units of lost sales projected"
+         *             }
+         *           ],
+         *           "rationale": "One move of 50 knitwear units from the DC.",
+         *           "status": "proposed",
+         *           "strategy": "hybrid",
+         *           "transfer_cost_per_unit": 1.5,
+         *           "units": 50,
+         *           "week_number": 4
+         *         }
+         *       ],
+         *       "strategy": "hybrid",
+         *       "workflow_id": "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
+         *     }
+         */
         TransfersView: {
             /**
              * Projected Lost Sales

@@ -37,7 +37,51 @@ class TransferPlanRead(BaseModel):
     created_at: datetime
 
 
+_MOVE_EXAMPLE = {
+    "category": "KNIT",
+    "from_location": "DC",
+    "to_store": "S017",
+    "units": 50,
+    "ship_week": 4,
+    "arrival_week": 5,
+    "margin_saved": 412.5,
+    "why": "S017 sells knitwear at 1.31x plan with 0.8 weeks of cover; 41 units of lost "
+    "sales projected",
+}
+
+
 class TransfersView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "workflow_id": EXAMPLE_WORKFLOW_ID,
+                    "strategy": "hybrid",
+                    "projected_lost_sales": 3399.8,
+                    "proposals": [
+                        {
+                            "week_number": 4,
+                            "status": "proposed",
+                            "strategy": "hybrid",
+                            "moves": [_MOVE_EXAMPLE],
+                            "approved_moves": [],
+                            "units": 50,
+                            "lost_sales_before": 3405.0,
+                            "lost_sales_after": 3399.8,
+                            "margin_saved": 412.5,
+                            "transfer_cost_per_unit": 1.5,
+                            "rationale": "One move of 50 knitwear units from the DC.",
+                            "decided_by": None,
+                            "reason": None,
+                            "decided_at": None,
+                            "created_at": "2026-03-30T09:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     workflow_id: UUID
     strategy: str = Field(description="The season's transfer_strategy.")
     projected_lost_sales: float | None = Field(
