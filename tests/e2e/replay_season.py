@@ -77,7 +77,10 @@ def check_report(report: dict[str, object]) -> None:
     assert isinstance(decisions, list)
     # The order, and the markdown if the checkpoint proposed one: each accepted by the replay.
     assert "manufacturing" in {d["kind"] for d in decisions}, decisions
-    assert {(d["action"], d["decided_by"]) for d in decisions} == {("accept", DECIDER)}
+    # The gates (the order, the markdown) are the replay's to accept; a week's transfer
+    # proposal does not stop the season and stays the planner's (docs/replay.md).
+    gates = [d for d in decisions if d["kind"] in ("manufacturing", "markdown")]
+    assert {(d["action"], d["decided_by"]) for d in gates} == {("accept", DECIDER)}
     total, *lines = replay["lines"]
     assert total["category_code"] == "TOTAL"
     assert [line["category_code"] for line in lines] == CATEGORIES

@@ -9,6 +9,7 @@ import { ApiError, api } from "../../api";
 import { useAuth } from "../../auth";
 import { type BuyLine, checkLines } from "../../buyLines";
 import { ErrorBox } from "../../feedback";
+import { adoptedFor, adoptionKey } from "../../scenarios";
 import { currency, fractionAsPercent, units } from "../../format";
 import { amount } from "../../locale";
 import type { Approval } from "../../types";
@@ -81,9 +82,13 @@ function LinesTable({ lines, texts, onType, editing }: { lines: BuyLine[]; texts
 
 export function BuyLinesForm({ workflowId, approval, lines, onDecided }: { workflowId: string; approval: Approval; lines: BuyLine[]; onDecided: () => void }) {
   const { me } = useAuth();
-  const [modifying, setModifying] = useState(false);
-  const [texts, setTexts] = useState<Record<string, string>>({});
-  const [reason, setReason] = useState("");
+  // A scenario adopted in this tab (docs/scenarios.md) fills the form: the approval still gates.
+  const [adopted] = useState(() => adoptedFor(sessionStorage.getItem(adoptionKey(workflowId)), approval.approval_id, "manufacturing"));
+  const [modifying, setModifying] = useState(adopted !== null);
+  const [texts, setTexts] = useState<Record<string, string>>(() =>
+    adopted ? Object.fromEntries(Object.entries(adopted.lines).map(([code, v]) => [code, String(v)])) : {},
+  );
+  const [reason, setReason] = useState(adopted?.reason ?? "");
   const [confirming, setConfirming] = useState<"accept" | "modify" | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -161,6 +166,14 @@ export function BuyLinesForm({ workflowId, approval, lines, onDecided }: { workf
             </div>
           ) : (
             <div className="modify">
+              {adopted && (
+                <p className="small" data-testid="from-scenario">
+                  From scenario “{adopted.name}”:{" "}
+                  {Object.entries(adopted.lines)
+                    .map(([code, v]) => `${code} ${amount(v, "units")}`)
+                    .join(", ")}
+                </p>
+              )}
               <label>
                 Reason (recorded with your name)
                 <textarea name="reason" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
