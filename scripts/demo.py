@@ -324,6 +324,11 @@ class Season:
         self.answered.add(approval_id)
         kind = str(message["kind"])
         data = message.get("data") or {}
+        if kind == "transfers":
+            # A week's transfer proposal does not stop the season; the demo leaves it to the
+            # planner (the Transfers tab), so its stock moves as the sample weeks assume.
+            note(f"transfer proposal for week {data.get('week_number')}: left to the planner")
+            return
         print()
         print(STYLE(f"  Decision needed: {kind}", "33;1"))
         if kind == "manufacturing":
