@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -37,7 +37,7 @@ class TransferPlanRead(BaseModel):
     created_at: datetime
 
 
-_MOVE_EXAMPLE = {
+_MOVE_EXAMPLE: dict[str, Any] = {
     "category": "KNIT",
     "from_location": "DC",
     "to_store": "S017",
