@@ -525,7 +525,11 @@ async def _check_history(season: Season) -> None:
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
     counts = Counter(e["type"] for e in events)
     refused = [e["envelope"]["payload"] for e in events if e["type"].endswith("refused")]
-    for event_type, expected in expected_counts(1 + len(season.reforecast_weeks)).items():
+    expected_by_type = expected_counts(1 + len(season.reforecast_weeks))
+    # Each week's transfer proposal asks for its own approval, besides the season's gates.
+    for gate in ("approval.requested", "approval.pending"):
+        expected_by_type[gate] += counts["transfers.proposed"]
+    for event_type, expected in expected_by_type.items():
         assert counts[event_type] == expected, (event_type, counts[event_type], counts, refused)
     # Each agent's step finished once: the demand review per forecast run, the inventory
     # proposal and allocation summary, the pricing proposal.
