@@ -306,7 +306,7 @@ def test_a_whole_season_in_the_console(
     report = page.get_by_test_id("report-decisions")
     expect(report).to_contain_text("dev-approver")
     expect(report).to_contain_text(f"{quantity:,}")
-    expect(report).to_contain_text("outerwear promotion in week 3")
+    expect(report).to_contain_text("outerwear +10 % vs last year")
     expect(page.get_by_test_id("report-categories")).to_contain_text("All categories")
     expect(page.get_by_test_id("checkpoint")).to_contain_text("Checkpoint week 6")
     page.wait_for_timeout(300)
