@@ -556,6 +556,179 @@ def _panel_weights(
     return group_weights(labels, smooth, panel, candidates, has_backtest, weigh, config.group_prior)
 
 
+def _member_points(
+    wide: pd.DataFrame,
+    rolled: pd.DataFrame,
+    names: list[MemberName],
+    origins: tuple[int, ...],
+    first: int,
+    steps: int,
+    too_short: Any,
+) -> dict[str, FloatArray]:
+    """Each member's forecast (series, origin, week) at every origin, the season's last.
+
+    The statsforecast members come rolled from `rolled`; the global member is trained on the
+    whole panel before each origin, as the others are rolled from it, but not at the
+    calibration-only origins (before `first`): the combination there is renormalised over
+    the members that have a forecast. A series too short to score has no backtest."""
+    ids = [str(c) for c in wide.columns]
+    total = len(origins)
+    member_point: dict[str, FloatArray] = {
+        name: _cube(rolled, name, ids, total, steps) for name in names if name not in GLOBAL
+    }
+    if "lgbm" in names:
+        cube = np.full((wide.shape[1], total, steps), np.nan)
+        cube[:, first:] = global_forecasts(wide, origins[first:], steps)
+        member_point["lgbm"] = cube
+    for cube in member_point.values():
+        cube[too_short, : total - 1] = np.nan
+    return member_point
+
+
+def _member_spreads(
+    rolled: pd.DataFrame, names: list[MemberName], ids: list[str], total: int, steps: int
+) -> dict[str, FloatArray]:
+    """The standard deviation each member's own 95% interval implies, where it has one."""
+    member_sd: dict[str, FloatArray] = {}
+    for name in names:
+        if has_native_intervals(name) and f"{name}-hi-95" in rolled.columns:
+            spread = _cube(rolled, f"{name}-hi-95", ids, total, steps) - _cube(
+                rolled, f"{name}-lo-95", ids, total, steps
+            )
+            member_sd[name] = np.maximum(spread, 0.0) / (2 * Z_95)
+    return member_sd
+
+
+def _backtest_mae(
+    member_point: dict[str, FloatArray],
+    names: list[MemberName],
+    actual: FloatArray,
+    first: int,
+    windows: int,
+) -> FloatArray:
+    """Backtest MAE per series and member over the combination's windows with actuals; inf
+    where a member has no error to show (not fitted on the series: the other group's)."""
+    mae = np.full((len(actual), len(names)), np.inf)
+    if windows:
+        known = actual[:, :windows]
+        for j, name in enumerate(names):
+            error = np.abs(member_point[name][:, first : first + windows] - known)
+            seen = np.isfinite(error)
+            total_error = np.where(seen, error, 0.0).sum(axis=(1, 2))
+            weeks = seen.sum(axis=(1, 2))
+            mae[:, j] = np.where(weeks > 0, total_error / np.maximum(weeks, 1), np.inf)
+    return np.where(np.isfinite(mae), mae, np.inf)
+
+
+@dataclass(frozen=True)
+class _Weighing:
+    """How the members are combined for each series, and why (the diagnostics)."""
+
+    weights: FloatArray
+    eligible: FloatArray
+    combination: Combination
+    by_group: dict[str, dict[str, Any]]
+
+
+def _weigh_members(
+    mae: FloatArray,
+    stack: FloatArray,
+    actual: FloatArray,
+    history: FloatArray,
+    lengths: Any,
+    intermittent: Any,
+    names: list[MemberName],
+    windows: int,
+    available: FloatArray,
+    config: EngineConfig,
+    groups: Sequence[str] | None,
+) -> _Weighing:
+    """Each series' member weights: the intermittent models on the sparse series, the core
+    members on the rest, by the configured rule on the backtest (the models' mean, without
+    the baselines, when there is nothing to score on: the backtest is what can show that a
+    seasonal naive helps)."""
+    has_backtest = np.asarray(np.isfinite(stack[:, :, :windows]).any(axis=(1, 2, 3)))
+    scored = windows > 0 and bool(has_backtest[~intermittent].any())
+    core = np.array([name in config.members for name in names], dtype=float)
+    sparse = np.array(
+        [name in config.intermittent_members and name in INTERMITTENT for name in names],
+        dtype=float,
+    )
+    models = np.array([name not in BASELINES for name in names], dtype=float)
+    plain = core * models if (core * models).any() else core
+    if not windows:
+        core = plain
+    eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :]) * available
+    combination: Combination = config.combination if windows else "mean"
+    weights = _weights(mae, eligible, combination, config.top_k)
+    if combination not in ("cv_subset", "cv_stack") or not windows:
+        return _Weighing(weights, eligible, combination, {})
+    labels = (
+        (groups or series_kind(history, lengths, config.season_length))
+        if config.group_weights
+        else None
+    )
+    panel_weights, by_group = _panel_weights(
+        stack, actual, history, intermittent, names, windows, scored, plain, config, labels
+    )
+    subset = panel_weights * available
+    # A series that has none of the chosen members (too short for them): its models.
+    subset = np.where(subset.sum(axis=1, keepdims=True) > 0, subset, plain * available)
+    eligible = np.where(intermittent[:, None], sparse[None, :] * available, subset > 0)
+    weights = _weights(mae, eligible, "cv_best", 1)
+    weights = np.where(
+        intermittent[:, None], weights, subset / np.maximum(subset.sum(1, keepdims=True), 1e-12)
+    )
+    return _Weighing(weights, eligible, combination, by_group)
+
+
+def _combined_point(every: FloatArray, weighing: _Weighing) -> FloatArray:
+    """The combined forecast (series, origin, week) of the members' cubes `every`."""
+    if weighing.combination == "median":
+        masked = np.where(weighing.eligible[:, :, None, None] > 0, every, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # windows nobody forecasts
+            median: FloatArray = np.nanmedian(masked, axis=1)
+            return median
+    # Renormalised over the members that forecast a window (the global member has no
+    # forecast at the calibration-only origins, a short series none at an old origin);
+    # windows a series has no forecast for stay unknown (not zero).
+    finite = np.isfinite(every)
+    share = np.einsum("nm,nmwh->nwh", weighing.weights, finite.astype(float))
+    point = np.einsum("nm,nmwh->nwh", weighing.weights, np.where(finite, every, 0.0))
+    combined: FloatArray = np.where(
+        share > 1e-9, point / np.where(share > 1e-9, share, 1.0), np.nan
+    )
+    return combined
+
+
+def _combined_sd(
+    member_sd: dict[str, FloatArray],
+    names: list[MemberName],
+    weights: FloatArray,
+    point: FloatArray,
+    history: FloatArray,
+) -> FloatArray:
+    """Interval spread: the weighted members' own spreads; a series whose members have none
+    (the intermittent models) takes its history's spread, which calibration then scales."""
+    sd_stack = np.stack(
+        [member_sd.get(name, np.full_like(point, np.nan)) for name in names], axis=1
+    )
+    has_sd = np.isfinite(sd_stack)
+    w_sd = np.where(has_sd, weights[:, :, None, None], 0.0)
+    w_total = w_sd.sum(axis=1)
+    sd = np.where(
+        w_total > 0,
+        np.nansum(np.where(has_sd, sd_stack, 0.0) * w_sd, axis=1)
+        / np.where(w_total > 0, w_total, 1),
+        np.where(has_sd, sd_stack, 0.0).sum(axis=1) / np.maximum(has_sd.sum(axis=1), 1),
+    )
+    no_spread = ~has_sd.any(axis=1)
+    sd = np.where(no_spread, _nan_std(history)[:, None, None], sd)
+    combined: FloatArray = np.where(np.isfinite(sd), sd, 0.0)
+    return combined
+
+
 def forecast_panel(
     wide: pd.DataFrame,
     steps: int,
@@ -586,137 +759,51 @@ def forecast_panel(
     calibration, _ = _layout(longest, replace(config, backtest_windows=extra))
     calibration = max(calibration, windows)
     cutoffs = tuple(n - k * step for k in range(calibration, 0, -1))
-    sparse_rows = intermittent_series(wide, config)
+    intermittent = intermittent_series(wide, config)
     # Each series is fitted only by the members that can be chosen for it: the intermittent
     # models on the sparse series, the core members on the rest.
-    rolled, _ = _group_forecasts(wide, lengths, sparse_rows, cutoffs, steps, config, run)
+    rolled, _ = _group_forecasts(wide, lengths, intermittent, cutoffs, steps, config, run)
     names = _active_members(config, longest)
     for name in names:
         if name not in rolled.columns:
             rolled[name] = np.nan
-    total = calibration + 1
     history = wide.to_numpy(dtype=float)
     all_actual = _actuals(history, cutoffs, steps)
     # The combination's windows: the last `windows` origins, then the season.
     first = calibration - windows
     actual = all_actual[:, first:]
-    member_point: dict[str, FloatArray] = {
-        name: _cube(rolled, name, ids, total, steps) for name in names if name not in GLOBAL
-    }
-    if "lgbm" in names:
-        # Trained on the whole panel before each origin, as the others are rolled from it.
-        # Not at the calibration-only origins: the combination there is renormalised over
-        # the members that have a forecast.
-        cube = np.full((count, total, steps), np.nan)
-        cube[:, first:] = global_forecasts(wide, (*cutoffs[first:], n), steps)
-        member_point["lgbm"] = cube
     # A series shorter than `min_history_weeks` has no backtest worth scoring.
     too_short = lengths < config.min_history_weeks
-    for cube in member_point.values():
-        cube[too_short, :calibration] = np.nan
-    member_sd: dict[str, FloatArray] = {}
-    for name in names:
-        if has_native_intervals(name) and f"{name}-hi-95" in rolled.columns:
-            spread = _cube(rolled, f"{name}-hi-95", ids, total, steps) - _cube(
-                rolled, f"{name}-lo-95", ids, total, steps
-            )
-            member_sd[name] = np.maximum(spread, 0.0) / (2 * Z_95)
+    member_point = _member_points(wide, rolled, names, (*cutoffs, n), first, steps, too_short)
+    member_sd = _member_spreads(rolled, names, ids, calibration + 1, steps)
     # Which members forecast each series' season (the others were not fitted on it).
     available = np.stack(
         [np.isfinite(member_point[name][:, -1]).all(axis=1) for name in names], axis=1
     ).astype(float)
-
-    # Backtest MAE per series and member over the windows with actuals.
-    mae = np.full((count, len(names)), np.inf)
-    if windows:
-        known = actual[:, :windows]
-        for j, name in enumerate(names):
-            error = np.abs(member_point[name][:, first:calibration] - known)
-            seen = np.isfinite(error)
-            total_error = np.where(seen, error, 0.0).sum(axis=(1, 2))
-            weeks = seen.sum(axis=(1, 2))
-            # A member not fitted on a series (the other group's) has no error there: inf.
-            mae[:, j] = np.where(weeks > 0, total_error / np.maximum(weeks, 1), np.inf)
-    mae = np.where(np.isfinite(mae), mae, np.inf)
+    mae = _backtest_mae(member_point, names, actual, first, windows)
     every = np.stack([member_point[name] for name in names], axis=1)  # (n, m, w, h)
-    stack = every[:, :, first:]
-    has_backtest = np.asarray(np.isfinite(stack[:, :, :windows]).any(axis=(1, 2, 3)))
-    scored = windows > 0 and bool(has_backtest[~sparse_rows].any())
-
-    intermittent = sparse_rows
-    core = np.array([name in config.members for name in names], dtype=float)
-    sparse = np.array(
-        [name in config.intermittent_members and name in INTERMITTENT for name in names],
-        dtype=float,
+    weighing = _weigh_members(
+        mae,
+        every[:, :, first:],
+        actual,
+        history,
+        lengths,
+        intermittent,
+        names,
+        windows,
+        available,
+        config,
+        groups,
     )
-    models = np.array([name not in BASELINES for name in names], dtype=float)
-    plain = core * models if (core * models).any() else core
-    if not windows:
-        # Nothing to score on: the mean of the models, without the baselines (the backtest
-        # is what can show that a seasonal naive helps).
-        core = plain
-    eligible = np.where(intermittent[:, None], sparse[None, :], core[None, :]) * available
-    combination: Combination = config.combination if windows else "mean"
-    weights = _weights(mae, eligible, combination, config.top_k)
-    by_group: dict[str, dict[str, Any]] = {}
-
-    if combination in ("cv_subset", "cv_stack") and windows:
-        labels = (
-            (groups or series_kind(history, lengths, config.season_length))
-            if (config.group_weights)
-            else None
-        )
-        panel_weights, by_group = _panel_weights(
-            stack, actual, history, intermittent, names, windows, scored, plain, config, labels
-        )
-        subset = panel_weights * available
-        # A series that has none of the chosen members (too short for them): its models.
-        subset = np.where(subset.sum(axis=1, keepdims=True) > 0, subset, plain * available)
-        eligible = np.where(intermittent[:, None], sparse[None, :] * available, subset > 0)
-        weights = _weights(mae, eligible, "cv_best", 1)
-        weights = np.where(
-            intermittent[:, None], weights, subset / np.maximum(subset.sum(1, keepdims=True), 1e-12)
-        )
-    if combination == "median":
-        masked = np.where(eligible[:, :, None, None] > 0, every, np.nan)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # windows nobody forecasts
-            point = np.nanmedian(masked, axis=1)
-    else:
-        # Renormalised over the members that forecast a window (the global member has no
-        # forecast at the calibration-only origins, a short series none at an old origin);
-        # windows a series has no forecast for stay unknown (not zero).
-        finite = np.isfinite(every)
-        share = np.einsum("nm,nmwh->nwh", weights, finite.astype(float))
-        point = np.einsum("nm,nmwh->nwh", weights, np.where(finite, every, 0.0))
-        point = np.where(share > 1e-9, point / np.where(share > 1e-9, share, 1.0), np.nan)
-
-    # Interval spread: the weighted members' own spreads; a series whose members have none
-    # (the intermittent models) takes its history's spread, which calibration then scales.
-    sd_stack = np.stack(
-        [member_sd.get(name, np.full_like(point, np.nan)) for name in names], axis=1
-    )
-    has_sd = np.isfinite(sd_stack)
-    w_sd = np.where(has_sd, weights[:, :, None, None], 0.0)
-    w_total = w_sd.sum(axis=1)
-    sd = np.where(
-        w_total > 0,
-        np.nansum(np.where(has_sd, sd_stack, 0.0) * w_sd, axis=1)
-        / np.where(w_total > 0, w_total, 1),
-        np.where(has_sd, sd_stack, 0.0).sum(axis=1) / np.maximum(has_sd.sum(axis=1), 1),
-    )
-    history_sd = _nan_std(history)
-    no_spread = ~has_sd.any(axis=1)
-    sd = np.where(no_spread, history_sd[:, None, None], sd)
-    sd = np.where(np.isfinite(sd), sd, 0.0)
+    point = _combined_point(every, weighing)
     return PanelForecast(
         ids=ids,
         point=point,
-        sd=sd,
+        sd=_combined_sd(member_sd, names, weighing.weights, point, history),
         actual=all_actual,
         members=dict(member_point),
         backtest_mae={name: mae[:, j] for j, name in enumerate(names)},
-        weights=weights,
+        weights=weighing.weights,
         member_names=list(names),
         intermittent=intermittent,
         windows=calibration,
@@ -729,10 +816,10 @@ def forecast_panel(
             "calibration_windows": calibration,
             "backtest_step_weeks": step,
             "members": list(names),
-            "combination": combination,
+            "combination": weighing.combination,
             "group_weights": {
                 label: entry | {"weights": dict(zip(names, entry["weights"].tolist(), strict=True))}
-                for label, entry in by_group.items()
+                for label, entry in weighing.by_group.items()
             },
         },
     )
