@@ -201,6 +201,80 @@ def _scaled_spreads(sd: FloatArray, ratio: FloatArray, skip: int) -> tuple[Float
     return weekly, season
 
 
+@dataclass(frozen=True)
+class _Multipliers:
+    """Each node's conformal multipliers of its weekly and season-total spreads, at 80 and
+    95 % (columns), and each level's figures for the diagnostics."""
+
+    weekly: FloatArray
+    season: FloatArray
+    by_kind: dict[str, dict[str, float]]
+
+
+def _calibrate(
+    kinds: Any,
+    actual: FloatArray,
+    point: FloatArray,
+    sd: FloatArray,
+    season_sd: FloatArray,
+    windows: int,
+    skip: int,
+    floor: float,
+) -> _Multipliers:
+    """Conformal multipliers per level of the hierarchy (total, cluster, store), scored on
+    the backtest windows: a level's series share theirs, as their errors are alike."""
+    weekly_mult = np.ones((len(kinds), 2))
+    season_mult = np.ones((len(kinds), 2))
+    calibration: dict[str, dict[str, float]] = {}
+    for kind in ("total", "cluster", "store"):
+        rows = kinds == kind
+        if not rows.any():
+            continue
+        week_score = np.abs(actual[rows, :windows] - point[rows, :windows]) / np.where(
+            sd[rows, :windows] > 0, sd[rows, :windows], np.nan
+        )
+        part = actual[rows, :windows, skip:]
+        full = np.isfinite(part).all(axis=2)
+        totals_error = np.abs(
+            np.where(full, part.sum(axis=2), np.nan) - point[rows, :windows, skip:].sum(axis=2)
+        )
+        season_score = totals_error / np.where(
+            season_sd[rows, :windows] > 0, season_sd[rows, :windows], np.nan
+        )
+        entry: dict[str, float] = {}
+        raw = {level: conformal_multiplier(week_score, level) for level in (80, 95)}
+        weekly_by_level = floored_multipliers(
+            {level: value for level, (value, _) in raw.items()}, floor
+        )
+        for j, level in enumerate((80, 95)):
+            weekly = weekly_by_level[level]
+            # Few whole-window totals per series: pooled over the level's series.
+            season, n_season = conformal_multiplier(season_score, level, fallback=weekly)
+            weekly_mult[rows, j] = weekly
+            season_mult[rows, j] = season
+            entry[f"weekly_{level}"] = weekly
+            entry[f"season_{level}"] = season
+            entry["weekly_scores"] = float(raw[level][1])
+            entry["season_scores"] = float(n_season)
+        calibration[kind] = entry
+    return _Multipliers(weekly_mult, season_mult, calibration)
+
+
+def _weekly_coverage(
+    actual: FloatArray, point: FloatArray, sd: FloatArray, weekly_mult: FloatArray, windows: int
+) -> dict[str, float]:
+    """The share of backtest weeks inside the calibrated 80 and 95 % intervals."""
+    coverage: dict[str, float] = {}
+    if windows:
+        known = actual[:, :windows]
+        mask = np.isfinite(known)
+        for j, level in enumerate((80, 95)):
+            half = Z_BY_LEVEL[level] * weekly_mult[:, j][:, None, None] * sd[:, :windows]
+            inside = np.abs(known - point[:, :windows]) <= half
+            coverage[f"weekly_{level}"] = float(inside[mask].mean()) if mask.any() else float("nan")
+    return coverage
+
+
 def forecast_hierarchy(
     bottom: pd.DataFrame,
     clusters: dict[str, int],
@@ -234,60 +308,17 @@ def forecast_hierarchy(
         corr = w_matrix / np.outer(spread, spread)
     ratio = _level_ratio(history.to_numpy(dtype=float), point, base.origins)
     sd, season_sd = _scaled_spreads(_reconciled_sd(projector, base.sd, corr), ratio, skip)
-
     kinds = np.array([n.kind for n in nodes])
-    windows = base.windows
-    actual = base.actual
-    calibration: dict[str, dict[str, float]] = {}
-    weekly_mult = np.ones((len(nodes), 2))
-    season_mult = np.ones((len(nodes), 2))
-    for kind in ("total", "cluster", "store"):
-        rows = kinds == kind
-        if not rows.any():
-            continue
-        week_score = np.abs(actual[rows, :windows] - point[rows, :windows]) / np.where(
-            sd[rows, :windows] > 0, sd[rows, :windows], np.nan
-        )
-        part = actual[rows, :windows, skip:]
-        full = np.isfinite(part).all(axis=2)
-        totals_error = np.abs(
-            np.where(full, part.sum(axis=2), np.nan) - point[rows, :windows, skip:].sum(axis=2)
-        )
-        season_score = totals_error / np.where(
-            season_sd[rows, :windows] > 0, season_sd[rows, :windows], np.nan
-        )
-        entry: dict[str, float] = {}
-        raw = {level: conformal_multiplier(week_score, level) for level in (80, 95)}
-        weekly_by_level = floored_multipliers(
-            {level: value for level, (value, _) in raw.items()}, config.calibration_floor
-        )
-        for j, level in enumerate((80, 95)):
-            weekly = weekly_by_level[level]
-            # Few whole-window totals per series: pooled over the level's series.
-            season, n_season = conformal_multiplier(season_score, level, fallback=weekly)
-            weekly_mult[rows, j] = weekly
-            season_mult[rows, j] = season
-            entry[f"weekly_{level}"] = weekly
-            entry[f"season_{level}"] = season
-            entry["weekly_scores"] = float(raw[level][1])
-            entry["season_scores"] = float(n_season)
-        calibration[kind] = entry
-
+    mult = _calibrate(
+        kinds, base.actual, point, sd, season_sd, base.windows, skip, config.calibration_floor
+    )
     last = point[:, -1, skip:]
     last_sd = sd[:, -1, skip:]
-    half80 = Z_80 * weekly_mult[:, :1] * last_sd
-    half95 = Z_95 * weekly_mult[:, 1:] * last_sd
+    half80 = Z_80 * mult.weekly[:, :1] * last_sd
+    half95 = Z_95 * mult.weekly[:, 1:] * last_sd
     total = last.sum(axis=1)
-    s_half80 = Z_80 * season_mult[:, 0] * season_sd[:, -1]
-    s_half95 = Z_95 * season_mult[:, 1] * season_sd[:, -1]
-    coverage: dict[str, float] = {}
-    if windows:
-        known = actual[:, :windows]
-        mask = np.isfinite(known)
-        for j, level in enumerate((80, 95)):
-            half = Z_BY_LEVEL[level] * weekly_mult[:, j][:, None, None] * sd[:, :windows]
-            inside = np.abs(known - point[:, :windows]) <= half
-            coverage[f"weekly_{level}"] = float(inside[mask].mean()) if mask.any() else float("nan")
+    s_half80 = Z_80 * mult.season[:, 0] * season_sd[:, -1]
+    s_half95 = Z_95 * mult.season[:, 1] * season_sd[:, -1]
     return HierarchyForecast(
         nodes=nodes,
         point=last,
@@ -302,8 +333,8 @@ def forecast_hierarchy(
         season_upper_95=total + s_half95,
         base=base,
         reconciliation=used,
-        calibration=calibration,
-        backtest_coverage=coverage,
+        calibration=mult.by_kind,
+        backtest_coverage=_weekly_coverage(base.actual, point, sd, mult.weekly, base.windows),
     )
 
 
