@@ -103,6 +103,75 @@ def _name(
     return name
 
 
+def _choose_labels(
+    matrix: np.ndarray, k: int | None, k_max: int, random_state: int
+) -> tuple[np.ndarray, float | None, dict[int, float]]:
+    """Each store's K-means label, the silhouette of the clustering and the silhouette of
+    every k tried: `k` when fixed, otherwise the k with the best silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    n = len(matrix)
+    distinct = len(np.unique(matrix, axis=0)) if matrix.shape[1] else 1
+    silhouettes: dict[int, float] = {}
+
+    def fit(clusters: int) -> np.ndarray:
+        model = KMeans(n_clusters=clusters, n_init=10, random_state=random_state)
+        return np.asarray(model.fit_predict(matrix))
+
+    if k is not None:
+        if not 1 <= k <= n:
+            raise ValueError(f"k must be between 1 and the number of stores ({n})")
+        if k > distinct:
+            raise ValueError(f"k={k} exceeds the {distinct} distinct store profiles")
+        labels = fit(k) if k > 1 else np.zeros(n, dtype=int)
+        return labels, (float(silhouette_score(matrix, labels)) if 1 < k < n else None), {}
+    if distinct < 3:
+        # Silhouette needs 2 <= k <= n - 1 and distinct points to compare.
+        return (fit(distinct) if distinct > 1 else np.zeros(n, dtype=int)), None, {}
+    best: tuple[float, int, np.ndarray] | None = None
+    for clusters in range(2, min(k_max, n - 1, distinct) + 1):
+        candidate = fit(clusters)
+        silhouettes[clusters] = float(silhouette_score(matrix, candidate))
+        if best is None or silhouettes[clusters] > best[0]:
+            best = (silhouettes[clusters], clusters, candidate)
+    assert best is not None
+    score, _, labels = best
+    return labels, score, silhouettes
+
+
+def _profile(
+    label: int,
+    mask: np.ndarray,
+    stores: pd.DataFrame,
+    demand: pd.Series,
+    name: str,
+) -> ClusterProfile:
+    """One cluster's stores, demand share, mean features and mix of text values."""
+    members = stores.loc[mask]
+    numeric = stores.select_dtypes(include="number")
+    mix: dict[str, dict[str, float]] = {
+        column: {
+            str(value): float(share)
+            for value, share in members[column].astype(str).value_counts(normalize=True).items()
+        }
+        for column in stores.columns
+        if column not in numeric.columns
+    }
+    total_demand = float(demand.sum())
+    share = float(demand[mask].sum()) / total_demand if total_demand > 0 else mask.mean()
+    codes = [str(code) for code in stores.index]
+    return ClusterProfile(
+        label=label,
+        name=name,
+        store_codes=[code for code, keep in zip(codes, mask, strict=True) if keep],
+        size=int(mask.sum()),
+        demand_share=float(share),
+        mean_features={c: float(members[c].mean()) for c in numeric.columns},
+        attribute_mix=mix,
+    )
+
+
 def cluster_stores(
     stores: pd.DataFrame,
     *,
@@ -118,95 +187,42 @@ def cluster_stores(
     Labels are ordered by demand share (label 0 sells the most) so they are stable across
     runs and readable. `sales_column` is the demand measure used for the shares.
     """
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
     if stores.empty:
         raise ValueError("no stores to cluster")
     if stores.index.has_duplicates:
         raise ValueError("store codes must be unique")
-    n = len(stores)
     features = _design_matrix(stores)
-    matrix = features.to_numpy(dtype=float)
-    distinct = len(np.unique(matrix, axis=0)) if matrix.shape[1] else 1
-    silhouettes: dict[int, float] = {}
-
-    def fit(clusters: int) -> np.ndarray:
-        model = KMeans(n_clusters=clusters, n_init=10, random_state=random_state)
-        return np.asarray(model.fit_predict(matrix))
-
-    if k is not None:
-        if not 1 <= k <= n:
-            raise ValueError(f"k must be between 1 and the number of stores ({n})")
-        if k > distinct:
-            raise ValueError(f"k={k} exceeds the {distinct} distinct store profiles")
-        labels = fit(k) if k > 1 else np.zeros(n, dtype=int)
-        score = float(silhouette_score(matrix, labels)) if 1 < k < n else None
-    elif distinct < 3:
-        # Silhouette needs 2 <= k <= n - 1 and distinct points to compare.
-        labels = fit(distinct) if distinct > 1 else np.zeros(n, dtype=int)
-        score = None
-    else:
-        best: tuple[float, int, np.ndarray] | None = None
-        for clusters in range(2, min(k_max, n - 1, distinct) + 1):
-            candidate = fit(clusters)
-            silhouettes[clusters] = float(silhouette_score(matrix, candidate))
-            if best is None or silhouettes[clusters] > best[0]:
-                best = (silhouettes[clusters], clusters, candidate)
-        assert best is not None
-        score, _, labels = best
-
+    labels, score, silhouettes = _choose_labels(
+        features.to_numpy(dtype=float), k, k_max, random_state
+    )
     demand = (
         stores[sales_column].astype(float)
         if sales_column in stores.columns
         else pd.Series(1.0, index=stores.index)
     )
-    total_demand = float(demand.sum())
     by_label = pd.Series(demand.to_numpy(), index=labels).groupby(level=0).sum()
     order = sorted(by_label.index, key=lambda label: (-by_label[label], label))
     relabel = {old: new for new, old in enumerate(order)}
-    codes = [str(code) for code in stores.index]
     final = [relabel[int(label)] for label in labels]
-
-    numeric = stores.select_dtypes(include="number")
-    text_columns = [c for c in stores.columns if c not in numeric.columns]
     profiles: list[ClusterProfile] = []
     used_names: dict[str, int] = {}
     for label in range(len(order)):
         mask = np.array(final) == label
-        members = stores.loc[mask]
         name = _name(
-            members,
+            stores.loc[mask],
             stores,
             sales_column=sales_column,
             size_column=size_column,
             region_column=region_column,
         )
+        # Two clusters of the same profile keep apart by a number.
         used_names[name] = used_names.get(name, 0) + 1
         if used_names[name] > 1:
             name = f"{name} #{used_names[name]}"
-        mix: dict[str, dict[str, float]] = {
-            column: {
-                str(value): float(share)
-                for value, share in members[column].astype(str).value_counts(normalize=True).items()
-            }
-            for column in text_columns
-        }
-        share = float(demand[mask].sum()) / total_demand if total_demand > 0 else mask.mean()
-        profiles.append(
-            ClusterProfile(
-                label=label,
-                name=name,
-                store_codes=[code for code, keep in zip(codes, mask, strict=True) if keep],
-                size=int(mask.sum()),
-                demand_share=float(share),
-                mean_features={c: float(members[c].mean()) for c in numeric.columns},
-                attribute_mix=mix,
-            )
-        )
+        profiles.append(_profile(label, mask, stores, demand, name))
     return ClusteringResult(
         k=len(order),
-        labels=dict(zip(codes, final, strict=True)),
+        labels=dict(zip([str(code) for code in stores.index], final, strict=True)),
         clusters=profiles,
         silhouette=score,
         silhouette_by_k=silhouettes,
