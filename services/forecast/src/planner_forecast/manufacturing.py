@@ -182,6 +182,42 @@ def dc_ship_by(season_start: date, lead_times: Mapping[str, int | None]) -> dict
     }
 
 
+def _store_row(
+    store: StoreDemand, plan: ManufacturingPlan, horizon_weeks: int | None
+) -> dict[str, Any]:
+    """One store's line of the category's reasoning: its forecast and its safety stock,
+    the uploaded one in place of the one its interval gives (which is kept beside it)."""
+    computed = plan.forecast_units * plan.safety_stock_pct / 100
+    uploaded = store.safety_stock_units
+    units = computed if uploaded is None else max(uploaded, 0.0)
+    row: dict[str, Any] = {
+        "forecast": plan.forecast_units,
+        "interval_95": [store.lower_95, store.upper_95],
+        "safety_stock_pct": units / plan.forecast_units * 100 if plan.forecast_units > 0 else 0.0,
+        "safety_stock_units": units,
+        "safety_stock_source": "forecast interval" if uploaded is None else "uploaded",
+        "lead_time_days": store.lead_time_days,
+        "transit_weeks": transit_weeks(store.lead_time_days),
+    }
+    if horizon_weeks is not None:
+        row["last_replenishment_week"] = last_shipping_week(
+            horizon_weeks, transit_weeks(store.lead_time_days)
+        )
+    if uploaded is not None:
+        row["computed_safety_stock_units"] = computed
+    return row
+
+
+def _safety_stock_note(uploaded: list[str], stores: int) -> str:
+    """Where the stores' safety stocks came from, in a sentence."""
+    if not uploaded:
+        return "every store's safety stock is z x sigma of its interval (none uploaded)"
+    return (
+        f"{len(uploaded)} of {stores} stores use the uploaded safety stock "
+        f"({', '.join(uploaded)}); the others z x sigma of their interval"
+    )
+
+
 def manufacturing_from_stores(
     category_code: str,
     stores: list[StoreDemand],
@@ -205,53 +241,26 @@ def manufacturing_from_stores(
     A store with `safety_stock_units` (uploaded) keeps that safety stock instead; with
     `season_start`, the reasoning says when the order must be at the DC (`dc_ship_by`).
     """
+    bounds = {
+        "service_level": service_level,
+        "min_safety_stock": min_safety_stock,
+        "max_safety_stock": max_safety_stock,
+    }
     if not stores:
         low, high = category_interval_95 or (0.0, 0.0)
-        total = (low + high) / 2
         return manufacturing_quantity(
-            category_code,
-            total,
-            low,
-            high,
-            stock_on_hand,
-            service_level=service_level,
-            min_safety_stock=min_safety_stock,
-            max_safety_stock=max_safety_stock,
+            category_code, (low + high) / 2, low, high, stock_on_hand, **bounds
         )
     per_store = [
         manufacturing_quantity(
-            s.store_code,
-            max(s.season_total, 0.0),
-            s.lower_95,
-            s.upper_95,
-            0,
-            service_level=service_level,
-            min_safety_stock=min_safety_stock,
-            max_safety_stock=max_safety_stock,
+            s.store_code, max(s.season_total, 0.0), s.lower_95, s.upper_95, 0, **bounds
         )
         for s in stores
     ]
-    rows: dict[str, dict[str, Any]] = {}
-    for s, p in zip(stores, per_store, strict=True):
-        computed = p.forecast_units * p.safety_stock_pct / 100
-        units = computed if s.safety_stock_units is None else max(s.safety_stock_units, 0.0)
-        rows[s.store_code] = {
-            "forecast": p.forecast_units,
-            "interval_95": [s.lower_95, s.upper_95],
-            "safety_stock_pct": units / p.forecast_units * 100 if p.forecast_units > 0 else 0.0,
-            "safety_stock_units": units,
-            "safety_stock_source": "forecast interval"
-            if s.safety_stock_units is None
-            else "uploaded",
-            "lead_time_days": s.lead_time_days,
-            "transit_weeks": transit_weeks(s.lead_time_days),
-        }
-        if horizon_weeks is not None:
-            rows[s.store_code]["last_replenishment_week"] = last_shipping_week(
-                horizon_weeks, transit_weeks(s.lead_time_days)
-            )
-        if s.safety_stock_units is not None:
-            rows[s.store_code]["computed_safety_stock_units"] = computed
+    rows = {
+        s.store_code: _store_row(s, p, horizon_weeks)
+        for s, p in zip(stores, per_store, strict=True)
+    }
     forecast = sum(p.forecast_units for p in per_store)
     safety_units = sum(row["safety_stock_units"] for row in rows.values())
     safety = safety_units / forecast if forecast > 0 else 0.0
@@ -268,12 +277,7 @@ def manufacturing_from_stores(
         "safety_stock_units": safety_units,
         "safety_stock_bounds": [min_safety_stock, max_safety_stock],
         "uploaded_safety_stock_stores": uploaded,
-        "safety_stock_note": (
-            f"{len(uploaded)} of {len(stores)} stores use the uploaded safety stock "
-            f"({', '.join(uploaded)}); the others z x sigma of their interval"
-            if uploaded
-            else "every store's safety stock is z x sigma of its interval (none uploaded)"
-        ),
+        "safety_stock_note": _safety_stock_note(uploaded, len(stores)),
         "stores": rows,
         "target_units": target,
         "stock_on_hand": stock_on_hand,
