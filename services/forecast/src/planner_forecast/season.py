@@ -44,11 +44,12 @@ from planner_forecast.hierarchy import (
     node_summary,
 )
 from planner_forecast.manufacturing import (
+    ManufacturingPlan,
     StoreDemand,
     manufacturing_from_stores,
     split_store_units,
 )
-from planner_forecast.metrics import wape
+from planner_forecast.metrics import FloatArray, wape
 from planner_forecast.observability import report_lanes_soon
 from planner_forecast.panel import bottom_panel, season_offset, week_starts
 from planner_forecast.parallel import Lanes
@@ -430,20 +431,11 @@ async def _actual_to_date(
     return {c.code: float(totals.get(c.id, 0.0)) for c in categories}
 
 
-def _category_result(
-    event: ForecastRequested,
-    category: Category,
-    result: HierarchyForecast,
-    group: _Group,
-    before: float | None,
-    actual_to_date: float,
-    shared: bool,
-) -> _CategoryResult:
-    request = event.payload
-    params = request.parameters
-    assert event.workflow_id is not None
-    code = category.code
-    [total] = result.index("total", code)
+def _total_members(
+    result: HierarchyForecast, total: int, group: _Group
+) -> tuple[str, dict[str, float], dict[str, float], FloatArray]:
+    """The combination of a category's total: its method label, member weights, each
+    member's backtest WAPE, and the baseline (seasonal naive) forecast of its season."""
     base = result.base
     # The members fitted on the category's total: the intermittent ones forecast only sparse
     # series, and a member without a forecast has neither a weight nor a backtest to show.
@@ -454,7 +446,6 @@ def _category_result(
     ]
     names = [base.member_names[j] for j in fitted]
     method, weights = _member_label(names, base.weights[total][fitted])
-    skip = group.steps - group.season_weeks
     known = base.actual[total, : base.windows]
     backtest = {
         name: _finite(
@@ -464,33 +455,24 @@ def _category_result(
         if base.windows
     }
     baseline_source = base.members.get("seasonal_naive", base.members.get("naive"))
+    skip = group.steps - group.season_weeks
     baseline = (
         baseline_source[total, -1, skip:]
         if baseline_source is not None
         else np.full(group.season_weeks, float(result.point[total].mean()))
     )
-    reported = group.first_week > 1
-    offset = actual_to_date if reported else 0.0
-    remaining = float(result.season_total[total])
-    season_total = offset + remaining
-    fallback_reason = None
-    if group.weeks_elapsed and not reported:
-        span = "week 1" if group.weeks_elapsed == 1 else f"weeks 1-{group.weeks_elapsed}"
-        fallback_reason = (
-            f"no_actuals: no {code} actuals uploaded for {span}; forecast from its history "
-            "alone for the whole season, as in the initial run"
-        )
-    stores = {
-        result.nodes[i].store or "": node_summary(result, i) for i in result.index("store", code)
-    }
-    clusters = {
-        str(result.nodes[i].cluster): node_summary(result, i) for i in result.index("cluster", code)
-    }
+    return method, weights, backtest, baseline
+
+
+def _season_weeks(
+    result: HierarchyForecast, total: int, group: _Group, season_start: date, baseline: FloatArray
+) -> list[dict[str, Any]]:
+    """The category's forecast week by week from the group's first week, with intervals."""
     starts = week_starts(
-        params.season_start_date + pd.Timedelta(weeks=group.first_week - 1).to_pytimedelta(),
+        season_start + pd.Timedelta(weeks=group.first_week - 1).to_pytimedelta(),
         group.season_weeks,
     )
-    weeks = [
+    return [
         {
             "week_number": group.first_week + i,
             "week_start": starts[i],
@@ -503,6 +485,37 @@ def _category_result(
         }
         for i in range(group.season_weeks)
     ]
+
+
+def _no_actuals_reason(code: str, group: _Group, reported: bool) -> str | None:
+    """Why a re-forecast forecast the whole season from history: no actuals for the category."""
+    if not group.weeks_elapsed or reported:
+        return None
+    span = "week 1" if group.weeks_elapsed == 1 else f"weeks 1-{group.weeks_elapsed}"
+    return (
+        f"no_actuals: no {code} actuals uploaded for {span}; forecast from its history "
+        "alone for the whole season, as in the initial run"
+    )
+
+
+def _category_result(
+    event: ForecastRequested,
+    category: Category,
+    result: HierarchyForecast,
+    group: _Group,
+    before: float | None,
+    actual_to_date: float,
+    shared: bool,
+) -> _CategoryResult:
+    request = event.payload
+    assert event.workflow_id is not None
+    code = category.code
+    [total] = result.index("total", code)
+    method, weights, backtest, baseline = _total_members(result, total, group)
+    reported = group.first_week > 1
+    offset = actual_to_date if reported else 0.0
+    season_total = offset + float(result.season_total[total])
+    fallback_reason = _no_actuals_reason(code, group, reported)
     extra: dict[str, Any] = {}
     if group.weeks_elapsed is not None:
         extra = {
@@ -520,23 +533,31 @@ def _category_result(
         "method": method,
         "diagnostics": {
             "weights": weights,
-            "weights_basis": weights_basis(base.diagnostics, code),
+            "weights_basis": weights_basis(result.base.diagnostics, code),
             "backtest_wape": backtest,
             "fallback_reason": fallback_reason,
             "baseline_total": float(np.clip(baseline, 0.0, None).sum()),
             **extra,
             "model": {
-                **base.diagnostics,
+                **result.base.diagnostics,
                 "engine": "statsforecast panel + hierarchicalforecast",
                 "reconciliation": result.reconciliation,
                 "calibration": result.calibration,
                 "backtest_coverage": result.backtest_coverage,
                 "shared_with_identical_request": shared,
             },
-            "stores": stores,
-            "clusters": clusters,
+            "stores": {
+                result.nodes[i].store or "": node_summary(result, i)
+                for i in result.index("store", code)
+            },
+            "clusters": {
+                str(result.nodes[i].cluster): node_summary(result, i)
+                for i in result.index("cluster", code)
+            },
         },
-        "weeks": weeks,
+        "weeks": _season_weeks(
+            result, total, group, request.parameters.season_start_date, baseline
+        ),
     }
     summary = CategoryForecastSummary(
         category_code=code,
@@ -597,6 +618,42 @@ async def store_clusters(
     )
 
 
+@dataclass(frozen=True)
+class _UploadedReference:
+    """The workflow's uploaded reference data an order uses (manufacturing.py)."""
+
+    dc_stock: dict[UUID, int]  # category id -> free DC stock
+    safety: dict[str, float]  # store code -> safety stock units, all categories
+    lead_days: dict[str, int]  # store code -> days from the DC
+
+
+async def _uploaded_reference(session: AsyncSession, workflow_id: UUID) -> _UploadedReference:
+    code_of_store = {s.id: s.code for s in await repo.stores(session)}
+    return _UploadedReference(
+        dc_stock=await repo.uploaded_dc_stock(session, workflow_id),
+        safety={
+            code_of_store[s]: float(u)
+            for s, u in (await repo.uploaded_safety_stock(session, workflow_id)).items()
+        },
+        lead_days={
+            code_of_store[s]: d
+            for s, d in (await repo.uploaded_lead_times(session, workflow_id)).items()
+        },
+    )
+
+
+def _order(workflow_id: UUID, category: Category, plan: ManufacturingPlan) -> ManufacturingOrder:
+    return ManufacturingOrder(
+        workflow_id=workflow_id,
+        category_id=category.id,
+        forecast_units=plan.forecast_units,
+        safety_stock_pct=plan.safety_stock_pct,
+        stock_on_hand=plan.stock_on_hand,
+        recommended_quantity=plan.quantity,
+        reasoning=plan.reasoning,
+    )
+
+
 async def plan_manufacturing(
     session: AsyncSession,
     workflow_id: UUID,
@@ -615,23 +672,14 @@ async def plan_manufacturing(
     }
     # Free DC stock uploaded for the workflow (contract v1 `dc_inventory`) is the stock on
     # hand of the categories it names; the others keep the catalogue's.
-    dc_stock = await repo.uploaded_dc_stock(session, workflow_id)
-    code_of_store = {s.id: s.code for s in await repo.stores(session)}
-    safety = {
-        code_of_store[s]: float(u)
-        for s, u in (await repo.uploaded_safety_stock(session, workflow_id)).items()
-    }
-    lead = {
-        code_of_store[s]: d
-        for s, d in (await repo.uploaded_lead_times(session, workflow_id)).items()
-    }
+    uploaded = await _uploaded_reference(session, workflow_id)
     store_rows, overrides = await final_store_rows(
         session,
         workflow_id,
         {s.category_code: stored[by_code[s.category_code].id] for s in summaries},
     )
     safety_by_category = split_store_units(
-        safety,
+        uploaded.safety,
         {
             code: {store: float(row["season_total"]) for store, row in rows.items()}
             for code, rows in store_rows.items()
@@ -640,44 +688,32 @@ async def plan_manufacturing(
     lines: list[ManufacturingLine] = []
     orders: list[ManufacturingOrder] = []
     for summary in summaries:
-        category = by_code[summary.category_code]
+        code, category = summary.category_code, by_code[summary.category_code]
         demand = [
             StoreDemand(
-                store_code=code,
+                store_code=store,
                 season_total=float(row["season_total"]),
                 lower_95=float(row["lower_95"]),
                 upper_95=float(row["upper_95"]),
-                safety_stock_units=safety_by_category[summary.category_code].get(code),
-                lead_time_days=lead.get(code),
+                safety_stock_units=safety_by_category[code].get(store),
+                lead_time_days=uploaded.lead_days.get(store),
             )
-            for code, row in sorted(store_rows[summary.category_code].items())
+            for store, row in sorted(store_rows[code].items())
         ]
         plan = manufacturing_from_stores(
-            summary.category_code,
+            code,
             demand,
-            dc_stock.get(category.id, category.stock_on_hand),
+            uploaded.dc_stock.get(category.id, category.stock_on_hand),
             service_level=settings.service_level,
             category_interval_95=(summary.lower_95, summary.upper_95),
             season_start=season_start,
             horizon_weeks=horizon_weeks,
         )
-        plan.reasoning.update(overrides.get(summary.category_code, {}))
-        final = final_summary(
-            summary, store_rows[summary.category_code], overrides.get(summary.category_code)
-        )
+        plan.reasoning.update(overrides.get(code, {}))
+        final = final_summary(summary, store_rows[code], overrides.get(code))
         plan, line = newsvendor_plan(plan, final, category)
         lines.append(line)
-        orders.append(
-            ManufacturingOrder(
-                workflow_id=workflow_id,
-                category_id=category.id,
-                forecast_units=plan.forecast_units,
-                safety_stock_pct=plan.safety_stock_pct,
-                stock_on_hand=plan.stock_on_hand,
-                recommended_quantity=plan.quantity,
-                reasoning=plan.reasoning,
-            )
-        )
+        orders.append(_order(workflow_id, category, plan))
     await repo.replace_manufacturing_orders(session, workflow_id, orders)
     return ManufacturingRecommendation(
         total_quantity=sum(line.quantity for line in lines), lines=lines
