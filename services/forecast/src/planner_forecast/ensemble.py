@@ -556,6 +556,41 @@ def _panel_weights(
     return group_weights(labels, smooth, panel, candidates, has_backtest, weigh, config.group_prior)
 
 
+@dataclass(frozen=True)
+class _Origins:
+    """Where the backtest forecasts start: `calibration` origins `step` weeks apart before
+    the season's (the end of the history's `history_weeks`), of which the last `windows`
+    (from `first` on) choose the combination; all of them calibrate the intervals."""
+
+    history_weeks: int
+    windows: int
+    step: int
+    calibration: int
+
+    @property
+    def cutoffs(self) -> tuple[int, ...]:
+        n, step = self.history_weeks, self.step
+        return tuple(n - k * step for k in range(self.calibration, 0, -1))
+
+    @property
+    def origins(self) -> tuple[int, ...]:
+        """The backtest origins, then the season's."""
+        return (*self.cutoffs, self.history_weeks)
+
+    @property
+    def first(self) -> int:
+        return self.calibration - self.windows
+
+
+def _origins(history_weeks: int, longest: int, config: EngineConfig) -> _Origins:
+    windows, step = _layout(longest, config)
+    # Older origins where the history allows, for the interval calibration only: the
+    # combination is chosen on the last `windows` (docs/forecasting.md, "Intervals").
+    extra = max(config.calibration_windows, config.backtest_windows)
+    calibration, _ = _layout(longest, replace(config, backtest_windows=extra))
+    return _Origins(history_weeks, windows, step, max(calibration, windows))
+
+
 def _member_points(
     wide: pd.DataFrame,
     rolled: pd.DataFrame,
@@ -632,14 +667,13 @@ class _Weighing:
 
 def _weigh_members(
     mae: FloatArray,
-    stack: FloatArray,
+    every: FloatArray,
+    at: _Origins,
     actual: FloatArray,
     history: FloatArray,
     lengths: Any,
     intermittent: Any,
     names: list[MemberName],
-    windows: int,
-    available: FloatArray,
     config: EngineConfig,
     groups: Sequence[str] | None,
 ) -> _Weighing:
@@ -647,6 +681,10 @@ def _weigh_members(
     members on the rest, by the configured rule on the backtest (the models' mean, without
     the baselines, when there is nothing to score on: the backtest is what can show that a
     seasonal naive helps)."""
+    windows = at.windows
+    stack = every[:, :, at.first :]
+    # Which members forecast each series' season (the others were not fitted on it).
+    available = np.isfinite(every[:, :, -1]).all(axis=2).astype(float)
     has_backtest = np.asarray(np.isfinite(stack[:, :, :windows]).any(axis=(1, 2, 3)))
     scored = windows > 0 and bool(has_backtest[~intermittent].any())
     core = np.array([name in config.members for name in names], dtype=float)
@@ -752,50 +790,28 @@ def forecast_panel(
     ids = [str(c) for c in wide.columns]
     lengths = series_lengths(wide)
     longest = int(lengths.max()) if count else n
-    windows, step = _layout(longest, config)
-    # Older origins where the history allows, for the interval calibration only: the
-    # combination is chosen on the last `windows` (docs/forecasting.md, "Intervals").
-    extra = max(config.calibration_windows, config.backtest_windows)
-    calibration, _ = _layout(longest, replace(config, backtest_windows=extra))
-    calibration = max(calibration, windows)
-    cutoffs = tuple(n - k * step for k in range(calibration, 0, -1))
+    at = _origins(n, longest, config)
     intermittent = intermittent_series(wide, config)
     # Each series is fitted only by the members that can be chosen for it: the intermittent
     # models on the sparse series, the core members on the rest.
-    rolled, _ = _group_forecasts(wide, lengths, intermittent, cutoffs, steps, config, run)
+    rolled, _ = _group_forecasts(wide, lengths, intermittent, at.cutoffs, steps, config, run)
     names = _active_members(config, longest)
     for name in names:
         if name not in rolled.columns:
             rolled[name] = np.nan
     history = wide.to_numpy(dtype=float)
-    all_actual = _actuals(history, cutoffs, steps)
-    # The combination's windows: the last `windows` origins, then the season.
-    first = calibration - windows
-    actual = all_actual[:, first:]
+    all_actual = _actuals(history, at.cutoffs, steps)
+    actual = all_actual[:, at.first :]
     # A series shorter than `min_history_weeks` has no backtest worth scoring.
     too_short = lengths < config.min_history_weeks
-    member_point = _member_points(wide, rolled, names, (*cutoffs, n), first, steps, too_short)
-    member_sd = _member_spreads(rolled, names, ids, calibration + 1, steps)
-    # Which members forecast each series' season (the others were not fitted on it).
-    available = np.stack(
-        [np.isfinite(member_point[name][:, -1]).all(axis=1) for name in names], axis=1
-    ).astype(float)
-    mae = _backtest_mae(member_point, names, actual, first, windows)
+    member_point = _member_points(wide, rolled, names, at.origins, at.first, steps, too_short)
+    mae = _backtest_mae(member_point, names, actual, at.first, at.windows)
     every = np.stack([member_point[name] for name in names], axis=1)  # (n, m, w, h)
     weighing = _weigh_members(
-        mae,
-        every[:, :, first:],
-        actual,
-        history,
-        lengths,
-        intermittent,
-        names,
-        windows,
-        available,
-        config,
-        groups,
+        mae, every, at, actual, history, lengths, intermittent, names, config, groups
     )
     point = _combined_point(every, weighing)
+    member_sd = _member_spreads(rolled, names, ids, len(at.origins), steps)
     return PanelForecast(
         ids=ids,
         point=point,
@@ -806,23 +822,30 @@ def forecast_panel(
         weights=weighing.weights,
         member_names=list(names),
         intermittent=intermittent,
-        windows=calibration,
-        combination_windows=windows,
-        origins=(*cutoffs, n),
-        diagnostics={
-            "history_weeks": n,
-            "series_weeks": [int(lengths.min()), int(lengths.max())] if count else [0, 0],
-            "backtest_windows": windows,
-            "calibration_windows": calibration,
-            "backtest_step_weeks": step,
-            "members": list(names),
-            "combination": weighing.combination,
-            "group_weights": {
-                label: entry | {"weights": dict(zip(names, entry["weights"].tolist(), strict=True))}
-                for label, entry in weighing.by_group.items()
-            },
-        },
+        windows=at.calibration,
+        combination_windows=at.windows,
+        origins=at.origins,
+        diagnostics=_diagnostics(at, lengths, names, weighing),
     )
+
+
+def _diagnostics(
+    at: _Origins, lengths: Any, names: list[MemberName], weighing: _Weighing
+) -> dict[str, Any]:
+    """What the run's combination rested on, for the forecast's diagnostics."""
+    return {
+        "history_weeks": at.history_weeks,
+        "series_weeks": [int(lengths.min()), int(lengths.max())] if len(lengths) else [0, 0],
+        "backtest_windows": at.windows,
+        "calibration_windows": at.calibration,
+        "backtest_step_weeks": at.step,
+        "members": list(names),
+        "combination": weighing.combination,
+        "group_weights": {
+            label: entry | {"weights": dict(zip(names, entry["weights"].tolist(), strict=True))}
+            for label, entry in weighing.by_group.items()
+        },
+    }
 
 
 def _naive_scale(history: FloatArray) -> FloatArray:

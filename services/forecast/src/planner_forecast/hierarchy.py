@@ -201,6 +201,24 @@ def _scaled_spreads(sd: FloatArray, ratio: FloatArray, skip: int) -> tuple[Float
     return weekly, season
 
 
+def _reconcile(
+    reconciliation: Reconciliation, summing: FloatArray, base: PanelForecast
+) -> tuple[FloatArray, FloatArray, str]:
+    """The base forecasts made coherent: each node's point forecast and spread, and the
+    method used. Negative store forecasts are cut and the aggregates summed again."""
+    projector_p, w_matrix, used = _projection(reconciliation, summing, base)
+    projector = summing @ projector_p  # (node, node)
+    point = np.einsum("ij,jwh->iwh", projector, base.point)
+    n_bottom = summing.shape[1]
+    stores = np.clip(point[-n_bottom:], 0.0, None)
+    point = np.einsum("ib,bwh->iwh", summing, stores)
+    corr = None
+    if w_matrix is not None:
+        spread = np.sqrt(np.clip(np.diag(w_matrix), 1e-12, None))
+        corr = w_matrix / np.outer(spread, spread)
+    return point, _reconciled_sd(projector, base.sd, corr), used
+
+
 @dataclass(frozen=True)
 class _Multipliers:
     """Each node's conformal multipliers of its weekly and season-total spreads, at 80 and
@@ -295,19 +313,9 @@ def forecast_hierarchy(
     skip = steps - season_weeks
     nodes, summing, history = build_nodes(bottom, clusters)
     base = forecast_panel(history, steps, config, run, groups=[n.category for n in nodes])
-    projector_p, w_matrix, used = _projection(reconciliation, summing, base)
-    projector = summing @ projector_p  # (node, node)
-    point = np.einsum("ij,jwh->iwh", projector, base.point)
-    # Cut negative store forecasts and sum the aggregates again from the stores.
-    n_bottom = summing.shape[1]
-    stores = np.clip(point[-n_bottom:], 0.0, None)
-    point = np.einsum("ib,bwh->iwh", summing, stores)
-    corr = None
-    if w_matrix is not None:
-        spread = np.sqrt(np.clip(np.diag(w_matrix), 1e-12, None))
-        corr = w_matrix / np.outer(spread, spread)
+    point, reconciled_sd, used = _reconcile(reconciliation, summing, base)
     ratio = _level_ratio(history.to_numpy(dtype=float), point, base.origins)
-    sd, season_sd = _scaled_spreads(_reconciled_sd(projector, base.sd, corr), ratio, skip)
+    sd, season_sd = _scaled_spreads(reconciled_sd, ratio, skip)
     kinds = np.array([n.kind for n in nodes])
     mult = _calibrate(
         kinds, base.actual, point, sd, season_sd, base.windows, skip, config.calibration_floor

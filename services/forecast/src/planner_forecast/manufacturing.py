@@ -218,6 +218,39 @@ def _safety_stock_note(uploaded: list[str], stores: int) -> str:
     )
 
 
+def _stores_reasoning(
+    rows: dict[str, dict[str, Any]],
+    stock_on_hand: int,
+    service_level: float,
+    bounds: tuple[float, float],
+) -> dict[str, Any]:
+    """A category's order from its stores' lines: their forecasts and safety stocks summed,
+    less the stock on hand, rounded up; and how it was reached."""
+    forecast = sum(row["forecast"] for row in rows.values())
+    safety_units = sum(row["safety_stock_units"] for row in rows.values())
+    target = forecast + safety_units
+    uploaded = sorted(
+        code for code, row in rows.items() if row["safety_stock_source"] == "uploaded"
+    )
+    return {
+        "formula": "ceil(sum over stores of forecast + store safety stock units - stock_on_hand)",
+        "season_forecast": forecast,
+        "category_interval_95": None,
+        "service_level": service_level,
+        "z": NormalDist().inv_cdf(service_level),
+        "safety_stock": safety_units / forecast if forecast > 0 else 0.0,
+        "safety_stock_units": safety_units,
+        "safety_stock_bounds": list(bounds),
+        "uploaded_safety_stock_stores": uploaded,
+        "safety_stock_note": _safety_stock_note(uploaded, len(rows)),
+        "stores": rows,
+        "target_units": target,
+        "stock_on_hand": stock_on_hand,
+        "quantity": max(0, math.ceil(target - stock_on_hand - 1e-9)),
+        "stock_covers_target": stock_on_hand >= target,
+    }
+
+
 def manufacturing_from_stores(
     category_code: str,
     stores: list[StoreDemand],
@@ -261,38 +294,19 @@ def manufacturing_from_stores(
         s.store_code: _store_row(s, p, horizon_weeks)
         for s, p in zip(stores, per_store, strict=True)
     }
-    forecast = sum(p.forecast_units for p in per_store)
-    safety_units = sum(row["safety_stock_units"] for row in rows.values())
-    safety = safety_units / forecast if forecast > 0 else 0.0
-    target = forecast + safety_units
-    quantity = max(0, math.ceil(target - stock_on_hand - 1e-9))
-    uploaded = sorted(s.store_code for s in stores if s.safety_stock_units is not None)
-    reasoning: dict[str, Any] = {
-        "formula": "ceil(sum over stores of forecast + store safety stock units - stock_on_hand)",
-        "season_forecast": forecast,
-        "category_interval_95": list(category_interval_95) if category_interval_95 else None,
-        "service_level": service_level,
-        "z": NormalDist().inv_cdf(service_level),
-        "safety_stock": safety,
-        "safety_stock_units": safety_units,
-        "safety_stock_bounds": [min_safety_stock, max_safety_stock],
-        "uploaded_safety_stock_stores": uploaded,
-        "safety_stock_note": _safety_stock_note(uploaded, len(stores)),
-        "stores": rows,
-        "target_units": target,
-        "stock_on_hand": stock_on_hand,
-        "quantity": quantity,
-        "stock_covers_target": stock_on_hand >= target,
-    }
+    reasoning = _stores_reasoning(
+        rows, stock_on_hand, service_level, (min_safety_stock, max_safety_stock)
+    )
+    reasoning["category_interval_95"] = list(category_interval_95) if category_interval_95 else None
     if season_start is not None:
         reasoning["initial_shipment"] = dc_ship_by(
             season_start, {s.store_code: s.lead_time_days for s in stores}
         )
     return ManufacturingPlan(
         category_code=category_code,
-        forecast_units=forecast,
-        safety_stock_pct=safety * 100,
+        forecast_units=reasoning["season_forecast"],
+        safety_stock_pct=reasoning["safety_stock"] * 100,
         stock_on_hand=stock_on_hand,
-        quantity=quantity,
+        quantity=reasoning["quantity"],
         reasoning=reasoning,
     )
