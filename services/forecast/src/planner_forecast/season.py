@@ -498,6 +498,46 @@ def _no_actuals_reason(code: str, group: _Group, reported: bool) -> str | None:
     )
 
 
+def _revision(
+    group: _Group, actual_to_date: float | None, before: float | None, season_total: float
+) -> dict[str, Any]:
+    """A re-forecast's change against the run before (nothing on the initial run)."""
+    if group.weeks_elapsed is None:
+        return {}
+    return {
+        "weeks_elapsed": group.weeks_elapsed,
+        "actual_to_date": actual_to_date,
+        "previous_season_total": before,
+        "change_pct": (season_total - before) / before if before else None,
+    }
+
+
+def _model_diagnostics(result: HierarchyForecast, shared: bool) -> dict[str, Any]:
+    """How the category's forecast was made: the panel's combination and the hierarchy's."""
+    return {
+        **result.base.diagnostics,
+        "engine": "statsforecast panel + hierarchicalforecast",
+        "reconciliation": result.reconciliation,
+        "calibration": result.calibration,
+        "backtest_coverage": result.backtest_coverage,
+        "shared_with_identical_request": shared,
+    }
+
+
+def _node_summaries(result: HierarchyForecast, code: str) -> dict[str, dict[str, Any]]:
+    """The season totals and intervals of the category's stores and clusters."""
+    return {
+        "stores": {
+            result.nodes[i].store or "": node_summary(result, i)
+            for i in result.index("store", code)
+        },
+        "clusters": {
+            str(result.nodes[i].cluster): node_summary(result, i)
+            for i in result.index("cluster", code)
+        },
+    }
+
+
 def _category_result(
     event: ForecastRequested,
     category: Category,
@@ -516,14 +556,6 @@ def _category_result(
     offset = actual_to_date if reported else 0.0
     season_total = offset + float(result.season_total[total])
     fallback_reason = _no_actuals_reason(code, group, reported)
-    extra: dict[str, Any] = {}
-    if group.weeks_elapsed is not None:
-        extra = {
-            "weeks_elapsed": group.weeks_elapsed,
-            "actual_to_date": actual_to_date if reported else None,
-            "previous_season_total": before,
-            "change_pct": (season_total - before) / before if before else None,
-        }
     forecast = {
         "workflow_id": event.workflow_id,
         "run_number": request.run_number,
@@ -537,23 +569,9 @@ def _category_result(
             "backtest_wape": backtest,
             "fallback_reason": fallback_reason,
             "baseline_total": float(np.clip(baseline, 0.0, None).sum()),
-            **extra,
-            "model": {
-                **result.base.diagnostics,
-                "engine": "statsforecast panel + hierarchicalforecast",
-                "reconciliation": result.reconciliation,
-                "calibration": result.calibration,
-                "backtest_coverage": result.backtest_coverage,
-                "shared_with_identical_request": shared,
-            },
-            "stores": {
-                result.nodes[i].store or "": node_summary(result, i)
-                for i in result.index("store", code)
-            },
-            "clusters": {
-                str(result.nodes[i].cluster): node_summary(result, i)
-                for i in result.index("cluster", code)
-            },
+            **_revision(group, actual_to_date if reported else None, before, season_total),
+            "model": _model_diagnostics(result, shared),
+            **_node_summaries(result, code),
         },
         "weeks": _season_weeks(
             result, total, group, request.parameters.season_start_date, baseline
@@ -642,6 +660,23 @@ async def _uploaded_reference(session: AsyncSession, workflow_id: UUID) -> _Uplo
     )
 
 
+def _store_demand(
+    rows: dict[str, dict[str, Any]], safety: dict[str, float], lead_days: dict[str, int]
+) -> list[StoreDemand]:
+    """A category's stores' final forecasts, with their uploaded safety stock and lead time."""
+    return [
+        StoreDemand(
+            store_code=store,
+            season_total=float(row["season_total"]),
+            lower_95=float(row["lower_95"]),
+            upper_95=float(row["upper_95"]),
+            safety_stock_units=safety.get(store),
+            lead_time_days=lead_days.get(store),
+        )
+        for store, row in sorted(rows.items())
+    ]
+
+
 def _order(workflow_id: UUID, category: Category, plan: ManufacturingPlan) -> ManufacturingOrder:
     return ManufacturingOrder(
         workflow_id=workflow_id,
@@ -689,20 +724,9 @@ async def plan_manufacturing(
     orders: list[ManufacturingOrder] = []
     for summary in summaries:
         code, category = summary.category_code, by_code[summary.category_code]
-        demand = [
-            StoreDemand(
-                store_code=store,
-                season_total=float(row["season_total"]),
-                lower_95=float(row["lower_95"]),
-                upper_95=float(row["upper_95"]),
-                safety_stock_units=safety_by_category[code].get(store),
-                lead_time_days=uploaded.lead_days.get(store),
-            )
-            for store, row in sorted(store_rows[code].items())
-        ]
         plan = manufacturing_from_stores(
             code,
-            demand,
+            _store_demand(store_rows[code], safety_by_category[code], uploaded.lead_days),
             uploaded.dc_stock.get(category.id, category.stock_on_hand),
             service_level=settings.service_level,
             category_interval_95=(summary.lower_95, summary.upper_95),
