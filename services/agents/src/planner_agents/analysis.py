@@ -12,6 +12,7 @@ from planner_agents.context import (
     AgentPolicy,
     ForecastRisk,
     MissingFactError,
+    RiskKind,
     RiskSeverity,
     RunContext,
 )
@@ -172,20 +173,39 @@ def assess_forecast_risks(ctx: RunContext) -> list[ForecastRisk]:
 def _revision_risks(view: ForecastView, policy: AgentPolicy) -> list[ForecastRisk]:
     if view.revision is None:
         return []
-    severity = _severity(abs(view.revision), policy.revision_ratio, 2 * policy.revision_ratio)
+    return _risk_past(
+        None,
+        "large_revision",
+        view.revision,
+        (policy.revision_ratio, 2 * policy.revision_ratio),
+        f"The re-forecast moved the season total {view.revision:+.1%} "
+        f"({view.previous_season_total:,.0f} -> {view.season_total:,.0f} units)",
+        size=abs(view.revision),
+    )
+
+
+def _risk_past(
+    code: str | None,
+    kind: RiskKind,
+    measure: float,
+    bounds: tuple[float, float],
+    message: str,
+    size: float | None = None,
+) -> list[ForecastRisk]:
+    """One risk of `kind` when the measure's `size` (default: the measure) passes the first
+    of `bounds`, high past the second; none within them."""
+    threshold, high_threshold = bounds
+    severity = _severity(measure if size is None else size, threshold, high_threshold)
     if not severity:
         return []
     return [
         ForecastRisk(
-            category_code=None,
-            kind="large_revision",
+            category_code=code,
+            kind=kind,
             severity=severity,
-            measure=view.revision,
-            threshold=policy.revision_ratio,
-            message=(
-                f"The re-forecast moved the season total {view.revision:+.1%} "
-                f"({view.previous_season_total:,.0f} -> {view.season_total:,.0f} units)"
-            ),
+            measure=measure,
+            threshold=threshold,
+            message=message,
         )
     ]
 
@@ -208,59 +228,32 @@ def _category_risks(
                 ),
             )
         )
-    ratio = c.interval_80_width_ratio
-    if ratio is not None and (
-        severity := _severity(ratio, policy.wide_interval_ratio, policy.very_wide_interval_ratio)
-    ):
-        risks.append(
-            ForecastRisk(
-                category_code=code,
-                kind="wide_interval",
-                severity=severity,
-                measure=ratio,
-                threshold=policy.wide_interval_ratio,
-                message=(
-                    f"{code}: the 80% interval {c.lower_80:,.0f}-{c.upper_80:,.0f} "
-                    f"spans {ratio:.0%} of the {c.season_total:,.0f}-unit forecast"
-                ),
-            )
+    if (ratio := c.interval_80_width_ratio) is not None:
+        risks += _risk_past(
+            code,
+            "wide_interval",
+            ratio,
+            (policy.wide_interval_ratio, policy.very_wide_interval_ratio),
+            f"{code}: the 80% interval {c.lower_80:,.0f}-{c.upper_80:,.0f} "
+            f"spans {ratio:.0%} of the {c.season_total:,.0f}-unit forecast",
         )
-    change = c.change_vs_last_season
-    if (
-        change is not None
-        and c.last_season_total is not None
-        and (
-            severity := _severity(
-                abs(change), policy.history_change_ratio, policy.large_history_change_ratio
-            )
+    if (change := c.change_vs_last_season) is not None and c.last_season_total is not None:
+        risks += _risk_past(
+            code,
+            "large_change_vs_history",
+            change,
+            (policy.history_change_ratio, policy.large_history_change_ratio),
+            f"{code}: {c.season_total:,.0f} units is {change:+.0%} against the same "
+            f"weeks last season ({c.last_season_total:,.0f})",
+            size=abs(change),
         )
-    ):
-        risks.append(
-            ForecastRisk(
-                category_code=code,
-                kind="large_change_vs_history",
-                severity=severity,
-                measure=change,
-                threshold=policy.history_change_ratio,
-                message=(
-                    f"{code}: {c.season_total:,.0f} units is {change:+.0%} against the same "
-                    f"weeks last season ({c.last_season_total:,.0f})"
-                ),
-            )
-        )
-    weighted = _weighted_backtest_wape(summary)
-    if weighted is not None and (
-        severity := _severity(weighted, policy.weak_backtest_wape, 2 * policy.weak_backtest_wape)
-    ):
-        risks.append(
-            ForecastRisk(
-                category_code=code,
-                kind="weak_backtest",
-                severity=severity,
-                measure=weighted,
-                threshold=policy.weak_backtest_wape,
-                message=f"{code}: backtest error (WAPE) of the fitted models is {weighted:.0%}",
-            )
+    if (weighted := _weighted_backtest_wape(summary)) is not None:
+        risks += _risk_past(
+            code,
+            "weak_backtest",
+            weighted,
+            (policy.weak_backtest_wape, 2 * policy.weak_backtest_wape),
+            f"{code}: backtest error (WAPE) of the fitted models is {weighted:.0%}",
         )
     return risks
 
