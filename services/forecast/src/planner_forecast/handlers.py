@@ -25,6 +25,7 @@ from planner_forecast.plan import Replenished, allocate, stock_alerts, week_in
 from planner_forecast.season import PanelCache, fit, load_inputs, store_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_forecast.transfers import propose_transfers, record_decision
+from planner_forecast.variance import VarianceResult
 from planner_shared.bus.delivery import Delivery
 from planner_shared.bus.router import EventRouter, MessageContext
 from planner_shared.db.models import Workflow
@@ -242,32 +243,8 @@ class ForecastHandlers:
                 )
             )
             return
-        variance = outcome.variance
         ctx.emit(
-            event.caused(
-                VarianceChecked,
-                VarianceCheckedPayload(
-                    week_number=week,
-                    total_variance=variance.variance,
-                    by_category={c.category_code: c.variance for c in variance.categories},
-                    threshold=variance.threshold,
-                    exceeded=variance.exceeded,
-                    forecast_units=variance.forecast_units,
-                    actual_units=variance.actual_units,
-                    total_exceeded=variance.total_exceeded,
-                    categories=[
-                        CategoryVarianceResult(
-                            category_code=c.category_code,
-                            forecast_units=c.forecast_units,
-                            actual_units=c.actual_units,
-                            variance=c.variance,
-                            exceeded=c.exceeded,
-                        )
-                        for c in variance.categories
-                    ],
-                ),
-                ctx.producer,
-            )
+            event.caused(VarianceChecked, _variance_payload(week, outcome.variance), ctx.producer)
         )
         if outcome.replenishment:
             await _progress(ctx, event)(replenishment_message(week, outcome.replenishment), None)
@@ -281,6 +258,23 @@ class ForecastHandlers:
                     TransfersProposed, TransfersProposedPayload(proposal=transfers), ctx.producer
                 )
             )
+
+
+def _variance_payload(week: int, variance: VarianceResult) -> VarianceCheckedPayload:
+    """The week's variance check as the event carries it (totals, then each category)."""
+    return VarianceCheckedPayload(
+        week_number=week,
+        total_variance=variance.variance,
+        by_category={c.category_code: c.variance for c in variance.categories},
+        threshold=variance.threshold,
+        exceeded=variance.exceeded,
+        forecast_units=variance.forecast_units,
+        actual_units=variance.actual_units,
+        total_exceeded=variance.total_exceeded,
+        categories=[
+            CategoryVarianceResult.model_validate(c.model_dump()) for c in variance.categories
+        ],
+    )
 
 
 async def _ended_state(session: AsyncSession, event: EventBase) -> str | None:

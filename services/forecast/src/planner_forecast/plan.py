@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from planner_forecast.final import final_store_rows
 from planner_forecast.settings import ForecastSettings
 from planner_forecast.variance import VarianceResult, sell_through, variance_check
 from planner_shared.db.models import (
+    Category,
     Forecast,
     ManufacturingOrder,
     StoreClusterMember,
@@ -225,16 +227,16 @@ async def _plan_covering(session: AsyncSession, workflow_id: UUID, week: int) ->
     raise repo.MissingDataError("no forecast covers this week: the workflow was not forecast")
 
 
-async def week_in(
+async def _planned_and_sold(
     session: AsyncSession,
     workflow_id: UUID,
-    params: SeasonParameters,
-    week: int,
-    settings: ForecastSettings,
-) -> WeekOutcome:
-    forecasts = await _plan_covering(session, workflow_id, week)
-    categories = {c.id: c for c in await repo.categories(session, None)}
-    first = max(int(f.diagnostics.get("weeks_elapsed") or 0) for f in forecasts) + 1
+    forecasts: list[Forecast],
+    categories: dict[UUID, Category],
+    weeks: tuple[int, int],
+) -> tuple[dict[str, list[float]], dict[str, list[float]], pd.DataFrame]:
+    """Each category's planned and sold units, week by week over `weeks` (first, last), and
+    the season's sales rows to the last week."""
+    first, week = weeks
     points = await repo.forecast_weeks(session, [f.id for f in forecasts])
     code_of_forecast = {f.id: categories[f.category_id].code for f in forecasts}
     window = points[(points.week_number >= first) & (points.week_number <= week)]
@@ -252,11 +254,16 @@ async def week_in(
         mine = sold[(sold.category_id == cid) & (sold.week_number >= first)]
         by_week = mine.groupby("week_number")["units_sold"].sum()
         actual[code] = [float(by_week.get(w, 0.0)) for w in range(first, week + 1)]
-    result = variance_check(
-        planned, actual, week - first + 1, settings.variance_threshold, settings.variance_trigger
-    )
-    # A week uploaded again is checked again in place: the row keeps the re-forecast it
-    # requested before, which numbering and "a re-forecast is under way" both rely on.
+    return planned, actual, sold
+
+
+async def _record_check(
+    session: AsyncSession, workflow_id: UUID, weeks: tuple[int, int], result: VarianceResult
+) -> VarianceCheck:
+    """Store the week's check. A week uploaded again is checked again in place: the row keeps
+    the re-forecast it requested before, which numbering and "a re-forecast is under way"
+    both rely on."""
+    first, week = weeks
     check = await session.scalar(
         select(VarianceCheck).where(
             VarianceCheck.workflow_id == workflow_id, VarianceCheck.week_number == week
@@ -273,6 +280,26 @@ async def week_in(
     check.by_category = {c.category_code: c.model_dump(mode="json") for c in result.categories} | {
         "_compared_weeks": [first, week]
     }
+    return check
+
+
+async def week_in(
+    session: AsyncSession,
+    workflow_id: UUID,
+    params: SeasonParameters,
+    week: int,
+    settings: ForecastSettings,
+) -> WeekOutcome:
+    forecasts = await _plan_covering(session, workflow_id, week)
+    categories = {c.id: c for c in await repo.categories(session, None)}
+    first = max(int(f.diagnostics.get("weeks_elapsed") or 0) for f in forecasts) + 1
+    planned, actual, sold = await _planned_and_sold(
+        session, workflow_id, forecasts, categories, (first, week)
+    )
+    result = variance_check(
+        planned, actual, week - first + 1, settings.variance_threshold, settings.variance_trigger
+    )
+    check = await _record_check(session, workflow_id, (first, week), result)
     replenishment = await _replenish(session, workflow_id, params, week)
     checkpoint = None
     if week == params.markdown_checkpoint_week:
