@@ -22,6 +22,7 @@ from planner_gateway.schemas.report import (
     ReforecastLine,
     SeasonReport,
 )
+from planner_gateway.schemas.resources import ApprovalRead
 from planner_gateway.season_data import SeasonData, load
 from planner_gateway.stock import season_money
 from planner_shared.db.models import VarianceCheck, WorkflowEvent
@@ -118,6 +119,25 @@ async def _checkpoint(session: AsyncSession, workflow_id: UUID) -> CheckpointLin
     )
 
 
+def _decision_line(a: ApprovalRead) -> DecisionLine:
+    """One approval as the report lists it, with the unit its values are in."""
+    return DecisionLine(
+        kind=a.kind,
+        status=a.status,
+        unit="percent" if UNITS.get(a.kind) == "percent" else "units",
+        proposed_value=a.proposed_value,
+        min_value=a.min_value,
+        max_value=a.max_value,
+        action=a.action,
+        decided_value=a.decided_value,
+        reason=a.reason,
+        decided_by=a.decided_by,
+        decided_at=a.decided_at,
+        proposed_lines=a.proposed_lines,
+        decided_lines=a.decided_lines,
+    )
+
+
 async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonReport:
     data = await load(session, workflow_id)
     money = await season_money(session, workflow_id)
@@ -148,24 +168,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
         weeks_in=len(data.weeks_in),
         categories=[_outcome(data, TOTAL, available)]
         + [_outcome(data, c, available) for c in data.codes],
-        decisions=[
-            DecisionLine(
-                kind=a.kind,
-                status=a.status,
-                unit="percent" if UNITS.get(a.kind) == "percent" else "units",
-                proposed_value=a.proposed_value,
-                min_value=a.min_value,
-                max_value=a.max_value,
-                action=a.action,
-                decided_value=a.decided_value,
-                reason=a.reason,
-                decided_by=a.decided_by,
-                decided_at=a.decided_at,
-                proposed_lines=a.proposed_lines,
-                decided_lines=a.decided_lines,
-            )
-            for a in await approvals(session, workflow_id)
-        ],
+        decisions=[_decision_line(a) for a in await approvals(session, workflow_id)],
         forecast_runs=[
             ReforecastLine(
                 run_number=r.run_number,

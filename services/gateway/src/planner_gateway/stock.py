@@ -140,15 +140,10 @@ def _rows(led: CategoryLedger, store: str | None, week: int | None) -> list[Stoc
     ]
 
 
-async def stock_view(
-    session: AsyncSession,
-    workflow_id: UUID,
-    *,
-    store: str | None = None,
-    category: str | None = None,
-    week: int | None = None,
-) -> StockView:
-    stock = await season_stock(session, workflow_id)
+def _refuse_outside(
+    stock: SeasonStock, store: str | None, category: str | None, week: int | None
+) -> None:
+    """A filter naming a category, store or week the season does not have is refused."""
     if category is not None and category not in stock.categories:
         raise ApiError(
             404,
@@ -162,26 +157,42 @@ async def stock_view(
         raise ApiError(
             422, f"week {week} is outside this {stock.horizon}-week season", code="invalid_week"
         )
+
+
+def _dc_rows(code: str, led: CategoryLedger, week: int | None) -> list[DcRow]:
+    """The DC's stock of a category week by week (or the one `week`)."""
+    return [
+        DcRow(
+            category_code=code,
+            week_number=w + 1,
+            opening=round(float(led.dc_opening[w]), 1),
+            shipped=round(float(led.shipped[w].sum()), 1),
+            closing=round(float(led.dc_closing[w]), 1),
+            shortfall=round(float(led.dc_shortfall[w]), 1),
+        )
+        for w in range(led.horizon)
+        if week is None or w + 1 == week
+    ]
+
+
+async def stock_view(
+    session: AsyncSession,
+    workflow_id: UUID,
+    *,
+    store: str | None = None,
+    category: str | None = None,
+    week: int | None = None,
+) -> StockView:
+    stock = await season_stock(session, workflow_id)
+    _refuse_outside(stock, store, category, week)
     codes = [category] if category else sorted(stock.categories)
     categories, rows, dc, found = [], [], [], []
     for code in codes:
         p = _paths(stock, code)
         categories.append(_category(stock, code, p))
         rows += _rows(p.point, store, week)
-        led = p.point
-        dc += [
-            DcRow(
-                category_code=code,
-                week_number=w + 1,
-                opening=round(float(led.dc_opening[w]), 1),
-                shipped=round(float(led.shipped[w].sum()), 1),
-                closing=round(float(led.dc_closing[w]), 1),
-                shortfall=round(float(led.dc_shortfall[w]), 1),
-            )
-            for w in range(led.horizon)
-            if week is None or w + 1 == week
-        ]
-        found += stock_alerts.alerts(led, stock.transit)
+        dc += _dc_rows(code, p.point, week)
+        found += stock_alerts.alerts(p.point, stock.transit)
     return StockView(
         workflow_id=workflow_id,
         horizon_weeks=stock.horizon,
