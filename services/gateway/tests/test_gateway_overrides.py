@@ -15,6 +15,7 @@ import pytest
 from planner_shared.db.models import ForecastOverride, ForecastWeek, Workflow
 from planner_shared.stock.season import load_season_stock
 from planner_tools.testing.gateway import (
+    FOUR_WEEK_SEASON,
     OPERATOR,
     PLANNER,
     READER,
@@ -26,8 +27,9 @@ from planner_tools.testing.gateway import (
 )
 
 from .test_gateway_access import OTHER_PLANNER, two_planners
-from .test_gateway_stock import PARAMETERS, _season
+from .test_gateway_stock import _season
 
+PARAMETERS = FOUR_WEEK_SEASON
 __all__ = ["two_planners"]  # the fixture: a gateway that knows a second planner
 
 

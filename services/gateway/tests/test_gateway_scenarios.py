@@ -4,7 +4,6 @@ pending decision; and nothing of the season's tables changes."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,32 +11,18 @@ from sqlalchemy import select, text
 
 from planner_shared.db.base import Base
 from planner_shared.db.engine import transaction
-from planner_shared.db.models import (
-    Allocation,
-    Approval,
-    Forecast,
-    ForecastWeek,
-    ManufacturingOrder,
-)
+from planner_shared.db.models import Approval
 from planner_tools.testing.gateway import (
     APPROVER,
     PLANNER,
     READER,
+    SEASON_STORES,
     Gateway,
     Sessions,
-    new_workflow,
-    seed_reference,
+    seed_four_week_season,
 )
 
-PARAMETERS = {
-    "forecast_horizon_weeks": 4,
-    "season_start_date": "2027-03-01",
-    "replenishment_strategy": "weekly",
-    "dc_holdback_percentage": 40.0,
-    "markdown_checkpoint_week": 2,
-    "markdown_threshold": 0.6,
-}
-STORES = ("S001", "S002", "S003")
+STORES = SEASON_STORES
 CODES = ("DRESS", "KNIT")
 PROPOSED = 300  # per category; 40 % stays at the DC, the stores get 60 each
 
@@ -45,64 +30,16 @@ PROPOSED = 300  # per category; 40 % stays at the DC, the stores get 60 each
 async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
     """Forecast 60 a week per category (45-75), a proposed order of 300 per category with 10
     on hand, and the manufacturing approval pending (or the order allocated, in season)."""
-    ids = await seed_reference(sessionmaker)
-    state = "in_season" if allocated else "awaiting_manufacturing_approval"
-    workflow_id = await new_workflow(sessionmaker, state, PARAMETERS, list(CODES))
-    async with transaction(sessionmaker) as session:
-        for code in CODES:
-            forecast = Forecast(
-                id=uuid4(),
-                workflow_id=workflow_id,
-                run_number=1,
-                category_id=ids[code],
-                reason="initial",
-                season_total=240.0,
-                method="ensemble",
-                diagnostics={
-                    "weeks_elapsed": 0,
-                    "stores": {s: {"season_total": 80.0} for s in STORES},
-                },
-            )
-            session.add(forecast)
-            await session.flush()
-            for week in range(1, 5):
-                session.add(
-                    ForecastWeek(
-                        forecast_id=forecast.id,
-                        week_number=week,
-                        week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
-                        point=60.0,
-                        lower_80=45.0,
-                        upper_80=75.0,
-                        lower_95=40.0,
-                        upper_95=80.0,
-                        baseline=60.0,
-                    )
-                )
-            session.add(
-                ManufacturingOrder(
-                    workflow_id=workflow_id,
-                    category_id=ids[code],
-                    forecast_units=240.0,
-                    safety_stock_pct=10.0,
-                    stock_on_hand=10,
-                    recommended_quantity=PROPOSED,
-                    approved_quantity=PROPOSED if allocated else None,
-                    reasoning={},
-                )
-            )
-            for store in STORES if allocated else ():
-                session.add(
-                    Allocation(
-                        workflow_id=workflow_id,
-                        store_id=ids[store],
-                        category_id=ids[code],
-                        kind="initial",
-                        week_number=0,
-                        units=60,
-                    )
-                )
-        if not allocated:
+    workflow_id = await seed_four_week_season(
+        sessionmaker,
+        CODES,
+        state="in_season" if allocated else "awaiting_manufacturing_approval",
+        order=PROPOSED,
+        approved=allocated,
+        initial=dict.fromkeys(STORES, 60) if allocated else None,
+    )
+    if not allocated:
+        async with transaction(sessionmaker) as session:
             session.add(
                 Approval(
                     workflow_id=workflow_id,

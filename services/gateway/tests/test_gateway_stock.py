@@ -4,36 +4,25 @@ audited adjustments), the report's money, the sample's capped week."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select
 
 from planner_gateway.settings import GatewaySettings
-from planner_shared.db.engine import transaction
-from planner_shared.db.models import (
-    Allocation,
-    Forecast,
-    ForecastWeek,
-    ManufacturingOrder,
-    StockAdjustment,
-    WeeklyActual,
-)
+from planner_shared.db.models import StockAdjustment, WeeklyActual
 from planner_tools.testing.gateway import (
-    FOUR_WEEK_SEASON,
     PLANNER,
     READER,
+    SEASON_STORES,
     Gateway,
     Sessions,
-    new_workflow,
-    seed_reference,
+    seed_four_week_season,
 )
 
-PARAMETERS = FOUR_WEEK_SEASON
-STORES = ("S001", "S002", "S003")
+STORES = SEASON_STORES
 # Each store starts with 30 KNIT and is forecast to sell 20 a week; the DC keeps the 10 the
 # stores did not get of the order and the 10 it held before it.
 INITIAL = {"S001": 30, "S002": 30, "S003": 30}
@@ -41,63 +30,14 @@ ORDER = 100
 
 
 async def _season(sessionmaker: Sessions, *, allocated: bool = True) -> UUID:
-    ids = await seed_reference(sessionmaker)
-    workflow_id = await new_workflow(sessionmaker, "in_season", PARAMETERS, ["KNIT"])
-    async with transaction(sessionmaker) as session:
-        forecast = Forecast(
-            id=uuid4(),
-            workflow_id=workflow_id,
-            run_number=1,
-            category_id=ids["KNIT"],
-            reason="initial",
-            season_total=240.0,
-            method="ensemble",
-            diagnostics={
-                "weeks_elapsed": 0,
-                "stores": {s: {"season_total": 80.0} for s in STORES},
-            },
-        )
-        session.add(forecast)
-        await session.flush()
-        for week in range(1, 5):
-            session.add(
-                ForecastWeek(
-                    forecast_id=forecast.id,
-                    week_number=week,
-                    week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
-                    point=60.0,
-                    lower_80=45.0,
-                    upper_80=75.0,
-                    lower_95=40.0,
-                    upper_95=80.0,
-                    baseline=60.0,
-                )
-            )
-        session.add(
-            ManufacturingOrder(
-                workflow_id=workflow_id,
-                category_id=ids["KNIT"],
-                forecast_units=240.0,
-                safety_stock_pct=10.0,
-                stock_on_hand=10,
-                recommended_quantity=ORDER,
-                approved_quantity=ORDER,
-                reasoning={},
-            )
-        )
-        if allocated:
-            for store, units in INITIAL.items():
-                session.add(
-                    Allocation(
-                        workflow_id=workflow_id,
-                        store_id=ids[store],
-                        category_id=ids["KNIT"],
-                        kind="initial",
-                        week_number=0,
-                        units=units,
-                    )
-                )
-    return workflow_id
+    return await seed_four_week_season(
+        sessionmaker,
+        ["KNIT"],
+        state="in_season",
+        order=ORDER,
+        approved=True,
+        initial=INITIAL if allocated else None,
+    )
 
 
 async def _get(gateway: Gateway, path: str) -> Any:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, cast
 from uuid import UUID, uuid4
 
@@ -23,7 +24,15 @@ from planner_gateway.settings import GatewaySettings
 from planner_shared.bus.publisher import EventPublisher
 from planner_shared.bus.streams import decode_entry
 from planner_shared.db.engine import transaction
-from planner_shared.db.models import Category, Store, Workflow
+from planner_shared.db.models import (
+    Allocation,
+    Category,
+    Forecast,
+    ForecastWeek,
+    ManufacturingOrder,
+    Store,
+    Workflow,
+)
 from planner_shared.events import EventBase, parse_event
 from planner_shared.runtime import Runtime
 from planner_tools.testing.servers import free_port
@@ -189,6 +198,81 @@ async def new_workflow(
         )
         session.add(workflow)
     return workflow.id
+
+
+SEASON_STORES = ("S001", "S002", "S003")
+
+
+async def seed_four_week_season(
+    sessionmaker: Sessions,
+    codes: Sequence[str],
+    *,
+    state: str,
+    order: int,
+    approved: bool,
+    initial: Mapping[str, int] | None = None,
+) -> UUID:
+    """A FOUR_WEEK_SEASON workflow in `state` over the seeded stores, for each category of
+    `codes`: a forecast of 60 a week (45-75 at 80 %, 40-80 at 95 %; 80 a store over the
+    season), a manufacturing order of `order` with 10 on hand (approved as proposed when
+    `approved`) and, with `initial`, each store's initial allocation (store -> units)."""
+    ids = await seed_reference(sessionmaker)
+    workflow_id = await new_workflow(sessionmaker, state, FOUR_WEEK_SEASON, list(codes))
+    async with transaction(sessionmaker) as session:
+        for code in codes:
+            forecast = Forecast(
+                id=uuid4(),
+                workflow_id=workflow_id,
+                run_number=1,
+                category_id=ids[code],
+                reason="initial",
+                season_total=240.0,
+                method="ensemble",
+                diagnostics={
+                    "weeks_elapsed": 0,
+                    "stores": {s: {"season_total": 80.0} for s in SEASON_STORES},
+                },
+            )
+            session.add(forecast)
+            await session.flush()
+            for week in range(1, 5):
+                session.add(
+                    ForecastWeek(
+                        forecast_id=forecast.id,
+                        week_number=week,
+                        week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
+                        point=60.0,
+                        lower_80=45.0,
+                        upper_80=75.0,
+                        lower_95=40.0,
+                        upper_95=80.0,
+                        baseline=60.0,
+                    )
+                )
+            session.add(
+                ManufacturingOrder(
+                    workflow_id=workflow_id,
+                    category_id=ids[code],
+                    forecast_units=240.0,
+                    safety_stock_pct=10.0,
+                    stock_on_hand=10,
+                    recommended_quantity=order,
+                    approved_quantity=order if approved else None,
+                    reasoning={},
+                )
+            )
+            for store, units in (initial or {}).items():
+                session.add(
+                    Allocation(
+                        workflow_id=workflow_id,
+                        store_id=ids[store],
+                        category_id=ids[code],
+                        kind="initial",
+                        week_number=0,
+                        units=units,
+                    )
+                )
+    return workflow_id
 
 
 async def count(sessionmaker: Sessions, model: type[Any]) -> int:
