@@ -13,13 +13,11 @@ categories = 200 series, target under 50 ms at the median) and 5,000 store serie
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import time
 from typing import Any
 
 import numpy as np
+from _timing import median_p95, print_machine, timed_ms, verdict
 
 from planner_forecast.buy_plan import newsvendor_plan
 from planner_forecast.manufacturing import StoreDemand, manufacturing_from_stores
@@ -84,10 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
-    print(
-        f"machine: {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at start"
-    )
+    print_machine()
     print(f"{'case':<40}{'series':>8}{'median ms':>11}{'p95 ms':>9}")
     failed = False
     for label, stores, cats, target in (
@@ -95,16 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         ("buy proposal", 1250, 4, None),
     ):
         inputs = season(stores, cats)
-        ms = []
-        for _ in range(args.repeats):
-            started = time.perf_counter()
-            propose(inputs)
-            ms.append(1000 * (time.perf_counter() - started))
-        ms.sort()
-        middle, p95 = statistics.median(ms), ms[min(len(ms) - 1, int(0.95 * len(ms)))]
-        verdict = "" if target is None else (" ok" if middle < target else f" OVER {target:g} ms")
-        failed |= target is not None and middle >= target
-        print(f"{label:<40}{stores * cats:>8}{middle:>11.1f}{p95:>9.1f}{verdict}")
+        middle, p95 = median_p95(timed_ms(lambda i=inputs: propose(i), args.repeats))
+        mark, over = verdict(middle, target)
+        failed |= over
+        print(f"{label:<40}{stores * cats:>8}{middle:>11.1f}{p95:>9.1f}{mark}")
     return 1 if failed else 0
 
 

@@ -20,12 +20,10 @@ together); the fit and 5,000 series are printed.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
+from _timing import median_p95, print_machine, timed_ms, verdict
 from stock_ledger import season  # bench/stock_ledger.py: the synthetic season of S stores
 
 from planner_agents.markdown_lines import markdown_lines
@@ -45,23 +43,11 @@ def propose(stock: SeasonStock) -> int:
     return len(markdown_lines(facts, [], 0.6, CAP))
 
 
-def timed(call: Callable[[], object], repeats: int) -> list[float]:
-    ms = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        ms.append(1000 * (time.perf_counter() - started))
-    return sorted(ms)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    print(
-        f"machine: {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at start"
-    )
+    print_machine()
     sales = history_sales()
     catalogue: dict[str, float | None] = {c.code: None for c in CATEGORIES}
     cases: list[tuple[str, int, Callable[[], object], float | None]] = [
@@ -81,12 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'case':<46}{'rows':>8}{'median ms':>11}{'p95 ms':>9}")
     failed = False
     for label, size, call, target in cases:
-        ms = timed(call, args.repeats)
-        middle = statistics.median(ms)
-        p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
-        verdict = "" if target is None else (" ok" if middle < target else f" OVER {target:g} ms")
-        failed |= target is not None and middle >= target
-        print(f"{label:<46}{size:>8}{middle:>11.1f}{p95:>9.1f}{verdict}")
+        middle, p95 = median_p95(timed_ms(call, args.repeats))
+        mark, over = verdict(middle, target)
+        failed |= over
+        print(f"{label:<46}{size:>8}{middle:>11.1f}{p95:>9.1f}{mark}")
     return 1 if failed else 0
 
 

@@ -14,12 +14,12 @@ timed here). Target: the sample (50 stores x 4 categories) under 2 s at p95.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import replace
 
 import numpy as np
-from stock_ledger import season, timed
+from _timing import print_machine, timed_ms, verdict
+from stock_ledger import season
 
 from planner_shared.stock.levers import ScenarioLevers
 from planner_shared.stock.scenario import Fork, compare, evaluate_levers
@@ -60,10 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
-    print(
-        f"machine: {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at start"
-    )
+    print_machine()
     print(f"{'case':<48}{'series':>8}{'p50 ms':>9}{'p95 ms':>9}")
     failed = False
     for label, stores, cats, target in (
@@ -72,11 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     ):
         f = fork(stores, cats)
         lv = levers(sorted(f.stock.categories))
-        ms = sorted(1000 * s for s in timed(lambda f=f, lv=lv: scenario(f, lv), args.repeats))
+        ms = timed_ms(lambda f=f, lv=lv: scenario(f, lv), args.repeats)
         p50, p95 = ms[len(ms) // 2], ms[min(len(ms) - 1, int(0.95 * len(ms)))]
-        verdict = "" if target is None else (" ok" if p95 < target else f" OVER {target:g} ms")
-        failed |= target is not None and p95 >= target
-        print(f"{label:<48}{stores * cats:>8}{p50:>9.1f}{p95:>9.1f}{verdict}")
+        mark, over = verdict(p95, target)
+        failed |= over
+        print(f"{label:<48}{stores * cats:>8}{p50:>9.1f}{p95:>9.1f}{mark}")
     return 1 if failed else 0
 
 

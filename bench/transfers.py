@@ -14,72 +14,52 @@ Target: the sample (50 stores x 4 categories = 200 series) under 1 s at the medi
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from uuid import uuid4
 
 import numpy as np
+from _timing import print_machine, verdict
+from stock_ledger import HORIZON, WEEKS_IN, assemble, category_codes, category_inputs, store_names
 
-from planner_shared.parameters import ReplenishmentStrategy, TransferStrategy
-from planner_shared.stock.ledger import CategoryStockInputs
-from planner_shared.stock.season import CategoryMoney, DemandPaths, SeasonStock
+from planner_shared.parameters import TransferStrategy
+from planner_shared.stock.season import SeasonStock
 from planner_shared.stock.transfer_plan import propose
 from planner_shared.stock.transfers import TransferRules
 
-HORIZON, WEEKS_IN = 12, 4
 RULES = TransferRules(unit_cost=1.5)
 
 
 def season(stores: int, categories: int, seed: int = 11) -> SeasonStock:
+    """bench/stock_ledger.py's season with a third of the stores selling 1.6x their plan and
+    a third 0.6x (after four weeks on plan): the donors and receivers a transfer pairs."""
     rng = np.random.default_rng(seed)
-    codes = [f"C{i:02d}" for i in range(categories)]
-    names = [f"S{i:05d}" for i in range(stores)]
+    names = store_names(stores)
     transit = rng.integers(1, 3, stores).astype(np.int64)
-    inputs, paths, money = {}, {}, {}
-    for code in codes:
+    inputs = {}
+    for code in category_codes(categories):
         plan = rng.gamma(4.0, 20.0, stores)[None, :] * np.ones((HORIZON, 1))
         pace = rng.choice([0.6, 1.0, 1.6], stores) * rng.uniform(0.9, 1.1, stores)
         demand = plan * pace
         demand[:WEEKS_IN] = plan[:WEEKS_IN]
         initial = np.floor(plan[0] * 6)
-        inputs[code] = CategoryStockInputs(
-            code=code,
-            stores=names,
-            horizon=HORIZON,
-            strategy=ReplenishmentStrategy.WEEKLY,
+        inputs[code] = category_inputs(
+            code,
+            names,
+            transit,
             initial=initial,
             dc_opening=float(initial.sum() * 0.6),
-            transit=transit,
             actual_sales=np.tile(np.minimum(np.floor(plan[0] * pace), initial / 5), (WEEKS_IN, 1)),
             demand=demand,
         )
-        paths[code] = DemandPaths(demand, demand * 0.8, demand * 1.25)
-        money[code] = CategoryMoney(code, code, 80.0, 30.0, 15.0, -2.0, int(initial.sum()), 0)
-    return SeasonStock(
-        workflow_id=uuid4(),
-        horizon=HORIZON,
-        weeks_in=WEEKS_IN,
-        strategy=ReplenishmentStrategy.WEEKLY,
-        checkpoint_week=6,
-        stores=names,
-        transit=transit,
-        categories=money,
-        inputs=inputs,
-        paths=paths,
-        planned={c: paths[c].point for c in codes},
-    )
+    return assemble(names, transit, inputs)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    print(
-        f"machine: {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at start"
-    )
+    print_machine()
     print(f"{'case':<40}{'series':>8}{'moves':>7}{'lost before':>13}{'after':>11}{'median ms':>11}")
     failed = False
     for label, stores, cats, target, repeats in (
@@ -94,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             seconds.append(time.perf_counter() - started)
         assert proposal is not None
         middle = 1000 * statistics.median(seconds)
-        verdict = "" if target is None else (" ok" if middle < target else f" OVER {target:g} ms")
-        failed |= target is not None and middle >= target
+        mark, over = verdict(middle, target)
+        failed |= over
         print(
             f"{label:<40}{stores * cats:>8}{len(proposal.moves):>7}"
             f"{proposal.lost_sales_before:>13,.0f}{proposal.lost_sales_after:>11,.0f}"
-            f"{middle:>11.1f}{verdict}"
+            f"{middle:>11.1f}{mark}"
         )
     return 1 if failed else 0
 
