@@ -52,6 +52,8 @@ from planner_shared.runtime import Runtime
 router = APIRouter()
 
 REFUSAL_CODES = {404: "no_pending_approval", 409: "already_decided", 422: "decision_refused"}
+# What an approver sends to decide one kind of approval.
+DecisionBody = ManufacturingDecision | MarkdownDecision | TransferDecision
 
 
 # `extraction.failed` says why and whether retrying may help, no more: retryable is 503,
@@ -133,7 +135,7 @@ def _pending(
 
 async def _decide(
     kind: ApprovalKind,
-    body: ManufacturingDecision | MarkdownDecision | TransferDecision,
+    body: DecisionBody,
     principal: Principal,
     state: GatewayState,
     runtime: Runtime,
@@ -209,54 +211,44 @@ DECISION_RESPONSES = responses(404, 409, 503) | {
 }
 
 
-@router.post(
-    "/approvals/manufacturing",
-    response_model=DecisionRead,
-    responses=DECISION_RESPONSES,
-    tags=["approvals"],
-    summary="Accept the manufacturing order, or modify its lines (or its total) within bounds",
+def _decision_endpoint(kind: ApprovalKind, body_type: type[DecisionBody], summary: str) -> None:
+    """`POST /approvals/{kind}`: the approver's decision on the season's pending `kind`
+    approval, sent to the approvals service (`_decide`). One endpoint a kind, alike but for
+    the body each kind's decision takes."""
+
+    async def decide(
+        body: DecisionBody,
+        principal: Approver,
+        state: StateDep,
+        runtime: RuntimeDep,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> JSONResponse:
+        return await _decide(kind, body, principal, state, runtime, idempotency_key)
+
+    # The body's model is the kind's own (it names the request schema in the OpenAPI document).
+    decide.__annotations__["body"] = body_type
+    decide.__name__ = decide.__qualname__ = f"decide_{kind.value}"
+    router.post(
+        f"/approvals/{kind.value}",
+        response_model=DecisionRead,
+        responses=DECISION_RESPONSES,
+        tags=["approvals"],
+        summary=summary,
+    )(decide)
+
+
+_decision_endpoint(
+    ApprovalKind.MANUFACTURING,
+    ManufacturingDecision,
+    "Accept the manufacturing order, or modify its lines (or its total) within bounds",
 )
-async def decide_manufacturing(
-    body: ManufacturingDecision,
-    principal: Approver,
-    state: StateDep,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _decide(
-        ApprovalKind.MANUFACTURING, body, principal, state, runtime, idempotency_key
-    )
-
-
-@router.post(
-    "/approvals/markdown",
-    response_model=DecisionRead,
-    responses=DECISION_RESPONSES,
-    tags=["approvals"],
-    summary="Accept the markdown, or modify its percentage up to the maximum",
+_decision_endpoint(
+    ApprovalKind.MARKDOWN,
+    MarkdownDecision,
+    "Accept the markdown, or modify its percentage up to the maximum",
 )
-async def decide_markdown(
-    body: MarkdownDecision,
-    principal: Approver,
-    state: StateDep,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _decide(ApprovalKind.MARKDOWN, body, principal, state, runtime, idempotency_key)
-
-
-@router.post(
-    "/approvals/transfers",
-    response_model=DecisionRead,
-    responses=DECISION_RESPONSES,
-    tags=["approvals"],
-    summary="Accept the week's transfer proposal, edit its moves (with a reason), or reject it",
+_decision_endpoint(
+    ApprovalKind.TRANSFERS,
+    TransferDecision,
+    "Accept the week's transfer proposal, edit its moves (with a reason), or reject it",
 )
-async def decide_transfers(
-    body: TransferDecision,
-    principal: Approver,
-    state: StateDep,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    return await _decide(ApprovalKind.TRANSFERS, body, principal, state, runtime, idempotency_key)
