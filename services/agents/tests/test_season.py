@@ -43,6 +43,7 @@ from planner_shared.events import (
 from planner_shared.parameters import ProposedOverride
 from planner_shared.workflow import WorkflowState
 from planner_tools.testing.checks import forecast_completed
+from planner_tools.testing.proposals import outerwear_transfers
 
 from .test_agents_state_machine import PARAMETERS, _decided, _extraction, _variance
 
@@ -406,39 +407,12 @@ def test_a_transfer_proposal_is_explained_and_asked_for_without_moving_the_seaso
     from planner_shared.events import (
         AgentProgress,
         ApprovalRequested,
-        TransferMoveLine,
-        TransferProposal,
         TransfersProposed,
         TransfersProposedPayload,
     )
 
     season = _season(S.IN_SEASON)
-    proposal = TransferProposal(
-        week_number=4,
-        strategy="hybrid",
-        moves=[
-            TransferMoveLine(
-                category="OUTW",
-                from_location="DC",
-                to_store="S001",
-                units=200,
-                ship_week=4,
-                arrival_week=5,
-                margin_saved=9000.0,
-                why="S001 sells 1.40x its plan",
-            )
-        ],
-        donors=[],
-        receivers=[],
-        units=200,
-        min_units=50,
-        max_units=300,
-        transfer_cost_per_unit=1.5,
-        lost_sales_before=2000,
-        lost_sales_after=1800,
-        margin_saved=9000,
-        rationale="test",
-    )
+    proposal = outerwear_transfers(moves=1)
     event = TransfersProposed(
         workflow_id=season.id,
         producer="forecast",

@@ -9,56 +9,12 @@ from planner_approvals.decisions import DecisionError, decided_value
 from planner_shared.events import (
     DecisionAction,
     DecisionSubmittedPayload,
-    TransferDonor,
     TransferEdit,
-    TransferMoveLine,
-    TransferProposal,
-    TransferReceiver,
 )
 from planner_shared.stock.transfer_plan import decided_lines
+from planner_tools.testing.proposals import outerwear_transfers
 
-PROPOSAL = TransferProposal(
-    week_number=4,
-    strategy="hybrid",
-    moves=[
-        TransferMoveLine(
-            category="OUTW",
-            from_location="DC",
-            to_store="S001",
-            units=200,
-            ship_week=4,
-            arrival_week=5,
-            margin_saved=9000.0,
-            why="S001 sells 1.40x its plan",
-        ),
-        TransferMoveLine(
-            category="OUTW",
-            from_location="S020",
-            to_store="S002",
-            units=100,
-            ship_week=4,
-            arrival_week=6,
-            margin_saved=4000.0,
-            why="S002 sells 1.30x its plan",
-        ),
-    ],
-    donors=[
-        TransferDonor(category="OUTW", location="DC", max_units=900, stock=1500),
-        TransferDonor(category="OUTW", location="S020", max_units=120, stock=400),
-    ],
-    receivers=[
-        TransferReceiver(category="OUTW", store="S001", arrival_week=5, projected_lost=260),
-        TransferReceiver(category="OUTW", store="S002", arrival_week=6, projected_lost=130),
-    ],
-    units=300,
-    min_units=50,
-    max_units=300,
-    transfer_cost_per_unit=1.5,
-    lost_sales_before=2000,
-    lost_sales_after=1700,
-    margin_saved=13000,
-    rationale="test",
-)
+PROPOSAL = outerwear_transfers()
 
 
 def decide(

@@ -1,11 +1,20 @@
-"""Proposals the approval tests decide on: one order of one category, one markdown, with the
-figures a test may override (the approvals service's, the gateway's and the agents' tests)."""
+"""Proposals the approval tests decide on: one order of one category, one markdown, one week's
+transfers, with the figures a test may override (the approvals service's, the gateway's and the
+agents' tests)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from planner_shared.events import ManufacturingLine, ManufacturingProposal, MarkdownProposal
+from planner_shared.events import (
+    ManufacturingLine,
+    ManufacturingProposal,
+    MarkdownProposal,
+    TransferDonor,
+    TransferMoveLine,
+    TransferProposal,
+    TransferReceiver,
+)
 
 
 def knit_order(rationale: str = "forecast x 1.15 minus stock") -> ManufacturingProposal:
@@ -39,3 +48,60 @@ def markdown_proposal(**figures: Any) -> MarkdownProposal:
         "rationale": "behind target at the checkpoint",
     }
     return MarkdownProposal(**(defaults | figures))
+
+
+# Week 4's outerwear moves, most margin first: (move, its donor, its receiver).
+_OUTERWEAR_MOVES = [
+    (
+        TransferMoveLine(
+            category="OUTW",
+            from_location="DC",
+            to_store="S001",
+            units=200,
+            ship_week=4,
+            arrival_week=5,
+            margin_saved=9000.0,
+            why="S001 sells 1.40x its plan",
+        ),
+        TransferDonor(category="OUTW", location="DC", max_units=900, stock=1500),
+        TransferReceiver(category="OUTW", store="S001", arrival_week=5, projected_lost=260),
+    ),
+    (
+        TransferMoveLine(
+            category="OUTW",
+            from_location="S020",
+            to_store="S002",
+            units=100,
+            ship_week=4,
+            arrival_week=6,
+            margin_saved=4000.0,
+            why="S002 sells 1.30x its plan",
+        ),
+        TransferDonor(category="OUTW", location="S020", max_units=120, stock=400),
+        TransferReceiver(category="OUTW", store="S002", arrival_week=6, projected_lost=130),
+    ),
+]
+
+
+def outerwear_transfers(moves: int = 2) -> TransferProposal:
+    """Week 4's hybrid transfers of outerwear, the first `moves` of: 200 units DC -> S001
+    (arriving week 5, 9,000 margin saved), 100 units S020 -> S002 (week 6, 4,000); with
+    their donors and receivers, 50 to 300 units allowed at 1.50 a unit, and the 2,000 units
+    of lost sales each unit moved saves one of."""
+    chosen = _OUTERWEAR_MOVES[:moves]
+    units = sum(move.units for move, _, _ in chosen)
+    return TransferProposal(
+        week_number=4,
+        strategy="hybrid",
+        moves=[move for move, _, _ in chosen],
+        donors=[donor for _, donor, _ in chosen],
+        receivers=[receiver for _, _, receiver in chosen],
+        units=units,
+        min_units=50,
+        max_units=300,
+        transfer_cost_per_unit=1.5,
+        lost_sales_before=2000,
+        lost_sales_after=2000 - units,
+        margin_saved=sum(move.margin_saved for move, _, _ in chosen),
+        rationale="test",
+    )
