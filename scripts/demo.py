@@ -51,6 +51,7 @@ from planner_client import (
     is_failure,
     needs_input,
 )
+from planner_shared.workflow import ApprovalKind
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -324,7 +325,7 @@ class Season:
         self.answered.add(approval_id)
         kind = str(message["kind"])
         data = message.get("data") or {}
-        if kind == "transfers":
+        if not ApprovalKind(kind).gate:
             # A week's transfer proposal does not stop the season; the demo leaves it to the
             # planner (the Transfers tab), so its stock moves as the sample weeks assume.
             note(f"transfer proposal for week {data.get('week_number')}: left to the planner")

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import pytest
 
 from planner_client import GatewayClient
+from planner_shared.workflow import ApprovalKind
 from planner_tools.testing.replay import SPRING_2025, play
 from planner_tools.testing.stack import Stack
 
@@ -79,7 +80,7 @@ def check_report(report: dict[str, object]) -> None:
     assert "manufacturing" in {d["kind"] for d in decisions}, decisions
     # The gates (the order, the markdown) are the replay's to accept; a week's transfer
     # proposal does not stop the season and stays the planner's (docs/replay.md).
-    gates = [d for d in decisions if d["kind"] in ("manufacturing", "markdown")]
+    gates = [d for d in decisions if ApprovalKind(d["kind"]).gate]
     assert {(d["action"], d["decided_by"]) for d in gates} == {("accept", DECIDER)}
     total, *lines = replay["lines"]
     assert total["category_code"] == "TOTAL"

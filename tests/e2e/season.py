@@ -26,6 +26,7 @@ from planner_client import (
     is_failure,
     needs_input,
 )
+from planner_shared.workflow import ApprovalKind
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -483,7 +484,7 @@ async def _check_approvals(season: Season) -> None:
     listed = (await season.client.get(f"/api/workflows/{season.wid}/approvals"))["approvals"]
     # The season's gates; a week's transfer proposal (one row, the newest week's) is the
     # planner's to decide and stops nothing.
-    approvals = [a for a in listed if a["kind"] != "transfers"]
+    approvals = [a for a in listed if ApprovalKind(a["kind"]).gate]
     by_kind = {a["kind"]: a for a in approvals}
     assert len(approvals) == len(by_kind) == 2, listed
     manufacturing, markdown = by_kind["manufacturing"], by_kind["markdown"]

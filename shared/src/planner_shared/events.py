@@ -22,6 +22,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, m
 from typing_extensions import TypeVar
 
 from planner_shared.parameters import ParameterExtraction, SeasonParameters
+
+# ApprovalKind lives beside the workflow's states (its gates); the events carry it.
+from planner_shared.workflow import ApprovalKind as ApprovalKind
 from planner_shared.workflow import WorkflowState
 
 
@@ -566,12 +569,6 @@ class AgentFailed(EventBase):
 
 
 # ---------------------------------------------------------------- approvals
-class ApprovalKind(StrEnum):
-    MANUFACTURING = "manufacturing"
-    MARKDOWN = "markdown"
-    TRANSFERS = "transfers"
-
-
 class ManufacturingProposal(Payload):
     kind: Literal["manufacturing"] = "manufacturing"
     quantity: int = Field(ge=0)

@@ -46,3 +46,24 @@ TRANSITIONS: dict[WorkflowState, frozenset[WorkflowState]] = {
 
 def can_transition(current: WorkflowState, target: WorkflowState) -> bool:
     return target in TRANSITIONS[current]
+
+
+class ApprovalKind(StrEnum):
+    """What an approver decides. A gate holds the season in a state of its own until it is
+    decided: the order before the allocation, the markdown at the checkpoint. A week's
+    transfer proposal is asked for and decided too, but the season goes on meanwhile."""
+
+    MANUFACTURING = "manufacturing"
+    MARKDOWN = "markdown"
+    TRANSFERS = "transfers"
+
+    @property
+    def gate(self) -> bool:
+        """Whether the season waits on this approval (`GATES` names the state it waits in)."""
+        return self in GATES
+
+
+GATES: dict[ApprovalKind, WorkflowState] = {
+    ApprovalKind.MANUFACTURING: S.AWAITING_MANUFACTURING_APPROVAL,
+    ApprovalKind.MARKDOWN: S.AWAITING_MARKDOWN_APPROVAL,
+}

@@ -360,8 +360,8 @@ class Season:
 
     def _approval_decided(self, event: ApprovalDecided) -> None:
         decision = event.payload
-        if decision.kind is ApprovalKind.TRANSFERS:
-            return  # recorded by the forecast service on the ledger; the season goes on
+        if not decision.kind.gate:
+            return  # a transfer decision: the forecast service's to record; the season goes on
         if decision.kind is ApprovalKind.MANUFACTURING:
             if not self._expect(event, S.AWAITING_MANUFACTURING_APPROVAL):
                 return
