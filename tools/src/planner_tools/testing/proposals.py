@@ -50,36 +50,34 @@ def markdown_proposal(**figures: Any) -> MarkdownProposal:
     return MarkdownProposal(**(defaults | figures))
 
 
-# Week 4's outerwear moves, most margin first: (move, its donor, its receiver).
+def _outerwear_move(
+    source: str, store: str, units: int, arrival: int, margin: float, pace: str, stock: int
+) -> tuple[TransferMoveLine, TransferDonor, TransferReceiver]:
+    """One of week 4's outerwear moves, with its donor (`stock` held, 60 % of it movable at
+    the DC, 30 % at a store) and its receiver (projected to lose 1.3x the units moved)."""
+    spare = 0.6 if source == "DC" else 0.3
+    return (
+        TransferMoveLine(
+            category="OUTW",
+            from_location=source,
+            to_store=store,
+            units=units,
+            ship_week=4,
+            arrival_week=arrival,
+            margin_saved=margin,
+            why=f"{store} sells {pace} its plan",
+        ),
+        TransferDonor(category="OUTW", location=source, max_units=int(stock * spare), stock=stock),
+        TransferReceiver(
+            category="OUTW", store=store, arrival_week=arrival, projected_lost=round(units * 1.3)
+        ),
+    )
+
+
+# Most margin first.
 _OUTERWEAR_MOVES = [
-    (
-        TransferMoveLine(
-            category="OUTW",
-            from_location="DC",
-            to_store="S001",
-            units=200,
-            ship_week=4,
-            arrival_week=5,
-            margin_saved=9000.0,
-            why="S001 sells 1.40x its plan",
-        ),
-        TransferDonor(category="OUTW", location="DC", max_units=900, stock=1500),
-        TransferReceiver(category="OUTW", store="S001", arrival_week=5, projected_lost=260),
-    ),
-    (
-        TransferMoveLine(
-            category="OUTW",
-            from_location="S020",
-            to_store="S002",
-            units=100,
-            ship_week=4,
-            arrival_week=6,
-            margin_saved=4000.0,
-            why="S002 sells 1.30x its plan",
-        ),
-        TransferDonor(category="OUTW", location="S020", max_units=120, stock=400),
-        TransferReceiver(category="OUTW", store="S002", arrival_week=6, projected_lost=130),
-    ),
+    _outerwear_move("DC", "S001", 200, 5, 9000.0, "1.40x", 1500),
+    _outerwear_move("S020", "S002", 100, 6, 4000.0, "1.30x", 400),
 ]
 
 
