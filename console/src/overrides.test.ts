@@ -6,7 +6,7 @@ import type { CategoryForecastChart, ForecastOverride } from "./types";
 const FORM: OverrideForm = { scope: "category", code: "OUTW", category_code: "", weeks: "2-4", kind: "percent", amount: "10", reason: "cold spring" };
 
 const OVERRIDE: ForecastOverride = {
-  id: "o1", scope: "category", code: "OUTW", name: "Outerwear", category_code: "OUTW", weeks: [1, 2, 3],
+  id: "o1", workflow_id: "w1", scope: "category", code: "OUTW", name: "Outerwear", category_code: "OUTW", weeks: [1, 2, 3],
   percent: 10, units: null, reason: "brief: Outerwear up 10 % vs last year", source: "brief",
   created_by: "pat", created_at: "2027-02-20T09:01:00Z", active: true, withdrawn_by: null, withdrawn_at: null, withdrawn_reason: null,
 };
