@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from statsforecast.models import (
@@ -54,23 +54,8 @@ MemberName = Literal[
     "prophet",
     "lgbm",
 ]
-MEMBER_NAMES: tuple[MemberName, ...] = (
-    "auto_ets",
-    "theta_sa",
-    "arima_sa",
-    "auto_theta",
-    "dynamic_theta",
-    "auto_arima",
-    "mstl",
-    "seasonal_naive",
-    "naive",
-    "croston",
-    "adida",
-    "imapa",
-    "tsb",
-    "prophet",
-    "lgbm",
-)
+# The same names, in the same order, as values (the settings check members against them).
+MEMBER_NAMES: tuple[MemberName, ...] = get_args(MemberName)
 # Members that forecast demand which is mostly zero (sporadic store-level sales).
 INTERMITTENT: frozenset[MemberName] = frozenset({"croston", "adida", "imapa", "tsb"})
 # Benchmarks rather than models: a combination takes them only when its backtest says so.
