@@ -37,14 +37,7 @@ def fake() -> Iterator[FakeOpenAIServer]:
 def settings_for(
     fake: FakeOpenAIServer, *, timeout: float = 5.0, retries: int = 0
 ) -> OpenAISettings:
-    return OpenAISettings(
-        _env_file=None,
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=fake.base_url,
-        OPENAI_MODEL="gpt-4o-mini",
-        OPENAI_TIMEOUT=timeout,
-        OPENAI_MAX_RETRIES=retries,
-    )
+    return fake.settings(model="gpt-4o-mini", timeout=timeout, retries=retries)
 
 
 def handoff(to: str) -> Any:

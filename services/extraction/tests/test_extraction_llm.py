@@ -63,14 +63,7 @@ def good_answer(**overrides: dict[str, Any]) -> dict[str, Any]:
 def settings_for(
     fake: FakeOpenAIServer, *, timeout: float = 5.0, retries: int = 0
 ) -> OpenAISettings:
-    return OpenAISettings(
-        _env_file=None,
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=fake.base_url,
-        OPENAI_MODEL="gpt-test",
-        OPENAI_TIMEOUT=timeout,
-        OPENAI_MAX_RETRIES=retries,
-    )
+    return fake.settings(model="gpt-test", timeout=timeout, retries=retries)
 
 
 @pytest.fixture

@@ -34,6 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from planner_shared.settings import OpenAISettings
+
 FinishReason = Literal["stop", "length", "content_filter", "tool_calls"]
 
 
@@ -180,6 +182,19 @@ class FakeOpenAIServer:
         return f"http://127.0.0.1:{self._port}/v1"
 
     # ------------------------------------------------------------------ lifecycle
+    def settings(
+        self, *, model: str = "fake-model", timeout: float = 5.0, retries: int = 0
+    ) -> OpenAISettings:
+        """A service's OpenAI settings pointed at this server (no `.env` read)."""
+        return OpenAISettings(
+            _env_file=None,
+            OPENAI_API_KEY="test-key",
+            OPENAI_BASE_URL=self.base_url,
+            OPENAI_MODEL=model,
+            OPENAI_TIMEOUT=timeout,
+            OPENAI_MAX_RETRIES=retries,
+        )
+
     def start(self) -> None:
         if self._server is not None:
             raise RuntimeError("the fake OpenAI server is already running")
