@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -29,8 +28,6 @@ from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     Allocation,
     Category,
-    Forecast,
-    ForecastWeek,
     ManufacturingOrder,
     Workflow,
 )
@@ -44,6 +41,7 @@ from planner_shared.parameters import SeasonParameters
 from planner_shared.runtime import RouterSetup, Runtime, open_runtime
 from planner_shared.stock.season import load_season_stock
 from planner_tools.testing.bus_probe import wait_for
+from planner_tools.testing.forecasts import add_forecast
 from planner_tools.testing.streams import stream_entries
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -80,30 +78,14 @@ async def _plan(sessions: Sessions, workflow_id: UUID) -> dict[str, int]:
             demand = SeasonDemand.from_intervals(point, low80, high80, low95, high95)
             buy = newsvendor(demand, money, category.stock_on_hand)
             proposed[category.code] = buy.quantity
-            forecast = Forecast(
-                workflow_id=workflow_id,
-                run_number=1,
-                category_id=category.id,
-                reason="initial",
+            weekly = (point / 12, low80 / 12, high80 / 12, low95 / 12, high95 / 12, point / 12)
+            await add_forecast(
+                session,
+                workflow_id,
+                category.id,
+                dict.fromkeys(range(1, 13), weekly),
+                season_start=PARAMETERS.season_start_date,
                 season_total=point,
-                method="ensemble",
-                diagnostics={},
-            )
-            session.add(forecast)
-            await session.flush()
-            session.add_all(
-                ForecastWeek(
-                    forecast_id=forecast.id,
-                    week_number=week,
-                    week_start=PARAMETERS.season_start_date + timedelta(weeks=week - 1),
-                    point=point / 12,
-                    lower_80=low80 / 12,
-                    upper_80=high80 / 12,
-                    lower_95=low95 / 12,
-                    upper_95=high95 / 12,
-                    baseline=point / 12,
-                )
-                for week in range(1, 13)
             )
             session.add(
                 ManufacturingOrder(

@@ -20,14 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from planner_forecast.handlers import ForecastHandlers
 from planner_forecast.parallel import init_worker
-from planner_forecast.repository import week_start
 from planner_forecast.settings import ForecastSettings
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     ActualsUpload,
     Category,
     Forecast,
-    ForecastWeek,
     Store,
     VarianceCheck,
     WeeklyActual,
@@ -46,6 +44,7 @@ from planner_shared.events import (
 from planner_shared.parameters import SeasonParameters
 from planner_tools.testing.checks import assert_workflow_row_free
 from planner_tools.testing.delivery import deliver
+from planner_tools.testing.forecasts import add_forecast, band
 from planner_tools.testing.world import seed_world
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -82,30 +81,13 @@ async def _season(sessions: Sessions, state: str = "in_season") -> tuple[UUID, S
         session.add(workflow)
         await session.flush()
         for category in (await session.scalars(select(Category))).all():
-            forecast = Forecast(
-                workflow_id=workflow.id,
-                run_number=1,
-                category_id=category.id,
-                reason="initial",
+            await add_forecast(
+                session,
+                workflow.id,
+                category.id,
+                dict.fromkeys(range(1, 9), band(WEEKLY_PLAN)),
+                season_start=params.season_start_date,
                 season_total=WEEKLY_PLAN * 8,
-                method="ensemble",
-                diagnostics={},
-            )
-            session.add(forecast)
-            await session.flush()
-            session.add_all(
-                ForecastWeek(
-                    forecast_id=forecast.id,
-                    week_number=w,
-                    week_start=week_start(params.season_start_date, w),
-                    point=WEEKLY_PLAN,
-                    lower_80=WEEKLY_PLAN * 0.8,
-                    upper_80=WEEKLY_PLAN * 1.2,
-                    lower_95=WEEKLY_PLAN * 0.7,
-                    upper_95=WEEKLY_PLAN * 1.3,
-                    baseline=WEEKLY_PLAN,
-                )
-                for w in range(1, 9)
             )
     return workflow.id, params
 

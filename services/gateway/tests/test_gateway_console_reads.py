@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,8 +17,6 @@ from planner_shared.db.models import (
     ActualsUpload,
     Allocation,
     Approval,
-    Forecast,
-    ForecastWeek,
     ManufacturingOrder,
     StoreCluster,
     StoreClusterMember,
@@ -35,6 +33,7 @@ from planner_shared.events import (
 )
 from planner_shared.parameters import SeasonParameters
 from planner_shared.stock.season import load_season_stock
+from planner_tools.testing.forecasts import add_forecast, band
 from planner_tools.testing.gateway import (
     FOUR_WEEK_SEASON,
     READER,
@@ -79,36 +78,20 @@ async def _seed(sessionmaker: Sessions) -> UUID:
     async with transaction(sessionmaker) as session:
         for run, (reason, elapsed, curves) in RUNS.items():
             for code, weeks in curves.items():
-                forecast = Forecast(
-                    id=uuid4(),
-                    workflow_id=workflow_id,
+                await add_forecast(
+                    session,
+                    workflow_id,
+                    ids[code],
+                    {week: band(point) for week, point in weeks.items()},
+                    season_start=date(2027, 3, 1),
                     run_number=run,
-                    category_id=ids[code],
                     reason=reason,
-                    season_total=sum(weeks.values()),
-                    method="ensemble",
                     diagnostics={
                         "weeks_elapsed": elapsed,
                         "weights": {"prophet": 0.6, "arima": 0.4},
                         "backtest_wape": {"prophet": 0.12, "arima": 0.18},
                     },
                 )
-                session.add(forecast)
-                await session.flush()
-                for week, point in weeks.items():
-                    session.add(
-                        ForecastWeek(
-                            forecast_id=forecast.id,
-                            week_number=week,
-                            week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
-                            point=point,
-                            lower_80=point * 0.8,
-                            upper_80=point * 1.2,
-                            lower_95=point * 0.7,
-                            upper_95=point * 1.3,
-                            baseline=point,
-                        )
-                    )
         big = StoreCluster(workflow_id=workflow_id, label=0, name="Big", profile={}, silhouette=0.6)
         small = StoreCluster(
             workflow_id=workflow_id, label=1, name="Small", profile={}, silhouette=0.6

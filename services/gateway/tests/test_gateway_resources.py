@@ -11,8 +11,6 @@ from planner_shared.db.models import (
     ActualsUpload,
     Allocation,
     Approval,
-    Forecast,
-    ForecastWeek,
     ManufacturingOrder,
     StoreCluster,
     StoreClusterMember,
@@ -25,6 +23,7 @@ from planner_shared.events import (
     WorkflowStateChanged,
 )
 from planner_shared.workflow import WorkflowState
+from planner_tools.testing.forecasts import add_forecast
 from planner_tools.testing.gateway import READER, Gateway, Sessions, new_workflow, seed_reference
 
 
@@ -34,32 +33,17 @@ async def _seed_season(sessionmaker: Sessions) -> UUID:
     async with transaction(sessionmaker) as session:
         for run, reason, scale in ((1, "initial", 1.0), (2, "variance", 1.2)):
             for code in ("DRESS", "KNIT"):
-                forecast = Forecast(
-                    id=uuid4(),
-                    workflow_id=workflow_id,
-                    run_number=run,
-                    category_id=ids[code],
-                    reason=reason,
+                await add_forecast(
+                    session,
+                    workflow_id,
+                    ids[code],
+                    dict.fromkeys((1, 2, 3), (100.0 * scale, 80.0, 120.0, 70.0, 130.0, 95.0)),
+                    season_start=date(2027, 3, 1),
                     season_total=300.0 * scale,
-                    method="ensemble",
+                    run_number=run,
+                    reason=reason,
                     diagnostics={"weights": {"prophet": 0.6, "arima": 0.4}},
                 )
-                session.add(forecast)
-                await session.flush()
-                for week in (1, 2, 3):
-                    session.add(
-                        ForecastWeek(
-                            forecast_id=forecast.id,
-                            week_number=week,
-                            week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
-                            point=100.0 * scale,
-                            lower_80=80.0,
-                            upper_80=120.0,
-                            lower_95=70.0,
-                            upper_95=130.0,
-                            baseline=95.0,
-                        )
-                    )
         big = StoreCluster(
             id=uuid4(),
             workflow_id=workflow_id,

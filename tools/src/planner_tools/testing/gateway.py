@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 from uuid import UUID, uuid4
 
@@ -27,14 +27,13 @@ from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
     Allocation,
     Category,
-    Forecast,
-    ForecastWeek,
     ManufacturingOrder,
     Store,
     Workflow,
 )
 from planner_shared.events import EventBase, parse_event
 from planner_shared.runtime import Runtime
+from planner_tools.testing.forecasts import add_forecast
 from planner_tools.testing.servers import free_port
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -220,35 +219,17 @@ async def seed_four_week_season(
     workflow_id = await new_workflow(sessionmaker, state, FOUR_WEEK_SEASON, list(codes))
     async with transaction(sessionmaker) as session:
         for code in codes:
-            forecast = Forecast(
-                id=uuid4(),
-                workflow_id=workflow_id,
-                run_number=1,
-                category_id=ids[code],
-                reason="initial",
-                season_total=240.0,
-                method="ensemble",
+            await add_forecast(
+                session,
+                workflow_id,
+                ids[code],
+                dict.fromkeys(range(1, 5), (60.0, 45.0, 75.0, 40.0, 80.0, 60.0)),
+                season_start=date(2027, 3, 1),
                 diagnostics={
                     "weeks_elapsed": 0,
                     "stores": {s: {"season_total": 80.0} for s in SEASON_STORES},
                 },
             )
-            session.add(forecast)
-            await session.flush()
-            for week in range(1, 5):
-                session.add(
-                    ForecastWeek(
-                        forecast_id=forecast.id,
-                        week_number=week,
-                        week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
-                        point=60.0,
-                        lower_80=45.0,
-                        upper_80=75.0,
-                        lower_95=40.0,
-                        upper_95=80.0,
-                        baseline=60.0,
-                    )
-                )
             session.add(
                 ManufacturingOrder(
                     workflow_id=workflow_id,
