@@ -120,22 +120,11 @@ async def _checkpoint(session: AsyncSession, workflow_id: UUID) -> CheckpointLin
 
 
 def _decision_line(a: ApprovalRead) -> DecisionLine:
-    """One approval as the report lists it, with the unit its values are in."""
-    return DecisionLine(
-        kind=a.kind,
-        status=a.status,
-        unit="percent" if UNITS.get(a.kind) == "percent" else "units",
-        proposed_value=a.proposed_value,
-        min_value=a.min_value,
-        max_value=a.max_value,
-        action=a.action,
-        decided_value=a.decided_value,
-        reason=a.reason,
-        decided_by=a.decided_by,
-        decided_at=a.decided_at,
-        proposed_lines=a.proposed_lines,
-        decided_lines=a.decided_lines,
-    )
+    """One approval as the report lists it (the approval's own fields), with the unit its
+    values are in."""
+    unit = "percent" if UNITS.get(a.kind) == "percent" else "units"
+    shared = a.model_dump(include=set(DecisionLine.model_fields) - {"unit"})
+    return DecisionLine.model_validate(shared | {"unit": unit})
 
 
 async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonReport:
