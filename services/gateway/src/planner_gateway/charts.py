@@ -166,11 +166,12 @@ async def weekly_chart(session: AsyncSession, workflow_id: UUID) -> WeeklyChart:
         variance_threshold_fraction=checks[-1].threshold if checks else None,
         series=[_series(data, TOTAL)] + [_series(data, code) for code in data.codes],
         variance=marks,
-        runs=_run_marks(data),
+        runs=run_marks(data),
     )
 
 
-def _run_marks(data: SeasonData) -> list[RunMark]:
+def run_marks(data: SeasonData) -> list[RunMark]:
+    """The season's forecast runs: each run's reason, the weeks it was fitted with, its total."""
     return [
         RunMark(
             run_number=r.run_number,
@@ -239,7 +240,7 @@ async def forecast_chart(
     return ForecastChart(
         workflow_id=workflow_id,
         run_number=run_number,
-        runs=_run_marks(data),
+        runs=run_marks(data),
         categories=charts,
         overrides=listed,
     )

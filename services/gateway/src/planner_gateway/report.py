@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway import season_figures as fig
+from planner_gateway.charts import run_marks
 from planner_gateway.report_replay import replay_section
 from planner_gateway.repository import approvals
 from planner_gateway.schemas.charts import TOTAL
@@ -158,16 +159,7 @@ async def season_report(session: AsyncSession, workflow_id: UUID) -> SeasonRepor
         categories=[_outcome(data, TOTAL, available)]
         + [_outcome(data, c, available) for c in data.codes],
         decisions=[_decision_line(a) for a in await approvals(session, workflow_id)],
-        forecast_runs=[
-            ReforecastLine(
-                run_number=r.run_number,
-                reason=r.reason,
-                after_week=r.weeks_elapsed,
-                season_total=round(r.season_total, 1),
-                created_at=r.created_at,
-            )
-            for r in data.run_info
-        ],
+        forecast_runs=[ReforecastLine.model_validate(m.model_dump()) for m in run_marks(data)],
         weeks_over_threshold=list(over),
         money=money,
         checkpoint=await _checkpoint(session, workflow_id),
