@@ -20,7 +20,6 @@ from planner_forecast.settings import ForecastSettings
 from planner_shared.db.engine import transaction
 from planner_shared.db.frontend_v1 import UploadedLeadTime, UploadedSafetyStock
 from planner_shared.db.models import (
-    ActualsUpload,
     Allocation,
     Category,
     ForecastOverride,
@@ -32,6 +31,7 @@ from planner_shared.db.models import (
 from planner_shared.events import CategoryForecastSummary
 from planner_shared.parameters import SeasonParameters
 from planner_shared.stock.season import load_season_stock
+from planner_tools.testing.forecasts import add_upload
 
 Sessions = async_sessionmaker[AsyncSession]
 SETTINGS = ForecastSettings.model_construct(service_level=0.9, min_display_units=0)
@@ -311,17 +311,7 @@ async def test_uploaded_lead_times_set_the_dc_ship_by_date_and_the_replenishment
     # would arrive after the season: those units stay at the DC.
     for week in range(1, 8):
         async with transaction(sessionmaker) as session:
-            upload = ActualsUpload(
-                id=uuid4(),
-                workflow_id=workflow_id,
-                week_number=week,
-                filename="w.csv",
-                sha256="0" * 64,
-                row_count=3,
-                uploaded_by="ann",
-            )
-            session.add(upload)
-            await session.flush()
+            upload = await add_upload(session, workflow_id, week, row_count=3, filename="w.csv")
             stores = list(await session.scalars(select(Store)))
             knit_id = next(c.id for c in categories if c.code == "KNIT")
             session.add_all(

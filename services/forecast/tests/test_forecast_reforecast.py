@@ -23,7 +23,6 @@ from planner_forecast.parallel import init_worker
 from planner_forecast.settings import ForecastSettings
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
-    ActualsUpload,
     Category,
     Forecast,
     Store,
@@ -44,7 +43,7 @@ from planner_shared.events import (
 from planner_shared.parameters import SeasonParameters
 from planner_tools.testing.checks import assert_workflow_row_free
 from planner_tools.testing.delivery import deliver
-from planner_tools.testing.forecasts import add_forecast, band
+from planner_tools.testing.forecasts import add_forecast, add_upload, band
 from planner_tools.testing.world import seed_world
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -103,16 +102,7 @@ async def _upload(
                 WeeklyActual.workflow_id == workflow_id, WeeklyActual.week_number == week
             )
         )
-        upload = ActualsUpload(
-            id=uuid4(),
-            workflow_id=workflow_id,
-            week_number=week,
-            filename=f"week{week}.csv",
-            sha256="0" * 64,
-            row_count=len(units) * stores,
-            uploaded_by="ann",
-        )
-        session.add(upload)
+        upload = await add_upload(session, workflow_id, week, row_count=len(units) * stores)
         codes = {c.code: c.id for c in (await session.scalars(select(Category))).all()}
         shops = (await session.scalars(select(Store).order_by(Store.code).limit(stores))).all()
         for code, total in units.items():

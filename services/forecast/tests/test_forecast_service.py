@@ -18,7 +18,6 @@ from planner_forecast.settings import ForecastSettings
 from planner_shared.bus.streams import decode_entry, stream_for
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
-    ActualsUpload,
     Allocation,
     Forecast,
     ForecastWeek,
@@ -48,6 +47,7 @@ from planner_shared.events import (
 from planner_shared.parameters import SeasonParameters
 from planner_shared.runtime import open_runtime
 from planner_tools.testing.bus_probe import wait_for
+from planner_tools.testing.forecasts import add_upload
 from planner_tools.testing.streams import stream_entries
 from planner_tools.testing.world import seed_world
 
@@ -82,16 +82,7 @@ async def _upload_week(
 ) -> ActualsUploaded:
     """Weekly actuals at `factor` times each store's recent weekly level."""
     async with transaction(sessions) as session:
-        upload = ActualsUpload(
-            id=uuid4(),
-            workflow_id=workflow_id,
-            week_number=week,
-            filename=f"week{week}.csv",
-            sha256="0" * 64,
-            row_count=0,
-            uploaded_by="ann",
-        )
-        session.add(upload)
+        upload = await add_upload(session, workflow_id, week, row_count=0)
         forecasts = (
             await session.scalars(
                 select(Forecast).where(

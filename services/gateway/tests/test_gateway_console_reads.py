@@ -14,7 +14,6 @@ import pytest
 
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
-    ActualsUpload,
     Allocation,
     Approval,
     ManufacturingOrder,
@@ -33,7 +32,7 @@ from planner_shared.events import (
 )
 from planner_shared.parameters import SeasonParameters
 from planner_shared.stock.season import load_season_stock
-from planner_tools.testing.forecasts import add_forecast, band
+from planner_tools.testing.forecasts import add_forecast, add_upload, band
 from planner_tools.testing.gateway import (
     FOUR_WEEK_SEASON,
     READER,
@@ -141,17 +140,7 @@ async def _seed(sessionmaker: Sessions) -> UUID:
                 )
             )
         for week, categories in ACTUALS.items():
-            upload = ActualsUpload(
-                id=uuid4(),
-                workflow_id=workflow_id,
-                week_number=week,
-                filename=f"week{week}.csv",
-                sha256="0" * 64,
-                row_count=6,
-                uploaded_by="pat",
-            )
-            session.add(upload)
-            await session.flush()
+            upload = await add_upload(session, workflow_id, week, row_count=6, uploaded_by="pat")
             for code, stores in categories.items():
                 for store, units in stores.items():
                     session.add(

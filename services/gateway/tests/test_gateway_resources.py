@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
-    ActualsUpload,
     Allocation,
     Approval,
     ManufacturingOrder,
@@ -23,7 +22,7 @@ from planner_shared.events import (
     WorkflowStateChanged,
 )
 from planner_shared.workflow import WorkflowState
-from planner_tools.testing.forecasts import add_forecast
+from planner_tools.testing.forecasts import add_forecast, add_upload
 from planner_tools.testing.gateway import READER, Gateway, Sessions, new_workflow, seed_reference
 
 
@@ -103,17 +102,7 @@ async def _seed_season(sessionmaker: Sessions) -> UUID:
                 units=12,
             )
         )
-        upload = ActualsUpload(
-            id=uuid4(),
-            workflow_id=workflow_id,
-            week_number=1,
-            filename="week1.csv",
-            sha256="0" * 64,
-            row_count=1,
-            uploaded_by="pat",
-        )
-        session.add(upload)
-        await session.flush()
+        upload = await add_upload(session, workflow_id, 1, row_count=1, uploaded_by="pat")
         session.add(
             WeeklyActual(
                 workflow_id=workflow_id,

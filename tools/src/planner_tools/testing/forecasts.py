@@ -1,5 +1,6 @@
-"""A forecast run's rows as the forecast service stores them, for tests that start a season
-after its forecast (the gateway's reads, the buy and the re-forecast tests)."""
+"""A season's rows as the services store them, for tests that start a season part-way: a
+forecast run (the forecast service's) and the record of a week's upload (the gateway's), whose
+rows the test adds (the gateway's reads, the buy and the re-forecast tests)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from planner_shared.db.models import Forecast, ForecastWeek
+from planner_shared.db.models import ActualsUpload, Forecast, ForecastWeek
 
 # One week's forecast: point, 80 % interval, 95 % interval, seasonal-naive baseline.
 Band = tuple[float, float, float, float, float, float]
@@ -62,3 +63,27 @@ async def add_forecast(
         for week, (point, lower_80, upper_80, lower_95, upper_95, baseline) in weeks.items()
     )
     return forecast
+
+
+async def add_upload(
+    session: AsyncSession,
+    workflow_id: UUID,
+    week: int,
+    *,
+    row_count: int,
+    uploaded_by: str = "ann",
+    filename: str | None = None,
+) -> ActualsUpload:
+    """The record of week `week`'s upload, flushed so that its rows can name it."""
+    upload = ActualsUpload(
+        id=uuid4(),
+        workflow_id=workflow_id,
+        week_number=week,
+        filename=filename or f"week{week}.csv",
+        sha256="0" * 64,
+        row_count=row_count,
+        uploaded_by=uploaded_by,
+    )
+    session.add(upload)
+    await session.flush()
+    return upload
