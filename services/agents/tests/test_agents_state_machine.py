@@ -4,7 +4,7 @@ recorded, duplicates harmless. Handlers run on real PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -178,6 +178,15 @@ def _variance(workflow_id: UUID, week: int, variance: float) -> VarianceChecked:
     )
 
 
+def _requested(workflow_id: UUID, **how: Any) -> WorkflowRequested:
+    """Ann asks for the season: from a `brief` or with its `parameters`."""
+    return WorkflowRequested(
+        workflow_id=workflow_id,
+        producer="gateway",
+        payload=WorkflowRequestedPayload(requested_by="ann", **how),
+    )
+
+
 def _extraction(workflow_id: UUID, issues: list[ExtractionIssue]) -> ExtractionCompleted:
     fields = {
         name: ParameterField(
@@ -223,11 +232,7 @@ async def test_a_whole_season_walks_every_state_in_order(
         return emitted
 
     out = await step(
-        WorkflowRequested(
-            workflow_id=wf,
-            producer="gateway",
-            payload=WorkflowRequestedPayload(brief="12 weeks from March 1", requested_by="ann"),
-        ),
+        _requested(wf, brief="12 weeks from March 1"),
         "extracting",
     )
     assert any(isinstance(e, ExtractionRequested) for e in out)
@@ -347,13 +352,7 @@ async def test_contradictory_brief_fails_the_workflow_with_an_actionable_reason(
         sessionmaker,
         settings,
         orchestrator,
-        WorkflowRequested(
-            workflow_id=wf,
-            producer="gateway",
-            payload=WorkflowRequestedPayload(
-                brief="weekly and no replenishment", requested_by="ann"
-            ),
-        ),
+        _requested(wf, brief="weekly and no replenishment"),
     )
     issue = ExtractionIssue(
         field="replenishment_strategy",
@@ -406,11 +405,7 @@ async def test_duplicate_delivery_moves_the_workflow_once(
         publisher=None,
         producer="agents",
     )
-    event = WorkflowRequested(
-        workflow_id=wf,
-        producer="gateway",
-        payload=WorkflowRequestedPayload(parameters=PARAMETERS, requested_by="ann"),
-    )
+    event = _requested(wf, parameters=PARAMETERS)
     body = event.model_dump_json().encode()
     # Two deliveries of the same event, pending in the group as a redelivery would be.
     stream = settings.stream("workflow")
@@ -626,11 +621,7 @@ async def test_the_initial_forecast_failing_still_fails_the_workflow(
         sessionmaker,
         settings,
         orchestrator,
-        WorkflowRequested(
-            workflow_id=wf,
-            producer="gateway",
-            payload=WorkflowRequestedPayload(parameters=PARAMETERS, requested_by="ann"),
-        ),
+        _requested(wf, parameters=PARAMETERS),
     )
     out = await _handle(sessionmaker, settings, orchestrator, _forecast_failed(wf, 1, "no data"))
     assert await _state(sessionmaker, wf) == "failed"

@@ -35,8 +35,6 @@ from planner_shared.events import (
     SellThroughComputedPayload,
     WorkflowCompleted,
     WorkflowFailed,
-    WorkflowRequested,
-    WorkflowRequestedPayload,
     WorkflowStateChanged,
     WorkflowTransitionRefused,
 )
@@ -45,7 +43,7 @@ from planner_shared.workflow import WorkflowState
 from planner_tools.testing.checks import forecast_completed
 from planner_tools.testing.proposals import outerwear_transfers
 
-from .test_agents_state_machine import PARAMETERS, _decided, _extraction, _variance
+from .test_agents_state_machine import PARAMETERS, _decided, _extraction, _requested, _variance
 
 S = WorkflowState
 
@@ -144,11 +142,7 @@ def test_a_season_walks_from_request_to_completion_without_a_database() -> None:
     asked: list[str] = []
     out = _decide(
         season,
-        WorkflowRequested(
-            workflow_id=wf,
-            producer="gateway",
-            payload=WorkflowRequestedPayload(parameters=PARAMETERS, requested_by="ann"),
-        ),
+        _requested(wf, parameters=PARAMETERS),
     )
     [request] = _of(out, ForecastRequested)
     assert (request.payload.run_number, request.payload.reason) == (1, "initial")
