@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_shared.db.models import (
@@ -151,23 +151,130 @@ class NoStockYetError(LookupError):
     """The season has no allocation yet: its ledger starts when the order is decided."""
 
 
-async def load_season_stock(
+@dataclass(frozen=True)
+class _Layout:
+    """The ledger's axes: the stores in code order and the season's ordered categories."""
+
+    stores: list[str]
+    store_index: dict[UUID, int]
+    by_id: dict[UUID, Category]
+    order_of: dict[UUID, ManufacturingOrder]
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.by_id[cid].code for cid in self.order_of)
+
+    def cell(self, store_id: UUID, category_id: UUID) -> tuple[str, int] | None:
+        """Where a row of a store and category posts (category code, store column); None
+        for a store or a category the season's ledger does not hold."""
+        if category_id not in self.order_of or store_id not in self.store_index:
+            return None
+        return self.by_id[category_id].code, self.store_index[store_id]
+
+
+async def _layout(session: AsyncSession, orders: list[ManufacturingOrder]) -> _Layout:
+    store_rows = (await session.execute(select(Store.id, Store.code).order_by(Store.code))).all()
+    return _Layout(
+        stores=[code for _, code in store_rows],
+        store_index={sid: i for i, (sid, _) in enumerate(store_rows)},
+        by_id={c.id: c for c in (await session.scalars(select(Category))).all()},
+        order_of={o.category_id: o for o in orders},
+    )
+
+
+def _transit(orders: list[ManufacturingOrder], stores: list[str]) -> np.ndarray:
+    """Each store's weeks from the DC, from the order's reasoning (lead times uploaded)."""
+    transit = np.full(len(stores), DEFAULT_TRANSIT_WEEKS, dtype=np.int64)
+    for order in orders:
+        for store, row in ((order.reasoning or {}).get("stores") or {}).items():
+            if isinstance(row, dict) and row.get("transit_weeks") and store in stores:
+                transit[stores.index(store)] = max(int(row["transit_weeks"]), 1)
+    return transit
+
+
+async def _sales(
+    session: AsyncSession, workflow_id: UUID, layout: _Layout, horizon: int
+) -> tuple[int, dict[str, Array]]:
+    """The weeks in (the uploaded weeks from week 1 without a gap) and each category's sales
+    of them, [weeks_in, stores]."""
+    rows = (
+        await session.execute(
+            select(
+                WeeklyActual.store_id,
+                WeeklyActual.category_id,
+                WeeklyActual.week_number,
+                WeeklyActual.units_sold,
+            ).where(WeeklyActual.workflow_id == workflow_id)
+        )
+    ).all()
+    weeks_present = {int(w) for _, _, w, _ in rows}
+    weeks_in = 0
+    while weeks_in + 1 in weeks_present and weeks_in < horizon:
+        weeks_in += 1
+    actual = {code: np.zeros((weeks_in, len(layout.stores))) for code in layout.codes}
+    for sid, cid, week, units in rows:
+        if (cell := layout.cell(sid, cid)) is not None and week <= weeks_in:
+            actual[cell[0]][week - 1, cell[1]] += units
+    return weeks_in, actual
+
+
+async def _adjustments(
     session: AsyncSession,
     workflow_id: UUID,
-    *,
-    replacing_week: int | None = None,
-    before_allocation: bool = False,
-) -> SeasonStock:
-    """The season's ledger inputs. `replacing_week`: a week being uploaded again, whose
-    adjustments from the stores' counts are left out (the new upload counts it anew).
-    `before_allocation`: a season forecast but not yet allocated is loaded too, with the
-    proposed order (`recommended_quantity`) all at the DC (`allocated` False); scenarios
-    fork it there (planner_shared.stock.scenario)."""
-    workflow = await session.get(Workflow, workflow_id)
-    if workflow is None:
-        raise LookupError(f"workflow {workflow_id} not found")
-    params = workflow.parameters or {}
-    horizon = int(params.get("forecast_horizon_weeks") or 0)
+    layout: _Layout,
+    horizon: int,
+    replacing_week: int | None,
+) -> tuple[dict[str, Array], int]:
+    """Each category's stock adjustments by week and store, and the units adjusted in all;
+    the counts of `replacing_week` left out (its new upload counts it anew)."""
+    adjustments = {code: np.zeros((horizon, len(layout.stores))) for code in layout.codes}
+    adjusted = 0
+    query = select(
+        StockAdjustment.store_id,
+        StockAdjustment.category_id,
+        StockAdjustment.week_number,
+        StockAdjustment.units,
+    ).where(StockAdjustment.workflow_id == workflow_id)
+    if replacing_week is not None:
+        query = query.where(
+            ~(
+                (StockAdjustment.week_number == replacing_week)
+                & (StockAdjustment.source == "on_hand")
+            )
+        )
+    for sid, cid, week, units in (await session.execute(query)).all():
+        if (cell := layout.cell(sid, cid)) is not None and 1 <= week <= horizon:
+            adjustments[cell[0]][week - 1, cell[1]] += units
+            adjusted += abs(units)
+    return adjustments, adjusted
+
+
+def _money(
+    category: Category,
+    estimates: Mapping[str, ElasticityEstimate],
+    manufactured: int,
+    on_hand: int,
+) -> CategoryMoney:
+    """A category's prices and costs, its demand elasticity (estimated, else the catalogue's)
+    and the units bought and on hand."""
+    return CategoryMoney(
+        code=category.code,
+        name=category.name,
+        unit_price=float(category.unit_price),
+        unit_cost=_maybe(category.unit_cost),
+        salvage_value=_maybe(category.salvage_value),
+        demand_elasticity=_elasticity(estimates, category.code, category),
+        manufactured=manufactured,
+        stock_on_hand=on_hand,
+    )
+
+
+async def _bought_and_placed(
+    session: AsyncSession, workflow_id: UUID, horizon: int, before_allocation: bool
+) -> tuple[list[ManufacturingOrder], Sequence[Row[UUID, UUID, int]], bool]:
+    """The season's orders and its initial allocation's rows, and whether the ledger is the
+    proposal's (a season not allocated yet, loaded `before_allocation`); refused while the
+    season has no stock to follow."""
     orders = list(
         (
             await session.scalars(
@@ -188,112 +295,104 @@ async def load_season_stock(
             "the season has no allocation yet: its stock ledger starts once the "
             "manufacturing order is decided and allocated"
         )
-    store_rows = (await session.execute(select(Store.id, Store.code).order_by(Store.code))).all()
-    stores = [code for _, code in store_rows]
-    store_index = {sid: i for i, (sid, _) in enumerate(store_rows)}
-    by_id = {c.id: c for c in (await session.scalars(select(Category))).all()}
-    order_of = {o.category_id: o for o in orders}
-    codes = sorted(by_id[cid].code for cid in order_of)
-    id_of = {by_id[cid].code: cid for cid in order_of}
-    n = len(stores)
+    return orders, initial_rows, proposal
 
-    transit = np.full(n, DEFAULT_TRANSIT_WEEKS, dtype=np.int64)
-    for order in orders:
-        for store, row in ((order.reasoning or {}).get("stores") or {}).items():
-            if isinstance(row, dict) and row.get("transit_weeks") and store in stores:
-                transit[stores.index(store)] = max(int(row["transit_weeks"]), 1)
 
-    initial = {code: np.zeros(n) for code in codes}
-    for sid, cid, units in initial_rows:
-        if cid in order_of and sid in store_index:
-            initial[by_id[cid].code][store_index[sid]] += units
+@dataclass(frozen=True)
+class _Season:
+    """What every category's ledger of the season shares."""
 
-    actual_rows = (
-        await session.execute(
-            select(
-                WeeklyActual.store_id,
-                WeeklyActual.category_id,
-                WeeklyActual.week_number,
-                WeeklyActual.units_sold,
-            ).where(WeeklyActual.workflow_id == workflow_id)
-        )
-    ).all()
-    weeks_present = {int(w) for _, _, w, _ in actual_rows}
-    weeks_in = 0
-    while weeks_in + 1 in weeks_present and weeks_in < horizon:
-        weeks_in += 1
-    actual = {code: np.zeros((weeks_in, n)) for code in codes}
-    for sid, cid, week, units in actual_rows:
-        if cid in order_of and sid in store_index and week <= weeks_in:
-            actual[by_id[cid].code][week - 1, store_index[sid]] += units
+    horizon: int
+    strategy: ReplenishmentStrategy
+    transit: np.ndarray
+    moves: list[Move]
+    estimates: Mapping[str, ElasticityEstimate]
+    proposal: bool  # the proposed order, all at the DC (not allocated yet)
 
-    adjustments = {code: np.zeros((horizon, n)) for code in codes}
-    adjusted = 0
-    query = select(
-        StockAdjustment.store_id,
-        StockAdjustment.category_id,
-        StockAdjustment.week_number,
-        StockAdjustment.units,
-    ).where(StockAdjustment.workflow_id == workflow_id)
-    if replacing_week is not None:
-        query = query.where(
-            ~(
-                (StockAdjustment.week_number == replacing_week)
-                & (StockAdjustment.source == "on_hand")
-            )
-        )
-    for sid, cid, week, units in (await session.execute(query)).all():
-        if cid in order_of and sid in store_index and 1 <= week <= horizon:
-            adjustments[by_id[cid].code][week - 1, store_index[sid]] += units
-            adjusted += abs(units)
 
-    paths, planned = await _demand(session, workflow_id, horizon, stores, by_id, codes)
-    paths, planned = await _final(session, workflow_id, stores, orders, paths, planned)
-    markdown = await _markdown(session, workflow_id, params, horizon, codes)
-    estimates = await load_price_elasticities(session)
-    strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
+def _categories(
+    layout: _Layout,
+    season: _Season,
+    initial: Mapping[str, Array],
+    actual: Mapping[str, Array],
+    adjustments: Mapping[str, Array],
+    paths: Mapping[str, DemandPaths],
+) -> tuple[dict[str, CategoryStockInputs], dict[str, CategoryMoney]]:
+    """Each category's ledger inputs (the approved transfers between the season's stores and
+    the DC applied) and its money."""
+    stores = layout.stores
     inputs: dict[str, CategoryStockInputs] = {}
     money: dict[str, CategoryMoney] = {}
-    moves = await approved_transfers(session, workflow_id)
-    for code in codes:
-        cid = id_of[code]
-        category, order = by_id[cid], order_of[cid]
-        manufactured = int(
-            order.recommended_quantity if proposal else (order.approved_quantity or 0)
-        )
-        on_hand = int(order.stock_on_hand or 0)
+    for cid, order in layout.order_of.items():
+        category = layout.by_id[cid]
+        code = category.code
+        bought = order.recommended_quantity if season.proposal else order.approved_quantity
+        manufactured, on_hand = int(bought or 0), int(order.stock_on_hand or 0)
         dc_opening = float(manufactured + on_hand - initial[code].sum())
         inputs[code] = apply_moves(
             CategoryStockInputs(
                 code=code,
                 stores=stores,
-                horizon=horizon,
-                strategy=strategy,
+                horizon=season.horizon,
+                strategy=season.strategy,
                 initial=initial[code],
                 dc_opening=max(dc_opening, 0.0),
-                transit=transit,
+                transit=season.transit,
                 actual_sales=actual[code],
                 demand=paths[code].point,
                 adjustments=adjustments[code],
             ),
             [
                 m
-                for m in moves
+                for m in season.moves
                 if m.category == code
                 and m.target in stores
                 and (m.source in stores or m.source == DC)
             ],
         )
-        money[code] = CategoryMoney(
-            code=code,
-            name=category.name,
-            unit_price=float(category.unit_price),
-            unit_cost=_maybe(category.unit_cost),
-            salvage_value=_maybe(category.salvage_value),
-            demand_elasticity=_elasticity(estimates, code, category),
-            manufactured=manufactured,
-            stock_on_hand=on_hand,
-        )
+        money[code] = _money(category, season.estimates, manufactured, on_hand)
+    return {c: inputs[c] for c in layout.codes}, {c: money[c] for c in layout.codes}
+
+
+async def load_season_stock(
+    session: AsyncSession,
+    workflow_id: UUID,
+    *,
+    replacing_week: int | None = None,
+    before_allocation: bool = False,
+) -> SeasonStock:
+    """The season's ledger inputs. `replacing_week`: a week being uploaded again, whose
+    adjustments from the stores' counts are left out (the new upload counts it anew).
+    `before_allocation`: a season forecast but not yet allocated is loaded too, with the
+    proposed order (`recommended_quantity`) all at the DC (`allocated` False); scenarios
+    fork it there (planner_shared.stock.scenario)."""
+    workflow = await session.get(Workflow, workflow_id)
+    if workflow is None:
+        raise LookupError(f"workflow {workflow_id} not found")
+    params = workflow.parameters or {}
+    horizon = int(params.get("forecast_horizon_weeks") or 0)
+    orders, initial_rows, proposal = await _bought_and_placed(
+        session, workflow_id, horizon, before_allocation
+    )
+    layout = await _layout(session, orders)
+    stores, codes = layout.stores, layout.codes
+    initial = {code: np.zeros(len(stores)) for code in codes}
+    for sid, cid, units in initial_rows:
+        if (cell := layout.cell(sid, cid)) is not None:
+            initial[cell[0]][cell[1]] += units
+    weeks_in, actual = await _sales(session, workflow_id, layout, horizon)
+    adjustments, adjusted = await _adjustments(
+        session, workflow_id, layout, horizon, replacing_week
+    )
+    paths, planned = await _demand(session, workflow_id, horizon, stores, layout.by_id, codes)
+    paths, planned = await _final(session, workflow_id, stores, orders, paths, planned)
+    markdown = await _markdown(session, workflow_id, params, horizon, codes)
+    estimates = await load_price_elasticities(session)
+    strategy = ReplenishmentStrategy(params.get("replenishment_strategy") or "none")
+    transit = _transit(orders, stores)
+    moves = await approved_transfers(session, workflow_id)
+    season = _Season(horizon, strategy, transit, moves, estimates, proposal)
+    inputs, money = _categories(layout, season, initial, actual, adjustments, paths)
     checkpoint = params.get("markdown_checkpoint_week")
     return SeasonStock(
         workflow_id=workflow_id,
