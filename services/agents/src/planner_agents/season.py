@@ -29,6 +29,7 @@ from planner_agents.markdown_inputs import PricingInputs
 from planner_agents.memory import WorkflowMemory
 from planner_agents.specialists import AgentReport
 from planner_agents.stock_facts import StockFacts
+from planner_agents.summaries import BEHIND_MIN_GAP
 from planner_agents.transfers import explain as explain_transfers
 from planner_shared.events import (
     ActualsUploaded,
@@ -63,6 +64,7 @@ from planner_shared.events import (
     MarkdownProposal,
     ReforecastRequested,
     SellThroughComputed,
+    SellThroughComputedPayload,
     StateChangedPayload,
     TransfersProposed,
     TransitionRefusedPayload,
@@ -507,17 +509,29 @@ class Season:
         sell_through = memory.sell_through
         if sell_through is None:
             raise ValueError(f"workflow {self.id}: a markdown checkpoint without a sell-through")
-        if not sell_through.below_target:
+        behind = categories_behind(sell_through)
+        if not sell_through.below_target and not behind:
             memory.markdown_done = True
             self._say(
                 event,
                 "pricing",
                 f"Sell-through {sell_through.sell_through:.0%} meets the target "
-                f"{sell_through.target:.0%}: no markdown needed",
+                f"{sell_through.target:.0%} in every category: no markdown needed",
             )
             if memory.season_over:
                 self._complete(event, "season over, no markdown needed")
             return None
+        if not sell_through.below_target:
+            # The season is on target as a whole, yet a category is behind: the checkpoint is
+            # per category, so the pricing agent prices each (the ones on target get none).
+            self._say(
+                event,
+                "pricing",
+                f"Sell-through {sell_through.sell_through:.0%} meets the target "
+                f"{sell_through.target:.0%} overall, but "
+                + ", ".join(f"{code} is at {value:.0%}" for code, value in behind)
+                + ": a markdown is priced per category",
+            )
         ran = self._agent(event, agents, "pricing", "propose_markdown")
         if isinstance(ran, AgentNeeded):
             return ran
@@ -802,3 +816,14 @@ def _depths(decision: ApprovalDecidedPayload) -> str:
     if not decision.decided_lines:
         return f"{decision.decided_value:g}%"
     return ", ".join(f"{c} {d:g}%" for c, d in sorted(decision.decided_lines.items()))
+
+
+def categories_behind(sell_through: SellThroughComputedPayload) -> list[tuple[str, float]]:
+    """The categories at least half a point below the target at the checkpoint, furthest
+    behind first: each fires the checkpoint on its own, whatever the season's total."""
+    behind = [
+        (code, value)
+        for code, value in sell_through.by_category.items()
+        if sell_through.target - value >= BEHIND_MIN_GAP
+    ]
+    return sorted(behind, key=lambda item: (item[1], item[0]))

@@ -172,8 +172,13 @@ def markdown_summary(view: SellThroughView, result: MarkdownResult) -> str:
             f"{text} The markdown rule gives {result.formula}{result.margin}; none proposed."
             f"{by_category}"
         )
+    # On target as a whole, a category behind: the rule's one depth is none, the lines decide.
+    proposed = (
+        f"proposed a {result.percentage:g}% markdown for approval"
+        if result.percentage > 0
+        else "proposed by category for approval"
+    )
     return (
-        f"{text} The markdown rule gives {result.formula}{result.margin}: proposed a "
-        f"{result.percentage:g}% markdown for approval (maximum "
+        f"{text} The markdown rule gives {result.formula}{result.margin}: {proposed} (maximum "
         f"{view.max_markdown_percentage:g}%).{by_category}"
     )
