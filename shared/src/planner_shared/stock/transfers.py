@@ -436,23 +436,35 @@ def propose_category(
         )
         for donor, receiver, units, margin in chosen
     ]
-    if moves and not pays_on_the_ledger(inputs, ledger, moves, arrival_margin, rules):
-        moves, objective = [], 0.0
+    if moves:
+        kept = best_on_the_ledger(inputs, ledger, moves, float(np.mean(arrival_margin)), rules)
+        if len(kept) < len(moves):
+            moves, objective = kept, sum(m.margin_saved for m in kept)
     return CategoryProposal(inputs.code, moves, donors, receivers, objective, bound)
 
 
-def pays_on_the_ledger(
+def best_on_the_ledger(
     inputs: CategoryStockInputs,
     ledger: CategoryLedger,
-    moves: Sequence[Move],
-    margin: Array,
+    moves: list[Move],
+    margin: float,
     rules: TransferRules,
-) -> bool:
-    """Whether the moves, posted on the ledger, save more margin than they cost. The program
-    sees the DC's spare as one figure, while the ledger shares a short DC among every store it
-    refills: a release it counted as spare can take the units from another store that runs out.
-    The ledger has the last word, so a proposal never raises the projected lost sales."""
-    after = build_category(apply_moves(inputs, moves))
-    saved = projected_lost(ledger) - projected_lost(after)
-    units = sum(m.units for m in moves)
-    return saved * float(np.mean(margin)) - units * rules.unit_cost > 0
+) -> list[Move]:
+    """The moves, or those between stores, or the DC's releases, whichever saves the most
+    margin less transfer cost posted on the ledger; none when none pays. The program sees the
+    DC's spare as one figure, while the ledger shares a short DC among every store it refills:
+    a release it counted as spare can take the units from another store that runs out. The
+    ledger has the last word, so a proposal never raises the projected lost sales."""
+    lost = projected_lost(ledger)
+
+    def value(chosen: list[Move]) -> float:
+        if not chosen:
+            return 0.0
+        saved = lost - projected_lost(build_category(apply_moves(inputs, chosen)))
+        return saved * margin - sum(m.units for m in chosen) * rules.unit_cost
+
+    stores = [m for m in moves if m.source != DC]
+    releases = [m for m in moves if m.source == DC]
+    options = [moves] + ([stores, releases] if stores and releases else [])
+    best = max(options, key=value)
+    return best if value(best) > 0 else []
