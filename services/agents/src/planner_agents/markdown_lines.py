@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from planner_agents.schemas import CategorySellThrough
 from planner_agents.stock_facts import StockFacts
-from planner_agents.summaries import BEHIND_MIN_GAP
 from planner_shared.events import MarkdownCandidate, MarkdownLine
+from planner_shared.markdown import BEHIND_MIN_GAP
 from planner_shared.stock.money import MoneyFigures
 from planner_shared.stock.outlook import best_by_category
 

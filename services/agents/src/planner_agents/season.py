@@ -29,7 +29,6 @@ from planner_agents.markdown_inputs import PricingInputs
 from planner_agents.memory import WorkflowMemory
 from planner_agents.specialists import AgentReport
 from planner_agents.stock_facts import StockFacts
-from planner_agents.summaries import BEHIND_MIN_GAP
 from planner_agents.transfers import explain as explain_transfers
 from planner_shared.events import (
     ActualsUploaded,
@@ -64,7 +63,6 @@ from planner_shared.events import (
     MarkdownProposal,
     ReforecastRequested,
     SellThroughComputed,
-    SellThroughComputedPayload,
     StateChangedPayload,
     TransfersProposed,
     TransitionRefusedPayload,
@@ -79,6 +77,7 @@ from planner_shared.events import (
     WorkflowStateChanged,
     WorkflowTransitionRefused,
 )
+from planner_shared.markdown import categories_behind
 from planner_shared.parameters import ParameterExtraction, SeasonParameters
 from planner_shared.wording import variance_fired, variance_summary
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
@@ -509,7 +508,7 @@ class Season:
         sell_through = memory.sell_through
         if sell_through is None:
             raise ValueError(f"workflow {self.id}: a markdown checkpoint without a sell-through")
-        behind = categories_behind(sell_through)
+        behind = categories_behind(sell_through.by_category, sell_through.target)
         if not sell_through.below_target and not behind:
             memory.markdown_done = True
             self._say(
@@ -816,14 +815,3 @@ def _depths(decision: ApprovalDecidedPayload) -> str:
     if not decision.decided_lines:
         return f"{decision.decided_value:g}%"
     return ", ".join(f"{c} {d:g}%" for c, d in sorted(decision.decided_lines.items()))
-
-
-def categories_behind(sell_through: SellThroughComputedPayload) -> list[tuple[str, float]]:
-    """The categories at least half a point below the target at the checkpoint, furthest
-    behind first: each fires the checkpoint on its own, whatever the season's total."""
-    behind = [
-        (code, value)
-        for code, value in sell_through.by_category.items()
-        if sell_through.target - value >= BEHIND_MIN_GAP
-    ]
-    return sorted(behind, key=lambda item: (item[1], item[0]))

@@ -17,6 +17,7 @@ from planner_agents.schemas import (
     SeasonView,
     SellThroughView,
 )
+from planner_shared.markdown import BEHIND_MIN_GAP
 from planner_shared.model_labels import model_label
 
 
@@ -139,9 +140,6 @@ def allocation_summary(season: SeasonView, view: AllocationView) -> str:
     elif view.stock_risks is not None:
         text += " The stock ledger projects no stock-out in any store or at the DC."
     return text
-
-
-BEHIND_MIN_GAP = 0.005
 
 
 def markdown_rationale(view: SellThroughView) -> str:
