@@ -209,11 +209,12 @@ def solve(
 
     Without the minimum per move the program is a flow from donors to receivers, whose linear
     program has whole-unit answers and is solved in milliseconds; its optimum bounds what any
-    set of moves can save. The minimum (0 or 50..300 units) is then met by rounding: each move
-    the answer makes under 50 units is either raised to 50 (when its donor has the room) or
-    closed, and the program solved again with those moves fixed, until none is left under the
-    minimum. Both ways (raise where possible, close all) are tried and the better kept; moving
-    nothing is always feasible, so the answer is never worse than no transfer."""
+    set of moves can save. The minimum (0 or 50..300 units) is then met by rounding
+    (`_Program.round`): each move the answer makes under 50 units is either raised to 50 (when
+    its donor has the room) or closed, and the program solved again, for `ROUNDS` rounds, then
+    once on the open moves alone. Both ways (raise where possible, close all) are tried and the
+    better kept; moving nothing is always feasible, so the answer is never worse than no
+    transfer. No wall-clock limit: the same inputs give the same moves on any machine."""
     pairs = np.array(_pairs(donors, receivers), dtype=np.int64).reshape(-1, 2)
     if not len(pairs):
         return [], 0.0, 0.0
