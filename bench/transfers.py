@@ -6,8 +6,9 @@ store series.
 A season of S stores x C categories x 12 weeks, 4 weeks in, weekly replenishment, lead times
 of one and two weeks, from a fixed seed; a third of the stores sell 1.6x their plan, a third
 0.6x (the donors), the rest on plan. The proposal is what the forecast service computes after
-an upload: every category's ledger, its donors and receivers by the rules, the HiGHS MILP, the
-moves posted on the ledger to measure the lost sales saved. Pure computation (no database).
+an upload: every category's ledger, its donors and receivers by the rules, the HiGHS flow
+program and its rounding to moves of 50-300 units, the moves posted on the ledger to measure the
+lost sales saved. Pure computation (no database).
 Target: the sample (50 stores x 4 categories = 200 series) under 1 s at the median.
 """
 
@@ -60,18 +61,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     print_machine()
-    print(f"{'case':<40}{'series':>8}{'moves':>7}{'lost before':>13}{'after':>11}{'median ms':>11}")
+    print(
+        f"{'case':<40}{'series':>8}{'moves':>7}{'lost before':>13}{'after':>11}"
+        f"{'median ms':>11}{'cpu ms':>8}"
+    )
     failed = False
     for label, stores, cats, target, repeats in (
         ("transfer proposal (sample)", 50, 4, 1000.0, args.repeats),
         ("transfer proposal", 1250, 4, None, max(args.repeats // 3, 1)),
     ):
         stock = season(stores, cats)
-        seconds, proposal = [], None
+        seconds, cpu, proposal = [], [], None
         for _ in range(repeats):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             proposal = propose(stock, RULES, TransferStrategy.HYBRID)
             seconds.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
         assert proposal is not None
         middle = 1000 * statistics.median(seconds)
         mark, over = verdict(middle, target)
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{label:<40}{stores * cats:>8}{len(proposal.moves):>7}"
             f"{proposal.lost_sales_before:>13,.0f}{proposal.lost_sales_after:>11,.0f}"
-            f"{middle:>11.1f}{mark}"
+            f"{middle:>11.1f}{1000 * statistics.median(cpu):>8.1f}{mark}"
         )
     return 1 if failed else 0
 

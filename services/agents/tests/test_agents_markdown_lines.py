@@ -75,3 +75,38 @@ def test_each_category_is_proposed_its_own_depth_for_margin(
     assert said + "markdown" in result.by_category
     assert said + "markdown" in proposal.rationale
     assert "no markdown on OUTW (rule: 0 %" in result.by_category
+
+
+def test_on_target_as_a_whole_only_the_category_behind_is_marked_down(
+    make_context: ContextFactory, stock: SeasonStock
+) -> None:
+    # Dresses 37 % against 60 % while the season is at 62 %: the rule's one depth is none, the
+    # checkpoint still prices dresses; the categories on target get none, whatever their margin.
+    sell_through = SellThroughComputedPayload(
+        week_number=6,
+        sell_through=0.62,
+        by_category={"ACCS": 0.65, "DRES": 0.371, "KNIT": 0.743, "OUTW": 0.848},
+        target=0.6,
+        below_target=False,
+    )
+    ctx = make_context(
+        sell_through=sell_through,
+        elasticities={"ACCS": 1.0, "DRES": 1.2, "KNIT": 1.4, "OUTW": 1.6},
+        stock=_facts(stock),
+    )
+    result = propose_markdown(ctx, "")
+    assert result.percentage == 0.0  # the seed rule on the season's total: no gap
+    proposal = result.proposal
+    assert proposal is not None
+    lines = {line.category_code: line.percentage for line in proposal.lines}
+    assert lines == {"ACCS": 0.0, "DRES": 5.0, "KNIT": 0.0, "OUTW": 0.0}
+    # Dresses on target too: nothing is marked down, though 5 % would earn dresses the most.
+    caught_up = sell_through.model_copy(
+        update={"by_category": {**sell_through.by_category, "DRES": 0.6}}
+    )
+    ctx = make_context(
+        sell_through=caught_up,
+        elasticities={"ACCS": 1.0, "DRES": 1.2, "KNIT": 1.4, "OUTW": 1.6},
+        stock=_facts(stock),
+    )
+    assert propose_markdown(ctx, "").proposal is None

@@ -600,6 +600,52 @@ async def test_a_failed_rerun_leaves_the_season_on_the_previous_run(
     assert request.payload.run_number == 3
 
 
+def _checkpoint(workflow_id: UUID, by_category: dict[str, float]) -> SellThroughComputed:
+    """The checkpoint of week 2: the season's sell-through is the mean of its categories'."""
+    total = sum(by_category.values()) / len(by_category)
+    return SellThroughComputed(
+        workflow_id=workflow_id,
+        producer="forecast",
+        payload=SellThroughComputedPayload(
+            week_number=2,
+            sell_through=total,
+            by_category=by_category,
+            target=0.6,
+            below_target=total < 0.6,
+        ),
+    )
+
+
+async def test_a_category_behind_fires_the_checkpoint_though_the_season_is_on_target(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    # The sample's checkpoint: dresses 36 % against 60 %, the season 62 % on the whole.
+    specialists = RecordingSpecialists()
+    orchestrator = Orchestrator(specialists)
+    wf = await _in_season(sessionmaker)
+    check = _checkpoint(wf, {"ACCS": 0.70, "DRES": 0.36, "KNIT": 0.74, "OUTW": 0.68})
+    assert not check.payload.below_target
+    out = await _handle(sessionmaker, settings, orchestrator, check)
+    assert specialists.calls == ["propose_markdown"]
+    [approval] = [e for e in out if isinstance(e, ApprovalRequested)]
+    assert approval.payload.proposal.kind == "markdown"
+    assert await _state(sessionmaker, wf) == "awaiting_markdown_approval"
+
+
+async def test_every_category_on_target_needs_no_markdown(
+    sessionmaker: Sessions, settings: PlannerSettings
+) -> None:
+    # A hair below (59.8 %) is not behind: half a point at least.
+    specialists = RecordingSpecialists()
+    orchestrator = Orchestrator(specialists)
+    wf = await _in_season(sessionmaker)
+    check = _checkpoint(wf, {"ACCS": 0.70, "DRES": 0.598, "KNIT": 0.74, "OUTW": 0.68})
+    out = await _handle(sessionmaker, settings, orchestrator, check)
+    assert specialists.calls == []
+    assert not [e for e in out if isinstance(e, ApprovalRequested)]
+    assert await _state(sessionmaker, wf) == "in_season"
+
+
 async def test_a_failure_of_a_run_that_is_not_current_is_refused(
     sessionmaker: Sessions, settings: PlannerSettings
 ) -> None:

@@ -374,6 +374,30 @@ def test_the_checkpoint_prices_by_category_and_remembers_the_decided_lines() -> 
     assert "DRES 5%, KNIT 0%" in season.transitions[-1].reason
 
 
+def test_a_category_behind_is_said_when_the_season_is_on_target() -> None:
+    season = _season(S.IN_SEASON, manufacturing_quantity=900)
+    on_target = SellThroughComputed(
+        workflow_id=season.id,
+        producer="forecast",
+        payload=SellThroughComputedPayload(
+            week_number=2,
+            sell_through=0.62,
+            by_category={"ACCS": 0.70, "DRES": 0.36, "KNIT": 0.74, "OUTW": 0.68},
+            target=0.6,
+            below_target=False,
+        ),
+    )
+    asked: list[str] = []
+    caused = _decide(season, on_target, asked)
+    assert asked == ["propose_markdown"]
+    said = " ".join(e.payload.message for e in caused.progress if isinstance(e, AgentProgress))
+    assert (
+        "Sell-through 62% meets the target 60% overall, but DRES is at 36%: a markdown is "
+        "priced per category"
+    ) in said
+    assert season.state is S.AWAITING_MARKDOWN_APPROVAL
+
+
 def test_the_briefs_proposed_overrides_are_said_not_applied() -> None:
     season = _season(S.EXTRACTING)
     extracted = _extraction(season.id, [])

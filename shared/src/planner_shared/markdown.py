@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -20,6 +20,18 @@ MAX_ELASTICITY = 10.0
 MARKDOWN_STEP_PERCENTAGE = 5.0
 # Float noise (0.6 - 0.475 = 0.12499999999999997) must not decide a half-way case.
 _NOISE_DECIMALS = 9
+# Half a point behind at least: a category at 59.98 % of a 60 % target is not "behind".
+BEHIND_MIN_GAP = 0.005
+
+
+def categories_behind(by_category: Mapping[str, float], target: float) -> list[tuple[str, float]]:
+    """The categories at least half a point below the target at the checkpoint, furthest
+    behind first: each fires the checkpoint on its own, whatever the season's total (the
+    orchestrator decides it, the report says it)."""
+    behind = [
+        (code, value) for code, value in by_category.items() if target - value >= BEHIND_MIN_GAP
+    ]
+    return sorted(behind, key=lambda item: (item[1], item[0]))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from planner_agents.schemas import CategorySellThrough
 from planner_agents.stock_facts import StockFacts
 from planner_shared.events import MarkdownCandidate, MarkdownLine
+from planner_shared.markdown import BEHIND_MIN_GAP
 from planner_shared.stock.money import MoneyFigures
 from planner_shared.stock.outlook import best_by_category
 
@@ -36,7 +37,10 @@ def markdown_lines(
         seen = rule.get(code)
         rule_depth = (seen.indicative_markdown_percentage if seen else None) or 0.0
         estimate = facts.elasticities.get(code)
-        chosen = best[code]
+        # A category on target at the checkpoint is not marked down, whatever the season's
+        # total: the checkpoint prices the ones behind (half a point or more).
+        on_target = seen is not None and seen.gap < BEHIND_MIN_GAP
+        chosen = 0.0 if on_target else best[code]
         lines.append(
             MarkdownLine(
                 category_code=code,

@@ -77,6 +77,7 @@ from planner_shared.events import (
     WorkflowStateChanged,
     WorkflowTransitionRefused,
 )
+from planner_shared.markdown import categories_behind
 from planner_shared.parameters import ParameterExtraction, SeasonParameters
 from planner_shared.wording import variance_fired, variance_summary
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState, can_transition
@@ -507,17 +508,29 @@ class Season:
         sell_through = memory.sell_through
         if sell_through is None:
             raise ValueError(f"workflow {self.id}: a markdown checkpoint without a sell-through")
-        if not sell_through.below_target:
+        behind = categories_behind(sell_through.by_category, sell_through.target)
+        if not sell_through.below_target and not behind:
             memory.markdown_done = True
             self._say(
                 event,
                 "pricing",
                 f"Sell-through {sell_through.sell_through:.0%} meets the target "
-                f"{sell_through.target:.0%}: no markdown needed",
+                f"{sell_through.target:.0%} in every category: no markdown needed",
             )
             if memory.season_over:
                 self._complete(event, "season over, no markdown needed")
             return None
+        if not sell_through.below_target:
+            # The season is on target as a whole, yet a category is behind: the checkpoint is
+            # per category, so the pricing agent prices each (the ones on target get none).
+            self._say(
+                event,
+                "pricing",
+                f"Sell-through {sell_through.sell_through:.0%} meets the target "
+                f"{sell_through.target:.0%} overall, but "
+                + ", ".join(f"{code} is at {value:.0%}" for code, value in behind)
+                + ": a markdown is priced per category",
+            )
         ran = self._agent(event, agents, "pricing", "propose_markdown")
         if isinstance(ran, AgentNeeded):
             return ran

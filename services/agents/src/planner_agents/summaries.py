@@ -17,6 +17,7 @@ from planner_agents.schemas import (
     SeasonView,
     SellThroughView,
 )
+from planner_shared.markdown import BEHIND_MIN_GAP
 from planner_shared.model_labels import model_label
 
 
@@ -141,9 +142,6 @@ def allocation_summary(season: SeasonView, view: AllocationView) -> str:
     return text
 
 
-BEHIND_MIN_GAP = 0.005
-
-
 def markdown_rationale(view: SellThroughView) -> str:
     text = (
         f"Week {view.week_number} sell-through is {view.sell_through:.1%} against the "
@@ -172,8 +170,13 @@ def markdown_summary(view: SellThroughView, result: MarkdownResult) -> str:
             f"{text} The markdown rule gives {result.formula}{result.margin}; none proposed."
             f"{by_category}"
         )
+    # On target as a whole, a category behind: the rule's one depth is none, the lines decide.
+    proposed = (
+        f"proposed a {result.percentage:g}% markdown for approval"
+        if result.percentage > 0
+        else "proposed by category for approval"
+    )
     return (
-        f"{text} The markdown rule gives {result.formula}{result.margin}: proposed a "
-        f"{result.percentage:g}% markdown for approval (maximum "
+        f"{text} The markdown rule gives {result.formula}{result.margin}: {proposed} (maximum "
         f"{view.max_markdown_percentage:g}%).{by_category}"
     )

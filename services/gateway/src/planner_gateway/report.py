@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from planner_gateway.season_data import SeasonData, load
 from planner_gateway.stock import season_money
 from planner_shared.db.models import VarianceCheck, WorkflowEvent
 from planner_shared.events import SellThroughComputedPayload
+from planner_shared.markdown import categories_behind
 
 UNITS = {"manufacturing": "units", "markdown": "percent"}
 
@@ -88,8 +89,22 @@ def _sell_through(
     return round(sold / held, 4) if held else None
 
 
-def checkpoint_note(week: int, sell_through: float, target: float, below: bool) -> str:
-    outcome = "below the target: markdown proposed" if below else "no markdown"
+def checkpoint_note(
+    week: int,
+    sell_through: float,
+    target: float,
+    below: bool,
+    by_category: Mapping[str, float] | None = None,
+) -> str:
+    """The checkpoint in words; it fires for the season's total or any category behind."""
+    behind = categories_behind(by_category or {}, target)
+    if below:
+        outcome = "below the target: markdown proposed"
+    elif behind:
+        late = ", ".join(f"{code} at {value * 100:.1f} %" for code, value in behind)
+        outcome = f"on target overall, {late} behind: markdown proposed by category"
+    else:
+        outcome = "no markdown"
     return (
         f"checkpoint week {week}: {sell_through * 100:.1f} % against {target * 100:.0f} %, "
         f"{outcome}"
@@ -116,7 +131,9 @@ async def _checkpoint(session: AsyncSession, workflow_id: UUID) -> CheckpointLin
         target_sell_through_fraction=p.target,
         below_target=p.below_target,
         at=event.occurred_at,
-        note=checkpoint_note(p.week_number, p.sell_through, p.target, p.below_target),
+        note=checkpoint_note(
+            p.week_number, p.sell_through, p.target, p.below_target, p.by_category
+        ),
     )
 
 

@@ -18,7 +18,12 @@ from planner_shared.events import (
     TransferReceiver,
 )
 from planner_shared.parameters import TransferStrategy
-from planner_shared.stock.ledger import Array, CategoryStockInputs, build_category
+from planner_shared.stock.ledger import (
+    Array,
+    CategoryLedger,
+    CategoryStockInputs,
+    build_category,
+)
 from planner_shared.stock.season import SeasonStock
 from planner_shared.stock.transfers import (
     DC,
@@ -52,12 +57,20 @@ def propose(
     """Every category's moves after the weeks in, with the lost sales they save."""
     plans: list[CategoryProposal] = []
     before = after = 0.0
+    short: dict[str, float] = {}
     for code in sorted(stock.categories):
         inputs = projected_inputs(stock, code)
         plan = propose_category(inputs, unit_margin(stock, code), rules, strategy)
         plans.append(plan)
-        before += projected_lost(build_category(inputs))
-        after += projected_lost(build_category(apply_moves(inputs, plan.moves)))
+        ledger = build_category(inputs)
+        before += projected_lost(ledger)
+        after += (
+            projected_lost(build_category(apply_moves(inputs, plan.moves)))
+            if plan.moves
+            else projected_lost(ledger)
+        )
+        if not plan.moves and short_everywhere(ledger, rules):
+            short[code] = projected_lost(ledger)
     moves = [move_line(m) for plan in plans for m in plan.moves]
     units = sum(m.units for m in moves)
     saved = round(sum(m.margin_saved for m in moves), 2)
@@ -89,7 +102,30 @@ def propose(
         lost_sales_before=round(before, 1),
         lost_sales_after=round(after, 1),
         margin_saved=saved,
-        rationale=rationale(stock.weeks_in, moves, before, after, saved, strategy),
+        rationale=rationale(stock.weeks_in, moves, before, after, saved, strategy)
+        + sold_out_words(short, stock.horizon),
+    )
+
+
+def short_everywhere(ledger: CategoryLedger, rules: TransferRules) -> bool:
+    """The category is projected to lose sales and to end the season with less than one
+    move's worth of stock in all its stores and at the DC together: every unit it holds
+    sells where it is, so a move only shifts lost sales from one store to another."""
+    left = float(ledger.closing[-1].sum() + ledger.dc_closing[-1])
+    return projected_lost(ledger) >= 1 and left < rules.min_units
+
+
+def sold_out_words(short: dict[str, float], horizon: int) -> str:
+    """Why a category running out moves nothing, in a planner's words."""
+    if not short:
+        return ""
+    codes = " and ".join(sorted(short))
+    lost = " and ".join(f"{short[c]:,.0f}" for c in sorted(short))
+    return (
+        f" {codes} {'is' if len(short) == 1 else 'are'} projected to sell every unit "
+        f"{'it holds' if len(short) == 1 else 'they hold'} in stores, at the DC and in transit "
+        f"by week {horizon} and still lose {lost} units of sales: a move would only shift "
+        "those lost sales from one store to another; only more stock would lower them."
     )
 
 

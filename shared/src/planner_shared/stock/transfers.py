@@ -2,15 +2,15 @@
 (docs/transfers.md).
 
 After a week is in, each category's ledger projects, per store, the sales it will lose for want
-of stock and the stock it will still hold unsold. A mixed-integer program (scipy's HiGHS,
-`scipy.optimize.milp`) picks the moves that maximise the margin saved less the transfer cost,
-under the study's rules:
+of stock and the stock it will still hold unsold. A program (scipy's HiGHS) picks the moves that
+maximise the margin saved less the transfer cost, under the study's rules:
 
 - receivers sell above `fast_band` (1.15) of plan to date, or are projected to run out; a move
   saves only the lost sales of the weeks from its arrival (now + the receiver's transit);
 - donor stores sell below `slow_band` (0.85) of plan and give at most `donor_share` (30 %) of
   their stock; the DC gives what it holds above `dc_floor_share` (20 %) of its holdback;
-- a move is 0 or between `min_units` (50) and `max_units` (300) units (a binary per move);
+- a move is 0 or between `min_units` (50) and `max_units` (300) units (the flow program is
+  solved, then its moves under the minimum raised or closed and the program solved again);
 - strategy `none`: no moves; `dc_only`: the DC is the only donor; `hybrid`: DC and stores.
 
 A unit sold instead of being cleared at the end earns the price (less the markdown of its
@@ -18,7 +18,8 @@ arrival week) less the salvage value: the margin saved. A unit a donor gives bey
 would still hold unsold at its lowest point (its spare) costs the donor a sale at its own
 margin, so the program only takes from a donor's real excess unless the receiver's sale is
 worth more. The chosen moves are then posted on the ledger (`apply_moves`), which gives the
-figures every reader shows: projected lost sales before and after.
+figures every reader shows: projected lost sales before and after; moves that do not pay on
+the ledger are not proposed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix
 
 from planner_shared.parameters import TransferStrategy
 from planner_shared.stock.ledger import Array, CategoryLedger, CategoryStockInputs, build_category
@@ -39,12 +40,6 @@ DC = "DC"
 # as another to a receiver (one cost per unit, the receiver's own lead time), so a few suffice
 # and the program stays small for thousands of stores.
 DONORS_PER_RECEIVER = 6
-MOVE_PENALTY = 0.01  # per move, in money: of equal optima, the one with fewer moves
-# The exact program (a binary per move) is solved up to this many candidate moves, and stops
-# within 0.1 % of the best possible margin or after 0.2 s; larger ones keep the relaxation.
-MILP_MAX_MOVES = 400
-MILP_GAP = 1e-3
-MILP_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -86,6 +81,7 @@ class Donor:
     stock: float
     velocity: float | None
     cover: float
+    pace: float | None = None  # sales against plan over the category's (the bands' figure)
 
 
 @dataclass(frozen=True)
@@ -97,6 +93,7 @@ class Receiver:
     velocity: float | None
     cover: float
     unit_margin: float
+    pace: float | None = None  # sales against plan over the category's (the bands' figure)
 
 
 @dataclass(frozen=True)
@@ -106,6 +103,7 @@ class CategoryProposal:
     donors: list[Donor]
     receivers: list[Receiver]
     objective: float  # the program's margin saved less the transfer cost
+    bound: float = 0.0  # what no set of moves can beat: the optimum without the minimum
 
 
 def velocity(ledger: CategoryLedger) -> Array:
@@ -149,7 +147,14 @@ def candidates(
             v = None if np.isnan(speed[i]) else float(speed[i])
             receivers.append(
                 Receiver(
-                    ledger.code, store, arrival, lost, v, float(cover[i]), float(unit_margin[i])
+                    ledger.code,
+                    store,
+                    arrival,
+                    lost,
+                    v,
+                    float(cover[i]),
+                    float(unit_margin[i]),
+                    None if np.isnan(pace[i]) else float(pace[i]),
                 )
             )
     taking = {r.store for r in receivers}
@@ -176,6 +181,7 @@ def candidates(
                         float(stock[i]),
                         float(speed[i]),
                         float(cover[i]),
+                        float(pace[i]),
                     )
                 )
     return donors, receivers
@@ -196,111 +202,136 @@ def solve(
     receivers: Sequence[Receiver],
     rules: TransferRules,
     donor_margin: float,
-) -> tuple[list[tuple[Donor, Receiver, int, float]], float]:
+) -> tuple[list[tuple[Donor, Receiver, int, float]], float, float]:
     """The moves (donor, receiver, units, margin saved) that maximise the margin saved less the
-    transfer cost, and that objective (0 when nothing is worth moving)."""
+    transfer cost, that objective (0 when nothing is worth moving), and the bound no set of
+    moves can beat (the optimum without the minimum per move).
+
+    Without the minimum per move the program is a flow from donors to receivers, whose linear
+    program has whole-unit answers and is solved in milliseconds; its optimum bounds what any
+    set of moves can save. The minimum (0 or 50..300 units) is then met by rounding
+    (`_Program.round`): each move the answer makes under 50 units is either raised to 50 (when
+    its donor has the room) or closed, and the program solved again, for `ROUNDS` rounds, then
+    once on the open moves alone. Both ways (raise where possible, close all) are tried and the
+    better kept; moving nothing is always feasible, so the answer is never worse than no
+    transfer. No wall-clock limit: the same inputs give the same moves on any machine."""
     pairs = np.array(_pairs(donors, receivers), dtype=np.int64).reshape(-1, 2)
     if not len(pairs):
-        return [], 0.0
-    p, r, d = len(pairs), len(receivers), len(donors)
-    # Variables: x (units per move), y (move used), g (sales saved per receiver),
-    # l (sales a donor loses by giving beyond its spare).
-    cost = np.concatenate(
-        [
-            np.full(p, rules.unit_cost),
-            np.full(p, MOVE_PENALTY),
-            -np.array([rc.unit_margin for rc in receivers]),
-            np.full(d, donor_margin),
-        ]
-    )
-    matrix, low, high = _constraints(pairs, donors, rules, r)
-    n = 2 * p + r + d
-    upper = np.concatenate(
-        [
-            np.full(p, float(rules.max_units)),
-            np.ones(p),
-            np.array([rc.lost for rc in receivers]),
-            np.full(d, np.inf),
-        ]
-    )
-    program = {
-        "c": cost,
-        "constraints": LinearConstraint(matrix, low, high),
-        "bounds": Bounds(np.zeros(n), upper),
-    }
-    # The linear relaxation, its moves under the minimum dropped and the rest floored (every
-    # other rule still holds); then, on a program small enough, the exact MILP with a binary
-    # per move, kept when it does better.
-    relaxed = milp(**program)
-    best = None if relaxed.x is None else _whole(relaxed.x, pairs, donors, receivers, rules)
-    if p <= MILP_MAX_MOVES:
-        exact = milp(
-            **program,
-            integrality=np.concatenate([np.ones(2 * p), np.zeros(r + d)]),
-            options={"time_limit": MILP_SECONDS, "mip_rel_gap": MILP_GAP},
+        return [], 0.0, 0.0
+    program = _Program(pairs, donors, receivers, rules, donor_margin)
+    relaxed = program.solve(np.zeros(len(pairs)), np.full(len(pairs), float(rules.max_units)))
+    if relaxed is None:
+        return [], 0.0, 0.0
+    bound = max(-float(program.cost @ relaxed), 0.0)
+    best: Array | None = None
+    for raise_small in (True, False):
+        x = program.round(relaxed, raise_small)
+        if x is not None and (best is None or program.cost @ x < program.cost @ best):
+            best = x
+    if best is None or program.cost @ best >= 0:
+        return [], 0.0, bound
+    return _moves(pairs, donors, receivers, best, rules), -float(program.cost @ best), bound
+
+
+# Rounds of settling moves under the minimum before the last solve on the open moves.
+ROUNDS = 2
+
+
+class _Program:
+    """The flow program over [x (units per move), g (sales saved per receiver), l (sales a
+    donor loses by giving beyond its spare)]: minimise transfer cost - margin saved + margin
+    the donors lose, under: a receiver saves no more than it receives nor than it is projected
+    to lose; a donor gives no more than its limit; what it gives beyond its spare is its own
+    lost sales."""
+
+    def __init__(
+        self,
+        pairs: npt.NDArray[np.int64],
+        donors: Sequence[Donor],
+        receivers: Sequence[Receiver],
+        rules: TransferRules,
+        donor_margin: float,
+    ) -> None:
+        p, r, d = len(pairs), len(receivers), len(donors)
+        self.pairs, self.rules = pairs, rules
+        self.p, self.r, self.d = p, r, d
+        self.lost = np.array([rc.lost for rc in receivers])
+        self.limit = np.array([float(dn.limit) for dn in donors])
+        self.spare = np.array([max(dn.spare, 0.0) for dn in donors])
+        self.cost = np.concatenate(
+            [
+                np.full(p, rules.unit_cost),
+                -np.array([rc.unit_margin for rc in receivers]),
+                np.full(d, donor_margin),
+            ]
         )
-        if exact.x is not None and (best is None or cost @ exact.x <= cost @ best):
-            best = exact.x
-    if best is None:
-        return [], 0.0
-    return _moves(pairs, donors, receivers, best, rules), _objective(best, cost, p)
+        j = np.arange(p)
+        rows = np.concatenate(
+            [np.arange(r), pairs[:, 1], r + pairs[:, 0], r + d + pairs[:, 0], r + d + np.arange(d)]
+        )
+        cols = np.concatenate([p + np.arange(r), j, j, j, p + r + np.arange(d)])
+        vals = np.concatenate([np.ones(r), -np.ones(p), np.ones(p), np.ones(p), -np.ones(d)])
+        self.matrix = coo_matrix((vals, (rows, cols)), shape=(r + 2 * d, p + r + d)).tocsr()
+        high = np.concatenate([np.zeros(r), self.limit, self.spare])
+        self.rows = LinearConstraint(self.matrix, np.full(r + 2 * d, -np.inf), high)
 
+    def solve(self, low: Array, high: Array) -> Array | None:
+        """The program's optimum with each move's units between `low` and `high`."""
+        bounds = Bounds(
+            np.concatenate([low, np.zeros(self.r + self.d)]),
+            np.concatenate([high, self.lost, np.full(self.d, np.inf)]),
+        )
+        # No integrality: a linear program, through milp's leaner entry to HiGHS (a third
+        # less time than linprog's on these sizes).
+        answer = milp(self.cost, constraints=self.rows, bounds=bounds)
+        return None if answer.x is None else np.asarray(answer.x, dtype=np.float64)
 
-def _whole(
-    x: Array,
-    pairs: npt.NDArray[np.int64],
-    donors: Sequence[Donor],
-    receivers: Sequence[Receiver],
-    rules: TransferRules,
-) -> Array:
-    """A relaxed answer as whole moves of min..max units, with the sales saved and lost that
-    follow from them."""
-    p, r = len(pairs), len(receivers)
-    units = np.floor(x[:p] + 1e-6)
-    units[units < rules.min_units] = 0.0
-    into = np.bincount(pairs[:, 1], weights=units, minlength=r)
-    out = np.bincount(pairs[:, 0], weights=units, minlength=len(donors))
-    saved = np.minimum(into, [rc.lost for rc in receivers])
-    lost = np.maximum(out - np.array([max(dn.spare, 0.0) for dn in donors]), 0.0)
-    return np.concatenate([units, (units > 0).astype(np.float64), saved, lost])
+    def round(self, relaxed: Array, raise_small: bool) -> Array | None:
+        """A whole answer with every move 0 or min..max units, from the relaxed one. Each
+        round, the moves the answer makes of the minimum or more stay open (at least the
+        minimum from then on), each one under the minimum is raised to it while its donor
+        has the room (`raise_small`) or else closed, and the program is solved again with
+        the moves not yet decided still free to take what the closed ones left; the last
+        round solves on the open moves alone."""
+        rules, p = self.rules, self.p
+        minimum, most = float(rules.min_units), float(rules.max_units)
+        opened, closed = np.zeros(p, dtype=bool), np.zeros(p, dtype=bool)
+        x: Array | None = relaxed
+        for last in [False] * ROUNDS + [True]:
+            assert x is not None
+            units = x[:p]
+            opened |= (units >= minimum - 1e-6) & ~closed
+            small = (units > 1e-6) & ~opened & ~closed
+            if small.any():
+                room = self.limit - minimum * np.bincount(
+                    self.pairs[:, 0], weights=opened.astype(np.float64), minlength=self.d
+                )
+                for j in np.flatnonzero(small)[np.argsort(-units[small], kind="stable")]:
+                    donor = self.pairs[j, 0]
+                    if raise_small and room[donor] >= minimum:
+                        opened[j] = True
+                        room[donor] -= minimum
+                    else:
+                        closed[j] = True
+            elif not last:
+                continue  # nothing under the minimum: only the last solve is left
+            free = ~opened & ~closed & (not last)
+            x = self.solve(np.where(opened, minimum, 0.0), np.where(opened | free, most, 0.0))
+            if x is None:
+                return None
+        assert x is not None
+        return self.whole(x)
 
-
-def _constraints(
-    pairs: npt.NDArray[np.int64], donors: Sequence[Donor], rules: TransferRules, r: int
-) -> tuple[csr_matrix, Array, Array]:
-    """The rules as rows over [x, y, g, l]: a move is 0 or min..max units (x <= max y,
-    x >= min y); a receiver saves no more than it receives; a donor gives no more than its
-    limit; what it gives beyond its spare is its own lost sales."""
-    p, d = len(pairs), len(donors)
-    j = np.arange(p)
-    x, y, g, lost = 0, p, 2 * p, 2 * p + r
-    blocks = [
-        (j, x + j, np.ones(p)),
-        (j, y + j, np.full(p, -float(rules.max_units))),
-        (p + j, x + j, np.ones(p)),
-        (p + j, y + j, np.full(p, -float(rules.min_units))),
-        (2 * p + np.arange(r), g + np.arange(r), np.ones(r)),
-        (2 * p + pairs[:, 1], x + j, -np.ones(p)),
-        (2 * p + r + pairs[:, 0], x + j, np.ones(p)),
-        (2 * p + r + d + pairs[:, 0], x + j, np.ones(p)),
-        (2 * p + r + d + np.arange(d), lost + np.arange(d), -np.ones(d)),
-    ]
-    rows = np.concatenate([b[0] for b in blocks])
-    cols = np.concatenate([b[1] for b in blocks])
-    vals = np.concatenate([b[2] for b in blocks])
-    shape = (2 * p + r + 2 * d, 2 * p + r + d)
-    matrix = coo_matrix((vals, (rows, cols)), shape=shape).tocsr()
-    low = np.concatenate([np.full(p, -np.inf), np.zeros(p), np.full(r + 2 * d, -np.inf)])
-    high = np.concatenate(
-        [
-            np.zeros(p),
-            np.full(p, np.inf),
-            np.zeros(r),
-            np.array([float(dn.limit) for dn in donors]),
-            np.array([max(dn.spare, 0.0) for dn in donors]),
-        ]
-    )
-    return matrix, low, high
+    def whole(self, x: Array) -> Array:
+        """Whole units, down (a relaxation's fractions never take a donor past its limit),
+        moves under the minimum closed, with the sales saved and lost that follow."""
+        units = np.floor(x[: self.p] + 1e-6)
+        units[units < self.rules.min_units] = 0.0
+        into = np.bincount(self.pairs[:, 1], weights=units, minlength=self.r)
+        out = np.bincount(self.pairs[:, 0], weights=units, minlength=self.d)
+        saved = np.minimum(into, self.lost)
+        lost = np.maximum(out - self.spare, 0.0)
+        return np.concatenate([units, saved, lost])
 
 
 def _pairs(donors: Sequence[Donor], receivers: Sequence[Receiver]) -> list[tuple[int, int]]:
@@ -319,12 +350,6 @@ def _pairs(donors: Sequence[Donor], receivers: Sequence[Receiver]) -> list[tuple
     return pairs
 
 
-def _objective(x: Array, cost: Array, p: int) -> float:
-    """Margin saved less transfer cost (without the tie-breaking penalty per move)."""
-    moves_penalty = float(cost[p : 2 * p] @ np.round(x[p : 2 * p]))
-    return -(float(cost @ x) - moves_penalty)
-
-
 def _moves(
     pairs: npt.NDArray[np.int64],
     donors: Sequence[Donor],
@@ -333,14 +358,13 @@ def _moves(
     rules: TransferRules,
 ) -> list[tuple[Donor, Receiver, int, float]]:
     p, chosen = len(pairs), []
-    # Whole units, down: a relaxation's fractions never take a donor past its limit.
-    whole = np.floor(x[:p] + 1e-6)
+    whole = x[:p]
     into = np.bincount(pairs[:, 1], weights=whole, minlength=len(receivers))
     for j, (di, ri) in enumerate(pairs.tolist()):
         units = int(whole[j])
         if units < rules.min_units:
             continue
-        saved_units = float(x[2 * p + ri]) * units / into[ri] if into[ri] > 0 else 0.0
+        saved_units = float(x[p + ri]) * units / into[ri] if into[ri] > 0 else 0.0
         margin = saved_units * receivers[ri].unit_margin - units * rules.unit_cost
         chosen.append((donors[di], receivers[ri], units, margin))
     return chosen
@@ -371,16 +395,24 @@ def projected_lost(ledger: CategoryLedger) -> float:
     return float(ledger.lost[ledger.weeks_in :].sum())
 
 
-def _plan_words(velocity: float | None) -> str:
-    return "no plan to date" if velocity is None else f"sells {velocity:.2f}x its plan"
+def _plan_words(velocity: float | None, pace: float | None = None) -> str:
+    """'sells 0.90x its plan', and when the category as a whole is off its plan (the bands
+    compare a store with its category), the store's pace against the category's too."""
+    if velocity is None:
+        return "no plan to date"
+    words = f"sells {velocity:.2f}x its plan"
+    if pace is not None and abs(pace - velocity) >= 0.005:
+        words += f" ({pace:.2f}x its category's pace)"
+    return words
 
 
 def why(donor: Donor, receiver: Receiver, rules: TransferRules) -> str:
     """A move's reason in a planner's words: sales against plan, cover, lost sales."""
     to = (
-        f"{receiver.store} {_plan_words(receiver.velocity)} with {receiver.cover:.1f} weeks of "
-        f"cover and is projected to lose {receiver.lost:,.0f} units of sales from week "
-        f"{receiver.arrival_week}, when the move arrives"
+        f"{receiver.store} {_plan_words(receiver.velocity, receiver.pace)} with "
+        f"{receiver.cover:.1f} weeks of cover and is projected to lose "
+        f"{receiver.lost:,.0f} units of sales from week {receiver.arrival_week}, when the move "
+        "arrives"
     )
     if donor.location == DC:
         source = (
@@ -389,9 +421,9 @@ def why(donor: Donor, receiver: Receiver, rules: TransferRules) -> str:
         )
     else:
         source = (
-            f"{donor.location} {_plan_words(donor.velocity)} with {donor.cover:.1f} weeks of "
-            f"cover and can give {donor.limit:,} of its {donor.stock:,.0f} "
-            f"({rules.donor_share:.0%})"
+            f"{donor.location} {_plan_words(donor.velocity, donor.pace)} with "
+            f"{donor.cover:.1f} weeks of cover and can give {donor.limit:,} of its "
+            f"{donor.stock:,.0f} ({rules.donor_share:.0%})"
         )
     return f"{to}; {source}"
 
@@ -411,7 +443,7 @@ def propose_category(
     )
     donors, receivers = candidates(ledger, inputs.transit.tolist(), arrival_margin, rules, strategy)
     now = float(unit_margin[min(k, inputs.horizon - 1)])
-    chosen, objective = solve(donors, receivers, rules, now)
+    chosen, objective, bound = solve(donors, receivers, rules, now)
     moves = [
         Move(
             category=inputs.code,
@@ -425,4 +457,35 @@ def propose_category(
         )
         for donor, receiver, units, margin in chosen
     ]
-    return CategoryProposal(inputs.code, moves, donors, receivers, objective)
+    if moves:
+        kept = best_on_the_ledger(inputs, ledger, moves, float(np.mean(arrival_margin)), rules)
+        if len(kept) < len(moves):
+            moves, objective = kept, sum(m.margin_saved for m in kept)
+    return CategoryProposal(inputs.code, moves, donors, receivers, objective, bound)
+
+
+def best_on_the_ledger(
+    inputs: CategoryStockInputs,
+    ledger: CategoryLedger,
+    moves: list[Move],
+    margin: float,
+    rules: TransferRules,
+) -> list[Move]:
+    """The moves, or those between stores, or the DC's releases, whichever saves the most
+    margin less transfer cost posted on the ledger; none when none pays. The program sees the
+    DC's spare as one figure, while the ledger shares a short DC among every store it refills:
+    a release it counted as spare can take the units from another store that runs out. The
+    ledger has the last word, so a proposal never raises the projected lost sales."""
+    lost = projected_lost(ledger)
+
+    def value(chosen: list[Move]) -> float:
+        if not chosen:
+            return 0.0
+        saved = lost - projected_lost(build_category(apply_moves(inputs, chosen)))
+        return saved * margin - sum(m.units for m in chosen) * rules.unit_cost
+
+    stores = [m for m in moves if m.source != DC]
+    releases = [m for m in moves if m.source == DC]
+    options = [moves] + ([stores, releases] if stores and releases else [])
+    best = max(options, key=value)
+    return best if value(best) > 0 else []
