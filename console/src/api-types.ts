@@ -1901,6 +1901,12 @@ export interface components {
              */
             units_available: number;
             units_sold: components["schemas"]["Band"];
+            /**
+             * Units Transferred
+             * @description Units the transfer rule moves in the weeks ahead (DC releases and store-to-store), on the point forecast; 0 with transfer strategy 'none'.
+             * @default 0
+             */
+            units_transferred: number;
         };
         /**
          * CategoryForecastChart
@@ -2989,6 +2995,11 @@ export interface components {
             dc_holdback_percentage: number | null;
             replenishment_strategy: components["schemas"]["ReplenishmentStrategy"];
             total: components["schemas"]["ScenarioFigures"];
+            /**
+             * @description The moves the transfer rule makes after each week ahead: 'none', 'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves).
+             * @default none
+             */
+            transfer_strategy: components["schemas"]["TransferStrategy"];
             /** Weeks In */
             weeks_in: number;
         };
@@ -5496,7 +5507,7 @@ export interface components {
             replenishment_strategy?: components["schemas"]["ReplenishmentStrategy"] | null;
             /**
              * Transfer Strategy
-             * @description Moves between stores: only 'none' is evaluated on the ledger so far.
+             * @description The transfer rule run after each week ahead: 'none' (no moves), 'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves); the season's transfer_strategy when left out.
              */
             transfer_strategy?: ("none" | "dc_only" | "hybrid") | null;
         };

@@ -1,6 +1,7 @@
 """Scenarios over the API: a season forked before the buy and in season, evaluated beside the
 live plan, every lever refused with its path when the season cannot take it, adopted into the
-pending decision; and nothing of the season's tables changes."""
+pending decision; a transfer strategy moving stock in the scenario alone; and nothing of the
+season's tables changes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from sqlalchemy import select, text
 from planner_shared.db.base import Base
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import (
+    ActualsUpload,
     Allocation,
     Approval,
+    Category,
     Forecast,
     ForecastWeek,
     ManufacturingOrder,
+    Store,
+    WeeklyActual,
 )
 from planner_tools.testing.gateway import (
     APPROVER,
@@ -42,12 +47,22 @@ CODES = ("DRESS", "KNIT")
 PROPOSED = 300  # per category; 40 % stays at the DC, the stores get 60 each
 
 
-async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
+async def _season(
+    sessionmaker: Sessions,
+    *,
+    allocated: bool = False,
+    parameters: dict[str, Any] = PARAMETERS,
+    point: float = 60.0,
+    shares: tuple[float, ...] = (80.0, 80.0, 80.0),
+    initial: int = 60,
+    ordered: int = PROPOSED,
+) -> UUID:
     """Forecast 60 a week per category (45-75), a proposed order of 300 per category with 10
-    on hand, and the manufacturing approval pending (or the order allocated, in season)."""
+    on hand, and the manufacturing approval pending (or the order allocated, in season: 60
+    a store)."""
     ids = await seed_reference(sessionmaker)
     state = "in_season" if allocated else "awaiting_manufacturing_approval"
-    workflow_id = await new_workflow(sessionmaker, state, PARAMETERS, list(CODES))
+    workflow_id = await new_workflow(sessionmaker, state, parameters, list(CODES))
     async with transaction(sessionmaker) as session:
         for code in CODES:
             forecast = Forecast(
@@ -56,11 +71,11 @@ async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
                 run_number=1,
                 category_id=ids[code],
                 reason="initial",
-                season_total=240.0,
+                season_total=4 * point,
                 method="ensemble",
                 diagnostics={
                     "weeks_elapsed": 0,
-                    "stores": {s: {"season_total": 80.0} for s in STORES},
+                    "stores": {s: {"season_total": t} for s, t in zip(STORES, shares, strict=True)},
                 },
             )
             session.add(forecast)
@@ -71,12 +86,12 @@ async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
                         forecast_id=forecast.id,
                         week_number=week,
                         week_start=date(2027, 3, 1) + timedelta(weeks=week - 1),
-                        point=60.0,
-                        lower_80=45.0,
-                        upper_80=75.0,
-                        lower_95=40.0,
-                        upper_95=80.0,
-                        baseline=60.0,
+                        point=point,
+                        lower_80=0.75 * point,
+                        upper_80=1.25 * point,
+                        lower_95=0.66 * point,
+                        upper_95=1.33 * point,
+                        baseline=point,
                     )
                 )
             session.add(
@@ -86,8 +101,8 @@ async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
                     forecast_units=240.0,
                     safety_stock_pct=10.0,
                     stock_on_hand=10,
-                    recommended_quantity=PROPOSED,
-                    approved_quantity=PROPOSED if allocated else None,
+                    recommended_quantity=ordered,
+                    approved_quantity=ordered if allocated else None,
                     reasoning={},
                 )
             )
@@ -99,7 +114,7 @@ async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
                         category_id=ids[code],
                         kind="initial",
                         week_number=0,
-                        units=60,
+                        units=initial,
                     )
                 )
         if not allocated:
@@ -228,7 +243,6 @@ async def test_levers_the_season_cannot_take_are_refused_with_their_path(
             "levers.demand_adjustment.KNIT.weeks",
             "give weeks 1 to 4",
         ),
-        ({"transfer_strategy": "hybrid"}, "levers.transfer_strategy", "not evaluated"),
     ]
     for levers, path, words in cases:
         response = await _post(gateway, workflow_id, {"name": "x", "levers": levers})
@@ -277,3 +291,87 @@ async def test_in_season_the_buy_is_no_lever_and_nothing_is_pending_to_adopt_int
     )
     assert adopted.status_code == 409
     assert adopted.json()["error"]["code"] == "no_pending_decision"
+
+
+async def _uneven_season(sessionmaker: Sessions) -> UUID:
+    """One week into a four-week season with no replenishment and no transfers of its own:
+    S001 and S002 sell their plan (270 a week per category) from 400 each and will run out,
+    S003 sells 20 of its 60 from 400 and will be left with most of it; the DC holds 10."""
+    parameters = PARAMETERS | {"replenishment_strategy": "none", "transfer_strategy": "none"}
+    workflow_id = await _season(
+        sessionmaker,
+        allocated=True,
+        parameters=parameters,
+        point=600.0,
+        shares=(1080.0, 1080.0, 240.0),
+        initial=400,
+        ordered=1200,
+    )
+    async with transaction(sessionmaker) as session:
+        ids = {
+            code: id_
+            for model in (Store, Category)
+            for code, id_ in (await session.execute(select(model.code, model.id))).all()
+        }
+        upload = ActualsUpload(
+            id=uuid4(),
+            workflow_id=workflow_id,
+            week_number=1,
+            filename="week1.csv",
+            sha256="0" * 64,
+            row_count=6,
+            uploaded_by="pat",
+        )
+        session.add(upload)
+        await session.flush()
+        for code in CODES:
+            for store, units in zip(STORES, (270, 270, 20), strict=True):
+                session.add(
+                    WeeklyActual(
+                        workflow_id=workflow_id,
+                        store_id=ids[store],
+                        category_id=ids[code],
+                        week_number=1,
+                        units_sold=units,
+                        upload_id=upload.id,
+                    )
+                )
+    return workflow_id
+
+
+async def test_a_transfer_strategy_moves_stock_in_the_scenario_and_never_in_the_season(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    workflow_id = await _uneven_season(sessionmaker)
+    before = await _tables(sessionmaker)
+    answers = {}
+    for strategy in ("hybrid", "dc_only", "none", "hybrid"):
+        response = await _post(
+            gateway, workflow_id, {"name": strategy, "levers": {"transfer_strategy": strategy}}
+        )
+        assert response.status_code == 201, response.text
+        answers[strategy] = response.json()
+    hybrid, none = answers["hybrid"], answers["none"]
+    # The live plan is the season's own strategy, 'none': the 'none' scenario is the live plan.
+    assert hybrid["live"]["transfer_strategy"] == "none"
+    assert hybrid["scenario"]["transfer_strategy"] == "hybrid"
+    assert all(v in (0, None) for v in none["differences"]["total"].values())
+    # Without moves S001 and S002 lose 270 a week per category once their 130 are sold:
+    # 140 in week 2, 270 in weeks 3 and 4, x 2 stores x 2 categories.
+    assert none["scenario"]["total"]["lost_sales"]["point"] == 2720.0
+    # Hybrid moves S003's spare stock to them (the DC's 10 are too few to release): lost
+    # sales and leftover fall, the margin rises; the units available are the same.
+    moved = [c["units_transferred"] for c in hybrid["scenario"]["categories"]]
+    assert all(units >= 50 for units in moved)
+    differences = hybrid["differences"]["total"]
+    assert differences["lost_sales"] < 0
+    assert differences["leftover_units"] < 0
+    assert differences["season_margin"] > 0
+    assert differences["units_available"] == 0
+    assert answers["dc_only"]["differences"]["total"]["lost_sales"] == 0
+    for figures in (hybrid["scenario"]["total"], *hybrid["scenario"]["categories"]):
+        for name in ("lost_sales", "units_sold", "leftover_units"):
+            band = figures[name]
+            assert band["lower_80"] <= band["point"] <= band["upper_80"], (name, band)
+    # Four scenarios later, the season's tables are as they were: nothing was transferred.
+    assert await _tables(sessionmaker) == before
