@@ -3897,6 +3897,11 @@ export interface components {
         ManufacturingDecision: {
             action: components["schemas"]["DecisionAction"];
             /**
+             * Approval Id
+             * @description The approval decided, as shown to the approver: one superseded since (a forecast override re-proposed the order) is refused with 409 `approval_superseded`. Left out: the one pending.
+             */
+            approval_id?: string | null;
+            /**
              * Lines
              * @description Units per category code (action 'modify'), each within its line's bounds; categories left out keep the proposed units, and the total follows the lines.
              */
@@ -4172,6 +4177,11 @@ export interface components {
          */
         MarkdownDecision: {
             action: components["schemas"]["DecisionAction"];
+            /**
+             * Approval Id
+             * @description The approval decided, as shown to the approver: one superseded since (a forecast override re-proposed the order) is refused with 409 `approval_superseded`. Left out: the one pending.
+             */
+            approval_id?: string | null;
             /**
              * Lines
              * @description Per category code, its markdown in percent (action 'modify'), each up to the proposal's maximum; a category left out keeps its proposed depth. With `value`, `value` is the depth of every category the lines leave out.
