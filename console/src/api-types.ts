@@ -1749,7 +1749,10 @@ export interface components {
             proposed_value: number;
             /** Reason */
             reason: string | null;
-            /** Status */
+            /**
+             * Status
+             * @description 'pending', 'decided', or 'superseded': replaced by a newer proposal of its kind (a forecast override made while it waited); `reason` says why, and it can no longer be decided.
+             */
             status: string;
             /**
              * Workflow Id

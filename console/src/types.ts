@@ -102,7 +102,8 @@ export interface LiveMessage {
 export interface Approval {
   approval_id: string;
   kind: "manufacturing" | "markdown";
-  status: "pending" | "decided";
+  /** "superseded": replaced by a newer proposal of its kind (the reason says why); never decided. */
+  status: "pending" | "decided" | "superseded";
   proposal: Record<string, unknown>;
   proposed_value: number;
   min_value: number;

@@ -20,8 +20,10 @@ from uuid import UUID
 from sqlalchemy import select
 
 from planner_forecast.parallel import numba_cache
+from planner_gateway.relay.messages import to_message
 from planner_shared.db.engine import transaction
 from planner_shared.db.models import Approval, ManufacturingOrder, WorkflowEvent
+from planner_shared.events import event_from_dict
 from planner_shared.runtime import open_runtime
 from planner_shared.settings import OpenAISettings
 from planner_tools.testing.bus_probe import wait_for
@@ -173,6 +175,13 @@ async def test_an_override_while_the_order_awaits_its_decision_re_proposes_it(
         assert [t for t in types if t in chain] == chain
         assert types.index("approval.superseded") < len(types) - types[::-1].index(
             "approval.pending"
+        )
+        # The socket's message for it, in the planner's words.
+        [stored] = [e for e in await _feed(sessionmaker, workflow_id) if e.type == chain[-1]]
+        said = to_message(event_from_dict(stored.envelope))["message"]
+        assert said == (
+            f"manufacturing proposal of {old.proposed_value:,.0f} units superseded by a new one "
+            f"of {new.proposed_value:,.0f} units (forecast override by pat: cold spring)"
         )
 
         # A decision for the old proposal is refused, saying why and what to do.

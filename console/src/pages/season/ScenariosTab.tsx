@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
+import { openApproval } from "../../approvals";
 import { ApiError, api } from "../../api";
 import { useAuth } from "../../auth";
 import { ErrorBox, LoadFailed } from "../../feedback";
@@ -170,7 +171,7 @@ export function ScenariosTab({ season }: { season: SeasonContext }) {
   if (!data && error) return <LoadFailed error={error} what="scenarios" onRetry={reload} />;
   if (!data) return <p className="muted">Loading the scenarios…</p>;
   const scenarios = data.scenarios;
-  const proposed = (approvals?.approvals.find((a) => a.kind === "manufacturing")?.proposal.lines as { category_code: string }[] | undefined) ?? [];
+  const proposed = (openApproval(approvals?.approvals, "manufacturing").open?.proposal.lines as { category_code: string }[] | undefined) ?? [];
   const codes = scenarios[0]?.live.categories.map((c) => c.category_code) ?? proposed.map((l) => l.category_code);
   const beforeBuy = scenarios[0]?.live.before_the_buy ?? !approvals?.approvals.some((a) => a.kind === "manufacturing" && a.status === "decided");
   async function adopt(s: Scenario) {
