@@ -70,6 +70,10 @@ def simulate(
     margin = unit_margin(stock, code)
     made: list[Move] = []
     for week in range(max(stock.weeks_in, 1), stock.horizon):
+        # A move only saves sales lost after it arrives (the week after `week` at the
+        # earliest): with none projected from there on, no later week finds one either.
+        if float(ledger.lost[week:].sum()) < 1.0:
+            break
         # Weeks up to `week` are in: what they sold is what this path's ledger sold. The
         # weeks really in are the uploads themselves (the ledger posts them as sold).
         so_far = replace(inputs, actual_sales=ledger.sales[:week])
