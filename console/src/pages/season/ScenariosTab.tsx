@@ -22,7 +22,7 @@ import {
 import type { Approval } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
-const EMPTY: LeverForm = { holdback: "", cadence: "", buy: {}, markdown: {}, demand: {} };
+const EMPTY: LeverForm = { holdback: "", cadence: "", transfers: "", buy: {}, markdown: {}, demand: {} };
 
 function Builder({ season, codes, beforeBuy, onBuilt }: { season: SeasonContext; codes: string[]; beforeBuy: boolean; onBuilt: (s: Scenario) => void }) {
   const [name, setName] = useState("");
@@ -72,6 +72,15 @@ function Builder({ season, codes, beforeBuy, onBuilt }: { season: SeasonContext;
             <option value="weekly">weekly</option>
             <option value="bi_weekly">bi-weekly</option>
             <option value="none">none</option>
+          </select>
+        </label>
+        <label>
+          Transfers{" "}
+          <select name="transfer_strategy" value={form.transfers ?? ""} onChange={(e) => setForm({ ...form, transfers: e.target.value })}>
+            <option value="">as planned</option>
+            <option value="none">none</option>
+            <option value="dc_only">DC releases only</option>
+            <option value="hybrid">DC and store-to-store</option>
           </select>
         </label>
       </div>
