@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError, refuse_holdback_leaving_too_little
 from planner_forecast.season import plan_manufacturing
 from planner_forecast.settings import ForecastSettings
+from planner_shared.db.models import Workflow
 from planner_shared.events import ManufacturingReplannedPayload, ManufacturingReplanRequestedPayload
+from planner_shared.workflow import WorkflowState
 
 
 async def replan_order(
@@ -29,6 +32,13 @@ async def replan_order(
     settings: ForecastSettings,
 ) -> ManufacturingReplannedPayload:
     """The order sized again on the final forecast, or why it was not (left as it was)."""
+    state = await session.scalar(select(Workflow.state).where(Workflow.id == workflow_id))
+    if state != WorkflowState.AWAITING_MANUFACTURING_APPROVAL:
+        # Read only (the workflow is the orchestrator's): a decision that came first stands.
+        now = str(state).replace("_", " ")
+        return _not(
+            request, f"the order was decided before the override arrived (the season is {now})"
+        )
     orders = await repo.manufacturing_orders(session, workflow_id)
     if not orders:
         return _not(request, "the season has no proposed order to size again")
