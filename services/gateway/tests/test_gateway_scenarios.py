@@ -223,7 +223,12 @@ async def test_a_fork_before_the_buy_is_evaluated_beside_the_live_plan_and_adopt
         f"/api/workflows/{workflow_id}/scenarios/{body['id']}", headers=READER
     )
     assert stored.json()["adopted_by"] == "pat"
-    # Seven scenarios and an adoption later, the season's tables are as they were.
+    moved = await _post(
+        gateway, workflow_id, {"name": "transfers", "levers": {"transfer_strategy": "dc_only"}}
+    )
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["scenario"]["transfer_strategy"] == "dc_only"
+    # Eight scenarios and an adoption later, the season's tables are as they were.
     assert await _tables(sessionmaker) == before
 
 
