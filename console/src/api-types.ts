@@ -1749,7 +1749,10 @@ export interface components {
             proposed_value: number;
             /** Reason */
             reason: string | null;
-            /** Status */
+            /**
+             * Status
+             * @description 'pending', 'decided', or 'superseded': replaced by a newer proposal of its kind (a forecast override made while it waited); `reason` says why, and it can no longer be decided.
+             */
             status: string;
             /**
              * Workflow Id
@@ -1901,6 +1904,12 @@ export interface components {
              */
             units_available: number;
             units_sold: components["schemas"]["Band"];
+            /**
+             * Units Transferred
+             * @description Units the transfer rule moves in the weeks ahead (DC releases and store-to-store), on the point forecast; 0 with transfer strategy 'none'.
+             * @default 0
+             */
+            units_transferred: number;
         };
         /**
          * CategoryForecastChart
@@ -2989,6 +2998,11 @@ export interface components {
             dc_holdback_percentage: number | null;
             replenishment_strategy: components["schemas"]["ReplenishmentStrategy"];
             total: components["schemas"]["ScenarioFigures"];
+            /**
+             * @description The moves the transfer rule makes after each week ahead: 'none', 'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves).
+             * @default none
+             */
+            transfer_strategy: components["schemas"]["TransferStrategy"];
             /** Weeks In */
             weeks_in: number;
         };
@@ -3886,6 +3900,11 @@ export interface components {
         ManufacturingDecision: {
             action: components["schemas"]["DecisionAction"];
             /**
+             * Approval Id
+             * @description The approval decided, as shown to the approver: one superseded since (a forecast override re-proposed the order) is refused with 409 `approval_superseded`. Left out: the one pending.
+             */
+            approval_id?: string | null;
+            /**
              * Lines
              * @description Units per category code (action 'modify'), each within its line's bounds; categories left out keep the proposed units, and the total follows the lines.
              */
@@ -4161,6 +4180,11 @@ export interface components {
          */
         MarkdownDecision: {
             action: components["schemas"]["DecisionAction"];
+            /**
+             * Approval Id
+             * @description The approval decided, as shown to the approver: one superseded since (a forecast override re-proposed the order) is refused with 409 `approval_superseded`. Left out: the one pending.
+             */
+            approval_id?: string | null;
             /**
              * Lines
              * @description Per category code, its markdown in percent (action 'modify'), each up to the proposal's maximum; a category left out keeps its proposed depth. With `value`, `value` is the depth of every category the lines leave out.
@@ -5496,7 +5520,7 @@ export interface components {
             replenishment_strategy?: components["schemas"]["ReplenishmentStrategy"] | null;
             /**
              * Transfer Strategy
-             * @description Moves between stores: only 'none' is evaluated on the ledger so far.
+             * @description The transfer rule run after each week ahead: 'none' (no moves), 'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves); the season's transfer_strategy when left out.
              */
             transfer_strategy?: ("none" | "dc_only" | "hybrid") | null;
         };

@@ -73,6 +73,9 @@ describe("picking and building scenarios", () => {
       demand_adjustment: { KNIT: { change_percentage: -10 } },
     });
     expect(leversFromForm({ holdback: "", cadence: "", buy: {}, markdown: {}, demand: {} })).toEqual({});
+    expect(leversFromForm({ holdback: "", cadence: "", transfers: "hybrid", buy: {}, markdown: {}, demand: {} })).toEqual({
+      transfer_strategy: "hybrid",
+    });
   });
 });
 

@@ -161,6 +161,8 @@ export function toggleCompared(selected: string[], id: string): string[] {
 export interface LeverForm {
   holdback: string;
   cadence: string;
+  /** The transfer strategy the weeks ahead are played with; "" keeps the season's. */
+  transfers?: string;
   buy: Record<string, string>;
   markdown: Record<string, string>;
   demand: Record<string, string>;
@@ -179,6 +181,7 @@ export function leversFromForm(form: LeverForm): Record<string, unknown> {
   const holdback = numberOf(form.holdback);
   if (holdback !== null) levers.dc_holdback_percentage = holdback;
   if (form.cadence) levers.replenishment_strategy = form.cadence;
+  if (form.transfers) levers.transfer_strategy = form.transfers;
   const pick = <T>(fields: Record<string, string>, make: (n: number) => T): Record<string, T> =>
     Object.fromEntries(
       Object.entries(fields)

@@ -8,11 +8,13 @@ from uuid import uuid4
 import numpy as np
 import pytest
 
-from planner_shared.parameters import ReplenishmentStrategy
+from planner_shared.parameters import ReplenishmentStrategy, TransferStrategy
 from planner_shared.stock.ledger import CategoryStockInputs
 from planner_shared.stock.levers import ScenarioLevers, lever_problems
 from planner_shared.stock.scenario import Fork, allocate, apply, compare, evaluate_levers
+from planner_shared.stock.scenario_transfers import Transfers, simulate
 from planner_shared.stock.season import CategoryMoney, DemandPaths, SeasonStock
+from planner_shared.stock.transfers import TransferRules
 
 HORIZON, STORES = 6, 4
 
@@ -122,3 +124,90 @@ def test_in_season_the_buy_and_the_holdback_are_refused_and_weeks_in_are_past() 
         "levers.dc_holdback_percentage",
         "levers.markdown.KNIT.markdown_checkpoint_week",
     ]
+
+
+def _uneven(strategy: TransferStrategy) -> Fork:
+    """Three weeks into an eight-week season: S0-S2 sell twice their plan and will run out,
+    S3-S5 sell 30 % of it and will be left with stock; the DC is empty, nothing replenishes."""
+    stores = [f"S{i}" for i in range(6)]
+    horizon, k = 8, 3
+    fast = np.array([1, 1, 1, 0, 0, 0], dtype=bool)
+    plan = np.full((horizon, 6), 40.0)
+    sold = np.where(fast, 80.0, 12.0)[None, :].repeat(k, axis=0)
+    # The re-forecast follows the stores: the weeks ahead as they sell.
+    demand = plan.copy()
+    demand[k:] = np.where(fast, 80.0, 12.0)
+    inputs = CategoryStockInputs(
+        code="KNIT",
+        stores=stores,
+        horizon=horizon,
+        strategy=ReplenishmentStrategy.NONE,
+        initial=np.full(6, 400.0),
+        dc_opening=0.0,
+        transit=np.ones(6, dtype=np.int64),
+        actual_sales=sold,
+        demand=demand,
+    )
+    stock = SeasonStock(
+        workflow_id=uuid4(),
+        horizon=horizon,
+        weeks_in=k,
+        strategy=ReplenishmentStrategy.NONE,
+        checkpoint_week=None,
+        stores=stores,
+        transit=np.ones(6, dtype=np.int64),
+        categories={"KNIT": CategoryMoney("KNIT", "Knit", 100.0, 40.0, 20.0, -2.0, 2400, 0)},
+        inputs={"KNIT": inputs},
+        paths={"KNIT": DemandPaths(demand, demand * 0.7, demand * 1.4)},
+        planned={"KNIT": plan},
+    )
+    transfers = Transfers(strategy, TransferRules(unit_cost=1.5))
+    return Fork(stock, 0.0, {"KNIT": np.ones(6)}, transfers)
+
+
+def test_hybrid_transfers_on_an_uneven_season_cut_lost_sales_and_conserve_units() -> None:
+    fork = _uneven(TransferStrategy.NONE)
+    kept = {name: getattr(fork.stock.inputs["KNIT"], name) for name in ("initial", "demand")}
+    live = evaluate_levers(fork, ScenarioLevers())
+    hybrid = evaluate_levers(fork, ScenarioLevers(transfer_strategy="hybrid"))
+    dc_only = evaluate_levers(fork, ScenarioLevers(transfer_strategy="dc_only"))
+    assert (live.transfer_strategy, hybrid.transfer_strategy) == ("none", "hybrid")
+    # Without transfers the fast stores (160 left after week 3) run out after week 5 and
+    # lose 80 a week in weeks 6 to 8: 240 each.
+    assert live.total.lost_sales.point == 720.0
+    assert live.categories[0].units_transferred == 0
+    knit = hybrid.categories[0]
+    assert knit.units_transferred >= 50
+    # Every unit moved is a sale the slow stores would not make: lost sales and leftover fall
+    # by the same units, and the margin rises (each sold at 100 instead of cleared at 20,
+    # less 1.5 a unit moved).
+    saved = (live.total.lost_sales.point or 0) - (hybrid.total.lost_sales.point or 0)
+    assert saved > 0
+    assert (live.total.leftover_units.point or 0) - (hybrid.total.leftover_units.point or 0) == (
+        saved
+    )
+    assert (hybrid.total.season_margin.point or 0) > (live.total.season_margin.point or 0)
+    for band in (hybrid.total.lost_sales, hybrid.total.units_sold):
+        assert band.lower_80 is not None
+        assert band.upper_80 is not None
+        assert band.lower_80 <= (band.point or 0) <= band.upper_80
+    # The DC holds nothing: 'dc_only' has nothing to release.
+    assert dc_only.total.lost_sales.point == live.total.lost_sales.point
+    assert dc_only.categories[0].units_transferred == 0
+    # On every path the moves are posted by the season's rule and units are conserved: what
+    # the fast stores receive the slow ones give, and nothing is made or lost on the way.
+    transfers = Transfers(TransferStrategy.HYBRID, fork.transfers.rules)
+    for path in ("point", "lower", "upper"):
+        played = simulate(fork.stock, "KNIT", path, transfers)
+        ledger = played.ledger
+        assert abs(ledger.conservation_gap()) < 1e-6
+        assert ledger.transfers_in.sum() == ledger.transfers_out.sum() == played.units_moved
+        assert {m.source for m in played.moves} <= {"S3", "S4", "S5"}
+        assert {m.target for m in played.moves} <= {"S0", "S1", "S2"}
+        assert all(50 <= m.units <= 300 and m.ship_week >= 3 for m in played.moves)
+        assert np.all(ledger.closing >= -1e-9)
+        assert ledger.sales.sum() + ledger.leftover == 2400
+    # The fork itself is untouched.
+    for name, value in kept.items():
+        assert np.array_equal(getattr(fork.stock.inputs["KNIT"], name), value)
+    assert fork.stock.inputs["KNIT"].transfers_in is None

@@ -28,8 +28,15 @@ from planner_shared.events import (
     EventBase,
     ForecastFailed,
     ForecastFailedPayload,
+    ForecastOverridden,
+    ForecastOverriddenPayload,
     ForecastRequested,
+    ManufacturingLine,
     ManufacturingProposal,
+    ManufacturingRecommendation,
+    ManufacturingReplanned,
+    ManufacturingReplannedPayload,
+    ManufacturingReplanRequested,
     MarkdownProposal,
     SellThroughComputed,
     SellThroughComputedPayload,
@@ -134,6 +141,10 @@ E = TypeVar("E", bound=EventBase)
 
 def _of(caused: Caused, kind: type[E]) -> list[E]:
     return [e for e in caused.events if isinstance(e, kind)]
+
+
+def _of_progress(caused: Caused) -> list[AgentProgress]:
+    return [e for e in caused.progress if isinstance(e, AgentProgress)]
 
 
 def test_a_season_walks_from_request_to_completion_without_a_database() -> None:
@@ -448,3 +459,75 @@ def test_a_transfer_proposal_is_explained_and_asked_for_without_moving_the_seaso
     decided = _decide(season, _decided(season.id, "transfers", 200))
     assert season.state is S.IN_SEASON
     assert not decided.events
+
+
+def _overridden(workflow_id: UUID) -> ForecastOverridden:
+    return ForecastOverridden(
+        workflow_id=workflow_id,
+        producer="gateway",
+        payload=ForecastOverriddenPayload(
+            override_id=uuid4(), action="made", by="pat", reason="cold spring", summary="KNIT +25 %"
+        ),
+    )
+
+
+def _replanned(workflow_id: UUID, quantity: int | None) -> ManufacturingReplanned:
+    line = ManufacturingLine(
+        category_code="KNIT",
+        forecast_units=1250,
+        safety_stock_pct=10.0,
+        stock_on_hand=100,
+        quantity=quantity or 0,
+    )
+    plan = ManufacturingRecommendation(total_quantity=quantity or 0, lines=[line])
+    return ManufacturingReplanned(
+        workflow_id=workflow_id,
+        producer="forecast",
+        payload=ManufacturingReplannedPayload(
+            reason="forecast override by pat: cold spring",
+            manufacturing=plan if quantity else None,
+            problem=None if quantity else "the DC holdback leaves the stores too little",
+        ),
+    )
+
+
+def test_an_override_while_the_order_awaits_its_decision_re_proposes_it() -> None:
+    season = _season(S.CREATED)
+    wf = season.id
+    season.parameters = PARAMETERS
+    season.state = S.FORECASTING
+    season.memory.run_number = 1
+    _decide(season, forecast_completed(wf, 1))
+    assert season.state is S.AWAITING_MANUFACTURING_APPROVAL
+    first = season.pending_request_id
+    # The override: the order is asked for again on run 1's categories, nothing else moves.
+    out = _decide(season, _overridden(wf))
+    [replan] = _of(out, ManufacturingReplanRequested)
+    assert replan.payload.reason == "forecast override by pat: cold spring"
+    assert [c.category_code for c in replan.payload.categories] == ["KNIT"]
+    assert season.state is S.AWAITING_MANUFACTURING_APPROVAL
+    # Sized again: the inventory agent proposes it and the request supersedes the pending one.
+    asked: list[str] = []
+    out = _decide(season, _replanned(wf, 1300), asked)
+    assert asked == ["propose_manufacturing"]
+    [request] = _of(out, ApprovalRequested)
+    assert request.payload.supersedes_reason == "forecast override by pat: cold spring"
+    assert isinstance(request.payload.proposal, ManufacturingProposal)
+    assert request.payload.proposal.quantity == 1300
+    assert season.pending_request_id == request.event_id != first
+    assert season.state is S.AWAITING_MANUFACTURING_APPROVAL
+    # A sizing that failed keeps the proposal on the table, and says why.
+    out = _decide(season, _replanned(wf, None))
+    assert not _of(out, ApprovalRequested)
+    assert any("stands" in p.payload.message for p in _of_progress(out))
+
+
+def test_an_override_in_any_other_state_asks_for_no_new_order() -> None:
+    for state in (S.FORECASTING, S.ALLOCATING, S.IN_SEASON, S.AWAITING_MARKDOWN_APPROVAL):
+        season = _season(state, forecast=forecast_completed(uuid4(), 1).payload)
+        assert _decide(season, _overridden(season.id)).events == []
+    # The order decided before the sizing came back: nothing is proposed.
+    season = _season(S.ALLOCATING, forecast=forecast_completed(uuid4(), 1).payload)
+    out = _decide(season, _replanned(season.id, 1300))
+    assert not _of(out, ApprovalRequested)
+    assert season.state is S.ALLOCATING

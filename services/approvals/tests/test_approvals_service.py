@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from planner_approvals.app import SERVICE_NAME, setup
 from planner_approvals.settings import ApprovalsSettings
 from planner_shared.bus.streams import decode_entry, stream_for
-from planner_shared.db.models import Approval
+from planner_shared.db.models import Approval, ProcessedEvent
 from planner_shared.events import (
     ApprovalDecided,
     ApprovalPending,
@@ -239,3 +239,101 @@ async def test_a_markdown_decided_by_lines_is_stored_and_announced_per_category(
     async with sessionmaker() as session:
         [approval] = (await session.scalars(select(Approval))).all()
     assert approval.decided_lines == {"DRES": 20.0, "OUTW": 0.0}
+
+
+async def test_a_new_proposal_supersedes_the_pending_one_once_and_never_a_decided_one(
+    service_settings, sessionmaker: Sessions, redis_client: aioredis.Redis
+) -> None:
+    settings: ApprovalsSettings = service_settings(ApprovalsSettings)
+    workflow_id = await new_workflow(sessionmaker)
+    stream = stream_for(settings, ApprovalRequested)
+    first = ApprovalRequested(
+        workflow_id=workflow_id,
+        producer="agents",
+        payload=ApprovalRequestedPayload(proposal=PROPOSAL),
+    )
+    line = PROPOSAL.lines[0].model_copy(update={"quantity": 1100})
+    bigger = PROPOSAL.model_copy(update={"quantity": 1100, "max_quantity": 1300, "lines": [line]})
+    why = "forecast override by pat: cold spring"
+    second = ApprovalRequested(
+        workflow_id=workflow_id,
+        producer="agents",
+        payload=ApprovalRequestedPayload(proposal=bigger, supersedes_reason=why),
+    )
+
+    async def rows() -> list[Approval]:
+        async with sessionmaker() as session:
+            found = await session.scalars(
+                select(Approval)
+                .where(Approval.workflow_id == workflow_id)
+                .order_by(Approval.created_at)
+            )
+            return list(found)
+
+    async with open_runtime(SERVICE_NAME, settings, setup) as runtime:
+        await runtime.publisher.publish(first)
+        await wait_for(lambda: _answered(redis_client, stream, first))
+        await runtime.publisher.publish(second)
+        # Delivered twice (a redelivery): superseded once, one new approval.
+        await runtime.publisher.publish(second)
+
+        async def replaced() -> bool:
+            return len(await rows()) == 2
+
+        await wait_for(replaced)
+        await wait_for(lambda: _answered(redis_client, stream, second))
+        old, new = await rows()
+        assert (old.status, old.reason, old.superseded_by) == ("superseded", why, new.id)
+        assert (new.status, new.proposed_value, new.max_value) == ("pending", 1100, 1300)
+        announced = [
+            parse_event(decode_entry(fields))
+            for _id, fields in await stream_entries(redis_client, stream)
+        ]
+        [gone] = [e for e in announced if e.type == "approval.superseded"]
+        assert gone.payload.model_dump(include={"approval_id", "superseded_by", "reason"}) == {
+            "approval_id": old.id,
+            "superseded_by": new.id,
+            "reason": why,
+        }
+
+        # A decision for the old approval is refused, naming the new one's total.
+        stale = _decision(workflow_id, "accept", None, "ann")
+        stale = stale.model_copy(
+            update={"payload": stale.payload.model_copy(update={"approval_id": old.id})}
+        )
+        await runtime.publisher.publish(stale)
+        await wait_for(lambda: _answered(redis_client, stream, stale))
+        refused = await _reply_to(redis_client, stream, stale)
+        assert isinstance(refused, DecisionRefused)
+        assert (refused.payload.status_code, refused.payload.code) == (409, "approval_superseded")
+        assert "(1,100) is waiting for the decision" in refused.payload.reason
+
+        # Decided, then a late re-proposal: the decision stands, nothing is superseded.
+        decided = _decision(workflow_id, "accept", None, "ann")
+        await runtime.publisher.publish(decided)
+        await wait_for(lambda: _answered(redis_client, stream, decided))
+        late = ApprovalRequested(
+            workflow_id=workflow_id,
+            producer="agents",
+            payload=ApprovalRequestedPayload(proposal=PROPOSAL, supersedes_reason=why),
+        )
+        await runtime.publisher.publish(late)
+        await wait_for(lambda: _consumed(sessionmaker, late.event_id))
+        assert [(a.status, a.proposed_value) for a in await rows()] == [
+            ("superseded", 1000),
+            ("decided", 1100),
+        ]
+
+
+async def _answered(redis: aioredis.Redis, stream: str, request: EventBase) -> bool:
+    return await _reply_to(redis, stream, request) is not None
+
+
+async def _consumed(sessionmaker: Sessions, event_id: UUID) -> bool:
+    async with sessionmaker() as session:
+        found = await session.scalar(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.consumer_group == SERVICE_NAME, ProcessedEvent.event_id == event_id
+            )
+        )
+    return found is not None

@@ -1,6 +1,7 @@
 """Scenarios over the API: a season forked before the buy and in season, evaluated beside the
 live plan, every lever refused with its path when the season cannot take it, adopted into the
-pending decision; and nothing of the season's tables changes."""
+pending decision; a transfer strategy moving stock in the scenario alone; and nothing of the
+season's tables changes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sqlalchemy import select, text
 
 from planner_shared.db.base import Base
 from planner_shared.db.engine import transaction
-from planner_shared.db.models import Approval
+from planner_shared.db.models import ActualsUpload, Approval, Category, Store, WeeklyActual
 from planner_tools.testing.gateway import (
     APPROVER,
+    FOUR_WEEK_SEASON,
     PLANNER,
     READER,
     SEASON_STORES,
@@ -27,16 +29,29 @@ CODES = ("DRESS", "KNIT")
 PROPOSED = 300  # per category; 40 % stays at the DC, the stores get 60 each
 
 
-async def _season(sessionmaker: Sessions, *, allocated: bool = False) -> UUID:
+async def _season(
+    sessionmaker: Sessions,
+    *,
+    allocated: bool = False,
+    parameters: dict[str, Any] = FOUR_WEEK_SEASON,
+    point: float = 60.0,
+    shares: tuple[float, ...] = (80.0, 80.0, 80.0),
+    initial: int = 60,
+    ordered: int = PROPOSED,
+) -> UUID:
     """Forecast 60 a week per category (45-75), a proposed order of 300 per category with 10
-    on hand, and the manufacturing approval pending (or the order allocated, in season)."""
+    on hand, and the manufacturing approval pending (or the order allocated, in season:
+    `initial` a store)."""
     workflow_id = await seed_four_week_season(
         sessionmaker,
         CODES,
         state="in_season" if allocated else "awaiting_manufacturing_approval",
-        order=PROPOSED,
+        order=ordered,
         approved=allocated,
-        initial=dict.fromkeys(STORES, 60) if allocated else None,
+        initial=dict.fromkeys(STORES, initial) if allocated else None,
+        parameters=parameters,
+        point=point,
+        store_totals=shares,
     )
     if not allocated:
         async with transaction(sessionmaker) as session:
@@ -145,7 +160,12 @@ async def test_a_fork_before_the_buy_is_evaluated_beside_the_live_plan_and_adopt
         f"/api/workflows/{workflow_id}/scenarios/{body['id']}", headers=READER
     )
     assert stored.json()["adopted_by"] == "pat"
-    # Seven scenarios and an adoption later, the season's tables are as they were.
+    moved = await _post(
+        gateway, workflow_id, {"name": "transfers", "levers": {"transfer_strategy": "dc_only"}}
+    )
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["scenario"]["transfer_strategy"] == "dc_only"
+    # Eight scenarios and an adoption later, the season's tables are as they were.
     assert await _tables(sessionmaker) == before
 
 
@@ -165,7 +185,6 @@ async def test_levers_the_season_cannot_take_are_refused_with_their_path(
             "levers.demand_adjustment.KNIT.weeks",
             "give weeks 1 to 4",
         ),
-        ({"transfer_strategy": "hybrid"}, "levers.transfer_strategy", "not evaluated"),
     ]
     for levers, path, words in cases:
         response = await _post(gateway, workflow_id, {"name": "x", "levers": levers})
@@ -214,3 +233,87 @@ async def test_in_season_the_buy_is_no_lever_and_nothing_is_pending_to_adopt_int
     )
     assert adopted.status_code == 409
     assert adopted.json()["error"]["code"] == "no_pending_decision"
+
+
+async def _uneven_season(sessionmaker: Sessions) -> UUID:
+    """One week into a four-week season with no replenishment and no transfers of its own:
+    S001 and S002 sell their plan (270 a week per category) from 400 each and will run out,
+    S003 sells 20 of its 60 from 400 and will be left with most of it; the DC holds 10."""
+    parameters = FOUR_WEEK_SEASON | {"replenishment_strategy": "none", "transfer_strategy": "none"}
+    workflow_id = await _season(
+        sessionmaker,
+        allocated=True,
+        parameters=parameters,
+        point=600.0,
+        shares=(1080.0, 1080.0, 240.0),
+        initial=400,
+        ordered=1200,
+    )
+    async with transaction(sessionmaker) as session:
+        ids = {
+            code: id_
+            for model in (Store, Category)
+            for code, id_ in (await session.execute(select(model.code, model.id))).all()
+        }
+        upload = ActualsUpload(
+            id=uuid4(),
+            workflow_id=workflow_id,
+            week_number=1,
+            filename="week1.csv",
+            sha256="0" * 64,
+            row_count=6,
+            uploaded_by="pat",
+        )
+        session.add(upload)
+        await session.flush()
+        for code in CODES:
+            for store, units in zip(STORES, (270, 270, 20), strict=True):
+                session.add(
+                    WeeklyActual(
+                        workflow_id=workflow_id,
+                        store_id=ids[store],
+                        category_id=ids[code],
+                        week_number=1,
+                        units_sold=units,
+                        upload_id=upload.id,
+                    )
+                )
+    return workflow_id
+
+
+async def test_a_transfer_strategy_moves_stock_in_the_scenario_and_never_in_the_season(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    workflow_id = await _uneven_season(sessionmaker)
+    before = await _tables(sessionmaker)
+    answers = {}
+    for strategy in ("hybrid", "dc_only", "none", "hybrid"):
+        response = await _post(
+            gateway, workflow_id, {"name": strategy, "levers": {"transfer_strategy": strategy}}
+        )
+        assert response.status_code == 201, response.text
+        answers[strategy] = response.json()
+    hybrid, none = answers["hybrid"], answers["none"]
+    # The live plan is the season's own strategy, 'none': the 'none' scenario is the live plan.
+    assert hybrid["live"]["transfer_strategy"] == "none"
+    assert hybrid["scenario"]["transfer_strategy"] == "hybrid"
+    assert all(v in (0, None) for v in none["differences"]["total"].values())
+    # Without moves S001 and S002 lose 270 a week per category once their 130 are sold:
+    # 140 in week 2, 270 in weeks 3 and 4, x 2 stores x 2 categories.
+    assert none["scenario"]["total"]["lost_sales"]["point"] == 2720.0
+    # Hybrid moves S003's spare stock to them (the DC's 10 are too few to release): lost
+    # sales and leftover fall, the margin rises; the units available are the same.
+    moved = [c["units_transferred"] for c in hybrid["scenario"]["categories"]]
+    assert all(units >= 50 for units in moved)
+    differences = hybrid["differences"]["total"]
+    assert differences["lost_sales"] < 0
+    assert differences["leftover_units"] < 0
+    assert differences["season_margin"] > 0
+    assert differences["units_available"] == 0
+    assert answers["dc_only"]["differences"]["total"]["lost_sales"] == 0
+    for figures in (hybrid["scenario"]["total"], *hybrid["scenario"]["categories"]):
+        for name in ("lost_sales", "units_sold", "leftover_units"):
+            band = figures[name]
+            assert band["lower_80"] <= band["point"] <= band["upper_80"], (name, band)
+    # Four scenarios later, the season's tables are as they were: nothing was transferred.
+    assert await _tables(sessionmaker) == before

@@ -379,6 +379,57 @@ class ForecastCompleted(EventBase):
     payload: ForecastCompletedPayload
 
 
+class ForecastOverriddenPayload(Payload):
+    override_id: UUID
+    action: Literal["made", "withdrawn"]
+    by: str
+    reason: str = Field(description="Why the override was made (or withdrawn).")
+    summary: str = Field(description="What it does, in a planner's words: 'KNIT +10 % weeks 2-3'.")
+
+
+class ForecastOverridden(EventBase):
+    """A planner made or withdrew a forecast override (the gateway's `forecast_overrides`):
+    the final forecast changed. The orchestrator decides what it changes of the season (while
+    the order awaits its decision: a new proposal, docs/overrides.md)."""
+
+    domain = Domain.FORECAST
+    type: Literal["forecast.overridden"] = "forecast.overridden"
+    payload: ForecastOverriddenPayload
+
+
+class ManufacturingReplanRequestedPayload(Payload):
+    parameters: SeasonParameters
+    categories: list[CategoryForecastSummary] = Field(
+        description="Run 1's category summaries, the order's forecast (statistical)."
+    )
+    reason: str = Field(description="Why: 'forecast override by pat: cold spring'.")
+
+
+class ManufacturingReplanRequested(Command):
+    """Size the order again on the final forecast as it now stands (run 1 with the active
+    overrides), replacing the forecast service's `manufacturing_orders` proposal."""
+
+    handled_by = "forecast"
+    sent_by = frozenset({"agents"})
+    domain = Domain.FORECAST
+    type: Literal["manufacturing.replan_requested"] = "manufacturing.replan_requested"
+    payload: ManufacturingReplanRequestedPayload
+
+
+class ManufacturingReplannedPayload(Payload):
+    reason: str
+    manufacturing: ManufacturingRecommendation | None = Field(
+        default=None, description="The order sized again; None when it could not be."
+    )
+    problem: str | None = Field(default=None, description="Why it could not be sized again.")
+
+
+class ManufacturingReplanned(EventBase):
+    domain = Domain.FORECAST
+    type: Literal["manufacturing.replanned"] = "manufacturing.replanned"
+    payload: ManufacturingReplannedPayload
+
+
 class ForecastFailedPayload(FailedPayload):
     # None on events stored before the run was named: they are taken as the current run.
     run_number: int | None = None
@@ -711,6 +762,11 @@ class TransfersProposed(EventBase):
 
 class ApprovalRequestedPayload(Payload):
     proposal: Proposal
+    supersedes_reason: str | None = Field(
+        default=None,
+        description="A new proposal of a kind already pending: the pending one is superseded "
+        "with this reason ('forecast override by pat: cold spring').",
+    )
 
 
 class ApprovalRequested(Command):
@@ -730,6 +786,21 @@ class ApprovalPending(EventBase):
     domain = Domain.APPROVALS
     type: Literal["approval.pending"] = "approval.pending"
     payload: ApprovalPendingPayload
+
+
+class ApprovalSupersededPayload(Payload):
+    approval_id: UUID = Field(description="The approval superseded: it can no longer be decided.")
+    kind: ApprovalKind
+    superseded_by: UUID = Field(description="The approval of the new proposal, pending.")
+    reason: str
+    proposed_value: float
+    new_proposed_value: float
+
+
+class ApprovalSuperseded(EventBase):
+    domain = Domain.APPROVALS
+    type: Literal["approval.superseded"] = "approval.superseded"
+    payload: ApprovalSupersededPayload
 
 
 class DecisionAction(StrEnum):
@@ -753,6 +824,11 @@ class DecisionSubmittedPayload(Payload):
     )
     week_number: int | None = Field(
         default=None, description="Transfers: the week of the proposal decided."
+    )
+    approval_id: UUID | None = Field(
+        default=None,
+        description="The approval decided, as the approver saw it; one superseded since is "
+        "refused (409). None: the one pending.",
     )
     reason: str | None = None
     decided_by: str
@@ -794,6 +870,9 @@ class DecisionRefusedPayload(Payload):
     kind: ApprovalKind
     reason: str
     status_code: int = Field(description="The HTTP status the gateway answers with.")
+    code: str | None = Field(
+        default=None, description="The error code, where the status alone does not say it."
+    )
 
 
 class DecisionRefused(EventBase):
@@ -817,6 +896,9 @@ Event = Annotated[
     | ForecastRequested
     | ForecastCompleted
     | ForecastFailed
+    | ForecastOverridden
+    | ManufacturingReplanRequested
+    | ManufacturingReplanned
     | AllocationRequested
     | AllocationCompleted
     | AllocationFailed
@@ -831,6 +913,7 @@ Event = Annotated[
     | AgentFailed
     | ApprovalRequested
     | ApprovalPending
+    | ApprovalSuperseded
     | DecisionSubmitted
     | ApprovalDecided
     | DecisionRefused,

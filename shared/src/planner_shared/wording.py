@@ -24,6 +24,7 @@ from planner_shared.events import (
     AllocationRequested,
     ApprovalDecided,
     ApprovalRequested,
+    ApprovalSuperseded,
     CancelRequested,
     CategoryVarianceResult,
     DecisionRefused,
@@ -32,7 +33,10 @@ from planner_shared.events import (
     ExtractionCompleted,
     ExtractionRequested,
     ForecastCompleted,
+    ForecastOverridden,
     ForecastRequested,
+    ManufacturingReplanned,
+    ManufacturingReplanRequested,
     ReforecastRequested,
     ReplayProgressed,
     SellThroughComputed,
@@ -160,6 +164,26 @@ def _describe_forecast(e: ForecastCompleted) -> str:
     )
 
 
+def _describe_replanned(e: ManufacturingReplanned) -> str:
+    p = e.payload
+    if p.manufacturing is None:
+        return f"the order could not be sized again ({p.reason}): {p.problem}"
+    lines = ", ".join(f"{line.category_code} {line.quantity:,}" for line in p.manufacturing.lines)
+    return (
+        f"order sized again on the final forecast: {p.manufacturing.total_quantity:,} units "
+        f"({lines}; {p.reason})"
+    )
+
+
+def _describe_superseded(e: ApprovalSuperseded) -> str:
+    p = e.payload
+    kind = p.kind.value
+    return (
+        f"{kind} proposal of {_amount(kind, p.proposed_value)} superseded by a new one of "
+        f"{_amount(kind, p.new_proposed_value)} ({p.reason})"
+    )
+
+
 _DESCRIBERS: dict[type[EventBase], Callable[[Any], str]] = {
     WorkflowRequested: lambda e: f"workflow requested by {e.payload.requested_by}",
     ReforecastRequested: lambda e: (
@@ -202,6 +226,15 @@ _DESCRIBERS: dict[type[EventBase], Callable[[Any], str]] = {
         f"(proposed {_amount(e.payload.kind.value, e.payload.proposed_value)})"
     ),
     DecisionRefused: lambda e: f"{e.payload.kind.value} decision refused: {e.payload.reason}",
+    ForecastOverridden: lambda e: (
+        f"forecast override {e.payload.summary} {e.payload.action} by {e.payload.by}: "
+        f"{e.payload.reason}"
+    ),
+    ManufacturingReplanRequested: lambda e: (
+        f"order to be sized again on the final forecast ({e.payload.reason})"
+    ),
+    ManufacturingReplanned: _describe_replanned,
+    ApprovalSuperseded: _describe_superseded,
     ExtractionRequested: lambda e: (
         f"reading the brief for the season's parameters ({len(e.payload.brief):,} characters)"
     ),

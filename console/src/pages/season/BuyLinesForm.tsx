@@ -111,7 +111,8 @@ export function BuyLinesForm({ workflowId, approval, lines, onDecided }: { workf
   async function decide(action: "accept" | "modify") {
     setBusy(true);
     setError(null);
-    const body: Record<string, unknown> = { workflow_id: workflowId, action };
+    // The approval shown: one superseded meanwhile (a forecast override) is refused, not decided.
+    const body: Record<string, unknown> = { workflow_id: workflowId, action, approval_id: approval.approval_id };
     if (action === "modify") Object.assign(body, { lines: check.changed, reason });
     try {
       await api.post("/api/approvals/manufacturing", body);

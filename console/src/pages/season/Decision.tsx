@@ -82,7 +82,7 @@ export function DecisionForm({
   async function decide(action: "accept" | "modify", value: number) {
     setBusy(true);
     setError(null);
-    const body: Record<string, unknown> = { workflow_id: workflowId, action };
+    const body: Record<string, unknown> = { workflow_id: workflowId, action, approval_id: approval.approval_id };
     if (action === "modify") {
       body.value = value;
       body.reason = reason;

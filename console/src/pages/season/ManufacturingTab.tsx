@@ -1,3 +1,4 @@
+import { openApproval, supersededNote } from "../../approvals";
 import { LoadFailed } from "../../feedback";
 import type { BuyLine } from "../../buyLines";
 import { percent, units } from "../../format";
@@ -48,7 +49,7 @@ function LegacyLines({ lines, decided }: { lines: Line[]; decided?: Record<strin
 
 export function ManufacturingTab({ season }: { season: SeasonContext }) {
   const { data, error, reload } = useApi<{ approvals: Approval[] }>(`/api/workflows/${season.id}/approvals`, season.version);
-  const approval = data?.approvals.find((a) => a.kind === "manufacturing");
+  const { open: approval, superseded } = openApproval(data?.approvals, "manufacturing");
   if (!data && error) return <LoadFailed error={error} what="manufacturing proposal" onRetry={reload} />;
   if (!data) return <p className="muted">Loading the manufacturing proposal…</p>;
   if (!approval) return <p className="muted">No order proposed yet: the forecast and the inventory agent come first.</p>;
@@ -71,13 +72,18 @@ export function ManufacturingTab({ season }: { season: SeasonContext }) {
           {decided ? "decided" : "waiting for an approver"}
         </div>
       </div>
+      {superseded.length > 0 && (
+        <p className="small" data-testid="superseded">
+          {supersededNote(superseded[0], "units")} The figures below are the new proposal's.
+        </p>
+      )}
       {byLine(lines) && !decided ? (
         <>
           <p className="small muted">
             Each category's order is the quantity that maximises its expected margin: the season demand's critical-ratio quantile, (price − cost) / (price − salvage), less
             the stock on hand. Any line may be changed within its range; the total follows the lines.
           </p>
-          <BuyLinesForm workflowId={season.id} approval={approval} lines={lines} onDecided={season.refresh} />
+          <BuyLinesForm key={approval.approval_id} workflowId={season.id} approval={approval} lines={lines} onDecided={season.refresh} />
         </>
       ) : (
         <LegacyLines lines={lines} decided={approval.decided_lines} />
@@ -87,7 +93,9 @@ export function ManufacturingTab({ season }: { season: SeasonContext }) {
       {decided ? (
         <DecidedLine approval={approval} unit="units" />
       ) : (
-        !byLine(lines) && <DecisionForm workflowId={season.id} approval={approval} kind="manufacturing" unit="units" onDecided={season.refresh} />
+        !byLine(lines) && (
+          <DecisionForm key={approval.approval_id} workflowId={season.id} approval={approval} kind="manufacturing" unit="units" onDecided={season.refresh} />
+        )
       )}
     </div>
   );

@@ -11,7 +11,7 @@ import { MoneySection } from "./MoneySection";
 import { ReplaySection } from "./ReplaySection";
 
 const DECISIONS: Record<string, string> = { manufacturing: "Manufacturing order", markdown: "Markdown" };
-const HOW: Record<string, string> = { accept: "accepted", modify: "modified", pending: "waiting for an approver" };
+const HOW: Record<string, string> = { accept: "accepted", modify: "modified", pending: "waiting for an approver", superseded: "superseded by a new proposal" };
 
 export function ReportTab({ season }: { season: SeasonContext }) {
   const { data, error, reload } = useApi<SeasonReport>(`/api/workflows/${season.id}/report`, season.version);

@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 
+import { openApproval } from "../../approvals";
 import { ApiError, api } from "../../api";
 import { useAuth } from "../../auth";
 import { ErrorBox, LoadFailed } from "../../feedback";
@@ -21,7 +22,7 @@ import {
 import type { Approval } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
-const EMPTY: LeverForm = { holdback: "", cadence: "", buy: {}, markdown: {}, demand: {} };
+const EMPTY: LeverForm = { holdback: "", cadence: "", transfers: "", buy: {}, markdown: {}, demand: {} };
 
 function Builder({ season, codes, beforeBuy, onBuilt }: { season: SeasonContext; codes: string[]; beforeBuy: boolean; onBuilt: (s: Scenario) => void }) {
   const [name, setName] = useState("");
@@ -71,6 +72,15 @@ function Builder({ season, codes, beforeBuy, onBuilt }: { season: SeasonContext;
             <option value="weekly">weekly</option>
             <option value="bi_weekly">bi-weekly</option>
             <option value="none">none</option>
+          </select>
+        </label>
+        <label>
+          Transfers{" "}
+          <select name="transfer_strategy" value={form.transfers ?? ""} onChange={(e) => setForm({ ...form, transfers: e.target.value })}>
+            <option value="">as planned</option>
+            <option value="none">none</option>
+            <option value="dc_only">DC releases only</option>
+            <option value="hybrid">DC and store-to-store</option>
           </select>
         </label>
       </div>
@@ -170,7 +180,7 @@ export function ScenariosTab({ season }: { season: SeasonContext }) {
   if (!data && error) return <LoadFailed error={error} what="scenarios" onRetry={reload} />;
   if (!data) return <p className="muted">Loading the scenarios…</p>;
   const scenarios = data.scenarios;
-  const proposed = (approvals?.approvals.find((a) => a.kind === "manufacturing")?.proposal.lines as { category_code: string }[] | undefined) ?? [];
+  const proposed = (openApproval(approvals?.approvals, "manufacturing").open?.proposal.lines as { category_code: string }[] | undefined) ?? [];
   const codes = scenarios[0]?.live.categories.map((c) => c.category_code) ?? proposed.map((l) => l.category_code);
   const beforeBuy = scenarios[0]?.live.before_the_buy ?? !approvals?.approvals.some((a) => a.kind === "manufacturing" && a.status === "decided");
   async function adopt(s: Scenario) {

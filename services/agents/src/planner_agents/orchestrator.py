@@ -30,6 +30,8 @@ from planner_shared.events import (
     ExtractionFailed,
     ForecastCompleted,
     ForecastFailed,
+    ForecastOverridden,
+    ManufacturingReplanned,
     ReforecastRequested,
     SellThroughComputed,
     TransfersProposed,
@@ -53,6 +55,7 @@ class Orchestrator:
         router.on(ReforecastRequested)(self.handle)
         router.on(CancelRequested)(self.handle)
         router.on(TransfersProposed)(self.handle)
+        router.on(ForecastOverridden)(self.handle)
         # May need an agent step (a review, a proposal), so decided in phases around it.
         router.phased(ExtractionFailed)(self.handle_phased)
         router.phased(ForecastCompleted)(self.handle_phased)
@@ -60,6 +63,7 @@ class Orchestrator:
         router.phased(AllocationCompleted)(self.handle_phased)
         router.phased(AllocationFailed)(self.handle_phased)
         router.phased(SellThroughComputed)(self.handle_phased)
+        router.phased(ManufacturingReplanned)(self.handle_phased)
         return router
 
     async def handle(self, event: SeasonEvent, ctx: MessageContext) -> None:

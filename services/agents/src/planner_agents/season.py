@@ -56,10 +56,14 @@ from planner_shared.events import (
     ExtractionRequestedPayload,
     ForecastCompleted,
     ForecastFailed,
+    ForecastOverridden,
     ForecastReason,
     ForecastRequested,
     ForecastRequestedPayload,
     ManufacturingProposal,
+    ManufacturingReplanned,
+    ManufacturingReplanRequested,
+    ManufacturingReplanRequestedPayload,
     MarkdownProposal,
     ReforecastRequested,
     SellThroughComputed,
@@ -112,6 +116,8 @@ SeasonEvent = (
     | ReforecastRequested
     | CancelRequested
     | TransfersProposed
+    | ForecastOverridden
+    | ManufacturingReplanned
 )
 
 
@@ -232,6 +238,10 @@ class Season:
                 self._cancel_requested(event)
             case TransfersProposed():
                 self._transfers_proposed(event)
+            case ForecastOverridden():
+                self._forecast_overridden(event)
+            case ManufacturingReplanned():
+                return self._order_replanned(event, agents)
             case ExtractionFailed() | ForecastFailed() | AllocationFailed():
                 return self._step_failed(event, agents)
         return None
@@ -345,6 +355,85 @@ class Season:
         self.pending_proposal = proposal
         self.pending_request_id = request.event_id
         self._emit(request)
+
+    def _forecast_overridden(self, event: ForecastOverridden) -> None:
+        """A planner changed the final forecast. While the order awaits its decision the
+        proposal on the table was sized on the old one: the order is sized again (the
+        forecast service's rule) and proposed anew. In any other state the readers of demand
+        use the final forecast where they need it; nothing is decided here."""
+        if self.state is not S.AWAITING_MANUFACTURING_APPROVAL or self.memory.forecast is None:
+            return
+        made = event.payload
+        who = "by" if made.action == "made" else "withdrawn by"
+        reason = f"forecast override {who} {made.by}: {made.reason}"
+        self._say(
+            event,
+            "orchestrator",
+            f"{made.summary} ({reason}): sizing the order again on the final forecast; the "
+            "proposal awaiting the decision will be superseded",
+        )
+        self._emit(
+            event.caused(
+                ManufacturingReplanRequested,
+                ManufacturingReplanRequestedPayload(
+                    parameters=self._parameters(),
+                    categories=list(self.memory.forecast.categories),
+                    reason=reason,
+                ),
+                self.producer,
+            )
+        )
+
+    def _order_replanned(
+        self, event: ManufacturingReplanned, agents: AgentResults
+    ) -> AgentNeeded | None:
+        """The order sized again: the inventory agent proposes it, and the approval request
+        supersedes the pending one (same gate, new figures)."""
+        replanned = event.payload
+        if self.state is not S.AWAITING_MANUFACTURING_APPROVAL or self.memory.forecast is None:
+            self._say(
+                event,
+                "orchestrator",
+                f"The order sized again after the {replanned.reason} is not proposed: the "
+                f"season is {self.state.value.replace('_', ' ')}",
+            )
+            return None
+        if replanned.manufacturing is None:
+            self._say(
+                event,
+                "inventory",
+                f"The order could not be sized again after the {replanned.reason} "
+                f"({replanned.problem}); the proposal awaiting the decision stands",
+            )
+            return None
+        before = self.pending_proposal
+        self.memory.forecast = self.memory.forecast.model_copy(
+            update={"manufacturing": replanned.manufacturing}
+        )
+        ran = self._agent(event, agents, "inventory", "propose_manufacturing")
+        if not isinstance(ran, AgentResult):
+            return ran
+        if ran.manufacturing is None:
+            self._fail(event, "the inventory agent proposed no manufacturing order")
+            return None
+        request = event.caused(
+            ApprovalRequested,
+            ApprovalRequestedPayload(
+                proposal=ran.manufacturing, supersedes_reason=replanned.reason
+            ),
+            self.producer,
+        )
+        self.pending_proposal = ran.manufacturing
+        self.pending_request_id = request.event_id
+        self._emit(request)
+        old = f"{before.quantity:,}" if isinstance(before, ManufacturingProposal) else "?"
+        self._say(
+            event,
+            "inventory",
+            f"New order proposal after the {replanned.reason}: {ran.manufacturing.quantity:,} "
+            f"units (was {old}); the earlier proposal is superseded",
+        )
+        return None
 
     def _transfers_proposed(self, event: TransfersProposed) -> None:
         """Explain the proposal and ask for the planner's decision: a gate on the moves, never

@@ -23,6 +23,7 @@ class DecisionError(Exception):
 
     status_code: int
     reason: str
+    code: str | None = None  # the error code, where the status alone does not say it
 
     def __str__(self) -> str:
         return self.reason

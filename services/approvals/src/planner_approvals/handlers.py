@@ -17,11 +17,13 @@ from planner_approvals.decisions import DecisionError, decided_value, number
 from planner_approvals.repository import (
     DECIDED,
     PENDING,
+    SUPERSEDED,
     add_approval,
     awaited_proposal,
     find_approval,
     lock_approval,
     record_decision,
+    replace_pending,
     supersede,
 )
 from planner_shared.bus.router import EventRouter, MessageContext
@@ -33,6 +35,8 @@ from planner_shared.events import (
     ApprovalPending,
     ApprovalPendingPayload,
     ApprovalRequested,
+    ApprovalSuperseded,
+    ApprovalSupersededPayload,
     DecisionAction,
     DecisionRefused,
     DecisionRefusedPayload,
@@ -62,6 +66,15 @@ async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
             )
         )
         return
+    if (
+        existing is not None
+        and existing.status == PENDING
+        and event.payload.supersedes_reason
+        and not isinstance(proposal, TransferProposal)
+        and existing.request_event_id != event.event_id
+    ):
+        await _replace(event, ctx, existing, event.payload.supersedes_reason)
+        return
     if existing is not None:
         # One approval per workflow and kind: a repeated request re-announces the open one
         # (the planner may have missed it) instead of creating a second.
@@ -81,6 +94,37 @@ async def open_approval(event: ApprovalRequested, ctx: MessageContext) -> None:
             ApprovalPendingPayload(approval_id=approval.id, proposal=proposal),
             ctx.producer,
         )
+    )
+
+
+async def _replace(
+    event: ApprovalRequested, ctx: MessageContext, pending: Approval, reason: str
+) -> None:
+    """The orchestrator's new proposal of a pending kind (a forecast override changed the
+    order): the pending approval is superseded, the new one opened, both announced."""
+    proposal = event.payload.proposal
+    assert not isinstance(proposal, TransferProposal)
+    approval = await replace_pending(
+        ctx.session, pending, proposal, event.event_id, reason, datetime.now(UTC)
+    )
+    ctx.emit(
+        event.caused(
+            ApprovalSuperseded,
+            ApprovalSupersededPayload(
+                approval_id=pending.id,
+                kind=ApprovalKind(pending.kind),
+                superseded_by=approval.id,
+                reason=reason,
+                proposed_value=pending.proposed_value,
+                new_proposed_value=approval.proposed_value,
+            ),
+            ctx.producer,
+        ),
+        event.caused(
+            ApprovalPending,
+            ApprovalPendingPayload(approval_id=approval.id, proposal=proposal),
+            ctx.producer,
+        ),
     )
 
 
@@ -121,10 +165,35 @@ def _refuse(event: DecisionSubmitted, ctx: MessageContext, error: DecisionError)
         event.caused(
             DecisionRefused,
             DecisionRefusedPayload(
-                kind=event.payload.kind, reason=error.reason, status_code=error.status_code
+                kind=event.payload.kind,
+                reason=error.reason,
+                status_code=error.status_code,
+                code=error.code,
             ),
             ctx.producer,
         )
+    )
+
+
+async def _not_this_one(
+    ctx: MessageContext, approval_id: object, current: Approval
+) -> DecisionError:
+    """Why a decision for another approval than the open one is refused, in the approver's
+    words: superseded by a new proposal (which one, why), or not this workflow's."""
+    asked = await ctx.session.get(Approval, approval_id)
+    if asked is None or asked.workflow_id != current.workflow_id or asked.kind != current.kind:
+        return DecisionError(404, f"approval {approval_id} is not this season's {current.kind}")
+    if asked.status != SUPERSEDED:
+        return DecisionError(409, f"approval {approval_id} is not the one open")
+    what = "order proposal" if asked.kind == "manufacturing" else f"{asked.kind} proposal"
+    at = f" at {asked.superseded_at:%Y-%m-%d %H:%M} UTC" if asked.superseded_at else ""
+    state = "is waiting for the decision" if current.status == PENDING else "was decided"
+    return DecisionError(
+        409,
+        f"this {what} ({number(asked.proposed_value)}) was superseded{at} after the "
+        f"{asked.reason}; the new proposal ({number(current.proposed_value)}) {state}: "
+        "look at its figures and decide that one",
+        code="approval_superseded",
     )
 
 
@@ -157,6 +226,8 @@ async def apply_decision(event: DecisionSubmitted, ctx: MessageContext) -> None:
             ctx,
             DecisionError(404, f"no {kind.value} approval is waiting for this workflow"),
         )
+    if decision.approval_id is not None and decision.approval_id != approval.id:
+        return _refuse(event, ctx, await _not_this_one(ctx, decision.approval_id, approval))
     if approval.status == DECIDED:
         return _refuse(
             event,

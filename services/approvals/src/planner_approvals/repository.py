@@ -20,6 +20,7 @@ from planner_shared.events import (
 
 PENDING = "pending"
 DECIDED = "decided"
+SUPERSEDED = "superseded"
 
 
 async def lock_approval(session: AsyncSession, workflow_id: object, kind: str) -> None:
@@ -33,11 +34,37 @@ async def lock_approval(session: AsyncSession, workflow_id: object, kind: str) -
 
 
 async def find_approval(session: AsyncSession, workflow_id: object, kind: str) -> Approval | None:
+    """The workflow's open (pending or decided) approval of `kind`; superseded ones are not."""
     approval: Approval | None = await session.scalar(
         select(Approval)
-        .where(Approval.workflow_id == workflow_id, Approval.kind == kind)
+        .where(
+            Approval.workflow_id == workflow_id,
+            Approval.kind == kind,
+            Approval.status != SUPERSEDED,
+        )
         .with_for_update()
     )
+    return approval
+
+
+async def replace_pending(
+    session: AsyncSession,
+    pending: Approval,
+    proposal: ManufacturingProposal | MarkdownProposal,
+    request_event_id: UUID,
+    reason: str,
+    at: datetime,
+) -> Approval:
+    """A new proposal in place of a pending one: the old approval is kept, marked superseded
+    with the reason (it can no longer be decided), and a new one is pending."""
+    pending.status = SUPERSEDED
+    pending.reason = reason
+    pending.superseded_at = at
+    # Flushed first: one open approval per workflow and kind (a partial unique index).
+    await session.flush()
+    approval = await add_approval(session, pending.workflow_id, proposal, request_event_id)
+    pending.superseded_by = approval.id
+    await session.flush()
     return approval
 
 

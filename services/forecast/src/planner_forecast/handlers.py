@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from planner_forecast import repository as repo
 from planner_forecast.allocation import AllocationError
 from planner_forecast.plan import Replenished, allocate, stock_alerts, week_in
+from planner_forecast.replan import replan_order
 from planner_forecast.season import PanelCache, fit, load_inputs, store_forecast
 from planner_forecast.settings import ForecastSettings
 from planner_forecast.transfers import propose_transfers, record_decision
@@ -47,6 +48,8 @@ from planner_shared.events import (
     ForecastFailed,
     ForecastFailedPayload,
     ForecastRequested,
+    ManufacturingReplanned,
+    ManufacturingReplanRequested,
     SellThroughComputed,
     TransfersProposed,
     TransfersProposedPayload,
@@ -113,7 +116,20 @@ class ForecastHandlers:
         router.on(AllocationRequested, gives_up=allocation_given_up)(self.on_allocation_requested)
         router.on(ActualsUploaded)(self.on_actuals_uploaded)
         router.on(ApprovalDecided)(self.on_approval_decided)
+        router.on(ManufacturingReplanRequested)(self.on_replan_requested)
         return router
+
+    async def on_replan_requested(
+        self, event: ManufacturingReplanRequested, ctx: MessageContext
+    ) -> None:
+        """Size the order again on the final forecast (replan.py): a short read and write,
+        no model is fitted; the orchestrator proposes the new order."""
+        if event.workflow_id is None or await _ended(ctx, event, "sizing the order again"):
+            return
+        replanned = await replan_order(
+            ctx.session, event.workflow_id, event.payload, self._settings
+        )
+        ctx.emit(event.caused(ManufacturingReplanned, replanned, ctx.producer))
 
     async def on_approval_decided(self, event: ApprovalDecided, ctx: MessageContext) -> None:
         """A transfers decision: its moves become receipts on the ledger."""

@@ -1,7 +1,9 @@
 """Forecast overrides: checked, stored, withdrawn and read (docs/overrides.md).
 
 The gateway owns `forecast_overrides`; what an override does to the forecast is
-`planner_shared.overrides`, which every reader of demand goes through.
+`planner_shared.overrides`, which every reader of demand goes through. Each one made or
+withdrawn through the API is announced (`forecast.overridden`, in the same transaction):
+the orchestrator decides what it changes of the season.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -31,6 +34,7 @@ from planner_shared.db.models import (
     WeeklyActual,
     Workflow,
 )
+from planner_shared.events import ForecastOverridden, ForecastOverriddenPayload
 from planner_shared.workflow import TERMINAL_STATES, WorkflowState
 
 MIN_PERCENT, MAX_PERCENT = -100.0, 500.0
@@ -157,11 +161,16 @@ def takes_effect(state: str) -> str:
             "(overrides sent with the season request always are); the allocation, the stock "
             "ledger and the markdown use it in any case"
         )
-    if state in (WorkflowState.AWAITING_MANUFACTURING_APPROVAL, WorkflowState.ALLOCATING):
+    if state == WorkflowState.AWAITING_MANUFACTURING_APPROVAL:
         return (
-            "the order's proposal on the table was sized before it and is not re-proposed "
-            "(the override is listed on the season's Forecast tab for the approver); the "
-            "allocation, the stock ledger's projection and the markdown use it at once"
+            "the order is sized again on the final forecast and a new proposal replaces the "
+            "one awaiting the decision (which is superseded with this override's reason); "
+            "the allocation, the stock ledger's projection and the markdown use it at once"
+        )
+    if state == WorkflowState.ALLOCATING:
+        return (
+            "the order is decided: the allocation, the stock ledger's projection and the "
+            "markdown use it at once"
         )
     return (
         "in season: the stock ledger's projection, the next replenishment and the markdown "
@@ -208,6 +217,36 @@ async def create(
     await session.flush()
     [read] = await _reads(session, workflow.id, [row])
     return read.model_copy(update={"takes_effect": takes_effect(workflow.state)})
+
+
+def announcement(
+    read: OverrideRead, action: Literal["made", "withdrawn"], by: str, reason: str, producer: str
+) -> ForecastOverridden:
+    """The event that tells the season its final forecast changed (docs/overrides.md): the
+    orchestrator decides what follows (while the order awaits its decision, a new proposal)."""
+    amount = f"{read.percent:+g} %" if read.percent is not None else f"{read.units:+,g} units"
+    scope = read.code if read.scope == "category" else f"{read.scope} {read.code}"
+    if read.category_code and read.scope != "category":
+        scope += f" ({read.category_code})"
+    weeks = read.weeks
+    span = (
+        f"week {weeks[0]}"
+        if len(weeks) == 1
+        else f"weeks {weeks[0]}-{weeks[-1]}"
+        if weeks == list(range(weeks[0], weeks[-1] + 1))
+        else "weeks " + ", ".join(map(str, weeks))
+    )
+    return ForecastOverridden(
+        workflow_id=read.workflow_id,
+        producer=producer,
+        payload=ForecastOverriddenPayload(
+            override_id=read.id,
+            action=action,
+            by=by,
+            reason=reason,
+            summary=f"{scope} {amount} {span}",
+        ),
+    )
 
 
 async def create_with_season(

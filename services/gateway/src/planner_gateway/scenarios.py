@@ -30,11 +30,12 @@ from planner_shared.stock.scenario import (
     load_fork,
 )
 from planner_shared.stock.season import NoStockYetError
+from planner_shared.stock.transfers import TransferRules
 
 
-async def _fork(session: AsyncSession, workflow_id: UUID) -> Fork:
+async def _fork(session: AsyncSession, workflow_id: UUID, transfer_cost: float) -> Fork:
     try:
-        return await load_fork(session, workflow_id)
+        return await load_fork(session, workflow_id, TransferRules(unit_cost=transfer_cost))
     except NoStockYetError:
         raise ApiError(
             409,
@@ -54,10 +55,15 @@ def _evaluate(fork: Fork, levers: ScenarioLevers) -> dict[str, Any]:
 
 
 async def create(
-    session: AsyncSession, workflow_id: UUID, body: ScenarioRequest, by: str
+    session: AsyncSession,
+    workflow_id: UUID,
+    body: ScenarioRequest,
+    by: str,
+    transfer_cost: float,
 ) -> ScenarioRead:
-    """Evaluate the scenario and store it (only in `scenarios`)."""
-    fork = await _fork(session, workflow_id)
+    """Evaluate the scenario and store it (only in `scenarios`); `transfer_cost`: the transfer
+    rule's cost per unit moved (a setting)."""
+    fork = await _fork(session, workflow_id, transfer_cost)
     problems = lever_problems(body.levers, fork.stock)
     if problems:
         raise ApiError(
@@ -66,7 +72,7 @@ async def create(
             code="invalid_levers",
             details=[ErrorDetail(field=path, message=message) for path, message in problems],
         )
-    # Off the event loop: the ledger runs are numpy, a few hundred milliseconds at most.
+    # Off the event loop: the ledger runs are numpy and the transfer rule's small programs.
     evaluation = await asyncio.to_thread(_evaluate, fork, body.levers)
     row = Scenario(
         id=uuid4(),
@@ -131,7 +137,7 @@ async def adopt(
             "markdown approval is",
             code="no_pending_decision",
         )
-    fork = await _fork(session, workflow_id)
+    fork = await _fork(session, workflow_id, transfer_cost=0.0)  # only its week is read
     if fork.stock.weeks_in != row.weeks_in:
         raise ApiError(
             409,

@@ -184,6 +184,16 @@ class GatewaySettings(ServiceSettings):
         validation_alias=_alias("history_catchup_seconds"),
         description="At startup, events this recent that are not yet in the history are stored.",
     )
+    transfer_cost_per_unit: float = Field(
+        default=1.5,
+        ge=0,
+        # One setting for both services: a scenario's transfers use the rule's own cost.
+        validation_alias=AliasChoices(
+            "PLANNER_GATEWAY_TRANSFER_COST_PER_UNIT", "PLANNER_FORECAST_TRANSFER_COST_PER_UNIT"
+        ),
+        description="What moving one unit costs, as the forecast service's transfer proposal "
+        "counts it: a scenario's transfers (docs/scenarios.md) are made by the same rule.",
+    )
     outbox_backlog_warning: int = Field(
         default=1000, ge=1, validation_alias=_alias("outbox_backlog_warning")
     )

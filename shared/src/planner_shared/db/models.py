@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -472,7 +473,9 @@ class Approval(UUIDKey, CreatedAt, Base):
         ForeignKey("workflows.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), comment="'pending' or 'decided'.")
+    status: Mapped[str] = mapped_column(
+        String(16), comment="'pending', 'decided' or 'superseded' (reason: why)."
+    )
     proposal: Mapped[dict[str, Any]] = mapped_column(JSON)
     proposed_value: Mapped[float]
     min_value: Mapped[float]
@@ -486,8 +489,22 @@ class Approval(UUIDKey, CreatedAt, Base):
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None]
     request_event_id: Mapped[UUID] = mapped_column(unique=True)
+    # A proposal replaced by a newer one of its kind (migration 0014): kept, never decided.
+    superseded_by: Mapped[UUID | None] = mapped_column(
+        comment="The approval of the proposal that replaced this one."
+    )
+    superseded_at: Mapped[datetime | None]
 
-    __table_args__ = (UniqueConstraint("workflow_id", "kind"),)
+    __table_args__ = (
+        # One open (pending or decided) approval per workflow and kind.
+        Index(
+            "uq_approvals_workflow_id_kind_open",
+            "workflow_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("status <> 'superseded'"),
+        ),
+    )
 
 
 class Scenario(UUIDKey, CreatedAt, Base):

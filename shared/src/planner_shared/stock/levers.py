@@ -102,7 +102,9 @@ class ScenarioLevers(BaseModel):
     )
     transfer_strategy: TransferStrategy | None = Field(
         default=None,
-        description="Moves between stores: only 'none' is evaluated on the ledger so far.",
+        description="The transfer rule run after each week ahead: 'none' (no moves), "
+        "'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves); the "
+        "season's transfer_strategy when left out.",
     )
 
     @field_validator("buy")
@@ -152,14 +154,6 @@ def lever_problems(levers: ScenarioLevers, stock: SeasonStock) -> list[Problem]:
             found.append(("levers.buy", why))
         if levers.dc_holdback_percentage is not None:
             found.append(("levers.dc_holdback_percentage", why))
-    if levers.transfer_strategy not in (None, "none"):
-        found.append(
-            (
-                "levers.transfer_strategy",
-                f"'{levers.transfer_strategy}' transfers are not evaluated on the ledger yet; "
-                "send 'none' or leave it out",
-            )
-        )
     return found + _week_problems(levers, stock)
 
 

@@ -14,6 +14,11 @@ Before the buy the order is allocated as the forecast service will allocate it: 
 targets (forecast plus safety stock, from the manufacturing plan) by the largest remainder.
 The allocation's minimum display per store and its cluster step are not replayed: they move
 units only where a store's share is below the minimum display.
+
+With a transfer strategy other than 'none' (the season's own, or the lever's), each path's
+weeks still to come are played one by one and the season's transfer rule moves stock after
+each, as the real season would (scenario_transfers.py); the figures are read off the ledger
+with those moves posted.
 """
 
 from __future__ import annotations
@@ -30,11 +35,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_shared.db.models import Category, ManufacturingOrder, Workflow
-from planner_shared.parameters import ReplenishmentStrategy
+from planner_shared.parameters import (
+    DEFAULT_TRANSFER_STRATEGY,
+    ReplenishmentStrategy,
+    TransferStrategy,
+)
 from planner_shared.stock.ledger import Array, CategoryLedger, share_out
 from planner_shared.stock.levers import DemandAdjustment, ScenarioLevers
 from planner_shared.stock.money import MoneyFigures, figures, total
+from planner_shared.stock.scenario_transfers import NO_TRANSFERS, Transfers, simulate
 from planner_shared.stock.season import DemandPaths, SeasonStock, load_season_stock
+from planner_shared.stock.transfers import TransferRules
 
 PATHS = ("point", "lower", "upper")
 
@@ -42,19 +53,22 @@ PATHS = ("point", "lower", "upper")
 @dataclass(frozen=True)
 class Fork:
     """A season as it stands, to change levers on. `targets`: each store's share key of a
-    category's store pool (used before the buy, when the allocation is the scenario's)."""
+    category's store pool (used before the buy, when the allocation is the scenario's).
+    `transfers`: the season's transfer strategy and the rule's cost per unit moved."""
 
     stock: SeasonStock
     holdback_percentage: float
     targets: dict[str, Array]
+    transfers: Transfers = NO_TRANSFERS
 
     @property
     def before_the_buy(self) -> bool:
         return not self.stock.allocated
 
 
-async def load_fork(session: AsyncSession, workflow_id: UUID) -> Fork:
-    """The season's fork: its ledger inputs now (NoStockYetError before its first forecast)."""
+async def load_fork(session: AsyncSession, workflow_id: UUID, rules: TransferRules) -> Fork:
+    """The season's fork: its ledger inputs now (NoStockYetError before its first forecast);
+    `rules`: the transfer rule's settings (the cost per unit moved is a service setting)."""
     stock = await load_season_stock(session, workflow_id, before_allocation=True)
     workflow = await session.get(Workflow, workflow_id)
     params = (workflow.parameters if workflow else None) or {}
@@ -70,7 +84,14 @@ async def load_fork(session: AsyncSession, workflow_id: UUID) -> Fork:
         code: store_targets(reasoning.get(code, {}), stock.stores, stock.paths[code].point)
         for code in stock.categories
     }
-    return Fork(stock, float(params.get("dc_holdback_percentage") or 0.0), targets)
+    # A season stored before the parameter existed runs the default, as its service does.
+    strategy = TransferStrategy(params.get("transfer_strategy") or DEFAULT_TRANSFER_STRATEGY)
+    return Fork(
+        stock,
+        float(params.get("dc_holdback_percentage") or 0.0),
+        targets,
+        Transfers(strategy, rules),
+    )
 
 
 def store_targets(reasoning: Mapping[str, Any], stores: Sequence[str], point: Array) -> Array:
@@ -186,6 +207,11 @@ class CategoryEvaluation(ScenarioFigures):
     buy: int = Field(description="Units ordered.")
     dc_opening_units: float = Field(description="Units at the DC once the stores are stocked.")
     markdown_percentage: float = Field(description="The deepest markdown of the season, percent.")
+    units_transferred: int = Field(
+        default=0,
+        description="Units the transfer rule moves in the weeks ahead (DC releases and "
+        "store-to-store), on the point forecast; 0 with transfer strategy 'none'.",
+    )
 
 
 class Evaluation(BaseModel):
@@ -194,6 +220,11 @@ class Evaluation(BaseModel):
     weeks_in: int
     before_the_buy: bool
     replenishment_strategy: ReplenishmentStrategy
+    transfer_strategy: TransferStrategy = Field(
+        default=TransferStrategy.NONE,
+        description="The moves the transfer rule makes after each week ahead: 'none', "
+        "'dc_only' (DC releases) or 'hybrid' (DC releases and store-to-store moves).",
+    )
     dc_holdback_percentage: float | None = Field(
         description="Before the buy: the holdback the order is allocated with; null after."
     )
@@ -261,14 +292,20 @@ def _figures(runs: Sequence[MoneyFigures], weeks: Sequence[int | None]) -> dict[
     }
 
 
-def evaluate(stock: SeasonStock, holdback_percentage: float | None = None) -> Evaluation:
-    """Every category's ledger on the three paths of the forecast, and their figures."""
+def evaluate(
+    stock: SeasonStock,
+    holdback_percentage: float | None = None,
+    transfers: Transfers = NO_TRANSFERS,
+) -> Evaluation:
+    """Every category's ledger on the three paths of the forecast (with the transfer rule's
+    moves of the weeks ahead posted), and their figures."""
     runs: dict[str, list[MoneyFigures]] = {p: [] for p in PATHS}
     empties: dict[str, list[int | None]] = {p: [] for p in PATHS}
     categories = []
     for code in sorted(stock.categories):
         money, schedule = stock.categories[code], stock.markdown.get(code)
-        ledgers = [stock.ledger(code, path=p) for p in PATHS]
+        played = [simulate(stock, code, p, transfers) for p in PATHS]
+        ledgers = [run.ledger for run in played]
         mine = [figures(led, money, schedule) for led in ledgers]
         weeks = [dc_empty_week(led) for led in ledgers]
         for p, fig, week in zip(PATHS, mine, weeks, strict=True):
@@ -282,6 +319,7 @@ def evaluate(stock: SeasonStock, holdback_percentage: float | None = None) -> Ev
                 markdown_percentage=round(
                     100 * float(schedule.max()) if schedule is not None else 0.0, 2
                 ),
+                units_transferred=played[0].units_moved,
                 **_figures(mine, weeks),
             )
         )
@@ -290,6 +328,7 @@ def evaluate(stock: SeasonStock, holdback_percentage: float | None = None) -> Ev
         weeks_in=stock.weeks_in,
         before_the_buy=not stock.allocated,
         replenishment_strategy=stock.strategy,
+        transfer_strategy=transfers.strategy,
         dc_holdback_percentage=holdback_percentage if not stock.allocated else None,
         total=ScenarioFigures(**_figures([total(runs[p]) for p in PATHS], earliest)),
         categories=categories,
@@ -299,7 +338,14 @@ def evaluate(stock: SeasonStock, holdback_percentage: float | None = None) -> Ev
 def evaluate_levers(fork: Fork, levers: ScenarioLevers) -> Evaluation:
     """The fork with the levers changed, on the ledger."""
     holdback = levers.dc_holdback_percentage
-    return evaluate(apply(fork, levers), fork.holdback_percentage if holdback is None else holdback)
+    transfers = fork.transfers
+    if levers.transfer_strategy is not None:
+        transfers = replace(transfers, strategy=TransferStrategy(levers.transfer_strategy))
+    return evaluate(
+        apply(fork, levers),
+        fork.holdback_percentage if holdback is None else holdback,
+        transfers,
+    )
 
 
 # ---------------------------------------------------------------- differences

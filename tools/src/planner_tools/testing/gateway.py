@@ -210,24 +210,32 @@ async def seed_four_week_season(
     order: int,
     approved: bool,
     initial: Mapping[str, int] | None = None,
+    parameters: Mapping[str, Any] = FOUR_WEEK_SEASON,
+    point: float = 60.0,
+    store_totals: Sequence[float] = (80.0, 80.0, 80.0),
 ) -> UUID:
-    """A FOUR_WEEK_SEASON workflow in `state` over the seeded stores, for each category of
-    `codes`: a forecast of 60 a week (45-75 at 80 %, 40-80 at 95 %; 80 a store over the
-    season), a manufacturing order of `order` with 10 on hand (approved as proposed when
-    `approved`) and, with `initial`, each store's initial allocation (store -> units)."""
+    """A four-week workflow (FOUR_WEEK_SEASON unless `parameters`) in `state` over the
+    seeded stores, for each category of `codes`: a forecast of `point` a week (±25 % at 80 %,
+    ±33 % at 95 %; `store_totals` over the season, one per store of SEASON_STORES), a
+    manufacturing order of `order` with 10 on hand (approved as proposed when `approved`)
+    and, with `initial`, each store's initial allocation (store -> units)."""
     ids = await seed_reference(sessionmaker)
-    workflow_id = await new_workflow(sessionmaker, state, FOUR_WEEK_SEASON, list(codes))
+    workflow_id = await new_workflow(sessionmaker, state, dict(parameters), list(codes))
+    week = (point, 0.75 * point, 1.25 * point, point * 2 / 3, point * 4 / 3, point)
     async with transaction(sessionmaker) as session:
         for code in codes:
             await add_forecast(
                 session,
                 workflow_id,
                 ids[code],
-                dict.fromkeys(range(1, 5), (60.0, 45.0, 75.0, 40.0, 80.0, 60.0)),
+                dict.fromkeys(range(1, 5), week),
                 season_start=date(2027, 3, 1),
                 diagnostics={
                     "weeks_elapsed": 0,
-                    "stores": {s: {"season_total": 80.0} for s in SEASON_STORES},
+                    "stores": {
+                        s: {"season_total": t}
+                        for s, t in zip(SEASON_STORES, store_totals, strict=True)
+                    },
                 },
             )
             session.add(

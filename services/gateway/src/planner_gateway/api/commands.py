@@ -91,7 +91,7 @@ def _decision_answer(answer: EventBase) -> tuple[int, dict[str, Any]]:
     """The HTTP answer to a decision: the decision, or the refusal in the error shape."""
     if isinstance(answer, DecisionRefused):
         status = answer.payload.status_code
-        code = REFUSAL_CODES.get(status) or code_for(status)
+        code = answer.payload.code or REFUSAL_CODES.get(status) or code_for(status)
         error = ErrorResponse(error=ErrorBody(code=code, message=answer.payload.reason))
         return status, error.model_dump(mode="json", exclude_none=True)
     assert isinstance(answer, ApprovalDecided)
@@ -164,6 +164,7 @@ async def _decide(
             body.reason,
             principal,
             lines=body.line_values(),
+            approval_id=body.approval_id,
         )
     endpoint = f"approvals/{kind.value}"
     answer: EventBase | None = None

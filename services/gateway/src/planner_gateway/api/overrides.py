@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from planner_gateway import overrides
 from planner_gateway.access import refuse_foreign_write
 from planner_gateway.auth import CurrentPrincipal, SeasonWriter
-from planner_gateway.deps import ReadSession, WriteSession
+from planner_gateway.deps import ReadSession, UnitOfWork
 from planner_gateway.errors import responses
 from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.overrides import OverrideCreate, OverrideList, OverrideRead
@@ -26,11 +26,13 @@ router = APIRouter(prefix="/workflows/{workflow_id}/forecast-overrides", tags=["
     summary="Adjust the forecast of a category, cluster or store for chosen weeks (% or units)",
 )
 async def add_override(
-    workflow_id: UUID, body: OverrideCreate, principal: SeasonWriter, session: WriteSession
+    workflow_id: UUID, body: OverrideCreate, principal: SeasonWriter, unit: UnitOfWork
 ) -> OverrideRead:
-    workflow = await get_workflow(session, workflow_id, lock=True)
+    workflow = await get_workflow(unit.session, workflow_id, lock=True)
     refuse_foreign_write(workflow.created_by, principal, workflow.id, "override the forecast of")
-    return await overrides.create(session, workflow, body, principal.name)
+    made = await overrides.create(unit.session, workflow, body, principal.name)
+    unit.emit(overrides.announcement(made, "made", principal.name, made.reason, unit.producer))
+    return made
 
 
 @router.get(
@@ -56,9 +58,14 @@ async def withdraw_override(
     workflow_id: UUID,
     override_id: UUID,
     principal: SeasonWriter,
-    session: WriteSession,
+    unit: UnitOfWork,
     reason: Annotated[str | None, Query(max_length=2000, description="Why.")] = None,
 ) -> OverrideRead:
-    workflow = await get_workflow(session, workflow_id, lock=True)
+    workflow = await get_workflow(unit.session, workflow_id, lock=True)
     refuse_foreign_write(workflow.created_by, principal, workflow.id, "withdraw an override of")
-    return await overrides.withdraw(session, workflow, override_id, principal.name, reason)
+    withdrawn = await overrides.withdraw(
+        unit.session, workflow, override_id, principal.name, reason
+    )
+    why = f"withdrew {withdrawn.reason!r}" + (f" ({reason})" if reason else "")
+    unit.emit(overrides.announcement(withdrawn, "withdrawn", principal.name, why, unit.producer))
+    return withdrawn

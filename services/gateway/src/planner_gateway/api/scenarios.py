@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from planner_gateway import scenarios
 from planner_gateway.access import refuse_foreign_write
 from planner_gateway.auth import CurrentPrincipal, SeasonWriter
-from planner_gateway.deps import ReadSession, WriteSession
+from planner_gateway.deps import ReadSession, StateDep, WriteSession
 from planner_gateway.errors import responses
 from planner_gateway.repository import get_workflow
 from planner_gateway.schemas.scenarios import (
@@ -32,11 +32,17 @@ router = APIRouter(tags=["scenarios"])
     "empty week, each with its 80 % band); nothing of the season changes",
 )
 async def create_scenario(
-    workflow_id: UUID, body: ScenarioRequest, principal: SeasonWriter, session: WriteSession
+    workflow_id: UUID,
+    body: ScenarioRequest,
+    principal: SeasonWriter,
+    session: WriteSession,
+    state: StateDep,
 ) -> ScenarioRead:
     workflow = await get_workflow(session, workflow_id)
     refuse_foreign_write(workflow.created_by, principal, workflow.id, "build scenarios of")
-    return await scenarios.create(session, workflow_id, body, principal.name)
+    return await scenarios.create(
+        session, workflow_id, body, principal.name, state.settings.transfer_cost_per_unit
+    )
 
 
 @router.get(

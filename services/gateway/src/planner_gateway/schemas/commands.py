@@ -185,6 +185,12 @@ class _Decision(BaseModel):
     )
     # Strict: a JSON string ("70000") is refused, not read as the number it spells.
     value: float | None = Field(default=None, strict=True)
+    approval_id: UUID | None = Field(
+        default=None,
+        description="The approval decided, as shown to the approver: one superseded since "
+        "(a forecast override re-proposed the order) is refused with 409 "
+        "`approval_superseded`. Left out: the one pending.",
+    )
 
     @model_validator(mode="after")
     def _value_when_modifying(self) -> Self:

@@ -377,7 +377,11 @@ class ApprovalRead(ApprovalAmounts):
     approval_id: UUID
     workflow_id: UUID
     kind: str
-    status: str
+    status: str = Field(
+        description="'pending', 'decided', or 'superseded': replaced by a newer proposal of "
+        "its kind (a forecast override made while it waited); `reason` says why, and it can "
+        "no longer be decided."
+    )
     proposal: dict[str, Any]
     proposed_value: Amount
     min_value: Amount

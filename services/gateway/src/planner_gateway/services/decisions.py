@@ -42,6 +42,7 @@ def command(
     lines: dict[str, float] | None = None,
     moves: list[TransferEdit] | None = None,
     week_number: int | None = None,
+    approval_id: UUID | None = None,
 ) -> DecisionSubmitted:
     return DecisionSubmitted(
         workflow_id=workflow_id,
@@ -55,6 +56,7 @@ def command(
             decided_by=principal.name,
             moves=moves,
             week_number=week_number,
+            approval_id=approval_id,
         ),
     )
 
