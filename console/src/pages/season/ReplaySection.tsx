@@ -5,6 +5,7 @@ import { useAuth } from "../../auth";
 import { ErrorBox } from "../../feedback";
 import { currency, fractionAsPercent, units } from "../../format";
 import { useApi } from "../../hooks";
+import { replayProgress } from "../../report";
 import type { ReplayRead, ReplayReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
@@ -29,8 +30,7 @@ export function ReplaySection({ season, report }: { season: SeasonContext; repor
       <h3>Replay from the history</h3>
       {status ? (
         <p data-testid="replay-status">
-          {status.status}: week {status.weeks_done} of {status.weeks_target} fed from the history ({status.decisions} decisions)
-          {status.message ? ` · ${status.message}` : ""}
+          {replayProgress(status)}
         </p>
       ) : (
         me?.can_plan && (
