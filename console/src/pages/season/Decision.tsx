@@ -23,13 +23,14 @@ export function DecidedLine({ approval, unit }: { approval: Approval; unit: Unit
   // of them); an order keeps its total.
   const byCategory = unit === "%" && Object.keys(approval.decided_lines ?? {}).length > 0;
   const figure = byCategory
-    ? `by category ${decisionFigure(approval.decided_value ?? 0, "percent", approval.decided_lines)}`
+    ? decisionFigure(approval.decided_value ?? 0, "percent", approval.decided_lines)
     : amount(approval.decided_value ?? 0, unit);
+  const how = approval.action === "modify" ? "modified" : "accepted";
   return (
     <p className="ok" data-testid="decision">
       Decided by <b>{approval.decided_by}</b>
       {approval.decided_at ? ` on ${formatDateTime(approval.decided_at)}` : ""}:{" "}
-      {approval.action === "modify" ? "modified to" : "accepted at"} <b>{figure}</b>
+      {byCategory ? `${how} by category:` : `${how} ${approval.action === "modify" ? "to" : "at"}`} <b>{figure}</b>
       {approval.reason ? ` — “${approval.reason}”` : ""}
     </p>
   );

@@ -25,6 +25,8 @@ export function ReplaySection({ season, report }: { season: SeasonContext; repor
       setError(e as ApiError);
     }
   }
+  // Nothing to show and nothing this user may start (an approver): no empty card.
+  if (!status && !report && !me?.can_plan) return null;
   return (
     <div className="card" data-testid="replay">
       <h3>Replay from the history</h3>
@@ -60,7 +62,7 @@ export function ReplaySection({ season, report }: { season: SeasonContext; repor
                 <th>Bought</th>
                 <th>Sold in the history</th>
                 <th>Sold (replay)</th>
-                <th>Lost sales (replay)</th>
+                <th title="Sold in the history, but not by the plan's stock">Not served (replay)</th>
                 <th>Served</th>
                 <th>Revenue (replay)</th>
                 <th>Gross margin (replay)</th>

@@ -163,7 +163,7 @@ export function TransfersTab({ season }: { season: SeasonContext }) {
       <h2>Transfers</h2>
       <p className="muted">
         Strategy: <b>{strategyLabel(data.strategy)}</b>
-        {data.projected_lost_sales !== null && <> · projected lost sales now {units(data.projected_lost_sales)} units</>}
+        {data.projected_lost_sales !== null && <> · lost sales projected for the season, with the moves approved so far: {units(data.projected_lost_sales)} units</>}
       </p>
       {open ? (
         <>
