@@ -7346,6 +7346,21 @@ export interface components {
             workflow_id: string;
         };
         /**
+         * TransferDonor
+         * @description What a location may give of a category by the rules (30 % of a store's stock, the DC
+         *     above 20 % of its holdback).
+         */
+        TransferDonor: {
+            /** Category */
+            category: string;
+            /** Location */
+            location: string;
+            /** Max Units */
+            max_units: number;
+            /** Stock */
+            stock: number;
+        };
+        /**
          * TransferEdit
          * @description A move as a planner states it: units of a category from a store or the DC to a store.
          */
@@ -7407,6 +7422,11 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+            /**
+             * Donors
+             * @description What each donor may give of a category this week (30 % of a store's stock, the DC above 20 % of its holdback): an edit may move up to that, not only what the proposal moved.
+             */
+            donors?: components["schemas"]["TransferDonor"][];
             /**
              * Lost Sales After
              * @description Projected lost sales with the moves.

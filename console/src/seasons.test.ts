@@ -44,7 +44,11 @@ describe("compare", () => {
   it("writes each row in its unit and marks what differs from the first season", () => {
     expect(compareCell(null, "units")).toBe("–");
     expect(compareCell(0.5, "fraction")).toContain("50");
-    expect(compareCell(3.456, "ratio")).toBe("3.46");
+    expect(compareCell(3.456, "ratio")).toBe("3.46×");
+    // A bias with its sign, as the report shows it: +15.0% over, -12.0% under.
+    expect(compareCell(0.15, "fraction", "bias_fraction")).toBe("+15.0%");
+    expect(compareCell(-0.12, "fraction", "bias_fraction")).toBe("-12.0%");
+    expect(compareCell(0.15, "fraction", "wape_fraction")).toBe("15.0%");
     expect(differsFromFirst([10, 10, 12, null])).toEqual([false, false, true, false]);
   });
 });

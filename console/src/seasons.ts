@@ -1,6 +1,6 @@
 // Seasons a person can tell apart: their names, the list's filters, and the comparison.
 
-import { currency, fractionAsPercent, units } from "./format";
+import { currency, fractionAsPercent, signedFraction, units } from "./format";
 import { formatDate } from "./locale";
 
 export const MAX_COMPARED = 6;
@@ -59,11 +59,17 @@ export function comparePath(ids: string[]): string {
 
 export type CompareUnit = "units" | "fraction" | "currency" | "ratio";
 
-export function compareCell(value: number | null, unit: CompareUnit): string {
+// Metrics whose sign is the point (a forecast's bias: above or below what sold), written with
+// it as the report writes them.
+const SIGNED = new Set(["bias_fraction"]);
+
+/** A comparison's cell as the report writes the same figure: "+15.0%" for a bias, "4.39×" for
+ * GMROI. */
+export function compareCell(value: number | null, unit: CompareUnit, metric = ""): string {
   if (value === null) return "–";
-  if (unit === "fraction") return fractionAsPercent(value);
+  if (unit === "fraction") return SIGNED.has(metric) ? signedFraction(value) : fractionAsPercent(value);
   if (unit === "currency") return currency(value);
-  if (unit === "ratio") return value.toFixed(2);
+  if (unit === "ratio") return `${value.toFixed(2)}×`;
   return units(value);
 }
 

@@ -56,13 +56,16 @@ def console_build() -> Path:
     return index.parent
 
 
-@pytest.fixture(scope="module")
-def browser_stack(
+def running_stack(
     console_build: Path,
     postgres_server: str,
     redis_server: str,
     tmp_path_factory: pytest.TempPathFactory,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
+    """The five services on a fresh database seeded with the sample; `settings` on top of
+    SETTINGS (a module whose screens do not depend on the forecast's models may pick faster
+    ones)."""
     name = f"planner_browser_{uuid.uuid4().hex[:8]}"
     url = asyncio.run(testdb.create_database(postgres_server, name))
     stack = Stack.create(
@@ -70,7 +73,7 @@ def browser_stack(
         redis_url=f"{redis_server}/0",
         stream_prefix=f"br{uuid.uuid4().hex[:10]}",
         log_dir=tmp_path_factory.mktemp("browser-logs"),
-        settings=SETTINGS | {"PLANNER_GATEWAY_CONSOLE_DIR": str(console_build)},
+        settings=SETTINGS | {"PLANNER_GATEWAY_CONSOLE_DIR": str(console_build)} | (settings or {}),
         # The forecast service warms up (numba compiles) before it is ready: slow when cold.
         ready_timeout=300,
     )
@@ -85,6 +88,16 @@ def browser_stack(
         finally:
             stack.delete_streams()
             asyncio.run(testdb.drop_database(postgres_server, name))
+
+
+@pytest.fixture(scope="module")
+def browser_stack(
+    console_build: Path,
+    postgres_server: str,
+    redis_server: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    yield from running_stack(console_build, postgres_server, redis_server, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

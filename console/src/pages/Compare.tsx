@@ -42,7 +42,7 @@ export function Compare() {
                 <th>{row.label}</th>
                 {row.values.map((v, i) => (
                   <td key={data.seasons[i].workflow_id} className={differs[i] ? "differs" : undefined}>
-                    {compareCell(v, row.unit)}
+                    {compareCell(v, row.unit, row.metric)}
                   </td>
                 ))}
               </tr>

@@ -9,6 +9,7 @@ import { useAuth } from "../../auth";
 import { ErrorBox } from "../../feedback";
 import { amount, checkAmount, formatDateTime } from "../../locale";
 import { plainWords } from "../../messages";
+import { decisionFigure } from "../../report";
 import { adoptedFor, adoptionKey } from "../../scenarios";
 import type { Approval } from "../../types";
 
@@ -18,11 +19,18 @@ type Kind = "manufacturing" | "markdown";
 const CONTROLS = { value: "New value", reason: "Reason" };
 
 export function DecidedLine({ approval, unit }: { approval: Approval; unit: Unit }) {
+  // A markdown decided by category: each category's depth (the one figure would be only one
+  // of them); an order keeps its total.
+  const byCategory = unit === "%" && Object.keys(approval.decided_lines ?? {}).length > 0;
+  const figure = byCategory
+    ? decisionFigure(approval.decided_value ?? 0, "percent", approval.decided_lines)
+    : amount(approval.decided_value ?? 0, unit);
+  const how = approval.action === "modify" ? "modified" : "accepted";
   return (
     <p className="ok" data-testid="decision">
       Decided by <b>{approval.decided_by}</b>
       {approval.decided_at ? ` on ${formatDateTime(approval.decided_at)}` : ""}:{" "}
-      {approval.action === "modify" ? "modified to" : "accepted at"} <b>{amount(approval.decided_value ?? 0, unit)}</b>
+      {byCategory ? `${how} by category:` : `${how} ${approval.action === "modify" ? "to" : "at"}`} <b>{figure}</b>
       {approval.reason ? ` — “${approval.reason}”` : ""}
     </p>
   );

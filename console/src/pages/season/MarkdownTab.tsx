@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { ErrorBox, LoadFailed } from "../../feedback";
 import { type Checkpoint, checkpointLine, currency, fractionAsPercent, latestCheckpoint, percent } from "../../format";
 import { useApi } from "../../hooks";
+import { decisionFigure } from "../../report";
 import type { Approval, Markdown, MarkdownProjection } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { DecidedLine, DecisionForm, Reasoning } from "./Decision";
@@ -97,6 +98,11 @@ export function MarkdownTab({ season }: { season: SeasonContext }) {
       </div>
     );
   const shown = depth ?? markdown.decided_markdown_pct ?? markdown.recommended_markdown_pct;
+  const lines = markdown.lines ?? [];
+  const byCategory = lines.length > 0;
+  // Decided by category: the lines' tables show each category's chosen depth; one depth for
+  // every category would only be one of them.
+  const decidedByCategory = approval.status === "decided" && Object.keys(approval.decided_lines ?? {}).length > 0;
   return (
     <div className="card" data-testid="markdown">
       <h2>Markdown at week {markdown.week_number}</h2>
@@ -109,10 +115,19 @@ export function MarkdownTab({ season }: { season: SeasonContext }) {
           <span className="label">Target</span>
           <span className="big">{fractionAsPercent(markdown.target_sell_through_fraction, 0)}</span>
         </div>
-        <div>
-          <span className="label">Recommended depth</span>
-          <span className="big">{percent(markdown.recommended_markdown_pct)}</span> (max {percent(markdown.max_markdown_pct)})
-        </div>
+        {byCategory ? (
+          <div>
+            <span className="label">Recommended by category</span>
+            <span className="big" data-testid="recommended-lines">
+              {decisionFigure(0, "percent", Object.fromEntries(lines.map((l) => [l.category_code, l.percentage])))}
+            </span>
+          </div>
+        ) : (
+          <div>
+            <span className="label">Recommended depth</span>
+            <span className="big">{percent(markdown.recommended_markdown_pct)}</span> (max {percent(markdown.max_markdown_pct)})
+          </div>
+        )}
         <div>
           <span className="label">Rule: markdown points per point of gap</span>
           {(markdown.markdown_points_per_gap_point ?? markdown.elasticity_coefficient).toFixed(2)}
@@ -120,9 +135,13 @@ export function MarkdownTab({ season }: { season: SeasonContext }) {
       </div>
       {checkpoint && <CheckpointLine checkpoint={checkpoint} />}
       <Reasoning text={markdown.reasoning} />
-      {markdown.lines && markdown.lines.length > 0 && <MarkdownLines season={season} lines={markdown.lines} approval={approval} />}
-      <h3>One depth for every category</h3>
-      <Projection season={season} depth={shown} />
+      {byCategory && <MarkdownLines season={season} lines={lines} approval={approval} />}
+      {decidedByCategory ? null : (
+        <>
+          <h3>{byCategory ? "Or one depth for every category" : "One depth for every category"}</h3>
+          <Projection season={season} depth={shown} />
+        </>
+      )}
       {approval.status === "decided" ? (
         <DecidedLine approval={approval} unit="%" />
       ) : (

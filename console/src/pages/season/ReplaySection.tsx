@@ -5,6 +5,7 @@ import { useAuth } from "../../auth";
 import { ErrorBox } from "../../feedback";
 import { currency, fractionAsPercent, units } from "../../format";
 import { useApi } from "../../hooks";
+import { replayProgress } from "../../report";
 import type { ReplayRead, ReplayReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 
@@ -24,13 +25,14 @@ export function ReplaySection({ season, report }: { season: SeasonContext; repor
       setError(e as ApiError);
     }
   }
+  // Nothing to show and nothing this user may start (an approver): no empty card.
+  if (!status && !report && !me?.can_plan) return null;
   return (
     <div className="card" data-testid="replay">
       <h3>Replay from the history</h3>
       {status ? (
         <p data-testid="replay-status">
-          {status.status}: week {status.weeks_done} of {status.weeks_target} fed from the history ({status.decisions} decisions)
-          {status.message ? ` · ${status.message}` : ""}
+          {replayProgress(status)}
         </p>
       ) : (
         me?.can_plan && (
@@ -60,7 +62,7 @@ export function ReplaySection({ season, report }: { season: SeasonContext; repor
                 <th>Bought</th>
                 <th>Sold in the history</th>
                 <th>Sold (replay)</th>
-                <th>Lost sales (replay)</th>
+                <th title="Sold in the history, but not by the plan's stock">Not served (replay)</th>
                 <th>Served</th>
                 <th>Revenue (replay)</th>
                 <th>Gross margin (replay)</th>

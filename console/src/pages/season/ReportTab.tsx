@@ -3,15 +3,21 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { LoadFailed } from "../../feedback";
 import { fractionAsPercent, signedFraction, stateLabel, tooltipUnits, units } from "../../format";
 import { useApi } from "../../hooks";
-import { amount, formatDateTime, formatNumber } from "../../locale";
+import { formatDateTime } from "../../locale";
+import { decisionFigure, decisionName, lineChanges } from "../../report";
 import type { SeasonReport } from "../../types";
 import type { SeasonContext } from "../SeasonPage";
 import { CheckpointLine, useCheckpoint } from "./MarkdownTab";
 import { MoneySection } from "./MoneySection";
 import { ReplaySection } from "./ReplaySection";
 
-const DECISIONS: Record<string, string> = { manufacturing: "Manufacturing order", markdown: "Markdown" };
-const HOW: Record<string, string> = { accept: "accepted", modify: "modified", pending: "waiting for an approver", superseded: "superseded by a new proposal" };
+const HOW: Record<string, string> = {
+  accept: "accepted",
+  modify: "modified",
+  reject: "rejected",
+  pending: "waiting for an approver",
+  superseded: "superseded by a new proposal",
+};
 
 export function ReportTab({ season }: { season: SeasonContext }) {
   const { data, error, reload } = useApi<SeasonReport>(`/api/workflows/${season.id}/report`, season.version);
@@ -87,20 +93,25 @@ export function ReportTab({ season }: { season: SeasonContext }) {
           </tr>
         </thead>
         <tbody>
-          {data.decisions.map((d, i) => (
-            <tr key={`${d.kind}-${i}`}>
-              <td>{DECISIONS[d.kind] ?? d.kind}</td>
-              <td>{amount(d.proposed_value, d.unit)}</td>
-              <td>
-                {d.decided_value === null ? "–" : amount(d.decided_value, d.unit)}
-                <LineChanges proposed={d.proposed_lines} decided={d.decided_lines} />
-              </td>
-              <td>{HOW[d.action ?? d.status] ?? d.action ?? d.status}</td>
-              <td>{d.decided_by ?? "–"}</td>
-              <td>{d.decided_at ? formatDateTime(d.decided_at) : "–"}</td>
-              <td>{d.reason ?? ""}</td>
-            </tr>
-          ))}
+          {data.decisions.map((d, i) => {
+            // An accepted proposal by category decided its lines as proposed.
+            const decidedLines =
+              Object.keys(d.decided_lines ?? {}).length > 0 ? d.decided_lines : d.action === "accept" ? d.proposed_lines : undefined;
+            return (
+              <tr key={`${d.kind}-${i}`}>
+                <td>{decisionName(d.kind)}</td>
+                <td>{decisionFigure(d.proposed_value, d.unit, d.proposed_lines)}</td>
+                <td>
+                  {d.decided_value === null ? "–" : decisionFigure(d.decided_value, d.unit, decidedLines)}
+                  <LineChanges changes={lineChanges(d.proposed_lines, d.decided_lines, d.unit)} />
+                </td>
+                <td>{HOW[d.action ?? d.status] ?? d.action ?? d.status}</td>
+                <td>{d.decided_by ?? "–"}</td>
+                <td>{d.decided_at ? formatDateTime(d.decided_at) : "–"}</td>
+                <td>{d.reason ?? ""}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       <h3>Markdown checkpoint</h3>
@@ -126,15 +137,13 @@ export function ReportTab({ season }: { season: SeasonContext }) {
 }
 
 /** The categories a decision moved off the proposal, each with its change: "OUTW 13,818 (+6,155)". */
-function LineChanges({ proposed, decided }: { proposed?: Record<string, number>; decided?: Record<string, number> }) {
-  const moved = Object.entries(decided ?? {}).filter(([code, units]) => units !== (proposed ?? {})[code]);
-  if (moved.length === 0) return null;
+function LineChanges({ changes }: { changes: string[] }) {
+  if (changes.length === 0) return null;
   return (
     <div className="small muted" data-testid="decided-lines">
-      {moved.map(([code, units]) => {
-        const change = units - ((proposed ?? {})[code] ?? 0);
-        return <div key={code}>{`${code} ${formatNumber(units)} (${change > 0 ? "+" : ""}${formatNumber(change)})`}</div>;
-      })}
+      {changes.map((change) => (
+        <div key={change}>{change}</div>
+      ))}
     </div>
   );
 }

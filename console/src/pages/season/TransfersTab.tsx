@@ -20,10 +20,14 @@ import {
   openProposal,
   sourceLabel,
   startEdit,
+  statusLabel,
+  strategyLabel,
+  totalsLine,
+  typedUnits,
 } from "../../transfers";
 import type { SeasonContext } from "../SeasonPage";
 
-function MovesTable({ edits, onUnits }: { edits: EditedMove[]; onUnits?: (index: number, value: number) => void }) {
+function MovesTable({ edits, onUnits }: { edits: EditedMove[]; onUnits?: (index: number, text: string) => void }) {
   return (
     <table className="table compact" data-testid="transfer-moves">
       <thead>
@@ -38,7 +42,7 @@ function MovesTable({ edits, onUnits }: { edits: EditedMove[]; onUnits?: (index:
         </tr>
       </thead>
       <tbody>
-        {edits.map(({ move, units: kept }, i) => (
+        {edits.map(({ move, units: kept, text }, i) => (
           <tr key={`${move.category}-${move.from_location}-${move.to_store}`}>
             <td>{sourceLabel(move.from_location)}</td>
             <td>{move.to_store}</td>
@@ -49,8 +53,8 @@ function MovesTable({ edits, onUnits }: { edits: EditedMove[]; onUnits?: (index:
                   name={`units-${i}`}
                   inputMode="numeric"
                   size={5}
-                  value={String(kept)}
-                  onChange={(e) => onUnits(i, Number(e.target.value.replace(/[^0-9]/g, "") || 0))}
+                  value={text ?? String(kept)}
+                  onChange={(e) => onUnits(i, e.target.value)}
                 />
               ) : (
                 units(kept)
@@ -76,7 +80,7 @@ function DecideTransfers({ season, plan }: { season: SeasonContext; plan: Transf
   if (!me?.can_approve)
     return <p className="muted" data-testid="not-approver">Waiting for an approver: deciding needs the approver role.</p>;
   const edited = edits.some((e, i) => e.units !== plan.moves[i]?.units);
-  const problems = editProblems(edits);
+  const problems = editProblems(edits, plan.donors);
   const totals = editTotals(edits);
 
   async function decide(action: "accept" | "modify" | "reject") {
@@ -99,9 +103,9 @@ function DecideTransfers({ season, plan }: { season: SeasonContext; plan: Transf
 
   return (
     <div className="decision" data-testid="transfer-decision">
-      <MovesTable edits={edits} onUnits={(i, value) => setEdits(edits.map((e, j) => (j === i ? { ...e, units: value } : e)))} />
+      <MovesTable edits={edits} onUnits={(i, text) => setEdits(edits.map((e, j) => (j === i ? typedUnits(e, text) : e)))} />
       <p data-testid="transfer-totals">
-        {totals.moves} moves, {units(totals.units)} units, margin saved {currency(totals.margin)}
+        {totalsLine(totals)}
       </p>
       {problems.map((p) => (
         <p key={p} className="error small">
@@ -138,7 +142,7 @@ function PastProposal({ plan }: { plan: TransferPlan }) {
   return (
     <details className="card" data-testid={`transfers-week-${plan.week_number}`}>
       <summary>
-        Week {plan.week_number}: {plan.status}
+        Week {plan.week_number}: {statusLabel(plan.status)}
         {plan.decided_by ? ` by ${plan.decided_by}` : ""}
         {plan.decided_at ? ` on ${formatDateTime(plan.decided_at)}` : ""}
         {plan.reason ? ` — “${plan.reason}”` : ""}
@@ -158,8 +162,8 @@ export function TransfersTab({ season }: { season: SeasonContext }) {
     <div className="card" data-testid="transfers">
       <h2>Transfers</h2>
       <p className="muted">
-        Strategy <b>{data.strategy}</b>
-        {data.projected_lost_sales !== null && <> · projected lost sales now {units(data.projected_lost_sales)} units</>}
+        Strategy: <b>{strategyLabel(data.strategy)}</b>
+        {data.projected_lost_sales !== null && <> · lost sales projected for the season, with the moves approved so far: {units(data.projected_lost_sales)} units</>}
       </p>
       {open ? (
         <>

@@ -29,6 +29,7 @@ def plan_read(row: TransferPlan) -> TransferPlanRead:
         moves=proposal.moves,
         approved_moves=[TransferMoveLine.model_validate(m) for m in row.moves or []],
         units=proposal.units,
+        donors=proposal.donors,
         lost_sales_before=proposal.lost_sales_before,
         lost_sales_after=proposal.lost_sales_after,
         margin_saved=proposal.margin_saved,

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planner_shared.events import DecisionAction, TransferEdit, TransferMoveLine
+from planner_shared.events import DecisionAction, TransferDonor, TransferEdit, TransferMoveLine
 
 EXAMPLE_WORKFLOW_ID = "5f0c7a52-2f7e-4f0e-9a45-1f2d3c4b5a69"
 
@@ -26,6 +26,12 @@ class TransferPlanRead(BaseModel):
         "until approved."
     )
     units: int
+    donors: list[TransferDonor] = Field(
+        default_factory=list,
+        description="What each donor may give of a category this week (30 % of a store's "
+        "stock, the DC above 20 % of its holdback): an edit may move up to that, not only "
+        "what the proposal moved.",
+    )
     lost_sales_before: float = Field(description="Projected lost sales without the moves.")
     lost_sales_after: float = Field(description="Projected lost sales with the moves.")
     margin_saved: float = Field(description="Margin saved less the transfer cost.")
