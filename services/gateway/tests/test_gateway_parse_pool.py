@@ -23,7 +23,7 @@ from planner_gateway.history_ingest import prepare_history
 from planner_gateway.parse_pool import ParsePool
 from planner_gateway.settings import GatewaySettings
 from planner_gateway.state import GatewayState
-from planner_gateway.v1.upload_formats import check
+from planner_gateway.v1.uploads import Known, check_upload
 from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
@@ -145,6 +145,12 @@ FILES: dict[str, tuple[CsvKind, bytes]] = {
     "week with bad rows": (CsvKind.WEEKLY_ACTUALS, WEEK),
 }
 MAX_BYTES = 64 * 1024
+V1_FILES = {
+    "lead_times": b"store_id,dc_location,lead_time_days\nS001,east,x\nS002,,400\n",
+    "safety_stock": b"store_id,safety_stock_units,reorder_point\nS001,4,2\nS404,5,1\n",
+    "dc_inventory": b"sku,dc_location,available_units,reserved_units\nHAT-1,east,5,0\n",
+    "elasticity": b"category,elasticity_coefficient\nwomens_dresses,1.2\nhats,2\n",
+}
 
 
 def _outcome(answer: object) -> tuple[object, ...]:
@@ -179,10 +185,12 @@ async def test_the_pool_answers_as_the_parser_does_on_good_and_bad_files() -> No
         assert CsvValidationError in firsts
         assert CsvTooLargeError in firsts
         assert any(isinstance(o[0], ParsedCsv) and o[2] for o in outcomes)
-        # The v1 checks too: their problems, grouped in one answer.
-        bad_v1 = b"store_id,dc_location,lead_time_days\nS001,east,x\nS002,,400\n"
-        assert await pool.run(check, "lead_times", bad_v1) == check("lead_times", bad_v1)
-        assert check("lead_times", bad_v1).problems
+        # The v1 checks too, against the codes we hold: their problems in one answer.
+        known = Known(frozenset({"S001"}), (("DRESS", "Dresses"), ("KNIT", "Knitwear")))
+        for file_type, v1 in V1_FILES.items():
+            here = check_upload(file_type, v1, known)
+            assert await pool.run(check_upload, file_type, v1, known) == here, file_type
+            assert here.problems, file_type
         # A history file comes back compact: COPY text, not rows.
         batch = await pool.run(prepare_history, FILES["good history"][1], MAX_BYTES)
         assert batch == prepare_history(FILES["good history"][1], MAX_BYTES)
