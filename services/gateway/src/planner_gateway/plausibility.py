@@ -96,7 +96,8 @@ class Finding:
 
 def quantities(rows: Iterable[Any], column: str) -> list[Quantity]:
     """The rows' `column` as quantities, only those over the floor: no row under it can be
-    refused. Runs on a worker thread for a large file (a pass over every row)."""
+    refused. A pass over every row: runs in the parse's worker process for a history file,
+    in the request for a week of actuals (one week, a row per store and category)."""
     return [
         Quantity(r.row, r.store_code, r.category_code, units, column)
         for r in rows

@@ -112,7 +112,7 @@ class GatewaySettings(ServiceSettings):
         ge=1,
         le=32,
         validation_alias=_alias("upload_parse_workers"),
-        description="Uploaded files parsed at once, on worker threads (not the event loop).",
+        description="Uploaded files parsed at once, in worker processes (not the event loop).",
     )
     upload_parse_queue: int = Field(
         default=8,

@@ -233,3 +233,20 @@ async def test_the_v1_markdown_recalculation_applies_the_configured_cap(
     # 40 points of gap x 3 = 120 %: the pricing agent's cap (here 25 %) holds, not 40 %.
     assert answer.json()["recommended_markdown_pct"] == pytest.approx(0.25)
     assert "capped at 25%" in answer.json()["reasoning"]
+
+
+async def test_a_file_of_many_bad_rows_lists_the_first_50_and_counts_all(
+    gateway: Gateway, sessionmaker: Sessions
+) -> None:
+    """Issue 22.2: a problem per row of a large file was answered whole (100 MB for 10 MB)."""
+    await seed_reference(sessionmaker)
+    workflow = str(await new_workflow(sessionmaker, "created", category_codes=["DRESS"]))
+    rows = "".join(f"Z{n:03d},east,{n % 300}\n" for n in range(120))
+    answer = await _upload(
+        gateway, workflow, "inventory", "lead_times", "store_id,dc_location,lead_time_days\n" + rows
+    )
+    assert answer["validation_status"] == "INVALID"
+    assert answer["message"] == "120 errors found (the first 50 are listed); nothing was stored"
+    assert [e["row"] for e in answer["errors"]] == list(range(1, 51))
+    assert answer["errors"][0]["message"] == "unknown store Z000: not one of the loaded stores"
+    assert await count(sessionmaker, UploadedLeadTime) == 0

@@ -20,8 +20,6 @@ refusal rolls back with the rest of the transaction (409 `missing_weeks`).
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import Iterable
 from typing import Annotated, Any
 from uuid import UUID
@@ -30,11 +28,11 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.routing import APIRoute
 
 from planner_gateway.actuals import IncompleteWeekError
-from planner_gateway.audit import record_sales_upload, stored_sales
 from planner_gateway.auth import Planner, SeasonWriter
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, responses
-from planner_gateway.plausibility import HARD_CEILING, quantities, refuse_implausible
+from planner_gateway.history_ingest import FileFacts, prepare_history, store_history
+from planner_gateway.plausibility import HARD_CEILING, refuse_implausible
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_gateway.services import actuals
 from planner_gateway.state import GatewayState
@@ -46,7 +44,6 @@ from planner_shared.datasets.csv_formats import (
     ParsedCsv,
     parse_csv,
 )
-from planner_shared.datasets.loader import load_historical_sales
 
 router = APIRouter(prefix="/data", tags=["data"])
 
@@ -125,24 +122,37 @@ def _incomplete_week(exc: IncompleteWeekError) -> ApiError:
     return ApiError(422, message, code=exc.code, details=details)
 
 
+def parse_collecting(
+    kind: CsvKind, data: bytes, max_bytes: int
+) -> tuple[ParsedCsv[Any], ErrorCollector]:
+    """Runs in a worker process: the rows that passed and the problems of the others (the
+    problems of the file as a whole still raise)."""
+    problems = ErrorCollector()
+    return parse_csv(kind, data, max_bytes=max_bytes, row_errors=problems), problems
+
+
 async def _parse(
-    kind: CsvKind,
-    upload: UploadFile,
-    state: GatewayState,
-    row_errors: ErrorCollector | None = None,
-) -> ParsedCsv[Any]:
+    kind: CsvKind, upload: UploadFile, state: GatewayState
+) -> tuple[ParsedCsv[Any], ErrorCollector]:
     max_bytes = state.settings.max_upload_bytes
     data = await _read_limited(upload, max_bytes)
     try:
-        # Off the event loop: seconds of parsing must not stall every other request.
-        return await state.parses.run(
-            functools.partial(parse_csv, row_errors=row_errors), kind, data, max_bytes=max_bytes
-        )
+        # In a worker process: seconds of parsing must not stall every other request.
+        return await state.parses.run(parse_collecting, kind, data, max_bytes)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
 
 
-def _file_read(upload: UploadFile, parsed: ParsedCsv[Any]) -> FileRead:
+def _file_read(upload: UploadFile, parsed: ParsedCsv[Any] | FileFacts) -> FileRead:
+    if isinstance(parsed, FileFacts):
+        return FileRead(
+            filename=_filename(upload),
+            size_bytes=parsed.size_bytes,
+            sha256=parsed.sha256,
+            delimiter=parsed.delimiter,
+            had_bom=parsed.had_bom,
+            row_count=parsed.row_count,
+        )
     return FileRead(
         filename=_filename(upload),
         size_bytes=parsed.size_bytes,
@@ -180,25 +190,27 @@ async def upload_historical_sales(
     state: StateDep,
     allow_implausible: AllowImplausible = False,
 ) -> HistoricalSalesUploaded:
-    parsed = await _parse(CsvKind.HISTORICAL_SALES, file, state)
-    # A pass over every row of a large file: on a worker thread, as the parse.
-    over_floor = await asyncio.to_thread(quantities, parsed.rows, "units")
-    await refuse_implausible(session, over_floor, allow_implausible=allow_implausible)
-    before = await stored_sales(session, parsed.rows)
+    max_bytes = state.settings.max_upload_bytes
+    data = await _read_limited(file, max_bytes)
     try:
-        counts = await load_historical_sales(session, parsed.rows)
+        # Parsed and checked in a worker process; back come the rows as COPY text and the
+        # few over the plausibility floor (history_ingest).
+        batch = await state.parses.run(prepare_history, data, max_bytes)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
-    # Who overwrote which week, in the same transaction as the overwrite.
-    await record_sales_upload(
-        session,
-        parsed.rows,
-        before,
-        changed_by=principal.name,
-        source=f"upload {_filename(file)} sha256 {parsed.sha256}",
-    )
+    await refuse_implausible(session, batch.over_floor, allow_implausible=allow_implausible)
+    try:
+        # Stored, and who overwrote which week recorded, in the request's one transaction.
+        counts = await store_history(
+            session,
+            batch,
+            changed_by=principal.name,
+            source=f"upload {_filename(file)} sha256 {batch.file.sha256}",
+        )
+    except CsvValidationError as exc:
+        raise _csv_error(exc) from None
     return HistoricalSalesUploaded(
-        file=_file_read(file, parsed),
+        file=_file_read(file, batch.file),
         inserted=counts.inserted,
         updated=counts.updated,
         unchanged=counts.unchanged,
@@ -278,8 +290,7 @@ async def upload_weekly_actuals(
     allow_implausible: AllowImplausible = False,
 ) -> WeeklyActualsUploaded:
     # The rows' problems wait for the season's checks, so one answer lists every kind.
-    problems = ErrorCollector()
-    parsed = await _parse(CsvKind.WEEKLY_ACTUALS, file, state, row_errors=problems)
+    parsed, problems = await _parse(CsvKind.WEEKLY_ACTUALS, file, state)
     try:
         uploaded = await actuals.upload_week(
             uow,

@@ -4,6 +4,7 @@ contract names without a shape."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -34,13 +35,20 @@ async def category_of(session: AsyncSession, category_id: str) -> Category | Non
     """Our category for a v1 category id: its code, or its name (`womens_dresses` is
     Dresses: a gender prefix, underscores and a plural are not part of the name)."""
     categories = list(await session.scalars(select(Category).order_by(Category.code)))
-    for c in categories:
-        if c.code.lower() == category_id.strip().lower():
-            return c
+    code = match_category(category_id, [(c.code, c.name) for c in categories])
+    return next((c for c in categories if c.code == code), None)
+
+
+def match_category(category_id: str, categories: Sequence[tuple[str, str]]) -> str | None:
+    """The code of the category (code, name), in code order, that a v1 category id names:
+    as `category_of`, without the database (the upload's worker process runs it)."""
+    for code, _name in categories:
+        if code.lower() == category_id.strip().lower():
+            return code
     wanted = _plain(category_id)
-    for c in categories:
-        if _plain(c.name) == wanted:
-            return c
+    for code, name in categories:
+        if _plain(name) == wanted:
+            return code
     return None
 
 

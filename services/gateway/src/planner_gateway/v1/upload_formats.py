@@ -166,6 +166,8 @@ class Checked:
     columns: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # typed, with "_row"
     problems: list[Problem] = field(default_factory=list)
+    unlisted: int = 0
+    """Problems found beyond those in `problems` (the answer lists the first ones only)."""
 
 
 def _int(text: str) -> int:

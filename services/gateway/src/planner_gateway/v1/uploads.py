@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -78,9 +80,38 @@ async def _read(upload: UploadFile, max_bytes: int) -> bytes:
     return bytes(data)
 
 
-def _store_ids(stores: dict[str, Store], checked: Checked, column: str = "store_id") -> None:
-    for row in list(checked.rows):
-        if str(row[column]).upper() not in stores:
+LISTED_PROBLEMS = 50
+"""A refused file's answer lists this many problems and counts the others: a 10 MB file of
+bad rows would otherwise be answered with a problem per row (a reply of 100 MB, built on the
+event loop)."""
+
+
+@dataclass(frozen=True)
+class Known:
+    """The codes a file is checked against, read before the parse and sent to the worker."""
+
+    stores: frozenset[str]
+    """Store codes, upper case."""
+    categories: tuple[tuple[str, str], ...]
+    """Category codes and names, in code order."""
+
+    @property
+    def category_codes(self) -> list[str]:
+        return [code for code, _name in self.categories]
+
+
+async def _known(session: AsyncSession) -> Known:
+    stores = await session.scalars(select(Store.code))
+    categories = await session.execute(select(Category.code, Category.name).order_by(Category.code))
+    return Known(
+        frozenset(code.upper() for code in stores),
+        tuple((code, name) for code, name in categories),
+    )
+
+
+def _store_ids(known: Known, checked: Checked, column: str = "store_id") -> None:
+    for row in checked.rows:
+        if str(row[column]).upper() not in known.stores:
             checked.problems.append(
                 Problem(
                     "OTHER",
@@ -92,13 +123,13 @@ def _store_ids(stores: dict[str, Store], checked: Checked, column: str = "store_
             )
 
 
-def _dc_totals(checked: Checked, skus: dict[str, Category]) -> None:
+def _dc_totals(checked: Checked, skus: dict[str, str]) -> None:
     """Each row is bounded (upload_formats.BOUNDS); so is a category's stock over them, which
     planning sums (the stock on hand the manufacturing order deducts)."""
     totals: defaultdict[str, int] = defaultdict(int)
     for row in checked.rows:
-        if (c := skus.get(row["sku"])) is not None:
-            totals[c.code] += row["available_units"] - row["reserved_units"]
+        if (code := skus.get(row["sku"])) is not None:
+            totals[code] += row["available_units"] - row["reserved_units"]
     for code, total in sorted(totals.items()):
         if total > MAX_DC_UNITS:
             checked.problems.append(
@@ -112,58 +143,98 @@ def _dc_totals(checked: Checked, skus: dict[str, Category]) -> None:
             )
 
 
-def _sku_category(sku: str, categories: list[Category]) -> Category | None:
+def _sku_category(sku: str, categories: Sequence[str]) -> str | None:
     """A SKU names its category by code: `DRES`, or `DRES-...` / `DRES_...`."""
     upper = sku.strip().upper()
     for c in categories:
-        code = c.code.upper()
+        code = c.upper()
         if upper == code or upper.startswith((code + "-", code + "_")):
             return c
     return None
 
 
-async def _domain_checks(session: AsyncSession, file_type: str, checked: Checked) -> dict[str, Any]:
-    """Problems against the data we hold; returns the lookups the storing step uses."""
+def _sku_categories(checked: Checked, known: Known) -> None:
+    skus: dict[str, str] = {}
+    for row in checked.rows:
+        if (code := _sku_category(row["sku"], known.category_codes)) is None:
+            codes = ", ".join(known.category_codes)
+            checked.problems.append(
+                Problem(
+                    "OTHER",
+                    f"sku {row['sku']} names no category: start it with a category code ({codes})",
+                    row=row["_row"],
+                    column="sku",
+                    actual_value=row["sku"],
+                )
+            )
+        else:
+            skus[row["sku"]] = code
+    _dc_totals(checked, skus)
+
+
+def check_upload(file_type: str, data: bytes, known: Known) -> Checked:
+    """Runs in a worker process: the file checked whole (upload_formats.check), then its
+    store codes and SKUs against `known`. A refused file comes back without its rows and
+    with its first `LISTED_PROBLEMS` problems (the others counted in `unlisted`)."""
+    checked = check(file_type, data)
+    if not checked.problems:
+        if file_type in ("sales_data", "store_profiles", "lead_times", "safety_stock"):
+            _store_ids(known, checked)
+        if file_type == "dc_inventory":
+            _sku_categories(checked, known)
+        if file_type == "elasticity":
+            _category_names(checked, known)
+    if checked.problems:
+        checked.unlisted = max(0, len(checked.problems) - LISTED_PROBLEMS)
+        del checked.problems[LISTED_PROBLEMS:]
+        checked.rows = []
+    return checked
+
+
+def _category_names(checked: Checked, known: Known) -> None:
+    named: dict[str, str | None] = {}
+    for row in checked.rows:
+        name = row["category"]
+        if name not in named:
+            named[name] = catalog.match_category(name, known.categories)
+        if named[name] is None:
+            checked.problems.append(
+                Problem(
+                    "OTHER",
+                    f"unknown category {name}",
+                    row=row["_row"],
+                    column="category",
+                    actual_value=name,
+                )
+            )
+
+
+async def _lookups(session: AsyncSession, file_type: str, checked: Checked) -> dict[str, Any]:
+    """What the storing step uses, for a file that passed the worker's checks: our stores,
+    and our categories for the SKUs and the elasticity file's category ids."""
     stores = {s.code.upper(): s for s in await session.scalars(select(Store))}
     categories = list(await session.scalars(select(Category).order_by(Category.code)))
     found: dict[str, Any] = {"stores": stores}
-    if file_type in ("sales_data", "store_profiles", "lead_times", "safety_stock"):
-        _store_ids(stores, checked)
     if file_type == "dc_inventory":
-        skus: dict[str, Category] = {}
-        for row in checked.rows:
-            if (c := _sku_category(row["sku"], categories)) is None:
-                codes = ", ".join(c.code for c in categories)
-                checked.problems.append(
-                    Problem(
-                        "OTHER",
-                        f"sku {row['sku']} names no category: start it with a category "
-                        f"code ({codes})",
-                        row=row["_row"],
-                        column="sku",
-                        actual_value=row["sku"],
-                    )
-                )
-            else:
-                skus[row["sku"]] = c
-        found["skus"] = skus
-        _dc_totals(checked, skus)
+        by_code = {c.code: c for c in categories}
+        codes = [c.code for c in categories]
+        found["skus"] = {
+            row["sku"]: by_code[code]
+            for row in checked.rows
+            if (code := _sku_category(row["sku"], codes)) is not None
+        }
     if file_type == "elasticity":
+        by_code = {c.code: c for c in categories}
+        pairs = [(c.code, c.name) for c in categories]
         named: dict[str, Category] = {}
         for row in checked.rows:
-            c = await catalog.category_of(session, row["category"])
-            if c is None:
+            code = catalog.match_category(row["category"], pairs)
+            if code is None:  # gone since the check: refused as the check would have
                 checked.problems.append(
-                    Problem(
-                        "OTHER",
-                        f"unknown category {row['category']}",
-                        row=row["_row"],
-                        column="category",
-                        actual_value=row["category"],
-                    )
+                    Problem("OTHER", f"unknown category {row['category']}", row=row["_row"])
                 )
-                continue
-            named[row["category"]] = c
+            else:
+                named[row["category"]] = by_code[code]
         found["categories"] = named
     return found
 
@@ -335,7 +406,8 @@ def _answer(
     season_id: str, file_type: str, file_name: str, size: int, checked: Checked, at: datetime
 ) -> UploadAnswer:
     valid = not checked.problems
-    n = len(checked.problems)
+    n = len(checked.problems) + checked.unlisted
+    listed = f" (the first {len(checked.problems)} are listed)" if checked.unlisted else ""
     return UploadAnswer(
         workflow_id=season_id,
         file_type=file_type,
@@ -349,7 +421,7 @@ def _answer(
         message=(
             f"{file_type}: {len(checked.rows)} rows stored"
             if valid
-            else f"{n} error{'s' if n != 1 else ''} found; nothing was stored"
+            else f"{n:,} error{'s' if n != 1 else ''} found{listed}; nothing was stored"
         ),
     )
 
@@ -394,13 +466,14 @@ async def _upload(
     if misplaced is not None:
         checked = Checked(problems=[Problem("OTHER", misplaced)])
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
-    checked = await parses.run(check, file_type, data)
+    # In a worker process: a large file's rows are parsed and checked off the event loop.
+    checked = await parses.run(check_upload, file_type, data, await _known(session))
     if checked.problems:
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     if file_type == "competitor_prices":
         checked.problems.append(Problem("OTHER", COMPETITOR_PRICES_UNUSED))
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
-    found = await _domain_checks(session, file_type, checked)
+    found = await _lookups(session, file_type, checked)
     if checked.problems:
         return _answer(season.v1_id, file_type, name, len(data), checked, now)
     digest = hashlib.sha256(data).hexdigest()
