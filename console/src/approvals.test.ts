@@ -6,6 +6,8 @@ import type { Approval } from "./types";
 function approval(over: Partial<Approval>): Approval {
   return {
     approval_id: "a",
+    workflow_id: "w",
+    created_at: "2026-03-02T09:00:00Z",
     kind: "manufacturing",
     status: "pending",
     proposal: {},
