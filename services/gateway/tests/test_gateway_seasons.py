@@ -145,7 +145,17 @@ async def test_a_replay_is_refused_outside_the_history_and_otherwise_waits_for_t
 
     await wait_until(waiting)
     stream = stream_for(gateway_settings, ReplayProgressed)
-    said = [e for e in await events_on(redis_client, stream) if isinstance(e, ReplayProgressed)]
+
+    async def progress() -> list[ReplayProgressed]:
+        events = await events_on(redis_client, stream)
+        return [e for e in events if isinstance(e, ReplayProgressed)]
+
+    # The status is stored at once; its event reaches the bus through the outbox a moment later.
+    async def both_said() -> bool:
+        return len(await progress()) >= 2
+
+    await wait_until(both_said)
+    said = await progress()
     assert [e.payload.status for e in said] == ["running", "waiting"]
     assert said[0].payload.message.startswith("replaying every week of the history from")
 

@@ -32,7 +32,7 @@ from planner_shared.db.models import (
     Workflow,
 )
 from planner_shared.events import EventBase, parse_event
-from planner_shared.runtime import Runtime
+from planner_shared.runtime import Runtime, stop_tasks
 from planner_tools.testing.forecasts import add_forecast
 from planner_tools.testing.servers import free_port
 
@@ -286,9 +286,11 @@ async def responder(
     last = cast(list[tuple[bytes, Any]], await redis.xrevrange(stream, count=1))
     position = last[0][0].decode() if last else "0-0"
 
+    stopping = asyncio.Event()
+
     async def run() -> None:
         nonlocal position
-        while True:
+        while not stopping.is_set():
             response = cast(
                 list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
                 await redis.xread({stream: position}, block=100) or [],
@@ -302,13 +304,15 @@ async def responder(
                         seen.append(event)
                         await publisher.publish(reply)
 
-    task = asyncio.create_task(run())
+    task = asyncio.create_task(run(), name="test-responder")
     try:
         yield seen
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # On Python 3.11 a cancellation that lands inside redis-py's `wait_for` can be
+        # swallowed (CPython gh-86296) and the loop would read on for ever: the flag ends it
+        # at its next read, and stop_tasks cancels again until it does.
+        stopping.set()
+        await stop_tasks([task], redis)
 
 
 async def wait_until(predicate: Callable[[], Any], within: float = 10.0) -> None:
