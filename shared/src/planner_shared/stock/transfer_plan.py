@@ -165,8 +165,9 @@ def rationale(
     parts = ", ".join(f"{code} {units:,}" for code, units in sorted(by_category.items()))
     total = sum(by_category.values())
     return (
-        f"Week {week}: {len(moves)} moves of {total:,} units ({parts}; {released:,} released "
-        f"from the DC, {total - released:,} between stores) cut projected lost sales from "
+        f"Week {week}: {len(moves)} move{'' if len(moves) == 1 else 's'} of {total:,} units "
+        f"({parts}; {released:,} released from the DC, {total - released:,} between stores) "
+        "cut projected lost sales from "
         f"{before:,.0f} to {after:,.0f} units and save ${saved:,.0f} of margin after the "
         "transfer cost."
     )

@@ -458,10 +458,24 @@ def propose_category(
         for donor, receiver, units, margin in chosen
     ]
     if moves:
-        kept = best_on_the_ledger(inputs, ledger, moves, float(np.mean(arrival_margin)), rules)
+        kept, gain = best_on_the_ledger(
+            inputs, ledger, moves, float(np.mean(arrival_margin)), rules
+        )
         if len(kept) < len(moves):
             moves, objective = kept, sum(m.margin_saved for m in kept)
+        moves = ledger_shares(moves, gain)
     return CategoryProposal(inputs.code, moves, donors, receivers, objective, bound)
+
+
+def ledger_shares(moves: list[Move], gain: float) -> list[Move]:
+    """Each move's margin saved as its share of what the ledger says the moves gain together.
+    The program values each move on its own receiver; on the ledger a release can also take
+    units another store would have had from the DC, so the sum of the program's figures can
+    promise more than the season gets. A planner reads the ledger's figure."""
+    estimated = sum(m.margin_saved for m in moves)
+    if estimated <= 0:
+        return moves
+    return [replace(m, margin_saved=round(gain * m.margin_saved / estimated, 2)) for m in moves]
 
 
 def best_on_the_ledger(
@@ -470,12 +484,13 @@ def best_on_the_ledger(
     moves: list[Move],
     margin: float,
     rules: TransferRules,
-) -> list[Move]:
+) -> tuple[list[Move], float]:
     """The moves, or those between stores, or the DC's releases, whichever saves the most
     margin less transfer cost posted on the ledger; none when none pays. The program sees the
     DC's spare as one figure, while the ledger shares a short DC among every store it refills:
     a release it counted as spare can take the units from another store that runs out. The
-    ledger has the last word, so a proposal never raises the projected lost sales."""
+    ledger has the last word, so a proposal never raises the projected lost sales. Returns
+    the moves kept and the margin they gain on the ledger, less their transfer cost."""
     lost = projected_lost(ledger)
 
     def value(chosen: list[Move]) -> float:
@@ -488,4 +503,5 @@ def best_on_the_ledger(
     releases = [m for m in moves if m.source == DC]
     options = [moves] + ([stores, releases] if stores and releases else [])
     best = max(options, key=value)
-    return best if value(best) > 0 else []
+    gain = value(best)
+    return (best, gain) if gain > 0 else ([], 0.0)
