@@ -39,7 +39,7 @@ from planner_gateway.state import GatewayState
 from planner_gateway.upload_rows import (
     HARD_CEILING,
     FileFacts,
-    parse_collecting,
+    parse_in_pieces,
     prepare_history,
 )
 from planner_shared.datasets.csv_formats import (
@@ -134,9 +134,10 @@ async def _parse(
     data = await _read_limited(upload, max_bytes)
     try:
         # In a worker process: seconds of parsing must not stall every other request.
-        return await state.parses.run(parse_collecting, kind, data, max_bytes)
+        pieced = await state.parses.run(parse_in_pieces, kind, data, max_bytes)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
+    return await pieced.unpickled()
 
 
 def _file_read(upload: UploadFile, parsed: ParsedCsv[Any] | FileFacts) -> FileRead:
