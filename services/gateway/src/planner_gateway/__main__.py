@@ -1,10 +1,12 @@
 """`python -m planner_gateway`: run the gateway service."""
 
-from planner_gateway.app import create_app
-from planner_gateway.settings import GatewaySettings
-from planner_shared.runtime import serve
-
 if __name__ == "__main__":
+    # Imported here, not above: an upload's worker process (parse_pool, "spawn") imports
+    # this module again as its main, and needs none of the application.
+    from planner_gateway.app import create_app
+    from planner_gateway.settings import GatewaySettings
+    from planner_shared.runtime import serve
+
     settings = GatewaySettings()
     # Clients only send pings and pongs: uvicorn refuses a larger frame with 1009 instead of
     # buffering up to its 16 MiB default.

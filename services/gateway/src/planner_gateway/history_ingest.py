@@ -4,7 +4,7 @@ A 10 MB history file is a third of a million rows. Every pass over them, in Pyth
 the gateway's interpreter: on the event loop it freezes every request, and on a thread it
 still slows each one (the loop waits for the lock at every socket read and write). So:
 
-- in a worker process (parse_pool.ParsePool), `prepare_history` parses and validates the
+- in a worker process (parse_pool.ParsePool), `upload_rows.prepare_history` parses and validates the
   file and writes its rows as the text of a PostgreSQL COPY; what comes back is that text,
   the figures of the file and the rows over the plausibility floor, never the rows as
   Python objects;
@@ -21,73 +21,20 @@ the transaction, and a refusal rolls the request's transaction back.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from planner_gateway.plausibility import Quantity, quantities
-from planner_shared.datasets.csv_formats import (
-    MAX_REPORTED_ERRORS,
-    CsvError,
-    CsvKind,
-    CsvValidationError,
-    HistoricalSaleRow,
-    parse_csv,
-)
+from planner_gateway.upload_rows import HistoryBatch
+from planner_shared.datasets.csv_formats import MAX_REPORTED_ERRORS, CsvError, CsvValidationError
 from planner_shared.datasets.loader import LoadCounts
 from planner_shared.db.models import ReferenceChange
 
 TABLE = "upload_history"
 COLUMNS = ("row", "store_code", "category_code", "week_start", "units", "unit_price")
 COPY_CHUNK = 256 * 1024
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """How the file was read: what the answer's `file` says."""
-
-    size_bytes: int
-    sha256: str
-    delimiter: str
-    had_bom: bool
-    row_count: int
-
-
-@dataclass(frozen=True)
-class HistoryBatch:
-    """A validated history file, compact: its rows as COPY text (one line a row, the columns
-    of `COLUMNS`, tab separated) and the few rows the plausibility bound must look at."""
-
-    file: FileFacts
-    copy_text: bytes
-    over_floor: list[Quantity]
-
-
-def _copy_line(r: HistoricalSaleRow) -> str:
-    # Codes are letters, digits and . _ - (csv_formats._CODE): nothing COPY would escape.
-    price = "\\N" if r.unit_price is None else f"{r.unit_price:.2f}"
-    return f"{r.row}\t{r.store_code}\t{r.category_code}\t{r.week_start}\t{r.units}\t{price}\n"
-
-
-def prepare_history(data: bytes, max_bytes: int | None) -> HistoryBatch:
-    """Runs in a worker process: the file parsed and checked whole (`CsvValidationError`
-    when not), as a `HistoryBatch`."""
-    parsed = parse_csv(CsvKind.HISTORICAL_SALES, data, max_bytes=max_bytes)
-    rows: Sequence[HistoricalSaleRow] = parsed.rows
-    return HistoryBatch(
-        file=FileFacts(
-            size_bytes=parsed.size_bytes,
-            sha256=parsed.sha256,
-            delimiter=parsed.delimiter_name,
-            had_bom=parsed.had_bom,
-            row_count=len(rows),
-        ),
-        copy_text="".join(map(_copy_line, rows)).encode(),
-        over_floor=quantities(rows, "units"),
-    )
 
 
 async def _chunks(data: bytes) -> AsyncIterator[bytes]:

@@ -23,91 +23,27 @@ worker that died (killed, out of memory) breaks the pool: the upload is answered
 Retry-After and the next one starts a fresh pool.
 
 `CsvValidationError` does not survive pickling (its arguments are its rows of problems, not
-its message), so a worker hands a refusal back as `_Refusal` and it is raised again here.
+its message), so a worker hands a refusal back as `upload_rows.Refusal`, raised again here.
+What the workers run is in upload_rows.py, which imports nothing of the web application.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import functools
 import multiprocessing
-import os
-import signal
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 from planner_gateway.errors import ApiError
-from planner_shared.datasets.csv_formats import CsvError, CsvTooLargeError, CsvValidationError
+from planner_gateway.upload_rows import Refusal, call, die_with_parent
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 RETRY_AFTER_SECONDS = 5
-PR_SET_PDEATHSIG = 1
-PARENT_POLL_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class _Refusal:
-    """A `CsvValidationError` raised in a worker, in a form that pickles."""
-
-    too_large: bool
-    errors: list[CsvError]
-    total: int
-
-    def exception(self) -> CsvValidationError:
-        kind = CsvTooLargeError if self.too_large else CsvValidationError
-        return kind(self.errors, self.total)
-
-
-def _call(
-    fn: Callable[..., T], args: tuple[object, ...], kwargs: dict[str, object]
-) -> T | _Refusal:
-    """Runs in the worker: `fn`'s answer, or its refusal of the file."""
-    try:
-        return fn(*args, **kwargs)
-    except CsvValidationError as exc:
-        return _Refusal(isinstance(exc, CsvTooLargeError), exc.errors, exc.total)
-
-
-def die_with_parent() -> None:
-    """The worker's initializer: end this process when the gateway ends, however it ends."""
-    parent = multiprocessing.parent_process()
-    if parent is None or parent.pid is None:
-        return
-    parent_pid = parent.pid
-    _set_parent_death_signal()
-    # Also when the signal is not available, or the pool's thread that started us is not
-    # the gateway's last: a re-parented worker ends itself.
-    threading.Thread(
-        target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
-    ).start()
-    if os.getppid() != parent_pid:  # the gateway died before the signal was armed
-        os._exit(1)
-
-
-def _set_parent_death_signal() -> bool:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
 
 
 class ParsePool:
@@ -160,7 +96,7 @@ class ParsePool:
             pool = self._pool()
             try:
                 answer = await loop.run_in_executor(
-                    pool, functools.partial(_call, parse, args, kwargs)
+                    pool, functools.partial(call, parse, args, kwargs)
                 )
             except BrokenProcessPool:
                 self.broken += 1
@@ -175,7 +111,7 @@ class ParsePool:
         finally:
             self.running -= 1
             self._slots.release()
-        if isinstance(answer, _Refusal):
+        if isinstance(answer, Refusal):
             raise answer.exception()
         return answer
 

@@ -23,30 +23,18 @@ The historical-sales upload and the weekly actuals of `/api` and of v1 `sales_da
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from planner_gateway.errors import ApiError, ErrorDetail
+from planner_gateway.upload_rows import HARD_CEILING, PLAUSIBLE_FACTOR, PLAUSIBLE_FLOOR, Quantity
 from planner_shared.datasets.csv_formats import ErrorCollector
 from planner_shared.db.models import Category, HistoricalSale, Store
 
-PLAUSIBLE_FACTOR = 20
-PLAUSIBLE_FLOOR = 1_000
-HARD_CEILING = 1_000_000
 LISTED = 20
-
-
-@dataclass(frozen=True)
-class Quantity:
-    row: int
-    store_code: str
-    category_code: str
-    units: int
-    column: str
 
 
 async def _median_weeks(
@@ -92,17 +80,6 @@ class Finding:
             f"week of {q.store_code} {q.category_code} in the history, at least "
             f"{PLAUSIBLE_FLOOR:,})"
         )
-
-
-def quantities(rows: Iterable[Any], column: str) -> list[Quantity]:
-    """The rows' `column` as quantities, only those over the floor: no row under it can be
-    refused. A pass over every row: runs in the parse's worker process for a history file,
-    in the request for a week of actuals (one week, a row per store and category)."""
-    return [
-        Quantity(r.row, r.store_code, r.category_code, units, column)
-        for r in rows
-        if (units := getattr(r, column)) > PLAUSIBLE_FLOOR
-    ]
 
 
 async def find_implausible(

@@ -31,18 +31,23 @@ from planner_gateway.actuals import IncompleteWeekError
 from planner_gateway.auth import Planner, SeasonWriter
 from planner_gateway.deps import StateDep, UnitOfWork, WriteSession
 from planner_gateway.errors import ApiError, ErrorDetail, responses
-from planner_gateway.history_ingest import FileFacts, prepare_history, store_history
-from planner_gateway.plausibility import HARD_CEILING, refuse_implausible
+from planner_gateway.history_ingest import store_history
+from planner_gateway.plausibility import refuse_implausible
 from planner_gateway.schemas.data import FileRead, HistoricalSalesUploaded, WeeklyActualsUploaded
 from planner_gateway.services import actuals
 from planner_gateway.state import GatewayState
+from planner_gateway.upload_rows import (
+    HARD_CEILING,
+    FileFacts,
+    parse_in_pieces,
+    prepare_history,
+)
 from planner_shared.datasets.csv_formats import (
     CsvKind,
     CsvTooLargeError,
     CsvValidationError,
     ErrorCollector,
     ParsedCsv,
-    parse_csv,
 )
 
 router = APIRouter(prefix="/data", tags=["data"])
@@ -122,15 +127,6 @@ def _incomplete_week(exc: IncompleteWeekError) -> ApiError:
     return ApiError(422, message, code=exc.code, details=details)
 
 
-def parse_collecting(
-    kind: CsvKind, data: bytes, max_bytes: int
-) -> tuple[ParsedCsv[Any], ErrorCollector]:
-    """Runs in a worker process: the rows that passed and the problems of the others (the
-    problems of the file as a whole still raise)."""
-    problems = ErrorCollector()
-    return parse_csv(kind, data, max_bytes=max_bytes, row_errors=problems), problems
-
-
 async def _parse(
     kind: CsvKind, upload: UploadFile, state: GatewayState
 ) -> tuple[ParsedCsv[Any], ErrorCollector]:
@@ -138,9 +134,10 @@ async def _parse(
     data = await _read_limited(upload, max_bytes)
     try:
         # In a worker process: seconds of parsing must not stall every other request.
-        return await state.parses.run(parse_collecting, kind, data, max_bytes)
+        pieced = await state.parses.run(parse_in_pieces, kind, data, max_bytes)
     except CsvValidationError as exc:
         raise _csv_error(exc) from None
+    return await pieced.unpickled()
 
 
 def _file_read(upload: UploadFile, parsed: ParsedCsv[Any] | FileFacts) -> FileRead:
@@ -205,7 +202,8 @@ async def upload_historical_sales(
             session,
             batch,
             changed_by=principal.name,
-            source=f"upload {_filename(file)} sha256 {batch.file.sha256}",
+            # The audit's `source` holds 200 characters: a long file name is cut, not a 500.
+            source=f"upload {_filename(file)[:100]} sha256 {batch.file.sha256}",
         )
     except CsvValidationError as exc:
         raise _csv_error(exc) from None

@@ -23,10 +23,10 @@ from planner_gateway.plausibility import (
     Finding,
     add_findings,
     find_implausible,
-    quantities,
     refusal,
 )
 from planner_gateway.repository import get_workflow, weeks_with_actuals
+from planner_gateway.upload_rows import quantities
 from planner_shared.bus.router import MessageContext
 from planner_shared.datasets.csv_formats import CsvValidationError, ErrorCollector, WeeklyActualRow
 from planner_shared.events import (

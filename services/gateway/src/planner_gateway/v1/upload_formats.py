@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from planner_gateway.plausibility import HARD_CEILING
+from planner_gateway.upload_rows import HARD_CEILING
 from planner_shared.datasets.csv_formats import CsvValidationError, finite_number, read_text
 
 ErrorType = Literal["MISSING_COLUMN", "DATA_TYPE_MISMATCH", "EMPTY_FILE", "DUPLICATE_ROWS", "OTHER"]
