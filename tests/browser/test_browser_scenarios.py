@@ -21,7 +21,8 @@ from .test_browser_console import (
     sign_out,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(1200)]
+# Its own group: this stack runs beside the heavier e2e group on the other worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-light"), pytest.mark.timeout(1200)]
 
 
 def test_two_scenarios_compared_and_one_adopted(

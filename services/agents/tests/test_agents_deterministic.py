@@ -144,7 +144,8 @@ async def test_propose_markdown(make_context: ContextFactory, offline: OpenAISet
         "Week 6 sell-through is 45.0% against the 60% target. Furthest behind: DRESS at 40.0%, "
         "KNIT at 45.0%, TOPS at 52.0%. Demand-weighted rule parameter 1.6667 markdown points "
         "per point of sell-through gap. The markdown "
-        "rule gives (60.0% target - 45.0% actual) x elasticity 1.6667 = 25.00%, rounded to 25%: "
+        "rule gives (60.0% target - 45.0% actual) x markdown points per point of gap 1.6667 = "
+        "25.00%, rounded to 25%: "
         "proposed a 25% markdown for approval (maximum 40%)."
     )
 

@@ -58,8 +58,8 @@ class MarkdownComputation:
                 "no markdown"
             )
         text = (
-            f"({self.target:.1%} target - {self.actual:.1%} actual) x elasticity "
-            f"{self.elasticity:g} = {self.raw_percentage:.2f}%, rounded to "
+            f"({self.target:.1%} target - {self.actual:.1%} actual) x markdown points per "
+            f"point of gap {self.elasticity:g} = {self.raw_percentage:.2f}%, rounded to "
             f"{self.rounded_percentage:g}%"
         )
         if self.capped:

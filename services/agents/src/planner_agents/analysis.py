@@ -464,7 +464,7 @@ def _elasticity_origin(ctx: RunContext, view: SellThroughView) -> str:
             )
         else:
             parts.append(f"{c.category_code} {c.elasticity:g} ({c.elasticity_source})")
-    return f"Elasticities: {'; '.join(parts)}." if parts else ""
+    return f"Markdown points per point of gap: {'; '.join(parts)}." if parts else ""
 
 
 def propose_markdown(ctx: RunContext, rationale: str) -> MarkdownResult:
