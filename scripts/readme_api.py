@@ -38,6 +38,7 @@ BRIEF = (
 )
 BAD_CSV = "store_code,category_code,week_number,units_sold\nS001,OUTW,3,12\nS999,KNIT,3,-4\n"
 STEP_SECONDS = 900.0
+OUTERWEAR_RAISE = 6155
 # The README's blocks this script writes, in the order of the walk-through.
 NAMES = ("extract", "start", "approve", "allocations", "upload", "variance", "markdown")
 BLOCK = re.compile(
@@ -55,7 +56,17 @@ def pick(answer: Mapping[str, Any], *keys: str) -> dict[str, Any]:
 
 def shown(command: str, answer: object) -> str:
     """A console block's body: the command, then the answer as jq prints it."""
-    return f"```console\n$ {command}\n{json.dumps(answer, indent=2)}\n```\n"
+    return f"```console\n$ {with_keys(command)}\n{json.dumps(answer, indent=2)}\n```\n"
+
+
+def with_keys(command: str) -> str:
+    """The command as a reader can paste it: the key of the role that may make the call (an
+    approver for decisions, else the planner), and the JSON content type of a body."""
+    key = "dev-approver-key" if "/api/approvals/" in command else "dev-planner-key"
+    headers = f"-H 'Authorization: Bearer {key}'"
+    if " -d " in command:
+        headers += " -H 'Content-Type: application/json'"
+    return command.replace("curl -s ", f"curl -s {headers} ", 1)
 
 
 def blocks(text: str) -> dict[str, str]:
@@ -131,11 +142,20 @@ class Run:
 
     def approve(self) -> None:
         self.wait("order proposal", lambda w: w["state"] == "awaiting_manufacturing_approval")
-        body = {"workflow_id": self.wf, "action": "modify", "value": 85000}
-        body["reason"] = "outerwear promotion in week 3"
+        # The approver raises one category's line (issue 25's example): outerwear by 6,155.
+        approvals = self.client.get(f"/api/workflows/{self.wf}/approvals").json()["approvals"]
+        pending = next(
+            a for a in approvals if a["kind"] == "manufacturing" and a["status"] == "pending"
+        )
+        outerwear = int(pending["proposed_lines"]["OUTW"]) + OUTERWEAR_RAISE
+        body: dict[str, Any] = {"workflow_id": self.wf, "action": "modify"}
+        body |= {"lines": {"OUTW": outerwear}, "reason": "outerwear +10 % vs last year"}
         answer = self.client.post("/api/approvals/manufacturing", json=body, headers=APPROVER)
+        if answer.status_code != 200:
+            raise SystemExit(f"the decision was refused: {answer.status_code} {answer.text}")
         self.outputs["approve"] = shown(
-            f"curl -s -X POST localhost:8000/api/approvals/manufacturing -d '{json.dumps(body)}'",
+            "curl -s -X POST localhost:8000/api/approvals/manufacturing "
+            f"-d {self.shell_body(body)}",
             answer.json(),
         )
         self.wait("allocation", lambda w: w["state"] == "in_season")
@@ -171,9 +191,10 @@ class Run:
         ) + shown("curl -s ... -F file=@bad.csv", refused)
         for week in (2, 3, 4):
             self.upload(week)
+        # The state reads in season until the week's check starts the re-forecast: wait for the
+        # check first, then for the re-forecast it started.
+        check = self.variance_check(4)
         self.wait("week 4's re-forecast", lambda w: w["state"] == "in_season")
-        checks = self.client.get(f"/api/workflows/{self.wf}/variance?week=4").json()["checks"]
-        check = checks[0]
         self.outputs["variance"] = shown(
             "curl -s localhost:8000/api/workflows/$WF/variance?week=4 | jq '.checks[0] | ...'",
             {
@@ -184,6 +205,22 @@ class Run:
             },
         )
 
+    def shell_body(self, body: Mapping[str, Any]) -> str:
+        """The body as a shell argument naming the season `$WF`, as the README sets it."""
+        escaped = json.dumps(body).replace('"', '\\"').replace(self.wf, "$WF")
+        return f'"{escaped}"'
+
+    def variance_check(self, week: int) -> dict[str, Any]:
+        deadline = time.monotonic() + STEP_SECONDS
+        while time.monotonic() < deadline:
+            answer = self.client.get(f"/api/workflows/{self.wf}/variance", params={"week": week})
+            checks = answer.json().get("checks") if answer.status_code == 200 else None
+            if checks:
+                found: dict[str, Any] = checks[0]
+                return found
+            time.sleep(2)
+        raise SystemExit(f"no variance check of week {week} within {STEP_SECONDS:.0f} s")
+
     def markdown(self) -> None:
         for week in (5, 6):
             self.upload(week)
@@ -192,7 +229,7 @@ class Run:
         answer = self.client.post("/api/approvals/markdown", json=body, headers=APPROVER).json()
         keys = ("kind", "action", "proposed_value", "decided_value", "decided_by")
         self.outputs["markdown"] = shown(
-            f"curl -s -X POST localhost:8000/api/approvals/markdown -d '{json.dumps(body)}' "
+            f"curl -s -X POST localhost:8000/api/approvals/markdown -d {self.shell_body(body)} "
             f"| jq '{{{', '.join(keys)}}}'",
             pick(answer, *keys),
         )
