@@ -22,7 +22,9 @@ from planner_tools.testing.stack import Stack
 
 from .conftest import SAMPLE_DIR, Shots, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(600)]
+# With the light browser stacks on the second worker: the e2e season and its restart
+# twin fill the first one, and one heavy stack runs on each worker at a time.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-light"), pytest.mark.timeout(600)]
 
 PLANNER_KEY = "dev-planner-key"
 APPROVER_KEY = "dev-approver-key"

@@ -36,7 +36,7 @@ from planner_tools.testing.stack import Stack
 from .conftest import Shots, running_stack, wait_for
 from .test_browser_console import APPROVER_KEY, PLANNER_KEY, api, open_tab, sign_in
 
-# Its own group: a light stack (fast forecast members) beside the heavier e2e group.
+# The second e2e group: a light stack (fast forecast members) beside the heavier e2e group.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-light"), pytest.mark.timeout(900)]
 
 # Fast members: a forecast of two categories in seconds rather than minutes.

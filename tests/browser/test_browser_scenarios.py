@@ -21,7 +21,7 @@ from .test_browser_console import (
     sign_out,
 )
 
-# Its own group: this stack runs beside the heavier e2e group on the other worker.
+# The second e2e group: this stack runs beside the heavier e2e group on the other worker.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-light"), pytest.mark.timeout(1200)]
 
 
