@@ -160,10 +160,16 @@ class Run:
         )
         self.wait("allocation", lambda w: w["state"] == "in_season")
         plan = self.client.get(f"/api/workflows/{self.wf}/allocations").json()
-        keys = ("manufacturing_qty", "initial_allocation_total", "holdback_total")
+        keys = (
+            "manufacturing_qty",
+            "initial_allocation_total",
+            "holdback_total",
+            "by_category",
+            "store_count",
+        )
         self.outputs["allocations"] = shown(
             f"curl -s localhost:8000/api/workflows/$WF/allocations | jq '{{{', '.join(keys)}}}'",
-            pick(plan, *keys, "by_category", "store_count"),
+            pick(plan, *keys),
         )
 
     def upload(self, week: int) -> dict[str, Any]:
