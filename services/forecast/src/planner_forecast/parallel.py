@@ -23,14 +23,8 @@ service does.
 from __future__ import annotations
 
 import copy
-import ctypes
-import ctypes.util
 import functools
-import multiprocessing
 import os
-import signal
-import threading
-import time
 import warnings
 import zlib
 from collections.abc import Callable
@@ -44,7 +38,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-PR_SET_PDEATHSIG = 1
+from planner_shared import worker_life
+
 PARENT_POLL_SECONDS = 1.0
 NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
 DEFAULT_NUMBA_CACHE = Path.home() / ".cache" / "planner-numba"
@@ -68,37 +63,10 @@ def init_worker() -> None:
 
 
 def die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux), and watch the
-    parent from a thread where that is not available. Does nothing in a process that no
-    multiprocessing parent started (the test process calls `limit_native_threads` too)."""
-    parent = multiprocessing.parent_process()
-    if parent is None or parent.pid is None:
-        return
-    parent_pid = parent.pid
-    if not _set_parent_death_signal():
-        threading.Thread(
-            target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
-        ).start()
-    # The parent may have died before the signal was armed: the kernel then re-parented us.
-    if os.getppid() != parent_pid:
-        os._exit(1)
-
-
-def _set_parent_death_signal() -> bool:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
+    """SIGKILL from the kernel when the service dies (a watching thread where that is not
+    available). Does nothing in a process that no multiprocessing parent started (the test
+    process calls `limit_native_threads` too)."""
+    worker_life.die_with_parent(poll_seconds=PARENT_POLL_SECONDS)
 
 
 def limit_native_threads() -> None:

@@ -9,19 +9,13 @@ stores them), never a third of a million Python objects for the gateway to unpic
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import dataclasses
-import multiprocessing
-import os
 import pickle
-import signal
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from planner_shared import worker_life
 from planner_shared.datasets.csv_formats import (
     CsvError,
     CsvKind,
@@ -35,7 +29,6 @@ from planner_shared.datasets.csv_formats import (
 
 T = TypeVar("T")
 
-PR_SET_PDEATHSIG = 1
 PARENT_POLL_SECONDS = 0.5
 # The plausibility bound (plausibility.py says why): only rows over the floor can be refused.
 PLAUSIBLE_FACTOR = 20
@@ -65,36 +58,10 @@ def call(fn: Callable[..., T], args: tuple[object, ...], kwargs: dict[str, objec
 
 
 def die_with_parent() -> None:
-    """The worker's initializer: end this process when the gateway ends, however it ends."""
-    parent = multiprocessing.parent_process()
-    if parent is None or parent.pid is None:
-        return
-    parent_pid = parent.pid
-    _set_parent_death_signal()
-    # Also when the signal is not available, or the pool's thread that started us is not
-    # the gateway's last: a re-parented worker ends itself.
-    threading.Thread(
-        target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
-    ).start()
-    if os.getppid() != parent_pid:  # the gateway died before the signal was armed
-        os._exit(1)
-
-
-def _set_parent_death_signal() -> bool:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name, use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
+    """The worker's initializer: end this process when the gateway ends, however it ends.
+    Watched from a thread as well: the pool's thread that started the worker need not be the
+    gateway's last."""
+    worker_life.die_with_parent(always_watch=True, poll_seconds=PARENT_POLL_SECONDS)
 
 
 @dataclass(frozen=True)
